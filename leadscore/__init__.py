@@ -1,0 +1,29 @@
+"""Lead scoring for a real estate investment platform: High, Medium or Low, with reasons.
+
+The small Python API::
+
+    import leadscore
+    scorer = leadscore.load()          # the active model (trains the default on first use)
+    batch = scorer.score(frame, explain=True)
+    batch.scored, batch.problems       # scored rows; one line per rejected cell
+    scorer.score_lead({"age": 41, ...})  # one lead as a dict
+"""
+
+from __future__ import annotations
+
+import os
+
+from leadscore.registry import Registry
+from leadscore.scorer import Scorer
+
+__all__ = ["Scorer", "load"]
+
+
+def load(models_dir: str | os.PathLike[str] | None = None, version: str | None = None) -> Scorer:
+    """A scorer for a model version (the active one by default).
+
+    An empty registry gets the default model trained first (a few seconds, once).
+    """
+    registry = Registry(models_dir)
+    model = registry.load(version) if version else registry.load_or_train_default()
+    return Scorer(model)

@@ -1,0 +1,201 @@
+"""The ``leadscore`` command: generate, train, score, evaluate.
+
+Every command takes ``--models-dir`` (or ``LEADSCORE_MODELS_DIR``). Bad input
+ends with a one-line reason on stderr and exit code 2; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from leadscore import csvio, synth
+from leadscore.registry import ModelFileError, Registry
+from leadscore.schema import LABEL_COLUMN, TIERS, SchemaError
+from leadscore.scorer import Scorer
+
+log = logging.getLogger("leadscore")
+
+EXIT_BAD_INPUT = 2
+
+
+class UserError(Exception):
+    """A problem the user can fix; reported as one line, without a traceback."""
+
+
+def _registry(args: argparse.Namespace) -> Registry:
+    return Registry(args.models_dir)
+
+
+def cmd_generate(args: argparse.Namespace) -> None:
+    """Write synthetic leads with tiers and true probabilities."""
+    if args.n < 1:
+        raise UserError("-n must be at least 1")
+    frame = synth.generate(args.n, seed=args.seed)
+    frame.to_csv(args.output, index=False)
+    log.info("wrote %d synthetic leads to %s (Bayes accuracy %.3f)", len(frame), args.output,
+             synth.bayes_accuracy(frame[list(synth.TRUE_PROBABILITY_COLUMNS)].to_numpy()))
+
+
+def _training_data(args: argparse.Namespace) -> tuple[pd.DataFrame, str]:
+    if args.data:
+        return csvio.read_table(args.data), f"file: {Path(args.data).name}"
+    return (synth.generate(args.n, seed=args.seed),
+            f"synthetic: {args.n} leads, seed {args.seed}")
+
+
+def cmd_train(args: argparse.Namespace) -> None:
+    """Train a model, report it, and publish it as the active version."""
+    from leadscore import train  # heavy imports only for this command
+
+    frame, source = _training_data(args)
+    result = train.train(frame, preset=args.preset, with_baselines=not args.no_baselines)
+    result.model.metadata["data_source"] = source
+    version = _registry(args).publish(result.model, result.report, activate=not args.no_activate)
+    report = result.report
+    print(f"version {version}: accuracy {report['accuracy']:.3f}, High recall "
+          f"{report['High']['recall']:.3f}, High precision {report['High']['precision']:.3f}"
+          + (f", Bayes accuracy {report['bayes_accuracy']:.3f}" if "bayes_accuracy" in report else ""))
+
+
+def cmd_score(args: argparse.Namespace) -> None:
+    """Score a CSV in chunks; rejected rows go to a separate file."""
+    scorer = Scorer(_registry(args).load_or_train_default())
+    output = Path(args.output)
+    rejected_path = Path(args.rejected) if args.rejected else output.with_name(output.stem + ".rejected.csv")
+    counts = {"read": 0, "scored": 0, "rejected": 0}
+    with csvio.open_table(args.input, chunk_rows=args.chunk_rows) as table:
+        first = True
+        for chunk in table.chunks:
+            batch = scorer.score(chunk, explain=args.explain, first_row=counts["read"] + 1,
+                                 mapping=table.mapping)
+            batch.scored.to_csv(output, mode="w" if first else "a", header=first, index=False)
+            batch.problems.to_csv(rejected_path, mode="w" if first else "a", header=first, index=False)
+            first = False
+            counts["read"] += batch.rows_read
+            counts["scored"] += len(batch.scored)
+            counts["rejected"] += batch.rejected_rows
+    if counts["read"] == 0:
+        raise UserError(f"{args.input}: has a header but no rows")
+    if counts["rejected"] == 0:
+        rejected_path.unlink(missing_ok=True)
+    assert counts["read"] == counts["scored"] + counts["rejected"]
+    summary = (f"{counts['read']} rows read, {counts['scored']} scored -> {output}, "
+               f"{counts['rejected']} rejected")
+    print(summary + (f" -> {rejected_path}" if counts["rejected"] else ""), file=sys.stderr)
+
+
+def cmd_evaluate(args: argparse.Namespace) -> None:
+    """Evaluate the active model on labeled data (default: fresh synthetic leads)."""
+    from leadscore.evaluate import evaluate_probabilities
+
+    scorer = Scorer(_registry(args).load_or_train_default())
+    frame = (csvio.read_table(args.data) if args.data
+             else synth.generate(args.n, seed=args.seed))
+    batch = scorer.score(frame)
+    if f"{LABEL_COLUMN}_input" not in batch.scored.columns:
+        raise UserError(f"{args.data}: needs a '{LABEL_COLUMN}' column to evaluate against")
+    if batch.rejected_rows:
+        first = batch.problems.iloc[0]
+        raise UserError(f"{batch.rejected_rows} invalid row(s); first: row {first['row']}, "
+                        f"column '{first['column']}': {first['reason']}")
+    scored = batch.scored
+    labels = scored[f"{LABEL_COLUMN}_input"].astype("string").str.strip().str.capitalize()
+    if not labels.isin(TIERS).all():
+        raise UserError(f"column '{LABEL_COLUMN}' must hold only Low, Medium or High")
+    truth_columns = list(synth.TRUE_PROBABILITY_COLUMNS)
+    report = evaluate_probabilities(
+        scored[["p_low", "p_medium", "p_high"]].to_numpy(),
+        scored["tier"].map({t: i for i, t in enumerate(TIERS)}).to_numpy(),
+        labels.map({t: i for i, t in enumerate(TIERS)}).to_numpy(dtype=np.int64),
+        scored[truth_columns].to_numpy() if set(truth_columns) <= set(scored.columns) else None,
+    )
+    report["model_version"] = scorer.version
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return
+    print(format_report(report))
+
+
+def format_report(report: dict) -> str:
+    """The evaluation report as a short table for a terminal."""
+    lines = [f"model {report.get('model_version', '')} on {report['rows_evaluated']} leads",
+             f"accuracy {report['accuracy']:.3f}   log loss {report['log_loss']:.3f}"]
+    if "bayes_accuracy" in report:
+        lines.append(f"Bayes accuracy (ceiling) {report['bayes_accuracy']:.3f}   "
+                     f"probability error vs truth {report['probability_mae']:.3f}")
+    lines.append(f"{'tier':<14}{'precision':>10}{'recall':>10}{'f1':>10}{'leads':>8}")
+    for name in (*TIERS, "macro avg", "weighted avg"):
+        row = report[name]
+        lines.append(f"{name:<14}{row['precision']:>10.3f}{row['recall']:>10.3f}"
+                     f"{row['f1-score']:>10.3f}{int(row['support']):>8}")
+    lines.append("confusion matrix (rows true, columns predicted: " + ", ".join(TIERS) + ")")
+    lines.extend("  " + " ".join(f"{v:>7}" for v in row) for row in report["confusion_matrix"])
+    return "\n".join(lines)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser, with one sub-command per pipeline stage."""
+    parser = argparse.ArgumentParser(prog="leadscore", description=__doc__.splitlines()[0])
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--models-dir", help="model registry folder (default: $LEADSCORE_MODELS_DIR or ./models)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    gen = commands.add_parser("generate", parents=[common], help="write synthetic leads to a CSV")
+    gen.add_argument("-n", type=int, default=10_000, help="number of leads (default 10000)")
+    gen.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    gen.add_argument("-o", "--output", required=True, help="CSV file to write")
+    gen.set_defaults(handler=cmd_generate)
+
+    tr = commands.add_parser("train", parents=[common], help="train a model and make it active")
+    tr.add_argument("--data", help="labeled CSV with a 'tier' column (default: synthetic leads)")
+    tr.add_argument("--preset", choices=["default", "seed"], default="default",
+                    help="hyperparameters: 'default' (chosen on held-out data) or 'seed' (the seed's)")
+    tr.add_argument("-n", type=int, default=10_000, help="synthetic leads when no --data (default 10000)")
+    tr.add_argument("--seed", type=int, default=42, help="random seed of the synthetic leads")
+    tr.add_argument("--no-baselines", action="store_true", help="skip the baseline models")
+    tr.add_argument("--no-activate", action="store_true", help="publish without making it active")
+    tr.set_defaults(handler=cmd_train)
+
+    sc = commands.add_parser("score", parents=[common], help="score a CSV of leads")
+    sc.add_argument("input", help="CSV of leads (comma, semicolon or tab separated)")
+    sc.add_argument("-o", "--output", required=True, help="CSV file for the scored leads")
+    sc.add_argument("--rejected", help="CSV for rejected rows (default: OUTPUT's name + .rejected.csv)")
+    sc.add_argument("--explain", action="store_true", help="add reason_1..3 in plain words")
+    sc.add_argument("--chunk-rows", type=int, default=50_000, help="rows read at a time (default 50000)")
+    sc.set_defaults(handler=cmd_score)
+
+    ev = commands.add_parser("evaluate", parents=[common], help="evaluate the active model")
+    ev.add_argument("--data", help="labeled CSV with a 'tier' column (default: fresh synthetic leads)")
+    ev.add_argument("-n", type=int, default=20_000, help="synthetic leads when no --data (default 20000)")
+    ev.add_argument("--seed", type=int, default=2024, help="seed of the synthetic leads (not the training seed)")
+    ev.add_argument("--json", action="store_true", help="print the full report as JSON")
+    ev.set_defaults(handler=cmd_evaluate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    try:
+        args.handler(args)
+    except (UserError, SchemaError, ModelFileError, csvio.TableError) as error:
+        print(f"leadscore {args.command}: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

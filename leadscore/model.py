@@ -1,0 +1,79 @@
+"""A trained lead model reduced to plain arrays: what the registry saves and the scorer runs.
+
+The training pipeline (StandardScaler -> SMOTE -> XGBoost) is only needed while
+fitting. At scoring time it is three steps, each a few numpy operations:
+
+1. scale the features with the scaler's mean and scale;
+2. the booster's per-class margins (log-odds);
+3. calibration: ``margin / temperature + bias``, then softmax.
+
+Step 3 is linear in the margins, so exact SHAP contributions survive it: each
+contribution is divided by the temperature and the bias joins the base value.
+The waterfall from base value to prediction therefore adds up exactly to the
+probabilities the user sees.
+
+The tier decision is a separate, documented rule: High when ``p_high`` reaches
+``high_threshold`` (below one half, so that more of the rare, valuable High
+leads are caught), otherwise the likelier of Low and Medium.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import xgboost as xgb
+
+from leadscore.schema import TIERS
+
+HIGH = TIERS.index("High")
+
+
+def softmax(margins: np.ndarray) -> np.ndarray:
+    """Row-wise softmax of (n, k) margins."""
+    shifted = margins - margins.max(axis=1, keepdims=True)
+    exp = np.exp(shifted)
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+@dataclass
+class LeadModel:
+    """Booster plus the arrays around it; no pickled objects anywhere."""
+
+    booster: xgb.Booster
+    mean: np.ndarray
+    scale: np.ndarray
+    temperature: float = 1.0
+    bias: np.ndarray = field(default_factory=lambda: np.zeros(len(TIERS)))
+    high_threshold: float = 0.5
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def scaled(self, features: np.ndarray) -> np.ndarray:
+        """Features in the booster's input space (float32, C order)."""
+        return np.ascontiguousarray((features - self.mean) / self.scale, dtype=np.float32)
+
+    def margins(self, features: np.ndarray) -> np.ndarray:
+        """Calibrated per-class margins, shape (n, 3)."""
+        raw = self.booster.inplace_predict(self.scaled(features), predict_type="margin")
+        return np.asarray(raw, dtype=np.float64).reshape(len(features), len(TIERS)) / self.temperature + self.bias
+
+    def predict_proba(self, features: np.ndarray) -> np.ndarray:
+        """Calibrated P(Low), P(Medium), P(High), shape (n, 3)."""
+        return softmax(self.margins(features))
+
+    def decide(self, probabilities: np.ndarray) -> np.ndarray:
+        """Tier index per lead under the decision rule (see module docstring)."""
+        low_or_medium = probabilities[:, :HIGH].argmax(axis=1)
+        return np.where(probabilities[:, HIGH] >= self.high_threshold, HIGH, low_or_medium)
+
+    def contributions(self, features: np.ndarray) -> np.ndarray:
+        """Exact SHAP contributions in calibrated margin space, shape (n, 3, n_features + 1).
+
+        The last entry of each row is the base value; a row sums to ``margins``.
+        """
+        matrix = xgb.DMatrix(self.scaled(features))
+        raw = self.booster.predict(matrix, pred_contribs=True, strict_shape=True)
+        raw = np.asarray(raw, dtype=np.float64).reshape(len(features), len(TIERS), -1) / self.temperature
+        raw[:, :, -1] += self.bias
+        return raw
