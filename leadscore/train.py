@@ -36,7 +36,7 @@ from sklearn.preprocessing import StandardScaler
 
 from leadscore.evaluate import evaluate_probabilities
 from leadscore.model import HIGH, LeadModel, softmax
-from leadscore.schema import LABEL_COLUMN, TIERS, SchemaError, apply_mapping, map_columns, validate
+from leadscore.schema import FEATURE_NAMES, LABEL_COLUMN, TIERS, SchemaError, apply_mapping, map_columns, validate
 from leadscore.synth import TRUE_PROBABILITY_COLUMNS
 
 log = logging.getLogger(__name__)
@@ -212,6 +212,12 @@ def baselines(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_te
     return results
 
 
+def feature_importance(model: LeadModel, features: np.ndarray) -> dict[str, float]:
+    """Each feature's share of the mean absolute SHAP contribution (all tiers), summing to 1."""
+    contributions = np.abs(model.contributions(features)[:, :, :-1]).mean(axis=(0, 1))
+    return dict(zip(FEATURE_NAMES, (contributions / contributions.sum()).round(4).tolist(), strict=True))
+
+
 def train(frame: pd.DataFrame, preset: str = DEFAULT_PRESET, with_baselines: bool = True,
           progress: Progress = _quiet_progress) -> TrainingResult:
     """Split 80/20 (stratified), fit on the 80, evaluate on the 20."""
@@ -230,6 +236,7 @@ def train(frame: pd.DataFrame, preset: str = DEFAULT_PRESET, with_baselines: boo
     report = evaluate_probabilities(
         probabilities, model.decide(probabilities), labels[test_index],
         truth[test_index] if truth is not None else None)
+    report["feature_importance"] = feature_importance(model, features[test_index])
     if with_baselines:
         progress("Training the baselines", 0.85)
         report["baselines"] = baselines(features[train_index], labels[train_index],

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Idempotent set-up: a virtual environment in .venv with the project and its
+# test tools. Re-installs only when pyproject.toml changes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+    "$python" -m venv .venv
+fi
+stamp=".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
+if [ ! -f "$stamp" ]; then
+    echo "setup: installing leadscore and its dependencies into .venv (first run takes a few minutes)" >&2
+    .venv/bin/python -m pip install --quiet --upgrade pip
+    .venv/bin/python -m pip install --quiet -e ".[test]"
+    rm -f .venv/.installed-*
+    touch "$stamp"
+fi
