@@ -67,11 +67,11 @@ def cmd_train(args: argparse.Namespace) -> None:
 
 def cmd_score(args: argparse.Namespace) -> None:
     """Score a CSV in chunks; rejected rows go to a separate file."""
-    scorer = Scorer(_registry(args).load_or_train_default())
     output = Path(args.output)
     rejected_path = Path(args.rejected) if args.rejected else output.with_name(output.stem + ".rejected.csv")
     counts = {"read": 0, "scored": 0, "rejected": 0}
     with csvio.open_table(args.input, chunk_rows=args.chunk_rows) as table:
+        scorer = Scorer(_registry(args).load_or_train_default())
         first = True
         for chunk in table.chunks:
             batch = scorer.score(chunk, explain=args.explain, first_row=counts["read"] + 1,
@@ -110,12 +110,11 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
     labels = scored[f"{LABEL_COLUMN}_input"].astype("string").str.strip().str.capitalize()
     if not labels.isin(TIERS).all():
         raise UserError(f"column '{LABEL_COLUMN}' must hold only Low, Medium or High")
-    truth_columns = list(synth.TRUE_PROBABILITY_COLUMNS)
     report = evaluate_probabilities(
         scored[["p_low", "p_medium", "p_high"]].to_numpy(),
         scored["tier"].map({t: i for i, t in enumerate(TIERS)}).to_numpy(),
         labels.map({t: i for i, t in enumerate(TIERS)}).to_numpy(dtype=np.int64),
-        scored[truth_columns].to_numpy() if set(truth_columns) <= set(scored.columns) else None,
+        synth.truth_columns(scored),
     )
     report["model_version"] = scorer.version
     if args.json:
@@ -191,6 +190,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.handler(args)
     except (UserError, SchemaError, ModelFileError, csvio.TableError) as error:
         print(f"leadscore {args.command}: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as error:
+        print(f"leadscore {args.command}: {error.filename or ''}: {error.strerror or error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130

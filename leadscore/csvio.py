@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,16 +75,39 @@ def _reader_options(source: Source) -> dict:
     mapping = map_columns(names)
     feature_headers = {h for h in names if mapping.renames.get(h, h) in FEATURE_NAMES}
     text_columns = {h: "string" for h in names if h not in feature_headers}
-    return {"sep": separator, "encoding": "utf-8-sig", "dtype": text_columns,
+    return {"sep": separator, "encoding": "utf-8-sig", "dtype": text_columns, "index_col": False,
             "keep_default_na": False, "na_filter": False, "skip_blank_lines": True,
             "mapping": mapping}
 
 
+_READ_ERRORS = (pd.errors.ParserError, pd.errors.ParserWarning, pd.errors.EmptyDataError,
+                UnicodeDecodeError, ValueError)
+
+
+def _table_error(name: str, error: Exception) -> TableError:
+    if isinstance(error, pd.errors.ParserWarning):
+        return TableError(f"{name}: a row has more fields than the header (a stray separator?)")
+    return TableError(f"{name}: {str(error).strip().splitlines()[-1]}")
+
+
+@contextlib.contextmanager
+def _strict_reading(name: str) -> Iterator[None]:
+    """pandas only warns when a first row is longer than the header and drops fields: refuse instead."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pd.errors.ParserWarning)
+        try:
+            yield
+        except _READ_ERRORS as error:
+            raise _table_error(name, error) from error
+
+
 def _chunks(reader: pd.io.parsers.TextFileReader, name: str) -> Iterator[pd.DataFrame]:
-    try:
-        yield from reader
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as error:
-        raise TableError(f"{name}: {str(error).strip().splitlines()[-1]}") from error
+    while True:
+        with _strict_reading(name):
+            chunk = next(reader, None)
+        if chunk is None:
+            return
+        yield chunk
 
 
 @contextlib.contextmanager
@@ -91,10 +115,8 @@ def open_table(source: Source, chunk_rows: int = 50_000) -> Iterator[OpenTable]:
     """Open a lead file for reading in chunks of ``chunk_rows`` rows."""
     options = _reader_options(source)
     mapping = options.pop("mapping")
-    try:
+    with _strict_reading(_name(source)):
         reader = pd.read_csv(source, chunksize=chunk_rows, **options)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
-        raise TableError(f"{_name(source)}: {error}") from error
     with reader:
         yield OpenTable(mapping=mapping, chunks=_chunks(reader, _name(source)))
 
@@ -103,7 +125,5 @@ def read_table(source: Source) -> pd.DataFrame:
     """Read a whole lead file into one DataFrame (headers as in the file)."""
     options = _reader_options(source)
     options.pop("mapping")
-    try:
+    with _strict_reading(_name(source)):
         return pd.read_csv(source, **options)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as error:
-        raise TableError(f"{_name(source)}: {str(error).strip().splitlines()[-1]}") from error

@@ -126,3 +126,13 @@ def generate(n: int = 10_000, seed: int = 42) -> pd.DataFrame:
 def bayes_accuracy(truth: np.ndarray) -> float:
     """The best accuracy any classifier can expect: the mean of each lead's largest true probability."""
     return float(np.max(truth, axis=1).mean())
+
+
+def truth_columns(frame: pd.DataFrame) -> np.ndarray | None:
+    """The true probabilities a generated file carries, as floats; None for real data.
+
+    Files are read with text columns kept as text, so the numbers are parsed here.
+    """
+    if not set(TRUE_PROBABILITY_COLUMNS) <= set(frame.columns):
+        return None
+    return frame.loc[:, list(TRUE_PROBABILITY_COLUMNS)].apply(pd.to_numeric).to_numpy(dtype=float)

@@ -37,7 +37,7 @@ from sklearn.preprocessing import StandardScaler
 from leadscore.evaluate import evaluate_probabilities
 from leadscore.model import HIGH, LeadModel, softmax
 from leadscore.schema import FEATURE_NAMES, LABEL_COLUMN, TIERS, SchemaError, apply_mapping, map_columns, validate
-from leadscore.synth import TRUE_PROBABILITY_COLUMNS
+from leadscore.synth import truth_columns
 
 log = logging.getLogger(__name__)
 
@@ -225,8 +225,7 @@ def train(frame: pd.DataFrame, preset: str = DEFAULT_PRESET, with_baselines: boo
         raise ValueError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
     started = time.perf_counter()
     features, labels, clean = labeled_frame(frame)
-    has_truth = all(c in clean.columns for c in TRUE_PROBABILITY_COLUMNS)
-    truth = clean.loc[:, list(TRUE_PROBABILITY_COLUMNS)].to_numpy(dtype=float) if has_truth else None
+    truth = truth_columns(clean)
     indices = np.arange(len(labels))
     train_index, test_index = train_test_split(
         indices, test_size=TEST_SIZE, stratify=labels, random_state=RANDOM_STATE)

@@ -1,0 +1,55 @@
+"""Shared fixtures: models are trained once per session into temporary registries.
+
+No test writes to the repository's models/ folder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from leadscore import synth, train
+from leadscore.registry import Registry
+from leadscore.scorer import Scorer
+
+
+@pytest.fixture(autouse=True)
+def _registry_outside_repo(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Any code that falls back to the default registry gets a throwaway one."""
+    monkeypatch.setenv("LEADSCORE_MODELS_DIR", str(tmp_path_factory.mktemp("default-registry")))
+
+
+@pytest.fixture(scope="session")
+def default_training() -> train.TrainingResult:
+    """The default preset trained on the seed's 10,000 synthetic leads, as shipped."""
+    return train.train(synth.generate(train.DEFAULT_ROWS, seed=train.DEFAULT_SEED))
+
+
+@pytest.fixture(scope="session")
+def model_dir(tmp_path_factory: pytest.TempPathFactory, default_training: train.TrainingResult) -> Path:
+    """A registry holding the default model as its active version."""
+    root = tmp_path_factory.mktemp("registry")
+    Registry(root).publish(default_training.model, default_training.report)
+    return root
+
+
+@pytest.fixture(scope="session")
+def scorer(model_dir: Path) -> Scorer:
+    """A scorer loaded from disk, as every face of the product gets it."""
+    return Scorer(Registry(model_dir).load())
+
+
+@pytest.fixture(scope="session")
+def holdout() -> pd.DataFrame:
+    """20,000 fresh synthetic leads the model never saw (and nothing was tuned on)."""
+    return synth.generate(20_000, seed=2024)
+
+
+@pytest.fixture
+def leads() -> Iterator[pd.DataFrame]:
+    """A small batch of valid leads with an id and an extra column."""
+    frame = synth.generate(50, seed=3).drop(columns=["tier", *synth.TRUE_PROBABILITY_COLUMNS])
+    yield frame.assign(owner="Dana")

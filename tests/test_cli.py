@@ -1,0 +1,96 @@
+"""The leadscore command end to end: generate, train, score, evaluate, and bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from leadscore.cli import main
+from leadscore.schema import FEATURE_NAMES, OUTPUT_COLUMNS
+
+
+def run(*args: str) -> int:
+    return main([str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def leads_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("data") / "leads.csv"
+    assert run("generate", "-n", 1500, "--seed", 21, "-o", path) == 0
+    return path
+
+
+def test_generate_writes_the_contract_columns(leads_csv: Path) -> None:
+    frame = pd.read_csv(leads_csv)
+    assert len(frame) == 1500
+    assert list(frame.columns) == ["lead_id", *FEATURE_NAMES, "tier", "true_p_low", "true_p_medium", "true_p_high"]
+
+
+def test_train_publishes_and_evaluate_reports(leads_csv: Path, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    models = tmp_path / "models"
+    assert run("train", "--data", leads_csv, "--no-baselines", "--models-dir", models) == 0
+    assert capsys.readouterr().out.startswith("version ")
+    assert run("evaluate", "-n", 2000, "--json", "--models-dir", models) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["rows_evaluated"] == 2000
+    assert 0.7 < report["accuracy"] <= 1
+    assert "bayes_accuracy" in report and "probability_mae" in report
+    assert run("evaluate", "--data", leads_csv, "--models-dir", models) == 0
+    text = capsys.readouterr().out
+    assert "accuracy" in text and "confusion matrix" in text
+
+
+def test_score_in_chunks_with_rejected_rows_counted(model_dir: Path, leads_csv: Path, tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    frame = pd.read_csv(leads_csv, dtype={"lead_id": str}).astype({"credit_score": object})
+    frame.loc[[10, 1200], "credit_score"] = ["", "9000"]
+    source = tmp_path / "in.csv"
+    frame.to_csv(source, index=False)
+    out = tmp_path / "out.csv"
+    assert run("score", source, "-o", out, "--explain", "--chunk-rows", 400, "--models-dir", model_dir) == 0
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        f"1500 rows read, 1498 scored -> {out}, 2 rejected -> {tmp_path / 'out.rejected.csv'}")
+    scored = pd.read_csv(out, dtype={"lead_id": str})
+    assert len(scored) == 1498
+    assert list(scored.columns)[-len(OUTPUT_COLUMNS):] == list(OUTPUT_COLUMNS)
+    assert "tier_input" in scored.columns
+    rejected = pd.read_csv(tmp_path / "out.rejected.csv", keep_default_na=False)
+    assert rejected.to_dict("records") == [
+        {"row": 11, "column": "credit_score", "value": "", "reason": "missing value"},
+        {"row": 1201, "column": "credit_score", "value": "9000", "reason": "above the model's range 300–850"}]
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("", "the file is empty"),
+    (",".join(FEATURE_NAMES) + "\n", "has a header but no rows"),
+    ("name,email\nAl,a@x.io\n", "missing required columns: 'age', 'income'"),
+    (",".join(FEATURE_NAMES) + "\n" + ",".join(["1"] * 14) + "\n", "a row has more fields than the header"),
+    (",".join(FEATURE_NAMES) + "\n" + ",".join(["1"] * 12) + "\n" + ",".join(["1"] * 13) + "\n",
+     "Expected 12 fields in line 3, saw 13"),
+])
+def test_bad_input_exits_non_zero_with_one_line(model_dir: Path, tmp_path: Path, content: str, message: str,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "bad.csv"
+    source.write_text(content)
+    assert run("score", source, "-o", tmp_path / "o.csv", "--models-dir", model_dir) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("leadscore score: ")
+    assert message in err[-1]
+
+
+def test_console_script_has_help_and_no_traceback_on_bad_input(tmp_path: Path) -> None:
+    for command in ("generate", "train", "score", "evaluate"):
+        shown = subprocess.run([sys.executable, "-m", "leadscore.cli", command, "--help"],
+                               capture_output=True, text=True, check=True)
+        assert "--models-dir" in shown.stdout
+    missing = subprocess.run([sys.executable, "-m", "leadscore.cli", "score", str(tmp_path / "nope.csv"),
+                              "-o", str(tmp_path / "o.csv")], capture_output=True, text=True)
+    assert missing.returncode == 2
+    assert "Traceback" not in missing.stderr
+    assert missing.stderr.strip().splitlines()[-1].startswith("leadscore score: ")

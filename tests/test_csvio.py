@@ -1,0 +1,79 @@
+"""Reading CRM exports: BOM, separators, empty files, broken rows, text kept as text."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from leadscore.csvio import TableError, open_table, read_table
+from leadscore.schema import FEATURE_NAMES, example_lead
+
+HEADER = ",".join(FEATURE_NAMES)
+ROW = ",".join(str(v) for v in example_lead().values())
+
+
+def _write(tmp_path: Path, text: str | bytes, name: str = "leads.csv") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+    return path
+
+
+def test_byte_order_mark_is_not_part_of_the_first_header(tmp_path: Path) -> None:
+    frame = read_table(_write(tmp_path, "\ufeff" + HEADER + "\n" + ROW + "\n"))
+    assert list(frame.columns) == list(FEATURE_NAMES)
+
+
+@pytest.mark.parametrize("separator", [";", "\t", "|"])
+def test_other_separators_are_recognised(tmp_path: Path, separator: str) -> None:
+    text = HEADER.replace(",", separator) + "\n" + ROW.replace(",", separator) + "\n"
+    frame = read_table(_write(tmp_path, text))
+    assert list(frame.columns) == list(FEATURE_NAMES)
+    assert frame.loc[0, "income"] == example_lead()["income"]
+
+
+def test_semicolon_export_with_crm_headers_and_decimal_commas_in_text(tmp_path: Path) -> None:
+    header = "Lead ID;Annual Income;" + ";".join(FEATURE_NAMES[2:]) + ";Age;Notes"
+    values = list(example_lead().values())
+    row = "00017;" + ";".join(str(v) for v in values[1:]) + f";{values[0]};hot, call back"
+    with open_table(_write(tmp_path, header + "\n" + row + "\n")) as table:
+        assert table.mapping.renames == {"Lead ID": "lead_id", "Annual Income": "income", "Age": "age"}
+        chunk = next(table.chunks)
+    assert chunk.loc[0, "Lead ID"] == "00017"
+    assert chunk.loc[0, "Notes"] == "hot, call back"
+
+
+def test_empty_file_is_refused_with_its_name(tmp_path: Path) -> None:
+    with pytest.raises(TableError, match=r"leads.csv: the file is empty"):
+        read_table(_write(tmp_path, "\n  \n"))
+
+
+def test_header_only_file_has_no_rows(tmp_path: Path) -> None:
+    frame = read_table(_write(tmp_path, HEADER + "\n"))
+    assert frame.empty
+    assert list(frame.columns) == list(FEATURE_NAMES)
+
+
+def test_row_with_too_many_fields_names_the_line(tmp_path: Path) -> None:
+    with pytest.raises(TableError, match=r"line 3"):
+        read_table(_write(tmp_path, HEADER + "\n" + ROW + "\n" + ROW + ",1,2\n"))
+
+
+def test_non_utf8_file_is_refused_clearly(tmp_path: Path) -> None:
+    text = ("name," + HEADER + "\n" + "Jos\xe9," + ROW + "\n").encode("latin-1")
+    with pytest.raises(TableError, match="not UTF-8"):
+        read_table(_write(tmp_path, text))
+
+
+def test_text_columns_are_kept_exactly(tmp_path: Path) -> None:
+    frame = read_table(_write(tmp_path, "lead_id,note," + HEADER + "\n007,NA," + ROW + "\n"))
+    assert frame.loc[0, "lead_id"] == "007"
+    assert frame.loc[0, "note"] == "NA"
+
+
+def test_uploaded_file_object_is_read_like_a_path() -> None:
+    upload = io.BytesIO((HEADER + "\n" + ROW + "\n").encode())
+    frame = read_table(upload)
+    pd.testing.assert_series_equal(frame.iloc[0], pd.Series(example_lead(), name=0), check_dtype=False)

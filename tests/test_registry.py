@@ -1,0 +1,161 @@
+"""The model registry: round trip, atomic and concurrent publish, crashes, tampering, no pickles."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from leadscore import registry as registry_module
+from leadscore import synth, train
+from leadscore.registry import ModelFileError, NoModelError, Registry
+
+LEADSCORE_DIR = Path(registry_module.__file__).parent
+
+
+@pytest.fixture(scope="module")
+def small() -> train.TrainingResult:
+    return train.train(synth.generate(1500, seed=8), with_baselines=False)
+
+
+def test_published_model_loads_back_with_identical_predictions(
+        tmp_path: Path, small: train.TrainingResult) -> None:
+    registry = Registry(tmp_path)
+    version = registry.publish(small.model, small.report)
+    loaded = registry.load()
+    features = synth.generate(200, seed=1)[list(synth.FEATURE_NAMES)].to_numpy(float)
+    np.testing.assert_allclose(loaded.predict_proba(features), small.model.predict_proba(features), atol=1e-6)
+    assert loaded.high_threshold == small.model.high_threshold
+    meta = loaded.metadata
+    assert meta["version"] == version
+    assert meta["preset"] == "default"
+    assert meta["report"]["accuracy"] == small.report["accuracy"]
+    assert {"xgboost", "scikit-learn", "imbalanced-learn"} <= set(meta["libraries"])
+    assert [f["name"] for f in meta["features"]] == list(synth.FEATURE_NAMES)
+    assert re.fullmatch(r"[0-9a-f]{16}", meta["data_fingerprint"])
+
+
+def test_model_files_are_json_and_ubjson_only(tmp_path: Path, small: train.TrainingResult) -> None:
+    registry = Registry(tmp_path)
+    folder = tmp_path / "versions" / registry.publish(small.model, small.report)
+    assert sorted(p.name for p in folder.iterdir()) == ["metadata.json", "model.json", "model.ubj"]
+    for name in ("metadata.json", "model.json"):
+        json.loads((folder / name).read_text())
+
+
+def test_no_pickle_anywhere_in_the_engine() -> None:
+    for path in LEADSCORE_DIR.glob("*.py"):
+        source = path.read_text()
+        for forbidden in ("import pickle", "joblib", "cloudpickle", "dill"):
+            assert forbidden not in source, f"{path.name} uses {forbidden}"
+
+
+def test_empty_registry_says_so(tmp_path: Path) -> None:
+    with pytest.raises(NoModelError, match="no active model"):
+        Registry(tmp_path).load()
+
+
+def test_earlier_version_can_be_made_active_again(tmp_path: Path, small: train.TrainingResult) -> None:
+    registry = Registry(tmp_path)
+    first = registry.publish(small.model, small.report)
+    second = registry.publish(small.model, small.report)
+    assert registry.active_version() == second
+    registry.activate(first)
+    assert registry.active_version() == first
+    assert [v.active for v in registry.versions() if v.version == first] == [True]
+    assert {v.version for v in registry.versions()} == {first, second}
+
+
+def test_crash_while_publishing_leaves_the_active_model_untouched(
+        tmp_path: Path, small: train.TrainingResult, monkeypatch: pytest.MonkeyPatch) -> None:
+    registry = Registry(tmp_path)
+    good = registry.publish(small.model, small.report)
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(registry_module, "_write_json", crash)
+    with pytest.raises(OSError, match="disk full"):
+        registry.publish(small.model, small.report)
+    assert registry.active_version() == good
+    assert [p.name for p in (tmp_path / "versions").iterdir()] == [good]
+    registry.load()
+
+
+def test_crash_during_training_publishes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    registry = Registry(tmp_path)
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise MemoryError("killed")
+
+    monkeypatch.setattr(train, "fit_model", crash)
+    with pytest.raises(MemoryError):
+        result = train.train(synth.generate(500, seed=1), with_baselines=False)
+        registry.publish(result.model, result.report)
+    assert registry.active_version() is None
+
+
+def _publish_in_process(source: str, target: str, results: multiprocessing.Queue) -> None:
+    model = Registry(source).load()
+    results.put(Registry(target).publish(model, model.metadata["report"]))
+
+
+def test_concurrent_publishers_all_land_and_the_pointer_stays_valid(
+        tmp_path: Path, small: train.TrainingResult) -> None:
+    source = tmp_path / "source"
+    Registry(source).publish(small.model, small.report)
+    tmp_path = tmp_path / "target"
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    workers = [context.Process(target=_publish_in_process, args=(str(source), str(tmp_path), results))
+               for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(120)
+        assert worker.exitcode == 0
+    published = {results.get(timeout=5) for _ in workers}
+    registry = Registry(tmp_path)
+    assert {v.version for v in registry.versions()} == published
+    assert registry.active_version() in published
+    for version in published:
+        registry.load(version)
+    assert not [p for p in (tmp_path / "versions").iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.parametrize("name", ["model.ubj", "model.json"])
+def test_tampered_file_is_refused_naming_the_file(tmp_path: Path, small: train.TrainingResult, name: str) -> None:
+    registry = Registry(tmp_path)
+    version = registry.publish(small.model, small.report)
+    target = tmp_path / "versions" / version / name
+    data = bytearray(target.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    target.write_bytes(bytes(data))
+    with pytest.raises(ModelFileError, match=re.escape(str(target)) + ".*corrupt or was changed"):
+        registry.load()
+
+
+def test_corrupt_metadata_and_pointer_are_refused_naming_the_file(
+        tmp_path: Path, small: train.TrainingResult) -> None:
+    registry = Registry(tmp_path)
+    version = registry.publish(small.model, small.report)
+    (tmp_path / "versions" / version / "metadata.json").write_text("{not json")
+    with pytest.raises(ModelFileError, match="metadata.json: not valid JSON"):
+        registry.load()
+    (tmp_path / "active.json").write_text('{"version": "../../etc"}')
+    with pytest.raises(ModelFileError, match="no such model version"):
+        registry.load()
+
+
+def test_first_load_of_an_empty_registry_trains_the_default(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setattr(train, "DEFAULT_ROWS", 800)
+    caplog.set_level("INFO", logger="leadscore.registry")
+    model = Registry(tmp_path).load_or_train_default()
+    assert model.metadata["data_source"] == "synthetic: 800 leads, seed 42"
+    assert "training the default model" in caplog.text
+    assert Registry(tmp_path).load_or_train_default().metadata["version"] == model.metadata["version"]

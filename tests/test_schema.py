@@ -1,0 +1,141 @@
+"""The feature table, column mapping and validation: nothing dropped, clipped or coerced."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from leadscore.schema import (
+    FEATURE_NAMES,
+    FEATURES,
+    FEATURES_BY_NAME,
+    SchemaError,
+    check_value,
+    example_lead,
+    map_columns,
+    validate,
+)
+
+
+def test_feature_table_matches_the_seed() -> None:
+    assert FEATURE_NAMES == (
+        "age", "income", "credit_score", "website_visits", "email_opens", "property_views",
+        "contact_attempts", "time_on_site_minutes", "inquiry_submitted", "financing_pre_approved",
+        "budget_disclosed", "location_preference_set",
+    )
+    ranges = {f.name: (f.low, f.high) for f in FEATURES}
+    assert ranges["income"] == (30_000, 500_000)
+    assert ranges["credit_score"] == (300, 850)
+    assert ranges["time_on_site_minutes"] == (1, 120)
+    assert all(f.kind == "flag" for f in FEATURES[8:])
+    assert {f.name for f in FEATURES if f.actionable} == set(FEATURE_NAMES[3:])
+
+
+@pytest.mark.parametrize("header", ["Credit Score", "credit-score", "CREDIT_SCORE", " credit score ", "CreditScore"])
+def test_headers_differing_in_case_spaces_or_dashes_are_recognised(header: str) -> None:
+    mapping = map_columns([header])
+    assert mapping.renames == {header: "credit_score"}
+    assert "credit_score" in mapping.recognised
+
+
+def test_crm_aliases_are_accepted_and_other_columns_kept() -> None:
+    mapping = map_columns(["Annual Income", "FICO", "Email", "lead_id"])
+    assert mapping.renames == {"Annual Income": "income", "FICO": "credit_score"}
+    assert mapping.unrecognised == ("Email",)
+    assert "income" not in mapping.missing
+
+
+def test_missing_column_is_named_with_a_suggestion() -> None:
+    mapping = map_columns([*FEATURE_NAMES[:-1], "location_pref"])
+    assert mapping.missing == ("location_preference_set",)
+    assert mapping.problem() == "missing required column: 'location_preference_set' (is 'location_pref' it?)"
+
+
+def test_two_columns_meaning_the_same_feature_is_a_conflict() -> None:
+    mapping = map_columns([*FEATURE_NAMES, "annual_income"])
+    assert "'income', 'annual_income'" in (mapping.problem() or "")
+
+
+def _frame(**overrides: object) -> pd.DataFrame:
+    return pd.DataFrame([{**example_lead(), **overrides}])
+
+
+@pytest.mark.parametrize(("column", "value", "reason"), [
+    ("credit_score", "abc", "not a number"),
+    ("credit_score", 900, "above the model's range 300–850"),
+    ("income", 12_000, "below the model's range $30,000–$500,000"),
+    ("age", 30.5, "must be a whole number"),
+    ("age", None, "missing value"),
+    ("website_visits", "", "missing value"),
+    ("inquiry_submitted", 2, "must be 0 or 1"),
+    ("inquiry_submitted", "maybe", "must be 0 or 1 (or yes/no, true/false)"),
+    ("time_on_site_minutes", float("inf"), "above the model's range 1–120"),
+])
+def test_bad_cell_is_reported_with_row_column_and_reason(column: str, value: object, reason: str) -> None:
+    frame = pd.concat([_frame(), _frame(**{column: value})], ignore_index=True)
+    checked = validate(frame)
+    assert len(checked.valid) == 1
+    assert checked.problems.to_dict("records") == [
+        {"row": 2, "column": column, "value": "" if value is None else str(value), "reason": reason}]
+
+
+def test_valid_values_pass_unchanged_and_flags_accept_words() -> None:
+    frame = _frame(inquiry_submitted="Yes", budget_disclosed="false", income=85_000.5, credit_score="720")
+    checked = validate(frame)
+    assert checked.problems.empty
+    row = checked.valid.iloc[0]
+    assert (row["inquiry_submitted"], row["budget_disclosed"]) == (1, 0)
+    assert row["income"] == 85_000.5
+    assert row["credit_score"] == 720
+
+
+def test_rows_in_equals_rows_valid_plus_rows_rejected() -> None:
+    rng = np.random.default_rng(0)
+    frame = pd.concat([_frame()] * 200, ignore_index=True)
+    for column in ("age", "credit_score", "inquiry_submitted"):
+        frame.loc[rng.choice(200, 30, replace=False), column] = -5
+    checked = validate(frame)
+    assert len(checked.valid) + checked.rejected_rows == 200
+    assert checked.rejected_rows == checked.problems["row"].nunique() > 30
+
+
+def test_extra_columns_are_kept_as_they_are() -> None:
+    frame = _frame().assign(lead_id="00123", note="=SUM(A1)")
+    valid = validate(frame).valid
+    assert valid.loc[1, "lead_id"] == "00123"
+    assert valid.loc[1, "note"] == "=SUM(A1)"
+
+
+def test_missing_feature_column_is_a_schema_error() -> None:
+    with pytest.raises(SchemaError, match="missing required column: 'age'"):
+        validate(_frame().drop(columns=["age"]))
+
+
+def test_row_numbers_continue_across_chunks() -> None:
+    checked = validate(_frame(age=5), first_row=50_001)
+    assert checked.problems["row"].tolist() == [50_001]
+
+
+cells = st.one_of(
+    st.none(), st.integers(-1000, 1_000_000), st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from(["", " 12 ", "abc", "yes", "NO", "True", "1e3", "0.5", "-1", "720", " "]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(name=st.sampled_from(FEATURE_NAMES), cell=cells)
+def test_single_value_check_agrees_with_batch_validation(name: str, cell: object) -> None:
+    """check_value (single leads, no pandas) and validate (batches) apply the same rules."""
+    feature = FEATURES_BY_NAME[name]
+    value, reason = check_value(feature, cell)
+    frame = pd.DataFrame([example_lead()]).astype(object)
+    frame.loc[0, name] = cell
+    checked = validate(frame)
+    if reason is None:
+        assert checked.problems.empty
+        assert checked.valid.iloc[0][name] == value
+    else:
+        assert checked.problems["reason"].tolist() == [reason]
