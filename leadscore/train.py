@@ -171,9 +171,13 @@ def _out_of_fold_margins(features: np.ndarray, labels: np.ndarray, params: dict[
 
 
 def fit_model(features: np.ndarray, labels: np.ndarray, preset: str = DEFAULT_PRESET,
-              progress: Progress = _quiet_progress) -> LeadModel:
-    """Fit the pipeline on all given rows and wrap it, calibrated, as a LeadModel."""
-    params = PRESETS[preset]
+              progress: Progress = _quiet_progress, params: dict[str, Any] | None = None) -> LeadModel:
+    """Fit the pipeline on all given rows and wrap it, calibrated, as a LeadModel.
+
+    ``params`` overrides the preset's hyperparameters (for comparisons such as
+    benchmarks/compare_presets.py); ``preset`` then only names the result.
+    """
+    params = params or PRESETS[preset]
     oof = _out_of_fold_margins(features, labels, params, progress)
     temperature, bias = fit_calibration(oof, labels)
     threshold = choose_high_threshold(softmax(oof / temperature + bias), labels)
