@@ -1,6 +1,22 @@
-"""Streamlit entrypoint (placeholder until the dashboard lands)."""
+"""The dashboard's entrypoint: page navigation and the sidebar every page shares.
+
+Run from the repository root: ``streamlit run app.py`` (or scripts/dashboard.sh).
+"""
+
+import logging
 
 import streamlit as st
 
-st.title("Lead scoring")
-st.info("The dashboard is being built. Use the `leadscore` command line meanwhile (see README).")
+from ui import engine, sidebar
+
+logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+
+st.set_page_config(page_title="Lead scoring", page_icon=":material/leaderboard:", layout="wide")
+
+page = st.navigation([
+    st.Page("pages/score.py", title="Score a lead", icon=":material/person_search:", default=True),
+    st.Page("pages/triage.py", title="Triage a lead list", icon=":material/format_list_numbered:"),
+    st.Page("pages/model.py", title="Model", icon=":material/monitoring:"),
+])
+sidebar.show_active_model(engine.active_scorer())
+page.run()

@@ -62,8 +62,8 @@ class MoveUp:
         return self.new_tier is not None
 
 
-def _step(feature: Feature) -> float:
-    """The unit a count moves by (1; a tenth of the range's order of magnitude for wide ranges)."""
+def step(feature: Feature) -> float:
+    """The unit a field moves by: 1, or a hundredth of the range's order of magnitude ($1,000 of income)."""
     if feature.kind != "number":
         return 1.0
     span = feature.high - feature.low
@@ -76,8 +76,8 @@ def _options(feature: Feature, value: float) -> list[float]:
         return [value]
     if feature.kind == "flag":
         return [value, 1.0]
-    step = _step(feature)
-    levels = {float(min(feature.high, np.ceil((value + f * (feature.high - value)) / step) * step))
+    unit = step(feature)
+    levels = {float(min(feature.high, np.ceil((value + f * (feature.high - value)) / unit) * unit))
               for f in GRID_FRACTIONS}
     return [value, *sorted(v for v in levels if v > value)]
 
@@ -95,7 +95,7 @@ def _refine(scorer: Scorer, start: np.ndarray, candidate: np.ndarray, target: in
     for j, feature in enumerate(FEATURES):
         if feature.kind == "flag" or best[j] == start[j]:
             continue
-        values = np.arange(start[j], best[j] + 1e-9, _step(feature))
+        values = np.arange(start[j], best[j] + 1e-9, step(feature))
         values = np.append(values[values < best[j]], best[j])
         trial = np.repeat(best[None, :], len(values), axis=0)
         trial[:, j] = values

@@ -1,0 +1,4 @@
+"""Model (placeholder)."""
+import streamlit as st
+
+st.title("Model")
