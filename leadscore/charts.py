@@ -147,7 +147,7 @@ def importance_bars(ours: Mapping[str, float], seed: Mapping[str, float]) -> go.
                    marker_color=OURS, text=[f"{ours[label]:.0%}" for label in labels], textposition="outside",
                    hovertemplate="%{y}: %{x:.1%}<extra></extra>")
     figure.update_xaxes(tickformat=".0%", gridcolor="#eee", title="Share of the model's decisions (mean |SHAP|)")
-    return _layout(figure, 460, barmode="group", title="What the model looks at")
+    return _layout(figure, 460, barmode="group")
 
 
 def calibration_chart(calibration: Mapping[str, Mapping[str, Sequence[float]]]) -> go.Figure:
@@ -163,7 +163,7 @@ def calibration_chart(calibration: Mapping[str, Mapping[str, Sequence[float]]]) 
             hovertemplate=f"{tier}: predicted %{{x:.0%}}, observed %{{y:.0%}} (%{{customdata}} leads)<extra></extra>")
     figure.update_xaxes(title="Predicted chance", tickformat=".0%", range=[0, 1], gridcolor="#eee")
     figure.update_yaxes(title="Observed share", tickformat=".0%", range=[0, 1], gridcolor="#eee")
-    return _layout(figure, 380, title="Are the probabilities honest?")
+    return _layout(figure, 380)
 
 
 def baselines_chart(rows: Mapping[str, Mapping[str, float]], bayes_accuracy: float | None = None) -> go.Figure:
@@ -178,6 +178,6 @@ def baselines_chart(rows: Mapping[str, Mapping[str, float]], bayes_accuracy: flo
     if bayes_accuracy is not None:
         figure.add_hline(y=bayes_accuracy, line_dash="dash", line_color="#cf222e",
                          annotation_text=f"Best possible accuracy on this data (Bayes): {bayes_accuracy:.2f}",
-                         annotation_position="top left")
-    figure.update_yaxes(range=[0, 1.1], gridcolor="#eee")
-    return _layout(figure, 400, barmode="group", title="This model against simpler ones")
+                         annotation_position="top right")
+    figure.update_yaxes(range=[0, 1.15], gridcolor="#eee")
+    return _layout(figure, 420, barmode="group")

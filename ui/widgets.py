@@ -60,3 +60,10 @@ def lead_explanation(result: LeadResult, lead: Mapping[str, float]) -> None:
     with right:
         st.plotly_chart(charts.probability_bars(result.probabilities), config={"displayModeBar": False})
     waterfall(result, lead)
+
+
+#: One line per tier for help texts: the seed's action and conversion rate.
+TIER_HELP: dict[str, str] = {
+    tier: f"{TIER_ACTIONS[tier]}; usually converts {low:.0%}–{high:.0%}."
+    for tier, (low, high) in TIER_CONVERSION_RATES.items()
+}

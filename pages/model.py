@@ -1,4 +1,0 @@
-"""Model (placeholder)."""
-import streamlit as st
-
-st.title("Model")

@@ -1,4 +1,0 @@
-"""Triage a lead list (placeholder)."""
-import streamlit as st
-
-st.title("Triage a lead list")
