@@ -122,9 +122,7 @@ def _comparison(scorer: Scorer, candidate: dict) -> None:
     publish, discard = st.columns(2)
     if publish.button("Publish and make active", type="primary", key="publish"):
         _publish(candidate)
-    if discard.button("Discard the new model", key="discard"):
-        del st.session_state["candidate"]
-        st.rerun(scope="fragment")
+    discard.button("Discard the new model", key="discard", on_click=st.session_state.pop, args=("candidate",))
 
 
 @st.fragment
