@@ -36,5 +36,9 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def to_safe_csv(frame: pd.DataFrame) -> bytes:
-    """``frame`` as UTF-8 CSV bytes with formulas neutralised (a BOM so Excel reads UTF-8)."""
-    return neutralise_formulas(frame).to_csv(index=False).encode("utf-8-sig")
+    """``frame`` as UTF-8 CSV bytes with formulas neutralised (a BOM so Excel reads UTF-8).
+
+    Lines end in CRLF (RFC 4180), which also makes the writer quote a cell
+    holding a bare carriage return instead of letting it split the row.
+    """
+    return neutralise_formulas(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
