@@ -7,20 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from leadscore import synth, train
-from leadscore.registry import ENV_MODELS_DIR, Registry
-
-TRAINING_ROWS = 10_000
+from leadscore.registry import ENV_MODELS_DIR
+from tests.app.helpers import template_registry_in
 
 
 @pytest.fixture(scope="session")
 def template_registry(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A registry with one model trained like the built-in one (10,000 generated leads), with baselines."""
-    root = tmp_path_factory.mktemp("registry-template")
-    result = train.train(synth.generate(TRAINING_ROWS, seed=42), with_baselines=True)
-    result.model.metadata["data_source"] = f"synthetic: {TRAINING_ROWS} leads, seed 42"
-    Registry(root).publish(result.model, result.report)
-    return root
+    """A registry with one model trained like the built-in one, with baselines (once per session)."""
+    return template_registry_in(tmp_path_factory.getbasetemp())
 
 
 @pytest.fixture
