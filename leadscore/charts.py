@@ -176,8 +176,8 @@ def baselines_chart(rows: Mapping[str, Mapping[str, float]], bayes_accuracy: flo
         figure.add_bar(x=names, y=values, name=label, marker_color=colour, text=[f"{v:.2f}" for v in values],
                        textposition="outside", hovertemplate=f"%{{x}}<br>{label}: %{{y:.3f}}<extra></extra>")
     if bayes_accuracy is not None:
-        figure.add_hline(y=bayes_accuracy, line_dash="dash", line_color="#cf222e",
-                         annotation_text=f"Best possible accuracy on this data (Bayes): {bayes_accuracy:.2f}",
-                         annotation_position="top right")
+        figure.add_scatter(x=names, y=[bayes_accuracy] * len(names), mode="lines", name=(
+            f"Best possible accuracy on this data (Bayes): {bayes_accuracy:.2f}"),
+            line={"color": "#cf222e", "dash": "dash"}, hoverinfo="skip")
     figure.update_yaxes(range=[0, 1.15], gridcolor="#eee")
     return _layout(figure, 420, barmode="group")

@@ -107,6 +107,8 @@ def test_triage_reports_bad_rows(page: Page, server: str, tmp_path: Path) -> Non
     page.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(path)
     expect(page.get_by_text("1 row(s) were not scored")).to_be_visible()
     expect(page.get_by_test_id("stMetric").filter(has_text="Rejected")).to_contain_text("1")
+    expect(page.get_by_text("3. Why this tier")).to_be_visible()
+    _idle(page)
     _no_exception(page)
     screenshot(page, "3-triage-rejected-rows")
 
