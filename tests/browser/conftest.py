@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.app.helpers import template_registry_in
 
@@ -98,6 +98,8 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 def screenshot(page: Page, name: str) -> None:
-    """Save the page to artifacts/screenshots/<name>.png."""
+    """Save the page to artifacts/screenshots/<name>.png, once every element has drawn."""
+    expect(page.locator('[data-testid="stSkeleton"]')).to_have_count(0, timeout=30_000)
+    page.wait_for_timeout(500)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
