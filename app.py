@@ -1,6 +1,27 @@
-"""Streamlit entrypoint (placeholder until the dashboard lands)."""
+"""The dashboard's entrypoint: page navigation and the sidebar every page shares.
+
+Run from the repository root: ``streamlit run app.py`` (or scripts/dashboard.sh).
+
+The page files live in ``app_pages/``, not ``pages/``: Streamlit still runs a
+fresh server's first session in its old multipage mode when a ``pages/``
+folder exists, so a bookmarked page opened first after a restart would bypass
+this entrypoint (no sidebar, a different menu).
+"""
+
+import logging
 
 import streamlit as st
 
-st.title("Lead scoring")
-st.info("The dashboard is being built. Use the `leadscore` command line meanwhile (see README).")
+from ui import engine, sidebar
+
+logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+
+st.set_page_config(page_title="Lead scoring", page_icon=":material/leaderboard:", layout="wide")
+
+page = st.navigation([
+    st.Page("app_pages/score.py", title="Score a lead", icon=":material/person_search:", default=True),
+    st.Page("app_pages/triage.py", title="Triage a lead list", icon=":material/format_list_numbered:"),
+    st.Page("app_pages/model.py", title="Model", icon=":material/monitoring:"),
+])
+sidebar.show_active_model(engine.active_scorer())
+page.run()

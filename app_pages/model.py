@@ -1,0 +1,111 @@
+"""Model: how good the active model is, its versions, and retraining."""
+
+import pandas as pd
+import streamlit as st
+
+from leadscore import charts, compare, seedref
+from leadscore.schema import FEATURES_BY_NAME
+from ui import engine, retrain, sidebar
+from ui.guard import current_guard
+
+
+def _tiles(report: dict) -> None:
+    metrics = compare.headline_metrics(report)
+    for column, key in zip(st.columns(4), ("accuracy", "macro_recall", "macro_precision", "weighted_f1"),
+                           strict=True):
+        label, meaning, _ = compare.HEADLINES[key]
+        value = f"{metrics[key]:.2f}" if key == "weighted_f1" else f"{metrics[key]:.1%}"
+        seed = f"{seedref.OVERALL[key]:.2f}" if key == "weighted_f1" else f"{seedref.OVERALL[key]:.0%}"
+        column.metric(label, value, delta=f"seed reported {seed}", delta_color="off", delta_arrow="off",
+                      help=meaning, border=True)
+
+
+def performance(report: dict, meta: dict) -> None:
+    """Metric tiles and the charts a stakeholder asks for."""
+    rows = report.get("rows", {})
+    st.caption(f"Training data: {meta.get('data_source', 'unknown')}. The model learned from "
+               f"{rows.get('train', 0):,} of these leads; every figure here is measured on the other "
+               f"{report.get('rows_evaluated', 0):,}, which it never saw. The seed's figures are shown for "
+               "reference; they were measured on the seed's own data.")
+    _tiles(report)
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Where it gets it right and wrong")
+        shares = st.radio("Show", ["Counts", "Share of each true tier"], horizontal=True, key="cm_mode")
+        st.plotly_chart(charts.matrix_heatmap(report["confusion_matrix"], "True tier", "Model's tier",
+                                              normalise=shares != "Counts"), config={"displayModeBar": False})
+        st.caption("Rows: the tier the lead really had. Columns: the tier the model gave. The diagonal is right.")
+    with right:
+        st.subheader("Are its probabilities honest?")
+        st.plotly_chart(charts.calibration_chart(report["calibration"]), config={"displayModeBar": False})
+        st.caption("Leads given a 30% chance of High should be High about 30% of the time: points near the "
+                   "dashed line mean the chances can be taken at face value.")
+    st.subheader("Per tier: recall, precision and F1, beside the seed's")
+    st.plotly_chart(charts.per_class_bars(report, seedref.PER_CLASS), config={"displayModeBar": False})
+    st.caption("Recall: of the leads truly in a tier, the share the model put there (a missed High lead is lost "
+               "revenue). Precision: of the leads the model put in a tier, the share that belong there.")
+    st.subheader("What the model looks at")
+    importance = {FEATURES_BY_NAME[n].label: v for n, v in report.get("feature_importance", {}).items()}
+    seed = {FEATURES_BY_NAME[n].label: v for n, v in seedref.TOP_FEATURES.items()}
+    if importance:
+        st.plotly_chart(charts.importance_bars(importance, seed), config={"displayModeBar": False})
+        st.caption("Each field's share of the model's decisions (mean absolute SHAP value over the test "
+                   "leads), beside the seed's top five.")
+    else:
+        st.info("This model was saved without feature importance.")
+    st.subheader("Against simpler models")
+    baselines = report.get("baselines")
+    if baselines:
+        rows = {**baselines, "This model (calibrated)": {
+            "accuracy": report["accuracy"], "macro_recall": report["macro avg"]["recall"],
+            "high_recall": report["High"]["recall"], "high_precision": report["High"]["precision"],
+            "log_loss": report["log_loss"]}}
+        st.plotly_chart(charts.baselines_chart(rows, report.get("bayes_accuracy")),
+                        config={"displayModeBar": False})
+        st.caption("Trained and tested on the same split. "
+                   + ("The dashed line is the best accuracy any model can reach on this generated data "
+                      "(the Bayes accuracy): leads near the tier boundaries are a coin toss. "
+                      if "bayes_accuracy" in report else "")
+                   + "The seed reported: " + "; ".join(f"{k} {v}" for k, v in seedref.BASELINE_ACCURACY.items())
+                   + ".")
+    else:
+        st.info("This model was trained without the baseline comparison.")
+
+
+def versions() -> None:
+    """The version history, and making an earlier version active again."""
+    history = engine.registry().versions()
+    table = pd.DataFrame([{"Version": v.version, "Trained": sidebar.trained_when(v.created_at), "Preset": v.preset,
+                           "Accuracy": v.accuracy, "Active": "✓ active" if v.active else ""} for v in history])
+    st.dataframe(table, hide_index=True, column_config={"Accuracy": st.column_config.NumberColumn(format="percent")})
+    earlier = [v.version for v in history if not v.active]
+    if not earlier:
+        st.caption("Only one version so far. Retrain to add another.")
+        return
+    guard = current_guard()
+    with st.form("activate"):
+        chosen = st.selectbox("Make an earlier version active again", earlier)
+        password = st.text_input("Retrain password", type="password") if guard.password else ""
+        if st.form_submit_button("Make this version active", disabled=not guard.enabled):
+            if not guard.admits(password):
+                st.error("Wrong password: the active model is unchanged.")
+            else:
+                engine.registry().activate(chosen)
+                st.session_state["flash"] = f"Version {chosen} is now active."
+                st.rerun()
+    if not guard.enabled:
+        st.caption("Switching versions is turned off on this server (LEADSCORE_RETRAIN_ENABLED).")
+
+
+scorer = engine.active_scorer()
+st.title("Model")
+if "flash" in st.session_state:
+    st.success(st.session_state.pop("flash"))
+report = scorer.metadata.get("report", {})
+tab_performance, tab_versions, tab_retrain = st.tabs(["How good is it", "Versions", "Retrain"])
+with tab_performance:
+    performance(report, scorer.metadata)
+with tab_versions:
+    versions()
+with tab_retrain:
+    retrain.panel(scorer)

@@ -1,0 +1,183 @@
+"""The dashboard's figures as pure functions: numbers in, a plotly Figure out.
+
+No streamlit here and no model: callers pass arrays and dicts, so every chart
+can be built and checked in a test without a running app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from leadscore.schema import TIERS
+
+TIER_COLOURS: dict[str, str] = {"High": "#1a7f37", "Medium": "#c98a00", "Low": "#6e7781"}
+OURS = "#2463eb"
+SEED = "#b4bcc7"
+FONT = {"family": "Source Sans Pro, sans-serif", "size": 14}
+
+
+def _layout(figure: go.Figure, height: int, **kwargs: object) -> go.Figure:
+    figure.update_layout(height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10}, font=FONT,
+                         plot_bgcolor="white", legend={"orientation": "h", "y": -0.15}, **kwargs)
+    return figure
+
+
+def _percent(value: float) -> str:
+    return f"{100 * value:.0f}%"
+
+
+def probability_bars(probabilities: Mapping[str, float],
+                     before: Mapping[str, float] | None = None) -> go.Figure:
+    """Chance of each tier as horizontal bars, High on top; with ``before``, the starting lead beside it."""
+    tiers = list(reversed(TIERS))
+    figure = go.Figure()
+    if before is not None:
+        figure.add_bar(y=tiers, x=[before[t] for t in tiers], orientation="h", name="Starting lead",
+                       marker_color="#d0d7de", text=[_percent(before[t]) for t in tiers],
+                       textposition="outside", hovertemplate="%{y}: %{x:.1%} (starting lead)<extra></extra>")
+    figure.add_bar(y=tiers, x=[probabilities[t] for t in tiers], orientation="h", name="Now",
+                   marker_color=[TIER_COLOURS[t] for t in tiers],
+                   text=[_percent(probabilities[t]) for t in tiers], textposition="outside",
+                   hovertemplate="%{y}: %{x:.1%}<extra></extra>")
+    figure.update_xaxes(range=[0, 1.15], tickformat=".0%", showgrid=True, gridcolor="#eee")
+    return _layout(figure, 230 if before is None else 280, barmode="group", title="Chance of each tier",
+                   showlegend=before is not None)
+
+
+def waterfall(base_value: float, contributions: Mapping[str, float], tier: str,
+              top: int = 8) -> go.Figure:
+    """SHAP waterfall from the average lead's score to this lead's score for ``tier``, in log-odds.
+
+    ``contributions`` maps a readable label (for example "Credit score 790") to
+    its contribution; the ``top`` largest are shown one by one, the rest as one
+    "other features" step, so the bars still add up exactly.
+    """
+    items = sorted(contributions.items(), key=lambda item: abs(item[1]), reverse=True)
+    shown, rest = items[:top], items[top:]
+    labels = ["Average lead"] + [label for label, _ in shown]
+    values = [base_value] + [value for _, value in shown]
+    measures = ["absolute"] + ["relative"] * len(shown)
+    if rest:
+        labels.append(f"{len(rest)} other features")
+        values.append(float(sum(value for _, value in rest)))
+        measures.append("relative")
+    labels.append(f"This lead ({tier})")
+    values.append(base_value + float(sum(contributions.values())))
+    measures.append("total")
+    text = [f"{values[0]:+.2f}"] + [f"{v:+.2f}" for v in values[1:-1]] + [f"{values[-1]:+.2f}"]
+    figure = go.Figure(go.Waterfall(
+        orientation="h", y=labels, x=values, measure=measures, text=text, textposition="outside",
+        increasing={"marker": {"color": TIER_COLOURS["High"]}},
+        decreasing={"marker": {"color": "#cf222e"}},
+        totals={"marker": {"color": OURS}},
+        connector={"line": {"color": "#aaa", "width": 1}},
+        hovertemplate="%{y}: %{x:+.2f}<extra></extra>",
+    ))
+    figure.update_yaxes(autorange="reversed")
+    figure.update_xaxes(title=f"Score for {tier} (log-odds)", zeroline=True, zerolinecolor="#888",
+                        showgrid=True, gridcolor="#eee")
+    return _layout(figure, 120 + 34 * len(labels), title=f"Why {tier}: from the average lead to this one")
+
+
+def tier_distribution(counts: Mapping[str, int]) -> go.Figure:
+    """How many leads fall in each tier, High first."""
+    tiers = list(reversed(TIERS))
+    total = max(1, sum(counts.values()))
+    figure = go.Figure(go.Bar(
+        x=tiers, y=[counts.get(t, 0) for t in tiers], marker_color=[TIER_COLOURS[t] for t in tiers],
+        text=[f"{counts.get(t, 0):,} ({counts.get(t, 0) / total:.0%})" for t in tiers],
+        textposition="outside", hovertemplate="%{x}: %{y:,} leads<extra></extra>"))
+    figure.update_yaxes(title="Leads", range=[0, 1.2 * max(1, *counts.values())], gridcolor="#eee")
+    return _layout(figure, 300, title="Leads per tier")
+
+
+def matrix_heatmap(matrix: Sequence[Sequence[float]], row_title: str, column_title: str,
+                   normalise: bool = False, title: str = "") -> go.Figure:
+    """A tier-by-tier matrix (confusion or tier change) as a heatmap; rows and columns in TIERS order.
+
+    ``normalise`` shows each row as shares of its total, with the counts in the hover.
+    """
+    counts = np.asarray(matrix, dtype=float)
+    totals = counts.sum(axis=1, keepdims=True)
+    shares = np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
+    z = shares if normalise else counts
+    text = [[f"{shares[i, j]:.0%}" if normalise else f"{int(counts[i, j]):,}" for j in range(len(TIERS))]
+            for i in range(len(TIERS))]
+    figure = go.Figure(go.Heatmap(
+        z=z, x=list(TIERS), y=list(TIERS), text=text, texttemplate="%{text}", textfont={"size": 16},
+        colorscale="Blues", showscale=False, customdata=counts,
+        hovertemplate=f"{row_title}: %{{y}}<br>{column_title}: %{{x}}<br>%{{customdata:,}} leads<extra></extra>"))
+    figure.update_yaxes(title=row_title, autorange="reversed")
+    figure.update_xaxes(title=column_title, side="bottom")
+    return _layout(figure, 340, title=title)
+
+
+def per_class_bars(ours: Mapping[str, Mapping[str, float]], seed: Mapping[str, Mapping[str, float]]) -> go.Figure:
+    """Recall, precision and F1 per tier: ours beside the seed's reported figures."""
+    metrics = (("recall", "Recall: share of each tier caught"),
+               ("precision", "Precision: share of calls that were right"),
+               ("f1-score", "F1: balance of the two"))
+    figure = make_subplots(rows=1, cols=3, subplot_titles=[title for _, title in metrics], shared_yaxes=True)
+    tiers = list(reversed(TIERS))
+    for col, (metric, _) in enumerate(metrics, start=1):
+        for name, source, colour in (("This model", ours, OURS), ("Seed reported", seed, SEED)):
+            values = [source[t][metric] for t in tiers]
+            figure.add_bar(x=tiers, y=values, name=name, marker_color=colour, showlegend=col == 1,
+                           text=[f"{v:.2f}" for v in values], textposition="outside",
+                           hovertemplate=f"{name} %{{x}}: %{{y:.2f}}<extra></extra>", row=1, col=col)
+    figure.update_yaxes(range=[0, 1.12], gridcolor="#eee")
+    figure.update_annotations(font_size=13)
+    return _layout(figure, 360, barmode="group")
+
+
+def importance_bars(ours: Mapping[str, float], seed: Mapping[str, float]) -> go.Figure:
+    """Each feature's share of the model's decisions, with the seed's top five beside ours.
+
+    Keys are readable labels; ``seed`` may hold only some of them.
+    """
+    labels = sorted(ours, key=ours.get)
+    figure = go.Figure()
+    figure.add_bar(y=labels, x=[seed.get(label) for label in labels], orientation="h", name="Seed's top five",
+                   marker_color=SEED, hovertemplate="%{y}: %{x:.1%} (seed)<extra></extra>")
+    figure.add_bar(y=labels, x=[ours[label] for label in labels], orientation="h", name="This model",
+                   marker_color=OURS, text=[f"{ours[label]:.0%}" for label in labels], textposition="outside",
+                   hovertemplate="%{y}: %{x:.1%}<extra></extra>")
+    figure.update_xaxes(tickformat=".0%", gridcolor="#eee", title="Share of the model's decisions (mean |SHAP|)")
+    return _layout(figure, 460, barmode="group")
+
+
+def calibration_chart(calibration: Mapping[str, Mapping[str, Sequence[float]]]) -> go.Figure:
+    """Reliability chart: predicted chance of a tier against how often it was that tier."""
+    figure = go.Figure()
+    figure.add_scatter(x=[0, 1], y=[0, 1], mode="lines", name="Perfectly honest",
+                       line={"color": "#999", "dash": "dash"}, hoverinfo="skip")
+    for tier in reversed(TIERS):
+        table = calibration[tier]
+        figure.add_scatter(
+            x=table["predicted"], y=table["observed"], mode="lines+markers", name=tier,
+            line={"color": TIER_COLOURS[tier]}, customdata=table["count"],
+            hovertemplate=f"{tier}: predicted %{{x:.0%}}, observed %{{y:.0%}} (%{{customdata}} leads)<extra></extra>")
+    figure.update_xaxes(title="Predicted chance", tickformat=".0%", range=[0, 1], gridcolor="#eee")
+    figure.update_yaxes(title="Observed share", tickformat=".0%", range=[0, 1], gridcolor="#eee")
+    return _layout(figure, 380)
+
+
+def baselines_chart(rows: Mapping[str, Mapping[str, float]], bayes_accuracy: float | None = None) -> go.Figure:
+    """Accuracy, macro recall and High recall per model; the Bayes accuracy as the ceiling line."""
+    metrics = (("accuracy", "Accuracy"), ("macro_recall", "Average recall"), ("high_recall", "High recall"))
+    names = list(rows)
+    figure = go.Figure()
+    for (key, label), colour in zip(metrics, ("#2463eb", "#7c3aed", TIER_COLOURS["High"]), strict=True):
+        values = [rows[n][key] for n in names]
+        figure.add_bar(x=names, y=values, name=label, marker_color=colour, text=[f"{v:.2f}" for v in values],
+                       textposition="outside", hovertemplate=f"%{{x}}<br>{label}: %{{y:.3f}}<extra></extra>")
+    if bayes_accuracy is not None:
+        figure.add_scatter(x=names, y=[bayes_accuracy] * len(names), mode="lines", name=(
+            f"Best possible accuracy on this data (Bayes): {bayes_accuracy:.2f}"),
+            line={"color": "#cf222e", "dash": "dash"}, hoverinfo="skip")
+    figure.update_yaxes(range=[0, 1.15], gridcolor="#eee")
+    return _layout(figure, 420, barmode="group")

@@ -1,0 +1,53 @@
+"""Comparing two models before the new one goes live: headline metrics and tier changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from leadscore import synth
+from leadscore.schema import FEATURE_NAMES, TIERS
+from leadscore.scorer import Scorer
+
+#: The reference leads the tier-change matrix is counted on: fixed, so every comparison uses the same set.
+REFERENCE_ROWS = 2_000
+REFERENCE_SEED = 7
+
+#: Headline metrics in display order: key -> (label, how to read it, higher is better).
+HEADLINES: dict[str, tuple[str, str, bool]] = {
+    "accuracy": ("Accuracy", "Share of test leads put in the right tier.", True),
+    "macro_recall": ("Average recall", "Of each tier's leads, the share caught; averaged over the 3 tiers.", True),
+    "macro_precision": ("Average precision", "Of the leads put in a tier, the share right; averaged.", True),
+    "weighted_f1": ("Weighted F1", "Recall and precision in one number, weighted by tier size.", True),
+    "high_recall": ("High recall", "Share of the truly High leads the model flags as High.", True),
+    "high_precision": ("High precision", "Share of leads flagged High that truly are High.", True),
+    "log_loss": ("Log loss", "How far the probabilities are from what happened (lower is better).", False),
+}
+
+
+def headline_metrics(report: dict[str, Any]) -> dict[str, float]:
+    """The numbers a stakeholder asks about first, from an evaluation report."""
+    return {
+        "accuracy": float(report["accuracy"]),
+        "macro_recall": float(report["macro avg"]["recall"]),
+        "macro_precision": float(report["macro avg"]["precision"]),
+        "weighted_f1": float(report["weighted avg"]["f1-score"]),
+        "high_recall": float(report["High"]["recall"]),
+        "high_precision": float(report["High"]["precision"]),
+        "log_loss": float(report["log_loss"]),
+    }
+
+
+def reference_features() -> np.ndarray:
+    """The fixed reference leads as a feature matrix."""
+    return synth.generate(REFERENCE_ROWS, seed=REFERENCE_SEED).loc[:, list(FEATURE_NAMES)].to_numpy(dtype=float)
+
+
+def tier_changes(current: Scorer, candidate: Scorer, features: np.ndarray) -> np.ndarray:
+    """Counts (3, 3): row = tier under the current model, column = tier under the candidate (TIERS order)."""
+    _, before = current.probabilities(features)
+    _, after = candidate.probabilities(features)
+    matrix = np.zeros((len(TIERS), len(TIERS)), dtype=np.int64)
+    np.add.at(matrix, (before, after), 1)
+    return matrix

@@ -1,0 +1,58 @@
+"""Running the dashboard under AppTest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from leadscore import synth, train
+from leadscore.registry import Registry
+
+APP = Path(__file__).resolve().parents[2] / "app.py"
+
+TIMEOUT = 60
+TRAINING_ROWS = 10_000
+
+
+def template_registry_in(base: Path) -> Path:
+    """``base``/dashboard-registry holding one model trained like the built-in one (made once per session)."""
+    root = base / "dashboard-registry"
+    if not (root / "active.json").exists():
+        result = train.train(synth.generate(TRAINING_ROWS, seed=train.DEFAULT_SEED), with_baselines=True)
+        result.model.metadata["data_source"] = f"synthetic: {TRAINING_ROWS} leads, seed {train.DEFAULT_SEED}"
+        Registry(root).publish(result.model, result.report)
+    return root
+
+
+def open_page(page: str | None = None) -> AppTest:
+    """The app run once, then switched to ``app_pages/<page>.py`` when given."""
+    app = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    app.run()
+    if page:
+        app.switch_page(f"app_pages/{page}.py")
+        app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def shown_tier(app: AppTest) -> str:
+    """The tier on the (first) tier badge."""
+    badges = [h.proto.body for h in app.get("html") if "tier-badge" in h.proto.body]
+    assert badges, "no tier badge on the page"
+    return badges[0].split('data-tier="', 1)[1].split('"', 1)[0]
+
+
+def texts(app: AppTest) -> str:
+    """All markdown, captions, alerts and metric values on the page, as one string."""
+    parts = [m.value for m in (*app.markdown, *app.caption, *app.title, *app.header, *app.subheader)]
+    parts += [a.value for kind in ("error", "warning", "info", "success") for a in app.get(kind)]
+    parts += [f"{m.label}={m.value}" for m in app.metric]
+    return "\n".join(str(p) for p in parts)
+
+
+def metric(app: AppTest, label: str) -> str:
+    """A metric's value by its label."""
+    values = [m.value for m in app.metric if m.label == label]
+    assert values, f"no metric {label!r}"
+    return values[0]

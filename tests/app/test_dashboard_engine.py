@@ -1,0 +1,71 @@
+"""The engine modules the dashboard added: safe CSV export, the what-if search, comparison, charts."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import leadscore
+from leadscore import charts, compare, triage
+from leadscore.export import neutralise_formulas, to_safe_csv
+from leadscore.scenarios import SCENARIOS
+from leadscore.schema import FEATURES, TIERS
+from leadscore.whatif import move_up
+
+
+def test_formula_cells_are_neutralised_and_numbers_stay_numbers() -> None:
+    frame = pd.DataFrame({"name": ["=HYPERLINK(\"x\")", "+1 555", "-lead", "@SUM(A1)", "\tx", "\rx", "Ann"],
+                          "score": [-5, 1, 2, 3, 4, 5, 6], "p": [-0.5, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6]})
+    safe = neutralise_formulas(frame)
+    assert safe["name"].tolist() == ["'=HYPERLINK(\"x\")", "'+1 555", "'-lead", "'@SUM(A1)", "'\tx", "'\rx", "Ann"]
+    back = pd.read_csv(io.BytesIO(to_safe_csv(frame)), encoding="utf-8-sig")
+    assert back["score"].tolist() == frame["score"].tolist()
+    assert back["p"].tolist() == frame["p"].tolist()
+    assert not back["name"].str.match(r"^[=+\-@]").any()
+
+
+@pytest.fixture(scope="module")
+def scorer(template_registry) -> leadscore.Scorer:
+    return leadscore.load(template_registry)
+
+
+def test_move_up_changes_only_actionable_fields_upwards_and_reaches_a_higher_tier(scorer) -> None:
+    for scenario in SCENARIOS:
+        answer = move_up(scorer, scenario.lead)
+        current = TIERS.index(answer.current_tier)
+        if not answer.found:
+            continue
+        assert TIERS.index(answer.new_tier) > current
+        lead = dict(scenario.lead)
+        for change in answer.changes:
+            assert change.feature.actionable and change.new > change.old
+            lead[change.feature.name] = change.new
+        assert TIERS.index(scorer.score_lead(lead).tier) > current
+
+
+def test_move_up_has_no_answer_for_high_or_hopeless_leads(scorer) -> None:
+    assert not move_up(scorer, SCENARIOS[0].lead).found  # already High
+    hopeless = {f.name: (f.high if f.actionable else f.low) for f in FEATURES}
+    hopeless["credit_score"] = 300
+    answer = move_up(scorer, hopeless)
+    if answer.current_tier == "Low":
+        assert not answer.found
+
+
+def test_tier_change_matrix_of_a_model_with_itself_is_diagonal(scorer) -> None:
+    moves = compare.tier_changes(scorer, scorer, compare.reference_features()[:300])
+    assert moves.sum() == 300 and np.trace(moves) == 300
+
+
+def test_expected_conversions_use_the_seed_rates() -> None:
+    assert triage.expected_conversions({"High": 100, "Medium": 100, "Low": 100}) == pytest.approx((52, 65))
+
+
+def test_waterfall_adds_up_to_the_lead_score(scorer) -> None:
+    result = scorer.score_lead(SCENARIOS[2].lead)
+    figure = charts.waterfall(result.base_value, result.contributions, result.tier, top=4)
+    values = list(figure.data[0].x)
+    assert values[-1] == pytest.approx(sum(values[:-1]))

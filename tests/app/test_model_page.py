@@ -1,0 +1,95 @@
+"""Model page: metrics and charts; retrain publishes and the sidebar follows; the guard refuses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from leadscore.registry import Registry
+from tests.app.helpers import open_page, texts
+
+
+def _sidebar_text(app) -> str:
+    return "\n".join(m.value for m in app.sidebar.markdown)
+
+
+def _retrain(app, rows: int = 2_000, password: str | None = None):
+    app.number_input(key="rt_rows").set_value(rows)
+    if password is not None:
+        app.text_input(key="rt_password").input(password)
+    app.button(key="rt_train").click().run()
+    return app
+
+
+def test_metric_tiles_and_charts_are_shown(models_dir: Path) -> None:
+    app = open_page("model")
+    labels = [m.label for m in app.metric]
+    for label in ("Accuracy", "Average recall", "Average precision", "Weighted F1"):
+        assert label in labels
+    assert len(app.get("plotly_chart")) >= 5
+    assert "Bayes" in texts(app)
+
+
+def test_retrain_then_publish_makes_the_new_version_active(models_dir: Path) -> None:
+    before = Registry(models_dir).active_version()
+    app = open_page("model")
+    assert before in _sidebar_text(app)
+    _retrain(app)
+    assert not app.exception, [e.value for e in app.exception]
+    assert "New model, not yet published" in texts(app)
+    assert Registry(models_dir).active_version() == before  # nothing changes before publishing
+    assert "would change tier" in texts(app)
+    app.button(key="publish").click().run()
+    assert not app.exception
+    after = Registry(models_dir).active_version()
+    assert after != before
+    assert after in _sidebar_text(app)
+    assert f"Published version {after}" in texts(app)
+    assert len(Registry(models_dir).versions()) == 2
+
+
+def test_discard_leaves_the_registry_alone(models_dir: Path) -> None:
+    app = _retrain(open_page("model"))
+    app.button(key="discard").click().run()
+    assert "New model, not yet published" not in texts(app)
+    assert len(Registry(models_dir).versions()) == 1
+
+
+def test_wrong_password_is_refused(models_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEADSCORE_RETRAIN_PASSWORD", "s3cret")
+    app = _retrain(open_page("model"), password="guess")
+    assert "Wrong retrain password" in texts(app)
+    assert "New model, not yet published" not in texts(app)
+    app = _retrain(app, password="s3cret")
+    assert "New model, not yet published" in texts(app)
+
+
+def test_retraining_can_be_switched_off(models_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEADSCORE_RETRAIN_ENABLED", "false")
+    app = open_page("model")
+    assert "Retraining is switched off" in texts(app)
+    assert not [b for b in app.button if b.key == "rt_train"]
+
+
+def test_failed_retrain_says_why_and_keeps_the_active_model(models_dir: Path) -> None:
+    before = Registry(models_dir).active_version()
+    app = open_page("model")
+    app.radio(key="rt_source").set_value("My labeled CSV").run()
+    app.file_uploader(key="rt_upload").set_value(("bad.csv", b"age,income\n30,50000\n", "text/csv")).run()
+    app.button(key="rt_train").click().run()
+    assert "Retraining failed: missing required columns" in texts(app)
+    assert "is still in use" in texts(app)
+    assert Registry(models_dir).active_version() == before
+
+
+def test_an_earlier_version_can_be_made_active_again(models_dir: Path) -> None:
+    app = _retrain(open_page("model"))
+    first = Registry(models_dir).active_version()
+    app.button(key="publish").click().run()
+    assert Registry(models_dir).active_version() != first
+    form_select = [s for s in app.selectbox if s.label == "Make an earlier version active again"][0]
+    form_select.select(first)
+    [b for b in app.button if b.label == "Make this version active"][0].click().run()
+    assert Registry(models_dir).active_version() == first
+    assert first in _sidebar_text(app)

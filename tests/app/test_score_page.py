@@ -1,0 +1,63 @@
+"""Score a lead: the form scores, presets give the seed's tiers, what-if moves and compares."""
+
+from __future__ import annotations
+
+import pytest
+
+from leadscore.scenarios import SCENARIOS
+from leadscore.schema import FEATURES, TIERS
+from tests.app.helpers import open_page, shown_tier, texts
+
+pytestmark = pytest.mark.usefixtures("models_dir")
+
+
+def test_form_has_every_feature_and_shows_a_tier() -> None:
+    app = open_page()
+    keys = {w.key for w in (*app.slider, *app.toggle)}
+    assert keys == {f"lead.{f.name}" for f in FEATURES}
+    for feature in FEATURES:
+        if feature.kind != "flag":
+            slider = app.slider(key=f"lead.{feature.name}")
+            assert (slider.min, slider.max) == (feature.low, feature.high)
+            assert feature.help in slider.help
+    assert shown_tier(app) in TIERS
+    page = texts(app)
+    assert "Top reasons" in page and "What would move this lead up a tier?" in page
+
+
+def test_scenario_presets_give_the_seeds_tier() -> None:
+    app = open_page()
+    wrong = []
+    for scenario in SCENARIOS:
+        app.selectbox(key="preset").select(scenario.name).run()
+        assert not app.exception
+        if shown_tier(app) != scenario.tier:
+            wrong.append((scenario.name, shown_tier(app), scenario.tier))
+    assert not wrong
+
+
+def test_changing_a_field_moves_the_tier_and_shows_the_comparison() -> None:
+    app = open_page()
+    app.selectbox(key="preset").select("Young low-value ($42K, inactive)").run()
+    assert shown_tier(app) == "Low"
+    app.slider(key="lead.income").set_value(400_000).run()
+    app.slider(key="lead.credit_score").set_value(820).run()
+    for flag in ("inquiry_submitted", "financing_pre_approved", "budget_disclosed"):
+        app.toggle(key=f"lead.{flag}").set_value(True).run()
+    assert shown_tier(app) != "Low"
+    page = texts(app)
+    assert "Compared with the starting lead:** tier Low →" in page
+    assert any(m.label == "Chance of Low" and m.delta.startswith("-") for m in app.metric)
+    back = [b for b in app.button if b.label == "Back to the starting lead"][0]
+    back.click().run()
+    assert shown_tier(app) == "Low"
+
+
+def test_move_up_suggestion_reaches_the_next_tier_when_applied() -> None:
+    app = open_page()
+    app.selectbox(key="preset").select("Borderline everything").run()
+    assert shown_tier(app) == "Medium"
+    assert "The smallest change that reaches **High**" in texts(app)
+    [b for b in app.button if b.label == "Try these changes"][0].click().run()
+    assert shown_tier(app) == "High"
+    assert app.slider(key="lead.income").value == 85_000  # never touched by the search

@@ -1,0 +1,142 @@
+"""A user's walk through each page in a real browser; no Streamlit exception anywhere."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from playwright.sync_api import Page, expect
+
+from leadscore import triage
+from tests.browser.conftest import screenshot
+
+pytestmark = pytest.mark.browser
+
+EXCEPTION = '[data-testid="stException"]'
+
+
+def _open(page: Page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_selector('[data-testid="stSidebar"]')
+    expect(page.get_by_text("Active model")).to_be_visible()
+
+
+def _idle(page: Page) -> None:
+    """Wait until Streamlit has finished running the script."""
+    page.wait_for_timeout(300)
+    expect(page.locator('[data-testid="stStatusWidget"]')).to_have_count(0, timeout=60_000)
+
+
+def _no_exception(page: Page) -> None:
+    assert page.locator(EXCEPTION).count() == 0, page.locator(EXCEPTION).first.inner_text()
+
+
+def _badge(page: Page) -> str:
+    return page.locator(".tier-badge").first.get_attribute("data-tier") or ""
+
+
+def test_score_a_lead(page: Page, server: str) -> None:
+    _open(page, server)
+    expect(page.locator(".tier-badge")).to_be_visible()
+    page.get_by_test_id("stSelectbox").first.click()
+    page.get_by_role("option", name="Ultra high-value ($350K, engaged)").click()
+    expect(page.locator('.tier-badge[data-tier="High"]')).to_be_visible()
+    expect(page.get_by_text("already in the top tier")).to_be_visible()
+    page.get_by_test_id("stSelectbox").first.click()
+    page.get_by_role("option", name="Borderline everything").click()
+    expect(page.locator('.tier-badge[data-tier="Medium"]')).to_be_visible()
+    page.get_by_test_id("stCheckbox").filter(has_text="Financing pre-approved").click()
+    expect(page.get_by_text("Compared with the starting lead")).to_be_visible()
+    slider = page.get_by_role("slider", name="Website visits")
+    slider.focus()
+    for _ in range(5):
+        slider.press("ArrowRight")
+    _idle(page)
+    expect(page.locator(".tier-badge")).to_have_count(1)
+    assert _badge(page) in ("Medium", "High")
+    expect(page.get_by_text("Why ", exact=False).first).to_be_visible()
+    _no_exception(page)
+    screenshot(page, "1-score-a-lead")
+
+
+def _lead_list(path: Path, rows: int) -> Path:
+    leads = triage.sample_list(rows, seed=21)
+    leads.loc[0, "name"] = '=HYPERLINK("http://evil.example","click")'
+    leads.loc[1, "name"] = "+1 555 0100"
+    leads.to_csv(path, index=False)
+    return path
+
+
+def test_triage_ten_thousand_leads_and_download(page: Page, server: str, tmp_path: Path) -> None:
+    _open(page, f"{server}/triage")
+    expect(page.get_by_text("Try the sample list")).to_have_count(2)
+    started = time.monotonic()
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(
+        _lead_list(tmp_path / "leads.csv", 10_000))
+    expect(page.get_by_text("2. Scored leads")).to_be_visible(timeout=60_000)
+    elapsed = time.monotonic() - started
+    assert elapsed < 20, f"10,000 leads took {elapsed:.1f} s to show"
+    _idle(page)
+    metrics = page.get_by_test_id("stMetric")
+    expect(metrics.filter(has_text="Rows read")).to_contain_text("10,000")
+    expect(metrics.filter(has_text="Scored")).to_contain_text("10,000")
+    expect(metrics.filter(has_text="Rejected")).to_contain_text("0")
+    expect(page.get_by_text("3. Why this tier")).to_be_visible()
+    _no_exception(page)
+    screenshot(page, "2-triage")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download all 10,000 scored leads (CSV)").click()
+    saved = tmp_path / "scored.csv"
+    download.value.save_as(saved)
+    scored = pd.read_csv(saved, encoding="utf-8-sig")
+    assert len(scored) == 10_000
+    assert {"tier", "p_high", "reason_1", "name", "owner", "email"} <= set(scored.columns)
+    names = set(scored["name"])
+    assert "'=HYPERLINK(\"http://evil.example\",\"click\")" in names and "'+1 555 0100" in names
+    assert pd.api.types.is_numeric_dtype(scored["p_high"]) and pd.api.types.is_numeric_dtype(scored["income"])
+
+
+def test_triage_reports_bad_rows(page: Page, server: str, tmp_path: Path) -> None:
+    leads = triage.sample_list(20, seed=2).astype({"credit_score": "object"})
+    leads.loc[4, "credit_score"] = "950"
+    path = tmp_path / "bad.csv"
+    leads.to_csv(path, index=False)
+    _open(page, f"{server}/triage")
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(path)
+    expect(page.get_by_text("1 row(s) were not scored")).to_be_visible()
+    expect(page.get_by_test_id("stMetric").filter(has_text="Rejected")).to_contain_text("1")
+    expect(page.get_by_text("3. Why this tier")).to_be_visible()
+    _idle(page)
+    _no_exception(page)
+    screenshot(page, "3-triage-rejected-rows")
+
+
+def test_model_page_retrain_compare_and_publish(page: Page, server: str) -> None:
+    _open(page, f"{server}/model")
+    before = page.get_by_test_id("stSidebar").locator("code").first.inner_text()
+    expect(page.get_by_text("Where it gets it right and wrong")).to_be_visible()
+    expect(page.locator(".js-plotly-plot").first).to_be_visible()
+    _idle(page)
+    _no_exception(page)
+    screenshot(page, "4-model")
+    page.get_by_role("tab", name="Retrain").click()
+    leads = page.get_by_label("How many leads")
+    leads.fill("2000")
+    leads.press("Enter")
+    _idle(page)
+    page.get_by_role("button", name="Train a new model").click()
+    expect(page.get_by_text("New model, not yet published")).to_be_visible(timeout=120_000)
+    expect(page.get_by_text("would change tier")).to_be_visible()
+    _idle(page)
+    _no_exception(page)
+    screenshot(page, "5-retrain-comparison")
+    page.get_by_role("button", name="Publish and make active").click()
+    expect(page.get_by_text("Published version")).to_be_visible(timeout=60_000)
+    after = page.get_by_test_id("stSidebar").locator("code").first.inner_text()
+    assert after != before
+    expect(page.get_by_text(f"Published version {after}")).to_be_visible()
+    page.get_by_role("tab", name="Versions").click()
+    _no_exception(page)
+    screenshot(page, "6-versions")

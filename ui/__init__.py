@@ -1,0 +1,1 @@
+"""Streamlit building blocks shared by the dashboard's pages (the engine never imports these)."""

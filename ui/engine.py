@@ -1,0 +1,99 @@
+"""The engine as the dashboard sees it: one cached scorer per model version, cached tables.
+
+The scorer is loaded once per process (``st.cache_resource``) and keyed on the
+registry folder and the active version, so publishing or re-activating a model
+is picked up on the next rerun by every session. Tables derived from an
+upload are cached with ``st.cache_data`` on the file's bytes and the model
+version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+
+import pandas as pd
+import streamlit as st
+
+from leadscore import csvio, triage
+from leadscore.export import to_safe_csv
+from leadscore.registry import ModelFileError, Registry
+from leadscore.schema import ColumnMapping
+from leadscore.scorer import Scorer
+from leadscore.whatif import MoveUp, move_up
+
+log = logging.getLogger(__name__)
+
+#: Rows scored per step; a progress bar shows when a list needs more than one.
+CHUNK_ROWS = 5_000
+
+
+def registry() -> Registry:
+    """The registry folder in use ($LEADSCORE_MODELS_DIR or models/)."""
+    return Registry()
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _load_scorer(root: str, version: str) -> Scorer:
+    log.info("loading model version %s from %s", version, root)
+    return Scorer(Registry(root).load(version))
+
+
+def active_scorer() -> Scorer:
+    """The active model's scorer; on an empty registry, trains the built-in model first."""
+    models = registry()
+    try:
+        version = models.active_version()
+        if version is None:
+            with st.spinner("First start: training the built-in model on 10,000 generated leads "
+                            "(a few seconds, only once)…"):
+                models.load_or_train_default()
+            version = models.active_version()
+        return _load_scorer(str(models.root), str(version))
+    except ModelFileError as error:
+        log.exception("cannot load the active model")
+        st.error(f"The active model cannot be loaded: {error}. Make an earlier version active on the "
+                 "Model page, or retrain.")
+        st.stop()
+        raise  # st.stop() does not return; this line keeps type checkers honest
+
+
+def digest(content: bytes) -> str:
+    """A short fingerprint of a file's bytes (the cache key of its derived tables)."""
+    return hashlib.sha256(content).hexdigest()[:20]
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def read_upload(content: bytes, name: str) -> pd.DataFrame:
+    """The uploaded file as a table; raises csvio.TableError with a readable message."""
+    source = io.BytesIO(content)
+    source.name = name
+    return csvio.read_table(source)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def score_chunk(file_key: str, version: str, extra: tuple[tuple[str, str], ...], start: int,
+                _scorer: Scorer, _chunk: pd.DataFrame, _mapping: ColumnMapping) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Scored rows and rejected cells of one chunk, cached on (file, model version, mapping, chunk)."""
+    batch = _scorer.score(_chunk, explain=True, first_row=start + 1, mapping=_mapping)
+    return batch.scored, batch.problems
+
+
+@st.cache_data(max_entries=2, show_spinner=False)
+def sample_list_csv() -> bytes:
+    """The generated sample list as CSV bytes (what a user would upload)."""
+    return triage.sample_list().to_csv(index=False).encode("utf-8")
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def safe_csv(key: str, _frame: pd.DataFrame) -> bytes:
+    """A table as spreadsheet-safe CSV, cached on ``key`` (file, version, mapping, view)."""
+    return to_safe_csv(_frame)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def what_would_move_up(version: str, lead: tuple[tuple[str, float], ...], _scorer: Scorer) -> MoveUp:
+    """The what-if search for one lead, cached on the model version and the lead's values."""
+    return move_up(_scorer, dict(lead))
+

@@ -1,0 +1,157 @@
+"""The retrain panel of the Model page: train a candidate, compare it with the active model, publish or discard.
+
+Training runs the same ``leadscore.train.train`` as ``leadscore train``. The
+candidate lives only in this browser session until it is published; the
+registry's atomic, file-locked publish keeps two retrains at once from
+corrupting it, and a per-process lock keeps two trainings from sharing the
+server's two cores at the same time.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import threading
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from leadscore import charts, compare, csvio, synth, train
+from leadscore.schema import TIERS, SchemaError
+from leadscore.scorer import Scorer
+from ui import engine
+from ui.guard import ENV_ENABLED, current_guard
+
+log = logging.getLogger(__name__)
+
+GENERATED, UPLOADED = "Generated leads", "My labeled CSV"
+PRESET_WORDS = {
+    "default": "default: tuned on held-out data (recommended)",
+    "seed": "seed: the seed's XGBoost settings (depth 6, 300 trees)",
+}
+
+
+@st.cache_resource
+def _training_lock() -> threading.Lock:
+    """One training at a time per server process."""
+    return threading.Lock()
+
+
+@st.cache_data(show_spinner=False)
+def _reference() -> np.ndarray:
+    return compare.reference_features()
+
+
+def _data(source: str, rows: int, seed: int, upload) -> tuple[pd.DataFrame, str]:
+    if source == GENERATED:
+        return synth.generate(rows, seed=seed), f"synthetic: {rows} leads, seed {seed}"
+    if upload is None:
+        raise SchemaError("choose a labeled CSV file to upload first")
+    stream = io.BytesIO(upload.getvalue())
+    stream.name = upload.name
+    return csvio.read_table(stream), f"file: {upload.name}"
+
+
+def _train(scorer: Scorer, source: str, rows: int, seed: int, upload, preset: str) -> None:
+    lock = _training_lock()
+    if not lock.acquire(blocking=False):
+        st.warning("Another retrain is running on this server. Try again when it has finished.")
+        return
+    bar = st.progress(0.0, text="Reading the training data…")
+    try:
+        frame, description = _data(source, rows, seed, upload)
+        result = train.train(frame, preset=preset, with_baselines=True,
+                             progress=lambda message, fraction: bar.progress(min(1.0, fraction), text=message))
+    except (SchemaError, csvio.TableError, ValueError) as error:
+        st.error(f"Retraining failed: {error}. The active model ({scorer.version}) is still in use.")
+        return
+    except Exception:
+        log.exception("retraining failed")
+        st.error(f"Retraining failed unexpectedly (the details are in the server log). "
+                 f"The active model ({scorer.version}) is still in use.")
+        return
+    finally:
+        bar.empty()
+        lock.release()
+    result.model.metadata["data_source"] = description
+    st.session_state["candidate"] = {"model": result.model, "report": result.report, "source": description,
+                                     "preset": preset}
+
+
+def _metrics_table(current: dict, candidate: dict) -> pd.DataFrame:
+    ours, theirs = compare.headline_metrics(current), compare.headline_metrics(candidate)
+    rows = []
+    for key, (label, _, higher_is_better) in compare.HEADLINES.items():
+        change = theirs[key] - ours[key]
+        better = change > 0 if higher_is_better else change < 0
+        fmt = "{:.3f}" if key == "log_loss" else "{:.1%}"
+        rows.append({"Metric": label, "Active model": fmt.format(ours[key]), "New model": fmt.format(theirs[key]),
+                     "Change": ("{:+.3f}" if key == "log_loss" else "{:+.1%}").format(change)
+                     + ("" if abs(change) < 1e-9 else (" better" if better else " worse"))})
+    return pd.DataFrame(rows)
+
+
+def _publish(candidate: dict) -> None:
+    try:
+        version = engine.registry().publish(candidate["model"], candidate["report"])
+    except Exception as error:  # the registry's publish is atomic: nothing changed
+        log.exception("publishing failed")
+        st.error(f"Publishing failed ({error}); the active model is unchanged.")
+        return
+    del st.session_state["candidate"]
+    st.session_state["flash"] = f"Published version {version}; it is now the active model."
+    st.rerun()
+
+
+def _comparison(scorer: Scorer, candidate: dict) -> None:
+    st.subheader("New model, not yet published")
+    st.caption(f"Trained on {candidate['source']}, preset {candidate['preset']}. Each model is measured on its "
+               "own held-out 20%.")
+    left, right = st.columns([1, 1])
+    left.dataframe(_metrics_table(scorer.metadata.get("report", {}), candidate["report"]), hide_index=True)
+    moves = compare.tier_changes(scorer, Scorer(candidate["model"]), _reference())
+    changed = int(moves.sum() - np.trace(moves))
+    up, down = int(np.triu(moves, 1).sum()), int(np.tril(moves, -1).sum())
+    with right:
+        st.plotly_chart(charts.matrix_heatmap(moves, "Tier now", "Tier with the new model",
+                                              title="Tier changes on reference leads"),
+                        config={"displayModeBar": False})
+        st.caption(f"Of {moves.sum():,} fixed reference leads, {changed:,} ({changed / moves.sum():.0%}) would "
+                   f"change tier: {up:,} up, {down:,} down. Tiers in the order {', '.join(TIERS)}.")
+    publish, discard = st.columns(2)
+    if publish.button("Publish and make active", type="primary", key="publish"):
+        _publish(candidate)
+    discard.button("Discard the new model", key="discard", on_click=st.session_state.pop, args=("candidate",))
+
+
+@st.fragment
+def panel(scorer: Scorer) -> None:
+    """Retrain, guarded; changing a field here reruns only this panel."""
+    guard = current_guard()
+    if not guard.enabled:
+        st.info(f"Retraining is switched off on this server. An administrator can turn it on by setting "
+                f"{ENV_ENABLED}=1.")
+        return
+    st.markdown("Train a new model with the same pipeline as the `leadscore train` command. It is checked "
+                "against the active model first, and only used after you publish it.")
+    source = st.radio("Training data", [GENERATED, UPLOADED], horizontal=True, key="rt_source")
+    rows, seed, upload = train.DEFAULT_ROWS, train.DEFAULT_SEED, None
+    if source == GENERATED:
+        a, b = st.columns(2)
+        rows = int(a.number_input("How many leads", 1_000, 100_000, train.DEFAULT_ROWS, step=1_000, key="rt_rows"))
+        seed = int(b.number_input("Random seed", 0, 1_000_000, train.DEFAULT_SEED, key="rt_seed",
+                                  help="The same seed always generates the same leads."))
+    else:
+        upload = st.file_uploader("Labeled CSV: the 12 fields plus a 'tier' column (Low, Medium or High)",
+                                  type=["csv", "txt"], key="rt_upload")
+    preset = st.selectbox("Preset", list(train.PRESETS), format_func=lambda p: PRESET_WORDS.get(p, p),
+                          key="rt_preset")
+    password = st.text_input("Retrain password", type="password", key="rt_password") if guard.password else ""
+    if st.button("Train a new model", type="primary", key="rt_train"):
+        if guard.admits(password):
+            _train(scorer, source, rows, seed, upload, preset)
+        else:
+            st.error("Wrong retrain password. Nothing was trained; the active model is unchanged.")
+    if "candidate" in st.session_state:
+        _comparison(scorer, st.session_state["candidate"])
