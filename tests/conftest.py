@@ -25,12 +25,14 @@ def _registry_outside_repo(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: py
 @pytest.fixture(scope="session")
 def default_training() -> train.TrainingResult:
     """The default preset trained on the seed's 10,000 synthetic leads, as shipped."""
-    return train.train(synth.generate(train.DEFAULT_ROWS, seed=train.DEFAULT_SEED))
+    result = train.train(synth.generate(train.DEFAULT_ROWS, seed=train.DEFAULT_SEED))
+    result.model.metadata["data_source"] = f"synthetic: {train.DEFAULT_ROWS} leads, seed {train.DEFAULT_SEED}"
+    return result
 
 
 @pytest.fixture(scope="session")
 def model_dir(tmp_path_factory: pytest.TempPathFactory, default_training: train.TrainingResult) -> Path:
-    """A registry holding the default model as its active version."""
+    """A registry holding the default model as its active version (copy it before publishing to it)."""
     root = tmp_path_factory.mktemp("registry")
     Registry(root).publish(default_training.model, default_training.report)
     return root

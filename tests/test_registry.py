@@ -112,7 +112,7 @@ def test_concurrent_publishers_all_land_and_the_pointer_stays_valid(
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
     workers = [context.Process(target=_publish_in_process, args=(str(source), str(tmp_path), results))
-               for _ in range(4)]
+               for _ in range(3)]
     for worker in workers:
         worker.start()
     for worker in workers:

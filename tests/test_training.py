@@ -73,7 +73,7 @@ def test_seed_preset_uses_the_seed_hyperparameters() -> None:
     assert train.PRESETS["seed"] == {
         "n_estimators": 300, "max_depth": 6, "learning_rate": 0.05, "subsample": 0.8,
         "colsample_bytree": 0.8, "min_child_weight": 3, "gamma": 0.1}
-    result = train.train(synth.generate(1500, seed=5), preset="seed", with_baselines=False)
+    result = train.train(synth.generate(600, seed=5), preset="seed", with_baselines=False)
     assert result.model.metadata["preset"] == "seed"
     assert result.model.booster.num_boosted_rounds() == 300
 

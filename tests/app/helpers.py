@@ -6,23 +6,9 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from leadscore import synth, train
-from leadscore.registry import Registry
-
 APP = Path(__file__).resolve().parents[2] / "app.py"
 
 TIMEOUT = 60
-TRAINING_ROWS = 10_000
-
-
-def template_registry_in(base: Path) -> Path:
-    """``base``/dashboard-registry holding one model trained like the built-in one (made once per session)."""
-    root = base / "dashboard-registry"
-    if not (root / "active.json").exists():
-        result = train.train(synth.generate(TRAINING_ROWS, seed=train.DEFAULT_SEED), with_baselines=True)
-        result.model.metadata["data_source"] = f"synthetic: {TRAINING_ROWS} leads, seed {train.DEFAULT_SEED}"
-        Registry(root).publish(result.model, result.report)
-    return root
 
 
 def open_page(page: str | None = None) -> AppTest:

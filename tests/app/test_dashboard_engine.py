@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import leadscore
 from leadscore import charts, compare, triage
 from leadscore.export import neutralise_formulas, to_safe_csv
 from leadscore.scenarios import SCENARIOS
@@ -25,11 +24,6 @@ def test_formula_cells_are_neutralised_and_numbers_stay_numbers() -> None:
     assert back["score"].tolist() == frame["score"].tolist()
     assert back["p"].tolist() == frame["p"].tolist()
     assert not back["name"].str.match(r"^[=+\-@]").any()
-
-
-@pytest.fixture(scope="module")
-def scorer(template_registry) -> leadscore.Scorer:
-    return leadscore.load(template_registry)
 
 
 def test_move_up_changes_only_actionable_fields_upwards_and_reaches_a_higher_tier(scorer) -> None:

@@ -19,8 +19,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.app.helpers import template_registry_in
-
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -50,10 +48,10 @@ def _wait_ready(url: str, server: subprocess.Popen, log: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The dashboard's base URL, serving a copy of a small trained registry."""
+def server(tmp_path_factory: pytest.TempPathFactory, model_dir: Path) -> Iterator[str]:
+    """The dashboard's base URL, serving a copy of the session's registry (the built-in model)."""
     models = tmp_path_factory.mktemp("browser") / "models"
-    shutil.copytree(template_registry_in(tmp_path_factory.getbasetemp()), models,
+    shutil.copytree(model_dir, models,
                     ignore=shutil.ignore_patterns(".lock"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEADSCORE_RETRAIN")}
     env["LEADSCORE_MODELS_DIR"] = str(models)
