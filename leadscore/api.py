@@ -26,6 +26,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
+from leadscore.api_logging import log_config
 from leadscore.api_middleware import API_KEY_HEADER, MODEL_VERSION_HEADER, AccessLog, ApiKey, BodyLimit
 from leadscore.api_model import POLL_SECONDS, ModelHolder
 from leadscore.api_schema import (
@@ -40,6 +41,7 @@ from leadscore.api_schema import (
     ScoreResponse,
     Status,
 )
+from leadscore.registry import ENV_MODELS_DIR
 from leadscore.schema import FEATURE_NAMES, FEATURES_BY_NAME, PROBABILITY_COLUMNS, TIER_ACTIONS, TIERS, check_value
 from leadscore.scorer import LeadError, LeadResult, Scorer
 
@@ -273,3 +275,14 @@ def create_app(models_dir: str | os.PathLike[str] | None = None, *, poll_seconds
     app.add_middleware(ApiKey, key=api_key)
     app.add_middleware(AccessLog)
     return app
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000, models_dir: str | os.PathLike[str] | None = None,
+          workers: int = 1, log_level: str = "INFO") -> None:
+    """Run the API under uvicorn until interrupted; logs are JSON lines on stderr."""
+    import uvicorn
+
+    if models_dir:  # each worker process builds its app from the environment
+        os.environ[ENV_MODELS_DIR] = str(models_dir)
+    uvicorn.run("leadscore.api:create_app", factory=True, host=host, port=port, workers=workers,
+                log_config=log_config(log_level), access_log=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from typing import Any
 
 #: Record attributes copied into the line when a caller passes them with ``extra=``.
 EXTRA_FIELDS = ("http",)
@@ -28,10 +29,17 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, default=str)
 
 
-def configure(level: int = logging.INFO) -> None:
-    """Send every log record to stderr as JSON (replaces earlier handlers)."""
-    handler = logging.StreamHandler()
-    handler.setFormatter(JsonFormatter())
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
+def log_config(level: str = "INFO") -> dict[str, Any]:
+    """A logging.config.dictConfig sending every record to stderr as JSON.
+
+    Given to uvicorn, which applies it in each worker process.
+    """
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": JsonFormatter}},
+        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
+        "loggers": {"uvicorn": {"handlers": [], "propagate": True},
+                    "uvicorn.error": {"handlers": [], "propagate": True}},
+        "root": {"handlers": ["stderr"], "level": level},
+    }
