@@ -111,6 +111,8 @@ async def _on_invalid_request(_: Request, exc: Exception) -> JSONResponse:
 
 async def _on_http_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
+    if exc.status_code == 400:  # FastAPI's answer to a body it cannot decode (not UTF-8): a 422 like bad JSON
+        return _error(422, "invalid request", [FieldError(field="body", reason="not valid JSON")])
     return _error(exc.status_code, str(exc.detail), headers=exc.headers)
 
 

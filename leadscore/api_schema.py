@@ -3,15 +3,16 @@
 ``LeadRequest`` is built from ``schema.FEATURES`` with ``pydantic.create_model``:
 each feature's type (integer, number, 0/1 flag), range, label and help text
 come from the table, so validation and the OpenAPI document cannot drift
-from the engine. Types are strict (``"41"`` and ``41.5`` are not an age): what
-the OpenAPI schema promises is exactly what is accepted.
+from the engine. Types are strict (``"41"``, ``41.5`` and ``true`` are not an age), except
+that ``41.0`` is 41, as in JSON Schema: what the OpenAPI document promises is
+exactly what is accepted.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
 
 from leadscore.schema import FEATURES, TIERS, Feature, example_lead
 
@@ -23,9 +24,17 @@ MAX_LEAD_ID_LENGTH = 200
 Tier = Literal[TIERS]  # type: ignore[valid-type]
 
 
-def _feature_field(feature: Feature) -> tuple[type, Any]:
+def _whole_float_as_int(value: Any) -> Any:
+    """JSON Schema counts 41.0 as an integer; so does the API."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+WholeNumber = Annotated[int, BeforeValidator(_whole_float_as_int)]
+
+
+def _feature_field(feature: Feature) -> tuple[Any, Any]:
     """The pydantic type and Field of one feature, from its row in the table."""
-    python_type: type = float if feature.kind == "number" else int
+    python_type: Any = float if feature.kind == "number" else WholeNumber
     low: int | float = feature.low if feature.kind == "number" else int(feature.low)
     high: int | float = feature.high if feature.kind == "number" else int(feature.high)
     kind_words = {"integer": "Whole number", "number": "Number", "flag": "0 or 1"}[feature.kind]
