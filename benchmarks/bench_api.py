@@ -29,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -49,23 +49,49 @@ READY_TIMEOUT_SECONDS = 120.0
 
 @dataclass
 class Run:
-    """The outcome of one load pattern."""
+    """The outcome of one load pattern, seen by the client and, from its request log, by the server."""
 
     name: str
     seconds: float
     latencies_ms: list[float]
     errors: int
+    server_ms: list[float] = field(default_factory=list)
 
     def row(self) -> str:
         done = len(self.latencies_ms)
-        if not done:
-            return f"{self.name:<28}{done:>9}{0:>9.0f}{'-':>8}{'-':>8}{'-':>8}{'-':>8}{self.errors:>8}"
-        p50, p90, p99 = np.percentile(self.latencies_ms, [50, 90, 99])
-        return (f"{self.name:<28}{done:>9}{done / self.seconds:>9.0f}{p50:>8.1f}{p90:>8.1f}{p99:>8.1f}"
-                f"{max(self.latencies_ms):>8.1f}{self.errors:>8}")
+        cells = f"{self.name:<28}{done:>9}{done / self.seconds:>9.0f}"
+        for values in (self.latencies_ms, self.server_ms):
+            if values:
+                p50, p90, p99 = np.percentile(values, [50, 90, 99])
+                cells += f"{p50:>8.1f}{p90:>8.1f}{p99:>8.1f}{max(values):>8.1f}"
+            else:
+                cells += f"{'-':>8}" * 4
+        return cells + f"{self.errors:>8}"
 
 
-HEADER = f"{'scenario':<28}{'answers':>9}{'req/s':>9}{'p50':>8}{'p90':>8}{'p99':>8}{'max':>8}{'errors':>8}"
+HEADER = (f"{'':<46}{'client-side latency':^32}{'in the server':^32}\n"
+          f"{'scenario':<28}{'answers':>9}{'req/s':>9}" + f"{'p50':>8}{'p90':>8}{'p99':>8}{'max':>8}" * 2
+          + f"{'errors':>8}")
+
+
+class ServerLog:
+    """The server's JSON request log: latency_ms of the POST /v1/score lines written since the last read."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.offset = 0
+
+    def new_latencies(self) -> list[float]:
+        with self.path.open(encoding="utf-8") as stream:
+            stream.seek(self.offset)
+            text = stream.read()
+            self.offset = stream.tell()
+        latencies = []
+        for line in text.splitlines():
+            record = json.loads(line)
+            if record.get("logger") == "leadscore.api.access" and record.get("path") == "/v1/score":
+                latencies.append(float(record["latency_ms"]))
+        return latencies
 
 
 def publish_default_model(root: Path) -> str:
@@ -194,17 +220,25 @@ def main() -> None:
         base = f"http://127.0.0.1:{port}"
         log_path = Path(tmp) / "server.log"
         env = {key: value for key, value in os.environ.items() if key != "LEADSCORE_API_KEY"}
-        with log_path.open("w") as server_log:
+        with log_path.open("w") as server_stderr:
             server = subprocess.Popen(
                 [sys.executable, "-m", "leadscore.cli", "serve", "--port", str(port), "--models-dir", str(models),
-                 "--workers", str(args.workers)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=server_log)
+                 "--workers", str(args.workers)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=server_stderr)
             try:
                 wait_ready(base, server)
                 load_before = os.getloadavg()[0]
                 bodies = lead_bodies()
+                server_log = ServerLog(log_path)
                 asyncio.run(closed_loop(base, bodies, concurrency=4, seconds=2))  # warm-up, not reported
-                runs = [asyncio.run(open_loop(base, bodies, args.rate, args.duration)),
-                        asyncio.run(closed_loop(base, bodies, args.concurrency, args.closed_duration))]
+                time.sleep(0.5)
+                server_log.new_latencies()
+                runs = []
+                for load in (lambda: open_loop(base, bodies, args.rate, args.duration),
+                             lambda: closed_loop(base, bodies, args.concurrency, args.closed_duration)):
+                    run = asyncio.run(load())
+                    time.sleep(0.5)  # let the last log lines reach the file
+                    run.server_ms = server_log.new_latencies()
+                    runs.append(run)
             finally:
                 server.terminate()
                 server.wait(timeout=30)
