@@ -42,7 +42,15 @@ from leadscore.api_schema import (
     Status,
 )
 from leadscore.registry import ENV_MODELS_DIR
-from leadscore.schema import FEATURE_NAMES, FEATURES_BY_NAME, PROBABILITY_COLUMNS, TIER_ACTIONS, TIERS, check_value
+from leadscore.schema import (
+    FEATURE_NAMES,
+    FEATURES_BY_NAME,
+    PROBABILITY_COLUMNS,
+    REASON_COLUMNS,
+    TIER_ACTIONS,
+    TIERS,
+    check_value,
+)
 from leadscore.scorer import LeadError, LeadResult, Scorer
 
 log = logging.getLogger(__name__)
@@ -130,7 +138,7 @@ def _lead_score(result: LeadResult) -> dict[str, Any]:
 
 def _scored_rows(scored: pd.DataFrame) -> list[dict[str, Any]]:
     """The engine's scored batch (tier, p_*, confidence, reason_*) as LeadScore dicts, in order."""
-    reasons = scored[["reason_1", "reason_2", "reason_3"]].to_numpy().tolist()
+    reasons = scored[list(REASON_COLUMNS)].to_numpy().tolist()
     probabilities = scored[list(PROBABILITY_COLUMNS)].to_numpy().tolist()
     return [{"tier": tier, "probabilities": dict(zip(TIERS, p, strict=True)), "confidence": confidence,
              "reasons": r, "action": TIER_ACTIONS[tier]}

@@ -11,7 +11,7 @@ import hmac
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from typing import Any
 
 Scope = MutableMapping[str, Any]
@@ -26,7 +26,8 @@ MODEL_VERSION_HEADER = "X-Model-Version"
 access_log = logging.getLogger("leadscore.api.access")
 
 
-async def send_json(send: Send, status: int, body: dict[str, Any], headers: list[tuple[bytes, bytes]] = ()) -> None:
+async def send_json(send: Send, status: int, body: dict[str, Any],
+                    headers: Sequence[tuple[bytes, bytes]] = ()) -> None:
     """Answer a request from middleware, before it reaches the app."""
     payload = json.dumps(body).encode()
     await send({"type": "http.response.start", "status": status,
