@@ -123,6 +123,16 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
     print(format_report(report))
 
 
+def cmd_serve(args: argparse.Namespace) -> None:
+    """Start the REST API on the active model; it follows newly published models without a restart."""
+    from leadscore import api  # the web stack only for this command
+
+    if args.workers < 1:
+        raise UserError("--workers must be at least 1")
+    api.serve(host=args.host, port=args.port, models_dir=args.models_dir, workers=args.workers,
+              log_level="DEBUG" if args.verbose else "INFO")
+
+
 def format_report(report: dict) -> str:
     """The evaluation report as a short table for a terminal."""
     lines = [f"model {report.get('model_version', '')} on {report['rows_evaluated']} leads",
@@ -178,6 +188,12 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--seed", type=int, default=2024, help="seed of the synthetic leads (not the training seed)")
     ev.add_argument("--json", action="store_true", help="print the full report as JSON")
     ev.set_defaults(handler=cmd_evaluate)
+
+    sv = commands.add_parser("serve", parents=[common], help="start the REST API (docs/api.md)")
+    sv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    sv.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    sv.add_argument("--workers", type=int, default=1, help="server processes (default 1)")
+    sv.set_defaults(handler=cmd_serve)
     return parser
 
 

@@ -1,0 +1,254 @@
+"""Load benchmark of the REST API: a real `leadscore serve` on 127.0.0.1 and an async Python client.
+
+    python benchmarks/bench_api.py                      # 200 req/s for 20 s, then max throughput for 10 s
+    python benchmarks/bench_api.py --workers 2 --rate 300 --duration 10
+
+Trains the default-preset model on 10,000 synthetic leads into a temporary
+registry (the repository's models/ is never touched), starts the server on a
+free port, waits for /readyz, then sends POST /v1/score (reasons included;
+every answer carries them) with synthetic leads:
+
+1. open loop: requests start on a fixed schedule (``--rate`` per second)
+   whatever the answers do; latency runs from the scheduled start, so a
+   stalled server cannot hide its queue (no coordinated omission);
+2. closed loop: ``--concurrency`` clients send back to back: the most the
+   server answers per second.
+
+The client runs on the same machine and shares its cores with the server.
+Everything is bounded in time; only 127.0.0.1 is contacted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from leadscore import synth, train  # noqa: E402 - after the path set-up, to benchmark this checkout
+from leadscore.registry import Registry  # noqa: E402
+from leadscore.schema import FEATURE_NAMES  # noqa: E402
+
+REQUEST_TIMEOUT_SECONDS = 5.0
+READY_TIMEOUT_SECONDS = 120.0
+
+
+@dataclass
+class Run:
+    """The outcome of one load pattern, seen by the client and, from its request log, by the server."""
+
+    name: str
+    seconds: float
+    latencies_ms: list[float]
+    errors: int
+    server_ms: list[float] = field(default_factory=list)
+
+    def row(self) -> str:
+        done = len(self.latencies_ms)
+        cells = f"{self.name:<28}{done:>9}{done / self.seconds:>9.0f}"
+        for values in (self.latencies_ms, self.server_ms):
+            if values:
+                p50, p90, p99 = np.percentile(values, [50, 90, 99])
+                cells += f"{p50:>8.1f}{p90:>8.1f}{p99:>8.1f}{max(values):>8.1f}"
+            else:
+                cells += f"{'-':>8}" * 4
+        return cells + f"{self.errors:>8}"
+
+
+HEADER = (f"{'':<46}{'client-side latency':^32}{'in the server':^32}\n"
+          f"{'scenario':<28}{'answers':>9}{'req/s':>9}" + f"{'p50':>8}{'p90':>8}{'p99':>8}{'max':>8}" * 2
+          + f"{'errors':>8}")
+
+
+class ServerLog:
+    """The server's JSON request log: latency_ms of the POST /v1/score lines written since the last read."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.offset = 0
+
+    def new_latencies(self) -> list[float]:
+        with self.path.open(encoding="utf-8") as stream:
+            stream.seek(self.offset)
+            text = stream.read()
+            self.offset = stream.tell()
+        latencies = []
+        for line in text.splitlines():
+            record = json.loads(line)
+            if record.get("logger") == "leadscore.api.access" and record.get("path") == "/v1/score":
+                latencies.append(float(record["latency_ms"]))
+        return latencies
+
+
+def publish_default_model(root: Path) -> str:
+    """Train the default preset on the seed's 10,000 synthetic leads into a registry at ``root``."""
+    with threadpool_limits(1, user_api="openmp"):  # training speed only; the server sets its own threads
+        result = train.train(synth.generate(10_000, seed=42), with_baselines=False)
+    return Registry(root).publish(result.model, result.report)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_ready(base: str, server: subprocess.Popen) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit("the server exited before it was ready")
+        try:
+            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("the server did not become ready in time")
+
+
+def lead_bodies(n: int = 2000) -> list[bytes]:
+    """Synthetic leads as ready-made JSON bodies, so the client spends its time on HTTP only."""
+    frame = synth.generate(n, seed=7)
+    rows = frame.loc[:, list(FEATURE_NAMES)].to_dict(orient="records")
+    return [json.dumps({"lead_id": f"bench-{i}", **row}).encode() for i, row in enumerate(rows)]
+
+
+async def _post(client: httpx.AsyncClient, body: bytes) -> bool:
+    try:
+        response = await client.post("/v1/score", content=body, headers={"Content-Type": "application/json"})
+    except httpx.HTTPError:
+        return False
+    return response.status_code == 200 and len(response.json()["reasons"]) == 3
+
+
+def _client(base: str, connections: int) -> httpx.AsyncClient:
+    return httpx.AsyncClient(base_url=base, timeout=REQUEST_TIMEOUT_SECONDS,
+                             limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections))
+
+
+async def open_loop(base: str, bodies: list[bytes], rate: float, seconds: float) -> Run:
+    """Start ``rate`` requests per second on schedule for ``seconds``; latency from the scheduled start."""
+    latencies: list[float] = []
+    errors = 0
+
+    async def one(body: bytes, scheduled: float) -> None:
+        nonlocal errors
+        if await _post(client, body):
+            latencies.append((time.perf_counter() - scheduled) * 1000)
+        else:
+            errors += 1
+
+    async with _client(base, connections=256) as client:
+        start = time.perf_counter()
+        tasks = []
+        for i in range(int(rate * seconds)):
+            scheduled = start + i / rate
+            delay = scheduled - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(bodies[i % len(bodies)], scheduled)))
+        await asyncio.gather(*tasks)
+        elapsed = time.perf_counter() - start
+    return Run(f"open loop {rate:.0f} req/s", elapsed, latencies, errors)
+
+
+async def closed_loop(base: str, bodies: list[bytes], concurrency: int, seconds: float) -> Run:
+    """``concurrency`` clients sending back to back for ``seconds``."""
+    latencies: list[float] = []
+    errors = 0
+
+    async with _client(base, connections=concurrency) as client:
+        start = time.perf_counter()
+        stop = start + seconds
+
+        async def worker(offset: int) -> None:
+            nonlocal errors
+            i = offset
+            while time.perf_counter() < stop:
+                sent = time.perf_counter()
+                if await _post(client, bodies[i % len(bodies)]):
+                    latencies.append((time.perf_counter() - sent) * 1000)
+                else:
+                    errors += 1
+                i += concurrency
+
+        await asyncio.gather(*(worker(k) for k in range(concurrency)))
+        elapsed = time.perf_counter() - start
+    return Run(f"closed loop, {concurrency} clients", elapsed, latencies, errors)
+
+
+def _server_stack() -> str:
+    """Which event loop and HTTP parser uvicorn picks here ("auto": uvloop and httptools when installed)."""
+    found = []
+    for module in ("uvloop", "httptools"):
+        try:
+            __import__(module)
+            found.append(module)
+        except ImportError:
+            pass
+    return "uvicorn with " + (" + ".join(found) if found else "asyncio + h11")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (default 1)")
+    parser.add_argument("--rate", type=float, default=200, help="open-loop requests per second (default 200)")
+    parser.add_argument("--duration", type=float, default=20, help="open-loop seconds (default 20)")
+    parser.add_argument("--concurrency", type=int, default=16, help="closed-loop clients (default 16)")
+    parser.add_argument("--closed-duration", type=float, default=10, help="closed-loop seconds (default 10)")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="bench-api-") as tmp:
+        models = Path(tmp) / "models"
+        version = publish_default_model(models)
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        log_path = Path(tmp) / "server.log"
+        env = {key: value for key, value in os.environ.items() if key != "LEADSCORE_API_KEY"}
+        with log_path.open("w") as server_stderr:
+            server = subprocess.Popen(
+                [sys.executable, "-m", "leadscore.cli", "serve", "--port", str(port), "--models-dir", str(models),
+                 "--workers", str(args.workers)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=server_stderr)
+            try:
+                wait_ready(base, server)
+                load_before = os.getloadavg()[0]
+                bodies = lead_bodies()
+                server_log = ServerLog(log_path)
+                asyncio.run(closed_loop(base, bodies, concurrency=4, seconds=2))  # warm-up, not reported
+                time.sleep(0.5)
+                server_log.new_latencies()
+                runs = []
+                for load in (lambda: open_loop(base, bodies, args.rate, args.duration),
+                             lambda: closed_loop(base, bodies, args.concurrency, args.closed_duration)):
+                    run = asyncio.run(load())
+                    time.sleep(0.5)  # let the last log lines reach the file
+                    run.server_ms = server_log.new_latencies()
+                    runs.append(run)
+            finally:
+                server.terminate()
+                server.wait(timeout=30)
+    print(f"POST /v1/score (with reasons), model {version} (default preset), {args.workers} worker(s), "
+          f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}, {_server_stack()}; "
+          f"1-min load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after; latency in ms")
+    print(HEADER)
+    for run in runs:
+        print(run.row())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,75 @@
+"""The API's current scorer, swapped when the registry's active model changes.
+
+The watcher reads the registry's pointer file (a few bytes) about once a
+second; when it names another version, that version is loaded off the event
+loop and the reference is swapped in one assignment. A request reads
+``holder.scorer`` once and keeps that object, so a request in flight finishes
+on the model it started with, and no request ever waits for a load.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+
+from leadscore.model import LeadModel
+from leadscore.registry import ModelFileError, Registry
+from leadscore.scorer import Scorer
+
+log = logging.getLogger(__name__)
+
+#: Seconds between two looks at the registry pointer.
+POLL_SECONDS = 1.0
+
+
+def _single_threaded(model: LeadModel) -> LeadModel:
+    """Predict with one thread: concurrency comes from requests, not from threads inside one
+    prediction. On 2 cores, OpenMP threads per 1-row prediction fight each other and the
+    server (benchmarks/bench_api.py)."""
+    model.booster.set_param({"nthread": 1})
+    return model
+
+
+class ModelHolder:
+    """The scorer requests use, kept in step with the registry's active version."""
+
+    def __init__(self, models_dir: str | os.PathLike[str] | None = None) -> None:
+        self.registry = Registry(models_dir)
+        self.scorer: Scorer | None = None
+        #: Why no model is loaded (or why the newest could not be), for /readyz and the logs.
+        self.problem: str | None = "the model is loading"
+
+    def refresh(self) -> None:
+        """Load the active version if it is not the one in use; blocking (call it in a thread).
+
+        An empty registry gets the default model trained first, as everywhere else.
+        A broken new version is logged and the current model stays in service.
+        """
+        try:
+            if self.scorer is None:
+                model = self.registry.load_or_train_default()
+            else:
+                version = self.registry.active_version()
+                if version is None or version == self.scorer.version:
+                    return
+                model = self.registry.load(version)
+        except ModelFileError as error:
+            if self.problem != str(error):
+                log.error("cannot load the active model: %s", error)
+            self.problem = str(error)
+            return
+        previous = self.scorer.version if self.scorer else None
+        self.scorer = Scorer(_single_threaded(model))
+        self.problem = None
+        log.info("serving model version %s%s", self.scorer.version,
+                 f" (was {previous})" if previous else "")
+
+    async def watch(self, interval: float = POLL_SECONDS) -> None:
+        """Refresh now and then every ``interval`` seconds, until cancelled."""
+        while True:
+            try:
+                await asyncio.to_thread(self.refresh)
+            except Exception:  # a service loop: log and keep watching
+                log.exception("model refresh failed")
+            await asyncio.sleep(interval)
