@@ -34,7 +34,6 @@ from pathlib import Path
 
 import httpx
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -96,8 +95,7 @@ class ServerLog:
 
 def publish_default_model(root: Path) -> str:
     """Train the default preset on the seed's 10,000 synthetic leads into a registry at ``root``."""
-    with threadpool_limits(1, user_api="openmp"):  # training speed only; the server sets its own threads
-        result = train.train(synth.generate(10_000, seed=42), with_baselines=False)
+    result = train.train(synth.generate(10_000, seed=42), with_baselines=False)
     return Registry(root).publish(result.model, result.report)
 
 

@@ -50,9 +50,13 @@ class Explanation:
 
     tier: np.ndarray            # (n,) tier names
     base_value: np.ndarray      # (n,)
-    contributions: pd.DataFrame  # (n, 12), columns = feature names
-    priority: pd.DataFrame      # (n, 12): contribution to log(P(High) / P(Low))
-    reasons: pd.DataFrame       # (n, 3): reason_1..3 in plain words
+    contributions: np.ndarray   # (n, 12), columns in FEATURE_NAMES order
+    priority: np.ndarray        # (n, 12): contribution to log(P(High) / P(Low))
+    reasons: list[list[str]]    # n lists of reason_1..3 in plain words
+
+    def contributions_frame(self) -> pd.DataFrame:
+        """The contributions with feature names as columns."""
+        return pd.DataFrame(self.contributions, columns=list(FEATURE_NAMES))
 
 
 @dataclass(frozen=True)
@@ -110,13 +114,13 @@ class Scorer:
         rows = np.arange(len(features))
         chosen = contributions[rows, tier_index, :]
         priority = contributions[:, _HIGH, :-1] - contributions[:, _LOW, :-1]
-        words = reasons_in_words(features, chosen[:, :-1], priority)
+        # Plain arrays, not DataFrames: building frames was half of a single lead's scoring time.
         return Explanation(
             tier=_TIER_NAMES[tier_index],
             base_value=chosen[:, -1],
-            contributions=pd.DataFrame(chosen[:, :-1], columns=list(FEATURE_NAMES)),
-            priority=pd.DataFrame(priority, columns=list(FEATURE_NAMES)),
-            reasons=pd.DataFrame(words, columns=list(REASON_COLUMNS)),
+            contributions=chosen[:, :-1],
+            priority=priority,
+            reasons=reasons_in_words(features, chosen[:, :-1], priority),
         )
 
     def score_validated(self, checked: Validated, explain: bool = False) -> pd.DataFrame:
@@ -131,8 +135,8 @@ class Scorer:
         out["confidence"] = probabilities[np.arange(len(features)), tier_index]
         if explain:
             reasons = self.explain_matrix(features, tier_index).reasons
-            for column in REASON_COLUMNS:
-                out[column] = reasons[column].to_numpy()
+            for k, column in enumerate(REASON_COLUMNS):
+                out[column] = [row[k] for row in reasons]
         return out
 
     def score(self, frame: pd.DataFrame, explain: bool = False, first_row: int = 1,
@@ -173,9 +177,9 @@ class Scorer:
             tier=str(explanation.tier[0]),
             probabilities=dict(zip(TIERS, probabilities[0].tolist(), strict=False)),
             confidence=float(probabilities[0, tier_index[0]]),
-            reasons=explanation.reasons.iloc[0].tolist(),
+            reasons=explanation.reasons[0],
             base_value=float(explanation.base_value[0]),
-            contributions=explanation.contributions.iloc[0].to_dict(),
+            contributions=dict(zip(FEATURE_NAMES, explanation.contributions[0].tolist(), strict=True)),
             model_version=self.version,
         )
 

@@ -64,7 +64,7 @@ def test_shap_waterfall_adds_up_to_the_predicted_tier_exactly(scorer: Scorer, le
     features = leads[list(FEATURE_NAMES)].to_numpy(float)
     margins = scorer.model.margins(features)
     tier_index = np.array([TIERS.index(t) for t in explanation.tier])
-    totals = explanation.base_value + explanation.contributions.sum(axis=1).to_numpy()
+    totals = explanation.base_value + explanation.contributions_frame().sum(axis=1).to_numpy()
     np.testing.assert_allclose(totals, margins[np.arange(len(leads)), tier_index], atol=1e-4)
     np.testing.assert_allclose(softmax(margins), scorer.model.predict_proba(features))
 

@@ -12,23 +12,17 @@ import pytest
 from api_helpers import POLL_SECONDS, make_client
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from threadpoolctl import threadpool_limits
 
-from leadscore import synth, train
+from leadscore import train
 from leadscore.api import ENV_API_KEY, create_app
 from leadscore.registry import ENV_MODELS_DIR, Registry
 from leadscore.schema import example_lead
 
 
 @pytest.fixture(scope="session")
-def trained() -> train.TrainingResult:
-    """A small model, trained once for the whole session (a few seconds).
-
-    One OpenMP thread: on a busy 2-core machine XGBoost's thread team makes
-    training 10-20 times slower (measured: 2 s against 25-40 s).
-    """
-    with threadpool_limits(1, user_api="openmp"):
-        return train.train(synth.generate(3000, seed=1), with_baselines=False)
+def trained(default_training: train.TrainingResult) -> train.TrainingResult:
+    """The session's built-in model (trained once, in tests/conftest.py)."""
+    return default_training
 
 
 @pytest.fixture(autouse=True)
