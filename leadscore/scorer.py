@@ -6,9 +6,13 @@
     batch.problems   # one line per bad cell: row, column, value, reason
 
 Reasons come from exact SHAP contributions (XGBoost's ``pred_contribs``) for
-the predicted tier, ranked by size. Their direction word says which way the
-feature pushes the lead's priority: "raises" when it makes High likelier
-relative to Low, "lowers" otherwise.
+the predicted tier, ranked by size: the same numbers, in the same order, as
+the waterfall. Their direction word says which way the feature moves the lead
+against its runner-up tier (the next likeliest): a Medium lead whose
+runner-up is Low is held up by what makes Medium likelier, so that "raises";
+a Medium lead whose runner-up is High is held down by it, so that "lowers".
+For High leads "raises" is what makes High likelier, for Low leads "lowers"
+is what makes Low likelier.
 """
 
 from __future__ import annotations
@@ -36,7 +40,6 @@ from leadscore.schema import (
     validate,
 )
 
-_LOW, _HIGH = TIERS.index("Low"), TIERS.index("High")
 _TIER_NAMES = np.asarray(TIERS, dtype=object)
 
 
@@ -51,7 +54,7 @@ class Explanation:
     tier: np.ndarray            # (n,) tier names
     base_value: np.ndarray      # (n,)
     contributions: np.ndarray   # (n, 12), columns in FEATURE_NAMES order
-    priority: np.ndarray        # (n, 12): contribution to log(P(High) / P(Low))
+    raises: np.ndarray          # (n, 12) bool: the feature moves the lead up against its runner-up tier
     reasons: list[list[str]]    # n lists of reason_1..3 in plain words
 
     def contributions_frame(self) -> pd.DataFrame:
@@ -75,16 +78,26 @@ class ScoredBatch:
 
 
 def reasons_in_words(values: np.ndarray, tier_contributions: np.ndarray,
-                     priority: np.ndarray, top: int = len(REASON_COLUMNS)) -> list[list[str]]:
+                     raises: np.ndarray, top: int = len(REASON_COLUMNS)) -> list[list[str]]:
     """For each lead, its ``top`` largest contributions as phrases like "Credit score 790 (raises)"."""
     order = np.argsort(-np.abs(tier_contributions), axis=1, kind="stable")[:, :top]
     phrases = []
     for row, columns in enumerate(order):
         phrases.append([
-            f"{FEATURES[c].describe(values[row, c])} ({'raises' if priority[row, c] > 0 else 'lowers'})"
+            f"{FEATURES[c].describe(values[row, c])} ({'raises' if raises[row, c] else 'lowers'})"
             for c in columns
         ])
     return phrases
+
+
+def moves_up(contributions: np.ndarray, tier_index: np.ndarray) -> np.ndarray:
+    """(n, 12) bool: which features push each lead up against its runner-up tier (module docstring)."""
+    rows = np.arange(len(tier_index))
+    margins = contributions.sum(axis=2)
+    margins[rows, tier_index] = -np.inf
+    above_runner_up = tier_index > margins.argmax(axis=1)  # TIERS run Low < Medium < High
+    towards_tier = contributions[rows, tier_index, :-1] > 0
+    return towards_tier == above_runner_up[:, None]
 
 
 class Scorer:
@@ -113,14 +126,14 @@ class Scorer:
         contributions = self.model.contributions(features)
         rows = np.arange(len(features))
         chosen = contributions[rows, tier_index, :]
-        priority = contributions[:, _HIGH, :-1] - contributions[:, _LOW, :-1]
+        raises = moves_up(contributions, tier_index)
         # Plain arrays, not DataFrames: building frames was half of a single lead's scoring time.
         return Explanation(
             tier=_TIER_NAMES[tier_index],
             base_value=chosen[:, -1],
             contributions=chosen[:, :-1],
-            priority=priority,
-            reasons=reasons_in_words(features, chosen[:, :-1], priority),
+            raises=raises,
+            reasons=reasons_in_words(features, chosen[:, :-1], raises),
         )
 
     def score_validated(self, checked: Validated, explain: bool = False) -> pd.DataFrame:

@@ -81,6 +81,17 @@ def test_reasons_are_the_largest_contributions_in_plain_words(scorer: Scorer) ->
     assert all(r.endswith("(lowers)") for r in low.reasons)
 
 
+def test_reason_direction_agrees_with_the_waterfall_against_the_runner_up(scorer: Scorer) -> None:
+    """A Medium lead that could be Low: what makes Medium likelier (a green bar) raises it."""
+    borderline = next(s for s in SCENARIOS if s.name == "Borderline everything")
+    result = scorer.score_lead(borderline.lead)
+    assert result.tier == "Medium"
+    assert result.probabilities["Low"] > result.probabilities["High"]
+    top = sorted(result.contributions, key=lambda f: -abs(result.contributions[f]))[:3]
+    words = ["raises" if result.contributions[f] > 0 else "lowers" for f in top]
+    assert [r.rsplit("(", 1)[1].rstrip(")") for r in result.reasons] == words
+
+
 def _phrase(name: str, value: float) -> str:
     from leadscore.schema import FEATURES_BY_NAME
 

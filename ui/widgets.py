@@ -16,8 +16,7 @@ LOG_ODDS_NOTE = (
     "How to read this: each bar is one field's push, in the model's internal score for this tier "
     "(log-odds: 0 means even odds, every +1 makes the tier about 2.7 times likelier against the others). "
     "Green bars make this tier likelier, red bars less likely. They start at the average lead and add up "
-    "exactly to this lead's score. (The reasons above say something different: whether a field moves the "
-    "lead towards High or towards Low.)"
+    "exactly to this lead's score. The top reasons are the longest bars."
 )
 
 
@@ -40,8 +39,9 @@ def reasons_list(reasons: list[str]) -> None:
     """The top reasons in plain words."""
     st.markdown("**Top reasons**")
     st.markdown("\n".join(f"{i}. {reason}" for i, reason in enumerate(reasons, start=1)))
-    st.caption("The fields that weigh most in this lead's tier. “raises” means the field moves the lead "
-               "towards High priority, “lowers” towards Low.")
+    st.caption("The fields that weigh most in this lead's tier (the longest bars of the chart below). "
+               "“raises” pushes the lead towards a higher tier, “lowers” towards a lower one, "
+               "compared with the next likeliest tier.")
 
 
 def waterfall(result: LeadResult, lead: Mapping[str, float]) -> None:
