@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from leadscore import synth
-from leadscore.schema import FEATURE_NAMES, TIERS
+from leadscore.evaluate import evaluate_probabilities
+from leadscore.schema import FEATURE_NAMES, LABEL_COLUMN, TIERS
 from leadscore.scorer import Scorer
 
-#: The reference leads the tier-change matrix is counted on: fixed, so every comparison uses the same set.
-REFERENCE_ROWS = 2_000
+#: The reference leads both models are measured on and the tier-change matrix is counted on: fixed and
+#: labeled, so every comparison uses the same leads and a difference is the models', not the test sets'.
+REFERENCE_ROWS = 5_000
 REFERENCE_SEED = 7
 
 #: Headline metrics in display order: key -> (label, how to read it, higher is better).
@@ -39,9 +42,29 @@ def headline_metrics(report: dict[str, Any]) -> dict[str, float]:
     }
 
 
-def reference_features() -> np.ndarray:
-    """The fixed reference leads as a feature matrix."""
-    return synth.generate(REFERENCE_ROWS, seed=REFERENCE_SEED).loc[:, list(FEATURE_NAMES)].to_numpy(dtype=float)
+@dataclass(frozen=True)
+class ReferenceLeads:
+    """The fixed reference leads: features, true tiers (indices) and true probabilities."""
+
+    features: np.ndarray
+    labels: np.ndarray
+    truth: np.ndarray
+
+
+def reference_leads() -> ReferenceLeads:
+    """The fixed, generated reference leads (no model is trained on them)."""
+    frame = synth.generate(REFERENCE_ROWS, seed=REFERENCE_SEED)
+    return ReferenceLeads(
+        features=frame.loc[:, list(FEATURE_NAMES)].to_numpy(dtype=float),
+        labels=frame[LABEL_COLUMN].map(TIERS.index).to_numpy(dtype=np.int64),
+        truth=synth.truth_columns(frame),
+    )
+
+
+def reference_report(scorer: Scorer, leads: ReferenceLeads) -> dict[str, Any]:
+    """A model's evaluation report on the reference leads."""
+    probabilities, tier_index = scorer.probabilities(leads.features)
+    return evaluate_probabilities(probabilities, tier_index, leads.labels, leads.truth)
 
 
 def tier_changes(current: Scorer, candidate: Scorer, features: np.ndarray) -> np.ndarray:

@@ -38,9 +38,9 @@ def _training_lock() -> threading.Lock:
     return threading.Lock()
 
 
-@st.cache_data(show_spinner=False)
-def _reference() -> np.ndarray:
-    return compare.reference_features()
+@st.cache_resource(show_spinner=False)
+def _reference() -> compare.ReferenceLeads:
+    return compare.reference_leads()
 
 
 def _data(source: str, rows: int, seed: int, upload) -> tuple[pd.DataFrame, str]:
@@ -106,11 +106,17 @@ def _publish(candidate: dict) -> None:
 
 def _comparison(scorer: Scorer, candidate: dict) -> None:
     st.subheader("New model, not yet published")
-    st.caption(f"Trained on {candidate['source']}, preset {candidate['preset']}. Each model is measured on its "
-               "own held-out 20%.")
+    reference = _reference()
+    new = Scorer(candidate["model"])
+    st.caption(f"Trained on {candidate['source']}, preset {candidate['preset']}. Both models are measured on the "
+               f"same {len(reference.labels):,} generated reference leads, which neither was trained on, so a "
+               "difference is the models' and not the test sets'.")
     left, right = st.columns([1, 1])
-    left.dataframe(_metrics_table(scorer.metadata.get("report", {}), candidate["report"]), hide_index=True)
-    moves = compare.tier_changes(scorer, Scorer(candidate["model"]), _reference())
+    left.dataframe(_metrics_table(compare.reference_report(scorer, reference),
+                                  compare.reference_report(new, reference)), hide_index=True)
+    left.caption(f"On its own held-out 20% of its training data the new model's accuracy is "
+                 f"{candidate['report']['accuracy']:.1%}.")
+    moves = compare.tier_changes(scorer, new, reference.features)
     changed = int(moves.sum() - np.trace(moves))
     up, down = int(np.triu(moves, 1).sum()), int(np.tril(moves, -1).sum())
     with right:

@@ -50,8 +50,17 @@ def test_move_up_has_no_answer_for_high_or_hopeless_leads(scorer) -> None:
 
 
 def test_tier_change_matrix_of_a_model_with_itself_is_diagonal(scorer) -> None:
-    moves = compare.tier_changes(scorer, scorer, compare.reference_features()[:300])
+    moves = compare.tier_changes(scorer, scorer, compare.reference_leads().features[:300])
     assert moves.sum() == 300 and np.trace(moves) == 300
+
+
+def test_both_models_are_measured_on_the_same_labeled_reference_leads(scorer) -> None:
+    leads = compare.reference_leads()
+    assert leads.features.shape == (compare.REFERENCE_ROWS, len(FEATURES))
+    report = compare.reference_report(scorer, leads)
+    assert report["rows_evaluated"] == compare.REFERENCE_ROWS
+    assert report["bayes_accuracy"] - 0.02 <= report["accuracy"] <= report["bayes_accuracy"] + 0.02
+    assert compare.headline_metrics(report) == compare.headline_metrics(compare.reference_report(scorer, leads))
 
 
 def test_expected_conversions_use_the_seed_rates() -> None:
