@@ -49,7 +49,8 @@ def _column_mapper(columns: list[str], unrecognised: tuple[str, ...], missing: t
     return extra
 
 
-def _score(scorer: Scorer, table: pd.DataFrame, file_key: str, extra: dict[str, str]):
+def _score(scorer: Scorer, table: pd.DataFrame, file_key: str, extra: dict[str, str],
+           ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Score every row in chunks (cached), with a progress bar when there is more than one chunk."""
     mapping = map_columns(table.columns, extra)
     starts = range(0, len(table), engine.CHUNK_ROWS)

@@ -16,6 +16,7 @@ import threading
 import numpy as np
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from leadscore import charts, compare, csvio, synth, train
 from leadscore.schema import TIERS, SchemaError
@@ -43,7 +44,7 @@ def _reference() -> compare.ReferenceLeads:
     return compare.reference_leads()
 
 
-def _data(source: str, rows: int, seed: int, upload) -> tuple[pd.DataFrame, str]:
+def _data(source: str, rows: int, seed: int, upload: UploadedFile | None) -> tuple[pd.DataFrame, str]:
     if source == GENERATED:
         return synth.generate(rows, seed=seed), f"synthetic: {rows} leads, seed {seed}"
     if upload is None:
@@ -53,7 +54,7 @@ def _data(source: str, rows: int, seed: int, upload) -> tuple[pd.DataFrame, str]
     return csvio.read_table(stream), f"file: {upload.name}"
 
 
-def _train(scorer: Scorer, source: str, rows: int, seed: int, upload, preset: str) -> None:
+def _train(scorer: Scorer, source: str, rows: int, seed: int, upload: UploadedFile | None, preset: str) -> None:
     lock = _training_lock()
     if not lock.acquire(blocking=False):
         st.warning("Another retrain is running on this server. Try again when it has finished.")
