@@ -20,12 +20,14 @@ leads are caught), otherwise the likelier of Low and Medium.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 import xgboost as xgb
 
 from leadscore.schema import TIERS
+from leadscore.stump_shap import StepFunctions
 
 HIGH = TIERS.index("High")
 
@@ -67,13 +69,21 @@ class LeadModel:
         low_or_medium = probabilities[:, :HIGH].argmax(axis=1)
         return np.where(probabilities[:, HIGH] >= self.high_threshold, HIGH, low_or_medium)
 
+    @cached_property
+    def _step_functions(self) -> StepFunctions | None:
+        return StepFunctions.from_booster(self.booster, len(TIERS), len(self.mean))
+
     def contributions(self, features: np.ndarray) -> np.ndarray:
         """Exact SHAP contributions in calibrated margin space, shape (n, 3, n_features + 1).
 
         The last entry of each row is the base value; a row sums to ``margins``.
+        Single-split models use step functions (stump_shap.py), others XGBoost's pred_contribs.
         """
-        matrix = xgb.DMatrix(self.scaled(features))
-        raw = self.booster.predict(matrix, pred_contribs=True, strict_shape=True)
+        scaled = self.scaled(features)
+        if self._step_functions is not None:
+            raw = self._step_functions.contributions(scaled)
+        else:
+            raw = self.booster.predict(xgb.DMatrix(scaled), pred_contribs=True, strict_shape=True)
         raw = np.asarray(raw, dtype=np.float64).reshape(len(features), len(TIERS), -1) / self.temperature
         raw[:, :, -1] += self.bias
         return raw
