@@ -16,11 +16,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 
 # Dependencies first, so editing the dashboard does not reinstall them.
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md constraints.txt ./
 COPY leadscore/ leadscore/
-RUN pip install .
+RUN pip install -c constraints.txt .
 
-# The dashboard's files (app.py, pages/, .streamlit/); .dockerignore keeps the rest out.
+# The dashboard's files (app.py, app_pages/, ui/, .streamlit/); .dockerignore keeps the rest out.
 COPY . .
 
 # A non-root user owns only the model registry (mount a volume there to keep models).
