@@ -66,9 +66,33 @@ def cmd_train(args: argparse.Namespace) -> None:
 
 
 def cmd_score(args: argparse.Namespace) -> None:
-    """Score a CSV in chunks; rejected rows go to a separate file."""
+    """Score a CSV in chunks; rejected rows go to a separate file.
+
+    Both files are written under temporary names and renamed only when the
+    whole input has been read: a file that breaks half-way leaves no output
+    that looks complete.
+    """
     output = Path(args.output)
     rejected_path = Path(args.rejected) if args.rejected else output.with_name(output.stem + ".rejected.csv")
+    partial = {path: path.with_name(path.name + ".partial") for path in (output, rejected_path)}
+    try:
+        counts = _score_in_chunks(args, partial[output], partial[rejected_path])
+    except BaseException:
+        for path in partial.values():
+            path.unlink(missing_ok=True)
+        raise
+    partial[output].replace(output)
+    if counts["rejected"]:
+        partial[rejected_path].replace(rejected_path)
+    else:
+        partial[rejected_path].unlink()
+        rejected_path.unlink(missing_ok=True)  # an old one from an earlier run would mislead
+    summary = (f"{counts['read']} rows read, {counts['scored']} scored -> {output}, "
+               f"{counts['rejected']} rejected")
+    print(summary + (f" -> {rejected_path}" if counts["rejected"] else ""), file=sys.stderr)
+
+
+def _score_in_chunks(args: argparse.Namespace, output: Path, rejected: Path) -> dict[str, int]:
     counts = {"read": 0, "scored": 0, "rejected": 0}
     with csvio.open_table(args.input, chunk_rows=args.chunk_rows) as table:
         scorer = Scorer(_registry(args).load_or_train_default())
@@ -77,19 +101,15 @@ def cmd_score(args: argparse.Namespace) -> None:
             batch = scorer.score(chunk, explain=args.explain, first_row=counts["read"] + 1,
                                  mapping=table.mapping)
             batch.scored.to_csv(output, mode="w" if first else "a", header=first, index=False)
-            batch.problems.to_csv(rejected_path, mode="w" if first else "a", header=first, index=False)
+            batch.problems.to_csv(rejected, mode="w" if first else "a", header=first, index=False)
             first = False
             counts["read"] += batch.rows_read
             counts["scored"] += len(batch.scored)
             counts["rejected"] += batch.rejected_rows
     if counts["read"] == 0:
         raise UserError(f"{args.input}: has a header but no rows")
-    if counts["rejected"] == 0:
-        rejected_path.unlink(missing_ok=True)
     assert counts["read"] == counts["scored"] + counts["rejected"]
-    summary = (f"{counts['read']} rows read, {counts['scored']} scored -> {output}, "
-               f"{counts['rejected']} rejected")
-    print(summary + (f" -> {rejected_path}" if counts["rejected"] else ""), file=sys.stderr)
+    return counts
 
 
 def cmd_evaluate(args: argparse.Namespace) -> None:

@@ -84,6 +84,15 @@ def test_bad_input_exits_non_zero_with_one_line(model_dir: Path, tmp_path: Path,
     assert message in err[-1]
 
 
+def test_file_that_breaks_half_way_leaves_no_output(model_dir: Path, leads_csv: Path, tmp_path: Path) -> None:
+    lines = leads_csv.read_text().splitlines()
+    broken = tmp_path / "broken.csv"
+    broken.write_text("\n".join([*lines[:1000], lines[1000] + ",extra", *lines[1001:]]) + "\n")
+    out = tmp_path / "out.csv"
+    assert run("score", broken, "-o", out, "--chunk-rows", 300, "--models-dir", model_dir) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.csv"]
+
+
 def test_console_script_has_help_and_no_traceback_on_bad_input(tmp_path: Path) -> None:
     for command in ("generate", "train", "score", "evaluate"):
         shown = subprocess.run([sys.executable, "-m", "leadscore.cli", command, "--help"],
