@@ -274,12 +274,22 @@ class Registry:
         os.chmod(temporary, FILE_MODE)
         os.replace(temporary, self.root / POINTER)
 
-    def pointer_state(self) -> bytes | None:
-        """The pointer file's bytes (None when absent): it changes exactly when the active model does."""
-        try:
-            return (self.root / POINTER).read_bytes()
-        except FileNotFoundError:
-            return None
+    def active_state(self) -> tuple[bytes | None, bytes | None]:
+        """The pointer's bytes and the active version's manifest bytes (None when absent).
+
+        A few bytes, cheap to poll: they change when another version is made active or
+        the active version is published again, and only then is a reload worth trying.
+        """
+        def read(path: Path) -> bytes | None:
+            try:
+                return path.read_bytes()
+            except OSError:
+                return None
+
+        pointer = read(self.root / POINTER)
+        version = self._active_pointer().get("version") if pointer else None
+        safe = isinstance(version, str) and "/" not in version and not version.startswith(".")
+        return pointer, read(self.root / VERSIONS / version / MANIFEST_FILE) if safe else None
 
     def _check_files(self, folder: Path, version: str) -> dict[str, Any]:
         """Check the manifest and every file against it; return the metadata."""
@@ -289,9 +299,11 @@ class Registry:
                                  "leadscore, or the file was removed); retrain to publish a checked version")
         manifest = _read_json(manifest_path)
         sums = manifest.get("sha256")
-        if manifest.get("version") != version or not isinstance(sums, dict) or set(sums) != set(CHECKED_FILES):
-            raise ModelFileError(f"{manifest_path}: does not list the files of version {version}; "
-                                 "the folder was copied, renamed or changed")
+        if manifest.get("version") != version:
+            raise ModelFileError(f"{manifest_path}: names version {manifest.get('version')!r} but its folder is "
+                                 f"{version!r} (a copied or renamed folder); publish the model again instead")
+        if not isinstance(sums, dict) or set(sums) != set(CHECKED_FILES):
+            raise ModelFileError(f"{manifest_path}: does not list the SHA-256 of {', '.join(CHECKED_FILES)}")
         if version == self._active_pointer().get("version"):
             recorded = self._active_pointer().get("manifest_sha256")
             if recorded is not None and recorded != _sha256(manifest_path):

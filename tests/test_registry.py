@@ -230,7 +230,8 @@ def test_a_copied_folder_is_refused_clearly(tmp_path: Path, small: train.Trainin
     registry = Registry(tmp_path)
     version = registry.publish(small.model, small.report)
     shutil.copytree(tmp_path / "versions" / version, tmp_path / "versions" / "copy")
-    with pytest.raises(ModelFileError, match=r"copy.*copied, renamed or changed"):
+    with pytest.raises(ModelFileError, match=r"copy/manifest.json: names version '.*' but its folder is 'copy' "
+                                             r"\(a copied or renamed folder\)"):
         registry.activate("copy")
     assert registry.active_version() == version
 
