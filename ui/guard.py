@@ -47,7 +47,8 @@ def _limiter() -> AttemptLimiter:
 
 def client_address() -> str:
     """The visitor's address as Streamlit reports it, for the audit log and the attempt limit."""
-    return getattr(st.context, "ip_address", None) or "an unknown address"
+    address = getattr(st.context, "ip_address", None)
+    return address if isinstance(address, str) and address else "an unknown address"
 
 
 def password_problem(guard: Access, attempt: str) -> str | None:
