@@ -47,7 +47,8 @@ def test_metric_tiles_and_charts_are_shown(models_dir: Path) -> None:
     assert "Bayes" in texts(app)
 
 
-def test_retrain_then_publish_makes_the_new_version_active(models_dir: Path) -> None:
+def test_retrain_then_publish_makes_the_new_version_active(models_dir: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("INFO", logger="leadscore.audit")
     before = Registry(models_dir).active_version()
     app = open_page("model")
     assert before in _sidebar_text(app)
@@ -62,6 +63,8 @@ def test_retrain_then_publish_makes_the_new_version_active(models_dir: Path) -> 
     assert after != before
     assert after in _sidebar_text(app)
     assert f"Published version {after}" in texts(app)
+    [line] = [r.getMessage() for r in caplog.records if r.name == "leadscore.audit"]
+    assert f"published and activated model version {after} from an unknown address" in line
     assert len(Registry(models_dir).versions()) == 2
 
 
