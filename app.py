@@ -12,7 +12,7 @@ import logging
 
 import streamlit as st
 
-from ui import engine, sidebar
+from ui import engine, sidebar, versions
 
 logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
@@ -23,5 +23,6 @@ page = st.navigation([
     st.Page("app_pages/triage.py", title="Triage a lead list", icon=":material/format_list_numbered:"),
     st.Page("app_pages/model.py", title="Model", icon=":material/monitoring:"),
 ])
-sidebar.show_active_model(engine.active_scorer())
+# The Model page can still list the versions and activate a good one when the active model is damaged.
+sidebar.show_active_model(versions.active_scorer_or_recovery() if page.url_path == "model" else engine.active_scorer())
 page.run()

@@ -1,12 +1,10 @@
 """Model: how good the active model is, its versions, and retraining."""
 
-import pandas as pd
 import streamlit as st
 
 from leadscore import charts, compare, seedref
 from leadscore.schema import FEATURES_BY_NAME
-from ui import engine, retrain, sidebar
-from ui.guard import current_guard
+from ui import engine, retrain, versions
 
 
 def _tiles(report: dict) -> None:
@@ -72,31 +70,6 @@ def performance(report: dict, meta: dict) -> None:
         st.info("This model was trained without the baseline comparison.")
 
 
-def versions() -> None:
-    """The version history, and making an earlier version active again."""
-    history = engine.registry().versions()
-    table = pd.DataFrame([{"Version": v.version, "Trained": sidebar.trained_when(v.created_at), "Preset": v.preset,
-                           "Accuracy": v.accuracy, "Active": "✓ active" if v.active else ""} for v in history])
-    st.dataframe(table, hide_index=True, column_config={"Accuracy": st.column_config.NumberColumn(format="percent")})
-    earlier = [v.version for v in history if not v.active]
-    if not earlier:
-        st.caption("Only one version so far. Retrain to add another.")
-        return
-    guard = current_guard()
-    with st.form("activate"):
-        chosen = st.selectbox("Make an earlier version active again", earlier)
-        password = st.text_input("Retrain password", type="password") if guard.password else ""
-        if st.form_submit_button("Make this version active", disabled=not guard.enabled):
-            if not guard.admits(password):
-                st.error("Wrong password: the active model is unchanged.")
-            else:
-                engine.registry().activate(chosen)
-                st.session_state["flash"] = f"Version {chosen} is now active."
-                st.rerun()
-    if not guard.enabled:
-        st.caption("Switching versions is turned off on this server (LEADSCORE_RETRAIN_ENABLED).")
-
-
 scorer = engine.active_scorer()
 st.title("Model")
 if "flash" in st.session_state:
@@ -106,6 +79,6 @@ tab_performance, tab_versions, tab_retrain = st.tabs(["How good is it", "Version
 with tab_performance:
     performance(report, scorer.metadata)
 with tab_versions:
-    versions()
+    versions.panel()
 with tab_retrain:
     retrain.panel(scorer)

@@ -287,6 +287,12 @@ def create_app(models_dir: str | os.PathLike[str] | None = None, *, poll_seconds
     return app
 
 
+#: Seconds an idle keep-alive connection stays open. Longer than the idle time after which common
+#: clients drop a pooled connection (httpx 5 s, Node's agent about 5 s, nginx upstream 60 s), so a
+#: client never reuses a connection the server is closing at that moment (uvicorn's default is 5 s).
+KEEP_ALIVE_SECONDS = 75
+
+
 def serve(host: str = "127.0.0.1", port: int = 8000, models_dir: str | os.PathLike[str] | None = None,
           workers: int = 1, log_level: str = "INFO") -> None:
     """Run the API under uvicorn until interrupted; logs are JSON lines on stderr."""
@@ -295,4 +301,4 @@ def serve(host: str = "127.0.0.1", port: int = 8000, models_dir: str | os.PathLi
     if models_dir:  # each worker process builds its app from the environment
         os.environ[ENV_MODELS_DIR] = str(models_dir)
     uvicorn.run("leadscore.api:create_app", factory=True, host=host, port=port, workers=workers,
-                log_config=log_config(log_level), access_log=False)
+                log_config=log_config(log_level), access_log=False, timeout_keep_alive=KEEP_ALIVE_SECONDS)

@@ -1,7 +1,7 @@
 """The API's current scorer, swapped when the registry's active model changes.
 
-The watcher reads the registry's pointer file (a few bytes) about once a
-second; when it names another version, that version is loaded off the event
+The watcher reads the registry's pointer file and the active manifest (a few
+bytes) about once a second; only when they change is the active version loaded off the event
 loop and the reference is swapped in one assignment. A request reads
 ``holder.scorer`` once and keeps that object, so a request in flight finishes
 on the model it started with, and no request ever waits for a load.
@@ -39,26 +39,35 @@ class ModelHolder:
         self.scorer: Scorer | None = None
         #: Why no model is loaded (or why the newest could not be), for /readyz and the logs.
         self.problem: str | None = "the model is loading"
+        #: The registry state last acted on (see Registry.active_state); a sentinel before the first look.
+        self._seen: tuple[bytes | None, bytes | None] | None = None
 
     def refresh(self) -> None:
-        """Load the active version if it is not the one in use; blocking (call it in a thread).
+        """Load the active version when the registry's pointer or manifest changed; blocking (call it in a thread).
 
         An empty registry gets the default model trained first, as everywhere else.
-        A broken new version is logged and the current model stays in service.
+        A broken new version is logged once and the current model stays in service;
+        it is not tried again until the pointer or its manifest changes.
         """
+        state = self.registry.active_state()
+        if state == self._seen:
+            return
         try:
             if self.scorer is None:
                 model = self.registry.load_or_train_default()
             else:
                 version = self.registry.active_version()
                 if version is None or version == self.scorer.version:
+                    self._seen, self.problem = state, None
                     return
                 model = self.registry.load(version)
         except ModelFileError as error:
             if self.problem != str(error):
                 log.error("cannot load the active model: %s", error)
             self.problem = str(error)
+            self._seen = state
             return
+        self._seen = state
         previous = self.scorer.version if self.scorer else None
         self.scorer = Scorer(_single_threaded(model))
         self.problem = None

@@ -153,6 +153,24 @@ def cmd_serve(args: argparse.Namespace) -> None:
               log_level="DEBUG" if args.verbose else "INFO")
 
 
+def cmd_models_list(args: argparse.Namespace) -> None:
+    """Print every version: id, active or not, when trained, accuracy, and ok or damaged with the reason."""
+    registry = _registry(args)
+    rows = registry.versions()
+    if not rows:
+        raise UserError(f"{registry.root}: no model versions yet; run `leadscore train`")
+    for row in rows:
+        accuracy = f"accuracy {row.accuracy:.3f}" if row.accuracy is not None else "accuracy unknown"
+        print(f"{row.version}  {'active' if row.active else '-':<6}  {row.created_at or 'unknown':<25}  "
+              f"{accuracy:<16}  {row.state}")
+
+
+def cmd_models_activate(args: argparse.Namespace) -> None:
+    """Make a version active; a damaged version is refused with the reason."""
+    _registry(args).activate(args.version, source="command line")
+    print(f"version {args.version} is now active")
+
+
 def format_report(report: dict) -> str:
     """The evaluation report as a short table for a terminal."""
     lines = [f"model {report.get('model_version', '')} on {report['rows_evaluated']} leads",
@@ -208,6 +226,14 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--seed", type=int, default=2024, help="seed of the synthetic leads (not the training seed)")
     ev.add_argument("--json", action="store_true", help="print the full report as JSON")
     ev.set_defaults(handler=cmd_evaluate)
+
+    md = commands.add_parser("models", help="list model versions, or make one active")
+    model_commands = md.add_subparsers(dest="models_command", required=True)
+    ml = model_commands.add_parser("list", parents=[common], help="every version, active or not, ok or damaged")
+    ml.set_defaults(handler=cmd_models_list)
+    ma = model_commands.add_parser("activate", parents=[common], help="make a version active (refuses a damaged one)")
+    ma.add_argument("version", help="version id, as `leadscore models list` prints it")
+    ma.set_defaults(handler=cmd_models_activate)
 
     sv = commands.add_parser("serve", parents=[common], help="start the REST API (docs/api.md)")
     sv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")

@@ -3,17 +3,23 @@
 Layout of a registry folder (``models/`` by default, ``LEADSCORE_MODELS_DIR``
 or ``--models-dir`` to change it)::
 
-    active.json                 {"version": "..."}: the active version
+    active.json                 {"version": "...", "manifest_sha256": "..."}: the active
+                                version and the SHA-256 of its manifest
     versions/<version>/
         model.ubj               the booster in XGBoost's own UBJSON format
         model.json              scaler, calibration, decision rule (plain JSON)
         metadata.json           version, time, preset, hyperparameters, data
                                 fingerprint, evaluation report, library versions,
-                                feature schema, and the SHA-256 of the two files above
+                                feature schema
+        manifest.json           the version and the SHA-256 of each of the three files above
     .lock                       a file lock held while publishing
 
 Nothing is a pickle: loading reads JSON and UBJSON only, so a model file
-cannot run code. The SHA-256 sums catch a file changed after publishing.
+cannot run code. The manifest's sums catch any file changed after publishing
+(metadata.json included), the pointer's sum catches a manifest rewritten to
+match, and every loaded parameter is checked (model_check.py). Files are
+world-readable (0644, folders 0755) so a server running as another user can
+read them.
 
 Publishing writes the version into a temporary folder, renames it into
 place, then replaces ``active.json`` through a temporary file: a crash at any
@@ -42,9 +48,12 @@ import xgboost as xgb
 from filelock import FileLock
 
 from leadscore.model import LeadModel
+from leadscore.model_check import ParameterError, check_parameters
 from leadscore.schema import FEATURES, TIERS
 
 log = logging.getLogger(__name__)
+#: One line per publish and activation: when, which version, from where.
+audit_log = logging.getLogger("leadscore.audit")
 
 ENV_MODELS_DIR = "LEADSCORE_MODELS_DIR"
 DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
@@ -53,6 +62,11 @@ VERSIONS = "versions"
 BOOSTER_FILE = "model.ubj"
 PARAMS_FILE = "model.json"
 METADATA_FILE = "metadata.json"
+MANIFEST_FILE = "manifest.json"
+CHECKED_FILES = (BOOSTER_FILE, PARAMS_FILE, METADATA_FILE)
+FILE_MODE, FOLDER_MODE = 0o644, 0o755
+#: Leftover ``.staging-*`` folders (a training killed while publishing) older than this are removed.
+STALE_SECONDS = 600
 LOCK_TIMEOUT_SECONDS = 600
 _LIBRARIES = ("xgboost", "scikit-learn", "imbalanced-learn", "numpy", "pandas")
 
@@ -79,6 +93,13 @@ class VersionInfo:
     preset: str
     accuracy: float | None
     active: bool
+    #: Why the version cannot be loaded, or None when it loads.
+    problem: str | None = None
+
+    @property
+    def state(self) -> str:
+        """``ok`` or ``damaged: <reason>``."""
+        return "ok" if self.problem is None else f"damaged: {self.problem}"
 
 
 def _sha256(path: Path) -> str:
@@ -109,6 +130,12 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 def _write_json(path: Path, document: dict[str, Any]) -> None:
     path.write_text(json.dumps(document, indent=2, sort_keys=True), encoding="utf-8")
+    path.chmod(FILE_MODE)
+
+
+def _audit(action: str, version: str, source: str) -> None:
+    when = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    audit_log.info("%s %s model version %s from %s", when, action, version, source)
 
 
 class Registry:
@@ -137,38 +164,62 @@ class Registry:
         return version
 
     def versions(self) -> list[VersionInfo]:
-        """Every published version, newest first."""
+        """Every published version, newest first, each checked: a damaged one says why."""
         folder = self.root / VERSIONS
         if not folder.exists():
             return []
-        active = self.active_version()
+        try:
+            active = self.active_version()
+        except ModelFileError:
+            active = None
         rows = []
         for path in folder.iterdir():
-            if path.name.startswith(".") or not (path / METADATA_FILE).exists():
+            if path.name.startswith(".") or not path.is_dir():
                 continue
-            meta = _read_json(path / METADATA_FILE)
+            try:
+                meta = _read_json(path / METADATA_FILE)
+            except ModelFileError:
+                meta = {}
+            report = meta.get("report")
+            accuracy = report.get("accuracy") if isinstance(report, dict) else None
             rows.append(VersionInfo(
                 version=path.name, created_at=str(meta.get("created_at", "")),
                 preset=str(meta.get("preset", "")),
-                accuracy=meta.get("report", {}).get("accuracy"), active=path.name == active))
-        return sorted(rows, key=lambda row: row.created_at, reverse=True)
+                accuracy=accuracy if isinstance(accuracy, (int, float)) else None,
+                active=path.name == active, problem=self.problem(path.name)))
+        return sorted(rows, key=lambda row: (row.created_at, row.version), reverse=True)
 
-    def publish(self, model: LeadModel, report: dict[str, Any], activate: bool = True) -> str:
-        """Save a trained model as a new version and, by default, make it active."""
+    def problem(self, version: str) -> str | None:
+        """Why ``version`` cannot be loaded, or None when it loads."""
+        try:
+            self.load(version)
+        except ModelFileError as error:
+            return str(error)
+        return None
+
+    def publish(self, model: LeadModel, report: dict[str, Any], activate: bool = True,
+                source: str = "command line") -> str:
+        """Save a trained model as a new version and, by default, make it active.
+
+        ``source`` says who asked (an address, or "command line") for the audit log line.
+        """
         now = dt.datetime.now(dt.timezone.utc)
         version = f"{now:%Y%m%dT%H%M%S}Z-{secrets.token_hex(3)}"
         versions = self.root / VERSIONS
         versions.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=versions))
         try:
+            staging.chmod(FOLDER_MODE)
             model.booster.save_model(str(staging / BOOSTER_FILE))
+            (staging / BOOSTER_FILE).chmod(FILE_MODE)
             _write_json(staging / PARAMS_FILE, {
                 "scaler_mean": model.mean.tolist(), "scaler_scale": model.scale.tolist(),
                 "temperature": model.temperature, "bias": model.bias.tolist(),
                 "high_threshold": model.high_threshold,
             })
+            metadata = {key: value for key, value in model.metadata.items() if key != "sha256"}
             _write_json(staging / METADATA_FILE, {
-                **model.metadata,
+                **metadata,
                 "version": version,
                 "created_at": now.isoformat(timespec="seconds"),
                 "report": report,
@@ -176,55 +227,127 @@ class Registry:
                 "features": [{"name": f.name, "kind": f.kind, "low": f.low, "high": f.high}
                              for f in FEATURES],
                 "tiers": list(TIERS),
-                "sha256": {name: _sha256(staging / name) for name in (BOOSTER_FILE, PARAMS_FILE)},
             })
+            _write_json(staging / MANIFEST_FILE, {
+                "version": version, "sha256": {name: _sha256(staging / name) for name in CHECKED_FILES}})
             with self._lock:
+                self._remove_stale_staging()
                 os.replace(staging, versions / version)
                 if activate:
                     self._point_to(version)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        log.info("published model version %s%s", version, " (active)" if activate else "")
+        _audit("published and activated" if activate else "published", version, source)
         return version
 
-    def activate(self, version: str) -> None:
-        """Make an earlier version active again."""
+    def _remove_stale_staging(self) -> None:
+        """Remove temporary folders and pointer files a killed publisher left (older than STALE_SECONDS)."""
+        limit = dt.datetime.now().timestamp() - STALE_SECONDS
+        leftovers = [*(self.root / VERSIONS).glob(".staging-*"), *self.root.glob(".active-*")]
+        for path in leftovers:
+            try:
+                if path.lstat().st_mtime >= limit:
+                    continue  # perhaps another publisher's, still being written
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path)
+                else:
+                    path.unlink()
+            except FileNotFoundError:
+                continue
+            log.info("removed %s, left by an interrupted publish", path)
+
+    def activate(self, version: str, source: str = "command line") -> None:
+        """Make an earlier version active again; a damaged version is refused with the reason."""
         self.load(version)  # refuse to point at a broken version
         with self._lock:
             self._point_to(version)
-        log.info("activated model version %s", version)
+        _audit("activated", version, source)
 
     def _point_to(self, version: str) -> None:
+        manifest = self.root / VERSIONS / version / MANIFEST_FILE
         handle, temporary = tempfile.mkstemp(prefix=".active-", dir=self.root)
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump({"version": version}, stream)
+            json.dump({"version": version, "manifest_sha256": _sha256(manifest)}, stream)
             stream.flush()
             os.fsync(stream.fileno())
+        os.chmod(temporary, FILE_MODE)
         os.replace(temporary, self.root / POINTER)
 
+    def active_state(self) -> tuple[bytes | None, bytes | None]:
+        """The pointer's bytes and the active version's manifest bytes (None when absent).
+
+        A few bytes, cheap to poll: they change when another version is made active or
+        the active version is published again, and only then is a reload worth trying.
+        """
+        def read(path: Path) -> bytes | None:
+            try:
+                return path.read_bytes()
+            except OSError:
+                return None
+
+        pointer = read(self.root / POINTER)
+        version = self._active_pointer().get("version") if pointer else None
+        safe = isinstance(version, str) and "/" not in version and not version.startswith(".")
+        return pointer, read(self.root / VERSIONS / version / MANIFEST_FILE) if safe else None
+
+    def _check_files(self, folder: Path, version: str) -> dict[str, Any]:
+        """Check the manifest and every file against it; return the metadata."""
+        manifest_path = folder / MANIFEST_FILE
+        if not manifest_path.exists():
+            raise ModelFileError(f"{manifest_path}: file is missing (the version was published by an older "
+                                 "leadscore, or the file was removed); retrain to publish a checked version")
+        manifest = _read_json(manifest_path)
+        sums = manifest.get("sha256")
+        if manifest.get("version") != version:
+            raise ModelFileError(f"{manifest_path}: names version {manifest.get('version')!r} but its folder is "
+                                 f"{version!r} (a copied or renamed folder); publish the model again instead")
+        if not isinstance(sums, dict) or set(sums) != set(CHECKED_FILES):
+            raise ModelFileError(f"{manifest_path}: does not list the SHA-256 of {', '.join(CHECKED_FILES)}")
+        if version == self._active_pointer().get("version"):
+            recorded = self._active_pointer().get("manifest_sha256")
+            if recorded is not None and recorded != _sha256(manifest_path):
+                raise ModelFileError(f"{manifest_path}: contents do not match the checksum in {POINTER}; "
+                                     "the file is corrupt or was changed")
+        for name in CHECKED_FILES:
+            path = folder / name
+            if not path.exists():
+                raise ModelFileError(f"{path}: file is missing")
+            if sums[name] != _sha256(path):
+                raise ModelFileError(f"{path}: contents do not match the checksum in "
+                                     f"{MANIFEST_FILE}; the file is corrupt or was changed")
+        unexpected = sorted(p.name for p in folder.iterdir() if p.name not in (*CHECKED_FILES, MANIFEST_FILE))
+        if unexpected:
+            raise ModelFileError(f"{folder / unexpected[0]}: a file that is not part of the published version")
+        meta = _read_json(folder / METADATA_FILE)
+        if meta.get("version") != version:
+            raise ModelFileError(f"{folder / METADATA_FILE}: names version {meta.get('version')!r} but its folder "
+                                 f"is {version!r} (a copied or renamed folder); publish the model again instead")
+        return meta
+
+    def _active_pointer(self) -> dict[str, Any]:
+        try:
+            return _read_json(self.root / POINTER)
+        except ModelFileError:  # absent or unreadable: active_version() reports it
+            return {}
+
     def load(self, version: str | None = None) -> LeadModel:
-        """Load a version (the active one by default), checking every file."""
+        """Load a version (the active one by default), checking every file and every parameter."""
         version = version or self.active_version()
         if version is None:
             raise NoModelError(f"{self.root}: no active model; run `leadscore train`")
         folder = self.root / VERSIONS / version
         if not folder.is_dir() or "/" in version or version.startswith("."):
             raise ModelFileError(f"{folder}: no such model version")
-        meta = _read_json(folder / METADATA_FILE)
-        sums = meta.get("sha256", {})
-        for name in (BOOSTER_FILE, PARAMS_FILE):
-            path = folder / name
-            if not path.exists():
-                raise ModelFileError(f"{path}: file is missing")
-            if sums.get(name) != _sha256(path):
-                raise ModelFileError(f"{path}: contents do not match the checksum in "
-                                     f"{METADATA_FILE}; the file is corrupt or was changed")
+        meta = self._check_files(folder, version)
         params = _read_json(folder / PARAMS_FILE)
         booster = xgb.Booster()
         try:
             booster.load_model(str(folder / BOOSTER_FILE))
-            return LeadModel(
+        except xgb.core.XGBoostError as error:
+            raise ModelFileError(f"{folder / BOOSTER_FILE}: cannot be read as a booster ({error})") from error
+        try:
+            model = LeadModel(
                 booster=booster,
                 mean=np.asarray(params["scaler_mean"], dtype=np.float64),
                 scale=np.asarray(params["scaler_scale"], dtype=np.float64),
@@ -233,8 +356,17 @@ class Registry:
                 high_threshold=float(params["high_threshold"]),
                 metadata=meta,
             )
-        except (xgb.core.XGBoostError, KeyError, TypeError, ValueError) as error:
-            raise ModelFileError(f"{folder}: cannot be read as a lead model ({error})") from error
+        except KeyError as error:
+            raise ModelFileError(f"{folder / PARAMS_FILE}: parameter {error} is missing") from error
+        except (TypeError, ValueError) as error:
+            raise ModelFileError(f"{folder / PARAMS_FILE}: a parameter is not a number or a list of numbers "
+                                 f"({error})") from error
+        try:
+            check_parameters(model, len(FEATURES))
+        except ParameterError as error:
+            name = BOOSTER_FILE if error.parameter == "booster" else PARAMS_FILE
+            raise ModelFileError(f"{folder / name}: {error}") from error
+        return model
 
     def load_or_train_default(self) -> LeadModel:
         """The active model; on an empty registry, train the default one first (seconds)."""

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import re
+import shutil
+import stat
+import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
+import xgboost as xgb
 
 from leadscore import registry as registry_module
 from leadscore import synth, train
@@ -42,8 +48,8 @@ def test_published_model_loads_back_with_identical_predictions(
 def test_model_files_are_json_and_ubjson_only(tmp_path: Path, small: train.TrainingResult) -> None:
     registry = Registry(tmp_path)
     folder = tmp_path / "versions" / registry.publish(small.model, small.report)
-    assert sorted(p.name for p in folder.iterdir()) == ["metadata.json", "model.json", "model.ubj"]
-    for name in ("metadata.json", "model.json"):
+    assert sorted(p.name for p in folder.iterdir()) == ["manifest.json", "metadata.json", "model.json", "model.ubj"]
+    for name in ("manifest.json", "metadata.json", "model.json"):
         json.loads((folder / name).read_text())
 
 
@@ -127,7 +133,7 @@ def test_concurrent_publishers_all_land_and_the_pointer_stays_valid(
     assert not [p for p in (tmp_path / "versions").iterdir() if p.name.startswith(".")]
 
 
-@pytest.mark.parametrize("name", ["model.ubj", "model.json"])
+@pytest.mark.parametrize("name", ["model.ubj", "model.json", "metadata.json"])
 def test_tampered_file_is_refused_naming_the_file(tmp_path: Path, small: train.TrainingResult, name: str) -> None:
     registry = Registry(tmp_path)
     version = registry.publish(small.model, small.report)
@@ -143,8 +149,8 @@ def test_corrupt_metadata_and_pointer_are_refused_naming_the_file(
         tmp_path: Path, small: train.TrainingResult) -> None:
     registry = Registry(tmp_path)
     version = registry.publish(small.model, small.report)
-    (tmp_path / "versions" / version / "metadata.json").write_text("{not json")
-    with pytest.raises(ModelFileError, match="metadata.json: not valid JSON"):
+    (tmp_path / "versions" / version / "manifest.json").write_text("{not json")
+    with pytest.raises(ModelFileError, match="manifest.json: not valid JSON"):
         registry.load()
     (tmp_path / "active.json").write_text('{"version": "../../etc"}')
     with pytest.raises(ModelFileError, match="no such model version"):
@@ -159,3 +165,115 @@ def test_first_load_of_an_empty_registry_trains_the_default(
     assert model.metadata["data_source"] == "synthetic: 800 leads, seed 42"
     assert "training the default model" in caplog.text
     assert Registry(tmp_path).load_or_train_default().metadata["version"] == model.metadata["version"]
+
+
+def _edit(path: Path, **changes: object) -> None:
+    """Change keys of a JSON file and rewrite the manifest to match, as a careful tamperer would."""
+    document = json.loads(path.read_text())
+    document.update(changes)
+    path.write_text(json.dumps(document))
+    manifest_path = path.parent / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["sha256"][path.name] = registry_module._sha256(path)
+    manifest_path.write_text(json.dumps(manifest))
+
+
+def test_metadata_edited_without_the_manifest_is_refused(tmp_path: Path, small: train.TrainingResult) -> None:
+    registry = Registry(tmp_path)
+    version = registry.publish(small.model, small.report)
+    target = tmp_path / "versions" / version / "metadata.json"
+    document = json.loads(target.read_text())
+    document["report"]["accuracy"] = 0.99
+    target.write_text(json.dumps(document))
+    with pytest.raises(ModelFileError, match=re.escape(str(target)) + ".*do not match the checksum in manifest.json"):
+        registry.load()
+
+
+def test_manifest_rewritten_to_match_is_refused_by_the_pointer(tmp_path: Path, small: train.TrainingResult) -> None:
+    registry = Registry(tmp_path)
+    version = registry.publish(small.model, small.report)
+    _edit(tmp_path / "versions" / version / "metadata.json", preset="edited")
+    with pytest.raises(ModelFileError, match=r"manifest.json: contents do not match the checksum in active.json"):
+        registry.load()
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"high_threshold": 0}, r"model.json: high_threshold: is 0.0; it must be strictly between 0 and 1"),
+    ({"high_threshold": 1.5}, r"model.json: high_threshold: is 1.5"),
+    ({"scaler_mean": [0]}, r"model.json: scaler_mean: has shape \[1\], expected \[12\]"),
+    ({"scaler_scale": [0.0] * 12}, r"model.json: scaler_scale: holds a value that is not above 0"),
+    ({"temperature": float("nan")}, r"model.json: temperature: is nan; it must be a finite number above 0"),
+    ({"temperature": -1}, r"model.json: temperature: is -1.0"),
+    ({"bias": [0, 0]}, r"model.json: bias: has shape \[2\], expected \[3\]"),
+    ({"bias": [0, float("inf"), 0]}, r"model.json: bias: holds a value that is not a finite number"),
+    ({"temperature": "hot"}, r"model.json: a parameter is not a number"),
+])
+def test_impossible_parameters_are_refused_naming_file_and_parameter(
+        tmp_path: Path, small: train.TrainingResult, changes: dict, message: str) -> None:
+    registry = Registry(tmp_path)
+    version = registry.publish(small.model, small.report, activate=False)
+    _edit(tmp_path / "versions" / version / "model.json", **changes)
+    with pytest.raises(ModelFileError, match=message):
+        registry.load(version)
+
+
+def test_a_booster_of_the_wrong_size_is_refused(tmp_path: Path, small: train.TrainingResult) -> None:
+    registry = Registry(tmp_path)
+    four_features = xgb.train({"objective": "multi:softprob", "num_class": 3},
+                              xgb.DMatrix(np.zeros((9, 4)), label=[0, 1, 2] * 3), num_boost_round=1)
+    version = registry.publish(replace(small.model, booster=four_features), small.report, activate=False)
+    with pytest.raises(ModelFileError, match=r"model.ubj: booster: expects 4 features, the schema has 12"):
+        registry.load(version)
+
+
+def test_a_copied_folder_is_refused_clearly(tmp_path: Path, small: train.TrainingResult) -> None:
+    registry = Registry(tmp_path)
+    version = registry.publish(small.model, small.report)
+    shutil.copytree(tmp_path / "versions" / version, tmp_path / "versions" / "copy")
+    with pytest.raises(ModelFileError, match=r"copy/manifest.json: names version '.*' but its folder is 'copy' "
+                                             r"\(a copied or renamed folder\)"):
+        registry.activate("copy")
+    assert registry.active_version() == version
+
+
+def test_versions_list_every_version_with_its_state_even_when_one_is_damaged(
+        tmp_path: Path, small: train.TrainingResult) -> None:
+    registry = Registry(tmp_path)
+    first = registry.publish(small.model, small.report)
+    second = registry.publish(small.model, small.report)
+    (tmp_path / "versions" / first / "metadata.json").write_text("{not json")
+    rows = {row.version: row for row in registry.versions()}
+    assert set(rows) == {first, second}
+    assert rows[second].state == "ok" and rows[second].active
+    assert rows[first].state.startswith("damaged: ") and "metadata.json" in rows[first].state
+    assert not rows[first].active and rows[first].accuracy is None
+    assert rows[second].accuracy == small.report["accuracy"]
+
+
+def test_files_are_readable_by_other_users(tmp_path: Path, small: train.TrainingResult) -> None:
+    registry = Registry(tmp_path)
+    version = registry.publish(small.model, small.report)
+    assert stat.S_IMODE((tmp_path / "active.json").stat().st_mode) == 0o644
+    folder = tmp_path / "versions" / version
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o755
+    for path in folder.iterdir():
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644, path.name
+    registry.activate(version)
+    assert stat.S_IMODE((tmp_path / "active.json").stat().st_mode) == 0o644
+
+
+def test_leftovers_of_a_killed_publish_are_cleaned(tmp_path: Path, small: train.TrainingResult) -> None:
+    registry = Registry(tmp_path)
+    registry.publish(small.model, small.report)
+    old, fresh = tmp_path / "versions" / ".staging-old", tmp_path / "versions" / ".staging-fresh"
+    old.mkdir()
+    (old / "model.ubj").write_bytes(b"half")
+    fresh.mkdir()
+    stale_pointer = tmp_path / ".active-old"
+    stale_pointer.write_text("{")
+    an_hour_ago = time.time() - 3600
+    for path in (old, stale_pointer):
+        os.utime(path, (an_hour_ago, an_hour_ago))
+    registry.publish(small.model, small.report)
+    assert not old.exists() and not stale_pointer.exists()
+    assert fresh.exists()  # perhaps another publisher's, still being written

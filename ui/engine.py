@@ -40,17 +40,25 @@ def _load_scorer(root: str, version: str) -> Scorer:
     return Scorer(Registry(root).load(version))
 
 
-def active_scorer() -> Scorer:
-    """The active model's scorer; on an empty registry, trains the built-in model first."""
+def load_active_scorer() -> Scorer:
+    """The active model's scorer; on an empty registry, trains the built-in model first.
+
+    Raises ModelFileError when the active model cannot be loaded.
+    """
     models = registry()
-    try:
+    version = models.active_version()
+    if version is None:
+        with st.spinner("First start: training the built-in model on 10,000 generated leads "
+                        "(a few seconds, only once)…"):
+            models.load_or_train_default()
         version = models.active_version()
-        if version is None:
-            with st.spinner("First start: training the built-in model on 10,000 generated leads "
-                            "(a few seconds, only once)…"):
-                models.load_or_train_default()
-            version = models.active_version()
-        return _load_scorer(str(models.root), str(version))
+    return _load_scorer(str(models.root), str(version))
+
+
+def active_scorer() -> Scorer:
+    """The active model's scorer; when it cannot be loaded, says so and stops the page."""
+    try:
+        return load_active_scorer()
     except ModelFileError as error:
         log.exception("cannot load the active model")
         st.error(f"The active model cannot be loaded: {error}. Make an earlier version active on the "

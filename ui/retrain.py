@@ -22,7 +22,7 @@ from leadscore import charts, compare, csvio, synth, train
 from leadscore.schema import TIERS, SchemaError
 from leadscore.scorer import Scorer
 from ui import engine
-from ui.guard import ENV_ENABLED, current_guard
+from ui.guard import client_address, current_guard, password_problem
 
 log = logging.getLogger(__name__)
 
@@ -94,8 +94,12 @@ def _metrics_table(current: dict, candidate: dict) -> pd.DataFrame:
 
 
 def _publish(candidate: dict) -> None:
+    refusal = current_guard().refusal  # the setting may have changed since the training was admitted
+    if refusal:
+        st.error(f"{refusal} Nothing was published.")
+        return
     try:
-        version = engine.registry().publish(candidate["model"], candidate["report"])
+        version = engine.registry().publish(candidate["model"], candidate["report"], source=client_address())
     except Exception as error:  # the registry's publish is atomic: nothing changed
         log.exception("publishing failed")
         st.error(f"Publishing failed ({error}); the active model is unchanged.")
@@ -136,9 +140,8 @@ def _comparison(scorer: Scorer, candidate: dict) -> None:
 def panel(scorer: Scorer) -> None:
     """Retrain, guarded; changing a field here reruns only this panel."""
     guard = current_guard()
-    if not guard.enabled:
-        st.info(f"Retraining is switched off on this server. An administrator can turn it on by setting "
-                f"{ENV_ENABLED}=1.")
+    if guard.refusal:
+        st.info(guard.refusal)
         return
     st.markdown("Train a new model with the same pipeline as the `leadscore train` command. It is checked "
                 "against the active model first, and only used after you publish it.")
@@ -154,11 +157,12 @@ def panel(scorer: Scorer) -> None:
                                   type=["csv", "txt"], key="rt_upload")
     preset = st.selectbox("Preset", list(train.PRESETS), format_func=lambda p: PRESET_WORDS.get(p, p),
                           key="rt_preset")
-    password = st.text_input("Retrain password", type="password", key="rt_password") if guard.password else ""
+    password = st.text_input("Retrain password", type="password", key="rt_password") if guard.needs_password else ""
     if st.button("Train a new model", type="primary", key="rt_train"):
-        if guard.admits(password):
+        problem = password_problem(guard, password)
+        if problem is None:
             _train(scorer, source, rows, seed, upload, preset)
         else:
-            st.error("Wrong retrain password. Nothing was trained; the active model is unchanged.")
+            st.error(f"{problem} Nothing was trained; the active model is unchanged.")
     if "candidate" in st.session_state:
         _comparison(scorer, st.session_state["candidate"])

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -80,6 +82,29 @@ def test_a_broken_new_version_leaves_the_current_model_in_service(client: TestCl
     response = client.post("/v1/score", json=lead)
     assert response.status_code == 200 and response.json()["model_version"] == current
     assert client.get("/readyz").status_code == 200
+
+
+def test_a_copied_version_is_tried_once_and_the_good_model_keeps_serving(
+        client: TestClient, registry: Registry, lead: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    current = registry.active_version()
+    versions = registry.root / "versions"
+    shutil.copytree(versions / current, versions / "copied")
+    holder = client.app.state.models
+    tried: list[str | None] = []
+    load = holder.registry.load
+    monkeypatch.setattr(holder.registry, "load", lambda version=None: tried.append(version) or load(version))
+
+    _point_at(registry, "copied")
+    wait_until(lambda: holder.problem is not None)
+    time.sleep(30 * POLL_SECONDS)  # thirty more looks at the registry
+
+    assert tried == ["copied"]
+    assert "names version" in holder.problem and "copied or renamed folder" in holder.problem
+    response = client.post("/v1/score", json=lead)
+    assert response.status_code == 200 and response.json()["model_version"] == current
+
+    _point_at(registry, current)  # the pointer changes: tried again, and the problem is gone
+    wait_until(lambda: holder.problem is None)
 
 
 def test_unknown_path_and_method_get_json_errors(client: TestClient) -> None:

@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from streamlit import config
 
 from leadscore.registry import Registry
 from tests.app.helpers import open_page, texts
+from ui import guard
+
+
+@pytest.fixture(autouse=True)
+def listening_on(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The dashboard listens on 127.0.0.1 (as scripts/dashboard.sh starts it) unless a test says otherwise;
+    every test starts with no failed password attempts."""
+    address = getattr(request, "param", "127.0.0.1")
+    before = config.get_option("server.address")
+    config.set_option("server.address", address)
+    guard._limiter.clear()
+    yield
+    config.set_option("server.address", before)
+    guard._limiter.clear()
 
 
 def _sidebar_text(app) -> str:
@@ -31,7 +47,8 @@ def test_metric_tiles_and_charts_are_shown(models_dir: Path) -> None:
     assert "Bayes" in texts(app)
 
 
-def test_retrain_then_publish_makes_the_new_version_active(models_dir: Path) -> None:
+def test_retrain_then_publish_makes_the_new_version_active(models_dir: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("INFO", logger="leadscore.audit")
     before = Registry(models_dir).active_version()
     app = open_page("model")
     assert before in _sidebar_text(app)
@@ -46,6 +63,8 @@ def test_retrain_then_publish_makes_the_new_version_active(models_dir: Path) -> 
     assert after != before
     assert after in _sidebar_text(app)
     assert f"Published version {after}" in texts(app)
+    [line] = [r.getMessage() for r in caplog.records if r.name == "leadscore.audit"]
+    assert f"published and activated model version {after} from an unknown address" in line
     assert len(Registry(models_dir).versions()) == 2
 
 
@@ -59,7 +78,7 @@ def test_discard_leaves_the_registry_alone(models_dir: Path) -> None:
 def test_wrong_password_is_refused(models_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LEADSCORE_RETRAIN_PASSWORD", "s3cret")
     app = _retrain(open_page("model"), password="guess")
-    assert "Wrong retrain password" in texts(app)
+    assert "Wrong password. Nothing was trained" in texts(app)
     assert "New model, not yet published" not in texts(app)
     app = _retrain(app, password="s3cret")
     assert "New model, not yet published" in texts(app)
@@ -68,7 +87,7 @@ def test_wrong_password_is_refused(models_dir: Path, monkeypatch: pytest.MonkeyP
 def test_retraining_can_be_switched_off(models_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LEADSCORE_RETRAIN_ENABLED", "false")
     app = open_page("model")
-    assert "Retraining is switched off" in texts(app)
+    assert "Changing the model is switched off on this server" in texts(app)
     assert not [b for b in app.button if b.key == "rt_train"]
 
 
@@ -88,8 +107,95 @@ def test_an_earlier_version_can_be_made_active_again(models_dir: Path) -> None:
     first = Registry(models_dir).active_version()
     app.button(key="publish").click().run()
     assert Registry(models_dir).active_version() != first
-    form_select = [s for s in app.selectbox if s.label == "Make an earlier version active again"][0]
+    form_select = [s for s in app.selectbox if s.label == "Make another version active"][0]
     form_select.select(first)
     [b for b in app.button if b.label == "Make this version active"][0].click().run()
     assert Registry(models_dir).active_version() == first
     assert first in _sidebar_text(app)
+
+
+def _second_version(models_dir: Path) -> tuple[str, str]:
+    registry = Registry(models_dir)
+    first = registry.active_version()
+    model = registry.load()
+    return first, registry.publish(model, model.metadata["report"])
+
+
+def _activate(app, version: str, password: str | None = None):
+    [s for s in app.selectbox if s.label == "Make another version active"][0].select(version)
+    if password is not None:
+        [t for t in app.text_input if t.label == "Retrain password" and t.key != "rt_password"][0].input(password)
+    [b for b in app.button if b.label == "Make this version active"][0].click().run()
+    return app
+
+
+def test_a_damaged_active_model_can_be_replaced_from_the_model_page(
+        models_dir: Path, caplog: pytest.LogCaptureFixture) -> None:
+    first, second = _second_version(models_dir)
+    (models_dir / "versions" / second / "model.ubj").write_bytes(b"damaged")
+    caplog.set_level("INFO", logger="leadscore.audit")
+
+    app = open_page("model")
+    assert "The active model cannot be loaded" in texts(app) and "model.ubj" in texts(app)
+    states = dict(zip(app.dataframe[0].value["Version"], app.dataframe[0].value["State"], strict=True))
+    assert states[first] == "ok" and states[second].startswith("damaged: ")
+
+    _activate(app, first)
+    assert not app.exception
+    assert Registry(models_dir).active_version() == first
+    assert f"Version {first} is now active" in texts(app)
+    assert first in _sidebar_text(app)
+    [line] = [r.getMessage() for r in caplog.records if r.name == "leadscore.audit"]
+    assert f"activated model version {first} from " in line
+
+
+def test_a_damaged_earlier_version_is_listed_with_its_reason(models_dir: Path) -> None:
+    first, second = _second_version(models_dir)
+    (models_dir / "versions" / first / "metadata.json").write_text("{broken")
+    app = open_page("model")
+    table = app.dataframe[0].value
+    states = dict(zip(table["Version"], table["State"], strict=True))
+    assert states[second] == "ok"
+    assert "metadata.json" in states[first] and states[first].startswith("damaged: ")
+    assert not [s for s in app.selectbox if s.label == "Make another version active"]
+
+
+@pytest.mark.parametrize("listening_on", [None, "0.0.0.0"], indirect=True)
+def test_a_shared_dashboard_without_a_password_refuses_model_changes(models_dir: Path) -> None:
+    _second_version(models_dir)
+    app = open_page("model")
+    assert "needs an administrator password on a shared server" in texts(app)
+    assert not [b for b in app.button if b.key == "rt_train"]
+    assert not [b for b in app.button if b.label == "Make this version active"]
+
+
+@pytest.mark.parametrize("listening_on", ["0.0.0.0"], indirect=True)
+def test_a_shared_dashboard_with_a_password_asks_for_it_to_activate(
+        models_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEADSCORE_RETRAIN_PASSWORD", "s3cret")
+    first, second = _second_version(models_dir)
+    app = _activate(open_page("model"), first, password="guess")
+    assert "Wrong password. The active model is unchanged." in texts(app)
+    assert Registry(models_dir).active_version() == second
+    _activate(app, first, password="s3cret")
+    assert Registry(models_dir).active_version() == first
+
+
+@pytest.mark.parametrize("setting", ["disabled", "n", "none", "flase"])
+def test_an_unrecognised_enabled_setting_switches_changes_off(
+        models_dir: Path, monkeypatch: pytest.MonkeyPatch, setting: str) -> None:
+    monkeypatch.setenv("LEADSCORE_RETRAIN_ENABLED", setting)
+    app = open_page("model")
+    assert "switched off on this server" in texts(app)
+    assert not [b for b in app.button if b.key == "rt_train"]
+
+
+def test_failed_password_attempts_are_limited(models_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEADSCORE_RETRAIN_PASSWORD", "s3cret")
+    app = open_page("model")
+    for _ in range(5):
+        app = _retrain(app, password="guess")
+        assert "Wrong password." in texts(app)
+    app = _retrain(app, password="s3cret")  # right, but too late
+    assert "Too many wrong passwords: try again in about 10 minutes." in texts(app)
+    assert "New model, not yet published" not in texts(app)

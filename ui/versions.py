@@ -1,0 +1,65 @@
+"""The Model page's version list: every version and its state, and making a good one active.
+
+It also stands in for the whole Model page when the active model cannot be loaded,
+so the way back (activating a good version) is never behind the error it repairs.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from leadscore.registry import ModelFileError
+from leadscore.scorer import Scorer
+from ui import engine, sidebar
+from ui.guard import client_address, current_guard, password_problem
+
+
+def panel() -> None:
+    """The version history with each version's state, and a form to make a good version active."""
+    registry = engine.registry()
+    history = registry.versions()
+    table = pd.DataFrame([{"Version": v.version, "Trained": sidebar.trained_when(v.created_at), "Preset": v.preset,
+                           "Accuracy": v.accuracy, "Active": "✓ active" if v.active else "",
+                           "State": v.state} for v in history])
+    st.dataframe(table, hide_index=True, column_config={"Accuracy": st.column_config.NumberColumn(format="percent")})
+    candidates = [v.version for v in history if not v.active and v.problem is None]
+    if not candidates:
+        st.caption("No other version can be made active: retrain to add one."
+                   if len(history) <= 1 else "No other version loads; see its state above.")
+        return
+    guard = current_guard()
+    if guard.refusal:
+        st.caption(guard.refusal)
+        return
+    with st.form("activate"):
+        chosen = st.selectbox("Make another version active", candidates)
+        password = st.text_input("Retrain password", type="password") if guard.needs_password else ""
+        if st.form_submit_button("Make this version active"):
+            _activate(chosen, password)
+
+
+def _activate(version: str, password: str) -> None:
+    problem = password_problem(current_guard(), password)
+    if problem is not None:
+        st.error(f"{problem} The active model is unchanged.")
+        return
+    try:
+        engine.registry().activate(version, source=client_address())
+    except ModelFileError as error:
+        st.error(f"Version {version} cannot be made active: {error}")
+        return
+    st.session_state["flash"] = f"Version {version} is now active."
+    st.rerun()
+
+
+def active_scorer_or_recovery() -> Scorer:
+    """The active model's scorer; when it cannot be loaded, the reason and the version list, then stop."""
+    try:
+        return engine.load_active_scorer()
+    except ModelFileError as error:
+        st.title("Model")
+        st.error(f"The active model cannot be loaded: {error}. Make a version whose state is ok active below.")
+        panel()
+        st.stop()
+        raise  # st.stop() does not return; this line keeps type checkers honest
