@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from leadscore import synth
+from leadscore import charts, synth
 from leadscore.scenarios import SCENARIOS
 from leadscore.schema import (
     FEATURE_NAMES,
@@ -206,3 +206,28 @@ def test_high_threshold_catches_borderline_high_leads(scorer: Scorer) -> None:
     assert 0.2 < threshold < 0.5
     probabilities = np.array([[0.1, 0.9 - threshold, threshold], [0.2, 0.45, threshold - 0.01]])
     assert scorer.model.decide(probabilities).tolist() == [TIERS.index("High"), TIERS.index("Medium")]
+
+
+def test_waterfall_shows_the_same_numbers_as_the_reasons_and_the_probabilities(scorer: Scorer) -> None:
+    lead = next(s for s in SCENARIOS if s.name == "Borderline everything").lead
+    result = scorer.score_lead(lead)
+    labels = {FEATURES_BY_NAME[name].describe(lead[name]): value for name, value in result.contributions.items()}
+    figure = charts.waterfall(result.base_value, labels, result.tier, result.runner_up)
+    bars = dict(zip(figure.data[0].y, figure.data[0].x, strict=True))
+    log_ratio = np.log(result.probabilities[result.tier] / result.probabilities[result.runner_up])
+    assert bars["This lead (Medium)"] == pytest.approx(log_ratio, abs=1e-9)
+    assert sum(list(figure.data[0].x)[:-1]) == pytest.approx(log_ratio, abs=1e-9)
+    assert bars["Budget disclosed"] == result.contributions["budget_disclosed"]  # its own bar, not lumped
+    assert all(abs(labels[label]) < charts.TINY for label in labels if label not in bars)
+    for reason in result.reasons:
+        label, word = reason[:-1].rsplit(" (", 1)
+        assert bars[label] == labels[label]
+        assert word == ("raises" if bars[label] > 0 else "lowers")  # Medium over Low: for Medium raises
+    ratio = result.probabilities["Medium"] / result.probabilities["Low"]
+    assert f"odds of Medium over Low ×{ratio:.1f}" in figure.layout.title.text
+
+
+def test_odds_in_words() -> None:
+    assert charts.odds_in_words("High", "Medium", np.log(2.1)) == "odds of High over Medium ×2.1"
+    assert charts.odds_in_words("High", "Medium", np.log(0.39 / 0.61)) == "odds of High over Medium ÷1.6"
+    assert charts.times(np.log(250_000)) == "×250,000"
