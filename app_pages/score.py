@@ -105,7 +105,7 @@ def workbench(scorer: Scorer) -> None:
         results.error(f"This lead cannot be scored: {error.field}: {error.reason}.")
         return
     with results:
-        widgets.tier_badge(result.tier, result.confidence)
+        widgets.tier_badge(result.tier, result.confidence, result.decision)
         if lead != st.session_state["start_lead"]:
             _comparison(st.session_state["start_lead"], start.probabilities, start.tier,
                         result.probabilities, result.tier)

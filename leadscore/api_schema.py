@@ -66,8 +66,9 @@ class LeadScore(BaseModel):
     tier: Tier = Field(description="The decided tier.")
     probabilities: TierProbabilities  # type: ignore[valid-type]
     confidence: float = Field(ge=0, le=1, description="The probability of the decided tier.")
-    reasons: list[str] = Field(description="The three features that weigh most, in plain words, "
-                                           "each saying whether it raises or lowers the lead's priority.")
+    reasons: list[str] = Field(description="Why this tier rather than the likeliest other tier, in plain "
+                                           "words: the strongest reasons for it first, then perhaps one "
+                                           "against it; (raises) = towards a higher tier, (lowers) = lower.")
     action: str = Field(description="The follow-up the tier calls for.")
 
 

@@ -48,39 +48,72 @@ def probability_bars(probabilities: Mapping[str, float],
                    showlegend=before is not None)
 
 
-def waterfall(base_value: float, contributions: Mapping[str, float], tier: str,
-              top: int = 8) -> go.Figure:
-    """SHAP waterfall from the average lead's score to this lead's score for ``tier``, in log-odds.
+#: A field whose contribution moves the odds by less than this (in log-odds: about 2%) may be lumped.
+TINY = 0.02
+#: Odds shown as x-axis ticks.
+_ODDS_TICKS = (1 / 1000, 1 / 100, 1 / 10, 1 / 3, 1.0, 3.0, 10.0, 100.0, 1000.0)
 
-    ``contributions`` maps a readable label (for example "Credit score 790") to
-    its contribution; the ``top`` largest are shown one by one, the rest as one
-    "other features" step, so the bars still add up exactly.
+
+def times(log_ratio: float) -> str:
+    """A change of odds in words a manager reads: "×2.1" for more likely, "÷2.1" for less."""
+    factor = float(np.exp(abs(log_ratio)))
+    number = f"{factor:,.0f}" if factor >= 100 else f"{factor:.1f}"
+    return f"{'×' if log_ratio >= 0 else '÷'}{number}"
+
+
+def odds_in_words(tier: str, runner_up: str, log_ratio: float) -> str:
+    """The odds of a tier over its runner-up, for example "odds of High over Medium ×2.1"."""
+    return f"odds of {tier} over {runner_up} {times(log_ratio)}"
+
+
+def _odds_tick(odds: float) -> str:
+    if odds == 1:
+        return "even"
+    return f"{odds:,.0f} to 1" if odds > 1 else f"1 to {1 / odds:,.0f}"
+
+
+def waterfall(base_value: float, contributions: Mapping[str, float], tier: str, runner_up: str,
+              tiny: float = TINY) -> go.Figure:
+    """SHAP waterfall of the odds of ``tier`` over ``runner_up``, from the average lead to this one.
+
+    ``contributions`` maps a readable label (for example "Credit score 790")
+    to its exact contribution to log(P(tier) / P(runner_up)). Every field
+    whose contribution is at least ``tiny`` has its own bar, largest first;
+    the tiny rest are one "other fields" step, so the bars add up exactly.
+    Bars are labelled by how they multiply the odds (×2.1, ÷1.5).
     """
     items = sorted(contributions.items(), key=lambda item: abs(item[1]), reverse=True)
-    shown, rest = items[:top], items[top:]
+    shown = [(label, value) for label, value in items if abs(value) >= tiny]
+    rest = [value for _, value in items if abs(value) < tiny]
     labels = ["Average lead"] + [label for label, _ in shown]
     values = [base_value] + [value for _, value in shown]
     measures = ["absolute"] + ["relative"] * len(shown)
     if rest:
-        labels.append(f"{len(rest)} other features")
-        values.append(float(sum(value for _, value in rest)))
+        labels.append(f"{len(rest)} other field{'s' if len(rest) != 1 else ''} (each under {times(tiny)})")
+        values.append(float(sum(rest)))
         measures.append("relative")
+    total = base_value + float(sum(contributions.values()))
     labels.append(f"This lead ({tier})")
-    values.append(base_value + float(sum(contributions.values())))
+    values.append(total)
     measures.append("total")
-    text = [f"{values[0]:+.2f}"] + [f"{v:+.2f}" for v in values[1:-1]] + [f"{values[-1]:+.2f}"]
+    text = [times(v) for v in values]
+    lowest = min(0.0, *np.cumsum(values[:-1]), total)
+    highest = max(0.0, *np.cumsum(values[:-1]), total)
+    ticks = [t for t in _ODDS_TICKS if lowest - 1 <= np.log(t) <= highest + 1]
     figure = go.Figure(go.Waterfall(
         orientation="h", y=labels, x=values, measure=measures, text=text, textposition="outside",
         increasing={"marker": {"color": TIER_COLOURS["High"]}},
         decreasing={"marker": {"color": "#cf222e"}},
         totals={"marker": {"color": OURS}},
         connector={"line": {"color": "#aaa", "width": 1}},
-        hovertemplate="%{y}: %{x:+.2f}<extra></extra>",
+        customdata=text, hovertemplate="%{y}: odds %{customdata} (log-odds %{x:+.2f})<extra></extra>",
     ))
     figure.update_yaxes(autorange="reversed")
-    figure.update_xaxes(title=f"Score for {tier} (log-odds)", zeroline=True, zerolinecolor="#888",
+    figure.update_xaxes(title=f"Odds of {tier} over {runner_up}", zeroline=True, zerolinecolor="#888",
+                        tickvals=[float(np.log(t)) for t in ticks], ticktext=[_odds_tick(t) for t in ticks],
                         showgrid=True, gridcolor="#eee")
-    return _layout(figure, 120 + 34 * len(labels), title=f"Why {tier}: from the average lead to this one")
+    title = f"Why {tier} rather than {runner_up}: {odds_in_words(tier, runner_up, total)}"
+    return _layout(figure, 120 + 34 * len(labels), title=title)
 
 
 def tier_distribution(counts: Mapping[str, int]) -> go.Figure:

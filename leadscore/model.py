@@ -84,6 +84,7 @@ class LeadModel:
             raw = self._step_functions.contributions(scaled)
         else:
             raw = self.booster.predict(xgb.DMatrix(scaled), pred_contribs=True, strict_shape=True)
-        raw = np.asarray(raw, dtype=np.float64).reshape(len(features), len(TIERS), -1) / self.temperature
+        shape = (len(features), len(TIERS), len(self.mean) + 1)  # explicit: no -1, so 0 leads work too
+        raw = np.asarray(raw, dtype=np.float64).reshape(shape) / self.temperature
         raw[:, :, -1] += self.bias
         return raw

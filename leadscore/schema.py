@@ -36,7 +36,7 @@ class Feature:
     #: Only a salesperson's work can change it (engagement and intent), as
     #: opposed to who the lead is (age, income, credit score).
     actionable: bool
-    #: How a value reads in a reason: "{}" is replaced by the formatted value.
+    #: How a value reads in a reason: "{}" is replaced by the formatted value, "{s}" by "s" unless it is 1.
     phrase: str = ""
     #: For flags: the phrase when the flag is 0.
     phrase_off: str = ""
@@ -45,7 +45,7 @@ class Feature:
         """The value in plain words, for example "Credit score 790"."""
         if self.kind == "flag":
             return self.phrase if value >= 0.5 else self.phrase_off
-        return self.phrase.format(format_value(self, value))
+        return self.phrase.format(format_value(self, value), s="" if float(value) == 1 else "s")
 
 
 def format_value(feature: Feature, value: float) -> str:
@@ -67,23 +67,23 @@ FEATURES: tuple[Feature, ...] = (
     ),
     Feature(
         "website_visits", "integer", 0, 50, "Website visits",
-        "Visits to the platform's website.", True, "{} website visits",
+        "Visits to the platform's website.", True, "{} website visit{s}",
     ),
     Feature(
         "email_opens", "integer", 0, 30, "Email opens",
-        "Marketing emails opened.", True, "{} email opens",
+        "Marketing emails opened.", True, "{} email open{s}",
     ),
     Feature(
         "property_views", "integer", 0, 25, "Property views",
-        "Property listings looked at.", True, "{} property views",
+        "Property listings looked at.", True, "{} property view{s}",
     ),
     Feature(
         "contact_attempts", "integer", 0, 10, "Contact attempts",
-        "Times the sales team has reached out.", True, "{} contact attempts",
+        "Times the sales team has reached out.", True, "{} contact attempt{s}",
     ),
     Feature(
         "time_on_site_minutes", "number", 1, 120, "Time on site (minutes)",
-        "Minutes spent browsing the platform.", True, "{} minutes on site",
+        "Minutes spent browsing the platform.", True, "{} minute{s} on site",
     ),
     Feature(
         "inquiry_submitted", "flag", 0, 1, "Inquiry submitted",

@@ -5,14 +5,19 @@
     batch.scored     # the input rows that were valid, plus tier, p_*, confidence, reason_1..3
     batch.problems   # one line per bad cell: row, column, value, reason
 
-Reasons come from exact SHAP contributions (XGBoost's ``pred_contribs``) for
-the predicted tier, ranked by size: the same numbers, in the same order, as
-the waterfall. Their direction word says which way the feature moves the lead
-against its runner-up tier (the next likeliest): a Medium lead whose
-runner-up is Low is held up by what makes Medium likelier, so that "raises";
-a Medium lead whose runner-up is High is held down by it, so that "lowers".
-For High leads "raises" is what makes High likelier, for Low leads "lowers"
-is what makes Low likelier.
+Each tier is explained against its runner-up, the likeliest other tier: a
+field's contribution is its exact SHAP contribution to
+``log(P(tier) / P(runner-up))``, the difference of the two classes'
+contributions, so the contributions still add up exactly (base value plus
+contributions equals that log-ratio). A class's own softmax margin means
+nothing alone and is never ranked or charted.
+
+Reasons answer "why this tier": the strongest reasons for it (positive
+contributions) first, by size; the last reason may be one against it when that
+outweighs the next reason for it. The word is a direction on the tier scale:
+"raises" is towards a higher tier, "lowers" towards a lower one. So for a
+Medium lead whose runner-up is Low, what makes Medium likelier "raises"; for a
+Medium lead whose runner-up is High it "lowers".
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from leadscore.model import LeadModel
+from leadscore.model import HIGH, LeadModel, softmax
 from leadscore.schema import (
     FEATURE_NAMES,
     FEATURES,
@@ -45,16 +50,18 @@ _TIER_NAMES = np.asarray(TIERS, dtype=object)
 
 @dataclass(frozen=True)
 class Explanation:
-    """SHAP contributions toward each lead's predicted tier, in calibrated log-odds.
+    """Each lead's tier against its runner-up, as exact SHAP contributions (module docstring).
 
-    ``base_value + contributions.sum(axis=1)`` is the predicted tier's margin
-    (its log-odds before softmax), exactly.
+    ``base_value + contributions.sum(axis=1)`` is ``log(P(tier) / P(runner_up))``, exactly.
     """
 
+    tier_index: np.ndarray      # (n,) decided tiers as indices into TIERS
     tier: np.ndarray            # (n,) tier names
-    base_value: np.ndarray      # (n,)
-    contributions: np.ndarray   # (n, 12), columns in FEATURE_NAMES order
-    raises: np.ndarray          # (n, 12) bool: the feature moves the lead up against its runner-up tier
+    runner_up: np.ndarray       # (n,) the likeliest other tier's names
+    probabilities: np.ndarray   # (n, 3) the softmax of the summed contributions
+    base_value: np.ndarray      # (n,) the average lead's log(P(tier) / P(runner_up))
+    contributions: np.ndarray   # (n, 12) contributions to the log-ratio, columns in FEATURE_NAMES order
+    raises: np.ndarray          # (n, 12) bool: the feature moves the lead towards a higher tier
     reasons: list[list[str]]    # n lists of reason_1..3 in plain words
 
     def contributions_frame(self) -> pd.DataFrame:
@@ -77,27 +84,67 @@ class ScoredBatch:
         return int(self.problems["row"].nunique()) if len(self.problems) else 0
 
 
-def reasons_in_words(values: np.ndarray, tier_contributions: np.ndarray,
-                     raises: np.ndarray, top: int = len(REASON_COLUMNS)) -> list[list[str]]:
-    """For each lead, its ``top`` largest contributions as phrases like "Credit score 790 (raises)"."""
-    order = np.argsort(-np.abs(tier_contributions), axis=1, kind="stable")[:, :top]
-    phrases = []
-    for row, columns in enumerate(order):
-        phrases.append([
-            f"{FEATURES[c].describe(values[row, c])} ({'raises' if raises[row, c] else 'lowers'})"
-            for c in columns
-        ])
-    return phrases
+def reason_order(contrast: np.ndarray, top: int = len(REASON_COLUMNS)) -> np.ndarray:
+    """(n, top) feature indices: the strongest reasons for the tier, then perhaps one against it.
+
+    The first ``top - 1`` are the largest positive contributions (fewer when
+    there are fewer); the last is the largest remaining by absolute size, so a
+    strong reason against the tier is shown rather than a negligible one for it.
+    """
+    size = np.abs(contrast)
+    ranked = np.lexsort((-size, contrast <= 0))  # for the tier first, each part by size
+    rest = ranked[:, top - 1:]
+    last = rest[np.arange(len(rest)), np.take_along_axis(size, rest, axis=1).argmax(axis=1)]
+    return np.column_stack([ranked[:, :top - 1], last])
 
 
-def moves_up(contributions: np.ndarray, tier_index: np.ndarray) -> np.ndarray:
-    """(n, 12) bool: which features push each lead up against its runner-up tier (module docstring)."""
-    rows = np.arange(len(tier_index))
-    margins = contributions.sum(axis=2)
-    margins[rows, tier_index] = -np.inf
-    above_runner_up = tier_index > margins.argmax(axis=1)  # TIERS run Low < Medium < High
-    towards_tier = contributions[rows, tier_index, :-1] > 0
-    return towards_tier == above_runner_up[:, None]
+def reasons_in_words(values: np.ndarray, contrast: np.ndarray, raises: np.ndarray,
+                     top: int = len(REASON_COLUMNS)) -> list[list[str]]:
+    """For each lead, ``top`` phrases like "Credit score 790 (raises)" in ``reason_order``.
+
+    Each distinct value of a field is put in words once: wording every
+    phrase one by one was 85% of explaining a list.
+    """
+    order = reason_order(contrast, top)
+    rows = np.arange(len(order))[:, None]
+    chosen = values[rows, order]
+    phrases = np.where(raises[rows, order], " (raises)", " (lowers)").astype(object)
+    for j, feature in enumerate(FEATURES):
+        here = order == j
+        if here.any():
+            distinct, where = np.unique(chosen[here], return_inverse=True)
+            phrases[here] = np.array([feature.describe(v) for v in distinct], dtype=object)[where] + phrases[here]
+    return phrases.tolist()
+
+
+def runner_up(probabilities: np.ndarray, tier_index: np.ndarray) -> np.ndarray:
+    """(n,) index of the likeliest tier other than the decided one."""
+    others = probabilities.copy()
+    others[np.arange(len(tier_index)), tier_index] = -np.inf
+    return others.argmax(axis=1)
+
+
+def moves_up(contrast: np.ndarray, tier_index: np.ndarray, runner_up_index: np.ndarray) -> np.ndarray:
+    """(n, 12) bool: which features push each lead towards a higher tier (module docstring)."""
+    above_runner_up = tier_index > runner_up_index  # TIERS run Low < Medium < High
+    return (contrast > 0) == above_runner_up[:, None]
+
+
+def decision_in_words(tier: str, probabilities: Mapping[str, float], high_threshold: float) -> str:
+    """Why the decision rule chose ``tier`` when another tier is likelier; "" when it is the likeliest.
+
+    The rule (model.py) calls a lead High once P(High) reaches the bar, even
+    when Medium is likelier, and never below the bar: a manager must see both facts.
+    """
+    likeliest = max(probabilities, key=probabilities.__getitem__)
+    if likeliest == tier:
+        return ""
+    if tier == TIERS[HIGH]:
+        return (f"{tier}: a {probabilities[tier]:.0%} chance of {tier} is above the {high_threshold:.0%} bar "
+                f"for a priority call; {likeliest} is likelier at {probabilities[likeliest]:.0%}")
+    return (f"{tier}: {likeliest} is the likeliest tier at {probabilities[likeliest]:.0%}, but below the "
+            f"{high_threshold:.0%} bar for a priority call; {tier} is the likelier of the rest at "
+            f"{probabilities[tier]:.0%}")
 
 
 class Scorer:
@@ -121,35 +168,50 @@ class Scorer:
         probabilities = self.model.predict_proba(features)
         return probabilities, self.model.decide(probabilities)
 
-    def explain_matrix(self, features: np.ndarray, tier_index: np.ndarray) -> Explanation:
-        """SHAP contributions and reasons for validated features and their decided tiers."""
+    def explain_matrix(self, features: np.ndarray) -> Explanation:
+        """Probabilities, tiers, contributions against the runner-up and reasons for validated features.
+
+        The probabilities are the softmax of the summed contributions, so the
+        reasons, the waterfall and the chances shown are the same numbers to
+        the last digit; they differ from ``probabilities`` (XGBoost's own
+        float32 sum of the trees) by about 1e-6.
+        """
         contributions = self.model.contributions(features)
+        probabilities = softmax(contributions.sum(axis=2))
+        tier_index = self.model.decide(probabilities)
         rows = np.arange(len(features))
-        chosen = contributions[rows, tier_index, :]
-        raises = moves_up(contributions, tier_index)
+        second = runner_up(probabilities, tier_index)
+        contrast = contributions[rows, tier_index, :] - contributions[rows, second, :]
+        raises = moves_up(contrast[:, :-1], tier_index, second)
         # Plain arrays, not DataFrames: building frames was half of a single lead's scoring time.
         return Explanation(
+            tier_index=tier_index,
             tier=_TIER_NAMES[tier_index],
-            base_value=chosen[:, -1],
-            contributions=chosen[:, :-1],
+            runner_up=_TIER_NAMES[second],
+            probabilities=probabilities,
+            base_value=contrast[:, -1],
+            contributions=contrast[:, :-1],
             raises=raises,
-            reasons=reasons_in_words(features, chosen[:, :-1], raises),
+            reasons=reasons_in_words(features, contrast[:, :-1], raises),
         )
 
     def score_validated(self, checked: Validated, explain: bool = False) -> pd.DataFrame:
         """The valid rows of a validated batch with the output columns added."""
         features = checked.features()
-        probabilities, tier_index = self.probabilities(features)
+        explanation = self.explain_matrix(features) if explain else None
+        if explanation is None:
+            probabilities, tier_index = self.probabilities(features)
+        else:
+            probabilities, tier_index = explanation.probabilities, explanation.tier_index
         out = checked.valid.rename(columns={c: f"{c}_input" for c in OUTPUT_COLUMNS
                                             if c in checked.valid.columns})
         out["tier"] = _TIER_NAMES[tier_index]
         for k, column in enumerate(PROBABILITY_COLUMNS):
             out[column] = probabilities[:, k]
         out["confidence"] = probabilities[np.arange(len(features)), tier_index]
-        if explain:
-            reasons = self.explain_matrix(features, tier_index).reasons
+        if explanation is not None:
             for k, column in enumerate(REASON_COLUMNS):
-                out[column] = [row[k] for row in reasons]
+                out[column] = [row[k] for row in explanation.reasons]
         return out
 
     def score(self, frame: pd.DataFrame, explain: bool = False, first_row: int = 1,
@@ -167,9 +229,7 @@ class Scorer:
     def explain(self, frame: pd.DataFrame) -> Explanation:
         """Explanations for the valid rows of a batch (raises SchemaError like ``score``)."""
         checked = validate(apply_mapping(frame, map_columns(frame.columns)))
-        features = checked.features()
-        _, tier_index = self.probabilities(features)
-        return self.explain_matrix(features, tier_index)
+        return self.explain_matrix(checked.features())
 
     def score_lead(self, lead: Mapping[str, Any]) -> LeadResult:
         """Score and explain one lead given as a mapping of feature name to value.
@@ -184,30 +244,39 @@ class Scorer:
             features[0, j], reason = check_value(feature, lead[feature.name])
             if reason:
                 raise LeadError(feature.name, reason)
-        probabilities, tier_index = self.probabilities(features)
-        explanation = self.explain_matrix(features, tier_index)
+        explanation = self.explain_matrix(features)
+        tier = str(explanation.tier[0])
+        by_tier = dict(zip(TIERS, explanation.probabilities[0].tolist(), strict=True))
         return LeadResult(
-            tier=str(explanation.tier[0]),
-            probabilities=dict(zip(TIERS, probabilities[0].tolist(), strict=False)),
-            confidence=float(probabilities[0, tier_index[0]]),
+            tier=tier,
+            runner_up=str(explanation.runner_up[0]),
+            probabilities=by_tier,
+            confidence=by_tier[tier],
             reasons=explanation.reasons[0],
             base_value=float(explanation.base_value[0]),
             contributions=dict(zip(FEATURE_NAMES, explanation.contributions[0].tolist(), strict=True)),
             model_version=self.version,
+            decision=decision_in_words(tier, by_tier, self.model.high_threshold),
         )
 
 
 @dataclass(frozen=True)
 class LeadResult:
-    """One lead's score: tier, probabilities, confidence, reasons and the SHAP waterfall."""
+    """One lead's score: tier, probabilities, confidence, reasons and the SHAP waterfall.
+
+    ``base_value`` and ``contributions`` explain ``log(P(tier) / P(runner_up))``.
+    """
 
     tier: str
+    runner_up: str
     probabilities: dict[str, float]
     confidence: float
     reasons: list[str]
     base_value: float
     contributions: dict[str, float]
     model_version: str
+    #: Why the rule chose a tier that is not the likeliest (decision_in_words); "" otherwise.
+    decision: str = ""
 
 
 class LeadError(ValueError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
 
 import streamlit as st
@@ -12,23 +13,28 @@ from leadscore.scorer import LeadResult
 
 _BACKGROUNDS = {"High": "#e8f5ec", "Medium": "#fbf3e0", "Low": "#f0f2f4"}
 
-LOG_ODDS_NOTE = (
-    "How to read this: each bar is one field's push, in the model's internal score for this tier "
-    "(log-odds: 0 means even odds, every +1 makes the tier about 2.7 times likelier against the others). "
-    "Green bars make this tier likelier, red bars less likely. They start at the average lead and add up "
-    "exactly to this lead's score. The top reasons are the longest bars."
+ODDS_NOTE = (
+    "How to read this: the chart compares this lead's tier with the tier it nearly got. It starts from "
+    "the odds of the average lead and each bar is one field multiplying them (×2 doubles the odds of "
+    "this tier over the other, ÷2 halves them): green bars towards this tier, red bars away from it. "
+    "Together they give exactly this lead's odds, the ratio of the two chances above. "
+    "The top reasons are the longest green bars, and perhaps a red one."
 )
 
 
-def tier_badge(tier: str, confidence: float) -> None:
-    """The tier as a large coloured badge with the seed's follow-up action and conversion rate."""
+def tier_badge(tier: str, confidence: float, decision: str = "") -> None:
+    """The tier as a large coloured badge with the seed's follow-up action and conversion rate.
+
+    ``decision`` (scorer.decision_in_words) says why the tier is not the likeliest one, when it is not.
+    """
     colour = charts.TIER_COLOURS[tier]
     low, high = TIER_CONVERSION_RATES[tier]
+    rule = f'<div class="tier-rule" style="font-weight:600">{html.escape(decision)}.</div>' if decision else ""
     st.html(
         f'<div class="tier-badge" data-tier="{tier}" style="border-left:10px solid {colour};'
         f'background:{_BACKGROUNDS[tier]};padding:14px 20px;border-radius:8px;line-height:1.35">'
         f'<div style="font-size:0.95rem;color:#57606a">Priority tier</div>'
-        f'<div style="font-size:2.4rem;font-weight:700;color:{colour}">{tier}</div>'
+        f'<div style="font-size:2.4rem;font-weight:700;color:{colour}">{tier}</div>{rule}'
         f'<div style="font-size:1.15rem"><b>Next step:</b> {TIER_ACTIONS[tier]}</div>'
         f'<div style="color:#57606a">Chance of this tier: {confidence:.0%}. '
         f'Leads in this tier usually convert {low:.0%}–{high:.0%} of the time.</div></div>'
@@ -39,23 +45,24 @@ def reasons_list(reasons: list[str]) -> None:
     """The top reasons in plain words."""
     st.markdown("**Top reasons**")
     st.markdown("\n".join(f"{i}. {reason}" for i, reason in enumerate(reasons, start=1)))
-    st.caption("The fields that weigh most in this lead's tier (the longest bars of the chart below). "
-               "“raises” pushes the lead towards a higher tier, “lowers” towards a lower one, "
-               "compared with the next likeliest tier.")
+    st.caption("Why this tier rather than the next likeliest one: the strongest reasons for it first "
+               "(the longest green bars of the chart below); a reason against it may follow. "
+               "“raises” pushes the lead towards a higher tier, “lowers” towards a lower one.")
 
 
 def waterfall(result: LeadResult, lead: Mapping[str, float]) -> None:
-    """The SHAP waterfall of one lead, with each field labelled by its value."""
+    """The SHAP waterfall of one lead against its runner-up, with each field labelled by its value."""
     labels = {feature.describe(lead[feature.name]): result.contributions[feature.name] for feature in FEATURES}
-    st.plotly_chart(charts.waterfall(result.base_value, labels, result.tier), config={"displayModeBar": False})
-    st.caption(LOG_ODDS_NOTE)
+    st.plotly_chart(charts.waterfall(result.base_value, labels, result.tier, result.runner_up),
+                    config={"displayModeBar": False})
+    st.caption(ODDS_NOTE)
 
 
 def lead_explanation(result: LeadResult, lead: Mapping[str, float]) -> None:
     """Badge, probabilities, reasons and waterfall of one lead (the triage page's detail view)."""
     left, right = st.columns([1, 1])
     with left:
-        tier_badge(result.tier, result.confidence)
+        tier_badge(result.tier, result.confidence, result.decision)
         reasons_list(result.reasons)
     with right:
         st.plotly_chart(charts.probability_bars(result.probabilities), config={"displayModeBar": False})

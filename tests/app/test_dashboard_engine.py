@@ -69,6 +69,6 @@ def test_expected_conversions_use_the_seed_rates() -> None:
 
 def test_waterfall_adds_up_to_the_lead_score(scorer) -> None:
     result = scorer.score_lead(SCENARIOS[2].lead)
-    figure = charts.waterfall(result.base_value, result.contributions, result.tier, top=4)
+    figure = charts.waterfall(result.base_value, result.contributions, result.tier, result.runner_up, tiny=0.1)
     values = list(figure.data[0].x)
     assert values[-1] == pytest.approx(sum(values[:-1]))

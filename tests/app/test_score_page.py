@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from leadscore import synth
 from leadscore.scenarios import SCENARIOS
 from leadscore.schema import FEATURES, TIERS
 from tests.app.helpers import open_page, shown_tier, texts
@@ -61,3 +62,21 @@ def test_move_up_suggestion_reaches_the_next_tier_when_applied() -> None:
     [b for b in app.button if b.label == "Try these changes"][0].click().run()
     assert shown_tier(app) == "High"
     assert app.slider(key="lead.income").value == 85_000  # never touched by the search
+
+
+def test_badge_says_when_the_decision_rule_picks_high_below_an_even_chance(scorer) -> None:
+    scored = scorer.score(synth.generate(3000, seed=5)).scored
+    close = scored[(scored["tier"] == "High") & (scored["p_medium"] > scored["p_high"])].iloc[0]
+    lead = {f.name: close[f.name] for f in FEATURES}
+    expected = scorer.score_lead(lead).decision
+    app = open_page()
+    for feature in FEATURES:
+        value = lead[feature.name]
+        widget = app.toggle(key=f"lead.{feature.name}") if feature.kind == "flag" else app.slider(
+            key=f"lead.{feature.name}")
+        widget.set_value(bool(value) if feature.kind == "flag" else type(widget.value)(value))
+    app.run()
+    assert shown_tier(app) == "High"
+    badge = next(h.proto.body for h in app.get("html") if "tier-badge" in h.proto.body)
+    assert expected.startswith("High: a ") and "Medium is likelier at" in expected
+    assert expected in badge
