@@ -10,7 +10,8 @@ probabilities overstate High. Calibration maps them back to the data's real
 mix: a temperature and per-class biases on the margins, fitted by log loss on
 out-of-fold predictions of the training set (never on the test set). The same
 out-of-fold predictions choose the High threshold of the decision rule: the
-highest threshold whose High recall reaches ``HIGH_RECALL_TARGET``.
+best accuracy whose High recall, less a safety margin from its out-of-fold
+spread, reaches ``HIGH_RECALL_FLOOR`` (see ``choose_high_threshold``).
 """
 
 from __future__ import annotations
@@ -44,7 +45,12 @@ log = logging.getLogger(__name__)
 RANDOM_STATE = 42
 TEST_SIZE = 0.2
 CALIBRATION_FOLDS = 3
-HIGH_RECALL_TARGET = 0.87
+#: The decision rule's promise: at least this share of High leads is put in High.
+HIGH_RECALL_FLOOR = 0.82
+#: One-sided 99%: the floor must hold for the final model on fresh leads, not just out of fold.
+RECALL_MARGIN_Z = 2.326
+#: High thresholds the decision rule chooses from.
+THRESHOLD_GRID = np.round(np.arange(0.20, 0.5001, 0.005), 3)
 
 #: The seed's hyperparameters, with multi:softprob so probabilities exist.
 SEED_PARAMS: dict[str, Any] = {
@@ -158,24 +164,64 @@ def fit_calibration(margins: np.ndarray, labels: np.ndarray) -> tuple[float, np.
     return float(np.exp(log_t)), np.array([0.0, b1, b2])
 
 
-def choose_high_threshold(probabilities: np.ndarray, labels: np.ndarray) -> float:
-    """The highest High threshold that still catches HIGH_RECALL_TARGET of High leads."""
-    high_scores = np.sort(probabilities[labels == HIGH, HIGH])
-    if len(high_scores) == 0:
-        return 0.5
-    index = int(np.floor((1 - HIGH_RECALL_TARGET) * len(high_scores)))
-    return float(min(0.5, high_scores[index]))
+def choose_high_threshold(probabilities: np.ndarray, labels: np.ndarray,
+                          folds: np.ndarray) -> tuple[float, dict[str, Any]]:
+    """The decision rule's High threshold from out-of-fold probabilities, and how it was chosen.
+
+    For every threshold on a grid: the out-of-fold accuracy and High recall, and
+    a safety margin on the recall of ``RECALL_MARGIN_Z`` standard deviations, where
+    the deviation combines the sampling error of the recall (its bootstrap
+    variance, ``r(1-r)/n_high``) with its spread across the calibration folds:
+    each fold's recall is that of one model on leads it did not see, so their
+    spread is how far one new model's recall on new leads may stray.
+    A threshold is eligible when recall minus margin reaches ``HIGH_RECALL_FLOOR``.
+    Among eligible thresholds the best accuracy wins; thresholds whose accuracy
+    is within one standard error of that best (a tie: the difference is noise)
+    are tied, and the tie goes to the lowest threshold, which catches the most
+    High leads. With no eligible threshold, the one with the highest recall
+    lower bound is used and the rule says so.
+    """
+    is_high = labels == HIGH
+    n_high = int(is_high.sum())
+    fold_ids = np.unique(folds)
+    rows = []
+    for threshold in THRESHOLD_GRID:
+        decided = np.where(probabilities[:, HIGH] >= threshold, HIGH, probabilities[:, :HIGH].argmax(axis=1))
+        correct = decided == labels
+        recall = float((decided[is_high] == HIGH).mean()) if n_high else 0.0
+        fold_recalls = [float((decided[is_high & (folds == k)] == HIGH).mean())
+                        for k in fold_ids if (is_high & (folds == k)).any()]
+        spread = float(np.var(fold_recalls, ddof=1)) if len(fold_recalls) > 1 else 0.0
+        error = np.sqrt(recall * (1 - recall) / max(n_high, 1) + spread)
+        rows.append((float(threshold), correct, recall, float(RECALL_MARGIN_Z * error)))
+    eligible = [r for r in rows if r[2] - r[3] >= HIGH_RECALL_FLOOR]
+    floor_met = bool(eligible)
+    if not eligible:
+        best_bound = max(r[2] - r[3] for r in rows)
+        eligible = [r for r in rows if r[2] - r[3] == best_bound]
+    best = max(eligible, key=lambda r: r[1].mean())
+    tied = [r for r in eligible
+            if best[1].mean() - r[1].mean() <= np.sqrt((r[1] != best[1]).mean() / len(labels))]
+    threshold, correct, recall, margin = min(tied, key=lambda r: r[0])
+    return threshold, {
+        "high_threshold": threshold, "recall_floor": HIGH_RECALL_FLOOR, "floor_met": floor_met,
+        "out_of_fold_accuracy": float(correct.mean()), "out_of_fold_high_recall": recall,
+        "recall_margin": margin, "best_out_of_fold_accuracy": float(best[1].mean()),
+    }
 
 
 def _out_of_fold_margins(features: np.ndarray, labels: np.ndarray, params: dict[str, Any],
-                         progress: Progress) -> np.ndarray:
+                         progress: Progress) -> tuple[np.ndarray, np.ndarray]:
+    """Out-of-fold raw margins and the fold each row was held out in."""
     folds = StratifiedKFold(CALIBRATION_FOLDS, shuffle=True, random_state=RANDOM_STATE)
     margins = np.zeros((len(labels), len(TIERS)))
+    fold_of = np.zeros(len(labels), dtype=np.int64)
     for i, (fit_index, held_index) in enumerate(folds.split(features, labels)):
         progress(f"Calibration fold {i + 1} of {CALIBRATION_FOLDS}", 0.1 + 0.5 * i / CALIBRATION_FOLDS)
         pipeline = build_pipeline(params).fit(features[fit_index], labels[fit_index])
         margins[held_index] = _raw_margins(pipeline, features[held_index])
-    return margins
+        fold_of[held_index] = i
+    return margins, fold_of
 
 
 def fit_model(features: np.ndarray, labels: np.ndarray, preset: str = DEFAULT_PRESET,
@@ -186,9 +232,9 @@ def fit_model(features: np.ndarray, labels: np.ndarray, preset: str = DEFAULT_PR
     benchmarks/compare_presets.py); ``preset`` then only names the result.
     """
     params = params or PRESETS[preset]
-    oof = _out_of_fold_margins(features, labels, params, progress)
+    oof, fold_of = _out_of_fold_margins(features, labels, params, progress)
     temperature, bias = fit_calibration(oof, labels)
-    threshold = choose_high_threshold(softmax(oof / temperature + bias), labels)
+    threshold, rule = choose_high_threshold(softmax(oof / temperature + bias), labels, fold_of)
     progress("Fitting the final model", 0.65)
     pipeline = build_pipeline(params).fit(features, labels)
     scaler = pipeline.named_steps["scale"]
@@ -196,7 +242,7 @@ def fit_model(features: np.ndarray, labels: np.ndarray, preset: str = DEFAULT_PR
         booster=pipeline.named_steps["xgb"].get_booster(),
         mean=scaler.mean_.copy(), scale=scaler.scale_.copy(),
         temperature=temperature, bias=bias, high_threshold=threshold,
-        metadata={"preset": preset, "params": params},
+        metadata={"preset": preset, "params": params, "decision_rule": rule},
     )
 
 
