@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -65,6 +66,11 @@ PRESETS: dict[str, dict[str, Any]] = {
     "default": {**SEED_PARAMS, "max_depth": 1, "n_estimators": 600, "learning_rate": 0.2},
 }
 DEFAULT_PRESET = "default"
+#: SMOTE makes synthetic leads from each lead's 5 nearest neighbours of the same tier, so every
+#: calibration fold must fit on at least 6 leads of each tier: a tier's leads are first cut to
+#: the 80% training split, then to 2 of the 3 folds. 15 leads of a tier leave 8 in a fold.
+SMOTE_NEIGHBOURS = 5
+MIN_PER_TIER = 15
 #: The data the built-in model is trained on: the seed's 10,000 synthetic leads.
 DEFAULT_ROWS = 10_000
 DEFAULT_SEED = 42
@@ -74,6 +80,10 @@ Progress = Callable[[str, float], None]
 
 def _quiet_progress(message: str, fraction: float) -> None:
     log.info("%s (%.0f%%)", message, 100 * fraction)
+
+
+class TrainingRefusedError(SchemaError):
+    """The data cannot give a useful model (too small, nothing varies, no better than a guess)."""
 
 
 @dataclass
@@ -105,9 +115,11 @@ def labeled_frame(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.DataF
         raise SchemaError(f"row {row}, column '{LABEL_COLUMN}': {frame[LABEL_COLUMN].iloc[row - 1]!r} "
                           "is not Low, Medium or High")
     counts = labels.value_counts()
-    too_few = [t for t in TIERS if counts.get(t, 0) < 10]
+    too_few = [f"{t} ({counts.get(t, 0)})" for t in TIERS if counts.get(t, 0) < MIN_PER_TIER]
     if too_few:
-        raise SchemaError(f"training data needs at least 10 leads of each tier; too few: {', '.join(too_few)}")
+        raise TrainingRefusedError(
+            f"training data needs at least {MIN_PER_TIER} leads of each tier (the 80/20 split, the 3 "
+            f"calibration folds and SMOTE's {SMOTE_NEIGHBOURS} neighbours need them); too few: {', '.join(too_few)}")
     y = labels.map({t: i for i, t in enumerate(TIERS)}).to_numpy(dtype=np.int64)
     return checked.features().astype(np.float64), y, checked.valid
 
@@ -273,7 +285,46 @@ def baselines(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_te
 def feature_importance(model: LeadModel, features: np.ndarray) -> dict[str, float]:
     """Each feature's share of the mean absolute SHAP contribution (all tiers), summing to 1."""
     contributions = np.abs(model.contributions(features)[:, :, :-1]).mean(axis=(0, 1))
-    return dict(zip(FEATURE_NAMES, (contributions / contributions.sum()).round(4).tolist(), strict=True))
+    total = contributions.sum()
+    shares = contributions / total if total > 0 else np.zeros_like(contributions)
+    return dict(zip(FEATURE_NAMES, shares.round(4).tolist(), strict=True))
+
+
+def finite(document: Any) -> Any:
+    """The document with every NaN or infinite number replaced by None, so it is valid JSON."""
+    if isinstance(document, dict):
+        return {key: finite(value) for key, value in document.items()}
+    if isinstance(document, (list, tuple)):
+        return [finite(value) for value in document]
+    if isinstance(document, (float, np.floating)):
+        return float(document) if math.isfinite(document) else None
+    if isinstance(document, np.integer):
+        return int(document)
+    return document
+
+
+def refuse_if_unlearnable(features: np.ndarray) -> None:
+    """Refuse data whose fields never vary: no model can tell the tiers apart on it."""
+    if len(features) and float(np.ptp(features, axis=0).max()) == 0.0:
+        raise TrainingRefusedError(f"all {len(features):,} leads have the same value in every field, so nothing "
+                              "tells the tiers apart; a model trained on them would put every lead in one tier")
+
+
+def refuse_if_no_better_than_majority(report: dict[str, Any], rule: dict[str, Any], train_labels: np.ndarray,
+                                      test_labels: np.ndarray) -> None:
+    """Refuse a model that is no more accurate than putting every lead in the most common tier.
+
+    Checked on the held-out 20% and on the out-of-fold predictions of the 80%.
+    """
+    majority = int(np.bincount(train_labels, minlength=len(TIERS)).argmax())
+    checks = (("held-out", report["accuracy"], float((test_labels == majority).mean()), len(test_labels)),
+              ("out-of-fold", rule["out_of_fold_accuracy"], float((train_labels == majority).mean()),
+               len(train_labels)))
+    for name, accuracy, guess, rows in checks:
+        if accuracy <= guess:
+            raise TrainingRefusedError(
+                f"on {rows:,} {name} leads the model is right for {accuracy:.1%}, no better than putting "
+                f"every lead in {TIERS[majority]} ({guess:.1%}); the data does not tell the tiers apart")
 
 
 def train(frame: pd.DataFrame, preset: str = DEFAULT_PRESET, with_baselines: bool = True,
@@ -283,6 +334,7 @@ def train(frame: pd.DataFrame, preset: str = DEFAULT_PRESET, with_baselines: boo
         raise ValueError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
     started = time.perf_counter()
     features, labels, clean = labeled_frame(frame)
+    refuse_if_unlearnable(features)
     truth = truth_columns(clean)
     indices = np.arange(len(labels))
     train_index, test_index = train_test_split(
@@ -293,6 +345,8 @@ def train(frame: pd.DataFrame, preset: str = DEFAULT_PRESET, with_baselines: boo
     report = evaluate_probabilities(
         probabilities, model.decide(probabilities), labels[test_index],
         truth[test_index] if truth is not None else None)
+    refuse_if_no_better_than_majority(report, model.metadata["decision_rule"], labels[train_index],
+                                      labels[test_index])
     report["feature_importance"] = feature_importance(model, features[test_index])
     if with_baselines:
         progress("Training the baselines", 0.85)
@@ -303,6 +357,8 @@ def train(frame: pd.DataFrame, preset: str = DEFAULT_PRESET, with_baselines: boo
         "data_fingerprint": fingerprint(features, labels),
         "training_seconds": round(time.perf_counter() - started, 2),
     })
+    model.metadata = finite(model.metadata)
+    report = finite(report)
     progress("Done", 1.0)
     log.info("trained preset %s on %d rows: accuracy %.3f", preset, len(train_index), report["accuracy"])
     return TrainingResult(model=model, report=report)
