@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from leadscore import charts, compare, seedref
+from leadscore import charts, compare, evaluate, seedref
 from leadscore.schema import FEATURES_BY_NAME
 from ui import engine, retrain, versions
 
@@ -18,30 +18,33 @@ def _tiles(report: dict) -> None:
                       help=meaning, border=True)
 
 
-def performance(report: dict, meta: dict) -> None:
+def performance(report: dict, meta: dict, high_threshold: float) -> None:
     """Metric tiles and the charts a stakeholder asks for."""
     rows = report.get("rows", {})
+    where = evaluate.measured_on(report)
     st.caption(f"Training data: {meta.get('data_source', 'unknown')}. The model learned from "
-               f"{rows.get('train', 0):,} of these leads; every figure here is measured on the other "
-               f"{report.get('rows_evaluated', 0):,}, which it never saw. The seed's figures are shown for "
-               "reference; they were measured on the seed's own data.")
+               f"{rows.get('train', 0):,} of these leads; every figure here is measured on {where}. The "
+               "seed's figures are shown for reference; they were measured on the seed's own data.")
     _tiles(report)
+    st.caption(evaluate.accuracy_note(report, compare.REFERENCE_ROWS))
     left, right = st.columns(2)
     with left:
         st.subheader("Where it gets it right and wrong")
         shares = st.radio("Show", ["Counts", "Share of each true tier"], horizontal=True, key="cm_mode")
         st.plotly_chart(charts.matrix_heatmap(report["confusion_matrix"], "True tier", "Model's tier",
                                               normalise=shares != "Counts"), config={"displayModeBar": False})
-        st.caption("Rows: the tier the lead really had. Columns: the tier the model gave. The diagonal is right.")
+        st.caption("Rows: the tier the lead really had. Columns: the tier the model gave. The diagonal is right. "
+                   f"Counted on {where}.")
     with right:
         st.subheader("Are its probabilities honest?")
         st.plotly_chart(charts.calibration_chart(report["calibration"]), config={"displayModeBar": False})
         st.caption("Leads given a 30% chance of High should be High about 30% of the time: points near the "
-                   "dashed line mean the chances can be taken at face value.")
+                   f"dashed line mean the chances can be taken at face value. Measured on {where}.")
     st.subheader("Per tier: recall, precision and F1, beside the seed's")
     st.plotly_chart(charts.per_class_bars(report, seedref.PER_CLASS), config={"displayModeBar": False})
     st.caption("Recall: of the leads truly in a tier, the share the model put there (a missed High lead is lost "
-               "revenue). Precision: of the leads the model put in a tier, the share that belong there.")
+               "revenue). Precision: of the leads the model put in a tier, the share that belong there. "
+               f"Ours measured on {where}.")
     st.subheader("What the model looks at")
     importance = {FEATURES_BY_NAME[n].label: v for n, v in report.get("feature_importance", {}).items()}
     seed = {FEATURES_BY_NAME[n].label: v for n, v in seedref.TOP_FEATURES.items()}
@@ -60,7 +63,7 @@ def performance(report: dict, meta: dict) -> None:
             "log_loss": report["log_loss"]}}
         st.plotly_chart(charts.baselines_chart(rows, report.get("bayes_accuracy")),
                         config={"displayModeBar": False})
-        st.caption("Trained and tested on the same split. "
+        st.caption(evaluate.baseline_note(report, high_threshold) + " "
                    + ("The dashed line is the best accuracy any model can reach on this generated data "
                       "(the Bayes accuracy): leads near the tier boundaries are a coin toss. "
                       if "bayes_accuracy" in report else "")
@@ -77,7 +80,7 @@ if "flash" in st.session_state:
 report = scorer.metadata.get("report", {})
 tab_performance, tab_versions, tab_retrain = st.tabs(["How good is it", "Versions", "Retrain"])
 with tab_performance:
-    performance(report, scorer.metadata)
+    performance(report, scorer.metadata, scorer.model.high_threshold)
 with tab_versions:
     versions.panel()
 with tab_retrain:

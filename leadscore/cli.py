@@ -51,18 +51,39 @@ def _training_data(args: argparse.Namespace) -> tuple[pd.DataFrame, str]:
             f"synthetic: {args.n} leads, seed {args.seed}")
 
 
+def _publish_gate(registry: Registry, candidate: Scorer) -> str:
+    """The dashboard's publish gate: refuse a candidate less accurate than the active model on the same leads."""
+    from leadscore import compare
+
+    if registry.active_version() is None:
+        return "No active model to compare with"
+    try:
+        current = Scorer(registry.load())
+    except ModelFileError as error:
+        raise UserError(f"cannot compare with the active model ({error}); nothing was published "
+                        "(use --force to publish anyway)") from error
+    leads = compare.reference_leads()
+    gate = compare.verdict(compare.reference_report(current, leads), compare.reference_report(candidate, leads))
+    if not gate.at_least_as_good:
+        raise UserError(f"{gate.sentence}; nothing was published (use --force to publish anyway)")
+    return gate.sentence
+
+
 def cmd_train(args: argparse.Namespace) -> None:
-    """Train a model, report it, and publish it as the active version."""
+    """Train a model, report it, and publish it as the active version if it is at least as good."""
     from leadscore import train  # heavy imports only for this command
 
     frame, source = _training_data(args)
     result = train.train(frame, preset=args.preset, with_baselines=not args.no_baselines)
     result.model.metadata["data_source"] = source
-    version = _registry(args).publish(result.model, result.report, activate=not args.no_activate)
+    registry = _registry(args)
+    gate = "Published with --force" if args.force else _publish_gate(registry, Scorer(result.model))
+    version = registry.publish(result.model, result.report, activate=not args.no_activate)
     report = result.report
     print(f"version {version}: accuracy {report['accuracy']:.3f}, High recall "
           f"{report['High']['recall']:.3f}, High precision {report['High']['precision']:.3f}"
-          + (f", Bayes accuracy {report['bayes_accuracy']:.3f}" if "bayes_accuracy" in report else ""))
+          + (f", Bayes accuracy {report['bayes_accuracy']:.3f}" if "bayes_accuracy" in report else "")
+          + f" on its {report['rows_evaluated']:,} held-out leads. {gate}.")
 
 
 def cmd_score(args: argparse.Namespace) -> None:
@@ -210,6 +231,8 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--seed", type=int, default=42, help="random seed of the synthetic leads")
     tr.add_argument("--no-baselines", action="store_true", help="skip the baseline models")
     tr.add_argument("--no-activate", action="store_true", help="publish without making it active")
+    tr.add_argument("--force", action="store_true",
+                    help="publish even if the new model is less accurate than the active one on the reference leads")
     tr.set_defaults(handler=cmd_train)
 
     sc = commands.add_parser("score", parents=[common], help="score a CSV of leads")

@@ -129,7 +129,7 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 
 def _write_json(path: Path, document: dict[str, Any]) -> None:
-    path.write_text(json.dumps(document, indent=2, sort_keys=True), encoding="utf-8")
+    path.write_text(json.dumps(document, indent=2, sort_keys=True, allow_nan=False), encoding="utf-8")
     path.chmod(FILE_MODE)
 
 

@@ -10,13 +10,15 @@ probabilities overstate High. Calibration maps them back to the data's real
 mix: a temperature and per-class biases on the margins, fitted by log loss on
 out-of-fold predictions of the training set (never on the test set). The same
 out-of-fold predictions choose the High threshold of the decision rule: the
-highest threshold whose High recall reaches ``HIGH_RECALL_TARGET``.
+best accuracy whose High recall, less a safety margin from its out-of-fold
+spread, reaches ``HIGH_RECALL_FLOOR`` (see ``choose_high_threshold``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -44,7 +46,12 @@ log = logging.getLogger(__name__)
 RANDOM_STATE = 42
 TEST_SIZE = 0.2
 CALIBRATION_FOLDS = 3
-HIGH_RECALL_TARGET = 0.87
+#: The decision rule's promise: at least this share of High leads is put in High.
+HIGH_RECALL_FLOOR = 0.82
+#: One-sided 99%: the floor must hold for the final model on fresh leads, not just out of fold.
+RECALL_MARGIN_Z = 2.326
+#: High thresholds the decision rule chooses from.
+THRESHOLD_GRID = np.round(np.arange(0.20, 0.5001, 0.005), 3)
 
 #: The seed's hyperparameters, with multi:softprob so probabilities exist.
 SEED_PARAMS: dict[str, Any] = {
@@ -59,6 +66,11 @@ PRESETS: dict[str, dict[str, Any]] = {
     "default": {**SEED_PARAMS, "max_depth": 1, "n_estimators": 600, "learning_rate": 0.2},
 }
 DEFAULT_PRESET = "default"
+#: SMOTE makes synthetic leads from each lead's 5 nearest neighbours of the same tier, so every
+#: calibration fold must fit on at least 6 leads of each tier: a tier's leads are first cut to
+#: the 80% training split, then to 2 of the 3 folds. 15 leads of a tier leave 8 in a fold.
+SMOTE_NEIGHBOURS = 5
+MIN_PER_TIER = 15
 #: The data the built-in model is trained on: the seed's 10,000 synthetic leads.
 DEFAULT_ROWS = 10_000
 DEFAULT_SEED = 42
@@ -68,6 +80,10 @@ Progress = Callable[[str, float], None]
 
 def _quiet_progress(message: str, fraction: float) -> None:
     log.info("%s (%.0f%%)", message, 100 * fraction)
+
+
+class TrainingRefusedError(SchemaError):
+    """The data cannot give a useful model (too small, nothing varies, no better than a guess)."""
 
 
 @dataclass
@@ -99,9 +115,11 @@ def labeled_frame(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.DataF
         raise SchemaError(f"row {row}, column '{LABEL_COLUMN}': {frame[LABEL_COLUMN].iloc[row - 1]!r} "
                           "is not Low, Medium or High")
     counts = labels.value_counts()
-    too_few = [t for t in TIERS if counts.get(t, 0) < 10]
+    too_few = [f"{t} ({counts.get(t, 0)})" for t in TIERS if counts.get(t, 0) < MIN_PER_TIER]
     if too_few:
-        raise SchemaError(f"training data needs at least 10 leads of each tier; too few: {', '.join(too_few)}")
+        raise TrainingRefusedError(
+            f"training data needs at least {MIN_PER_TIER} leads of each tier (the 80/20 split, the 3 "
+            f"calibration folds and SMOTE's {SMOTE_NEIGHBOURS} neighbours need them); too few: {', '.join(too_few)}")
     y = labels.map({t: i for i, t in enumerate(TIERS)}).to_numpy(dtype=np.int64)
     return checked.features().astype(np.float64), y, checked.valid
 
@@ -158,24 +176,64 @@ def fit_calibration(margins: np.ndarray, labels: np.ndarray) -> tuple[float, np.
     return float(np.exp(log_t)), np.array([0.0, b1, b2])
 
 
-def choose_high_threshold(probabilities: np.ndarray, labels: np.ndarray) -> float:
-    """The highest High threshold that still catches HIGH_RECALL_TARGET of High leads."""
-    high_scores = np.sort(probabilities[labels == HIGH, HIGH])
-    if len(high_scores) == 0:
-        return 0.5
-    index = int(np.floor((1 - HIGH_RECALL_TARGET) * len(high_scores)))
-    return float(min(0.5, high_scores[index]))
+def choose_high_threshold(probabilities: np.ndarray, labels: np.ndarray,
+                          folds: np.ndarray) -> tuple[float, dict[str, Any]]:
+    """The decision rule's High threshold from out-of-fold probabilities, and how it was chosen.
+
+    For every threshold on a grid: the out-of-fold accuracy and High recall, and
+    a safety margin on the recall of ``RECALL_MARGIN_Z`` standard deviations, where
+    the deviation combines the sampling error of the recall (its bootstrap
+    variance, ``r(1-r)/n_high``) with its spread across the calibration folds:
+    each fold's recall is that of one model on leads it did not see, so their
+    spread is how far one new model's recall on new leads may stray.
+    A threshold is eligible when recall minus margin reaches ``HIGH_RECALL_FLOOR``.
+    Among eligible thresholds the best accuracy wins; thresholds whose accuracy
+    is within one standard error of that best (a tie: the difference is noise)
+    are tied, and the tie goes to the lowest threshold, which catches the most
+    High leads. With no eligible threshold, the one with the highest recall
+    lower bound is used and the rule says so.
+    """
+    is_high = labels == HIGH
+    n_high = int(is_high.sum())
+    fold_ids = np.unique(folds)
+    rows = []
+    for threshold in THRESHOLD_GRID:
+        decided = np.where(probabilities[:, HIGH] >= threshold, HIGH, probabilities[:, :HIGH].argmax(axis=1))
+        correct = decided == labels
+        recall = float((decided[is_high] == HIGH).mean()) if n_high else 0.0
+        fold_recalls = [float((decided[is_high & (folds == k)] == HIGH).mean())
+                        for k in fold_ids if (is_high & (folds == k)).any()]
+        spread = float(np.var(fold_recalls, ddof=1)) if len(fold_recalls) > 1 else 0.0
+        error = np.sqrt(recall * (1 - recall) / max(n_high, 1) + spread)
+        rows.append((float(threshold), correct, recall, float(RECALL_MARGIN_Z * error)))
+    eligible = [r for r in rows if r[2] - r[3] >= HIGH_RECALL_FLOOR]
+    floor_met = bool(eligible)
+    if not eligible:
+        best_bound = max(r[2] - r[3] for r in rows)
+        eligible = [r for r in rows if r[2] - r[3] == best_bound]
+    best = max(eligible, key=lambda r: r[1].mean())
+    tied = [r for r in eligible
+            if best[1].mean() - r[1].mean() <= np.sqrt((r[1] != best[1]).mean() / len(labels))]
+    threshold, correct, recall, margin = min(tied, key=lambda r: r[0])
+    return threshold, {
+        "high_threshold": threshold, "recall_floor": HIGH_RECALL_FLOOR, "floor_met": floor_met,
+        "out_of_fold_accuracy": float(correct.mean()), "out_of_fold_high_recall": recall,
+        "recall_margin": margin, "best_out_of_fold_accuracy": float(best[1].mean()),
+    }
 
 
 def _out_of_fold_margins(features: np.ndarray, labels: np.ndarray, params: dict[str, Any],
-                         progress: Progress) -> np.ndarray:
+                         progress: Progress) -> tuple[np.ndarray, np.ndarray]:
+    """Out-of-fold raw margins and the fold each row was held out in."""
     folds = StratifiedKFold(CALIBRATION_FOLDS, shuffle=True, random_state=RANDOM_STATE)
     margins = np.zeros((len(labels), len(TIERS)))
+    fold_of = np.zeros(len(labels), dtype=np.int64)
     for i, (fit_index, held_index) in enumerate(folds.split(features, labels)):
         progress(f"Calibration fold {i + 1} of {CALIBRATION_FOLDS}", 0.1 + 0.5 * i / CALIBRATION_FOLDS)
         pipeline = build_pipeline(params).fit(features[fit_index], labels[fit_index])
         margins[held_index] = _raw_margins(pipeline, features[held_index])
-    return margins
+        fold_of[held_index] = i
+    return margins, fold_of
 
 
 def fit_model(features: np.ndarray, labels: np.ndarray, preset: str = DEFAULT_PRESET,
@@ -186,9 +244,9 @@ def fit_model(features: np.ndarray, labels: np.ndarray, preset: str = DEFAULT_PR
     benchmarks/compare_presets.py); ``preset`` then only names the result.
     """
     params = params or PRESETS[preset]
-    oof = _out_of_fold_margins(features, labels, params, progress)
+    oof, fold_of = _out_of_fold_margins(features, labels, params, progress)
     temperature, bias = fit_calibration(oof, labels)
-    threshold = choose_high_threshold(softmax(oof / temperature + bias), labels)
+    threshold, rule = choose_high_threshold(softmax(oof / temperature + bias), labels, fold_of)
     progress("Fitting the final model", 0.65)
     pipeline = build_pipeline(params).fit(features, labels)
     scaler = pipeline.named_steps["scale"]
@@ -196,7 +254,7 @@ def fit_model(features: np.ndarray, labels: np.ndarray, preset: str = DEFAULT_PR
         booster=pipeline.named_steps["xgb"].get_booster(),
         mean=scaler.mean_.copy(), scale=scaler.scale_.copy(),
         temperature=temperature, bias=bias, high_threshold=threshold,
-        metadata={"preset": preset, "params": params},
+        metadata={"preset": preset, "params": params, "decision_rule": rule},
     )
 
 
@@ -227,7 +285,46 @@ def baselines(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_te
 def feature_importance(model: LeadModel, features: np.ndarray) -> dict[str, float]:
     """Each feature's share of the mean absolute SHAP contribution (all tiers), summing to 1."""
     contributions = np.abs(model.contributions(features)[:, :, :-1]).mean(axis=(0, 1))
-    return dict(zip(FEATURE_NAMES, (contributions / contributions.sum()).round(4).tolist(), strict=True))
+    total = contributions.sum()
+    shares = contributions / total if total > 0 else np.zeros_like(contributions)
+    return dict(zip(FEATURE_NAMES, shares.round(4).tolist(), strict=True))
+
+
+def finite(document: Any) -> Any:
+    """The document with every NaN or infinite number replaced by None, so it is valid JSON."""
+    if isinstance(document, dict):
+        return {key: finite(value) for key, value in document.items()}
+    if isinstance(document, (list, tuple)):
+        return [finite(value) for value in document]
+    if isinstance(document, (float, np.floating)):
+        return float(document) if math.isfinite(document) else None
+    if isinstance(document, np.integer):
+        return int(document)
+    return document
+
+
+def refuse_if_unlearnable(features: np.ndarray) -> None:
+    """Refuse data whose fields never vary: no model can tell the tiers apart on it."""
+    if len(features) and float(np.ptp(features, axis=0).max()) == 0.0:
+        raise TrainingRefusedError(f"all {len(features):,} leads have the same value in every field, so nothing "
+                              "tells the tiers apart; a model trained on them would put every lead in one tier")
+
+
+def refuse_if_no_better_than_majority(report: dict[str, Any], rule: dict[str, Any], train_labels: np.ndarray,
+                                      test_labels: np.ndarray) -> None:
+    """Refuse a model that is no more accurate than putting every lead in the most common tier.
+
+    Checked on the held-out 20% and on the out-of-fold predictions of the 80%.
+    """
+    majority = int(np.bincount(train_labels, minlength=len(TIERS)).argmax())
+    checks = (("held-out", report["accuracy"], float((test_labels == majority).mean()), len(test_labels)),
+              ("out-of-fold", rule["out_of_fold_accuracy"], float((train_labels == majority).mean()),
+               len(train_labels)))
+    for name, accuracy, guess, rows in checks:
+        if accuracy <= guess:
+            raise TrainingRefusedError(
+                f"on {rows:,} {name} leads the model is right for {accuracy:.1%}, no better than putting "
+                f"every lead in {TIERS[majority]} ({guess:.1%}); the data does not tell the tiers apart")
 
 
 def train(frame: pd.DataFrame, preset: str = DEFAULT_PRESET, with_baselines: bool = True,
@@ -237,6 +334,7 @@ def train(frame: pd.DataFrame, preset: str = DEFAULT_PRESET, with_baselines: boo
         raise ValueError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
     started = time.perf_counter()
     features, labels, clean = labeled_frame(frame)
+    refuse_if_unlearnable(features)
     truth = truth_columns(clean)
     indices = np.arange(len(labels))
     train_index, test_index = train_test_split(
@@ -247,6 +345,8 @@ def train(frame: pd.DataFrame, preset: str = DEFAULT_PRESET, with_baselines: boo
     report = evaluate_probabilities(
         probabilities, model.decide(probabilities), labels[test_index],
         truth[test_index] if truth is not None else None)
+    refuse_if_no_better_than_majority(report, model.metadata["decision_rule"], labels[train_index],
+                                      labels[test_index])
     report["feature_importance"] = feature_importance(model, features[test_index])
     if with_baselines:
         progress("Training the baselines", 0.85)
@@ -257,6 +357,8 @@ def train(frame: pd.DataFrame, preset: str = DEFAULT_PRESET, with_baselines: boo
         "data_fingerprint": fingerprint(features, labels),
         "training_seconds": round(time.perf_counter() - started, 2),
     })
+    model.metadata = finite(model.metadata)
+    report = finite(report)
     progress("Done", 1.0)
     log.info("trained preset %s on %d rows: accuracy %.3f", preset, len(train_index), report["accuracy"])
     return TrainingResult(model=model, report=report)

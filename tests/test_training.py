@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import re
+import shutil
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from leadscore import synth, train
+from leadscore.cli import main
 from leadscore.evaluate import evaluate_probabilities
+from leadscore.registry import Registry
 from leadscore.scenarios import SCENARIOS
-from leadscore.schema import TIERS, SchemaError
+from leadscore.schema import TIERS, SchemaError, validate
 from leadscore.scorer import Scorer
 
 
@@ -90,3 +96,99 @@ def test_labeled_data_without_tier_or_with_bad_rows_is_refused() -> None:
     relabeled.loc[3, "tier"] = "Hot"
     with pytest.raises(SchemaError, match="row 4, column 'tier': 'Hot' is not Low, Medium or High"):
         train.train(relabeled)
+
+
+@pytest.mark.parametrize("seed", [303])
+def test_decision_rule_meets_the_three_targets_on_another_fresh_seed(scorer: Scorer, seed: int) -> None:
+    leads = synth.generate(20_000, seed=seed)
+    probabilities, decided = scorer.probabilities(validate(leads).features())
+    report = evaluate_probabilities(probabilities, decided, leads["tier"].map(TIERS.index).to_numpy(),
+                                    synth.truth_columns(leads))
+    assert report["accuracy"] >= report["bayes_accuracy"] - 0.010
+    assert report["High"]["recall"] >= 0.82
+    assert report["High"]["precision"] >= 0.75
+
+
+def test_decision_rule_records_how_the_threshold_was_chosen(default_training: train.TrainingResult) -> None:
+    rule = default_training.model.metadata["decision_rule"]
+    assert rule["floor_met"] is True
+    assert rule["high_threshold"] == default_training.model.high_threshold
+    assert rule["recall_margin"] > 0.01  # a margin from the out-of-fold spread, not zero
+    assert rule["out_of_fold_high_recall"] - rule["recall_margin"] >= train.HIGH_RECALL_FLOOR
+
+
+def test_threshold_takes_the_best_accuracy_that_keeps_the_recall_floor() -> None:
+    rng = np.random.default_rng(0)
+    labels = rng.choice(3, size=6000, p=[0.4, 0.5, 0.1])
+    p_high = np.clip(np.where(labels == 2, rng.beta(5, 4, 6000), rng.beta(1, 8, 6000)), 0, 1)
+    rest = (1 - p_high)[:, None] * np.where(labels[:, None] == 0, [0.7, 0.3], [0.3, 0.7])
+    probabilities = np.column_stack([rest, p_high])
+    threshold, rule = train.choose_high_threshold(probabilities, labels, np.arange(6000) % 3)
+    decided = np.where(p_high >= threshold, 2, probabilities[:, :2].argmax(1))
+    recall = (decided[labels == 2] == 2).mean()
+    assert recall == pytest.approx(rule["out_of_fold_high_recall"])
+    assert recall - rule["recall_margin"] >= train.HIGH_RECALL_FLOOR
+    # the next threshold up would break the floor once the margin is taken off
+    higher = threshold + 0.005
+    decided_higher = np.where(p_high >= higher, 2, probabilities[:, :2].argmax(1))
+    assert (decided_higher[labels == 2] == 2).mean() - rule["recall_margin"] < train.HIGH_RECALL_FLOOR + 0.01
+    assert threshold < 0.5  # without the floor, accuracy alone would pick a higher threshold
+
+
+def _identical_rows(n: int = 300) -> pd.DataFrame:
+    frame = pd.concat([synth.generate(1, seed=8)] * n, ignore_index=True)
+    frame["tier"] = list(TIERS) * (n // 3)
+    return frame
+
+
+def test_identical_rows_are_refused_with_the_reason(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(train.TrainingRefusedError, match="all 300 leads have the same value in every field"):
+        train.train(_identical_rows())
+    source = tmp_path / "same.csv"
+    _identical_rows().to_csv(source, index=False)
+    assert main(["train", "--data", str(source), "--models-dir", str(tmp_path / "models")]) == 2
+    assert "same value in every field" in capsys.readouterr().err
+    assert Registry(tmp_path / "models").active_version() is None
+
+
+def test_ten_leads_per_tier_get_a_clear_message_not_a_smote_traceback() -> None:
+    leads = synth.generate(3000, seed=2)
+    ten_each = pd.concat([leads[leads["tier"] == t].head(10) for t in TIERS])
+    with pytest.raises(train.TrainingRefusedError, match=r"at least 15 leads of each tier .*too few: Low \(10\), "
+                                                    r"Medium \(10\), High \(10\)"):
+        train.train(ten_each)
+    fifteen_each = pd.concat([leads[leads["tier"] == t].head(15) for t in TIERS])
+    assert train.train(fifteen_each).report["rows"] == {"train": 36, "test": 9}  # the minimum trains
+
+
+def test_a_model_no_better_than_the_majority_tier_is_refused() -> None:
+    frame = synth.generate(600, seed=3)
+    frame["tier"] = np.random.default_rng(0).choice(TIERS, 600, p=[0.5, 0.3, 0.2])  # labels unrelated to fields
+    with pytest.raises(train.TrainingRefusedError, match="no better than putting every lead in Low"):
+        train.train(frame, with_baselines=False)
+
+
+def test_metadata_is_strict_json(tmp_path: Path) -> None:
+    assert train.finite({"a": [float("nan"), np.float64(1.5), float("inf")], "b": np.int64(2)}) == {
+        "a": [None, 1.5, None], "b": 2}
+    model = train.train(synth.generate(600, seed=9), with_baselines=False).model
+    model.metadata["probe"] = float("nan")
+    with pytest.raises(ValueError, match="JSON compliant"):
+        Registry(tmp_path).publish(model, {"accuracy": 0.9})
+    assert Registry(tmp_path).active_version() is None
+
+
+def test_train_command_keeps_a_better_active_model_unless_forced(model_dir: Path, tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    models = tmp_path / "models"
+    shutil.copytree(model_dir, models, ignore=shutil.ignore_patterns(".lock"))
+    before = Registry(models).active_version()
+    assert main(["train", "-n", "1000", "--no-baselines", "--models-dir", str(models)]) == 2
+    error = capsys.readouterr().err
+    assert re.search(r"The new model is worse than the current one: accuracy 0\.\d{3} vs 0\.\d{3} on the same "
+                     r"5,000 reference leads", error), error
+    assert "--force" in error
+    assert Registry(models).active_version() == before and len(Registry(models).versions()) == 1
+    assert main(["train", "-n", "1000", "--no-baselines", "--force", "--models-dir", str(models)]) == 0
+    assert "Published with --force" in capsys.readouterr().out
+    assert Registry(models).active_version() != before

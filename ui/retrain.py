@@ -18,7 +18,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from leadscore import charts, compare, csvio, synth, train
+from leadscore import charts, compare, csvio, evaluate, synth, train
 from leadscore.schema import TIERS, SchemaError
 from leadscore.scorer import Scorer
 from ui import engine
@@ -116,10 +116,16 @@ def _comparison(scorer: Scorer, candidate: dict) -> None:
     st.caption(f"Trained on {candidate['source']}, preset {candidate['preset']}. Both models are measured on the "
                f"same {len(reference.labels):,} generated reference leads, which neither was trained on, so a "
                "difference is the models' and not the test sets'.")
+    current_report, new_report = compare.reference_report(scorer, reference), compare.reference_report(new, reference)
+    gate = compare.verdict(current_report, new_report)
+    if gate.at_least_as_good:
+        st.success(gate.sentence + ".")
+    else:
+        st.error(gate.sentence + ". Publishing it would make scoring worse.")
     left, right = st.columns([1, 1])
-    left.dataframe(_metrics_table(compare.reference_report(scorer, reference),
-                                  compare.reference_report(new, reference)), hide_index=True)
-    left.caption(f"On its own held-out 20% of its training data the new model's accuracy is "
+    left.dataframe(_metrics_table(current_report, new_report), hide_index=True)
+    left.caption(f"Both columns: the same {len(reference.labels):,} reference leads. On "
+                 f"{evaluate.measured_on(candidate['report'])} the new model's accuracy is "
                  f"{candidate['report']['accuracy']:.1%}.")
     moves = compare.tier_changes(scorer, new, reference.features)
     changed = int(moves.sum() - np.trace(moves))
@@ -131,7 +137,8 @@ def _comparison(scorer: Scorer, candidate: dict) -> None:
         st.caption(f"Of {moves.sum():,} fixed reference leads, {changed:,} ({changed / moves.sum():.0%}) would "
                    f"change tier: {up:,} up, {down:,} down. Tiers in the order {', '.join(TIERS)}.")
     publish, discard = st.columns(2)
-    if publish.button("Publish and make active", type="primary", key="publish"):
+    anyway = gate.at_least_as_good or publish.checkbox("Publish it anyway, although it is worse", key="publish_anyway")
+    if publish.button("Publish and make active", type="primary", key="publish", disabled=not anyway):
         _publish(candidate)
     discard.button("Discard the new model", key="discard", on_click=st.session_state.pop, args=("candidate",))
 
@@ -155,7 +162,8 @@ def panel(scorer: Scorer) -> None:
     else:
         upload = st.file_uploader("Labeled CSV: the 12 fields plus a 'tier' column (Low, Medium or High)",
                                   type=["csv", "txt"], key="rt_upload")
-    preset = st.selectbox("Preset", list(train.PRESETS), format_func=lambda p: PRESET_WORDS.get(p, p),
+    presets = [train.DEFAULT_PRESET, *(p for p in train.PRESETS if p != train.DEFAULT_PRESET)]
+    preset = st.selectbox("Preset", presets, index=0, format_func=lambda p: PRESET_WORDS.get(p, p),
                           key="rt_preset")
     password = st.text_input("Retrain password", type="password", key="rt_password") if guard.needs_password else ""
     if st.button("Train a new model", type="primary", key="rt_train"):

@@ -6,6 +6,7 @@ import datetime as dt
 
 import streamlit as st
 
+from leadscore.evaluate import measured_on
 from leadscore.scorer import Scorer
 
 
@@ -21,10 +22,14 @@ def trained_when(created_at: str) -> str:
 def show_active_model(scorer: Scorer) -> None:
     """Version, preset, training time, accuracy and data of the active model."""
     meta = scorer.metadata
-    accuracy = meta.get("report", {}).get("accuracy")
+    report = meta.get("report", {})
+    accuracy = report.get("accuracy")
     with st.sidebar:
         st.subheader("Active model")
-        st.metric("Accuracy on held-out leads", f"{accuracy:.1%}" if accuracy is not None else "n/a")
+        st.metric("Accuracy", f"{accuracy:.1%}" if accuracy is not None else "n/a",
+                  help=f"Measured on {measured_on(report)}.")
+        if accuracy is not None:
+            st.caption(f"On {measured_on(report)}.")
         st.markdown(
             f"**Version** `{scorer.version}`  \n"
             f"**Preset** {meta.get('preset', 'unknown')}  \n"

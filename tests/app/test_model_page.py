@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+import re
 from pathlib import Path
 
 import pytest
@@ -57,6 +58,7 @@ def test_retrain_then_publish_makes_the_new_version_active(models_dir: Path, cap
     assert "New model, not yet published" in texts(app)
     assert Registry(models_dir).active_version() == before  # nothing changes before publishing
     assert "would change tier" in texts(app)
+    app.checkbox(key="publish_anyway").check().run()  # 2,000 leads make a worse model than the built-in one
     app.button(key="publish").click().run()
     assert not app.exception
     after = Registry(models_dir).active_version()
@@ -105,6 +107,7 @@ def test_failed_retrain_says_why_and_keeps_the_active_model(models_dir: Path) ->
 def test_an_earlier_version_can_be_made_active_again(models_dir: Path) -> None:
     app = _retrain(open_page("model"))
     first = Registry(models_dir).active_version()
+    app.checkbox(key="publish_anyway").check().run()
     app.button(key="publish").click().run()
     assert Registry(models_dir).active_version() != first
     form_select = [s for s in app.selectbox if s.label == "Make another version active"][0]
@@ -199,3 +202,31 @@ def test_failed_password_attempts_are_limited(models_dir: Path, monkeypatch: pyt
     app = _retrain(app, password="s3cret")  # right, but too late
     assert "Too many wrong passwords: try again in about 10 minutes." in texts(app)
     assert "New model, not yet published" not in texts(app)
+def test_the_form_starts_on_the_recommended_preset(models_dir: Path) -> None:
+    app = open_page("model")
+    assert app.selectbox(key="rt_preset").value == "default"
+    assert app.selectbox(key="rt_preset").options[0].startswith("default")
+
+
+def test_a_worse_candidate_is_called_worse_and_needs_a_second_step_to_publish(models_dir: Path) -> None:
+    before = Registry(models_dir).active_version()
+    app = _retrain(open_page("model"))
+    errors = [e.value for e in app.error]
+    assert any(re.match(r"The new model is worse than the current one: accuracy 0\.\d{3} vs 0\.\d{3} on the same "
+                        r"5,000 reference leads", e) for e in errors), errors
+    assert app.button(key="publish").disabled  # a browser user cannot click it
+    assert Registry(models_dir).active_version() == before
+    app.checkbox(key="publish_anyway").check().run()
+    assert not app.button(key="publish").disabled
+
+
+def test_every_accuracy_names_the_leads_it_was_measured_on(models_dir: Path) -> None:
+    app = open_page("model")
+    sidebar = "\n".join(c.value for c in app.sidebar.caption)
+    assert "On its 2,000 held-out leads (the 20% of its training data it never learned from)" in sidebar
+    shown = texts(app)
+    assert "same model, different leads" in shown
+    assert "measured on its 2,000 held-out leads" in shown
+    # the High recall beside the uncalibrated baseline's says why they differ
+    assert "The uncalibrated SMOTE model overstates every lead's chance of High" in shown
+    assert re.search(r"High recall 0\.\d\d here against 0\.\d\d for the uncalibrated one", shown)
