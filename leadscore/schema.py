@@ -187,6 +187,11 @@ _KNOWN_HEADERS: dict[str, str] = {
 }
 
 
+def conflict_message(feature: str, headers: Iterable[str]) -> str:
+    """Why several headers that mean one feature cannot be scored (a repeated header included)."""
+    return f"columns {', '.join(repr(h) for h in headers)} all mean '{feature}'; keep one"
+
+
 @dataclass(frozen=True)
 class ColumnMapping:
     """How a file's headers map to our features."""
@@ -205,8 +210,7 @@ class ColumnMapping:
     def problem(self) -> str | None:
         """One sentence on why the file cannot be scored, or None when it can."""
         if self.conflicts:
-            feature, headers = next(iter(self.conflicts.items()))
-            return f"columns {', '.join(repr(h) for h in headers)} all mean '{feature}'; keep one"
+            return conflict_message(*next(iter(self.conflicts.items())))
         if self.missing:
             hints = []
             for name in self.missing:
