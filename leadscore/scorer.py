@@ -36,6 +36,7 @@ from leadscore.schema import (
     Validated,
     apply_mapping,
     check_value,
+    input_renames,
     map_columns,
     validate,
 )
@@ -140,8 +141,7 @@ class Scorer:
         """The valid rows of a validated batch with the output columns added."""
         features = checked.features()
         probabilities, tier_index = self.probabilities(features)
-        out = checked.valid.rename(columns={c: f"{c}_input" for c in OUTPUT_COLUMNS
-                                            if c in checked.valid.columns})
+        out = checked.valid.rename(columns=input_renames(checked.valid.columns, OUTPUT_COLUMNS))
         out["tier"] = _TIER_NAMES[tier_index]
         for k, column in enumerate(PROBABILITY_COLUMNS):
             out[column] = probabilities[:, k]
