@@ -119,3 +119,8 @@ def reading_order(frame: pd.DataFrame, mapping: ColumnMapping | None = None, fir
     head += [c for c in identity_columns(columns, mapping) if c not in head]
     head += [c for c in SCORE_COLUMNS if c in columns and c not in head]
     return frame.loc[:, head + [c for c in columns if c not in head]]
+
+
+def for_download(scored: pd.DataFrame, mapping: ColumnMapping) -> pd.DataFrame:
+    """A scored list as the dashboard offers it: the file's own headers, reading order, row number first."""
+    return reading_order(as_in_file(scored, mapping), mapping, first=("row",))
