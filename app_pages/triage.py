@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from leadscore import charts, csvio, triage
+from leadscore import charts, csvio, export, triage
 from leadscore.export import to_safe_csv
 from leadscore.schema import (
     FEATURE_NAMES,
@@ -13,6 +13,8 @@ from leadscore.schema import (
     REASON_COLUMNS,
     REJECTION_COLUMNS,
     TIERS,
+    ColumnMapping,
+    input_renames,
     map_columns,
 )
 from leadscore.scorer import Scorer
@@ -20,6 +22,9 @@ from ui import engine, widgets
 
 KEEP = "(keep as an extra column)"
 SAMPLE_NAME = "sample-leads.csv"
+ALL = "All"
+#: An extra column gets a filter when it holds at most this many distinct values (owners, regions).
+MAX_FILTER_VALUES = 30
 RANK = {tier: rank for rank, tier in enumerate(reversed(TIERS))}
 
 
@@ -68,6 +73,14 @@ def _score(scorer: Scorer, table: pd.DataFrame, file_key: str, extra: dict[str, 
     return pd.concat(scored), pd.concat(problems, ignore_index=True)
 
 
+def _rejections(problems: pd.DataFrame, table: pd.DataFrame, mapping: ColumnMapping) -> pd.DataFrame:
+    """The problems with the columns named as in the file and the lead's ID and name after the row."""
+    shown = export.as_in_file(problems, mapping).loc[:, list(REJECTION_COLUMNS)]
+    ids = export.identity_columns(list(table.columns), mapping)
+    leads = table.iloc[shown["row"].to_numpy() - 1].loc[:, ids].reset_index(drop=True)
+    return pd.concat([shown[["row"]], leads, shown.drop(columns="row")], axis=1)
+
+
 def _report(rows_read: int, scored: int, problems: pd.DataFrame, recognised: tuple, unrecognised: tuple) -> None:
     st.subheader("1. Checking the file")
     rejected = int(problems["row"].nunique()) if len(problems) else 0
@@ -81,10 +94,21 @@ def _report(rows_read: int, scored: int, problems: pd.DataFrame, recognised: tup
     if rejected:
         st.warning(f"{rejected:,} row(s) were not scored. Each problem below names the row (as numbered in the "
                    "file, not counting the header), the column and the reason. Fix them and upload again.")
-        st.dataframe(problems.loc[:, list(REJECTION_COLUMNS)], hide_index=True,
+        st.dataframe(problems, hide_index=True,
                      height=min(300, 40 + 35 * len(problems)))
         st.download_button("Download the rejected rows (CSV)", to_safe_csv(problems), "rejected-rows.csv",
                            "text/csv")
+
+
+def _owner_filters(view: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    """A select box for each extra column with few distinct values (an owner, a region); the rows chosen."""
+    few = [c for c in columns if c in view.columns and 1 < view[c].nunique() <= MAX_FILTER_VALUES]
+    for column, place in zip(few[:3], st.columns(max(1, len(few[:3]))), strict=False):
+        values = sorted(view[column].dropna().astype(str).unique())
+        choice = place.selectbox(f"{column}", [ALL, *values], key=f"filter.{column}")
+        if choice != ALL:
+            view = view[view[column].astype(str) == choice]
+    return view
 
 
 def _order(scored: pd.DataFrame) -> pd.DataFrame:
@@ -95,7 +119,7 @@ def _order(scored: pd.DataFrame) -> pd.DataFrame:
 
 
 @st.fragment
-def results(scorer: Scorer, scored: pd.DataFrame, result_key: str) -> None:
+def results(scorer: Scorer, scored: pd.DataFrame, result_key: str, mapping: ColumnMapping) -> None:
     """Tier counts, filters, the list and one lead's explanation; filtering reruns only this part."""
     st.subheader("2. Scored leads")
     counts = {tier: int((scored["tier"] == tier).sum()) for tier in TIERS}
@@ -115,11 +139,11 @@ def results(scorer: Scorer, scored: pd.DataFrame, result_key: str) -> None:
     lowest, highest = f2.slider("Chance of High between (%)", 0, 100, (0, 100), key="p_high")
     ordered = _order(scored)
     view = ordered[ordered["tier"].isin(tiers) & ordered["p_high"].between(lowest / 100, highest / 100)]
+    extra_columns = tuple(c for c in mapping.unrecognised if c not in export.identity_columns([c], mapping))
+    view = _owner_filters(view, extra_columns)
     st.caption(f"Showing {len(view):,} of {len(scored):,} leads, High first. Click a column header to sort; "
                "tick a row's box to see why it got its tier.")
-    first = [c for c in ("row", ID_COLUMN) if c in view.columns]
-    order = first + ["tier", *reversed(PROBABILITY_COLUMNS), *REASON_COLUMNS]
-    order += [c for c in view.columns if c not in order]
+    order = list(export.reading_order(view.iloc[:0], mapping, first=("row",)).columns)
     percent = {c: st.column_config.ProgressColumn(f"Chance of {t}", format="percent", min_value=0, max_value=1)
                for c, t in zip(PROBABILITY_COLUMNS, TIERS, strict=True)}
     event = st.dataframe(view, hide_index=True, column_order=order, on_select="rerun",
@@ -129,10 +153,11 @@ def results(scorer: Scorer, scored: pd.DataFrame, result_key: str) -> None:
                                         **{c: f"Reason {i}" for i, c in enumerate(REASON_COLUMNS, 1)}})
     d1, d2 = st.columns(2)
     d1.download_button(f"Download all {len(scored):,} scored leads (CSV)",
-                       lambda: engine.safe_csv(f"{result_key}:all", ordered), "scored-leads.csv", "text/csv",
-                       type="primary", key="download_all")
+                       lambda: engine.safe_csv(f"{result_key}:all", export.for_download(ordered, mapping)),
+                       "scored-leads.csv", "text/csv", type="primary", key="download_all")
     d2.download_button(f"Download the {len(view):,} shown (CSV)",
-                       lambda: to_safe_csv(view), "scored-leads-filtered.csv", "text/csv", key="download_view")
+                       lambda: to_safe_csv(export.for_download(view, mapping)), "scored-leads-filtered.csv",
+                       "text/csv", key="download_view")
     if view.empty:
         return
     chosen = event.selection.rows[0] if event.selection.rows else 0
@@ -168,6 +193,7 @@ try:
 except csvio.TableError as error:
     st.error(f"This file cannot be read: {error}")
     st.stop()
+table = table.rename(columns=input_renames(table.columns, ("row",)))  # the page numbers rows in "row"
 if table.empty:
     st.warning(f"{name} has a header row but no leads in it. Rows read: 0.")
     st.stop()
@@ -188,8 +214,9 @@ if mapping.problem():
 result_key = f"{file_key}:{scorer.version}:{sorted(extra.items())}"
 scored, problems = _score(scorer, table, file_key, extra)
 assert len(table) == len(scored) + (problems["row"].nunique() if len(problems) else 0)
-_report(len(table), len(scored), problems, mapping.recognised, mapping.unrecognised)
+_report(len(table), len(scored), _rejections(problems, table, mapping), mapping.recognised,
+        mapping.unrecognised)
 if scored.empty:
     st.error("No row could be scored; see the problems above.")
     st.stop()
-results(scorer, scored, result_key)
+results(scorer, scored, result_key, mapping)

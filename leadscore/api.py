@@ -92,12 +92,20 @@ def _reason(error: dict[str, Any]) -> str:
     feature = FEATURES_BY_NAME.get(str(error["loc"][-1])) if error.get("loc") else None
     if feature is not None:
         if error["type"] == "missing":
-            return "missing value"
+            return "missing value" + _unknown_keys(error.get("input"))
         if error["type"] not in {"int_type", "float_type", "finite_number"}:
             _, reason = check_value(feature, error.get("input"))
             if reason:
                 return reason
     return str(error["msg"])
+
+
+def _unknown_keys(sent: object) -> str:
+    """The keys sent that are not fields, for a missing-field message (a likely misspelling)."""
+    if not isinstance(sent, dict):
+        return ""
+    unknown = [str(k) for k in sent if k not in FEATURES_BY_NAME and k != "lead_id"]
+    return f"; keys sent that are not fields: {', '.join(repr(k) for k in unknown)}" if unknown else ""
 
 
 def field_errors(errors: Sequence[dict[str, Any]]) -> list[FieldError]:

@@ -10,11 +10,22 @@ exactly what is accepted.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model, model_validator
 
-from leadscore.schema import FEATURES, TIERS, Feature, example_lead
+from leadscore.schema import (
+    FEATURES,
+    FEATURES_BY_NAME,
+    FLAG_WORDS,
+    TIERS,
+    Feature,
+    check_value,
+    conflict_message,
+    example_lead,
+    map_columns,
+)
 
 #: The most leads one POST /v1/score/batch may carry.
 MAX_BATCH_LEADS = 1000
@@ -38,16 +49,65 @@ def _feature_field(feature: Feature) -> tuple[Any, Any]:
     low: int | float = feature.low if feature.kind == "number" else int(feature.low)
     high: int | float = feature.high if feature.kind == "number" else int(feature.high)
     kind_words = {"integer": "Whole number", "number": "Number", "flag": "0 or 1"}[feature.kind]
-    return python_type, Field(ge=low, le=high, title=feature.label,
-                              description=f"{feature.help} {kind_words}, {low}–{high}.")
+    description = f"{feature.help} {kind_words}, {low}–{high}."
+    if feature.kind == "flag":
+        description = f"{feature.help} 0 or 1; also true/false, or one of the words files accept."
+        return python_type, Field(ge=low, le=high, title=feature.label, description=description,
+                                  json_schema_extra=_flag_schema)
+    return python_type, Field(ge=low, le=high, title=feature.label, description=description)
+
+
+def _any_case(word: str) -> str:
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in word)
+
+
+#: The strings a flag may be, in the API as in files (``schema.FLAG_WORDS``, any case, and "0", "1").
+FLAG_STRING_PATTERN = r"^\s*(" + "|".join(_any_case(w) for w in (*FLAG_WORDS, "0", "1")) + r")\s*$"
+
+
+def _flag_schema(schema: dict[str, Any]) -> None:
+    """A flag in the OpenAPI document: 0 or 1, a boolean, or a flag word."""
+    number = {k: schema.pop(k) for k in ("type", "minimum", "maximum") if k in schema}
+    schema["anyOf"] = [number, {"type": "boolean"}, {"type": "string", "pattern": FLAG_STRING_PATTERN}]
 
 
 _EXAMPLE = {"lead_id": "crm-48213", **example_lead()}
 
+
+def as_file_would_read(raw: Any) -> Any:
+    """A lead's keys and flags read the way a file's headers and cells are.
+
+    Keys in CRM spellings ("Annual Income", "FICO") are renamed to their
+    feature like CSV headers (``schema.map_columns``); a flag may be ``true``,
+    ``"yes"``, ``"0"`` and the other words files accept (``schema.FLAG_WORDS``).
+    Other keys (an ID, a name) are kept and ignored. Two keys meaning one
+    feature are refused, as in a file.
+    """
+    if not isinstance(raw, dict):
+        return raw
+    mapping = map_columns(raw.keys())
+    conflicts = {f: h for f, h in mapping.conflicts.items() if f in FEATURES_BY_NAME}
+    if conflicts:
+        raise ValueError(conflict_message(*next(iter(conflicts.items()))))
+    lead = {mapping.renames.get(k, k) if mapping.renames.get(k) in FEATURES_BY_NAME else k: v
+            for k, v in raw.items()}
+    for feature in FEATURES:
+        value = lead.get(feature.name)
+        if feature.kind == "flag" and (isinstance(value, bool) or (
+                isinstance(value, str) and re.fullmatch(FLAG_STRING_PATTERN, value))):
+            number, _ = check_value(feature, value if isinstance(value, str) else float(value))
+            lead[feature.name] = int(number)
+    return lead
+
+
 LeadRequest: type[BaseModel] = create_model(
     "LeadRequest",
     __config__=ConfigDict(strict=True, allow_inf_nan=False, json_schema_extra={"examples": [_EXAMPLE]}),
-    __doc__="One lead: the twelve features and an optional id echoed back. Unknown fields are ignored.",
+    __doc__="One lead: the twelve features and an optional id echoed back. Unknown fields are ignored; "
+            "CRM spellings of a field (\"Annual Income\", \"FICO\") and yes/no, true/false flags are read "
+            "as in a file.",
+    __validators__={"as_file_would_read": model_validator(mode="before")(
+        classmethod(lambda _cls, raw: as_file_would_read(raw)))},
     lead_id=(str | None, Field(default=None, max_length=MAX_LEAD_ID_LENGTH,
                                description="Your id for the lead, echoed back in the response.")),
     **{feature.name: _feature_field(feature) for feature in FEATURES},

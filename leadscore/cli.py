@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from leadscore import csvio, synth
+from leadscore import csvio, export, synth
 from leadscore.registry import ModelFileError, Registry
 from leadscore.schema import LABEL_COLUMN, TIERS, SchemaError
 from leadscore.scorer import Scorer
@@ -95,6 +95,7 @@ def cmd_score(args: argparse.Namespace) -> None:
     """
     output = Path(args.output)
     rejected_path = Path(args.rejected) if args.rejected else output.with_name(output.stem + ".rejected.csv")
+    _refuse_same_paths({"the input": Path(args.input), "-o": output, "--rejected": rejected_path})
     partial = {path: path.with_name(path.name + ".partial") for path in (output, rejected_path)}
     try:
         counts = _score_in_chunks(args, partial[output], partial[rejected_path])
@@ -113,6 +114,16 @@ def cmd_score(args: argparse.Namespace) -> None:
     print(summary + (f" -> {rejected_path}" if counts["rejected"] else ""), file=sys.stderr)
 
 
+def _refuse_same_paths(paths: dict[str, Path]) -> None:
+    """UserError when two of the files would be the same file (writing one would destroy the other)."""
+    seen: dict[Path, str] = {}
+    for role, path in paths.items():
+        resolved = path.resolve()
+        if resolved in seen:
+            raise UserError(f"{role} and {seen[resolved]} are the same file ({path}); choose another name")
+        seen[resolved] = role
+
+
 def _score_in_chunks(args: argparse.Namespace, output: Path, rejected: Path) -> dict[str, int]:
     counts = {"read": 0, "scored": 0, "rejected": 0}
     with csvio.open_table(args.input, chunk_rows=args.chunk_rows) as table:
@@ -121,8 +132,9 @@ def _score_in_chunks(args: argparse.Namespace, output: Path, rejected: Path) -> 
         for chunk in table.chunks:
             batch = scorer.score(chunk, explain=args.explain, first_row=counts["read"] + 1,
                                  mapping=table.mapping)
-            batch.scored.to_csv(output, mode="w" if first else "a", header=first, index=False)
-            batch.problems.to_csv(rejected, mode="w" if first else "a", header=first, index=False)
+            scored = export.reading_order(export.as_in_file(batch.scored, table.mapping), table.mapping)
+            export.append_safe_csv(scored, output, first)
+            export.append_safe_csv(export.as_in_file(batch.problems, table.mapping), rejected, first)
             first = False
             counts["read"] += batch.rows_read
             counts["scored"] += len(batch.scored)

@@ -10,8 +10,9 @@ unchanged.
 from __future__ import annotations
 
 import contextlib
-import io
+import csv
 import os
+import re
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from typing import IO
 
 import pandas as pd
 
-from leadscore.schema import FEATURE_NAMES, ColumnMapping, map_columns
+from leadscore.schema import FEATURE_NAMES, ColumnMapping, conflict_message, map_columns
 
 SEPARATORS = (",", ";", "\t", "|")
 Source = str | os.PathLike[str] | IO[bytes]
@@ -34,25 +35,79 @@ def _name(source: Source) -> str:
     return Path(source).name if isinstance(source, (str, os.PathLike)) else getattr(source, "name", "upload")
 
 
+#: The most columns a lead file may have; checked before pandas parses the header.
+MAX_COLUMNS = 1_000
+#: The longest header line read (a safety cap; real headers are a few kB).
+MAX_HEADER_BYTES = 4 << 20
+_BLOCK = 1 << 16
+
+
+def _read_header_bytes(stream: IO[bytes], name: str) -> bytes:
+    """Bytes up to the end of the first non-empty line (the header), read in blocks.
+
+    Stops early with TableError when the line already holds more than
+    MAX_COLUMNS separators or passes MAX_HEADER_BYTES, so a hostile header is
+    refused in milliseconds instead of being parsed by pandas.
+    """
+    head = b""
+    while True:
+        block = stream.read(_BLOCK)
+        head += block
+        body = head.lstrip(b"\xef\xbb\xbf\r\n \t")
+        end = body.find(b"\n")
+        line = body if end < 0 else body[:end]
+        if max(line.count(s.encode()) for s in SEPARATORS) >= MAX_COLUMNS:
+            raise TableError(f"{name}: the header has more than {MAX_COLUMNS:,} columns; "
+                             "a lead list needs the model's 12 fields and a few of your own")
+        if end >= 0 or not block:
+            return head[: len(head) - len(body) + len(line)]
+        if len(head) > MAX_HEADER_BYTES:
+            raise TableError(f"{name}: the header line is longer than {MAX_HEADER_BYTES >> 20} MiB; "
+                             "is this a CSV file?")
+
+
 def _header_line(source: Source) -> str:
     """The first non-empty line, decoded; TableError when there is none or it is not UTF-8."""
+    name = _name(source)
     if isinstance(source, (str, os.PathLike)):
         with open(source, "rb") as stream:
-            head = stream.read(1 << 16)
+            head = _read_header_bytes(stream, name)
     else:
         position = source.tell()
-        head = source.read(1 << 16)
+        head = _read_header_bytes(source, name)
         source.seek(position)
     try:
         text = head.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        if error.start < len(head) - 4:  # a cut multi-byte character at the end is fine
-            raise TableError(f"{_name(source)}: not UTF-8 text; save it as 'CSV UTF-8'") from error
-        text = head[: error.start].decode("utf-8-sig")
-    for line in text.splitlines():
-        if line.strip():
-            return line
-    raise TableError(f"{_name(source)}: the file is empty")
+        raise TableError(f"{name}: the header is not UTF-8 text; save it as 'CSV UTF-8'") from error
+    line = text.strip("\r\n \t")
+    if not line:
+        raise TableError(f"{name}: the file is empty")
+    return text.rstrip("\r\n")
+
+
+def header_names(header: str, separator: str, name: str = "upload") -> list[str]:
+    """The column names of a header line; TableError for an open quote or a repeated name.
+
+    pandas would read a quoted line break as part of a name and renames a
+    repeated name ``age`` to ``age.1``; both are refused here instead.
+    """
+    if header.count('"') % 2:
+        raise TableError(f"{name}: line 1 (the header) has a quote that is not closed "
+                         "(a column name must not hold a line break)")
+    try:
+        names = next(csv.reader([header], delimiter=separator, strict=True))
+    except csv.Error as error:
+        raise TableError(f"{name}: line 1 (the header) cannot be read: {error}") from error
+    if len(names) > MAX_COLUMNS:
+        raise TableError(f"{name}: the header has {len(names):,} columns, more than {MAX_COLUMNS:,}")
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        for feature, headers in map_columns(names).conflicts.items():
+            if len(set(headers)) < len(headers):
+                raise TableError(f"{name}: {conflict_message(feature, headers)}")
+        raise TableError(f"{name}: column '{repeated[0]}' appears {names.count(repeated[0])} times; keep one")
+    return names
 
 
 def sniff_separator(header: str) -> str:
@@ -71,7 +126,7 @@ class OpenTable:
 def _reader_options(source: Source) -> dict:
     header = _header_line(source)
     separator = sniff_separator(header)
-    names = pd.read_csv(io.StringIO(header), sep=separator, nrows=0).columns
+    names = header_names(header, separator, _name(source))
     mapping = map_columns(names)
     feature_headers = {h for h in names if mapping.renames.get(h, h) in FEATURE_NAMES}
     text_columns = {h: "string" for h in names if h not in feature_headers}
@@ -84,26 +139,51 @@ _READ_ERRORS = (pd.errors.ParserError, pd.errors.ParserWarning, pd.errors.EmptyD
                 UnicodeDecodeError, ValueError)
 
 
-def _table_error(name: str, error: Exception) -> TableError:
+def _first_non_utf8_line(source: Source) -> tuple[int, int] | None:
+    """The 1-based line number and the byte value of the first bytes that are not UTF-8."""
+    stream = open(source, "rb") if isinstance(source, (str, os.PathLike)) else source  # noqa: SIM115
+    try:
+        stream.seek(0)
+        for number, line in enumerate(stream, 1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as error:
+                return number, line[error.start]
+    finally:
+        if stream is not source:
+            stream.close()
+    return None
+
+
+def _table_error(source: Source, error: Exception) -> TableError:
+    name = _name(source)
+    if isinstance(error, UnicodeDecodeError):
+        found = _first_non_utf8_line(source)
+        where = f"row {found[0] - 1} (line {found[0]}) has the byte 0x{found[1]:02X}, which is " if found else ""
+        return TableError(f"{name}: {where}not UTF-8 text; save it as 'CSV UTF-8'")
     if isinstance(error, pd.errors.ParserWarning):
         return TableError(f"{name}: a row has more fields than the header (a stray separator?)")
-    return TableError(f"{name}: {str(error).strip().splitlines()[-1]}")
+    message = str(error).strip().splitlines()[-1]
+    unclosed = re.search(r"EOF inside string starting at row (\d+)", message)
+    if unclosed:
+        message = f"a quote opened in row {unclosed.group(1)} is never closed"
+    return TableError(f"{name}: {message}")
 
 
 @contextlib.contextmanager
-def _strict_reading(name: str) -> Iterator[None]:
+def _strict_reading(source: Source) -> Iterator[None]:
     """pandas only warns when a first row is longer than the header and drops fields: refuse instead."""
     with warnings.catch_warnings():
         warnings.simplefilter("error", pd.errors.ParserWarning)
         try:
             yield
         except _READ_ERRORS as error:
-            raise _table_error(name, error) from error
+            raise _table_error(source, error) from error
 
 
-def _chunks(reader: pd.io.parsers.TextFileReader, name: str) -> Iterator[pd.DataFrame]:
+def _chunks(reader: pd.io.parsers.TextFileReader, source: Source) -> Iterator[pd.DataFrame]:
     while True:
-        with _strict_reading(name):
+        with _strict_reading(source):
             chunk = next(reader, None)
         if chunk is None:
             return
@@ -115,15 +195,15 @@ def open_table(source: Source, chunk_rows: int = 50_000) -> Iterator[OpenTable]:
     """Open a lead file for reading in chunks of ``chunk_rows`` rows."""
     options = _reader_options(source)
     mapping = options.pop("mapping")
-    with _strict_reading(_name(source)):
+    with _strict_reading(source):
         reader = pd.read_csv(source, chunksize=chunk_rows, **options)
     with reader:
-        yield OpenTable(mapping=mapping, chunks=_chunks(reader, _name(source)))
+        yield OpenTable(mapping=mapping, chunks=_chunks(reader, source))
 
 
 def read_table(source: Source) -> pd.DataFrame:
     """Read a whole lead file into one DataFrame (headers as in the file)."""
     options = _reader_options(source)
     options.pop("mapping")
-    with _strict_reading(_name(source)):
+    with _strict_reading(source):
         return pd.read_csv(source, **options)

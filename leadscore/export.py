@@ -1,24 +1,55 @@
-"""Scored lists as CSV that is safe to open in a spreadsheet.
+"""The one CSV writer for every file the product writes (scored list, rejected rows, downloads).
 
 A spreadsheet runs a text cell that starts with ``=``, ``+``, ``-`` or ``@``
 as a formula, and some also treat a leading tab or carriage return that way
 (CSV injection, OWASP). A lead list carries text typed by strangers (names,
 notes, emails), so every such text cell gets a leading apostrophe, which
-spreadsheets show as plain text. Numeric columns are left alone: ``-5`` in a
-number column stays the number -5.
+spreadsheets show as plain text. A cell that is a plain number (``-5``,
+``+3.5``) is left alone, whether its column was read as numbers or as text:
+it stays the number -5.
+
+Probabilities are written with 4 decimals; lines end in CRLF (RFC 4180),
+which also makes the writer quote a cell holding a bare carriage return
+instead of letting it split the row; the file ends with a line break.
+
+Scored lists keep the file's own headers (``Annual Income`` stays ``Annual
+Income``) and put the columns in the order a sales manager reads them:
+the lead's ID and name columns, tier, confidence and the chance of each tier,
+the reasons, then everything else as it was in the file.
 """
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pandas as pd
+
+from leadscore.schema import (
+    FEATURE_NAMES,
+    ID_COLUMN,
+    NUMBER_PATTERN,
+    PROBABILITY_COLUMNS,
+    REASON_COLUMNS,
+    ColumnMapping,
+    header_key,
+)
 
 FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 ESCAPE = "'"
+#: Columns written with a fixed number of decimals.
+PROBABILITY_DECIMALS = 4
+ROUNDED_COLUMNS: tuple[str, ...] = (*PROBABILITY_COLUMNS, "confidence")
+#: Header keys (``schema.header_key``) of the columns that say who a lead is; they come first.
+IDENTITY_KEYS: tuple[str, ...] = ("leadid", "id", "crmid", "contactid", "name", "fullname", "firstname",
+                                  "lastname", "company", "email")
+SCORE_COLUMNS: tuple[str, ...] = ("tier", "confidence", *reversed(PROBABILITY_COLUMNS), *REASON_COLUMNS)
+_PLAIN_NUMBER = re.compile(NUMBER_PATTERN)
 
 
 def neutralise_cell(value: object) -> object:
     """The cell with a leading apostrophe when it is text that a spreadsheet would run."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(value):
         return ESCAPE + value
     return value
 
@@ -35,10 +66,61 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def to_safe_csv(frame: pd.DataFrame) -> bytes:
-    """``frame`` as UTF-8 CSV bytes with formulas neutralised (a BOM so Excel reads UTF-8).
+def _rounded(frame: pd.DataFrame) -> pd.DataFrame:
+    columns = [c for c in ROUNDED_COLUMNS if c in frame.columns and pd.api.types.is_float_dtype(frame[c])]
+    if not columns:
+        return frame
+    out = frame.copy()
+    for column in columns:
+        out[column] = out[column].map(lambda p: f"{p:.{PROBABILITY_DECIMALS}f}", na_action="ignore")
+    return out
 
-    Lines end in CRLF (RFC 4180), which also makes the writer quote a cell
-    holding a bare carriage return instead of letting it split the row.
+
+def to_safe_csv(frame: pd.DataFrame, header: bool = True) -> bytes:
+    """``frame`` as UTF-8 CSV bytes, formulas neutralised, probabilities to 4 decimals.
+
+    With ``header`` the bytes start with a BOM (so Excel reads UTF-8) and the header line;
+    without, they are rows to append to such a file.
     """
-    return neutralise_formulas(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+    text = neutralise_formulas(_rounded(frame)).to_csv(index=False, header=header, lineterminator="\r\n")
+    return text.encode("utf-8-sig" if header else "utf-8")
+
+
+def append_safe_csv(frame: pd.DataFrame, path: Path, first: bool) -> None:
+    """Write ``frame`` to ``path`` (``first``: a new file with the header), the way ``to_safe_csv`` does."""
+    with open(path, "wb" if first else "ab") as stream:
+        stream.write(to_safe_csv(frame, header=first))
+
+
+def as_in_file(frame: pd.DataFrame, mapping: ColumnMapping) -> pd.DataFrame:
+    """A scored or rejected table with the file's own headers back in place of feature names.
+
+    The ``column`` of a rejected-rows table is renamed the same way.
+    """
+    back = {feature: header for header, feature in mapping.renames.items()
+            if feature in FEATURE_NAMES or feature == ID_COLUMN}
+    out = frame.rename(columns={c: back[c] for c in frame.columns if c in back and back[c] not in frame.columns})
+    if "column" in out.columns and "reason" in out.columns:
+        out["column"] = out["column"].map(lambda c: back.get(c, c))
+    return out
+
+
+def identity_columns(columns: list[str], mapping: ColumnMapping | None = None) -> list[str]:
+    """The columns that say who a lead is (ID, name, email), in file order."""
+    ids = {header for header, target in (mapping.renames.items() if mapping else ()) if target == ID_COLUMN}
+    return [c for c in columns if c in ids or header_key(c) in IDENTITY_KEYS]
+
+
+def reading_order(frame: pd.DataFrame, mapping: ColumnMapping | None = None, first: tuple[str, ...] = ()
+                  ) -> pd.DataFrame:
+    """``frame`` with its columns in reading order (module docstring); ``first`` goes before all."""
+    columns = [str(c) for c in frame.columns]
+    head = [c for c in first if c in columns]
+    head += [c for c in identity_columns(columns, mapping) if c not in head]
+    head += [c for c in SCORE_COLUMNS if c in columns and c not in head]
+    return frame.loc[:, head + [c for c in columns if c not in head]]
+
+
+def for_download(scored: pd.DataFrame, mapping: ColumnMapping) -> pd.DataFrame:
+    """A scored list as the dashboard offers it: the file's own headers, reading order, row number first."""
+    return reading_order(as_in_file(scored, mapping), mapping, first=("row",))

@@ -79,6 +79,8 @@ class LeadModel:
         The last entry of each row is the base value; a row sums to ``margins``.
         Single-split models use step functions (stump_shap.py), others XGBoost's pred_contribs.
         """
+        if len(features) == 0:  # an all-invalid batch: nothing to explain (and nothing to reshape)
+            return np.zeros((0, len(TIERS), len(self.mean) + 1))
         scaled = self.scaled(features)
         if self._step_functions is not None:
             raw = self._step_functions.contributions(scaled)

@@ -187,6 +187,11 @@ _KNOWN_HEADERS: dict[str, str] = {
 }
 
 
+def conflict_message(feature: str, headers: Iterable[str]) -> str:
+    """Why several headers that mean one feature cannot be scored (a repeated header included)."""
+    return f"columns {', '.join(repr(h) for h in headers)} all mean '{feature}'; keep one"
+
+
 @dataclass(frozen=True)
 class ColumnMapping:
     """How a file's headers map to our features."""
@@ -205,8 +210,7 @@ class ColumnMapping:
     def problem(self) -> str | None:
         """One sentence on why the file cannot be scored, or None when it can."""
         if self.conflicts:
-            feature, headers = next(iter(self.conflicts.items()))
-            return f"columns {', '.join(repr(h) for h in headers)} all mean '{feature}'; keep one"
+            return conflict_message(*next(iter(self.conflicts.items())))
         if self.missing:
             hints = []
             for name in self.missing:
@@ -252,6 +256,25 @@ def apply_mapping(frame: pd.DataFrame, mapping: ColumnMapping) -> pd.DataFrame:
 REJECTION_COLUMNS: tuple[str, ...] = ("row", "column", "value", "reason")
 
 
+def input_renames(columns: Iterable[str], reserved: Iterable[str]) -> dict[str, str]:
+    """New names for the file's columns that collide with ``reserved`` (columns we add).
+
+    ``tier`` becomes ``tier_input``; when the file also has ``tier_input``, ``tier_input_2``,
+    and so on: every name stays unique, and the file's own columns keep their values.
+    """
+    columns = [str(c) for c in columns]
+    taken = set(columns) | set(reserved)
+    renames = {}
+    for column in columns:
+        if column in set(reserved):
+            new, n = f"{column}_input", 2
+            while new in taken:
+                new, n = f"{column}_input_{n}", n + 1
+            taken.add(new)
+            renames[column] = new
+    return renames
+
+
 @dataclass(frozen=True)
 class Validated:
     """The outcome of validating a batch.
@@ -279,6 +302,13 @@ def _range_text(feature: Feature) -> str:
     return f"{format_value(feature, feature.low)}–{format_value(feature, feature.high)}"
 
 
+#: The one rule for a number in a file, a form or the API: plain ASCII decimal, as a
+#: spreadsheet writes it ("720", "-1", "0.5", "1e3"). Python's float() alone would
+#: also take "4_5", fullwidth "４５" and Arabic-Indic "٤٥", which pandas refuses.
+NUMBER_PATTERN = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+_NUMBER = re.compile(NUMBER_PATTERN)
+
+
 def _parse_column(raw: pd.Series, feature: Feature) -> tuple[np.ndarray, np.ndarray]:
     """The column as float64 (NaN where not a number) and a mask of missing cells."""
     if pd.api.types.is_numeric_dtype(raw) or pd.api.types.is_bool_dtype(raw):
@@ -288,6 +318,7 @@ def _parse_column(raw: pd.Series, feature: Feature) -> tuple[np.ndarray, np.ndar
     missing = text.isna().to_numpy() | text.eq("").fillna(False).to_numpy(dtype=bool)
     if feature.kind == "flag":
         text = text.str.lower().replace({w: str(v) for w, v in FLAG_WORDS.items()})
+    text = text.where(text.str.fullmatch(NUMBER_PATTERN).fillna(False).astype(bool))
     values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
     return values, missing
 
@@ -332,13 +363,12 @@ def check_value(feature: Feature, raw: object) -> tuple[float, str | None]:
             return float("nan"), cell_reason(feature, float("nan"), missing=True)
         if feature.kind == "flag":
             text = str(FLAG_WORDS.get(text.lower(), text))
-        try:
-            value = float(text)
-        except ValueError:
-            value = float("nan")
+        value = float(text) if _NUMBER.fullmatch(text) else float("nan")
     else:
         try:
             value = float(raw)  # type: ignore[arg-type]
+        except OverflowError:  # an integer too large for a float: out of range, not a crash
+            value = float("inf") if raw > 0 else float("-inf")  # type: ignore[operator]
         except (TypeError, ValueError):
             value = float("nan")
     bad = bool(_bad_cells(np.array([value]), feature)[0])

@@ -41,6 +41,7 @@ from leadscore.schema import (
     Validated,
     apply_mapping,
     check_value,
+    input_renames,
     map_columns,
     validate,
 )
@@ -203,8 +204,7 @@ class Scorer:
             probabilities, tier_index = self.probabilities(features)
         else:
             probabilities, tier_index = explanation.probabilities, explanation.tier_index
-        out = checked.valid.rename(columns={c: f"{c}_input" for c in OUTPUT_COLUMNS
-                                            if c in checked.valid.columns})
+        out = checked.valid.rename(columns=input_renames(checked.valid.columns, OUTPUT_COLUMNS))
         out["tier"] = _TIER_NAMES[tier_index]
         for k, column in enumerate(PROBABILITY_COLUMNS):
             out[column] = probabilities[:, k]

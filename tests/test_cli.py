@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import subprocess
 import sys
@@ -11,7 +12,7 @@ import pandas as pd
 import pytest
 
 from leadscore.cli import main
-from leadscore.schema import FEATURE_NAMES, OUTPUT_COLUMNS
+from leadscore.schema import FEATURE_NAMES, OUTPUT_COLUMNS, REASON_COLUMNS, example_lead
 
 
 def run(*args: str) -> int:
@@ -58,7 +59,9 @@ def test_score_in_chunks_with_rejected_rows_counted(model_dir: Path, leads_csv: 
         f"1500 rows read, 1498 scored -> {out}, 2 rejected -> {tmp_path / 'out.rejected.csv'}")
     scored = pd.read_csv(out, dtype={"lead_id": str})
     assert len(scored) == 1498
-    assert list(scored.columns)[-len(OUTPUT_COLUMNS):] == list(OUTPUT_COLUMNS)
+    assert list(scored.columns)[:9] == ["lead_id", "tier", "confidence", "p_high", "p_medium", "p_low",
+                                        *REASON_COLUMNS]
+    assert set(OUTPUT_COLUMNS) <= set(scored.columns)
     assert "tier_input" in scored.columns
     rejected = pd.read_csv(tmp_path / "out.rejected.csv", keep_default_na=False)
     assert rejected.to_dict("records") == [
@@ -103,3 +106,62 @@ def test_console_script_has_help_and_no_traceback_on_bad_input(tmp_path: Path) -
     assert missing.returncode == 2
     assert "Traceback" not in missing.stderr
     assert missing.stderr.strip().splitlines()[-1].startswith("leadscore score: ")
+
+
+def _lead_file(tmp_path: Path, rows: list[dict], name: str = "in.csv") -> Path:
+    path = tmp_path / name
+    pd.DataFrame(rows).to_csv(path, index=False, quoting=csv.QUOTE_ALL)
+    return path
+
+
+def test_all_rows_invalid_with_explanations_writes_the_rejections(model_dir: Path, tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    source = _lead_file(tmp_path, [{**example_lead(), "income": "120,000"}] * 3)
+    out = tmp_path / "o.csv"
+    assert run("score", source, "-o", out, "--explain", "--models-dir", model_dir) == 0
+    assert capsys.readouterr().err.strip().splitlines()[-1].startswith("3 rows read, 0 scored")
+    rejected = pd.read_csv(tmp_path / "o.rejected.csv")
+    assert rejected["row"].tolist() == [1, 2, 3]
+    assert set(rejected["reason"]) == {"not a number"}
+
+
+@pytest.mark.parametrize("clash", ["rejected-is-input", "rejected-is-output", "output-is-input"])
+def test_output_paths_that_would_destroy_a_file_are_refused(model_dir: Path, tmp_path: Path, clash: str,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    source = _lead_file(tmp_path, [example_lead()])
+    before = source.read_bytes()
+    out = tmp_path / "o.csv"
+    args = {"rejected-is-input": ["-o", out, "--rejected", tmp_path / "." / "in.csv"],
+            "rejected-is-output": ["-o", out, "--rejected", out],
+            "output-is-input": ["-o", source]}[clash]
+    assert run("score", source, *args, "--models-dir", model_dir) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "are the same file" in err[0]
+    assert source.read_bytes() == before
+    assert not out.exists()
+
+
+def test_scored_and_rejected_files_are_spreadsheet_safe(model_dir: Path, tmp_path: Path) -> None:
+    good = {"Lead ID": "L-1", "Annual Income": example_lead()["income"],
+            **{k: v for k, v in example_lead().items() if k != "income"},
+            "note": "=cmd|' /C calc'!A0", "memo": "one\rtwo", "delta": "-5", "tier": "x", "tier_input": "y"}
+    bad = {**good, "age": "forty", "note": "@SUM(A1)"}
+    source = _lead_file(tmp_path, [good, bad])
+    out = tmp_path / "o.csv"
+    assert run("score", source, "-o", out, "--models-dir", model_dir) == 0
+    raw = out.read_bytes()
+    assert raw.endswith(b"\r\n")
+    assert b'"one\rtwo"' in raw
+    scored = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert len(scored) == 1
+    row = scored.iloc[0]
+    assert row["note"] == "'=cmd|' /C calc'!A0"
+    assert row["delta"] == "-5"
+    assert (row["tier_input"], row["tier_input_2"]) == ("y", "x")  # the file's own tier_input keeps its name
+    assert list(scored.columns)[:2] == ["Lead ID", "tier"]
+    assert "Annual Income" in scored.columns and "income" not in scored.columns
+    for column in ("p_low", "p_medium", "p_high", "confidence"):
+        assert len(row[column].split(".")[1]) == 4, row[column]
+    rejected = pd.read_csv(tmp_path / "o.rejected.csv", dtype=str, keep_default_na=False)
+    assert rejected.to_dict("records") == [{"row": "2", "column": "age", "value": "forty",
+                                            "reason": "not a number"}]

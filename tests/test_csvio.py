@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -77,3 +78,48 @@ def test_uploaded_file_object_is_read_like_a_path() -> None:
     upload = io.BytesIO((HEADER + "\n" + ROW + "\n").encode())
     frame = read_table(upload)
     pd.testing.assert_series_equal(frame.iloc[0], pd.Series(example_lead(), name=0), check_dtype=False)
+
+
+@pytest.mark.parametrize("header", ['"lead\nid",' + HEADER, '"lead id,' + HEADER])
+def test_header_with_a_line_break_or_an_open_quote_is_one_clear_line(tmp_path: Path, header: str) -> None:
+    path = _write(tmp_path, header + "\nx," + ROW + "\n")
+    with pytest.raises(TableError, match=r"^leads.csv: line 1 \(the header\) has a quote that is not closed"):
+        read_table(path)
+
+
+def test_open_quote_in_a_row_names_the_row(tmp_path: Path) -> None:
+    with pytest.raises(TableError, match=r"a quote opened in row 2 is never closed"):
+        read_table(_write(tmp_path, HEADER + "\n" + ROW + '\n"abc' + ROW + "\n"))
+
+
+def test_repeated_feature_header_is_the_same_conflict_as_two_spellings(tmp_path: Path) -> None:
+    with pytest.raises(TableError, match=r"columns 'age', 'age' all mean 'age'; keep one"):
+        read_table(_write(tmp_path, HEADER + ",age\n" + ROW + ",40\n"))
+    with pytest.raises(TableError, match=r"column 'note' appears 2 times"):
+        read_table(_write(tmp_path, "note,note," + HEADER + "\na,b," + ROW + "\n"))
+
+
+def test_a_huge_header_is_refused_before_parsing(tmp_path: Path) -> None:
+    path = _write(tmp_path, ",".join(f"c{i}" for i in range(1_000_000)) + "\n")
+    started = time.perf_counter()
+    with pytest.raises(TableError, match=r"more than 1,000 columns"):
+        read_table(path)
+    assert time.perf_counter() - started < 2
+
+
+def test_a_header_longer_than_64_kib_is_read_whole(tmp_path: Path) -> None:
+    extra = [f"{'x' * 100}{i}" for i in range(700)]
+    path = _write(tmp_path, ",".join(extra) + "," + HEADER + "\n" + ",".join("a" * 700) + "," + ROW + "\n")
+    assert len(",".join(extra)) > 1 << 16
+    with open_table(path) as table:
+        assert table.mapping.missing == ()
+        chunk = next(table.chunks)
+    assert chunk.loc[0, "location_preference_set"] == example_lead()["location_preference_set"]
+
+
+def test_cp1252_byte_after_64_kib_names_the_row(tmp_path: Path) -> None:
+    rows = "".join(f"Jose,{ROW}\n" for _ in range(3000))
+    path = _write(tmp_path, ("name," + HEADER + "\n" + rows + "Jos\xe9," + ROW + "\n").encode("latin-1"))
+    with pytest.raises(TableError, match=r"row 3001 .*save it as 'CSV UTF-8'"), \
+            open_table(path, chunk_rows=500) as table:
+        list(table.chunks)

@@ -122,6 +122,9 @@ def test_row_numbers_continue_across_chunks() -> None:
 cells = st.one_of(
     st.none(), st.integers(-1000, 1_000_000), st.floats(allow_nan=True, allow_infinity=True),
     st.sampled_from(["", " 12 ", "abc", "yes", "NO", "True", "1e3", "0.5", "-1", "720", " "]),
+    # Numbers Python's float() reads but a spreadsheet does not write, and overflows.
+    st.sampled_from(["4_5", "４５", "٤٥", "1" + "0" * 400, "inf", "nan", "0x10", "1,000", "+.5", "5."]),
+    st.sampled_from([10**400, -(10**400)]),
 )
 
 
@@ -139,3 +142,16 @@ def test_single_value_check_agrees_with_batch_validation(name: str, cell: object
         assert checked.valid.iloc[0][name] == value
     else:
         assert checked.problems["reason"].tolist() == [reason]
+
+
+@pytest.mark.parametrize("cell", ["4_5", "４５", "٤٥", "45\u0660"])
+def test_digits_other_than_ascii_are_not_a_number_anywhere(cell: str) -> None:
+    assert check_value(FEATURES_BY_NAME["age"], cell) == (pytest.approx(float("nan"), nan_ok=True), "not a number")
+    frame = pd.DataFrame([example_lead()]).astype(object)
+    frame.loc[0, "age"] = cell
+    assert validate(frame).problems["reason"].tolist() == ["not a number"]
+
+
+def test_an_integer_too_large_for_a_float_is_above_the_range() -> None:
+    _, reason = check_value(FEATURES_BY_NAME["income"], 10**400)
+    assert reason == "above the model's range $30,000–$500,000"

@@ -16,7 +16,7 @@ from leadscore.schema import FEATURE_NAMES
 def test_valid_leads_are_scored_and_invalid_ones_get_their_own_errors(client: TestClient, lead: dict) -> None:
     leads = [
         {**lead, "lead_id": "a"},
-        {**lead, "lead_id": "b", "age": 10, "inquiry_submitted": "yes"},
+        {**lead, "lead_id": "b", "age": 10, "inquiry_submitted": "maybe"},
         {"lead_id": "c"},
         {**lead, "lead_id": "d", "credit_score": 800, "financing_pre_approved": 1},
     ]

@@ -157,6 +157,10 @@ def test_the_openapi_request_schema_is_the_feature_table(client: TestClient) -> 
     assert lead["required"] == [f.name for f in FEATURES]
     for feature in FEATURES:
         documented = lead["properties"][feature.name]
+        if feature.kind == "flag":  # 0 or 1, a boolean, or a flag word as in files
+            number, boolean, word = documented.pop("anyOf")
+            assert (boolean, word["type"]) == ({"type": "boolean"}, "string")
+            documented |= number
         assert documented["type"] == ("number" if feature.kind == "number" else "integer")
         assert (documented["minimum"], documented["maximum"]) == (feature.low, feature.high)
         assert documented["title"] == feature.label

@@ -45,7 +45,7 @@ def test_malformed_rows_are_reported_with_row_column_and_reason() -> None:
     app = _upload(_csv(leads))
     assert (metric(app, "Rows read"), metric(app, "Scored"), metric(app, "Rejected")) == ("10", "8", "2")
     problems = app.dataframe[0].value
-    assert list(problems.columns) == ["row", "column", "value", "reason"]
+    assert list(problems.columns) == ["row", "lead_id", "name", "email", "column", "value", "reason"]
     rows = {(r.row, r.column): r.reason for r in problems.itertuples()}
     assert rows[(3, "credit_score")].startswith("above the model's range")
     assert rows[(7, "age")] == "not a number"
@@ -85,3 +85,51 @@ def test_sample_list_button_scores_ten_thousand_leads() -> None:
     [b for b in app.button if b.label.startswith("Try the sample list")][0].click().run()
     assert not app.exception
     assert (metric(app, "Rows read"), metric(app, "Scored"), metric(app, "Rejected")) == ("10,000", "10,000", "0")
+
+
+def test_an_all_invalid_upload_shows_the_rejection_list() -> None:
+    leads = triage.sample_list(6, seed=5).astype({"income": "object"})
+    leads["income"] = "120,000"
+    app = _upload(_csv(leads))
+    assert not app.exception, [e.value for e in app.exception]
+    assert (metric(app, "Rows read"), metric(app, "Scored"), metric(app, "Rejected")) == ("6", "0", "6")
+    problems = app.dataframe[0].value
+    assert problems["row"].tolist() == [1, 2, 3, 4, 5, 6]
+    assert "No row could be scored" in texts(app)
+
+
+def test_columns_named_row_tier_and_tier_input_do_not_break_the_page() -> None:
+    leads = triage.sample_list(8, seed=9)
+    leads["row"] = "r"
+    leads["tier"] = "old"
+    leads["tier_input"] = "older"
+    app = _upload(_csv(leads))
+    assert not app.exception, [e.value for e in app.exception]
+    table = app.dataframe[-1].value
+    assert {"row_input", "tier_input", "tier_input_2"} <= set(table.columns)
+    assert set(table["tier_input"]) == {"older"} and set(table["tier_input_2"]) == {"old"}
+    assert table["row"].tolist() != ["r"] * 8
+
+
+def test_rejected_rows_show_the_file_headers_and_the_lead() -> None:
+    leads = triage.sample_list(5, seed=12).rename(columns={"income": "Annual Income", "lead_id": "Lead ID"})
+    leads = leads.astype({"Annual Income": "object"})
+    leads.loc[1, "Annual Income"] = "lots"
+    app = _upload(_csv(leads))
+    problems = app.dataframe[0].value
+    assert list(problems.columns) == ["row", "Lead ID", "name", "email", "column", "value", "reason"]
+    assert problems.iloc[0][["row", "Lead ID", "column", "value"]].tolist() == [
+        2, leads.loc[1, "Lead ID"], "Annual Income", "lots"]
+
+
+def test_owner_filter_and_the_lead_columns_come_first() -> None:
+    leads = triage.sample_list(40, seed=3)
+    app = _upload(_csv(leads))
+    owner = leads["owner"].iloc[0]
+    app.selectbox(key="filter.owner").select(owner).run()
+    assert not app.exception
+    table = app.dataframe[-1].value
+    assert set(table["owner"]) == {owner}
+    assert len(table) == int((leads["owner"] == owner).sum())
+    order = app.dataframe[-1].proto.column_order
+    assert list(order[:6]) == ["row", "lead_id", "name", "email", "tier", "confidence"]

@@ -1,0 +1,39 @@
+"""The one CSV writer: formulas neutralised, numbers kept, rows never split, file headers kept."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+
+from leadscore.export import as_in_file, for_download, to_safe_csv
+from leadscore.schema import map_columns
+
+
+def test_text_cells_that_are_plain_numbers_stay_numbers_and_formulas_do_not_run() -> None:
+    frame = pd.DataFrame({"delta": pd.array(["-5", "+3.5", "-5+3", "=1+1", "@x", "\tx"], dtype="string")})
+    back = pd.read_csv(io.BytesIO(to_safe_csv(frame)), encoding="utf-8-sig", dtype=str)
+    assert back["delta"].tolist() == ["-5", "+3.5", "'-5+3", "'=1+1", "'@x", "'\tx"]
+
+
+def test_probabilities_have_four_decimals_and_the_file_ends_with_a_line_break() -> None:
+    frame = pd.DataFrame({"p_high": [0.9999883383302326, 4.7e-16], "confidence": [0.5, 1.0],
+                          "note": ["a\rb", "c"]})
+    raw = to_safe_csv(frame)
+    assert raw.endswith(b"\r\n")
+    assert b"0.99999" not in raw and b"e-16" not in raw
+    back = pd.read_csv(io.BytesIO(raw), encoding="utf-8-sig", dtype=str)
+    assert back.to_dict("list") == {"p_high": ["1.0000", "0.0000"], "confidence": ["0.5000", "1.0000"],
+                                    "note": ["a\rb", "c"]}
+
+
+def test_download_keeps_the_crm_headers_and_puts_the_lead_first() -> None:
+    mapping = map_columns(["Owner", "Annual Income", "Lead ID", "age"])
+    scored = pd.DataFrame({"row": [1], "Owner": ["Al"], "income": [95_000], "lead_id": ["L-1"], "age": [41],
+                           "tier": ["High"], "p_low": [0.1], "p_medium": [0.2], "p_high": [0.7],
+                           "confidence": [0.7]})
+    out = for_download(scored, mapping)
+    assert list(out.columns) == ["row", "Lead ID", "tier", "confidence", "p_high", "p_medium", "p_low", "Owner",
+                                 "Annual Income", "age"]
+    problems = pd.DataFrame({"row": [2], "column": ["income"], "value": ["x"], "reason": ["not a number"]})
+    assert as_in_file(problems, mapping)["column"].tolist() == ["Annual Income"]
