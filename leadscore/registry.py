@@ -30,6 +30,7 @@ concurrent publishers (two retrains at once).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import logging
@@ -138,6 +139,16 @@ def _audit(action: str, version: str, source: str) -> None:
     audit_log.info("%s %s model version %s from %s", when, action, version, source)
 
 
+@functools.lru_cache(maxsize=256)
+def _problem(root: str, version: str, files: tuple[tuple[str, int, int], ...], pointer: bytes) -> str | None:
+    """Why a version cannot be loaded, for one state of its files and of the pointer (see Registry.problem)."""
+    try:
+        Registry(root).load(version)
+    except ModelFileError as error:
+        return str(error)
+    return None
+
+
 class Registry:
     """Versions of trained models in one folder."""
 
@@ -190,12 +201,18 @@ class Registry:
         return sorted(rows, key=lambda row: (row.created_at, row.version), reverse=True)
 
     def problem(self, version: str) -> str | None:
-        """Why ``version`` cannot be loaded, or None when it loads."""
+        """Why ``version`` cannot be loaded, or None when it loads.
+
+        Remembered while the version's files and the pointer are unchanged (name, size and time
+        of each), so listing many versions does not load every booster on every look.
+        """
+        folder = self.root / VERSIONS / version
         try:
-            self.load(version)
-        except ModelFileError as error:
-            return str(error)
-        return None
+            files = tuple(sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in folder.iterdir()))
+        except OSError:
+            files = ()
+        return _problem(str(self.root), version, files, (self.root / POINTER).read_bytes()
+                        if (self.root / POINTER).exists() else b"")
 
     def publish(self, model: LeadModel, report: dict[str, Any], activate: bool = True,
                 source: str = "command line") -> str:
