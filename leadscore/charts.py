@@ -51,7 +51,7 @@ def probability_bars(probabilities: Mapping[str, float],
 #: A field whose contribution moves the odds by less than this (in log-odds: about 2%) may be lumped.
 TINY = 0.02
 #: Odds shown as x-axis ticks.
-_ODDS_TICKS = (1 / 1000, 1 / 100, 1 / 10, 1 / 3, 1.0, 3.0, 10.0, 100.0, 1000.0)
+_ODDS_TICKS = (*(10.0 ** -k for k in range(6, 0, -1)), 1 / 3, 1.0, 3.0, *(10.0 ** k for k in range(1, 7)))
 
 
 def times(log_ratio: float) -> str:
@@ -89,7 +89,8 @@ def waterfall(base_value: float, contributions: Mapping[str, float], tier: str, 
     values = [base_value] + [value for _, value in shown]
     measures = ["absolute"] + ["relative"] * len(shown)
     if rest:
-        labels.append(f"{len(rest)} other field{'s' if len(rest) != 1 else ''} (each under {times(tiny)})")
+        labels.append(f"{len(rest)} other field{'s' if len(rest) != 1 else ''} "
+                      f"(each moving the odds under {np.expm1(tiny):.0%})")
         values.append(float(sum(rest)))
         measures.append("relative")
     total = base_value + float(sum(contributions.values()))

@@ -94,6 +94,8 @@ def reason_order(contrast: np.ndarray, top: int = len(REASON_COLUMNS)) -> np.nda
     """
     size = np.abs(contrast)
     ranked = np.lexsort((-size, contrast <= 0))  # for the tier first, each part by size
+    if top == 1:
+        return ranked[:, :1]
     rest = ranked[:, top - 1:]
     last = rest[np.arange(len(rest)), np.take_along_axis(size, rest, axis=1).argmax(axis=1)]
     return np.column_stack([ranked[:, :top - 1], last])
@@ -140,12 +142,15 @@ def decision_in_words(tier: str, probabilities: Mapping[str, float], high_thresh
     likeliest = max(probabilities, key=probabilities.__getitem__)
     if likeliest == tier:
         return ""
+    high = probabilities[TIERS[HIGH]]
+    # Enough digits that the chance and the bar differ: never "a 38% chance is above the 38% bar".
+    digits = next((d for d in range(3) if f"{high:.{d}%}" != f"{high_threshold:.{d}%}"), 3)
+    chance, bar = f"{high:.{digits}%}", f"{high_threshold:.{digits}%}"
     if tier == TIERS[HIGH]:
-        return (f"{tier}: a {probabilities[tier]:.0%} chance of {tier} is above the {high_threshold:.0%} bar "
-                f"for a priority call; {likeliest} is likelier at {probabilities[likeliest]:.0%}")
-    return (f"{tier}: {likeliest} is the likeliest tier at {probabilities[likeliest]:.0%}, but below the "
-            f"{high_threshold:.0%} bar for a priority call; {tier} is the likelier of the rest at "
-            f"{probabilities[tier]:.0%}")
+        return (f"{tier}: a {chance} chance of {tier} is above the {bar} bar for a priority call; "
+                f"{likeliest} is likelier at {probabilities[likeliest]:.0%}")
+    return (f"{tier}: {likeliest} is the likeliest tier at {chance}, but below the {bar} bar for a "
+            f"priority call; {tier} is the likelier of the rest at {probabilities[tier]:.0%}")
 
 
 class Scorer:

@@ -8,12 +8,13 @@ contribution is therefore a step function of ``x_j`` alone: its sorted
 thresholds and cumulative sums, evaluated with ``np.searchsorted``.
 
 Written here rather than taken from a library because it is measurably
-better where it applies: XGBoost's ``pred_contribs`` (and shap's
-TreeExplainer) walk every tree for every lead, 1,800 trees for the default
-model, while this does 36 binary searches per lead
-(benchmarks/bench_engine.py). It gives the same values
-(tests/test_stump_shap.py). Models with deeper trees (the seed preset) use
-``pred_contribs``.
+better where it applies: XGBoost's ``pred_contribs`` (which shap's
+TreeExplainer calls for an XGBoost booster) walks every tree for every lead,
+1,800 trees for the default model, while this does 36 binary searches per
+lead (benchmarks/bench_engine.py, benchmarks/bench_explain.py). It gives the
+same values as pred_contribs (tests/test_stump_shap.py) and as shap's own
+float64 TreeSHAP, to 1e-6 (tests/test_shap_reference.py). Models with deeper
+trees (the seed preset) use ``pred_contribs``.
 """
 
 from __future__ import annotations

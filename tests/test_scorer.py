@@ -154,6 +154,8 @@ def test_decision_rule_says_when_the_tier_is_not_the_likeliest() -> None:
     assert sentence == ("High: a 39% chance of High is above the 38% bar for a priority call; "
                         "Medium is likelier at 61%")
     assert decision_in_words("Medium", {"Low": 0.2, "Medium": 0.7, "High": 0.1}, 0.38) == ""
+    assert decision_in_words("High", {"Low": 0.0, "Medium": 0.6156, "High": 0.3844}, 0.3838).startswith(
+        "High: a 38.44% chance of High is above the 38.38% bar")
     assert decision_in_words("Medium", {"Low": 0.3, "Medium": 0.33, "High": 0.37}, 0.38).startswith(
         "Medium: High is the likeliest tier at 37%, but below the 38% bar")
 
