@@ -80,10 +80,10 @@ def _header_line(source: Source) -> str:
         text = head.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise TableError(f"{name}: the header is not UTF-8 text; save it as 'CSV UTF-8'") from error
-    line = text.strip("\r\n \t")
-    if not line:
-        raise TableError(f"{name}: the file is empty")
-    return text.rstrip("\r\n")
+    for line in text.splitlines():
+        if line.strip():
+            return line
+    raise TableError(f"{name}: the file is empty")
 
 
 def header_names(header: str, separator: str, name: str = "upload") -> list[str]:
