@@ -5,6 +5,12 @@ Handles a UTF-8 byte-order mark, comma, semicolon, tab or pipe separators
 ``schema.map_columns``). Non-feature columns are read as text, exactly as they
 are in the file, so IDs like ``00123`` and words like ``NA`` pass through
 unchanged.
+
+Hostile files are refused with one line naming the row: a header with an
+open quote or a line break inside a name, a repeated header name (pandas
+would silently rename the second ``age`` to ``age.1``), more than
+``MAX_COLUMNS`` columns (counted before pandas parses anything), and bytes
+that are not UTF-8 anywhere in the file.
 """
 
 from __future__ import annotations
@@ -80,10 +86,10 @@ def _header_line(source: Source) -> str:
         text = head.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise TableError(f"{name}: the header is not UTF-8 text; save it as 'CSV UTF-8'") from error
-    line = text.strip("\r\n \t")
-    if not line:
-        raise TableError(f"{name}: the file is empty")
-    return text.rstrip("\r\n")
+    for line in text.splitlines():
+        if line.strip():
+            return line
+    raise TableError(f"{name}: the file is empty")
 
 
 def header_names(header: str, separator: str, name: str = "upload") -> list[str]:

@@ -318,7 +318,10 @@ def _parse_column(raw: pd.Series, feature: Feature) -> tuple[np.ndarray, np.ndar
     missing = text.isna().to_numpy() | text.eq("").fillna(False).to_numpy(dtype=bool)
     if feature.kind == "flag":
         text = text.str.lower().replace({w: str(v) for w, v in FLAG_WORDS.items()})
-    text = text.where(text.str.fullmatch(NUMBER_PATTERN).fillna(False).astype(bool))
+    plain = text.str.fullmatch(NUMBER_PATTERN).fillna(False).to_numpy(dtype=bool)
+    if raw.dtype == object:  # numbers held as Python numbers (inf, 1e300) are numbers, not text
+        plain |= ~raw.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+    text = text.where(plain)
     values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
     return values, missing
 

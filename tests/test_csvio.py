@@ -123,3 +123,9 @@ def test_cp1252_byte_after_64_kib_names_the_row(tmp_path: Path) -> None:
     with pytest.raises(TableError, match=r"row 3001 .*save it as 'CSV UTF-8'"), \
             open_table(path, chunk_rows=500) as table:
         list(table.chunks)
+
+
+def test_blank_lines_before_the_header_are_skipped(tmp_path: Path) -> None:
+    frame = read_table(_write(tmp_path, "\n  \n" + HEADER + "\n" + ROW + "\n"))
+    assert list(frame.columns) == list(FEATURE_NAMES)
+    assert len(frame) == 1

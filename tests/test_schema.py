@@ -124,7 +124,7 @@ cells = st.one_of(
     st.sampled_from(["", " 12 ", "abc", "yes", "NO", "True", "1e3", "0.5", "-1", "720", " "]),
     # Numbers Python's float() reads but a spreadsheet does not write, and overflows.
     st.sampled_from(["4_5", "４５", "٤٥", "1" + "0" * 400, "inf", "nan", "0x10", "1,000", "+.5", "5."]),
-    st.sampled_from([10**400, -(10**400)]),
+    st.sampled_from([10**400, -(10**400), float("inf"), float("-inf"), 1e300]),
 )
 
 
