@@ -87,10 +87,10 @@ def workbench(scorer: Scorer) -> None:
     inputs, results = st.columns([0.85, 1.25], gap="large")
     with inputs:
         st.selectbox("Start from", list(PRESETS), key="preset", on_change=_start_from_preset,
-                     help="A typical lead or one of the seed's nine test scenarios.")
+                     help="A typical lead or one of the original study's nine test scenarios.")
         if st.session_state["preset"] in EXPECTED:
             scenario = EXPECTED[st.session_state["preset"]]
-            st.caption(f"The seed expects **{scenario.tier}** for this scenario.")
+            st.caption(f"The original study expects **{scenario.tier}** for this scenario.")
         for title, belongs in GROUPS:
             with st.container(border=True):
                 st.markdown(f"**{title}**")

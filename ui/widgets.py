@@ -21,7 +21,7 @@ LOG_ODDS_NOTE = (
 
 
 def tier_badge(tier: str, confidence: float) -> None:
-    """The tier as a large coloured badge with the seed's follow-up action and conversion rate."""
+    """The tier as a large coloured badge with the original study's follow-up action and conversion rate."""
     colour = charts.TIER_COLOURS[tier]
     low, high = TIER_CONVERSION_RATES[tier]
     st.html(
@@ -62,7 +62,7 @@ def lead_explanation(result: LeadResult, lead: Mapping[str, float]) -> None:
     waterfall(result, lead)
 
 
-#: One line per tier for help texts: the seed's action and conversion rate.
+#: One line per tier for help texts: the original study's action and conversion rate.
 TIER_HELP: dict[str, str] = {
     tier: f"{TIER_ACTIONS[tier]}; usually converts {low:.0%}–{high:.0%}."
     for tier, (low, high) in TIER_CONVERSION_RATES.items()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -30,11 +31,12 @@ def shown_tier(app: AppTest) -> str:
 
 
 def texts(app: AppTest) -> str:
-    """All markdown, captions, alerts and metric values on the page, as one string."""
+    """All markdown, captions, alerts and metric values on the page, as one string, as the user reads them
+    (markdown's backslash escapes removed)."""
     parts = [m.value for m in (*app.markdown, *app.caption, *app.title, *app.header, *app.subheader)]
     parts += [a.value for kind in ("error", "warning", "info", "success") for a in app.get(kind)]
     parts += [f"{m.label}={m.value}" for m in app.metric]
-    return "\n".join(str(p) for p in parts)
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", "\n".join(str(p) for p in parts))
 
 
 def metric(app: AppTest, label: str) -> str:
