@@ -20,6 +20,35 @@ LOG_ODDS_NOTE = (
 )
 
 
+def entry_key(key: str) -> str:
+    """The key of the box for typing an exact value, beside the slider with ``key``."""
+    return f"{key}.typed"
+
+
+def sync_entry(key: str) -> None:
+    """Show the slider's value in its typing box (after the slider's value was set in code)."""
+    st.session_state[entry_key(key)] = st.session_state[key]
+
+
+def _take_entry(key: str) -> None:
+    st.session_state[key] = st.session_state[entry_key(key)]
+
+
+def dollar_slider(label: str, key: str, low: int, high: int, step: int, help: str) -> None:
+    """A dollar amount: a slider (shown with thousands separators) and, beside it, a box to type an exact value.
+
+    Both hold the same value, in ``st.session_state[key]``.
+    """
+    if entry_key(key) not in st.session_state:
+        sync_entry(key)
+    slide, typed = st.columns([2, 1], vertical_alignment="bottom")
+    slide.slider(label, min_value=low, max_value=high, step=step, key=key, format="dollar", help=help,
+                 on_change=sync_entry, args=(key,))
+    typed.number_input(f"{label}, exact ($)", min_value=low, max_value=high, step=step, key=entry_key(key),
+                       help=f"Type an exact amount in dollars, from {low:,} to {high:,}.",
+                       on_change=_take_entry, args=(key,))
+
+
 def tier_badge(tier: str, confidence: float) -> None:
     """The tier as a large coloured badge with the original study's follow-up action and conversion rate."""
     colour = charts.TIER_COLOURS[tier]
