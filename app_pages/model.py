@@ -7,7 +7,7 @@ from leadscore import charts, compare, seedref
 from leadscore.schema import FEATURES_BY_NAME
 from ui import engine, retrain, sidebar
 from ui.guard import current_guard
-from ui.text import md_escape
+from ui.text import data_source
 
 
 def _tiles(report: dict) -> None:
@@ -24,7 +24,7 @@ def _tiles(report: dict) -> None:
 def performance(report: dict, meta: dict) -> None:
     """Metric tiles and the charts a stakeholder asks for."""
     rows = report.get("rows", {})
-    st.caption(f"Training data: {md_escape(meta.get('data_source', 'unknown'))}. The model learned from "
+    st.caption(f"Training data: {data_source(meta.get('data_source', 'unknown'))}. The model learned from "
                f"{rows.get('train', 0):,} of these leads; every figure here is measured on the other "
                f"{report.get('rows_evaluated', 0):,}, which it never saw. The original study's figures are shown "
                "for reference; they were measured on that study's own data.")

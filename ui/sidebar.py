@@ -7,7 +7,7 @@ import datetime as dt
 import streamlit as st
 
 from leadscore.scorer import Scorer
-from ui.text import md_escape
+from ui.text import data_source
 
 
 def trained_when(created_at: str) -> str:
@@ -30,6 +30,6 @@ def show_active_model(scorer: Scorer) -> None:
             f"**Version** `{scorer.version}`  \n"
             f"**Preset** {meta.get('preset', 'unknown')}  \n"
             f"**Trained** {trained_when(str(meta.get('created_at', '')))}  \n"
-            f"**Data** {md_escape(meta.get('data_source', 'unknown'))}"
+            f"**Data** {data_source(meta.get('data_source', 'unknown'))}"
         )
         st.caption("Change it on the Model page (retrain or make an earlier version active).")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 
 #: Every ASCII punctuation character: CommonMark lets each be escaped with a backslash, which makes it
@@ -14,3 +15,8 @@ def md_escape(value: object) -> str:
     """``value`` as text that Streamlit's markdown (st.markdown, st.caption, st.subheader, widget labels,
     st.error and friends) shows literally, on one line."""
     return " ".join(str(value).split()).translate(_ESCAPES)
+
+
+def data_source(description: object) -> str:
+    """A model's training-data description for markdown; older models' "seed 42" reads "data variant 42"."""
+    return md_escape(re.sub(r"\bseed (\d+)", r"data variant \1", str(description)))
