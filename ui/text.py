@@ -18,5 +18,7 @@ def md_escape(value: object) -> str:
 
 
 def data_source(description: object) -> str:
-    """A model's training-data description for markdown; older models' "seed 42" reads "data variant 42"."""
-    return md_escape(re.sub(r"\bseed (\d+)", r"data variant \1", str(description)))
+    """A model's training-data description for markdown: "10,000 leads", and older models' "seed 42" reads
+    "data variant 42"."""
+    text = re.sub(r"\bseed (\d+)", r"data variant \1", str(description))
+    return md_escape(re.sub(r"\b(\d{4,}) leads\b", lambda m: f"{int(m[1]):,} leads", text))

@@ -35,16 +35,16 @@ def _take_entry(key: str) -> None:
 
 
 def dollar_slider(label: str, key: str, low: int, high: int, step: int, help: str) -> None:
-    """A dollar amount: a slider (shown with thousands separators) and, beside it, a box to type an exact value.
+    """A dollar amount: a slider (shown as 95,000) and, beside it, a box to type an exact value.
 
     Both hold the same value, in ``st.session_state[key]``.
     """
     if entry_key(key) not in st.session_state:
         sync_entry(key)
-    slide, typed = st.columns([2, 1], vertical_alignment="bottom")
-    slide.slider(label, min_value=low, max_value=high, step=step, key=key, format="dollar", help=help,
+    slide, typed = st.columns([3, 2], vertical_alignment="bottom")
+    slide.slider(f"{label} ($)", min_value=low, max_value=high, step=step, key=key, format="localized", help=help,
                  on_change=sync_entry, args=(key,))
-    typed.number_input(f"{label}, exact ($)", min_value=low, max_value=high, step=step, key=entry_key(key),
+    typed.number_input("Exact ($)", min_value=low, max_value=high, step=step, key=entry_key(key),
                        help=f"Type an exact amount in dollars, from {low:,} to {high:,}.",
                        on_change=_take_entry, args=(key,))
 

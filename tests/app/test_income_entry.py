@@ -13,7 +13,8 @@ def test_income_can_be_typed_exactly_and_follows_the_slider() -> None:
     app = open_page()
     slider, typed = app.slider(key="lead.income"), app.number_input(key="lead.income.typed")
     assert typed.value == slider.value
-    assert slider.proto.format == "dollar"  # $95,000, not $95000
+    assert slider.proto.format == "localized"  # 95,000, not $95000
+    assert slider.label == "Annual income ($)"
     typed.set_value(123_456).run()
     assert not app.exception
     assert app.slider(key="lead.income").value == 123_456

@@ -30,6 +30,7 @@ def test_model_page_names_the_original_study_and_the_data_variant() -> None:
     assert not SEED.findall(shown), [line for line in shown.splitlines() if SEED.search(line)]
     assert "original study: 85%" in [str(m.proto.delta) for m in app.metric]
     assert "Data variant" in [n.label for n in app.number_input]
+    assert "synthetic: 10,000 leads, data variant 42" in texts(app)  # stored by older versions as "seed 42"
 
 
 def test_score_page_names_the_original_study() -> None:
