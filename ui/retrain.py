@@ -23,7 +23,7 @@ from leadscore.schema import TIERS, SchemaError
 from leadscore.scorer import Scorer
 from ui import engine
 from ui.guard import ENV_ENABLED, current_guard
-from ui.text import md_escape
+from ui.text import data_source, md_escape
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,7 @@ def _comparison(scorer: Scorer, candidate: dict) -> None:
     st.subheader("New model, not yet published")
     reference = _reference()
     new = Scorer(candidate["model"])
-    st.caption(f"Trained on {md_escape(candidate['source'])}, preset {candidate['preset']}. Both models are "
+    st.caption(f"Trained on {data_source(candidate['source'])}, preset {candidate['preset']}. Both models are "
                f"measured on the same {len(reference.labels):,} generated reference leads, which neither was "
                "trained on, so a difference is the models' and not the test sets'.")
     left, right = st.columns([1, 1])
