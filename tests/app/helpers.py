@@ -9,7 +9,8 @@ from streamlit.testing.v1 import AppTest
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 
-TIMEOUT = 60
+#: Generous: one script run (a retrain) can take over a minute on a busy 2-core machine.
+TIMEOUT = 180
 
 
 def open_page(page: str | None = None) -> AppTest:
