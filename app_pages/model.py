@@ -5,6 +5,7 @@ import streamlit as st
 from leadscore import charts, compare, evaluate, seedref
 from leadscore.schema import FEATURES_BY_NAME
 from ui import engine, retrain, versions
+from ui.text import data_source
 
 
 def _tiles(report: dict) -> None:
@@ -14,7 +15,7 @@ def _tiles(report: dict) -> None:
         label, meaning, _ = compare.HEADLINES[key]
         value = f"{metrics[key]:.2f}" if key == "weighted_f1" else f"{metrics[key]:.1%}"
         seed = f"{seedref.OVERALL[key]:.2f}" if key == "weighted_f1" else f"{seedref.OVERALL[key]:.0%}"
-        column.metric(label, value, delta=f"seed reported {seed}", delta_color="off", delta_arrow="off",
+        column.metric(label, value, delta=f"original study: {seed}", delta_color="off", delta_arrow="off",
                       help=meaning, border=True)
 
 
@@ -22,9 +23,9 @@ def performance(report: dict, meta: dict, high_threshold: float) -> None:
     """Metric tiles and the charts a stakeholder asks for."""
     rows = report.get("rows", {})
     where = evaluate.measured_on(report)
-    st.caption(f"Training data: {meta.get('data_source', 'unknown')}. The model learned from "
+    st.caption(f"Training data: {data_source(meta.get('data_source', 'unknown'))}. The model learned from "
                f"{rows.get('train', 0):,} of these leads; every figure here is measured on {where}. The "
-               "seed's figures are shown for reference; they were measured on the seed's own data.")
+               "original study's figures are shown for reference; they were measured on that study's own data.")
     _tiles(report)
     st.caption(evaluate.accuracy_note(report, compare.REFERENCE_ROWS))
     left, right = st.columns(2)
@@ -40,7 +41,7 @@ def performance(report: dict, meta: dict, high_threshold: float) -> None:
         st.plotly_chart(charts.calibration_chart(report["calibration"]), config={"displayModeBar": False})
         st.caption("Leads given a 30% chance of High should be High about 30% of the time: points near the "
                    f"dashed line mean the chances can be taken at face value. Measured on {where}.")
-    st.subheader("Per tier: recall, precision and F1, beside the seed's")
+    st.subheader("Per tier: recall, precision and F1, beside the original study's")
     st.plotly_chart(charts.per_class_bars(report, seedref.PER_CLASS), config={"displayModeBar": False})
     st.caption("Recall: of the leads truly in a tier, the share the model put there (a missed High lead is lost "
                "revenue). Precision: of the leads the model put in a tier, the share that belong there. "
@@ -51,7 +52,7 @@ def performance(report: dict, meta: dict, high_threshold: float) -> None:
     if importance:
         st.plotly_chart(charts.importance_bars(importance, seed), config={"displayModeBar": False})
         st.caption("Each field's share of the model's decisions (mean absolute SHAP value over the test "
-                   "leads), beside the seed's top five.")
+                   "leads), beside the original study's top five.")
     else:
         st.info("This model was saved without feature importance.")
     st.subheader("Against simpler models")
@@ -67,8 +68,8 @@ def performance(report: dict, meta: dict, high_threshold: float) -> None:
                    + ("The dashed line is the best accuracy any model can reach on this generated data "
                       "(the Bayes accuracy): leads near the tier boundaries are a coin toss. "
                       if "bayes_accuracy" in report else "")
-                   + "The seed reported: " + "; ".join(f"{k} {v}" for k, v in seedref.BASELINE_ACCURACY.items())
-                   + ".")
+                   + "The original study reported: "
+                   + "; ".join(f"{k} {v}" for k, v in seedref.BASELINE_ACCURACY.items()) + ".")
     else:
         st.info("This model was trained without the baseline comparison.")
 

@@ -4,7 +4,7 @@ import streamlit as st
 
 from leadscore import charts
 from leadscore.scenarios import SCENARIOS
-from leadscore.schema import FEATURES, TIERS, Feature, example_lead
+from leadscore.schema import FEATURES, FEATURES_BY_NAME, TIERS, Feature, example_lead
 from leadscore.scorer import LeadError, Scorer
 from leadscore.whatif import step
 from ui import engine, widgets
@@ -32,6 +32,7 @@ def _widget_value(feature: Feature, value: float) -> int | float | bool:
 def _set_lead(lead: dict[str, float]) -> None:
     for feature in FEATURES:
         st.session_state[_key(feature)] = _widget_value(feature, lead[feature.name])
+    widgets.sync_entry(_key(FEATURES_BY_NAME["income"]))
 
 
 def _start_from_preset() -> None:
@@ -46,8 +47,12 @@ def _field(feature: Feature) -> None:
         return
     unit = step(feature)
     low, high = (int(feature.low), int(feature.high)) if unit.is_integer() else (feature.low, feature.high)
+    if feature.name == "income":
+        widgets.dollar_slider(feature.label, _key(feature), low, high, int(unit),
+                              help=f"{feature.help} Range ${feature.low:,.0f}–${feature.high:,.0f}.")
+        return
     st.slider(f"{feature.label}", min_value=low, max_value=high, step=int(unit) if unit.is_integer() else unit,
-              key=_key(feature), format="$%d" if feature.name == "income" else "%d",
+              key=_key(feature), format="%d",
               help=f"{feature.help} Range {feature.low:,.0f}–{feature.high:,.0f}.")
 
 
@@ -87,10 +92,10 @@ def workbench(scorer: Scorer) -> None:
     inputs, results = st.columns([0.85, 1.25], gap="large")
     with inputs:
         st.selectbox("Start from", list(PRESETS), key="preset", on_change=_start_from_preset,
-                     help="A typical lead or one of the seed's nine test scenarios.")
+                     help="A typical lead or one of the original study's nine test scenarios.")
         if st.session_state["preset"] in EXPECTED:
             scenario = EXPECTED[st.session_state["preset"]]
-            st.caption(f"The seed expects **{scenario.tier}** for this scenario.")
+            st.caption(f"The original study expects **{scenario.tier}** for this scenario.")
         for title, belongs in GROUPS:
             with st.container(border=True):
                 st.markdown(f"**{title}**")

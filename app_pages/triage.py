@@ -19,6 +19,7 @@ from leadscore.schema import (
 )
 from leadscore.scorer import Scorer
 from ui import engine, widgets
+from ui.text import md_escape
 
 KEEP = "(keep as an extra column)"
 SAMPLE_NAME = "sample-leads.csv"
@@ -45,7 +46,7 @@ def _column_mapper(columns: list[str], unrecognised: tuple[str, ...], missing: t
     """Selectboxes that map an unrecognised column to a feature; returns header -> feature."""
     extra = {}
     for header in unrecognised:
-        choice = st.selectbox(f"Column “{header}”", [KEEP, *FEATURE_NAMES], key=f"map.{header}",
+        choice = st.selectbox(f"Column “{md_escape(header)}”", [KEEP, *FEATURE_NAMES], key=f"map.{header}",
                               format_func=lambda n: n if n == KEEP else f"{FEATURES_BY_NAME[n].label} ({n})")
         if choice != KEEP:
             extra[header] = choice
@@ -89,7 +90,7 @@ def _report(rows_read: int, scored: int, problems: pd.DataFrame, recognised: tup
     b.metric("Scored", f"{scored:,}")
     c.metric("Rejected", f"{rejected:,}")
     st.caption(f"Recognised {len(recognised)} of {len(FEATURE_NAMES)} fields. "
-               + (f"Extra columns kept as they are: {', '.join(unrecognised)}." if unrecognised
+               + (f"Extra columns kept as they are: {', '.join(map(md_escape, unrecognised))}." if unrecognised
                   else "No extra columns."))
     if rejected:
         st.warning(f"{rejected:,} row(s) were not scored. Each problem below names the row (as numbered in the "
@@ -129,8 +130,8 @@ def results(scorer: Scorer, scored: pd.DataFrame, result_key: str, mapping: Colu
         for column, tier in zip(st.columns(len(TIERS)), reversed(TIERS), strict=True):
             column.metric(f"{tier}", f"{counts[tier]:,}", help=widgets.TIER_HELP[tier])
         st.metric("Expected conversions", f"{low:,.0f}–{high:,.0f}",
-                  help="Tier counts times the seed's conversion rates: High 35–40%, Medium 15–20%, Low 2–5%.")
-        st.caption("Expected conversions use the seed's conversion rate for each tier "
+                  help="Tier counts times the original study's conversion rates: High 35–40%, Medium 15–20%, Low 2–5%.")
+        st.caption("Expected conversions use the original study's conversion rate for each tier "
                    "(High 35–40%, Medium 15–20%, Low 2–5%).")
     right.plotly_chart(charts.tier_distribution(counts), config={"displayModeBar": False})
 
@@ -163,7 +164,7 @@ def results(scorer: Scorer, scored: pd.DataFrame, result_key: str, mapping: Colu
     chosen = event.selection.rows[0] if event.selection.rows else 0
     lead_row = view.iloc[chosen]
     name = next((str(lead_row[c]) for c in (ID_COLUMN, "name") if c in view.columns), f"row {lead_row['row']}")
-    st.subheader(f"3. Why this tier: {name} (row {lead_row['row']})")
+    st.subheader(f"3. Why this tier: {md_escape(name)} (row {lead_row['row']})")
     if not event.selection.rows:
         st.caption("Showing the first lead in the list; tick another row's box to explain it.")
     lead = {f: float(lead_row[f]) for f in FEATURE_NAMES}
@@ -187,29 +188,29 @@ if source is None:
     st.stop()
 content, name = source
 file_key = engine.digest(content)
-st.caption(f"File: **{name}**")
+st.caption(f"File: **{md_escape(name)}**")
 try:
     table = engine.read_upload(content, name)
 except csvio.TableError as error:
-    st.error(f"This file cannot be read: {error}")
+    st.error(f"This file cannot be read: {md_escape(error)}")
     st.stop()
 table = table.rename(columns=input_renames(table.columns, ("row",)))  # the page numbers rows in "row"
 if table.empty:
-    st.warning(f"{name} has a header row but no leads in it. Rows read: 0.")
+    st.warning(f"{md_escape(name)} has a header row but no leads in it. Rows read: 0.")
     st.stop()
 detected = map_columns(table.columns)
 with st.expander("Columns and mapping", expanded=bool(detected.missing)):
     st.markdown("**Recognised:** " + (", ".join(detected.recognised) or "none"))
     if detected.renames:
-        st.caption("Renamed: " + ", ".join(f"{h} → {f}" for h, f in detected.renames.items()))
+        st.caption("Renamed: " + ", ".join(f"{md_escape(h)} → {f}" for h, f in detected.renames.items()))
     if detected.unrecognised:
-        st.markdown("**Not recognised:** " + ", ".join(detected.unrecognised)
+        st.markdown("**Not recognised:** " + ", ".join(map(md_escape, detected.unrecognised))
                     + ". Kept as extra columns unless you map one to a field:")
     extra = _column_mapper(list(table.columns), detected.unrecognised, detected.missing)
 mapping = map_columns(table.columns, extra)
 if mapping.problem():
-    st.error(f"This file cannot be scored yet: {mapping.problem()}. Map the column under “Columns and mapping”, "
-             "or fix the file and upload it again.")
+    st.error(f"This file cannot be scored yet: {md_escape(mapping.problem())}. Map the column under "
+             "“Columns and mapping”, or fix the file and upload it again.")
     st.stop()
 result_key = f"{file_key}:{scorer.version}:{sorted(extra.items())}"
 scored, problems = _score(scorer, table, file_key, extra)

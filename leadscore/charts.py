@@ -158,7 +158,7 @@ def per_class_bars(ours: Mapping[str, Mapping[str, float]], seed: Mapping[str, M
     figure = make_subplots(rows=1, cols=3, subplot_titles=[title for _, title in metrics], shared_yaxes=True)
     tiers = list(reversed(TIERS))
     for col, (metric, _) in enumerate(metrics, start=1):
-        for name, source, colour in (("This model", ours, OURS), ("Seed reported", seed, SEED)):
+        for name, source, colour in (("This model", ours, OURS), ("Original study", seed, SEED)):
             values = [source[t][metric] for t in tiers]
             figure.add_bar(x=tiers, y=values, name=name, marker_color=colour, showlegend=col == 1,
                            text=[f"{v:.2f}" for v in values], textposition="outside",
@@ -175,8 +175,8 @@ def importance_bars(ours: Mapping[str, float], seed: Mapping[str, float]) -> go.
     """
     labels = sorted(ours, key=ours.get)
     figure = go.Figure()
-    figure.add_bar(y=labels, x=[seed.get(label) for label in labels], orientation="h", name="Seed's top five",
-                   marker_color=SEED, hovertemplate="%{y}: %{x:.1%} (seed)<extra></extra>")
+    figure.add_bar(y=labels, x=[seed.get(label) for label in labels], orientation="h", name="Original study's top five",
+                   marker_color=SEED, hovertemplate="%{y}: %{x:.1%} (original study)<extra></extra>")
     figure.add_bar(y=labels, x=[ours[label] for label in labels], orientation="h", name="This model",
                    marker_color=OURS, text=[f"{ours[label]:.0%}" for label in labels], textposition="outside",
                    hovertemplate="%{y}: %{x:.1%}<extra></extra>")

@@ -1,4 +1,4 @@
-"""The ``leadscore`` command: generate, train, score, evaluate.
+"""The ``leadscore`` command: generate, train, score, evaluate, serve.
 
 Every command takes ``--models-dir`` (or ``LEADSCORE_MODELS_DIR``). Bad input
 ends with a one-line reason on stderr and exit code 2; never a traceback.
@@ -17,13 +17,19 @@ import numpy as np
 import pandas as pd
 
 from leadscore import csvio, export, synth
-from leadscore.registry import ModelFileError, Registry
+from leadscore.registry import DEFAULT_MODELS_DIR, ENV_MODELS_DIR, ModelFileError, Registry
 from leadscore.schema import LABEL_COLUMN, TIERS, SchemaError
 from leadscore.scorer import Scorer
 
 log = logging.getLogger("leadscore")
 
 EXIT_BAD_INPUT = 2
+
+DESCRIPTION = ("Score real estate leads into High, Medium and Low priority: train and evaluate the model, "
+               "score a CSV of leads, or serve the REST API. Run 'leadscore COMMAND --help' for a command's "
+               "options.")
+EPILOG = ("Bad input ends with a one-line reason on stderr and exit code 2. "
+          f"Models are kept in --models-dir, else ${ENV_MODELS_DIR}, else {DEFAULT_MODELS_DIR}.")
 
 
 class UserError(Exception):
@@ -48,7 +54,7 @@ def _training_data(args: argparse.Namespace) -> tuple[pd.DataFrame, str]:
     if args.data:
         return csvio.read_table(args.data), f"file: {Path(args.data).name}"
     return (synth.generate(args.n, seed=args.seed),
-            f"synthetic: {args.n} leads, seed {args.seed}")
+            f"synthetic: {args.n} leads, data variant {args.seed}")
 
 
 def _publish_gate(registry: Registry, candidate: Scorer) -> str:
@@ -221,26 +227,44 @@ def format_report(report: dict) -> str:
     return "\n".join(lines)
 
 
+def _file_name(value: str) -> str:
+    """A file or folder argument: refuse an empty name, which would otherwise fail later without naming it."""
+    if not value.strip():
+        raise argparse.ArgumentTypeError("the file name is empty")
+    return value
+
+
+def _os_error(error: OSError) -> str:
+    """An operating-system error in one line, naming the file when the error knows it."""
+    reason = error.strerror or str(error)
+    return f"{error.filename}: {reason}" if error.filename else reason
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, with one sub-command per pipeline stage."""
-    parser = argparse.ArgumentParser(prog="leadscore", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="leadscore", description=DESCRIPTION,
+                                     epilog=EPILOG.replace("%", "%%"))
     parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--models-dir", help="model registry folder (default: $LEADSCORE_MODELS_DIR or ./models)")
-    commands = parser.add_subparsers(dest="command", required=True)
+    default_dir = str(DEFAULT_MODELS_DIR).replace("%", "%%")
+    common.add_argument("--models-dir", type=_file_name,
+                        help=f"model registry folder (default: ${ENV_MODELS_DIR} if set, else {default_dir})")
+    commands = parser.add_subparsers(dest="command", required=True, title="commands", metavar="COMMAND")
 
     gen = commands.add_parser("generate", parents=[common], help="write synthetic leads to a CSV")
     gen.add_argument("-n", type=int, default=10_000, help="number of leads (default 10000)")
-    gen.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
-    gen.add_argument("-o", "--output", required=True, help="CSV file to write")
+    gen.add_argument("--seed", type=int, default=42,
+                     help="data variant: which set of synthetic leads; the same number gives the same leads "
+                          "(default 42)")
+    gen.add_argument("-o", "--output", required=True, type=_file_name, help="CSV file to write")
     gen.set_defaults(handler=cmd_generate)
 
     tr = commands.add_parser("train", parents=[common], help="train a model and make it active")
-    tr.add_argument("--data", help="labeled CSV with a 'tier' column (default: synthetic leads)")
+    tr.add_argument("--data", type=_file_name, help="labeled CSV with a 'tier' column (default: synthetic leads)")
     tr.add_argument("--preset", choices=["default", "seed"], default="default",
-                    help="hyperparameters: 'default' (chosen on held-out data) or 'seed' (the seed's)")
+                    help="hyperparameters: 'default' (chosen on held-out data) or 'seed' (the original study's)")
     tr.add_argument("-n", type=int, default=10_000, help="synthetic leads when no --data (default 10000)")
-    tr.add_argument("--seed", type=int, default=42, help="random seed of the synthetic leads")
+    tr.add_argument("--seed", type=int, default=42, help="data variant of the synthetic leads (default 42)")
     tr.add_argument("--no-baselines", action="store_true", help="skip the baseline models")
     tr.add_argument("--no-activate", action="store_true", help="publish without making it active")
     tr.add_argument("--force", action="store_true",
@@ -248,17 +272,20 @@ def build_parser() -> argparse.ArgumentParser:
     tr.set_defaults(handler=cmd_train)
 
     sc = commands.add_parser("score", parents=[common], help="score a CSV of leads")
-    sc.add_argument("input", help="CSV of leads (comma, semicolon or tab separated)")
-    sc.add_argument("-o", "--output", required=True, help="CSV file for the scored leads")
-    sc.add_argument("--rejected", help="CSV for rejected rows (default: OUTPUT's name + .rejected.csv)")
+    sc.add_argument("input", type=_file_name, help="CSV of leads (comma, semicolon or tab separated)")
+    sc.add_argument("-o", "--output", required=True, type=_file_name, help="CSV file for the scored leads")
+    sc.add_argument("--rejected", type=_file_name,
+                    help="CSV for rejected rows (default: OUTPUT without its extension + .rejected.csv, "
+                         "e.g. scored.rejected.csv)")
     sc.add_argument("--explain", action="store_true", help="add reason_1..3 in plain words")
     sc.add_argument("--chunk-rows", type=int, default=50_000, help="rows read at a time (default 50000)")
     sc.set_defaults(handler=cmd_score)
 
     ev = commands.add_parser("evaluate", parents=[common], help="evaluate the active model")
-    ev.add_argument("--data", help="labeled CSV with a 'tier' column (default: fresh synthetic leads)")
+    ev.add_argument("--data", type=_file_name, help="labeled CSV with a 'tier' column (default: fresh synthetic leads)")
     ev.add_argument("-n", type=int, default=20_000, help="synthetic leads when no --data (default 20000)")
-    ev.add_argument("--seed", type=int, default=2024, help="seed of the synthetic leads (not the training seed)")
+    ev.add_argument("--seed", type=int, default=2024,
+                    help="data variant of the synthetic leads (default 2024, not the one trained on)")
     ev.add_argument("--json", action="store_true", help="print the full report as JSON")
     ev.set_defaults(handler=cmd_evaluate)
 
@@ -289,7 +316,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"leadscore {args.command}: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as error:
-        print(f"leadscore {args.command}: {error.filename or ''}: {error.strerror or error}", file=sys.stderr)
+        print(f"leadscore {args.command}: {_os_error(error)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130

@@ -400,6 +400,6 @@ class Registry:
                  "(a few seconds, once)", self.root)
         result = train.train(synth.generate(train.DEFAULT_ROWS, seed=train.DEFAULT_SEED))
         model, report = result.model, result.report
-        model.metadata["data_source"] = f"synthetic: {train.DEFAULT_ROWS} leads, seed {train.DEFAULT_SEED}"
+        model.metadata["data_source"] = f"synthetic: {train.DEFAULT_ROWS} leads, data variant {train.DEFAULT_SEED}"
         version = self.publish(model, report)
         log.info("default model ready: version %s", version)

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from leadscore.cli import main
+from leadscore.registry import DEFAULT_MODELS_DIR
 from leadscore.schema import FEATURE_NAMES, OUTPUT_COLUMNS, REASON_COLUMNS, example_lead
 
 
@@ -165,3 +166,41 @@ def test_scored_and_rejected_files_are_spreadsheet_safe(model_dir: Path, tmp_pat
     rejected = pd.read_csv(tmp_path / "o.rejected.csv", dtype=str, keep_default_na=False)
     assert rejected.to_dict("records") == [{"row": "2", "column": "age", "value": "forty",
                                             "reason": "not a number"}]
+
+
+def test_main_help_is_plain_text_and_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    shown = capsys.readouterr().out
+    assert "``" not in shown
+    for command in ("generate", "train", "score", "evaluate", "serve"):
+        assert f"    {command} " in shown
+
+
+def test_models_dir_help_names_the_real_default(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["score", "--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "./models" not in shown
+    assert f"else {DEFAULT_MODELS_DIR})" in shown
+
+
+@pytest.mark.parametrize("args", [["score", "", "-o", "o.csv"], ["score", "in.csv", "-o", ""],
+                                  ["score", "in.csv", "-o", "o.csv", "--rejected", ""],
+                                  ["generate", "-n", "3", "-o", " "], ["evaluate", "--models-dir", ""]])
+def test_an_empty_file_name_is_refused_by_name(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(args)
+    assert stopped.value.code == 2
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert error.startswith(f"leadscore {args[0]}: error: argument ")
+    assert error.endswith(": the file name is empty")
+
+
+def test_an_os_error_without_a_file_name_says_what_is_wrong(tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "no-such-folder" / "leads.csv"
+    assert main(["generate", "-n", "3", "-o", str(target)]) == 2
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert not error.startswith("leadscore generate: :")
+    assert error.startswith("leadscore generate: ") and "no-such-folder" in error

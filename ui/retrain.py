@@ -23,13 +23,14 @@ from leadscore.schema import TIERS, SchemaError
 from leadscore.scorer import Scorer
 from ui import engine
 from ui.guard import client_address, current_guard, password_problem
+from ui.text import data_source, md_escape
 
 log = logging.getLogger(__name__)
 
 GENERATED, UPLOADED = "Generated leads", "My labeled CSV"
 PRESET_WORDS = {
     "default": "default: tuned on held-out data (recommended)",
-    "seed": "seed: the seed's XGBoost settings (depth 6, 300 trees)",
+    "seed": "seed: the original study's XGBoost settings (depth 6, 300 trees)",
 }
 
 
@@ -46,7 +47,7 @@ def _reference() -> compare.ReferenceLeads:
 
 def _data(source: str, rows: int, seed: int, upload: UploadedFile | None) -> tuple[pd.DataFrame, str]:
     if source == GENERATED:
-        return synth.generate(rows, seed=seed), f"synthetic: {rows} leads, seed {seed}"
+        return synth.generate(rows, seed=seed), f"synthetic: {rows} leads, data variant {seed}"
     if upload is None:
         raise SchemaError("choose a labeled CSV file to upload first")
     stream = io.BytesIO(upload.getvalue())
@@ -65,7 +66,7 @@ def _train(scorer: Scorer, source: str, rows: int, seed: int, upload: UploadedFi
         result = train.train(frame, preset=preset, with_baselines=True,
                              progress=lambda message, fraction: bar.progress(min(1.0, fraction), text=message))
     except (SchemaError, csvio.TableError, ValueError) as error:
-        st.error(f"Retraining failed: {error}. The active model ({scorer.version}) is still in use.")
+        st.error(f"Retraining failed: {md_escape(error)}. The active model ({scorer.version}) is still in use.")
         return
     except Exception:
         log.exception("retraining failed")
@@ -102,7 +103,7 @@ def _publish(candidate: dict) -> None:
         version = engine.registry().publish(candidate["model"], candidate["report"], source=client_address())
     except Exception as error:  # the registry's publish is atomic: nothing changed
         log.exception("publishing failed")
-        st.error(f"Publishing failed ({error}); the active model is unchanged.")
+        st.error(f"Publishing failed ({md_escape(error)}); the active model is unchanged.")
         return
     del st.session_state["candidate"]
     st.session_state["flash"] = f"Published version {version}; it is now the active model."
@@ -113,9 +114,9 @@ def _comparison(scorer: Scorer, candidate: dict) -> None:
     st.subheader("New model, not yet published")
     reference = _reference()
     new = Scorer(candidate["model"])
-    st.caption(f"Trained on {candidate['source']}, preset {candidate['preset']}. Both models are measured on the "
-               f"same {len(reference.labels):,} generated reference leads, which neither was trained on, so a "
-               "difference is the models' and not the test sets'.")
+    st.caption(f"Trained on {data_source(candidate['source'])}, preset {candidate['preset']}. "
+               f"Both models are measured on the same {len(reference.labels):,} generated reference leads, "
+               "which neither was trained on, so a difference is the models' and not the test sets'.")
     current_report, new_report = compare.reference_report(scorer, reference), compare.reference_report(new, reference)
     gate = compare.verdict(current_report, new_report)
     if gate.at_least_as_good:
@@ -157,8 +158,9 @@ def panel(scorer: Scorer) -> None:
     if source == GENERATED:
         a, b = st.columns(2)
         rows = int(a.number_input("How many leads", 1_000, 100_000, train.DEFAULT_ROWS, step=1_000, key="rt_rows"))
-        seed = int(b.number_input("Random seed", 0, 1_000_000, train.DEFAULT_SEED, key="rt_seed",
-                                  help="The same seed always generates the same leads."))
+        seed = int(b.number_input("Data variant", 0, 1_000_000, train.DEFAULT_SEED, key="rt_seed",
+                                  help="Which set of generated leads: each number gives a different set, and "
+                                       "the same number always the same leads."))
     else:
         upload = st.file_uploader("Labeled CSV: the 12 fields plus a 'tier' column (Low, Medium or High)",
                                   type=["csv", "txt"], key="rt_upload")

@@ -8,6 +8,7 @@ import streamlit as st
 
 from leadscore.evaluate import measured_on
 from leadscore.scorer import Scorer
+from ui.text import data_source
 
 
 def trained_when(created_at: str) -> str:
@@ -34,6 +35,6 @@ def show_active_model(scorer: Scorer) -> None:
             f"**Version** `{scorer.version}`  \n"
             f"**Preset** {meta.get('preset', 'unknown')}  \n"
             f"**Trained** {trained_when(str(meta.get('created_at', '')))}  \n"
-            f"**Data** {meta.get('data_source', 'unknown')}"
+            f"**Data** {data_source(meta.get('data_source', 'unknown'))}"
         )
         st.caption("Change it on the Model page (retrain or make an earlier version active).")

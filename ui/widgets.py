@@ -22,8 +22,37 @@ ODDS_NOTE = (
 )
 
 
+def entry_key(key: str) -> str:
+    """The key of the box for typing an exact value, beside the slider with ``key``."""
+    return f"{key}.typed"
+
+
+def sync_entry(key: str) -> None:
+    """Show the slider's value in its typing box (after the slider's value was set in code)."""
+    st.session_state[entry_key(key)] = st.session_state[key]
+
+
+def _take_entry(key: str) -> None:
+    st.session_state[key] = st.session_state[entry_key(key)]
+
+
+def dollar_slider(label: str, key: str, low: int, high: int, step: int, help: str) -> None:
+    """A dollar amount: a slider (shown as 95,000) and, beside it, a box to type an exact value.
+
+    Both hold the same value, in ``st.session_state[key]``.
+    """
+    if entry_key(key) not in st.session_state:
+        sync_entry(key)
+    slide, typed = st.columns([3, 2], vertical_alignment="bottom")
+    slide.slider(f"{label} ($)", min_value=low, max_value=high, step=step, key=key, format="localized", help=help,
+                 on_change=sync_entry, args=(key,))
+    typed.number_input("Exact ($)", min_value=low, max_value=high, step=step, key=entry_key(key),
+                       help=f"Type an exact amount in dollars, from {low:,} to {high:,}.",
+                       on_change=_take_entry, args=(key,))
+
+
 def tier_badge(tier: str, confidence: float, decision: str = "") -> None:
-    """The tier as a large coloured badge with the seed's follow-up action and conversion rate.
+    """The tier as a large coloured badge with the original study's follow-up action and conversion rate.
 
     ``decision`` (scorer.decision_in_words) says why the tier is not the likeliest one, when it is not.
     """
@@ -69,7 +98,7 @@ def lead_explanation(result: LeadResult, lead: Mapping[str, float]) -> None:
     waterfall(result, lead)
 
 
-#: One line per tier for help texts: the seed's action and conversion rate.
+#: One line per tier for help texts: the original study's action and conversion rate.
 TIER_HELP: dict[str, str] = {
     tier: f"{TIER_ACTIONS[tier]}; usually converts {low:.0%}–{high:.0%}."
     for tier, (low, high) in TIER_CONVERSION_RATES.items()

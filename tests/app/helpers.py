@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 
-TIMEOUT = 60
+#: Generous: one script run (a retrain) can take over a minute on a busy 2-core machine.
+TIMEOUT = 180
 
 
 def open_page(page: str | None = None) -> AppTest:
@@ -30,11 +32,12 @@ def shown_tier(app: AppTest) -> str:
 
 
 def texts(app: AppTest) -> str:
-    """All markdown, captions, alerts and metric values on the page, as one string."""
+    """All markdown, captions, alerts and metric values on the page, as one string, as the user reads them
+    (markdown's backslash escapes removed)."""
     parts = [m.value for m in (*app.markdown, *app.caption, *app.title, *app.header, *app.subheader)]
     parts += [a.value for kind in ("error", "warning", "info", "success") for a in app.get(kind)]
     parts += [f"{m.label}={m.value}" for m in app.metric]
-    return "\n".join(str(p) for p in parts)
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", "\n".join(str(p) for p in parts))
 
 
 def metric(app: AppTest, label: str) -> str:

@@ -6,6 +6,7 @@ Chromium missing is a failure, not a skip: CI must run these tests
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -13,18 +14,35 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--no-first-run", "--disable-sync"]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
-START_TIMEOUT = 90
+START_TIMEOUT = 180
+#: Generous limits: on a busy 2-core machine one script run can take many seconds.
+WAIT_MS = 90_000
+#: How long a rerun may take to start after a click or key press before we stop waiting for it.
+RERUN_START_MS = 5_000
+APP = '[data-testid="stApp"]'
+#: Counts the script runs the browser sees start (Streamlit sets stApp's data-test-script-state).
+COUNT_RUNS = """
+window.__scriptRuns = 0;
+new MutationObserver(records => {
+  for (const record of records) {
+    if (record.target.getAttribute('data-test-script-state') === 'running') { window.__scriptRuns += 1; }
+  }
+}).observe(document, {subtree: true, attributes: true, attributeFilter: ['data-test-script-state']});
+"""
+
+expect.set_options(timeout=WAIT_MS)
 
 
 def _free_port() -> int:
@@ -39,7 +57,7 @@ def _wait_ready(url: str, server: subprocess.Popen, log: Path) -> None:
         if server.poll() is not None:
             pytest.fail(f"streamlit exited with code {server.returncode}:\n{log.read_text()[-3000:]}")
         try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=10) as response:
                 if response.read().strip() == b"ok":
                     return
         except OSError:
@@ -89,15 +107,46 @@ def browser() -> Iterator[Browser]:
 def page(browser: Browser) -> Iterator[Page]:
     """A fresh tab, tall enough that a screenshot shows the whole page."""
     context = browser.new_context(viewport={"width": 1400, "height": 2600}, accept_downloads=True)
+    context.add_init_script(COUNT_RUNS)
     tab = context.new_page()
-    tab.set_default_timeout(60_000)
+    tab.set_default_timeout(WAIT_MS)
+    tab.set_default_navigation_timeout(WAIT_MS)
     yield tab
     context.close()
 
 
+def script_runs(page: Page) -> int:
+    """How many script runs (full or fragment) the page has seen start."""
+    return int(page.evaluate("window.__scriptRuns || 0"))
+
+
+def finished(page: Page, runs_before: int | None = None) -> None:
+    """Wait for Streamlit's own "script finished" state.
+
+    With ``runs_before`` (from `script_runs` before a click or key press), first wait for the rerun that
+    the action triggers to start, so that the old page is not taken for the new one.
+    """
+    if runs_before is not None:
+        # A run too quick to be drawn as running, or an action that causes none, is not counted:
+        # the checks below still hold.
+        with contextlib.suppress(PlaywrightTimeout):
+            page.wait_for_function(f"(window.__scriptRuns || 0) > {runs_before}", timeout=RERUN_START_MS)
+    expect(page.locator(f'{APP}[data-test-connection-state="CONNECTED"]')).to_have_count(1)
+    expect(page.locator(f'{APP}[data-test-script-state="notRunning"]')).to_have_count(1)
+    expect(page.locator('[data-testid="stStatusWidget"]')).to_have_count(0)
+
+
+def act(page: Page, action: Callable[[], object]) -> None:
+    """Do one user action and wait until the rerun it causes has finished."""
+    before = script_runs(page)
+    action()
+    finished(page, before)
+
+
 def screenshot(page: Page, name: str) -> None:
-    """Save the page to artifacts/screenshots/<name>.png, once every element has drawn."""
-    expect(page.locator('[data-testid="stSkeleton"]')).to_have_count(0, timeout=30_000)
+    """Save the page to artifacts/screenshots/<name>.png, once the script has finished and every element drawn."""
+    finished(page)
+    expect(page.locator('[data-testid="stSkeleton"]')).to_have_count(0)
     page.wait_for_timeout(500)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
