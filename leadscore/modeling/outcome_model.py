@@ -1,0 +1,148 @@
+"""A trained outcome model: booster, schema, encoding, calibration and tier bands, with no pickle.
+
+Scoring is four steps:
+
+1. the schema parses rows into the model matrix (``fields/field.py``);
+2. the encoding turns it into the booster's input (``encoding.py``);
+3. the booster's margin (log-odds), calibrated by ``slope * margin + intercept``
+   (Platt scaling, fitted on out-of-fold margins of the training part);
+4. ``p_convert`` is the sigmoid of that; the bands cut it into tiers.
+
+Step 3 is linear in the margin, so exact SHAP contributions survive it: each
+contribution is multiplied by the slope and the intercept joins the base
+value, so for every lead ``sum(contributions) + base == logit(p_convert)``.
+
+On disk (``to_files``): ``model.ubj`` (XGBoost's own UBJSON) and
+``outcome.json`` (everything else, with the booster's SHA-256). ``from_files``
+checks every value before using it; nothing can run code on load.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xgboost as xgb
+
+from leadscore.fields.field import OutcomeSchema
+from leadscore.modeling.encoding import Encoding
+from leadscore.modeling.tiers import Bands
+from leadscore.schema import SchemaError
+
+BOOSTER_FILE = "model.ubj"
+META_FILE = "outcome.json"
+FORMAT = "leadscore-outcome-1"
+#: Threads for prediction (the machine the product targets has 2 cores).
+PREDICT_THREADS = 2
+
+
+class ModelFileError(ValueError):
+    """A saved outcome model is damaged or does not fit together."""
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    """Logistic function, stable for large |z|."""
+    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(z, dtype=np.float64)))
+
+
+@dataclass
+class OutcomeModel:
+    """Everything needed to score and explain leads of one CRM's schema."""
+
+    booster: xgb.Booster
+    schema: OutcomeSchema
+    encoding: Encoding
+    slope: float
+    intercept: float
+    bands: Bands
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.booster.set_param({"nthread": PREDICT_THREADS})
+
+    def _dmatrix(self, matrix: pd.DataFrame) -> xgb.DMatrix:
+        return self.encoding.dmatrix(matrix, self.schema, PREDICT_THREADS)
+
+    def margins(self, matrix: pd.DataFrame) -> np.ndarray:
+        """Calibrated log-odds of conversion per row of the model matrix."""
+        raw = self.booster.predict(self._dmatrix(matrix), output_margin=True)
+        return self.slope * np.asarray(raw, dtype=np.float64) + self.intercept
+
+    def predict(self, matrix: pd.DataFrame) -> np.ndarray:
+        """Calibrated chance of conversion, 0-1."""
+        return sigmoid(self.margins(matrix))
+
+    def contributions(self, matrix: pd.DataFrame) -> np.ndarray:
+        """Exact SHAP contributions per field in calibrated log-odds, shape (n, fields + 1); last = base value."""
+        raw = np.asarray(self.booster.predict(self._dmatrix(matrix), pred_contribs=True), dtype=np.float64)
+        groups = Encoding.groups(self.schema, self.encoding.kind)
+        out = np.zeros((len(raw), len(self.schema.fields) + 1))
+        if self.encoding.kind == "native":
+            out[:, :-1] = raw[:, :-1]
+        else:
+            np.add.at(out.T, groups, raw[:, :-1].T)
+        out *= self.slope
+        out[:, -1] = self.slope * raw[:, -1] + self.intercept
+        return out
+
+    # ---- files ----------------------------------------------------------------------------------
+    def to_files(self) -> dict[str, bytes]:
+        """The model as files: the booster in UBJSON and the rest as JSON."""
+        booster = bytes(self.booster.save_raw("ubj"))
+        meta = {"format": FORMAT, "booster_sha256": hashlib.sha256(booster).hexdigest(),
+                "schema": self.schema.to_dict(), "encoding": self.encoding.to_dict(),
+                "calibration": {"slope": self.slope, "intercept": self.intercept},
+                "bands": self.bands.to_dict(), "metadata": self.metadata}
+        return {BOOSTER_FILE: booster, META_FILE: json.dumps(meta, indent=1, allow_nan=False).encode()}
+
+    @classmethod
+    def from_files(cls, files: dict[str, bytes]) -> OutcomeModel:
+        """Load and check a saved model; ModelFileError says what is wrong."""
+        try:
+            booster_bytes, meta_bytes = files[BOOSTER_FILE], files[META_FILE]
+        except KeyError as error:
+            raise ModelFileError(f"missing file {error}") from error
+        try:
+            meta = json.loads(meta_bytes.decode("utf-8"), parse_constant=_refuse_constant)
+        except (UnicodeDecodeError, ValueError) as error:
+            raise ModelFileError(f"{META_FILE} is not valid JSON: {error}") from error
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+            raise ModelFileError(f"{META_FILE} is not a {FORMAT} file")
+        if hashlib.sha256(booster_bytes).hexdigest() != meta.get("booster_sha256"):
+            raise ModelFileError(f"{BOOSTER_FILE} does not match its checksum")
+        try:
+            schema = OutcomeSchema.from_dict(meta.get("schema"))
+            encoding = Encoding.from_dict(meta.get("encoding") or {}, schema)
+            bands = Bands.from_dict(meta.get("bands") or {})
+            calibration = meta.get("calibration") or {}
+            slope, intercept = calibration.get("slope"), calibration.get("intercept")
+            if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                       for v in (slope, intercept)) or not 0 < slope < 100 or abs(intercept) > 100:
+                raise ValueError("calibration slope must be in (0, 100) and intercept finite")
+            metadata = meta.get("metadata", {})
+            if not isinstance(metadata, dict):
+                raise ValueError("metadata must be an object")
+        except (SchemaError, ValueError, TypeError) as error:
+            raise ModelFileError(f"{META_FILE}: {error}") from error
+        booster = xgb.Booster()
+        try:
+            booster.load_model(bytearray(booster_bytes))
+        except xgb.core.XGBoostError as error:
+            raise ModelFileError(f"{BOOSTER_FILE} is not an XGBoost model") from error
+        width = Encoding.width(schema, encoding.kind)
+        if booster.num_features() != width:
+            raise ModelFileError(f"the booster takes {booster.num_features()} inputs, the schema gives {width}")
+        if encoding.kind == "native" and list(booster.feature_names or []) != list(schema.names):
+            raise ModelFileError("the booster's feature names are not the schema's fields")
+        if json.loads(booster.save_config())["learner"]["objective"]["name"] != "binary:logistic":
+            raise ModelFileError("the booster is not a binary (converted or not) model")
+        return cls(booster, schema, encoding, float(slope), float(intercept), bands, metadata)
+
+
+def _refuse_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a number JSON allows")
