@@ -273,8 +273,8 @@ class OutcomeSchema:
         missing = _is_placeholder(text, self._placeholder_set)
         if f.kind == "category":
             categories = list(f.categories)
-            lowered = pd.Categorical(text.str.lower(), categories=[c.lower() for c in categories])
-            codes = np.asarray(lowered.codes, dtype=np.int64)
+            lowered = text.str.lower().fillna("").to_numpy(dtype=object)
+            codes = pd.Index([c.lower() for c in categories]).get_indexer(lowered).astype(np.int64)
             codes[(codes < 0) & ~missing] = categories.index(OTHER)
             codes[missing] = -1
             return pd.Categorical.from_codes(codes, categories=categories), np.zeros(len(raw), dtype=bool), ""

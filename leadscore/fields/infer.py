@@ -176,6 +176,10 @@ def _review_column(name: str, series: pd.Series, placeholders: Sequence[str]) ->
     numbers = _numbers(filled)
     whole = numbers is not None and bool(np.all(numbers % 1 == 0))
     unique = distinct == n and n >= 20
+    if numbers is None and _looks_like_dates(filled):
+        return ignored(None, "a date")
+    if numbers is None and distinct > MIN_DISTINCT_FOR_TOO_MANY and filled.str.len().mean() > FREE_TEXT_LENGTH:
+        return ignored("category", "free text")
     if unique and (numbers is None or (whole and _looks_like_id_name(name))):
         return ColumnReview(name, "id", None, "an ID: unique per row", fill_rate, distinct)
     if top_share >= NEAR_CONSTANT_SHARE:
@@ -189,11 +193,7 @@ def _review_column(name: str, series: pd.Series, placeholders: Sequence[str]) ->
     lowered = filled.str.lower()
     if lowered.isin(FLAG_TRUE | FLAG_FALSE).all():
         return ColumnReview(name, "field", "flag", "", fill_rate, distinct, low=0.0, high=1.0)
-    if _looks_like_dates(filled):
-        return ignored(None, "a date")
     if distinct > max(MIN_DISTINCT_FOR_TOO_MANY, MAX_DISTINCT_SHARE * len(filled)):
-        if filled.str.len().mean() > FREE_TEXT_LENGTH:
-            return ignored("category", "free text")
         return ignored("category", f"too many levels ({distinct:,})")
     levels = kept_levels(filled)
     if not levels:

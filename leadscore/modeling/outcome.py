@@ -281,6 +281,7 @@ def train_outcome(frame: pd.DataFrame, target: str, positive: Sequence[str] | No
     booster, encoding, _ = _fit(chosen, train_matrix, y_train, schema, best["rounds"], seed, nthread)
     oof_p = sigmoid(slope * best["oof_margins"] + intercept)
     model = OutcomeModel(booster, schema, encoding, slope, intercept, Bands.by_share(oof_p),
+                         reference=tuple(float(v) for v in np.quantile(oof_p, np.linspace(0, 1, 101))),
                          metadata={"candidate": chosen.name, "rounds": best["rounds"], "params": chosen.params})
 
     progress("Evaluating on the test part", 0.9)

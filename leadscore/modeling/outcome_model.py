@@ -60,6 +60,9 @@ class OutcomeModel:
     slope: float
     intercept: float
     bands: Bands
+    #: Percentiles 0..100 of the calibrated chance on the training part (out-of-fold): what
+    #: "the top 20% of leads" means when the manager sets bands by share.
+    reference: tuple[float, ...] = ()
     metadata: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -97,7 +100,7 @@ class OutcomeModel:
         meta = {"format": FORMAT, "booster_sha256": hashlib.sha256(booster).hexdigest(),
                 "schema": self.schema.to_dict(), "encoding": self.encoding.to_dict(),
                 "calibration": {"slope": self.slope, "intercept": self.intercept},
-                "bands": self.bands.to_dict(), "metadata": self.metadata}
+                "bands": self.bands.to_dict(), "reference": list(self.reference), "metadata": self.metadata}
         return {BOOSTER_FILE: booster, META_FILE: json.dumps(meta, indent=1, allow_nan=False).encode()}
 
     @classmethod
@@ -124,6 +127,11 @@ class OutcomeModel:
             if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
                        for v in (slope, intercept)) or not 0 < slope < 100 or abs(intercept) > 100:
                 raise ValueError("calibration slope must be in (0, 100) and intercept finite")
+            reference = meta.get("reference", [])
+            if not isinstance(reference, list) or not all(
+                    isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 1 for v in reference
+            ) or reference != sorted(reference):
+                raise ValueError("reference must be sorted chances between 0 and 1")
             metadata = meta.get("metadata", {})
             if not isinstance(metadata, dict):
                 raise ValueError("metadata must be an object")
@@ -141,7 +149,8 @@ class OutcomeModel:
             raise ModelFileError("the booster's feature names are not the schema's fields")
         if json.loads(booster.save_config())["learner"]["objective"]["name"] != "binary:logistic":
             raise ModelFileError("the booster is not a binary (converted or not) model")
-        return cls(booster, schema, encoding, float(slope), float(intercept), bands, metadata)
+        return cls(booster, schema, encoding, float(slope), float(intercept), bands,
+                   tuple(float(v) for v in reference), metadata)
 
 
 def _refuse_constant(name: str) -> float:

@@ -1,0 +1,153 @@
+"""Scoring leads with an outcome model: chance of conversion, score, tier and reasons in words.
+
+Reasons answer "why this tier": each field's exact SHAP contribution to the
+calibrated log-odds of conversion (``OutcomeModel.contributions``), the
+strongest for the tier first: for High the fields that raise the chance most,
+for Low those that lower it most, for Medium the largest either way. Each
+reads as the field's own name and value: "Lead source: Google (raises)".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from leadscore.fields.field import ParsedBatch
+from leadscore.modeling.outcome_model import OutcomeModel
+from leadscore.modeling.tiers import Bands
+from leadscore.schema import header_key
+
+P_COLUMN = "p_convert"
+REASON_COLUMNS: tuple[str, ...] = ("reason_1", "reason_2", "reason_3")
+OUTPUT_COLUMNS: tuple[str, ...] = (P_COLUMN, "score", "tier", *REASON_COLUMNS)
+
+
+@dataclass(frozen=True)
+class OutcomeBatch:
+    """Scored rows (input columns kept, output columns added; index = 1-based row), problems, rows read."""
+
+    scored: pd.DataFrame
+    problems: pd.DataFrame
+    rows_read: int
+
+    @property
+    def rejected_rows(self) -> int:
+        """How many rows had at least one problem."""
+        return int(self.problems["row"].nunique()) if len(self.problems) else 0
+
+
+@dataclass(frozen=True)
+class OutcomeLead:
+    """One lead's score and its SHAP waterfall (base + contributions = logit of p_convert)."""
+
+    p_convert: float
+    score: int
+    tier: str
+    reasons: list[str]
+    base_value: float
+    contributions: dict[str, float]
+    problems: list[str]
+
+
+def to_score(p: np.ndarray) -> np.ndarray:
+    """The chance as a whole score 0-100."""
+    return np.rint(np.asarray(p) * 100).astype(np.int64)
+
+
+class OutcomeScorer:
+    """An outcome model plus what it takes to score and explain leads in words."""
+
+    def __init__(self, model: OutcomeModel) -> None:
+        self.model = model
+
+    def set_bands(self, by: Literal["share", "probability"], high: float, medium: float) -> Bands:
+        """Set the tier bands: by share of leads (high=0.2 means the top 20%) or by chance of conversion."""
+        if by == "share":
+            if not self.model.reference:
+                raise ValueError("this model has no reference chances; set bands by probability")
+            bands = Bands.by_share(np.asarray(self.model.reference), high, medium)
+        elif by == "probability":
+            bands = Bands.by_probability(high, medium)
+        else:
+            raise ValueError("bands are set by 'share' or 'probability'")
+        self.model.bands = bands
+        return bands
+
+    # ---- words ----------------------------------------------------------------------------------
+    def _reasons(self, matrix: pd.DataFrame, contributions: np.ndarray, tiers: np.ndarray) -> list[list[str]]:
+        fields = self.model.schema.fields
+        sign = np.where(tiers == "High", -1.0, np.where(tiers == "Low", 1.0, 0.0))[:, None]
+        key = np.where(sign == 0, -np.abs(contributions), sign * contributions)
+        top = np.argsort(key, axis=1, kind="stable")[:, : len(REASON_COLUMNS)]
+        columns = [matrix[f.name].to_numpy(dtype=object) for f in fields]
+        out = []
+        for i, row in enumerate(top):
+            words = []
+            for j in row:
+                value = contributions[i, j]
+                if value == 0:
+                    continue
+                value_text = fields[j].describe(columns[j][i])
+                words.append(f"{value_text} ({'raises' if value > 0 else 'lowers'})")
+            out.append(words + [""] * (len(REASON_COLUMNS) - len(words)))
+        return out
+
+    # ---- batches --------------------------------------------------------------------------------
+    def score_parsed(self, batch: ParsedBatch, explain: bool = True) -> OutcomeBatch:
+        """Add the output columns to the valid rows of a parsed batch."""
+        matrix = batch.matrix
+        out = batch.valid.rename(columns={c: f"{c}_input" for c in OUTPUT_COLUMNS if c in batch.valid.columns})
+        if explain:
+            contributions = self.model.contributions(matrix)
+            p = 1 / (1 + np.exp(-contributions.sum(axis=1)))
+        else:
+            p = self.model.predict(matrix)
+        tiers = self.model.bands.tiers(p)
+        out[P_COLUMN] = p
+        out["score"] = to_score(p)
+        out["tier"] = tiers
+        if explain and len(matrix):
+            reasons = self._reasons(matrix, contributions[:, :-1], tiers)
+            for k, column in enumerate(REASON_COLUMNS):
+                out[column] = [row[k] for row in reasons]
+        elif explain:
+            for column in REASON_COLUMNS:
+                out[column] = pd.Series(dtype=object)
+        return OutcomeBatch(scored=out, problems=batch.problems, rows_read=batch.rows_read)
+
+    def score(self, frame: pd.DataFrame, explain: bool = True, first_row: int = 1) -> OutcomeBatch:
+        """Parse and score a batch (headers as in the file); raises SchemaError when a field's column is absent."""
+        return self.score_parsed(self.model.schema.parse(frame, first_row), explain)
+
+    def score_lead(self, lead: Mapping[str, Any]) -> OutcomeLead:
+        """One lead: keys are the file's column names (any case), values as in the file; extra keys allowed.
+
+        A value that cannot be what its field is (text in a number field) is
+        reported in ``problems`` and scored as empty, so one bad cell does not
+        lose the lead; the API may refuse it instead.
+        """
+        schema = self.model.schema
+        batch = schema.parse_lead(lead)
+        problems = [f"{p.column}: {p.reason} ({p.value!r})" for p in batch.problems.itertuples()]
+        if problems:
+            bad = set(batch.problems["column"])
+            batch = schema.parse_lead({k: ("" if k in bad else v) for k, v in (
+                (f.name, _value(lead, f.name)) for f in schema.fields)})
+        contributions = self.model.contributions(batch.matrix)
+        p = float(1 / (1 + np.exp(-contributions[0].sum())))
+        tier = str(self.model.bands.tiers(np.array([p]))[0])
+        reasons = [r for r in self._reasons(batch.matrix, contributions[:, :-1], np.array([tier]))[0] if r]
+        return OutcomeLead(p_convert=p, score=int(to_score(np.array([p]))[0]), tier=tier, reasons=reasons,
+                           base_value=float(contributions[0, -1]),
+                           contributions=dict(zip(schema.names, contributions[0, :-1].tolist(), strict=True)),
+                           problems=problems)
+
+
+def _value(lead: Mapping[str, Any], name: str) -> Any:
+    """The lead's value for a field, its key matched like a file header."""
+    wanted = header_key(name)
+    return next((v for k, v in lead.items() if header_key(k) == wanted), "")
