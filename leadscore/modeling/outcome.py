@@ -56,7 +56,7 @@ FOLDS = 3
 EARLY_STOPPING = 30
 SEED = 42
 #: Threads XGBoost trains with (a 2-core machine).
-TRAINING_THREADS = 2
+TRAINING_THREADS = 1
 
 _BASE_PARAMS: dict[str, Any] = {"objective": "binary:logistic", "eval_metric": "logloss", "tree_method": "hist",
                                 "subsample": 0.8, "colsample_bytree": 0.8, "min_child_weight": 3,

@@ -38,7 +38,7 @@ BOOSTER_FILE = "model.ubj"
 META_FILE = "outcome.json"
 FORMAT = "leadscore-outcome-1"
 #: Threads for prediction (the machine the product targets has 2 cores).
-PREDICT_THREADS = 2
+PREDICT_THREADS = 1
 
 
 class ModelFileError(ValueError):
