@@ -92,6 +92,31 @@ class Field:
             return f"{self.title}: {'yes' if number >= 0.5 else 'no'}"
         return f"{self.title} {format_number(number)}"
 
+    def parse_cell(self, raw: object, placeholders: frozenset[str]) -> tuple[float, str | None]:
+        """One cell without pandas: its model value (a category's code; NaN when empty) and, if impossible, why.
+
+        The same rules as ``OutcomeSchema.parse`` (tests/crm/test_fields.py holds them to the same answers);
+        used for one lead at a time, where pandas would cost milliseconds per field.
+        """
+        text = "" if raw is None else str(raw).strip()
+        lowered = text.lower()
+        if lowered in placeholders or (isinstance(raw, float) and math.isnan(raw)):
+            return math.nan, None
+        if self.kind == "category":
+            lookup = {c.lower(): i for i, c in enumerate(self.categories)}
+            return float(lookup.get(lowered, lookup[OTHER])), None
+        if self.kind == "flag":
+            if lowered in FLAG_TRUE:
+                return 1.0, None
+            if lowered in FLAG_FALSE:
+                return 0.0, None
+            return math.nan, "must be yes or no (or 1/0, true/false)"
+        try:
+            value = float(text)
+        except ValueError:
+            return math.nan, "not a number"
+        return (value, None) if math.isfinite(value) else (math.nan, "not a number")
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe."""
         return {"name": self.name, "kind": self.kind, "label": self.label, "help": self.help,
@@ -318,9 +343,39 @@ class OutcomeSchema:
                  .sort_values("row", kind="stable", ignore_index=True))
         return ParsedBatch(matrix=matrix, valid=valid, problems=table, rows_read=len(frame))
 
-    def parse_lead(self, lead: Mapping[str, object]) -> ParsedBatch:
-        """One lead given as {column name: value as in the file}; absent fields count as empty."""
-        keys = {header_key(k): k for k in lead}
-        row = {f.name: lead.get(keys.get(header_key(f.name), f.name)) for f in self.fields}
-        cells = {name: ("" if value is None else str(value)) for name, value in row.items()}
-        return self.parse(pd.DataFrame([cells], dtype="string"))
+    def parse_lead(self, lead: Mapping[str, object]) -> tuple[np.ndarray, list[tuple[str, str, str]]]:
+        """One lead given as {column name: value as in the file}, without pandas.
+
+        Keys are matched like headers; absent fields and extra keys are fine. Returns the
+        lead's codes (1, fields) (see ``codes``), impossible cells set to empty, and the
+        problems as (field, value, reason).
+        """
+        by_key = {header_key(k): v for k, v in lead.items()}
+        codes = np.empty((1, len(self.fields)))
+        problems = []
+        for j, f in enumerate(self.fields):
+            raw = by_key.get(header_key(f.name))
+            codes[0, j], reason = f.parse_cell(raw, self._placeholder_set)
+            if reason:
+                problems.append((f.name, str(raw), reason))
+        return codes, problems
+
+    def codes(self, matrix: pd.DataFrame) -> np.ndarray:
+        """The model matrix as float64 (n, fields): numbers as they are, a category as its code; NaN when empty."""
+        out = np.empty((len(matrix), len(self.fields)))
+        for j, f in enumerate(self.fields):
+            column = matrix[f.name]
+            if f.kind == "category":
+                codes = np.asarray(column.cat.codes, dtype=np.float64)
+                codes[codes < 0] = np.nan
+                out[:, j] = codes
+            else:
+                out[:, j] = column.to_numpy(dtype=np.float64)
+        return out
+
+    def value(self, j: int, code: float) -> object:
+        """The value a code stands for: a category's level, a number itself, NaN when empty."""
+        f = self.fields[j]
+        if f.kind == "category" and not math.isnan(code):
+            return f.categories[int(code)]
+        return code

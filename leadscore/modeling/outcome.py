@@ -125,29 +125,28 @@ def split_rows(frame: pd.DataFrame, y: np.ndarray, review: Review, seed: int = S
 
 
 # ---- candidates ----------------------------------------------------------------------------------
-def _fit(candidate: Candidate, matrix: pd.DataFrame, y: np.ndarray, schema: OutcomeSchema, rounds: int,
-         seed: int, nthread: int, held: tuple[pd.DataFrame, np.ndarray] | None = None
+def _fit(candidate: Candidate, codes: np.ndarray, y: np.ndarray, schema: OutcomeSchema, rounds: int,
+         seed: int, nthread: int, held: tuple[np.ndarray, np.ndarray] | None = None
          ) -> tuple[xgb.Booster, Encoding, int]:
     """Fit one candidate; with ``held`` rows, stop early on them. Returns booster, encoding, rounds used."""
-    encoding = Encoding.fit(matrix, schema, candidate.encoding)
-    data, labels = encoding.transform(matrix, schema), y
+    encoding = Encoding.fit(codes, schema, candidate.encoding)
     if candidate.smote:
-        data, labels = SMOTE(random_state=seed).fit_resample(data, labels)
-        data = np.ascontiguousarray(data, dtype=np.float32)
-    native = candidate.encoding == "native"
-    train = xgb.DMatrix(data, labels, enable_categorical=native, nthread=nthread)
+        data, labels = SMOTE(random_state=seed).fit_resample(encoding.encode(codes, schema), y)
+        train = xgb.DMatrix(np.ascontiguousarray(data, dtype=np.float32), labels, nthread=nthread)
+    else:
+        train = encoding.dmatrix(codes, schema, y, nthread)
     params = {**candidate.params, "seed": seed, "nthread": nthread}
     if held is None or candidate.fixed_rounds:
         return xgb.train(params, train, rounds), encoding, rounds
-    valid = xgb.DMatrix(encoding.transform(held[0], schema), held[1], enable_categorical=native, nthread=nthread)
+    valid = encoding.dmatrix(held[0], schema, held[1], nthread)
     booster = xgb.train(params, train, rounds, evals=[(valid, "held")], early_stopping_rounds=EARLY_STOPPING,
                         verbose_eval=False)
     return booster, encoding, booster.best_iteration + 1
 
 
-def _margins(booster: xgb.Booster, encoding: Encoding, matrix: pd.DataFrame, schema: OutcomeSchema,
+def _margins(booster: xgb.Booster, encoding: Encoding, codes: np.ndarray, schema: OutcomeSchema,
              rounds: int) -> np.ndarray:
-    dmatrix = encoding.dmatrix(matrix, schema)
+    dmatrix = encoding.dmatrix(codes, schema)
     return np.asarray(booster.predict(dmatrix, output_margin=True, iteration_range=(0, rounds)), dtype=np.float64)
 
 
@@ -166,7 +165,7 @@ def fit_platt(margins: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     return float(best.x[0]), float(best.x[1])
 
 
-def _compare(candidates: Sequence[Candidate], matrix: pd.DataFrame, y: np.ndarray, schema: OutcomeSchema,
+def _compare(candidates: Sequence[Candidate], codes: np.ndarray, y: np.ndarray, schema: OutcomeSchema,
              seed: int, nthread: int, progress: Progress) -> list[dict[str, Any]]:
     """Out-of-fold margins and log loss of each candidate on the training part."""
     folds = list(StratifiedKFold(FOLDS, shuffle=True, random_state=seed).split(np.zeros(len(y)), y))
@@ -178,10 +177,9 @@ def _compare(candidates: Sequence[Candidate], matrix: pd.DataFrame, y: np.ndarra
         for f_index, (fit, held) in enumerate(folds):
             progress(f"{candidate.name}: fold {f_index + 1} of {FOLDS}",
                      0.1 + 0.6 * (c_index * FOLDS + f_index) / (len(candidates) * FOLDS))
-            held_part = (matrix.iloc[held], y[held])
-            booster, encoding, rounds = _fit(candidate, matrix.iloc[fit], y[fit], schema, candidate.rounds,
-                                             seed, nthread, held_part)
-            oof[held] = _margins(booster, encoding, matrix.iloc[held], schema, rounds)
+            booster, encoding, rounds = _fit(candidate, codes[fit], y[fit], schema, candidate.rounds,
+                                             seed, nthread, (codes[held], y[held]))
+            oof[held] = _margins(booster, encoding, codes[held], schema, rounds)
             used.append(rounds)
         slope, intercept = fit_platt(oof, y)
         calibrated = sigmoid(slope * oof + intercept)
@@ -212,9 +210,9 @@ def gain_chart(p: np.ndarray, y: np.ndarray, points: int = 20) -> list[dict[str,
              if s > 0 else 0.0} for s in shares]
 
 
-def _evaluate(model: OutcomeModel, matrix: pd.DataFrame, y: np.ndarray) -> dict[str, Any]:
-    p = model.predict(matrix)
-    sample = matrix.iloc[: min(len(matrix), 5000)]
+def _evaluate(model: OutcomeModel, codes: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+    p = model.predict(codes)
+    sample = codes[: min(len(codes), 5000)]
     importance = np.abs(model.contributions(sample)[:, :-1]).mean(axis=0)
     return {"roc_auc": float(roc_auc_score(y, p)), "log_loss": float(log_loss(y, p, labels=[0, 1])),
             "brier": float(np.mean((p - y) ** 2)), "base_rate": float(y.mean()), "mean_p": float(p.mean()),
@@ -271,14 +269,15 @@ def train_outcome(frame: pd.DataFrame, target: str, positive: Sequence[str] | No
     if not review.fields():
         raise NotEnoughDataError("every field was flagged as filled in after the outcome; keep some with --keep")
     schema = build_schema(train_frame, review, positive)
-    train_matrix, test_matrix = schema.parse(train_frame).matrix, schema.parse(test_frame).matrix
+    train_codes = schema.codes(schema.parse(train_frame).matrix)
+    test_codes = schema.codes(schema.parse(test_frame).matrix)
 
-    comparison = _compare(candidates, train_matrix, y_train, schema, seed, nthread, progress)
+    comparison = _compare(candidates, train_codes, y_train, schema, seed, nthread, progress)
     best = min(comparison, key=lambda r: r["log_loss"])
     chosen = next(c for c in candidates if c.name == best["name"])
     progress(f"Fitting {chosen.name} on the whole training part", 0.75)
     slope, intercept = fit_platt(best["oof_margins"], y_train)
-    booster, encoding, _ = _fit(chosen, train_matrix, y_train, schema, best["rounds"], seed, nthread)
+    booster, encoding, _ = _fit(chosen, train_codes, y_train, schema, best["rounds"], seed, nthread)
     oof_p = sigmoid(slope * best["oof_margins"] + intercept)
     model = OutcomeModel(booster, schema, encoding, slope, intercept, Bands.by_share(oof_p),
                          reference=tuple(float(v) for v in np.quantile(oof_p, np.linspace(0, 1, 101))),
@@ -296,7 +295,7 @@ def train_outcome(frame: pd.DataFrame, target: str, positive: Sequence[str] | No
         "fill_rates": {f.name: f.fill_rate for f in schema.fields},
         "candidates": [{k: v for k, v in r.items() if k != "oof_margins"} for r in comparison],
         "chosen": chosen.name, "calibration_fit": {"slope": slope, "intercept": intercept},
-        "bands": model.bands.to_dict(), "test": _evaluate(model, test_matrix, y_test),
+        "bands": model.bands.to_dict(), "test": _evaluate(model, test_codes, y_test),
     }
     report["seconds"] = round(time.perf_counter() - started, 2)
     report["cpu_seconds"] = round(time.process_time() - cpu_started, 2)

@@ -68,21 +68,24 @@ class OutcomeModel:
     def __post_init__(self) -> None:
         self.booster.set_param({"nthread": PREDICT_THREADS})
 
-    def _dmatrix(self, matrix: pd.DataFrame) -> xgb.DMatrix:
-        return self.encoding.dmatrix(matrix, self.schema, PREDICT_THREADS)
+    @staticmethod
+    def _codes(rows: pd.DataFrame | np.ndarray, schema: OutcomeSchema) -> np.ndarray:
+        return schema.codes(rows) if isinstance(rows, pd.DataFrame) else rows
 
-    def margins(self, matrix: pd.DataFrame) -> np.ndarray:
-        """Calibrated log-odds of conversion per row of the model matrix."""
-        raw = self.booster.predict(self._dmatrix(matrix), output_margin=True)
+    def margins(self, rows: pd.DataFrame | np.ndarray) -> np.ndarray:
+        """Calibrated log-odds of conversion; rows as the model matrix or its codes (``OutcomeSchema.codes``)."""
+        dmatrix = self.encoding.dmatrix(self._codes(rows, self.schema), self.schema, nthread=PREDICT_THREADS)
+        raw = self.booster.predict(dmatrix, output_margin=True)
         return self.slope * np.asarray(raw, dtype=np.float64) + self.intercept
 
-    def predict(self, matrix: pd.DataFrame) -> np.ndarray:
+    def predict(self, rows: pd.DataFrame | np.ndarray) -> np.ndarray:
         """Calibrated chance of conversion, 0-1."""
-        return sigmoid(self.margins(matrix))
+        return sigmoid(self.margins(rows))
 
-    def contributions(self, matrix: pd.DataFrame) -> np.ndarray:
+    def contributions(self, rows: pd.DataFrame | np.ndarray) -> np.ndarray:
         """Exact SHAP contributions per field in calibrated log-odds, shape (n, fields + 1); last = base value."""
-        raw = np.asarray(self.booster.predict(self._dmatrix(matrix), pred_contribs=True), dtype=np.float64)
+        dmatrix = self.encoding.dmatrix(self._codes(rows, self.schema), self.schema, nthread=PREDICT_THREADS)
+        raw = np.asarray(self.booster.predict(dmatrix, pred_contribs=True), dtype=np.float64)
         groups = Encoding.groups(self.schema, self.encoding.kind)
         out = np.zeros((len(raw), len(self.schema.fields) + 1))
         if self.encoding.kind == "native":

@@ -17,9 +17,8 @@ import numpy as np
 import pandas as pd
 
 from leadscore.fields.field import ParsedBatch
-from leadscore.modeling.outcome_model import OutcomeModel
+from leadscore.modeling.outcome_model import OutcomeModel, sigmoid
 from leadscore.modeling.tiers import Bands
-from leadscore.schema import header_key
 
 P_COLUMN = "p_convert"
 REASON_COLUMNS: tuple[str, ...] = ("reason_1", "reason_2", "reason_3")
@@ -78,45 +77,36 @@ class OutcomeScorer:
         return bands
 
     # ---- words ----------------------------------------------------------------------------------
-    def _reasons(self, matrix: pd.DataFrame, contributions: np.ndarray, tiers: np.ndarray) -> list[list[str]]:
-        fields = self.model.schema.fields
+    def _reasons(self, codes: np.ndarray, contributions: np.ndarray, tiers: np.ndarray) -> list[list[str]]:
+        schema = self.model.schema
         sign = np.where(tiers == "High", -1.0, np.where(tiers == "Low", 1.0, 0.0))[:, None]
         key = np.where(sign == 0, -np.abs(contributions), sign * contributions)
         top = np.argsort(key, axis=1, kind="stable")[:, : len(REASON_COLUMNS)]
-        columns = [matrix[f.name].to_numpy(dtype=object) for f in fields]
         out = []
         for i, row in enumerate(top):
-            words = []
-            for j in row:
-                value = contributions[i, j]
-                if value == 0:
-                    continue
-                value_text = fields[j].describe(columns[j][i])
-                words.append(f"{value_text} ({'raises' if value > 0 else 'lowers'})")
+            words = [f"{schema.fields[j].describe(schema.value(j, codes[i, j]))} "
+                     f"({'raises' if contributions[i, j] > 0 else 'lowers'})" for j in row if contributions[i, j] != 0]
             out.append(words + [""] * (len(REASON_COLUMNS) - len(words)))
         return out
 
     # ---- batches --------------------------------------------------------------------------------
     def score_parsed(self, batch: ParsedBatch, explain: bool = True) -> OutcomeBatch:
         """Add the output columns to the valid rows of a parsed batch."""
-        matrix = batch.matrix
+        codes = self.model.schema.codes(batch.matrix)
         out = batch.valid.rename(columns={c: f"{c}_input" for c in OUTPUT_COLUMNS if c in batch.valid.columns})
         if explain:
-            contributions = self.model.contributions(matrix)
-            p = 1 / (1 + np.exp(-contributions.sum(axis=1)))
+            contributions = self.model.contributions(codes)
+            p = sigmoid(contributions.sum(axis=1))
         else:
-            p = self.model.predict(matrix)
+            p = self.model.predict(codes)
         tiers = self.model.bands.tiers(p)
         out[P_COLUMN] = p
         out["score"] = to_score(p)
         out["tier"] = tiers
-        if explain and len(matrix):
-            reasons = self._reasons(matrix, contributions[:, :-1], tiers)
+        if explain:
+            reasons = self._reasons(codes, contributions[:, :-1], tiers)
             for k, column in enumerate(REASON_COLUMNS):
-                out[column] = [row[k] for row in reasons]
-        elif explain:
-            for column in REASON_COLUMNS:
-                out[column] = pd.Series(dtype=object)
+                out[column] = pd.Series([row[k] for row in reasons], index=out.index, dtype=object)
         return OutcomeBatch(scored=out, problems=batch.problems, rows_read=batch.rows_read)
 
     def score(self, frame: pd.DataFrame, explain: bool = True, first_row: int = 1) -> OutcomeBatch:
@@ -128,26 +118,15 @@ class OutcomeScorer:
 
         A value that cannot be what its field is (text in a number field) is
         reported in ``problems`` and scored as empty, so one bad cell does not
-        lose the lead; the API may refuse it instead.
+        lose the lead; the API may refuse it instead. No pandas on this path.
         """
         schema = self.model.schema
-        batch = schema.parse_lead(lead)
-        problems = [f"{p.column}: {p.reason} ({p.value!r})" for p in batch.problems.itertuples()]
-        if problems:
-            bad = set(batch.problems["column"])
-            batch = schema.parse_lead({k: ("" if k in bad else v) for k, v in (
-                (f.name, _value(lead, f.name)) for f in schema.fields)})
-        contributions = self.model.contributions(batch.matrix)
-        p = float(1 / (1 + np.exp(-contributions[0].sum())))
+        codes, bad = schema.parse_lead(lead)
+        contributions = self.model.contributions(codes)
+        p = float(sigmoid(contributions[0].sum()))
         tier = str(self.model.bands.tiers(np.array([p]))[0])
-        reasons = [r for r in self._reasons(batch.matrix, contributions[:, :-1], np.array([tier]))[0] if r]
+        reasons = [r for r in self._reasons(codes, contributions[:, :-1], np.array([tier]))[0] if r]
         return OutcomeLead(p_convert=p, score=int(to_score(np.array([p]))[0]), tier=tier, reasons=reasons,
                            base_value=float(contributions[0, -1]),
                            contributions=dict(zip(schema.names, contributions[0, :-1].tolist(), strict=True)),
-                           problems=problems)
-
-
-def _value(lead: Mapping[str, Any], name: str) -> Any:
-    """The lead's value for a field, its key matched like a file header."""
-    wanted = header_key(name)
-    return next((v for k, v in lead.items() if header_key(k) == wanted), "")
+                           problems=[f"{name}: {reason} ({value!r})" for name, value, reason in bad])

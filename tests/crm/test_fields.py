@@ -167,3 +167,19 @@ def test_schema_round_trip_and_refusals():
     data["target"] = data["fields"][0]["name"]
     with pytest.raises(SchemaError, match="target"):
         OutcomeSchema.from_dict(data)
+
+
+def test_one_lead_without_pandas_parses_like_a_batch():
+    schema = _schema()
+    cells = {"Visits": ["3", "", "lots", "N/A", "2.5"], "Do Not Email": ["Yes", "", "no", "maybe", "1"],
+             "Lead Source": ["google", "Facebook", "Select", "", "Referral"]}
+    batch = schema.parse(pd.DataFrame(cells))
+    batch_codes = schema.codes(batch.matrix)
+    for i in range(5):
+        codes, problems = schema.parse_lead({"lead source": cells["Lead Source"][i], "extra": "x",
+                                             **{k: v[i] for k, v in cells.items() if k != "Lead Source"}})
+        rows = batch.problems[batch.problems["row"] == i + 1]
+        assert [(c, v, r) for c, v, r in problems] == [(c, v, r) for c, v, r in
+                                                        rows[["column", "value", "reason"]].itertuples(index=False)]
+        if not problems:
+            np.testing.assert_array_equal(codes[0], batch_codes[batch.matrix.index.get_loc(i + 1)])
