@@ -8,6 +8,8 @@ Scoring is four steps:
    (Platt scaling, fitted on out-of-fold margins of the training part);
 4. ``p_convert`` is the sigmoid of that; the bands cut it into tiers.
 
+Explanations of lists use an exact numpy TreeSHAP (``tree_shap.py``, several
+times faster than ``pred_contribs``, checked against it when first built).
 Step 3 is linear in the margin, so exact SHAP contributions survive it: each
 contribution is multiplied by the slope and the intercept joins the base
 value, so for every lead ``sum(contributions) + base == logit(p_convert)``.
@@ -32,13 +34,19 @@ import xgboost as xgb
 from leadscore.fields.field import OutcomeSchema
 from leadscore.modeling.encoding import Encoding
 from leadscore.modeling.tiers import Bands
+from leadscore.modeling.tree_shap import TreeExplainer
 from leadscore.schema import SchemaError
 
 BOOSTER_FILE = "model.ubj"
 META_FILE = "outcome.json"
 FORMAT = "leadscore-outcome-1"
-#: Threads for prediction (the machine the product targets has 2 cores).
+#: Threads for prediction: one, as for training (OpenMP threads spin when the cores are busy).
 PREDICT_THREADS = 1
+#: From this many rows, explanations use numpy TreeSHAP (tree_shap.py); fewer use pred_contribs,
+#: which is faster for a handful of rows (the per-leaf numpy overhead does not pay off).
+LIST_ROWS = 256
+#: Rows the numpy TreeSHAP is checked on against pred_contribs when it is first built.
+PROBE_ROWS = 64
 
 
 class ModelFileError(ValueError):
@@ -67,6 +75,18 @@ class OutcomeModel:
 
     def __post_init__(self) -> None:
         self.booster.set_param({"nthread": PREDICT_THREADS})
+        self._explainer: TreeExplainer | None | bool = False  # False: not built yet
+
+    def _raw_contributions(self, codes: np.ndarray) -> np.ndarray:
+        """The booster's SHAP values per booster column: numpy TreeSHAP for lists, pred_contribs otherwise."""
+        data = self.encoding.encode(codes, self.schema)
+        if len(codes) >= LIST_ROWS:
+            if self._explainer is False:
+                self._explainer = TreeExplainer.build(self.booster, data[:PROBE_ROWS])
+            if self._explainer is not None:
+                return self._explainer.contributions(data)
+        dmatrix = self.encoding.dmatrix(codes, self.schema, nthread=PREDICT_THREADS)
+        return np.asarray(self.booster.predict(dmatrix, pred_contribs=True), dtype=np.float64)
 
     @staticmethod
     def _codes(rows: pd.DataFrame | np.ndarray, schema: OutcomeSchema) -> np.ndarray:
@@ -84,8 +104,7 @@ class OutcomeModel:
 
     def contributions(self, rows: pd.DataFrame | np.ndarray) -> np.ndarray:
         """Exact SHAP contributions per field in calibrated log-odds, shape (n, fields + 1); last = base value."""
-        dmatrix = self.encoding.dmatrix(self._codes(rows, self.schema), self.schema, nthread=PREDICT_THREADS)
-        raw = np.asarray(self.booster.predict(dmatrix, pred_contribs=True), dtype=np.float64)
+        raw = self._raw_contributions(self._codes(rows, self.schema))
         groups = Encoding.groups(self.schema, self.encoding.kind)
         out = np.zeros((len(raw), len(self.schema.fields) + 1))
         if self.encoding.kind == "native":
