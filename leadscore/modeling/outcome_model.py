@@ -86,7 +86,8 @@ class OutcomeModel:
             if self._explainer is not None:
                 return self._explainer.contributions(data)
         dmatrix = self.encoding.dmatrix(codes, self.schema, nthread=PREDICT_THREADS)
-        return np.asarray(self.booster.predict(dmatrix, pred_contribs=True), dtype=np.float64)
+        raw = np.asarray(self.booster.predict(dmatrix, pred_contribs=True), dtype=np.float64)
+        return raw.reshape(len(codes), data.shape[1] + 1)
 
     @staticmethod
     def _codes(rows: pd.DataFrame | np.ndarray, schema: OutcomeSchema) -> np.ndarray:

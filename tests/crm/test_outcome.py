@@ -183,3 +183,12 @@ def test_end_to_end_on_bank_marketing_sample(bank):
     assert one.score == round(one.p_convert * 100) and one.tier in {"High", "Medium", "Low"}
     bad = scorer.score_lead({**lead, "age": "old"})
     assert bad.problems == ["age: not a number ('old')"]
+
+
+def test_a_batch_with_every_row_rejected_scores_nothing_and_says_why(small):
+    frame, model = small
+    bad = frame.head(2).copy()
+    bad["Visits"] = "many"
+    batch = OutcomeScorer(model).score(bad)
+    assert (len(batch.scored), batch.rows_read, batch.rejected_rows) == (0, 2, 2)
+    assert {"p_convert", "score", "tier", "reason_1"} <= set(batch.scored.columns)
