@@ -170,6 +170,9 @@ class OutcomeModel:
             raise ModelFileError(f"the booster takes {booster.num_features()} inputs, the schema gives {width}")
         if encoding.kind == "native" and list(booster.feature_names or []) != list(schema.names):
             raise ModelFileError("the booster's feature names are not the schema's fields")
+        if encoding.kind == "native" and list(booster.feature_types or []) != [
+                "c" if f.kind == "category" else "q" for f in schema.fields]:
+            raise ModelFileError("the booster's categorical inputs are not the schema's categories")
         if json.loads(booster.save_config())["learner"]["objective"]["name"] != "binary:logistic":
             raise ModelFileError("the booster is not a binary (converted or not) model")
         return cls(booster, schema, encoding, float(slope), float(intercept), bands,

@@ -118,6 +118,9 @@ def _damaged(files: dict[str, bytes], change) -> dict[str, bytes]:
     (lambda m: m["bands"].update(high=1.5), "medium <= high"),
     (lambda m: m["schema"]["fields"].pop(), "the booster takes"),
     (lambda m: m["schema"]["fields"][0].update(kind="category"), "levels"),
+    (lambda m: m["schema"]["fields"][0].update(kind="category", levels=["a"], low=None, high=None),
+     "categorical inputs"),
+    (lambda m: m["schema"]["fields"].reverse(), "feature names"),
     (lambda m: m.update(booster_sha256="0" * 64), "checksum"),
     (lambda m: m.update(reference=[0.5, 0.1]), "sorted"),
 ])
