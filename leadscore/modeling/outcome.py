@@ -39,7 +39,7 @@ from scipy.optimize import minimize
 from sklearn.metrics import log_loss, roc_auc_score
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
-from leadscore.fields.field import DEFAULT_PLACEHOLDERS, OutcomeSchema
+from leadscore.fields.field import OutcomeSchema
 from leadscore.fields.infer import Review, build_schema, infer_columns, infer_positive, order_key, outcome_labels
 from leadscore.modeling.encoding import Encoding, EncodingKind
 from leadscore.modeling.leakage import LEAK_AUC, screen
@@ -302,6 +302,3 @@ def train_outcome(frame: pd.DataFrame, target: str, positive: Sequence[str] | No
     progress("Done", 1.0)
     return OutcomeTraining(model, report, review, warnings)
 
-
-__all__ = ["CANDIDATES", "DEFAULT_PLACEHOLDERS", "Candidate", "NotEnoughDataError", "OutcomeTraining",
-           "train_outcome"]
