@@ -1,0 +1,354 @@
+"""Inferring a schema from a CRM export: each column's role and kind, and the outcome's positive values.
+
+The result is a review table for the manager to check before training: every
+column gets a role (id, outcome, order, field or ignored) and, when ignored,
+the reason. Nothing here looks at the outcome except to find its values, so
+the review cannot leak the outcome into the choice of fields (the leakage
+screen, which does look, lives in ``modeling/leakage.py``).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from leadscore.fields.field import (
+    DEFAULT_PLACEHOLDERS,
+    FLAG_FALSE,
+    FLAG_TRUE,
+    OTHER,
+    Field,
+    FieldKind,
+    OutcomeSchema,
+    default_label,
+)
+from leadscore.schema import SchemaError, header_key
+
+log = logging.getLogger(__name__)
+
+Role = Literal["id", "outcome", "order", "field", "ignored"]
+
+#: A value is "near-constant" when one value (empty counted as a value) fills this share of rows.
+NEAR_CONSTANT_SHARE = 0.995
+#: A level is kept when it appears at least this many times; rarer ones become OTHER.
+MIN_LEVEL_COUNT = 10
+#: At most this many levels are kept (the most frequent), the rest become OTHER.
+MAX_LEVELS = 40
+#: Text with more distinct values than this share of its filled rows is free text or a name, not a category.
+MAX_DISTINCT_SHARE = 0.5
+#: ... unless it has few distinct values in absolute terms (small files).
+MIN_DISTINCT_FOR_TOO_MANY = 50
+#: Mean length above which many-valued text reads as free text (notes, comments).
+FREE_TEXT_LENGTH = 30
+#: Share of filled cells that must parse as dates for a text column to be a date.
+DATE_SHARE = 0.9
+
+POSITIVE_WORDS = frozenset({"1", "1.0", "yes", "y", "true", "t", "won", "win", "closed won", "converted",
+                            "success", "successful", "positive", "subscribed", "sale", "sold"})
+NEGATIVE_WORDS = frozenset({"0", "0.0", "no", "n", "false", "f", "lost", "lose", "closed lost", "not converted",
+                            "unconverted", "failure", "failed", "negative", "not subscribed", "no sale"})
+
+_DATE_LOOK = re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}([ T]\d{1,2}:\d{2}(:\d{2})?(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
+
+
+class OutcomeError(ValueError):
+    """The outcome column cannot be read as won/lost (the message says what to pass)."""
+
+
+@dataclass(frozen=True)
+class ColumnReview:
+    """One column of the file as inference sees it."""
+
+    name: str
+    role: Role
+    kind: FieldKind | None
+    reason: str
+    fill_rate: float
+    distinct: int
+    #: Categories: the levels kept (most frequent first); rare ones are grouped as OTHER.
+    levels: tuple[str, ...] = ()
+    #: Numbers: observed range.
+    low: float | None = None
+    high: float | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-safe, for the training report and the dashboard's review table."""
+        return {"name": self.name, "role": self.role, "kind": self.kind, "reason": self.reason,
+                "fill_rate": round(self.fill_rate, 4), "distinct": self.distinct, "levels": list(self.levels),
+                "low": self.low, "high": self.high}
+
+
+@dataclass(frozen=True)
+class Review:
+    """The review table, and which column orders the rows in time (for an honest split)."""
+
+    columns: tuple[ColumnReview, ...]
+    target: str
+    id_column: str | None
+    order_column: str | None
+    #: How the order column was found: "given", "date", "increasing id" or None.
+    order_source: str | None
+
+    def fields(self) -> tuple[ColumnReview, ...]:
+        """The columns that are model fields."""
+        return tuple(c for c in self.columns if c.role == "field")
+
+    def column(self, name: str) -> ColumnReview:
+        """The review of one column."""
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    def ignore(self, name: str, reason: str) -> Review:
+        """The same review with one field turned to ignored, for the given reason."""
+        columns = tuple(replace(c, role="ignored", reason=reason) if c.name == name else c for c in self.columns)
+        return replace(self, columns=columns)
+
+    def to_table(self) -> pd.DataFrame:
+        """The review as a table, one row per column."""
+        return pd.DataFrame([c.to_dict() for c in self.columns])
+
+
+def _text(series: pd.Series) -> pd.Series:
+    return series.astype("string").str.strip()
+
+
+def missing_mask(series: pd.Series, placeholders: Iterable[str] = DEFAULT_PLACEHOLDERS) -> np.ndarray:
+    """Cells that are empty or a placeholder (``Select``, ``N/A``, ``unknown``... any case)."""
+    words = frozenset(p.strip().lower() for p in placeholders)
+    text = _text(series)
+    return (text.isna() | text.str.lower().isin(words)).to_numpy(dtype=bool)
+
+
+def _numbers(filled: pd.Series) -> np.ndarray | None:
+    values = pd.to_numeric(filled, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    return None if np.isnan(values).any() or np.isinf(values).any() else values
+
+
+def _looks_like_dates(filled: pd.Series) -> bool:
+    sample = filled.iloc[:: max(1, len(filled) // 500)]
+    if not len(sample) or sample.str.fullmatch(_DATE_LOOK).mean() < DATE_SHARE:
+        return False
+    return pd.to_datetime(sample, errors="coerce", format="mixed").notna().mean() >= DATE_SHARE
+
+
+def _looks_like_id_name(name: str) -> bool:
+    key = header_key(name)
+    return key in {"id", "key", "number", "no"} or key.endswith(("id", "key", "number"))
+
+
+def kept_levels(filled: pd.Series) -> tuple[str, ...]:
+    """The levels kept: seen MIN_LEVEL_COUNT times or more, at most MAX_LEVELS, most frequent first.
+
+    Levels are compared ignoring case; each is spelled as most often in the file.
+    """
+    lowered = filled.str.lower()
+    counts = lowered.value_counts()
+    spelling = filled.groupby(lowered.to_numpy()).agg(lambda s: s.value_counts().index[0])
+    kept = [spelling[level] for level, n in counts.items() if n >= MIN_LEVEL_COUNT][:MAX_LEVELS]
+    return tuple(level for level in kept if level.lower() != OTHER) + (
+        (OTHER,) if any(level.lower() == OTHER for level in kept) else ())
+
+
+def _review_column(name: str, series: pd.Series, placeholders: Sequence[str]) -> ColumnReview:
+    """Role and kind of one candidate field column (not the outcome, not a given ID or order)."""
+    n = len(series)
+    missing = missing_mask(series, placeholders)
+    filled = _text(series)[~missing]
+    fill_rate = float(len(filled) / n) if n else 0.0
+    distinct = int(filled.str.lower().nunique())
+
+    def ignored(kind: FieldKind | None, reason: str) -> ColumnReview:
+        return ColumnReview(name, "ignored", kind, reason, fill_rate, distinct)
+
+    if distinct == 0:
+        return ignored(None, "always empty")
+    if distinct == 1 and fill_rate == 1.0:
+        return ignored(None, "constant")
+    top_share = max(filled.str.lower().value_counts().iloc[0], int(missing.sum())) / n
+    numbers = _numbers(filled)
+    whole = numbers is not None and bool(np.all(numbers % 1 == 0))
+    unique = distinct == n and n >= 20
+    if numbers is None and _looks_like_dates(filled):
+        return ignored(None, "a date")
+    if numbers is None and distinct > MIN_DISTINCT_FOR_TOO_MANY and filled.str.len().mean() > FREE_TEXT_LENGTH:
+        return ignored("category", "free text")
+    if unique and (numbers is None or (whole and _looks_like_id_name(name))):
+        return ColumnReview(name, "id", None, "an ID: unique per row", fill_rate, distinct)
+    if top_share >= NEAR_CONSTANT_SHARE:
+        return ignored(None, f"near-constant: one value in {top_share:.1%} of rows")
+    if numbers is not None:
+        if set(np.unique(numbers)) <= {0.0, 1.0}:
+            return ColumnReview(name, "field", "flag", "", fill_rate, distinct, low=0.0, high=1.0)
+        kind: FieldKind = "integer" if whole else "number"
+        return ColumnReview(name, "field", kind, "", fill_rate, distinct,
+                            low=float(numbers.min()), high=float(numbers.max()))
+    lowered = filled.str.lower()
+    if lowered.isin(FLAG_TRUE | FLAG_FALSE).all():
+        return ColumnReview(name, "field", "flag", "", fill_rate, distinct, low=0.0, high=1.0)
+    if distinct > max(MIN_DISTINCT_FOR_TOO_MANY, MAX_DISTINCT_SHARE * len(filled)):
+        return ignored("category", f"too many levels ({distinct:,})")
+    levels = kept_levels(filled)
+    if not levels:
+        return ignored("category", "every level is rare")
+    return ColumnReview(name, "field", "category", "", fill_rate, distinct, levels=levels)
+
+
+def _order_key(series: pd.Series, placeholders: Sequence[str]) -> pd.Series | None:
+    """The column as something to sort rows in time by: numbers, dates, or IDs' trailing digits."""
+    missing = missing_mask(series, placeholders)
+    filled = _text(series)[~missing]
+    if not len(filled):
+        return None
+    numbers = _numbers(filled)
+    if numbers is not None:
+        return pd.Series(pd.to_numeric(_text(series), errors="coerce"), index=series.index, dtype="float64")
+    if _looks_like_dates(filled):
+        return pd.Series(pd.to_datetime(_text(series), errors="coerce", format="mixed"), index=series.index)
+    digits = _text(series).str.extract(r"(\d+)\s*$", expand=False)
+    if digits.notna().mean() >= DATE_SHARE:
+        return pd.to_numeric(digits, errors="coerce").astype("float64")
+    return None
+
+
+def order_key(frame: pd.DataFrame, review: Review,
+              placeholders: Sequence[str] = DEFAULT_PLACEHOLDERS) -> pd.Series | None:
+    """The key to order the rows in time by, from the review's order column (None when there is none)."""
+    if review.order_column is None:
+        return None
+    return _order_key(frame[review.order_column], placeholders)
+
+
+def _find_column(frame: pd.DataFrame, name: str, what: str) -> str:
+    matches = [c for c in frame.columns if c == name] or [
+        c for c in frame.columns if header_key(c) == header_key(name)]
+    if len(matches) != 1:
+        raise SchemaError(f"no {what} column '{name}' in the file" if not matches
+                          else f"columns {', '.join(map(repr, matches))} all match the {what} '{name}'")
+    return str(matches[0])
+
+
+def infer_columns(frame: pd.DataFrame, target: str, id_column: str | None = None, order_by: str | None = None,
+                  exclude: Iterable[str] = (), keep: Iterable[str] = (),
+                  placeholders: Sequence[str] = DEFAULT_PLACEHOLDERS) -> Review:
+    """The review table of a CRM export: each column's role, kind and, when ignored, why.
+
+    ``exclude`` turns fields off; ``keep`` brings back a column inference would ignore
+    (near-constant, many levels) as a field. Both name columns as in the file (any case).
+    """
+    target = _find_column(frame, target, "outcome")
+    id_column = _find_column(frame, id_column, "ID") if id_column else None
+    order_by = _find_column(frame, order_by, "order") if order_by else None
+    excluded = {header_key(_find_column(frame, e, "excluded")) for e in exclude}
+    kept = {header_key(_find_column(frame, k, "kept")) for k in keep}
+    columns: list[ColumnReview] = []
+    for name in map(str, frame.columns):
+        series = frame[name]
+        if name == target:
+            columns.append(ColumnReview(name, "outcome", None, "", 1 - missing_mask(series, placeholders).mean(),
+                                        int(_text(series).nunique())))
+            continue
+        review = _review_column(name, series, placeholders)
+        if name == id_column:
+            review = replace(review, role="id", kind=None, reason="the ID column you named")
+        elif name == order_by:
+            review = replace(review, role="order", kind=None, reason="orders the leads in time (you named it)")
+        elif header_key(name) in excluded:
+            review = replace(review, role="ignored", reason="excluded by you")
+        elif header_key(name) in kept and review.role == "ignored" and review.kind == "category":
+            filled = _text(series)[~missing_mask(series, placeholders)]
+            review = replace(review, role="field", reason="kept by you", levels=kept_levels(filled)
+                             or (OTHER,))
+        columns.append(review)
+    if id_column is None:
+        id_column = next((c.name for c in columns if c.role == "id"), None)
+    order_source = "given" if order_by else None
+    if order_by is None:
+        date = next((c.name for c in columns if c.reason == "a date"), None)
+        if date is not None:
+            order_by, order_source = date, "date"
+            columns = [replace(c, role="order", reason="a date: orders the leads in time")
+                       if c.name == date else c for c in columns]
+        elif id_column is not None and _order_key(frame[id_column], placeholders) is not None:
+            order_by, order_source = id_column, "increasing id"
+    if order_by is not None and _order_key(frame[order_by], placeholders) is None:
+        raise SchemaError(f"the order column '{order_by}' holds neither numbers nor dates")
+    review = Review(tuple(columns), target, id_column, order_by, order_source)
+    if not review.fields():
+        raise SchemaError("no column can be a field: " + "; ".join(
+            f"'{c.name}' {c.reason}" for c in columns if c.role == "ignored"))
+    return review
+
+
+def infer_positive(values: pd.Series, positive: Sequence[str] | None = None,
+                   placeholders: Sequence[str] = DEFAULT_PLACEHOLDERS) -> tuple[str, ...]:
+    """The outcome values that mean converted, as spelled in the file.
+
+    With ``positive`` given, each must be among the values (any case). Otherwise
+    inferred when there is no doubt: exactly two values, one a word for won
+    (1, yes, true, won, converted...) and the other for lost; else OutcomeError.
+    """
+    filled = _text(values)[~missing_mask(values, placeholders)]
+    spelled = filled.groupby(filled.str.lower().to_numpy()).agg(lambda s: s.value_counts().index[0])
+    seen = ", ".join(f"'{v}'" for v in spelled.iloc[:12]) + (" ..." if len(spelled) > 12 else "")
+    if positive:
+        wanted = [str(p).strip().lower() for p in positive]
+        unknown = [p for p, w in zip(positive, wanted, strict=True) if w not in spelled.index]
+        if unknown:
+            raise OutcomeError(f"outcome value{'s' if len(unknown) > 1 else ''} "
+                               f"{', '.join(map(repr, unknown))} not in the file; values seen: {seen}")
+        if len(set(wanted)) == len(spelled):
+            raise OutcomeError(f"every outcome value is positive; values seen: {seen}")
+        return tuple(spelled[w] for w in dict.fromkeys(wanted))
+    words = set(spelled.index)
+    if len(words) == 2:
+        yes, no = words & POSITIVE_WORDS, words & NEGATIVE_WORDS
+        if len(yes) == 1 and len(no) == 1:
+            return (spelled[yes.pop()],)
+    raise OutcomeError(f"cannot tell which outcome values mean converted; values seen: {seen}. "
+                       "Name them with --positive VALUE ...")
+
+
+def outcome_labels(values: pd.Series, positive: Sequence[str],
+                   placeholders: Sequence[str] = DEFAULT_PLACEHOLDERS) -> np.ndarray:
+    """1 converted, 0 not, -1 an open lead (empty outcome)."""
+    lowered = _text(values).str.lower()
+    open_lead = missing_mask(values, placeholders)
+    labels = lowered.isin({p.lower() for p in positive}).to_numpy(dtype=np.int64)
+    labels[open_lead] = -1
+    return labels
+
+
+def build_schema(frame: pd.DataFrame, review: Review, positive: Sequence[str],
+                 placeholders: Sequence[str] = DEFAULT_PLACEHOLDERS) -> OutcomeSchema:
+    """The schema of the review's fields, with levels, ranges and fill rates measured on ``frame``.
+
+    Pass the training rows only: levels and ranges then come from what the model learns from.
+    """
+    fields = []
+    for column in review.fields():
+        series = frame[column.name]
+        missing = missing_mask(series, placeholders)
+        filled = _text(series)[~missing]
+        fill_rate = float(len(filled) / len(frame)) if len(frame) else 0.0
+        low = high = None
+        levels: tuple[str, ...] = ()
+        if column.kind == "category":
+            levels = kept_levels(filled) or (OTHER,)
+        elif len(filled):
+            numbers = pd.to_numeric(filled, errors="coerce").dropna()
+            if column.kind == "flag":
+                low, high = 0.0, 1.0
+            elif len(numbers):
+                low, high = float(numbers.min()), float(numbers.max())
+        fields.append(Field(name=column.name, kind=column.kind or "category", label=default_label(column.name),
+                            low=low, high=high, levels=levels, allow_empty=True, fill_rate=round(fill_rate, 6)))
+    return OutcomeSchema(fields=tuple(fields), target=review.target, positive=tuple(positive),
+                         id_column=review.id_column, placeholders=tuple(placeholders))

@@ -1,0 +1,1 @@
+"""Training an outcome model on a CRM export: candidates, calibration, tiers, the report, explanations."""

@@ -1,0 +1,304 @@
+"""Training an outcome model on a CRM export: from a file as the CRM wrote it to a scored, reported model.
+
+The flow, top to bottom:
+
+1. review the columns (``fields/infer.py``) and read the outcome: positive
+   values named or inferred; rows with an empty outcome are open leads, counted
+   and not trained on;
+2. refuse fewer than ``MIN_PER_CLASS`` converted or not converted leads, warn below ``WARN_PER_CLASS``;
+3. split: the most recent ``TEST_SHARE`` of leads by the order column (given,
+   a date, or an increasing ID) is the test part; without one, a stratified
+   random split, and the report says which;
+4. the schema (levels, ranges) from the training part, then the leakage
+   screen on it: flagged fields are left out unless kept;
+5. candidates compared by out-of-fold log loss on the training part (after
+   Platt calibration of each, which is fair to SMOTE, whose raw
+   probabilities are pushed up); the winner is refitted on the whole training
+   part and calibrated on its out-of-fold margins;
+6. evaluation on the test part: ROC AUC, log loss, calibration table, base
+   rate, gain chart, default tier bands and each tier's conversion rate,
+   field importance.
+
+The model shipped is the one evaluated (trained on the training part), so the
+report's figures are the shipped model's.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xgboost as xgb
+from imblearn.over_sampling import SMOTE
+from scipy.optimize import minimize
+from sklearn.metrics import log_loss, roc_auc_score
+from sklearn.model_selection import StratifiedKFold, train_test_split
+
+from leadscore.fields.field import OutcomeSchema
+from leadscore.fields.infer import Review, build_schema, infer_columns, infer_positive, order_key, outcome_labels
+from leadscore.modeling.encoding import Encoding, EncodingKind
+from leadscore.modeling.leakage import LEAK_AUC, screen
+from leadscore.modeling.outcome_model import OutcomeModel, sigmoid
+from leadscore.modeling.tiers import Bands, tier_report
+from leadscore.schema import header_key
+
+log = logging.getLogger(__name__)
+
+MIN_PER_CLASS = 40
+WARN_PER_CLASS = 200
+TEST_SHARE = 0.2
+FOLDS = 3
+EARLY_STOPPING = 30
+SEED = 42
+#: Threads XGBoost trains with (a 2-core machine).
+TRAINING_THREADS = 1
+
+_BASE_PARAMS: dict[str, Any] = {"objective": "binary:logistic", "eval_metric": "logloss", "tree_method": "hist",
+                                "subsample": 0.8, "colsample_bytree": 0.8, "min_child_weight": 3,
+                                "max_cat_to_onehot": 4, "max_cat_threshold": 32}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One model to compare: its encoding, XGBoost parameters and rounds."""
+
+    name: str
+    encoding: EncodingKind
+    params: dict[str, Any]
+    #: The most rounds; early stopping on each fold picks fewer (unless ``fixed_rounds``).
+    rounds: int
+    smote: bool = False
+    fixed_rounds: bool = False
+
+
+CANDIDATES: tuple[Candidate, ...] = (
+    Candidate("xgboost-depth2", "native", {**_BASE_PARAMS, "max_depth": 2, "eta": 0.1}, 600),
+    Candidate("xgboost-depth4", "native", {**_BASE_PARAMS, "max_depth": 4, "eta": 0.1}, 400),
+    # The seed's pipeline: StandardScaler -> SMOTE -> XGBoost with its hyperparameters.
+    Candidate("seed-smote", "onehot", {**_BASE_PARAMS, "max_depth": 6, "eta": 0.05, "gamma": 0.1}, 300,
+              smote=True, fixed_rounds=True),
+)
+
+Progress = Callable[[str, float], None]
+
+
+class NotEnoughDataError(ValueError):
+    """Too few converted or not converted leads to train on."""
+
+
+@dataclass
+class OutcomeTraining:
+    """A trained outcome model with its report and the column review it was trained with."""
+
+    model: OutcomeModel
+    report: dict[str, Any]
+    review: Review
+    warnings: list[str] = field(default_factory=list)
+
+
+def _quiet(message: str, fraction: float) -> None:
+    log.info("%s (%.0f%%)", message, 100 * fraction)
+
+
+# ---- split ---------------------------------------------------------------------------------------
+def split_rows(frame: pd.DataFrame, y: np.ndarray, review: Review, seed: int = SEED) -> tuple[
+        np.ndarray, np.ndarray, str]:
+    """Training and test positions, and how the split was made (in words)."""
+    key = order_key(frame, review)
+    if key is not None and key.notna().mean() >= 0.9:
+        order = np.argsort(key.rank(method="first", na_option="top").to_numpy(), kind="stable")
+        cut = int(round(len(order) * (1 - TEST_SHARE)))
+        train, test = np.sort(order[:cut]), np.sort(order[cut:])
+        if len(np.unique(y[test])) == 2 and len(np.unique(y[train])) == 2:
+            return train, test, (f"the most recent {TEST_SHARE:.0%} of leads by '{review.order_column}' "
+                                 f"({review.order_source})")
+        log.warning("the most recent leads are all of one outcome; splitting at random instead")
+    positions = np.arange(len(y))
+    train, test = train_test_split(positions, test_size=TEST_SHARE, stratify=y, random_state=seed)
+    return np.sort(train), np.sort(test), (f"a stratified random {TEST_SHARE:.0%} of leads "
+                                           "(no order column, date or increasing ID found)")
+
+
+# ---- candidates ----------------------------------------------------------------------------------
+def _fit(candidate: Candidate, codes: np.ndarray, y: np.ndarray, schema: OutcomeSchema, rounds: int,
+         seed: int, nthread: int, held: tuple[np.ndarray, np.ndarray] | None = None
+         ) -> tuple[xgb.Booster, Encoding, int]:
+    """Fit one candidate; with ``held`` rows, stop early on them. Returns booster, encoding, rounds used."""
+    encoding = Encoding.fit(codes, schema, candidate.encoding)
+    if candidate.smote:
+        data, labels = SMOTE(random_state=seed).fit_resample(encoding.encode(codes, schema), y)
+        train = xgb.DMatrix(np.ascontiguousarray(data, dtype=np.float32), labels, nthread=nthread)
+    else:
+        train = encoding.dmatrix(codes, schema, y, nthread)
+    params = {**candidate.params, "seed": seed, "nthread": nthread}
+    if held is None or candidate.fixed_rounds:
+        return xgb.train(params, train, rounds), encoding, rounds
+    valid = encoding.dmatrix(held[0], schema, held[1], nthread)
+    booster = xgb.train(params, train, rounds, evals=[(valid, "held")], early_stopping_rounds=EARLY_STOPPING,
+                        verbose_eval=False)
+    return booster, encoding, booster.best_iteration + 1
+
+
+def _margins(booster: xgb.Booster, encoding: Encoding, codes: np.ndarray, schema: OutcomeSchema,
+             rounds: int) -> np.ndarray:
+    dmatrix = encoding.dmatrix(codes, schema)
+    return np.asarray(booster.predict(dmatrix, output_margin=True, iteration_range=(0, rounds)), dtype=np.float64)
+
+
+def fit_platt(margins: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Slope and intercept minimising the log loss of ``sigmoid(slope * margin + intercept)``."""
+    def loss(theta: np.ndarray) -> float:
+        z = theta[0] * margins + theta[1]
+        return float(np.mean(np.logaddexp(0, z) - y * z))
+
+    def grad(theta: np.ndarray) -> np.ndarray:
+        r = sigmoid(theta[0] * margins + theta[1]) - y
+        return np.array([np.mean(r * margins), np.mean(r)])
+
+    best = minimize(loss, x0=np.array([1.0, 0.0]), jac=grad, method="L-BFGS-B",
+                    bounds=[(1e-3, 99.0), (-99.0, 99.0)])
+    return float(best.x[0]), float(best.x[1])
+
+
+def _compare(candidates: Sequence[Candidate], codes: np.ndarray, y: np.ndarray, schema: OutcomeSchema,
+             seed: int, nthread: int, progress: Progress) -> list[dict[str, Any]]:
+    """Out-of-fold margins and log loss of each candidate on the training part."""
+    folds = list(StratifiedKFold(FOLDS, shuffle=True, random_state=seed).split(np.zeros(len(y)), y))
+    results = []
+    for c_index, candidate in enumerate(candidates):
+        started = time.perf_counter()
+        oof = np.zeros(len(y))
+        used = []
+        for f_index, (fit, held) in enumerate(folds):
+            progress(f"{candidate.name}: fold {f_index + 1} of {FOLDS}",
+                     0.1 + 0.6 * (c_index * FOLDS + f_index) / (len(candidates) * FOLDS))
+            booster, encoding, rounds = _fit(candidate, codes[fit], y[fit], schema, candidate.rounds,
+                                             seed, nthread, (codes[held], y[held]))
+            oof[held] = _margins(booster, encoding, codes[held], schema, rounds)
+            used.append(rounds)
+        slope, intercept = fit_platt(oof, y)
+        calibrated = sigmoid(slope * oof + intercept)
+        results.append({"name": candidate.name, "oof_margins": oof, "rounds": int(np.median(used)),
+                        "log_loss": float(log_loss(y, calibrated)),
+                        "log_loss_uncalibrated": float(log_loss(y, sigmoid(oof))),
+                        "auc": float(roc_auc_score(y, oof)), "mean_p_uncalibrated": float(sigmoid(oof).mean()),
+                        "seconds": round(time.perf_counter() - started, 2)})
+        log.info("candidate %s: out-of-fold log loss %.4f, AUC %.4f", candidate.name, results[-1]["log_loss"],
+                 results[-1]["auc"])
+    return results
+
+
+# ---- evaluation ----------------------------------------------------------------------------------
+def reliability_table(p: np.ndarray, y: np.ndarray, bins: int = 10) -> list[dict[str, float]]:
+    """Mean predicted chance against observed conversion rate, in bins of equal size."""
+    order = np.argsort(p, kind="stable")
+    return [{"mean_p": float(p[part].mean()), "observed": float(y[part].mean()), "leads": int(len(part))}
+            for part in np.array_split(order, bins) if len(part)]
+
+
+def gain_chart(p: np.ndarray, y: np.ndarray, points: int = 20) -> list[dict[str, float]]:
+    """Share of leads called (best first) against share of conversions caught."""
+    caught = np.cumsum(y[np.argsort(-p, kind="stable")])
+    total = max(int(y.sum()), 1)
+    shares = np.linspace(0, 1, points + 1)
+    return [{"share_called": float(s), "share_caught": float(caught[int(round(s * len(y))) - 1] / total)
+             if s > 0 else 0.0} for s in shares]
+
+
+def _evaluate(model: OutcomeModel, codes: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+    p = model.predict(codes)
+    sample = codes[: min(len(codes), 5000)]
+    importance = np.abs(model.contributions(sample)[:, :-1]).mean(axis=0)
+    return {"roc_auc": float(roc_auc_score(y, p)), "log_loss": float(log_loss(y, p, labels=[0, 1])),
+            "brier": float(np.mean((p - y) ** 2)), "base_rate": float(y.mean()), "mean_p": float(p.mean()),
+            "calibration": reliability_table(p, y), "gain": gain_chart(p, y),
+            "tiers": tier_report(p, y, model.bands),
+            "importance": {name: float(v) for name, v in zip(model.schema.names, importance, strict=True)}}
+
+
+# ---- the whole flow ------------------------------------------------------------------------------
+def _class_counts(y: np.ndarray) -> tuple[list[str], str | None]:
+    converted, not_converted = int((y == 1).sum()), int((y == 0).sum())
+    if converted < MIN_PER_CLASS or not_converted < MIN_PER_CLASS:
+        return [], (f"too few leads to learn from: {converted} converted and {not_converted} not converted; "
+                    f"at least {MIN_PER_CLASS} of each are needed")
+    warnings = [f"only {n} {what} leads: the model will be rough below {WARN_PER_CLASS} of each"
+                for n, what in ((converted, "converted"), (not_converted, "not converted")) if n < WARN_PER_CLASS]
+    return warnings, None
+
+
+def train_outcome(frame: pd.DataFrame, target: str, positive: Sequence[str] | None = None,
+                  id_column: str | None = None, order_by: str | None = None, exclude: Sequence[str] = (),
+                  keep: Sequence[str] = (), *, leak_threshold: float = LEAK_AUC,
+                  candidates: Sequence[Candidate] = CANDIDATES, seed: int = SEED,
+                  nthread: int = TRAINING_THREADS, progress: Progress = _quiet) -> OutcomeTraining:
+    """Train an outcome model on a CRM export read as text (``csvio.read_table``); see the module docstring.
+
+    Raises SchemaError (columns), OutcomeError (outcome values) or NotEnoughDataError, each with a one-line message.
+    """
+    started, cpu_started = time.perf_counter(), time.process_time()
+    progress("Reviewing the columns", 0.0)
+    review = infer_columns(frame, target, id_column, order_by, exclude, keep)
+    positive = infer_positive(frame[review.target], positive)
+    labels = outcome_labels(frame[review.target], positive)
+    open_leads = int((labels < 0).sum())
+    labelled = frame.loc[labels >= 0].reset_index(drop=True)
+    y_all = labels[labels >= 0]
+    warnings, refusal = _class_counts(y_all)
+    if refusal:
+        raise NotEnoughDataError(refusal)
+    for warning in warnings:
+        log.warning(warning)
+
+    train_pos, test_pos, split_text = split_rows(labelled, y_all, review, seed)
+    train_frame, test_frame = labelled.iloc[train_pos], labelled.iloc[test_pos]
+    y_train, y_test = y_all[train_pos], y_all[test_pos]
+
+    progress("Screening fields for leakage", 0.05)
+    schema = build_schema(train_frame, review, positive)
+    powers = screen(schema.parse(train_frame).matrix, y_train, leak_threshold)
+    kept = {header_key(k) for k in keep}
+    for power in powers:
+        if power.flagged and header_key(power.name) not in kept:
+            review = review.ignore(power.name, power.reason)
+    if not review.fields():
+        raise NotEnoughDataError("every field was flagged as filled in after the outcome; keep some with --keep")
+    schema = build_schema(train_frame, review, positive)
+    train_codes = schema.codes(schema.parse(train_frame).matrix)
+    test_codes = schema.codes(schema.parse(test_frame).matrix)
+
+    comparison = _compare(candidates, train_codes, y_train, schema, seed, nthread, progress)
+    best = min(comparison, key=lambda r: r["log_loss"])
+    chosen = next(c for c in candidates if c.name == best["name"])
+    progress(f"Fitting {chosen.name} on the whole training part", 0.75)
+    slope, intercept = fit_platt(best["oof_margins"], y_train)
+    booster, encoding, _ = _fit(chosen, train_codes, y_train, schema, best["rounds"], seed, nthread)
+    oof_p = sigmoid(slope * best["oof_margins"] + intercept)
+    model = OutcomeModel(booster, schema, encoding, slope, intercept, Bands.by_share(oof_p),
+                         reference=tuple(float(v) for v in np.quantile(oof_p, np.linspace(0, 1, 101))),
+                         metadata={"candidate": chosen.name, "rounds": best["rounds"], "params": chosen.params})
+
+    progress("Evaluating on the test part", 0.9)
+    report = {
+        "kind": "outcome", "target": review.target, "positive": list(positive),
+        "split": split_text, "rows": int(len(frame)), "open_leads": open_leads,
+        "train_rows": int(len(train_pos)), "test_rows": int(len(test_pos)),
+        "converted": int(y_all.sum()), "not_converted": int((y_all == 0).sum()),
+        "warnings": warnings, "columns": [c.to_dict() for c in review.columns],
+        "leakage": {"threshold": leak_threshold, "fields": [p.to_dict() for p in powers],
+                    "kept_on_purpose": [p.name for p in powers if p.flagged and header_key(p.name) in kept]},
+        "fill_rates": {f.name: f.fill_rate for f in schema.fields},
+        "candidates": [{k: v for k, v in r.items() if k != "oof_margins"} for r in comparison],
+        "chosen": chosen.name, "calibration_fit": {"slope": slope, "intercept": intercept},
+        "bands": model.bands.to_dict(), "test": _evaluate(model, test_codes, y_test),
+    }
+    report["seconds"] = round(time.perf_counter() - started, 2)
+    report["cpu_seconds"] = round(time.process_time() - cpu_started, 2)
+    progress("Done", 1.0)
+    return OutcomeTraining(model, report, review, warnings)
+

@@ -1,0 +1,1 @@
+"""Scoring leads with a trained model: probabilities, tiers and reasons."""
