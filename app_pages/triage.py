@@ -106,7 +106,7 @@ def _owner_filters(view: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame
     few = [c for c in columns if c in view.columns and 1 < view[c].nunique() <= MAX_FILTER_VALUES]
     for column, place in zip(few[:3], st.columns(max(1, len(few[:3]))), strict=False):
         values = sorted(view[column].dropna().astype(str).unique())
-        choice = place.selectbox(f"{column}", [ALL, *values], key=f"filter.{column}")
+        choice = place.selectbox(md_escape(column), [ALL, *values], key=f"filter.{column}")
         if choice != ALL:
             view = view[view[column].astype(str) == choice]
     return view
