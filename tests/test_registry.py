@@ -162,7 +162,7 @@ def test_first_load_of_an_empty_registry_trains_the_default(
     monkeypatch.setattr(train, "DEFAULT_ROWS", 800)
     caplog.set_level("INFO", logger="leadscore.registry")
     model = Registry(tmp_path).load_or_train_default()
-    assert model.metadata["data_source"] == "synthetic: 800 leads, seed 42"
+    assert model.metadata["data_source"] == "synthetic: 800 leads, data variant 42"
     assert "training the default model" in caplog.text
     assert Registry(tmp_path).load_or_train_default().metadata["version"] == model.metadata["version"]
 
