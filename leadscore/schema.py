@@ -256,6 +256,17 @@ def apply_mapping(frame: pd.DataFrame, mapping: ColumnMapping) -> pd.DataFrame:
 REJECTION_COLUMNS: tuple[str, ...] = ("row", "column", "value", "reason")
 
 
+class CountsRejections:
+    """For a batch result whose ``problems`` table has one line per bad cell: how many rows it rejected."""
+
+    problems: pd.DataFrame
+
+    @property
+    def rejected_rows(self) -> int:
+        """How many rows had at least one problem."""
+        return int(self.problems["row"].nunique()) if len(self.problems) else 0
+
+
 def input_renames(columns: Iterable[str], reserved: Iterable[str]) -> dict[str, str]:
     """New names for the file's columns that collide with ``reserved`` (columns we add).
 
@@ -276,7 +287,7 @@ def input_renames(columns: Iterable[str], reserved: Iterable[str]) -> dict[str, 
 
 
 @dataclass(frozen=True)
-class Validated:
+class Validated(CountsRejections):
     """The outcome of validating a batch.
 
     ``valid`` holds the rows that can be scored, features as float64 and every
@@ -287,11 +298,6 @@ class Validated:
     valid: pd.DataFrame
     problems: pd.DataFrame
     rows_read: int
-
-    @property
-    def rejected_rows(self) -> int:
-        """How many rows had at least one problem."""
-        return int(self.problems["row"].nunique()) if len(self.problems) else 0
 
     def features(self) -> np.ndarray:
         """The valid rows as a float64 matrix in feature order, for the model."""

@@ -38,6 +38,7 @@ from leadscore.schema import (
     REASON_COLUMNS,
     TIERS,
     ColumnMapping,
+    CountsRejections,
     Validated,
     apply_mapping,
     check_value,
@@ -71,18 +72,13 @@ class Explanation:
 
 
 @dataclass(frozen=True)
-class ScoredBatch:
+class ScoredBatch(CountsRejections):
     """The outcome of scoring a batch: rows in = len(scored) + rejected_rows."""
 
     scored: pd.DataFrame
     problems: pd.DataFrame
     rows_read: int
     mapping: ColumnMapping
-
-    @property
-    def rejected_rows(self) -> int:
-        """How many input rows were not scored."""
-        return int(self.problems["row"].nunique()) if len(self.problems) else 0
 
 
 def reason_order(contrast: np.ndarray, top: int = len(REASON_COLUMNS)) -> np.ndarray:

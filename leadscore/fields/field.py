@@ -20,7 +20,7 @@ from typing import Any, Literal, get_args
 import numpy as np
 import pandas as pd
 
-from leadscore.schema import REJECTION_COLUMNS, SchemaError, header_key
+from leadscore.schema import REJECTION_COLUMNS, CountsRejections, SchemaError, header_key
 
 FieldKind = Literal["number", "integer", "flag", "category"]
 FIELD_KINDS: tuple[str, ...] = get_args(FieldKind)
@@ -185,7 +185,7 @@ class ColumnMatch:
 
 
 @dataclass(frozen=True)
-class ParsedBatch:
+class ParsedBatch(CountsRejections):
     """A parsed batch: the model matrix of its valid rows, its problems and how many rows were read.
 
     ``matrix`` and ``valid`` are indexed by the 1-based row number in the input;
@@ -196,11 +196,6 @@ class ParsedBatch:
     valid: pd.DataFrame
     problems: pd.DataFrame
     rows_read: int
-
-    @property
-    def rejected_rows(self) -> int:
-        """How many rows had at least one problem."""
-        return int(self.problems["row"].nunique()) if len(self.problems) else 0
 
 
 def _is_placeholder(text: pd.Series, placeholders: frozenset[str]) -> np.ndarray:

@@ -19,6 +19,7 @@ import pandas as pd
 from leadscore.fields.field import ParsedBatch
 from leadscore.modeling.outcome_model import OutcomeModel, sigmoid
 from leadscore.modeling.tiers import Bands
+from leadscore.schema import CountsRejections
 
 P_COLUMN = "p_convert"
 REASON_COLUMNS: tuple[str, ...] = ("reason_1", "reason_2", "reason_3")
@@ -26,17 +27,12 @@ OUTPUT_COLUMNS: tuple[str, ...] = (P_COLUMN, "score", "tier", *REASON_COLUMNS)
 
 
 @dataclass(frozen=True)
-class OutcomeBatch:
+class OutcomeBatch(CountsRejections):
     """Scored rows (input columns kept, output columns added; index = 1-based row), problems, rows read."""
 
     scored: pd.DataFrame
     problems: pd.DataFrame
     rows_read: int
-
-    @property
-    def rejected_rows(self) -> int:
-        """How many rows had at least one problem."""
-        return int(self.problems["row"].nunique()) if len(self.problems) else 0
 
 
 @dataclass(frozen=True)
