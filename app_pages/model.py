@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from leadscore import charts, compare, evaluate, seedref
-from leadscore.schema import FEATURES_BY_NAME
+from leadscore import charts
+from leadscore.fields.builtin import FEATURES_BY_NAME
+from leadscore.modeling import compare, evaluate, seedref
 from ui import engine, retrain, versions
 from ui.text import data_source
 

@@ -3,10 +3,10 @@
 import streamlit as st
 
 from leadscore import charts
-from leadscore.scenarios import SCENARIOS
-from leadscore.schema import FEATURES, FEATURES_BY_NAME, TIERS, Feature, example_lead
-from leadscore.scorer import LeadError, Scorer
-from leadscore.whatif import step
+from leadscore.data.scenarios import SCENARIOS
+from leadscore.fields.builtin import FEATURES, FEATURES_BY_NAME, TIERS, Feature, example_lead
+from leadscore.scoring.scorer import LeadError, Scorer
+from leadscore.scoring.whatif import step
 from ui import engine, widgets
 
 TYPICAL = "A typical lead"

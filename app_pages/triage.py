@@ -3,9 +3,10 @@
 import pandas as pd
 import streamlit as st
 
-from leadscore import charts, csvio, export, triage
-from leadscore.export import to_safe_csv
-from leadscore.schema import (
+from leadscore import charts
+from leadscore.data import csvio, export
+from leadscore.data.export import to_safe_csv
+from leadscore.fields.builtin import (
     FEATURE_NAMES,
     FEATURES_BY_NAME,
     ID_COLUMN,
@@ -17,7 +18,8 @@ from leadscore.schema import (
     input_renames,
     map_columns,
 )
-from leadscore.scorer import Scorer
+from leadscore.scoring import triage
+from leadscore.scoring.scorer import Scorer
 from ui import engine, widgets
 from ui.text import md_escape
 

@@ -38,9 +38,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from leadscore import synth, train  # noqa: E402 - after the path set-up, to benchmark this checkout
+from leadscore.data import synth  # noqa: E402 - after the path set-up, to benchmark this checkout
+from leadscore.fields.builtin import FEATURE_NAMES  # noqa: E402
+from leadscore.modeling import train  # noqa: E402
 from leadscore.registry import Registry  # noqa: E402
-from leadscore.schema import FEATURE_NAMES  # noqa: E402
 
 REQUEST_TIMEOUT_SECONDS = 5.0
 READY_TIMEOUT_SECONDS = 120.0
@@ -88,7 +89,7 @@ class ServerLog:
         latencies = []
         for line in text.splitlines():
             record = json.loads(line)
-            if record.get("logger") == "leadscore.api.access" and record.get("path") == "/v1/score":
+            if record.get("logger") == "leadscore.api.app.access" and record.get("path") == "/v1/score":
                 latencies.append(float(record["latency_ms"]))
         return latencies
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import xgboost as xgb
 
-from leadscore.csvio import read_table
+from leadscore.data.csvio import read_table
 from leadscore.modeling.outcome import train_outcome
 from leadscore.scoring.outcome_scorer import OutcomeScorer
 

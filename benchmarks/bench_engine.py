@@ -24,11 +24,12 @@ import numpy as np
 import pandas as pd
 import xgboost as xgb
 
-from leadscore import synth, train
+from leadscore.data import synth
+from leadscore.data.scenarios import SCENARIOS
+from leadscore.fields.builtin import FEATURE_NAMES
+from leadscore.modeling import train
 from leadscore.registry import Registry
-from leadscore.scenarios import SCENARIOS
-from leadscore.schema import FEATURE_NAMES
-from leadscore.scorer import Scorer
+from leadscore.scoring.scorer import Scorer
 
 
 def timings(action: Callable[[], object], repeat: int) -> list[float]:

@@ -23,9 +23,10 @@ import numpy as np
 import shap
 import xgboost as xgb
 
-from leadscore import synth, train
-from leadscore.schema import FEATURE_NAMES, TIERS
-from leadscore.scorer import Scorer
+from leadscore.data import synth
+from leadscore.fields.builtin import FEATURE_NAMES, TIERS
+from leadscore.modeling import train
+from leadscore.scoring.scorer import Scorer
 
 
 def best(action: Callable[[], object], repeat: int) -> float:

@@ -14,10 +14,11 @@ import time
 import numpy as np
 import xgboost as xgb
 
-from leadscore import synth, train
-from leadscore.evaluate import evaluate_probabilities
-from leadscore.model import LeadModel
-from leadscore.schema import TIERS, validate
+from leadscore.data import synth
+from leadscore.fields.builtin import TIERS, validate
+from leadscore.modeling import train
+from leadscore.modeling.evaluate import evaluate_probabilities
+from leadscore.modeling.lead_model import LeadModel
 
 CANDIDATES = {
     "default (depth 1, 600 trees, lr 0.2)": train.PRESETS["default"],

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import argparse
 
-from leadscore import synth, train
-from leadscore.evaluate import evaluate_probabilities
-from leadscore.schema import TIERS, validate
+from leadscore.data import synth
+from leadscore.fields.builtin import TIERS, validate
+from leadscore.modeling import train
+from leadscore.modeling.evaluate import evaluate_probabilities
 
 HELD_OUT_ROWS = 20_000
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 
 from leadscore.registry import Registry
-from leadscore.scorer import Scorer
+from leadscore.scoring.scorer import Scorer
 
 __all__ = ["Scorer", "load"]
 

@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from leadscore import csvio, export, synth
+from leadscore.data import csvio, export, synth
+from leadscore.fields.builtin import LABEL_COLUMN, TIERS, SchemaError
 from leadscore.registry import DEFAULT_MODELS_DIR, ENV_MODELS_DIR, ModelFileError, Registry
-from leadscore.schema import LABEL_COLUMN, TIERS, SchemaError
-from leadscore.scorer import Scorer
+from leadscore.scoring.scorer import Scorer
 
 log = logging.getLogger("leadscore")
 
@@ -59,7 +59,7 @@ def _training_data(args: argparse.Namespace) -> tuple[pd.DataFrame, str]:
 
 def _publish_gate(registry: Registry, candidate: Scorer) -> str:
     """The dashboard's publish gate: refuse a candidate less accurate than the active model on the same leads."""
-    from leadscore import compare
+    from leadscore.modeling import compare
 
     if registry.active_version() is None:
         return "No active model to compare with"
@@ -77,7 +77,7 @@ def _publish_gate(registry: Registry, candidate: Scorer) -> str:
 
 def cmd_train(args: argparse.Namespace) -> None:
     """Train a model, report it, and publish it as the active version if it is at least as good."""
-    from leadscore import train  # heavy imports only for this command
+    from leadscore.modeling import train  # heavy imports only for this command
 
     frame, source = _training_data(args)
     result = train.train(frame, preset=args.preset, with_baselines=not args.no_baselines)
@@ -153,7 +153,7 @@ def _score_in_chunks(args: argparse.Namespace, output: Path, rejected: Path) -> 
 
 def cmd_evaluate(args: argparse.Namespace) -> None:
     """Evaluate the active model on labeled data (default: fresh synthetic leads)."""
-    from leadscore.evaluate import evaluate_probabilities
+    from leadscore.modeling.evaluate import evaluate_probabilities
 
     scorer = Scorer(_registry(args).load_or_train_default())
     frame = (csvio.read_table(args.data) if args.data
@@ -184,7 +184,7 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
 
 def cmd_serve(args: argparse.Namespace) -> None:
     """Start the REST API on the active model; it follows newly published models without a restart."""
-    from leadscore import api  # the web stack only for this command
+    from leadscore.api import app as api  # the web stack only for this command
 
     if args.workers < 1:
         raise UserError("--workers must be at least 1")

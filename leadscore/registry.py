@@ -48,9 +48,9 @@ import numpy as np
 import xgboost as xgb
 from filelock import FileLock
 
-from leadscore.model import LeadModel
-from leadscore.model_check import ParameterError, check_parameters
-from leadscore.schema import FEATURES, TIERS
+from leadscore.fields.builtin import FEATURES, TIERS
+from leadscore.modeling.lead_model import LeadModel
+from leadscore.modeling.model_check import ParameterError, check_parameters
 
 log = logging.getLogger(__name__)
 #: One line per publish and activation: when, which version, from where.
@@ -394,7 +394,8 @@ class Registry:
         return self.load()
 
     def _train_default(self) -> None:
-        from leadscore import synth, train  # training libraries only when needed
+        from leadscore.data import synth  # training libraries only when needed
+        from leadscore.modeling import train
 
         log.info("no model in %s yet: training the default model on 10,000 synthetic leads "
                  "(a few seconds, once)", self.root)

@@ -11,9 +11,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from leadscore import synth, train
+from leadscore.data import synth
+from leadscore.modeling import train
 from leadscore.registry import Registry
-from leadscore.scorer import Scorer
+from leadscore.scoring.scorer import Scorer
 
 
 @pytest.fixture(autouse=True)

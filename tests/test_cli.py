@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 from leadscore.cli import main
+from leadscore.fields.builtin import FEATURE_NAMES, OUTPUT_COLUMNS, REASON_COLUMNS, example_lead
 from leadscore.registry import DEFAULT_MODELS_DIR
-from leadscore.schema import FEATURE_NAMES, OUTPUT_COLUMNS, REASON_COLUMNS, example_lead
 
 
 def run(*args: str) -> int:

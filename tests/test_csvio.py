@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from leadscore.csvio import TableError, open_table, read_table
-from leadscore.schema import FEATURE_NAMES, example_lead
+from leadscore.data.csvio import TableError, open_table, read_table
+from leadscore.fields.builtin import FEATURE_NAMES, example_lead
 
 HEADER = ",".join(FEATURE_NAMES)
 ROW = ",".join(str(v) for v in example_lead().values())

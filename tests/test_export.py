@@ -6,8 +6,8 @@ import io
 
 import pandas as pd
 
-from leadscore.export import as_in_file, for_download, to_safe_csv
-from leadscore.schema import map_columns
+from leadscore.data.export import as_in_file, for_download, to_safe_csv
+from leadscore.fields.builtin import map_columns
 
 
 def test_text_cells_that_are_plain_numbers_stay_numbers_and_formulas_do_not_run() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from leadscore import api
+from leadscore.api import app as api
 from leadscore.cli import main
 from leadscore.registry import Registry
 

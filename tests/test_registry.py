@@ -17,7 +17,8 @@ import pytest
 import xgboost as xgb
 
 from leadscore import registry as registry_module
-from leadscore import synth, train
+from leadscore.data import synth
+from leadscore.modeling import train
 from leadscore.registry import ModelFileError, NoModelError, Registry
 
 LEADSCORE_DIR = Path(registry_module.__file__).parent

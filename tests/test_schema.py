@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from leadscore.schema import (
+from leadscore.fields.builtin import (
     FEATURE_NAMES,
     FEATURES,
     FEATURES_BY_NAME,

@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from leadscore import charts, synth
-from leadscore.scenarios import SCENARIOS
-from leadscore.schema import (
+from leadscore import charts
+from leadscore.data import synth
+from leadscore.data.scenarios import SCENARIOS
+from leadscore.fields.builtin import (
     FEATURE_NAMES,
     FEATURES_BY_NAME,
     OUTPUT_COLUMNS,
@@ -17,7 +18,7 @@ from leadscore.schema import (
     SchemaError,
     example_lead,
 )
-from leadscore.scorer import LeadError, Scorer, decision_in_words, moves_up, reason_order
+from leadscore.scoring.scorer import LeadError, Scorer, decision_in_words, moves_up, reason_order
 
 
 def test_scored_batch_keeps_input_and_adds_the_contract_columns(scorer: Scorer, leads: pd.DataFrame) -> None:

@@ -16,10 +16,11 @@ import pytest
 import shap
 import xgboost as xgb
 
-from leadscore import synth, train
-from leadscore.model import LeadModel
-from leadscore.schema import FEATURE_NAMES, TIERS
-from leadscore.scorer import Scorer
+from leadscore.data import synth
+from leadscore.fields.builtin import FEATURE_NAMES, TIERS
+from leadscore.modeling import train
+from leadscore.modeling.lead_model import LeadModel
+from leadscore.scoring.scorer import Scorer
 
 
 def _shaps_own_treeshap(booster: xgb.Booster) -> shap.TreeExplainer:

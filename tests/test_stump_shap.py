@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 import xgboost as xgb
 
-from leadscore import synth, train
-from leadscore.schema import FEATURE_NAMES, TIERS
-from leadscore.scorer import Scorer
-from leadscore.stump_shap import StepFunctions
+from leadscore.data import synth
+from leadscore.fields.builtin import FEATURE_NAMES, TIERS
+from leadscore.modeling import train
+from leadscore.modeling.stump_shap import StepFunctions
+from leadscore.scoring.scorer import Scorer
 
 
 def _pred_contribs(booster: xgb.Booster, scaled: np.ndarray) -> np.ndarray:

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from leadscore import synth
-from leadscore.scenarios import SCENARIOS
-from leadscore.schema import FEATURES, TIERS, validate
+from leadscore.data import synth
+from leadscore.data.scenarios import SCENARIOS
+from leadscore.fields.builtin import FEATURES, TIERS, validate
 
 
 @pytest.fixture(scope="module")

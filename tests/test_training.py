@@ -10,13 +10,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from leadscore import synth, train
 from leadscore.cli import main
-from leadscore.evaluate import evaluate_probabilities
+from leadscore.data import synth
+from leadscore.data.scenarios import SCENARIOS
+from leadscore.fields.builtin import TIERS, SchemaError, validate
+from leadscore.modeling import train
+from leadscore.modeling.evaluate import evaluate_probabilities
 from leadscore.registry import Registry
-from leadscore.scenarios import SCENARIOS
-from leadscore.schema import TIERS, SchemaError, validate
-from leadscore.scorer import Scorer
+from leadscore.scoring.scorer import Scorer
 
 
 @pytest.fixture(scope="module")

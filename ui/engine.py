@@ -16,12 +16,13 @@ import logging
 import pandas as pd
 import streamlit as st
 
-from leadscore import csvio, triage
-from leadscore.export import to_safe_csv
+from leadscore.data import csvio
+from leadscore.data.export import to_safe_csv
+from leadscore.fields.builtin import ColumnMapping
 from leadscore.registry import ModelFileError, Registry
-from leadscore.schema import ColumnMapping
-from leadscore.scorer import Scorer
-from leadscore.whatif import MoveUp, move_up
+from leadscore.scoring import triage
+from leadscore.scoring.scorer import Scorer
+from leadscore.scoring.whatif import MoveUp, move_up
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The retrain panel of the Model page: train a candidate, compare it with the active model, publish or discard.
 
-Training runs the same ``leadscore.train.train`` as ``leadscore train``. The
+Training runs the same ``leadscore.modeling.train.train`` as ``leadscore train``. The
 candidate lives only in this browser session until it is published; the
 registry's atomic, file-locked publish keeps two retrains at once from
 corrupting it, and a per-process lock keeps two trainings from sharing the
@@ -18,9 +18,11 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from leadscore import charts, compare, csvio, evaluate, synth, train
-from leadscore.schema import TIERS, SchemaError
-from leadscore.scorer import Scorer
+from leadscore import charts
+from leadscore.data import csvio, synth
+from leadscore.fields.builtin import TIERS, SchemaError
+from leadscore.modeling import compare, evaluate, train
+from leadscore.scoring.scorer import Scorer
 from ui import engine
 from ui.guard import client_address, current_guard, password_problem
 from ui.text import data_source, md_escape

@@ -6,8 +6,8 @@ import datetime as dt
 
 import streamlit as st
 
-from leadscore.evaluate import measured_on
-from leadscore.scorer import Scorer
+from leadscore.modeling.evaluate import measured_on
+from leadscore.scoring.scorer import Scorer
 from ui.text import data_source
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from leadscore.registry import ModelFileError
-from leadscore.scorer import Scorer
+from leadscore.scoring.scorer import Scorer
 from ui import engine, sidebar
 from ui.guard import client_address, current_guard, password_problem
 

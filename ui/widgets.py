@@ -8,8 +8,8 @@ from collections.abc import Mapping
 import streamlit as st
 
 from leadscore import charts
-from leadscore.schema import FEATURES, TIER_ACTIONS, TIER_CONVERSION_RATES
-from leadscore.scorer import LeadResult
+from leadscore.fields.builtin import FEATURES, TIER_ACTIONS, TIER_CONVERSION_RATES
+from leadscore.scoring.scorer import LeadResult
 
 _BACKGROUNDS = {"High": "#e8f5ec", "Medium": "#fbf3e0", "Low": "#f0f2f4"}
 

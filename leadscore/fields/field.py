@@ -20,7 +20,7 @@ from typing import Any, Literal, get_args
 import numpy as np
 import pandas as pd
 
-from leadscore.schema import REJECTION_COLUMNS, CountsRejections, SchemaError, header_key
+from leadscore.fields.builtin import REJECTION_COLUMNS, CountsRejections, SchemaError, header_key
 
 FieldKind = Literal["number", "integer", "flag", "category"]
 FIELD_KINDS: tuple[str, ...] = get_args(FieldKind)

@@ -18,6 +18,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from leadscore.fields.builtin import SchemaError, header_key
 from leadscore.fields.field import (
     DEFAULT_PLACEHOLDERS,
     FLAG_FALSE,
@@ -28,7 +29,6 @@ from leadscore.fields.field import (
     OutcomeSchema,
     default_label,
 )
-from leadscore.schema import SchemaError, header_key
 
 log = logging.getLogger(__name__)
 

@@ -1,1 +1,1 @@
-"""Training an outcome model on a CRM export: candidates, calibration, tiers, the report, explanations."""
+"""Training and checking models: the built-in model and outcome models, calibration, tiers, the report, explanations."""

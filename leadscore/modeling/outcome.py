@@ -39,13 +39,13 @@ from scipy.optimize import minimize
 from sklearn.metrics import log_loss, roc_auc_score
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
+from leadscore.fields.builtin import header_key
 from leadscore.fields.field import OutcomeSchema
 from leadscore.fields.infer import Review, build_schema, infer_columns, infer_positive, order_key, outcome_labels
 from leadscore.modeling.encoding import Encoding, EncodingKind
 from leadscore.modeling.leakage import LEAK_AUC, screen
 from leadscore.modeling.outcome_model import OutcomeModel, sigmoid
 from leadscore.modeling.tiers import Bands, tier_report
-from leadscore.schema import header_key
 
 log = logging.getLogger(__name__)
 

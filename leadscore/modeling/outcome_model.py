@@ -31,11 +31,11 @@ import numpy as np
 import pandas as pd
 import xgboost as xgb
 
+from leadscore.fields.builtin import SchemaError
 from leadscore.fields.field import OutcomeSchema
 from leadscore.modeling.encoding import Encoding
 from leadscore.modeling.tiers import Bands
 from leadscore.modeling.tree_shap import TreeExplainer
-from leadscore.schema import SchemaError
 
 BOOSTER_FILE = "model.ubj"
 META_FILE = "outcome.json"

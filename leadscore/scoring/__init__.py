@@ -1,1 +1,1 @@
-"""Scoring leads with a trained model: probabilities, tiers and reasons."""
+"""Scoring leads with a trained model: probabilities, tiers, reasons, what-if and triage helpers."""

@@ -16,10 +16,10 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from leadscore.fields.builtin import CountsRejections
 from leadscore.fields.field import ParsedBatch
 from leadscore.modeling.outcome_model import OutcomeModel, sigmoid
 from leadscore.modeling.tiers import Bands
-from leadscore.schema import CountsRejections
 
 P_COLUMN = "p_convert"
 REASON_COLUMNS: tuple[str, ...] = ("reason_1", "reason_2", "reason_3")

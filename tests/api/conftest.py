@@ -13,10 +13,10 @@ from api_helpers import POLL_SECONDS, make_client
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from leadscore import train
-from leadscore.api import ENV_API_KEY, create_app
+from leadscore.api.app import ENV_API_KEY, create_app
+from leadscore.fields.builtin import example_lead
+from leadscore.modeling import train
 from leadscore.registry import ENV_MODELS_DIR, Registry
-from leadscore.schema import example_lead
 
 
 @pytest.fixture(scope="session")

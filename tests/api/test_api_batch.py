@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from leadscore.api import MAX_BODY_BYTES
-from leadscore.api_schema import MAX_BATCH_LEADS
-from leadscore.schema import FEATURE_NAMES
+from leadscore.api.app import MAX_BODY_BYTES
+from leadscore.api.requests import MAX_BATCH_LEADS
+from leadscore.fields.builtin import FEATURE_NAMES
 
 
 def test_valid_leads_are_scored_and_invalid_ones_get_their_own_errors(client: TestClient, lead: dict) -> None:

@@ -16,7 +16,7 @@ import schemathesis
 from api_helpers import POLL_SECONDS, make_client
 from hypothesis import HealthCheck, settings
 
-from leadscore.api import ENV_API_KEY, create_app
+from leadscore.api.app import ENV_API_KEY, create_app
 from leadscore.registry import Registry
 
 API_KEY = "fuzz-key"

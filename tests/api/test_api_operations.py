@@ -11,10 +11,10 @@ import pytest
 from api_helpers import POLL_SECONDS, make_client, wait_until
 from fastapi.testclient import TestClient
 
-from leadscore import train
-from leadscore.api import ENV_API_KEY, create_app
+from leadscore.api.app import ENV_API_KEY, create_app
+from leadscore.fields.builtin import FEATURES
+from leadscore.modeling import train
 from leadscore.registry import POINTER, Registry
-from leadscore.schema import FEATURES
 
 
 def test_model_endpoint_names_the_active_version_and_its_evaluation(client: TestClient, registry: Registry,

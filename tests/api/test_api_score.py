@@ -8,9 +8,9 @@ import logging
 import pytest
 from fastapi.testclient import TestClient
 
+from leadscore.fields.builtin import FEATURES, TIER_ACTIONS, TIERS
 from leadscore.registry import Registry
-from leadscore.schema import FEATURES, TIER_ACTIONS, TIERS
-from leadscore.scorer import Scorer
+from leadscore.scoring.scorer import Scorer
 
 
 def test_scores_a_lead_like_the_engine(client: TestClient, registry: Registry, lead: dict) -> None:
@@ -83,10 +83,10 @@ def test_non_finite_number_is_422(client: TestClient, lead: dict) -> None:
 def test_request_log_has_the_request_but_no_lead_data(client: TestClient, lead: dict,
                                                       caplog: pytest.LogCaptureFixture) -> None:
     lead = {**lead, "lead_id": "secret-lead-7731", "income": 123_457.0}
-    with caplog.at_level(logging.INFO, logger="leadscore.api.access"):
+    with caplog.at_level(logging.INFO, logger="leadscore.api.app.access"):
         version = client.post("/v1/score", json=lead).json()["model_version"]
 
-    records = [r for r in caplog.records if r.name == "leadscore.api.access"]
+    records = [r for r in caplog.records if r.name == "leadscore.api.app.access"]
     assert len(records) == 1
     fields = records[0].http
     assert fields["method"] == "POST" and fields["path"] == "/v1/score" and fields["status"] == 200

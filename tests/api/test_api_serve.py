@@ -55,7 +55,7 @@ def test_serve_answers_and_logs_json_lines_without_lead_data(registry: Registry,
         _, stderr = server.communicate(timeout=30)
 
     lines = [json.loads(line) for line in stderr.splitlines() if line.strip()]
-    requests = [line for line in lines if line["logger"] == "leadscore.api.access" and line["path"] == "/v1/score"]
+    requests = [line for line in lines if line["logger"] == "leadscore.api.app.access" and line["path"] == "/v1/score"]
     assert len(requests) == 1
     assert requests[0]["method"] == "POST" and requests[0]["status"] == 200
     assert requests[0]["model_version"] == registry.active_version()

@@ -8,11 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from leadscore import charts, compare, triage
-from leadscore.export import neutralise_formulas, to_safe_csv
-from leadscore.scenarios import SCENARIOS
-from leadscore.schema import FEATURES, TIERS
-from leadscore.whatif import move_up
+from leadscore import charts
+from leadscore.data.export import neutralise_formulas, to_safe_csv
+from leadscore.data.scenarios import SCENARIOS
+from leadscore.fields.builtin import FEATURES, TIERS
+from leadscore.modeling import compare
+from leadscore.scoring import triage
+from leadscore.scoring.whatif import move_up
 
 
 def test_formula_cells_are_neutralised_and_numbers_stay_numbers() -> None:

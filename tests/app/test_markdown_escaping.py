@@ -6,7 +6,7 @@ import pytest
 from markdown_it import MarkdownIt
 from streamlit.testing.v1 import AppTest
 
-from leadscore import triage
+from leadscore.scoring import triage
 from tests.app.helpers import open_page, texts
 from ui.text import md_escape
 

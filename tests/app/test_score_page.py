@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from leadscore import synth
-from leadscore.scenarios import SCENARIOS
-from leadscore.schema import FEATURES, TIERS
+from leadscore.data import synth
+from leadscore.data.scenarios import SCENARIOS
+from leadscore.fields.builtin import FEATURES, TIERS
 from tests.app.helpers import open_page, shown_tier, texts
 
 pytestmark = pytest.mark.usefixtures("models_dir")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from leadscore import triage
-from leadscore.schema import FEATURE_NAMES
+from leadscore.fields.builtin import FEATURE_NAMES
+from leadscore.scoring import triage
 from tests.app.helpers import metric, open_page, shown_tier, texts
 
 pytestmark = pytest.mark.usefixtures("models_dir")

@@ -7,7 +7,7 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from leadscore.scenarios import SCENARIOS
+from leadscore.data.scenarios import SCENARIOS
 from tests.app.helpers import open_page, texts
 
 pytestmark = pytest.mark.usefixtures("models_dir")

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Page, expect
 
-from leadscore import triage
+from leadscore.scoring import triage
 from tests.browser.conftest import act, finished, screenshot, script_runs
 
 pytestmark = pytest.mark.browser

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from leadscore.csvio import read_table
+from leadscore.data.csvio import read_table
 from leadscore.modeling.outcome import Candidate
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "bank-marketing-sample.csv"

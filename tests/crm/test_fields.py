@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from leadscore.fields.builtin import SchemaError
 from leadscore.fields.field import OTHER, Field, OutcomeSchema
 from leadscore.fields.infer import (
     OutcomeError,
@@ -15,7 +16,6 @@ from leadscore.fields.infer import (
     missing_mask,
     outcome_labels,
 )
-from leadscore.schema import SchemaError
 from tests.crm.conftest import crm_frame
 
 

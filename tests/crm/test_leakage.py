@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from leadscore import synth
+from leadscore.data import synth
 from leadscore.modeling.leakage import LEAK_AUC, field_power, screen
 from leadscore.modeling.outcome import train_outcome
 from tests.crm.conftest import FAST, crm_frame

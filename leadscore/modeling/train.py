@@ -36,10 +36,18 @@ from sklearn.model_selection import StratifiedKFold, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from leadscore.evaluate import evaluate_probabilities
-from leadscore.model import HIGH, LeadModel, softmax
-from leadscore.schema import FEATURE_NAMES, LABEL_COLUMN, TIERS, SchemaError, apply_mapping, map_columns, validate
-from leadscore.synth import truth_columns
+from leadscore.data.synth import truth_columns
+from leadscore.fields.builtin import (
+    FEATURE_NAMES,
+    LABEL_COLUMN,
+    TIERS,
+    SchemaError,
+    apply_mapping,
+    map_columns,
+    validate,
+)
+from leadscore.modeling.evaluate import evaluate_probabilities
+from leadscore.modeling.lead_model import HIGH, LeadModel, softmax
 
 log = logging.getLogger(__name__)
 

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from leadscore.schema import FEATURES, TIERS, Feature, format_value
-from leadscore.scorer import Scorer
+from leadscore.fields.builtin import FEATURES, TIERS, Feature, format_value
+from leadscore.scoring.scorer import Scorer
 
 #: Fractions of the way from the current value to the maximum on the coarse grid.
 GRID_FRACTIONS: tuple[float, ...] = (1 / 3, 2 / 3, 1.0)

@@ -26,10 +26,10 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
-from leadscore.api_logging import log_config
-from leadscore.api_middleware import API_KEY_HEADER, MODEL_VERSION_HEADER, AccessLog, ApiKey, BodyLimit
-from leadscore.api_model import POLL_SECONDS, ModelHolder
-from leadscore.api_schema import (
+from leadscore.api.access_log import log_config
+from leadscore.api.current_model import POLL_SECONDS, ModelHolder
+from leadscore.api.middleware import API_KEY_HEADER, MODEL_VERSION_HEADER, AccessLog, ApiKey, BodyLimit
+from leadscore.api.requests import (
     MAX_BATCH_LEADS,
     BatchRequest,
     BatchResponse,
@@ -41,8 +41,7 @@ from leadscore.api_schema import (
     ScoreResponse,
     Status,
 )
-from leadscore.registry import ENV_MODELS_DIR
-from leadscore.schema import (
+from leadscore.fields.builtin import (
     FEATURE_NAMES,
     FEATURES_BY_NAME,
     PROBABILITY_COLUMNS,
@@ -51,7 +50,8 @@ from leadscore.schema import (
     TIERS,
     check_value,
 )
-from leadscore.scorer import LeadError, LeadResult, Scorer
+from leadscore.registry import ENV_MODELS_DIR
+from leadscore.scoring.scorer import LeadError, LeadResult, Scorer
 
 log = logging.getLogger(__name__)
 
@@ -308,5 +308,5 @@ def serve(host: str = "127.0.0.1", port: int = 8000, models_dir: str | os.PathLi
 
     if models_dir:  # each worker process builds its app from the environment
         os.environ[ENV_MODELS_DIR] = str(models_dir)
-    uvicorn.run("leadscore.api:create_app", factory=True, host=host, port=port, workers=workers,
+    uvicorn.run("leadscore.api.app:create_app", factory=True, host=host, port=port, workers=workers,
                 log_config=log_config(log_level), access_log=False, timeout_keep_alive=KEEP_ALIVE_SECONDS)

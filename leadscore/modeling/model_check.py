@@ -13,8 +13,8 @@ import json
 import numpy as np
 import xgboost as xgb
 
-from leadscore.model import LeadModel
-from leadscore.schema import TIERS
+from leadscore.fields.builtin import TIERS
+from leadscore.modeling.lead_model import LeadModel
 
 
 class ParameterError(ValueError):

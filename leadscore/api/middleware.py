@@ -23,7 +23,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 API_KEY_HEADER = "X-API-Key"
 MODEL_VERSION_HEADER = "X-Model-Version"
 
-access_log = logging.getLogger("leadscore.api.access")
+access_log = logging.getLogger("leadscore.api.app.access")
 
 
 async def send_json(send: Send, status: int, body: dict[str, Any],

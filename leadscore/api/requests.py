@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model, model_validator
 
-from leadscore.schema import (
+from leadscore.fields.builtin import (
     FEATURES,
     FEATURES_BY_NAME,
     FLAG_WORDS,

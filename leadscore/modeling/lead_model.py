@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 import xgboost as xgb
 
-from leadscore.schema import TIERS
-from leadscore.stump_shap import StepFunctions
+from leadscore.fields.builtin import TIERS
+from leadscore.modeling.stump_shap import StepFunctions
 
 HIGH = TIERS.index("High")
 

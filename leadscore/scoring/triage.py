@@ -7,8 +7,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from leadscore import synth
-from leadscore.schema import FEATURE_NAMES, ID_COLUMN, TIER_CONVERSION_RATES, example_lead
+from leadscore.data import synth
+from leadscore.fields.builtin import FEATURE_NAMES, ID_COLUMN, TIER_CONVERSION_RATES, example_lead
 
 _OWNERS = ("Alex Kim", "Bea Moreno", "Chris Patel", "Dana Okafor")
 

@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import accuracy_score, classification_report, confusion_matrix, log_loss
 
-from leadscore.schema import TIERS
-from leadscore.synth import bayes_accuracy
+from leadscore.data.synth import bayes_accuracy
+from leadscore.fields.builtin import TIERS
 
 #: Bins of the reliability chart.
 CALIBRATION_BINS = 10

@@ -13,9 +13,9 @@ import asyncio
 import logging
 import os
 
-from leadscore.model import LeadModel
+from leadscore.modeling.lead_model import LeadModel
 from leadscore.registry import ModelFileError, Registry
-from leadscore.scorer import Scorer
+from leadscore.scoring.scorer import Scorer
 
 log = logging.getLogger(__name__)
 

@@ -29,8 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from leadscore.model import HIGH, LeadModel, softmax
-from leadscore.schema import (
+from leadscore.fields.builtin import (
     FEATURE_NAMES,
     FEATURES,
     OUTPUT_COLUMNS,
@@ -46,6 +45,7 @@ from leadscore.schema import (
     map_columns,
     validate,
 )
+from leadscore.modeling.lead_model import HIGH, LeadModel, softmax
 
 _TIER_NAMES = np.asarray(TIERS, dtype=object)
 

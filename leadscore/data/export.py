@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from leadscore.schema import (
+from leadscore.fields.builtin import (
     FEATURE_NAMES,
     ID_COLUMN,
     NUMBER_PATTERN,

@@ -7,10 +7,10 @@ from typing import Any
 
 import numpy as np
 
-from leadscore import synth
-from leadscore.evaluate import evaluate_probabilities
-from leadscore.schema import FEATURE_NAMES, LABEL_COLUMN, TIERS
-from leadscore.scorer import Scorer
+from leadscore.data import synth
+from leadscore.fields.builtin import FEATURE_NAMES, LABEL_COLUMN, TIERS
+from leadscore.modeling.evaluate import evaluate_probabilities
+from leadscore.scoring.scorer import Scorer
 
 #: The reference leads both models are measured on and the tier-change matrix is counted on: fixed and
 #: labeled, so every comparison uses the same leads and a difference is the models', not the test sets'.

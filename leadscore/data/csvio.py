@@ -27,7 +27,7 @@ from typing import IO
 
 import pandas as pd
 
-from leadscore.schema import FEATURE_NAMES, ColumnMapping, conflict_message, map_columns
+from leadscore.fields.builtin import FEATURE_NAMES, ColumnMapping, conflict_message, map_columns
 
 SEPARATORS = (",", ";", "\t", "|")
 Source = str | os.PathLike[str] | IO[bytes]

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from leadscore.schema import FEATURE_NAMES, FEATURES_BY_NAME, ID_COLUMN, LABEL_COLUMN, TIERS
+from leadscore.fields.builtin import FEATURE_NAMES, FEATURES_BY_NAME, ID_COLUMN, LABEL_COLUMN, TIERS
 
 TRUE_PROBABILITY_COLUMNS: tuple[str, ...] = tuple(f"true_p_{t.lower()}" for t in TIERS)
 
