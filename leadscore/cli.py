@@ -17,8 +17,10 @@ import numpy as np
 import pandas as pd
 
 from leadscore.data import csvio, export, synth
-from leadscore.fields.builtin import LABEL_COLUMN, TIERS, SchemaError
+from leadscore.fields.builtin import LABEL_COLUMN, TIERS, ColumnMapping, SchemaError
+from leadscore.fields.infer import OutcomeError
 from leadscore.registry import DEFAULT_MODELS_DIR, ENV_MODELS_DIR, ModelFileError, Registry
+from leadscore.scoring.any_scorer import is_outcome, scorer_for
 from leadscore.scoring.scorer import Scorer
 
 log = logging.getLogger("leadscore")
@@ -64,10 +66,12 @@ def _publish_gate(registry: Registry, candidate: Scorer) -> str:
     if registry.active_version() is None:
         return "No active model to compare with"
     try:
-        current = Scorer(registry.load())
+        current = scorer_for(registry.load())
     except ModelFileError as error:
         raise UserError(f"cannot compare with the active model ({error}); nothing was published "
                         "(use --force to publish anyway)") from error
+    if is_outcome(current):
+        return "The active model was trained on a CRM export; the reference leads compare built-in models only"
     leads = compare.reference_leads()
     gate = compare.verdict(compare.reference_report(current, leads), compare.reference_report(candidate, leads))
     if not gate.at_least_as_good:
@@ -77,6 +81,13 @@ def _publish_gate(registry: Registry, candidate: Scorer) -> str:
 
 def cmd_train(args: argparse.Namespace) -> None:
     """Train a model, report it, and publish it as the active version if it is at least as good."""
+    if args.target:
+        cmd_train_outcome(args)
+        return
+    outcome_only = [f"--{name.replace('_', '-')}" for name in ("positive", "id", "order_by", "exclude", "keep",
+                                                            "actionable") if getattr(args, name)]
+    if outcome_only:
+        raise UserError(f"{', '.join(outcome_only)} need --target (the won/lost column of a CRM export)")
     from leadscore.modeling import train  # heavy imports only for this command
 
     frame, source = _training_data(args)
@@ -90,6 +101,30 @@ def cmd_train(args: argparse.Namespace) -> None:
           f"{report['High']['recall']:.3f}, High precision {report['High']['precision']:.3f}"
           + (f", Bayes accuracy {report['bayes_accuracy']:.3f}" if "bayes_accuracy" in report else "")
           + f" on its {report['rows_evaluated']:,} held-out leads. {gate}.")
+
+
+def cmd_train_outcome(args: argparse.Namespace) -> None:
+    """Train on a CRM export with a won/lost column; publish it when it ranks leads better than chance."""
+    from leadscore.modeling.outcome import NotEnoughDataError, train_outcome  # heavy imports only here
+    from leadscore.modeling.outcome_summary import READY_AUC, is_ready, summary_lines
+
+    if not args.data:
+        raise UserError("--target needs --data: the CRM export to learn from")
+    frame = csvio.read_table(args.data, as_text=True)
+    try:
+        result = train_outcome(frame, args.target, positive=args.positive or None, id_column=args.id,
+                               order_by=args.order_by, exclude=args.exclude or (), keep=args.keep or (),
+                               actionable=args.actionable or ())
+    except (OutcomeError, NotEnoughDataError) as error:
+        raise UserError(f"{args.data}: {error}") from error
+    result.model.metadata["data_source"] = f"file: {Path(args.data).name}"
+    for line in summary_lines(result.report):
+        print(line)
+    if not is_ready(result.report) and not args.force:
+        raise UserError(f"held-out ROC AUC {result.report['test']['roc_auc']:.3f} is below {READY_AUC}: the model "
+                        "ranks leads little better than chance; nothing was published (use --force to publish anyway)")
+    version = _registry(args).publish(result.model, result.report, activate=not args.no_activate)
+    print(f"version {version}: {'published and active' if not args.no_activate else 'published'}")
 
 
 def cmd_score(args: argparse.Namespace) -> None:
@@ -132,15 +167,21 @@ def _refuse_same_paths(paths: dict[str, Path]) -> None:
 
 def _score_in_chunks(args: argparse.Namespace, output: Path, rejected: Path) -> dict[str, int]:
     counts = {"read": 0, "scored": 0, "rejected": 0}
-    with csvio.open_table(args.input, chunk_rows=args.chunk_rows) as table:
-        scorer = Scorer(_registry(args).load_or_train_default())
+    scorer = scorer_for(_registry(args).load_or_train_default())
+    outcome = is_outcome(scorer)
+    with csvio.open_table(args.input, chunk_rows=args.chunk_rows, as_text=outcome) as table:
+        # An outcome model's fields keep the file's own headers: nothing to rename back.
+        mapping = ColumnMapping({}, (), (), ()) if outcome else table.mapping
         first = True
         for chunk in table.chunks:
-            batch = scorer.score(chunk, explain=args.explain, first_row=counts["read"] + 1,
-                                 mapping=table.mapping)
-            scored = export.reading_order(export.as_in_file(batch.scored, table.mapping), table.mapping)
+            if is_outcome(scorer):
+                batch = scorer.score(chunk, explain=args.explain, first_row=counts["read"] + 1)
+            else:
+                batch = scorer.score(chunk, explain=args.explain, first_row=counts["read"] + 1,
+                                     mapping=table.mapping)
+            scored = export.reading_order(export.as_in_file(batch.scored, mapping), mapping)
             export.append_safe_csv(scored, output, first)
-            export.append_safe_csv(export.as_in_file(batch.problems, table.mapping), rejected, first)
+            export.append_safe_csv(export.as_in_file(batch.problems, mapping), rejected, first)
             first = False
             counts["read"] += batch.rows_read
             counts["scored"] += len(batch.scored)
@@ -155,7 +196,11 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
     """Evaluate the active model on labeled data (default: fresh synthetic leads)."""
     from leadscore.modeling.evaluate import evaluate_probabilities
 
-    scorer = Scorer(_registry(args).load_or_train_default())
+    scorer = scorer_for(_registry(args).load_or_train_default())
+    if is_outcome(scorer):
+        raise UserError("the active model was trained on a CRM export: its held-out report is printed by "
+                        "`leadscore train` and shown on the dashboard's Model page; evaluate works on the "
+                        "built-in model (`leadscore models list`, then `leadscore models activate`)")
     frame = (csvio.read_table(args.data) if args.data
              else synth.generate(args.n, seed=args.seed))
     batch = scorer.score(frame)
@@ -199,14 +244,23 @@ def cmd_models_list(args: argparse.Namespace) -> None:
     if not rows:
         raise UserError(f"{registry.root}: no model versions yet; run `leadscore train`")
     for row in rows:
-        accuracy = f"accuracy {row.accuracy:.3f}" if row.accuracy is not None else "accuracy unknown"
+        if row.kind == "outcome":
+            quality = f"AUC {row.auc:.3f}" if row.auc is not None else "AUC unknown"
+            what = f"CRM: {row.target}"
+        else:
+            quality = f"accuracy {row.accuracy:.3f}" if row.accuracy is not None else "accuracy unknown"
+            what = "built-in"
         print(f"{row.version}  {'active' if row.active else '-':<6}  {row.created_at or 'unknown':<25}  "
-              f"{accuracy:<16}  {row.state}")
+              f"{what[:24]:<24}  {quality:<16}  {row.state}")
 
 
 def cmd_models_activate(args: argparse.Namespace) -> None:
-    """Make a version active; a damaged version is refused with the reason."""
-    _registry(args).activate(args.version, source="command line")
+    """Make a version active (``builtin``: the built-in model); a damaged version is refused with the reason."""
+    registry = _registry(args)
+    if args.version == "builtin":
+        print(f"the built-in model (version {registry.activate_builtin(source='command line')}) is now active")
+        return
+    registry.activate(args.version, source="command line")
     print(f"version {args.version} is now active")
 
 
@@ -259,8 +313,27 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("-o", "--output", required=True, type=_file_name, help="CSV file to write")
     gen.set_defaults(handler=cmd_generate)
 
-    tr = commands.add_parser("train", parents=[common], help="train a model and make it active")
-    tr.add_argument("--data", type=_file_name, help="labeled CSV with a 'tier' column (default: synthetic leads)")
+    tr = commands.add_parser(
+        "train", parents=[common], help="train a model and make it active",
+        description="Train the built-in kind of model (synthetic leads, or a CSV with a 'tier' column), or, with "
+                    "--target, a model of your own CRM history: any columns, a won/lost outcome column. The CRM "
+                    "file is read as the CRM wrote it; column roles are inferred, fields that give the outcome away "
+                    "are left out (and listed), and the model is tested on the most recent 20%% of leads.")
+    tr.add_argument("--data", type=_file_name,
+                    help="labeled CSV: a CRM export with --target, else one with a 'tier' column "
+                         "(default: synthetic leads)")
+    tr.add_argument("--target", metavar="COLUMN", help="the outcome column of a CRM export (won/lost, 1/0, yes/no...)")
+    tr.add_argument("--positive", nargs="+", metavar="VALUE",
+                    help="the outcome values that mean converted (default: inferred when there is no doubt)")
+    tr.add_argument("--id", metavar="COLUMN", help="the lead ID column (default: inferred)")
+    tr.add_argument("--order-by", metavar="COLUMN",
+                    help="the column that orders leads in time; the newest 20%% are the test part "
+                         "(default: a date or an increasing ID, else a stratified split)")
+    tr.add_argument("--exclude", nargs="+", action="extend", metavar="FIELD", help="columns not to learn from")
+    tr.add_argument("--keep", nargs="+", action="extend", metavar="FIELD",
+                    help="learn from these even if flagged as filled in after the outcome, or ignored")
+    tr.add_argument("--actionable", nargs="+", action="extend", metavar="FIELD",
+                    help="fields a salesperson's work can change (what-if on the dashboard uses only these)")
     tr.add_argument("--preset", choices=["default", "seed"], default="default",
                     help="hyperparameters: 'default' (chosen on held-out data) or 'seed' (the original study's)")
     tr.add_argument("-n", type=int, default=10_000, help="synthetic leads when no --data (default 10000)")
@@ -294,7 +367,8 @@ def build_parser() -> argparse.ArgumentParser:
     ml = model_commands.add_parser("list", parents=[common], help="every version, active or not, ok or damaged")
     ml.set_defaults(handler=cmd_models_list)
     ma = model_commands.add_parser("activate", parents=[common], help="make a version active (refuses a damaged one)")
-    ma.add_argument("version", help="version id, as `leadscore models list` prints it")
+    ma.add_argument("version", help="version id, as `leadscore models list` prints it, or 'builtin' for the "
+                                 "built-in model (its newest good version, trained if there is none)")
     ma.set_defaults(handler=cmd_models_activate)
 
     sv = commands.add_parser("serve", parents=[common], help="start the REST API (docs/api.md)")
@@ -312,7 +386,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     try:
         args.handler(args)
-    except (UserError, SchemaError, ModelFileError, csvio.TableError) as error:
+    except (UserError, SchemaError, ModelFileError, csvio.TableError, OutcomeError) as error:
         print(f"leadscore {args.command}: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as error:

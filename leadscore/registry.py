@@ -7,12 +7,19 @@ or ``--models-dir`` to change it)::
                                 version and the SHA-256 of its manifest
     versions/<version>/
         model.ubj               the booster in XGBoost's own UBJSON format
-        model.json              scaler, calibration, decision rule (plain JSON)
-        metadata.json           version, time, preset, hyperparameters, data
+        model.json              built-in kind: scaler, calibration, decision rule (plain JSON)
+        outcome.json            outcome kind: schema, encoding, calibration, tier bands
+                                (``modeling/outcome_model.py``)
+        metadata.json           kind, version, time, preset, hyperparameters, data
                                 fingerprint, evaluation report, library versions,
                                 feature schema
-        manifest.json           the version and the SHA-256 of each of the three files above
+        manifest.json           the kind, the version and the SHA-256 of each file above
     .lock                       a file lock held while publishing
+
+Two kinds of model live side by side: ``builtin`` (the seed's 12 features and
+three tiers, ``LeadModel``) and ``outcome`` (a team's own CRM history with its
+own schema, ``OutcomeModel``). ``load`` returns either; activating a version of
+the other kind switches every face of the product to its schema.
 
 Nothing is a pickle: loading reads JSON and UBJSON only, so a model file
 cannot run code. The manifest's sums catch any file changed after publishing
@@ -51,6 +58,8 @@ from filelock import FileLock
 from leadscore.fields.builtin import FEATURES, TIERS
 from leadscore.modeling.lead_model import LeadModel
 from leadscore.modeling.model_check import ParameterError, check_parameters
+from leadscore.modeling.outcome_model import ModelFileError as OutcomeFileError
+from leadscore.modeling.outcome_model import OutcomeModel
 
 log = logging.getLogger(__name__)
 #: One line per publish and activation: when, which version, from where.
@@ -65,6 +74,10 @@ PARAMS_FILE = "model.json"
 METADATA_FILE = "metadata.json"
 MANIFEST_FILE = "manifest.json"
 CHECKED_FILES = (BOOSTER_FILE, PARAMS_FILE, METADATA_FILE)
+OUTCOME_FILE = "outcome.json"
+BUILTIN, OUTCOME = "builtin", "outcome"
+#: The files each kind of version is made of (all checksummed by its manifest).
+KIND_FILES: dict[str, tuple[str, ...]] = {BUILTIN: CHECKED_FILES, OUTCOME: (BOOSTER_FILE, OUTCOME_FILE, METADATA_FILE)}
 FILE_MODE, FOLDER_MODE = 0o644, 0o755
 #: Leftover ``.staging-*`` folders (a training killed while publishing) older than this are removed.
 STALE_SECONDS = 600
@@ -96,6 +109,11 @@ class VersionInfo:
     active: bool
     #: Why the version cannot be loaded, or None when it loads.
     problem: str | None = None
+    #: ``builtin`` or ``outcome`` (see the module docstring).
+    kind: str = BUILTIN
+    #: Outcome models: held-out ROC AUC; the outcome column it predicts.
+    auc: float | None = None
+    target: str = ""
 
     @property
     def state(self) -> str:
@@ -192,12 +210,17 @@ class Registry:
             except ModelFileError:
                 meta = {}
             report = meta.get("report")
-            accuracy = report.get("accuracy") if isinstance(report, dict) else None
+            report = report if isinstance(report, dict) else {}
+            accuracy = report.get("accuracy")
+            test = report.get("test") if isinstance(report.get("test"), dict) else {}
+            auc = test.get("roc_auc")
             rows.append(VersionInfo(
                 version=path.name, created_at=str(meta.get("created_at", "")),
                 preset=str(meta.get("preset", "")),
                 accuracy=accuracy if isinstance(accuracy, (int, float)) else None,
-                active=path.name == active, problem=self.problem(path.name)))
+                active=path.name == active, problem=self.problem(path.name),
+                kind=OUTCOME if meta.get("kind") == OUTCOME else BUILTIN,
+                auc=auc if isinstance(auc, (int, float)) else None, target=str(report.get("target", ""))))
         return sorted(rows, key=lambda row: (row.created_at, row.version), reverse=True)
 
     def problem(self, version: str) -> str | None:
@@ -214,9 +237,9 @@ class Registry:
         return _problem(str(self.root), version, files, (self.root / POINTER).read_bytes()
                         if (self.root / POINTER).exists() else b"")
 
-    def publish(self, model: LeadModel, report: dict[str, Any], activate: bool = True,
+    def publish(self, model: LeadModel | OutcomeModel, report: dict[str, Any], activate: bool = True,
                 source: str = "command line") -> str:
-        """Save a trained model as a new version and, by default, make it active.
+        """Save a trained model (either kind) as a new version and, by default, make it active.
 
         ``source`` says who asked (an address, or "command line") for the audit log line.
         """
@@ -225,28 +248,38 @@ class Registry:
         versions = self.root / VERSIONS
         versions.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=versions))
+        kind = OUTCOME if isinstance(model, OutcomeModel) else BUILTIN
         try:
             staging.chmod(FOLDER_MODE)
-            model.booster.save_model(str(staging / BOOSTER_FILE))
-            (staging / BOOSTER_FILE).chmod(FILE_MODE)
-            _write_json(staging / PARAMS_FILE, {
-                "scaler_mean": model.mean.tolist(), "scaler_scale": model.scale.tolist(),
-                "temperature": model.temperature, "bias": model.bias.tolist(),
-                "high_threshold": model.high_threshold,
-            })
-            metadata = {key: value for key, value in model.metadata.items() if key != "sha256"}
+            if isinstance(model, OutcomeModel):
+                for name, content in model.to_files().items():
+                    (staging / name).write_bytes(content)
+                    (staging / name).chmod(FILE_MODE)
+                features: list[dict[str, Any]] = [f.to_dict() for f in model.schema.fields]
+            else:
+                model.booster.save_model(str(staging / BOOSTER_FILE))
+                (staging / BOOSTER_FILE).chmod(FILE_MODE)
+                _write_json(staging / PARAMS_FILE, {
+                    "scaler_mean": model.mean.tolist(), "scaler_scale": model.scale.tolist(),
+                    "temperature": model.temperature, "bias": model.bias.tolist(),
+                    "high_threshold": model.high_threshold,
+                })
+                features = [{"name": f.name, "kind": f.kind, "low": f.low, "high": f.high} for f in FEATURES]
+            metadata = {key: value for key, value in model.metadata.items()
+                        if key not in ("sha256", "version", "created_at", "report", "libraries")}
             _write_json(staging / METADATA_FILE, {
                 **metadata,
+                "kind": kind,
                 "version": version,
                 "created_at": now.isoformat(timespec="seconds"),
                 "report": report,
                 "libraries": _library_versions(),
-                "features": [{"name": f.name, "kind": f.kind, "low": f.low, "high": f.high}
-                             for f in FEATURES],
+                "features": features,
                 "tiers": list(TIERS),
             })
             _write_json(staging / MANIFEST_FILE, {
-                "version": version, "sha256": {name: _sha256(staging / name) for name in CHECKED_FILES}})
+                "kind": kind, "version": version,
+                "sha256": {name: _sha256(staging / name) for name in KIND_FILES[kind]}})
             with self._lock:
                 self._remove_stale_staging()
                 os.replace(staging, versions / version)
@@ -319,27 +352,33 @@ class Registry:
         if manifest.get("version") != version:
             raise ModelFileError(f"{manifest_path}: names version {manifest.get('version')!r} but its folder is "
                                  f"{version!r} (a copied or renamed folder); publish the model again instead")
-        if not isinstance(sums, dict) or set(sums) != set(CHECKED_FILES):
-            raise ModelFileError(f"{manifest_path}: does not list the SHA-256 of {', '.join(CHECKED_FILES)}")
+        kind = manifest.get("kind", BUILTIN)
+        if kind not in KIND_FILES:
+            raise ModelFileError(f"{manifest_path}: unknown kind of model {kind!r}")
+        checked = KIND_FILES[kind]
+        if not isinstance(sums, dict) or set(sums) != set(checked):
+            raise ModelFileError(f"{manifest_path}: does not list the SHA-256 of {', '.join(checked)}")
         if version == self._active_pointer().get("version"):
             recorded = self._active_pointer().get("manifest_sha256")
             if recorded is not None and recorded != _sha256(manifest_path):
                 raise ModelFileError(f"{manifest_path}: contents do not match the checksum in {POINTER}; "
                                      "the file is corrupt or was changed")
-        for name in CHECKED_FILES:
+        for name in checked:
             path = folder / name
             if not path.exists():
                 raise ModelFileError(f"{path}: file is missing")
             if sums[name] != _sha256(path):
                 raise ModelFileError(f"{path}: contents do not match the checksum in "
                                      f"{MANIFEST_FILE}; the file is corrupt or was changed")
-        unexpected = sorted(p.name for p in folder.iterdir() if p.name not in (*CHECKED_FILES, MANIFEST_FILE))
+        unexpected = sorted(p.name for p in folder.iterdir() if p.name not in (*checked, MANIFEST_FILE))
         if unexpected:
             raise ModelFileError(f"{folder / unexpected[0]}: a file that is not part of the published version")
         meta = _read_json(folder / METADATA_FILE)
         if meta.get("version") != version:
             raise ModelFileError(f"{folder / METADATA_FILE}: names version {meta.get('version')!r} but its folder "
                                  f"is {version!r} (a copied or renamed folder); publish the model again instead")
+        if meta.get("kind", BUILTIN) != kind:
+            raise ModelFileError(f"{folder / METADATA_FILE}: kind {meta.get('kind')!r} is not the manifest's {kind!r}")
         return meta
 
     def _active_pointer(self) -> dict[str, Any]:
@@ -348,8 +387,11 @@ class Registry:
         except ModelFileError:  # absent or unreadable: active_version() reports it
             return {}
 
-    def load(self, version: str | None = None) -> LeadModel:
-        """Load a version (the active one by default), checking every file and every parameter."""
+    def load(self, version: str | None = None) -> LeadModel | OutcomeModel:
+        """Load a version (the active one by default), checking every file and every parameter.
+
+        A built-in version loads as a ``LeadModel``, an outcome version as an ``OutcomeModel``.
+        """
         version = version or self.active_version()
         if version is None:
             raise NoModelError(f"{self.root}: no active model; run `leadscore train`")
@@ -357,6 +399,8 @@ class Registry:
         if not folder.is_dir() or "/" in version or version.startswith("."):
             raise ModelFileError(f"{folder}: no such model version")
         meta = self._check_files(folder, version)
+        if meta.get("kind") == OUTCOME:
+            return self._load_outcome(folder, meta)
         params = _read_json(folder / PARAMS_FILE)
         booster = xgb.Booster()
         try:
@@ -385,7 +429,32 @@ class Registry:
             raise ModelFileError(f"{folder / name}: {error}") from error
         return model
 
-    def load_or_train_default(self) -> LeadModel:
+    def _load_outcome(self, folder: Path, meta: dict[str, Any]) -> OutcomeModel:
+        files = {name: (folder / name).read_bytes() for name in (BOOSTER_FILE, OUTCOME_FILE)}
+        try:
+            model = OutcomeModel.from_files(files)
+        except OutcomeFileError as error:
+            raise ModelFileError(f"{folder}: {error}") from error
+        model.metadata = {**model.metadata, **meta}
+        return model
+
+    def builtin_versions(self) -> list[VersionInfo]:
+        """The versions of the built-in kind that load, newest first."""
+        return [row for row in self.versions() if row.kind == BUILTIN and row.problem is None]
+
+    def activate_builtin(self, source: str = "command line") -> str:
+        """Bring the built-in model back: the newest good built-in version, else a freshly trained default.
+
+        Returns the version made active.
+        """
+        with self._lock:
+            good = self.builtin_versions()
+            if good:
+                self.activate(good[0].version, source=source)
+                return good[0].version
+            return self._train_default()
+
+    def load_or_train_default(self) -> LeadModel | OutcomeModel:
         """The active model; on an empty registry, train the default one first (seconds)."""
         if self.active_version() is None:
             with self._lock:
@@ -393,7 +462,7 @@ class Registry:
                     self._train_default()
         return self.load()
 
-    def _train_default(self) -> None:
+    def _train_default(self) -> str:
         from leadscore.data import synth  # training libraries only when needed
         from leadscore.modeling import train
 
@@ -404,3 +473,4 @@ class Registry:
         model.metadata["data_source"] = f"synthetic: {train.DEFAULT_ROWS} leads, data variant {train.DEFAULT_SEED}"
         version = self.publish(model, report)
         log.info("default model ready: version %s", version)
+        return version

@@ -129,12 +129,12 @@ class OpenTable:
     chunks: Iterator[pd.DataFrame]
 
 
-def _reader_options(source: Source) -> dict:
+def _reader_options(source: Source, as_text: bool = False) -> dict:
     header = _header_line(source)
     separator = sniff_separator(header)
     names = header_names(header, separator, _name(source))
     mapping = map_columns(names)
-    feature_headers = {h for h in names if mapping.renames.get(h, h) in FEATURE_NAMES}
+    feature_headers = set() if as_text else {h for h in names if mapping.renames.get(h, h) in FEATURE_NAMES}
     text_columns = {h: "string" for h in names if h not in feature_headers}
     return {"sep": separator, "encoding": "utf-8-sig", "dtype": text_columns, "index_col": False,
             "keep_default_na": False, "na_filter": False, "skip_blank_lines": True,
@@ -197,9 +197,13 @@ def _chunks(reader: pd.io.parsers.TextFileReader, source: Source) -> Iterator[pd
 
 
 @contextlib.contextmanager
-def open_table(source: Source, chunk_rows: int = 50_000) -> Iterator[OpenTable]:
-    """Open a lead file for reading in chunks of ``chunk_rows`` rows."""
-    options = _reader_options(source)
+def open_table(source: Source, chunk_rows: int = 50_000, as_text: bool = False) -> Iterator[OpenTable]:
+    """Open a lead file for reading in chunks of ``chunk_rows`` rows.
+
+    ``as_text``: every column as text, as an outcome model's schema parses it; otherwise the
+    built-in model's feature columns are read as numbers.
+    """
+    options = _reader_options(source, as_text)
     mapping = options.pop("mapping")
     with _strict_reading(source):
         reader = pd.read_csv(source, chunksize=chunk_rows, **options)
@@ -207,9 +211,9 @@ def open_table(source: Source, chunk_rows: int = 50_000) -> Iterator[OpenTable]:
         yield OpenTable(mapping=mapping, chunks=_chunks(reader, source))
 
 
-def read_table(source: Source) -> pd.DataFrame:
-    """Read a whole lead file into one DataFrame (headers as in the file)."""
-    options = _reader_options(source)
+def read_table(source: Source, as_text: bool = False) -> pd.DataFrame:
+    """Read a whole lead file into one DataFrame (headers as in the file); ``as_text`` as in ``open_table``."""
+    options = _reader_options(source, as_text)
     options.pop("mapping")
     with _strict_reading(source):
         return pd.read_csv(source, **options)

@@ -39,11 +39,13 @@ FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 ESCAPE = "'"
 #: Columns written with a fixed number of decimals.
 PROBABILITY_DECIMALS = 4
-ROUNDED_COLUMNS: tuple[str, ...] = (*PROBABILITY_COLUMNS, "confidence")
+ROUNDED_COLUMNS: tuple[str, ...] = (*PROBABILITY_COLUMNS, "confidence", "p_convert")
 #: Header keys (``schema.header_key``) of the columns that say who a lead is; they come first.
 IDENTITY_KEYS: tuple[str, ...] = ("leadid", "id", "crmid", "contactid", "name", "fullname", "firstname",
                                   "lastname", "company", "email")
-SCORE_COLUMNS: tuple[str, ...] = ("tier", "confidence", *reversed(PROBABILITY_COLUMNS), *REASON_COLUMNS)
+#: Built-in model: tier, confidence, p_high..p_low; outcome model: tier, score, p_convert. Then the reasons.
+SCORE_COLUMNS: tuple[str, ...] = ("tier", "score", "p_convert", "confidence", *reversed(PROBABILITY_COLUMNS),
+                                  *REASON_COLUMNS)
 _PLAIN_NUMBER = re.compile(NUMBER_PATTERN)
 
 

@@ -327,11 +327,14 @@ def outcome_labels(values: pd.Series, positive: Sequence[str],
 
 
 def build_schema(frame: pd.DataFrame, review: Review, positive: Sequence[str],
-                 placeholders: Sequence[str] = DEFAULT_PLACEHOLDERS) -> OutcomeSchema:
+                 placeholders: Sequence[str] = DEFAULT_PLACEHOLDERS, actionable: Iterable[str] = ()
+                 ) -> OutcomeSchema:
     """The schema of the review's fields, with levels, ranges and fill rates measured on ``frame``.
 
     Pass the training rows only: levels and ranges then come from what the model learns from.
+    ``actionable`` names the fields a salesperson's work can change (what-if uses only those).
     """
+    salesperson = {header_key(name) for name in actionable}
     fields = []
     for column in review.fields():
         series = frame[column.name]
@@ -349,6 +352,7 @@ def build_schema(frame: pd.DataFrame, review: Review, positive: Sequence[str],
             elif len(numbers):
                 low, high = float(numbers.min()), float(numbers.max())
         fields.append(Field(name=column.name, kind=column.kind or "category", label=default_label(column.name),
-                            low=low, high=high, levels=levels, allow_empty=True, fill_rate=round(fill_rate, 6)))
+                            low=low, high=high, levels=levels, allow_empty=True, fill_rate=round(fill_rate, 6),
+                            actionable=header_key(column.name) in salesperson))
     return OutcomeSchema(fields=tuple(fields), target=review.target, positive=tuple(positive),
                          id_column=review.id_column, placeholders=tuple(placeholders))

@@ -234,10 +234,12 @@ def _class_counts(y: np.ndarray) -> tuple[list[str], str | None]:
 
 def train_outcome(frame: pd.DataFrame, target: str, positive: Sequence[str] | None = None,
                   id_column: str | None = None, order_by: str | None = None, exclude: Sequence[str] = (),
-                  keep: Sequence[str] = (), *, leak_threshold: float = LEAK_AUC,
+                  keep: Sequence[str] = (), actionable: Sequence[str] = (), *, leak_threshold: float = LEAK_AUC,
                   candidates: Sequence[Candidate] = CANDIDATES, seed: int = SEED,
                   nthread: int = TRAINING_THREADS, progress: Progress = _quiet) -> OutcomeTraining:
     """Train an outcome model on a CRM export read as text (``csvio.read_table``); see the module docstring.
+
+    ``actionable`` names the fields a salesperson can change (marked in the schema for what-if).
 
     Raises SchemaError (columns), OutcomeError (outcome values) or NotEnoughDataError, each with a one-line message.
     """
@@ -268,7 +270,7 @@ def train_outcome(frame: pd.DataFrame, target: str, positive: Sequence[str] | No
             review = review.ignore(power.name, power.reason)
     if not review.fields():
         raise NotEnoughDataError("every field was flagged as filled in after the outcome; keep some with --keep")
-    schema = build_schema(train_frame, review, positive)
+    schema = build_schema(train_frame, review, positive, actionable=actionable)
     train_codes = schema.codes(schema.parse(train_frame).matrix)
     test_codes = schema.codes(schema.parse(test_frame).matrix)
 

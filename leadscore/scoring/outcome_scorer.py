@@ -59,6 +59,22 @@ class OutcomeScorer:
     def __init__(self, model: OutcomeModel) -> None:
         self.model = model
 
+    @property
+    def version(self) -> str:
+        """The model version id (from the registry), or "unsaved"."""
+        return str(self.model.metadata.get("version", "unsaved"))
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """The model's metadata, including its evaluation report once published."""
+        return self.model.metadata
+
+    @property
+    def report(self) -> dict[str, Any]:
+        """The training report (empty before the model is published)."""
+        report = self.model.metadata.get("report")
+        return report if isinstance(report, dict) else {}
+
     def set_bands(self, by: Literal["share", "probability"], high: float, medium: float) -> Bands:
         """Set the tier bands: by share of leads (high=0.2 means the top 20%) or by chance of conversion."""
         if by == "share":

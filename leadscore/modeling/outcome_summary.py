@@ -1,0 +1,43 @@
+"""An outcome model's training report in a few lines of plain words (command line and logs)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: Below this held-out ROC AUC a model ranks leads little better than chance: "not ready" (the
+#: publish gate, as Dynamics 365 has one), unless published on purpose.
+READY_AUC = 0.6
+
+
+def is_ready(report: dict[str, Any]) -> bool:
+    """True when the held-out AUC reaches READY_AUC."""
+    return float(report.get("test", {}).get("roc_auc", 0.0)) >= READY_AUC
+
+
+def summary_lines(report: dict[str, Any]) -> list[str]:
+    """What was trained on, how it did on the test part, and what was left out and why."""
+    test = report["test"]
+    lines = [
+        f"outcome '{report['target']}' (converted = {', '.join(report['positive'])}): "
+        f"{report['converted']:,} converted, {report['not_converted']:,} not converted, "
+        f"{report['open_leads']:,} open leads not trained on",
+        f"split: {report['split']}; {report['train_rows']:,} leads to train, {report['test_rows']:,} to test",
+        f"held-out ROC AUC {test['roc_auc']:.3f}, log loss {test['log_loss']:.3f}, "
+        f"base rate {test['base_rate']:.3f}, mean predicted chance {test['mean_p']:.3f}",
+        f"model: {report['chosen']} (chosen by out-of-fold log loss among "
+        + ", ".join(f"{c['name']} {c['log_loss']:.4f}" for c in report["candidates"]) + ")",
+    ]
+    for tier in test["tiers"]:
+        rate = tier.get("conversion_rate")
+        lines.append(f"  {tier['tier']:<6} {tier['leads']:>7,} test leads ({tier['share']:.0%}), converted "
+                     f"{rate:.1%}" if rate is not None else f"  {tier['tier']:<6} no test leads")
+    leaks = [f for f in report["leakage"]["fields"] if f.get("flagged")]
+    for leak in leaks:
+        kept = leak["name"] in report["leakage"]["kept_on_purpose"]
+        lines.append(f"{'kept on purpose' if kept else 'left out'}: '{leak['name']}' ({leak['reason']}); "
+                     + ("" if kept else "--keep brings it back"))
+    for column in report["columns"]:
+        if column["role"] == "ignored" and not any(column["name"] == leak["name"] for leak in leaks):
+            lines.append(f"ignored: '{column['name']}' ({column['reason']})")
+    lines.extend(f"warning: {w}" for w in report.get("warnings", []))
+    return lines
