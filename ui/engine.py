@@ -21,6 +21,7 @@ from leadscore.data.export import to_safe_csv
 from leadscore.fields.builtin import ColumnMapping
 from leadscore.registry import ModelFileError, Registry
 from leadscore.scoring import triage
+from leadscore.scoring.any_scorer import AnyScorer, is_outcome, scorer_for
 from leadscore.scoring.scorer import Scorer
 from leadscore.scoring.whatif import MoveUp, move_up
 
@@ -36,12 +37,12 @@ def registry() -> Registry:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _load_scorer(root: str, version: str) -> Scorer:
+def _load_scorer(root: str, version: str) -> AnyScorer:
     log.info("loading model version %s from %s", version, root)
-    return Scorer(Registry(root).load(version))
+    return scorer_for(Registry(root).load(version))
 
 
-def load_active_scorer() -> Scorer:
+def load_active_scorer() -> AnyScorer:
     """The active model's scorer; on an empty registry, trains the built-in model first.
 
     Raises ModelFileError when the active model cannot be loaded.
@@ -56,7 +57,7 @@ def load_active_scorer() -> Scorer:
     return _load_scorer(str(models.root), str(version))
 
 
-def active_scorer() -> Scorer:
+def active_scorer() -> AnyScorer:
     """The active model's scorer; when it cannot be loaded, says so and stops the page."""
     try:
         return load_active_scorer()
@@ -74,19 +75,28 @@ def digest(content: bytes) -> str:
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def read_upload(content: bytes, name: str) -> pd.DataFrame:
-    """The uploaded file as a table; raises csvio.TableError with a readable message."""
+def read_upload(content: bytes, name: str, as_text: bool = False) -> pd.DataFrame:
+    """The uploaded file as a table; raises csvio.TableError with a readable message.
+
+    ``as_text``: every column as text (an outcome model's schema parses the cells itself).
+    """
     source = io.BytesIO(content)
     source.name = name
-    return csvio.read_table(source)
+    return csvio.read_table(source, as_text=as_text)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def score_chunk(file_key: str, version: str, extra: tuple[tuple[str, str], ...], start: int,
-                _scorer: Scorer, _chunk: pd.DataFrame, _mapping: ColumnMapping) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Scored rows and rejected cells of one chunk, cached on (file, model version, mapping, chunk)."""
-    batch = _scorer.score(_chunk, explain=True, first_row=start + 1, mapping=_mapping)
-    return batch.scored, batch.problems
+                _scorer: AnyScorer, _chunk: pd.DataFrame, _mapping: ColumnMapping) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Scored rows and rejected cells of one chunk, cached on (file, model version, mapping, chunk).
+
+    An outcome model finds its fields among the file's own headers; ``_mapping`` is the built-in model's.
+    """
+    if is_outcome(_scorer):
+        batch = _scorer.score(_chunk, explain=True, first_row=start + 1)
+        return batch.scored, batch.problems
+    built_in = _scorer.score(_chunk, explain=True, first_row=start + 1, mapping=_mapping)
+    return built_in.scored, built_in.problems
 
 
 @st.cache_data(max_entries=2, show_spinner=False)

@@ -283,7 +283,8 @@ def train_outcome(frame: pd.DataFrame, target: str, positive: Sequence[str] | No
     oof_p = sigmoid(slope * best["oof_margins"] + intercept)
     model = OutcomeModel(booster, schema, encoding, slope, intercept, Bands.by_share(oof_p),
                          reference=tuple(float(v) for v in np.quantile(oof_p, np.linspace(0, 1, 101))),
-                         metadata={"candidate": chosen.name, "rounds": best["rounds"], "params": chosen.params})
+                         metadata={"preset": chosen.name, "candidate": chosen.name, "rounds": best["rounds"],
+                                   "params": chosen.params})
 
     progress("Evaluating on the test part", 0.9)
     report = {
