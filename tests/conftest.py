@@ -5,6 +5,7 @@ No test writes to the repository's models/ folder.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +13,9 @@ import pandas as pd
 import pytest
 
 from leadscore.data import synth
+from leadscore.data.csvio import read_table
 from leadscore.modeling import train
+from leadscore.modeling.outcome import Candidate, OutcomeTraining, train_outcome
 from leadscore.registry import Registry
 from leadscore.scoring.scorer import Scorer
 
@@ -43,6 +46,43 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory, default_training: train.
 def scorer(model_dir: Path) -> Scorer:
     """A scorer loaded from disk, as every face of the product gets it."""
     return Scorer(Registry(model_dir).load())
+
+
+#: The committed 3,000-row sample of bank-marketing (tests/data/README.md): a real CRM-like export.
+BANK_SAMPLE = Path(__file__).resolve().parent / "data" / "bank-marketing-sample.csv"
+#: One small candidate, so an outcome model trains in a second or two.
+SMALL_CANDIDATES = (Candidate("small-native", "native", {
+    "objective": "binary:logistic", "eval_metric": "logloss", "tree_method": "hist", "max_cat_to_onehot": 4,
+    "min_child_weight": 3, "max_depth": 3, "eta": 0.2}, 80),)
+
+
+@pytest.fixture(scope="session")
+def crm_training() -> OutcomeTraining:
+    """An outcome model of the bank-marketing sample, without the post-call ``duration``; ``campaign`` marked
+    as a salesperson's to change."""
+    result = train_outcome(read_table(BANK_SAMPLE, as_text=True), "y", exclude=["duration"],
+                           actionable=["campaign", "contact"], candidates=SMALL_CANDIDATES)
+    result.model.metadata["data_source"] = f"file: {BANK_SAMPLE.name}"
+    return result
+
+
+@pytest.fixture(scope="session")
+def _crm_registry(tmp_path_factory: pytest.TempPathFactory, default_training: train.TrainingResult,
+                  crm_training: OutcomeTraining) -> Path:
+    root = tmp_path_factory.mktemp("crm-registry")
+    registry = Registry(root)
+    registry.publish(default_training.model, default_training.report)
+    registry.publish(crm_training.model, crm_training.report)
+    return root
+
+
+@pytest.fixture
+def outcome_registry(tmp_path: Path, _crm_registry: Path) -> Registry:
+    """A registry of its own (safe to publish to) holding the built-in model and, active, the bank-marketing
+    outcome model."""
+    root = tmp_path / "models"
+    shutil.copytree(_crm_registry, root)
+    return Registry(root)
 
 
 @pytest.fixture(scope="session")
