@@ -27,6 +27,9 @@ FIELD_KINDS: tuple[str, ...] = get_args(FieldKind)
 
 #: The level unseen and rare category values are scored as.
 OTHER = "other"
+#: The ``column`` of a rejected row whose every field is empty, and the reason given.
+ALL_FIELDS = "(every field)"
+EMPTY_ROW_REASON = "every field the model uses is empty: nothing to score"
 
 #: Cell texts that mean "no answer", compared stripped and lower-cased. ``Select`` is what a
 #: web form exports when its dropdown was left alone; ``unknown`` is bank-marketing's own word.
@@ -320,6 +323,7 @@ class OutcomeSchema:
         rows = np.arange(first_row, first_row + len(frame))
         columns: dict[str, Any] = {}
         any_bad = np.zeros(len(frame), dtype=bool)
+        all_empty = np.ones(len(frame), dtype=bool)
         problems: list[tuple[int, str, str, str]] = []
         for f in self.fields:
             header = match.headers[f.name]
@@ -328,7 +332,14 @@ class OutcomeSchema:
             if bad.any():
                 any_bad |= bad
                 problems.extend((int(rows[i]), header, str(raw.iloc[i]), reason) for i in np.flatnonzero(bad))
+            all_empty &= (np.asarray(values.codes) < 0) if isinstance(values, pd.Categorical) else np.isnan(values)
             columns[f.name] = values
+        # A row with every field empty is not a lead (a spreadsheet's stray line of separators): the
+        # model would only score the average empty lead, so it is rejected, not scored.
+        all_empty &= ~any_bad
+        if all_empty.any():
+            any_bad |= all_empty
+            problems.extend((int(rows[i]), ALL_FIELDS, "", EMPTY_ROW_REASON) for i in np.flatnonzero(all_empty))
         good = ~any_bad
         index = pd.Index(rows[good], name="row")
         matrix = pd.DataFrame({name: col[good] for name, col in columns.items()}, index=index)
@@ -343,7 +354,8 @@ class OutcomeSchema:
 
         Keys are matched like headers; absent fields and extra keys are fine. Returns the
         lead's codes (1, fields) (see ``codes``), impossible cells set to empty, and the
-        problems as (field, value, reason).
+        problems as (field, value, reason); a lead with every field empty is one problem
+        (``ALL_FIELDS``), as in ``parse``.
         """
         by_key = {header_key(k): v for k, v in lead.items()}
         codes = np.empty((1, len(self.fields)))
@@ -353,6 +365,8 @@ class OutcomeSchema:
             codes[0, j], reason = f.parse_cell(raw, self._placeholder_set)
             if reason:
                 problems.append((f.name, str(raw), reason))
+        if not problems and np.isnan(codes).all():
+            problems.append((ALL_FIELDS, "", EMPTY_ROW_REASON))
         return codes, problems
 
     def codes(self, matrix: pd.DataFrame) -> np.ndarray:

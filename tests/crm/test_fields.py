@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from leadscore.fields.builtin import SchemaError
-from leadscore.fields.field import OTHER, Field, OutcomeSchema
+from leadscore.fields.field import ALL_FIELDS, EMPTY_ROW_REASON, OTHER, Field, OutcomeSchema
 from leadscore.fields.infer import (
     OutcomeError,
     build_schema,
@@ -133,6 +133,20 @@ def test_parse_scores_empty_cells_and_unseen_levels_and_rejects_only_impossible_
     assert list(source.cat.categories) == [*schema.field("Lead Source").levels, OTHER]
     assert source.tolist() == ["Google", OTHER]  # case-insensitive match; an unseen level is "other"
     assert batch.valid["lead number"].tolist() == ["1", "2"]
+
+
+def test_a_row_with_every_field_empty_is_rejected_not_scored_as_an_average_lead():
+    schema = _schema()
+    batch = schema.parse(pd.DataFrame({
+        "Lead Number": ["1", "2", "3"], "Visits": ["", "4", "N/A"],
+        "Do Not Email": ["", "", "-"], "Lead Source": ["Select", "", ""],
+    }))
+    assert batch.matrix.index.tolist() == [2]
+    assert batch.problems.to_dict("records") == [
+        {"row": r, "column": ALL_FIELDS, "value": "", "reason": EMPTY_ROW_REASON} for r in (1, 3)]
+    assert len(batch.matrix) + batch.rejected_rows == batch.rows_read == 3
+    _, problems = schema.parse_lead({"Lead Number": "1", "Visits": "", "Lead Source": "Select"})
+    assert problems == [(ALL_FIELDS, "", EMPTY_ROW_REASON)]
 
 
 def test_map_columns_conflict_and_missing():
