@@ -20,6 +20,7 @@ from leadscore.fields.builtin import CountsRejections
 from leadscore.fields.field import ParsedBatch
 from leadscore.modeling.outcome_model import OutcomeModel, sigmoid
 from leadscore.modeling.tiers import Bands
+from leadscore.scoring.model_info import ModelInfo
 
 P_COLUMN = "p_convert"
 REASON_COLUMNS: tuple[str, ...] = ("reason_1", "reason_2", "reason_3")
@@ -53,21 +54,11 @@ def to_score(p: np.ndarray) -> np.ndarray:
     return np.rint(np.asarray(p) * 100).astype(np.int64)
 
 
-class OutcomeScorer:
+class OutcomeScorer(ModelInfo):
     """An outcome model plus what it takes to score and explain leads in words."""
 
     def __init__(self, model: OutcomeModel) -> None:
         self.model = model
-
-    @property
-    def version(self) -> str:
-        """The model version id (from the registry), or "unsaved"."""
-        return str(self.model.metadata.get("version", "unsaved"))
-
-    @property
-    def metadata(self) -> dict[str, Any]:
-        """The model's metadata, including its evaluation report once published."""
-        return self.model.metadata
 
     @property
     def report(self) -> dict[str, Any]:

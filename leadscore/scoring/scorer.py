@@ -46,6 +46,7 @@ from leadscore.fields.builtin import (
     validate,
 )
 from leadscore.modeling.lead_model import HIGH, LeadModel, softmax
+from leadscore.scoring.model_info import ModelInfo
 
 _TIER_NAMES = np.asarray(TIERS, dtype=object)
 
@@ -149,21 +150,11 @@ def decision_in_words(tier: str, probabilities: Mapping[str, float], high_thresh
             f"priority call; {tier} is the likelier of the rest at {probabilities[tier]:.0%}")
 
 
-class Scorer:
+class Scorer(ModelInfo):
     """A loaded model plus everything needed to score and explain leads with it."""
 
     def __init__(self, model: LeadModel) -> None:
         self.model = model
-
-    @property
-    def version(self) -> str:
-        """The model version id (from the registry), or "unsaved"."""
-        return str(self.model.metadata.get("version", "unsaved"))
-
-    @property
-    def metadata(self) -> dict[str, Any]:
-        """The model's metadata, including its evaluation report."""
-        return self.model.metadata
 
     def probabilities(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Calibrated probabilities (n, 3) and decided tier indices (n,) for a validated matrix."""
