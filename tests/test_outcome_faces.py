@@ -101,3 +101,18 @@ def test_command_line_refuses_too_few_outcomes_in_one_line(tmp_path: Path,
 def test_outcome_options_without_target_are_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["train", "--models-dir", str(tmp_path), "--exclude", "duration"]) == 2
     assert "--exclude need --target" in capsys.readouterr().err
+
+
+def test_crm_file_problems_are_one_line_about_the_crm_file(tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    repeated = tmp_path / "repeated.csv"
+    repeated.write_text("id,visits,visits,stage\n1,2,2,won\n")
+    only_outcome = tmp_path / "only.csv"
+    only_outcome.write_text("stage\nwon\nlost\n")
+    models = str(tmp_path / "m")
+    assert main(["train", "--models-dir", models, "--data", str(repeated), "--target", "stage"]) == 2
+    # "visits" is the CRM's own column, not the built-in model's "website_visits".
+    assert capsys.readouterr().err.strip() == "leadscore train: repeated.csv: column 'visits' appears 2 times; keep one"
+    assert main(["train", "--models-dir", models, "--data", str(only_outcome), "--target", "stage"]) == 2
+    assert capsys.readouterr().err.strip() == ("leadscore train: no column can be a field: the file has only the "
+                                               "outcome and ID columns")

@@ -27,7 +27,7 @@ from typing import IO
 
 import pandas as pd
 
-from leadscore.fields.builtin import FEATURE_NAMES, ColumnMapping, conflict_message, map_columns
+from leadscore.fields.builtin import FEATURE_NAMES, ColumnMapping, conflict_message, header_key, map_columns
 
 SEPARATORS = (",", ";", "\t", "|")
 Source = str | os.PathLike[str] | IO[bytes]
@@ -110,7 +110,9 @@ def header_names(header: str, separator: str, name: str = "upload") -> list[str]
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
         for feature, headers in map_columns(names).conflicts.items():
-            if len(set(headers)) < len(headers):
+            # Only when the repeated header is the built-in field's own name: in a CRM export
+            # "visits" twice is about "visits", not about the built-in "website_visits".
+            if len(set(headers)) < len(headers) and header_key(headers[0]) == header_key(feature):
                 raise TableError(f"{name}: {conflict_message(feature, headers)}")
         raise TableError(f"{name}: column '{repeated[0]}' appears {names.count(repeated[0])} times; keep one")
     return names

@@ -282,8 +282,9 @@ def infer_columns(frame: pd.DataFrame, target: str, id_column: str | None = None
         raise SchemaError(f"the order column '{order_by}' holds neither numbers nor dates")
     review = Review(tuple(columns), target, id_column, order_by, order_source)
     if not review.fields():
-        raise SchemaError("no column can be a field: " + "; ".join(
-            f"'{c.name}' {c.reason}" for c in columns if c.role == "ignored"))
+        ignored = [f"'{c.name}' {c.reason}" for c in columns if c.role == "ignored"]
+        raise SchemaError("no column can be a field: " + ("; ".join(ignored) if ignored else
+                                                          "the file has only the outcome and ID columns"))
     return review
 
 
