@@ -178,7 +178,11 @@ def _review_column(name: str, series: pd.Series, placeholders: Sequence[str]) ->
     unique = distinct == n and n >= 20
     if numbers is None and _looks_like_dates(filled):
         return ignored(None, "a date")
-    if numbers is None and distinct > MIN_DISTINCT_FOR_TOO_MANY and filled.str.len().mean() > FREE_TEXT_LENGTH:
+    # A unique token without spaces (a UUID such as a CRM's "Prospect ID") is an ID even when long;
+    # long unique text with spaces is free text.
+    token_id = unique and numbers is None and not filled.str.contains(r"\s", regex=True).any()
+    if not token_id and numbers is None and distinct > MIN_DISTINCT_FOR_TOO_MANY and \
+            filled.str.len().mean() > FREE_TEXT_LENGTH:
         return ignored("category", "free text")
     if unique and (numbers is None or (whole and _looks_like_id_name(name))):
         return ColumnReview(name, "id", None, "an ID: unique per row", fill_rate, distinct)
@@ -276,8 +280,12 @@ def infer_columns(frame: pd.DataFrame, target: str, id_column: str | None = None
             order_by, order_source = date, "date"
             columns = [replace(c, role="order", reason="a date: orders the leads in time")
                        if c.name == date else c for c in columns]
-        elif id_column is not None and _order_key(frame[id_column], placeholders) is not None:
-            order_by, order_source = id_column, "increasing id"
+        else:
+            # The first ID that orders (a CRM's running "Lead Number", not its random UUID).
+            ids = [id_column] if id_column is not None else []
+            ids += [c.name for c in columns if c.role == "id" and c.name not in ids]
+            order_by = next((name for name in ids if _order_key(frame[name], placeholders) is not None), None)
+            order_source = "increasing id" if order_by is not None else None
     if order_by is not None and _order_key(frame[order_by], placeholders) is None:
         raise SchemaError(f"the order column '{order_by}' holds neither numbers nor dates")
     review = Review(tuple(columns), target, id_column, order_by, order_source)
