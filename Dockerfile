@@ -3,8 +3,11 @@
 #
 #   docker build -t leadscore .
 #   docker run -p 8000:8000 -v leadscore-models:/app/models leadscore          # the REST API (default)
-#   docker run -p 8501:8501 -v leadscore-models:/app/models leadscore \
+#   docker run -p 8501:8501 -v leadscore-models:/app/models -e LEADSCORE_RETRAIN_PASSWORD=... leadscore \
 #       streamlit run app.py --server.address 0.0.0.0 --server.port 8501       # the dashboard
+#
+# The dashboard listens on 0.0.0.0 here, not on loopback, so training or activating a model from
+# its Model page needs LEADSCORE_RETRAIN_PASSWORD (without it the page only shows the model).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
