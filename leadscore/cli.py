@@ -150,6 +150,8 @@ def cmd_score(args: argparse.Namespace) -> None:
     else:
         partial[rejected_path].unlink()
         rejected_path.unlink(missing_ok=True)  # an old one from an earlier run would mislead
+    if counts["scored"]:
+        print("tiers: " + ", ".join(f"{tier} {counts[tier]:,}" for tier in reversed(TIERS)), file=sys.stderr)
     summary = (f"{counts['read']} rows read, {counts['scored']} scored -> {output}, "
                f"{counts['rejected']} rejected")
     print(summary + (f" -> {rejected_path}" if counts["rejected"] else ""), file=sys.stderr)
@@ -166,7 +168,7 @@ def _refuse_same_paths(paths: dict[str, Path]) -> None:
 
 
 def _score_in_chunks(args: argparse.Namespace, output: Path, rejected: Path) -> dict[str, int]:
-    counts = {"read": 0, "scored": 0, "rejected": 0}
+    counts = {"read": 0, "scored": 0, "rejected": 0, **dict.fromkeys(TIERS, 0)}
     scorer = scorer_for(_registry(args).load_or_train_default())
     outcome = is_outcome(scorer)
     with csvio.open_table(args.input, chunk_rows=args.chunk_rows, as_text=outcome) as table:
@@ -186,6 +188,8 @@ def _score_in_chunks(args: argparse.Namespace, output: Path, rejected: Path) -> 
             counts["read"] += batch.rows_read
             counts["scored"] += len(batch.scored)
             counts["rejected"] += batch.rejected_rows
+            for tier, leads in batch.scored["tier"].value_counts().items():
+                counts[str(tier)] += int(leads)
     if counts["read"] == 0:
         raise UserError(f"{args.input}: has a header but no rows")
     assert counts["read"] == counts["scored"] + counts["rejected"]

@@ -56,10 +56,12 @@ def test_score_in_chunks_with_rejected_rows_counted(model_dir: Path, leads_csv: 
     frame.to_csv(source, index=False)
     out = tmp_path / "out.csv"
     assert run("score", source, "-o", out, "--explain", "--chunk-rows", 400, "--models-dir", model_dir) == 0
-    assert capsys.readouterr().err.strip().splitlines()[-1] == (
-        f"1500 rows read, 1498 scored -> {out}, 2 rejected -> {tmp_path / 'out.rejected.csv'}")
+    *_, tiers_line, summary = capsys.readouterr().err.strip().splitlines()
+    assert summary == f"1500 rows read, 1498 scored -> {out}, 2 rejected -> {tmp_path / 'out.rejected.csv'}"
     scored = pd.read_csv(out, dtype={"lead_id": str})
     assert len(scored) == 1498
+    counts = scored["tier"].value_counts()
+    assert tiers_line == f"tiers: High {counts['High']:,}, Medium {counts['Medium']:,}, Low {counts['Low']:,}"
     assert list(scored.columns)[:9] == ["lead_id", "tier", "confidence", "p_high", "p_medium", "p_low",
                                         *REASON_COLUMNS]
     assert set(OUTPUT_COLUMNS) <= set(scored.columns)
