@@ -72,16 +72,9 @@ def _odds_tick(odds: float) -> str:
     return f"{odds:,.0f} to 1" if odds > 1 else f"1 to {1 / odds:,.0f}"
 
 
-def waterfall(base_value: float, contributions: Mapping[str, float], tier: str, runner_up: str,
-              tiny: float = TINY) -> go.Figure:
-    """SHAP waterfall of the odds of ``tier`` over ``runner_up``, from the average lead to this one.
-
-    ``contributions`` maps a readable label (for example "Credit score 790")
-    to its exact contribution to log(P(tier) / P(runner_up)). Every field
-    whose contribution is at least ``tiny`` has its own bar, largest first;
-    the tiny rest are one "other fields" step, so the bars add up exactly.
-    Bars are labelled by how they multiply the odds (×2.1, ÷1.5).
-    """
+def _waterfall_bars(base_value: float, contributions: Mapping[str, float], total_label: str,
+                    tiny: float) -> tuple[go.Figure, list[str], float, float, float]:
+    """The waterfall itself: the figure, its labels, the total and the lowest and highest running sums."""
     items = sorted(contributions.items(), key=lambda item: abs(item[1]), reverse=True)
     shown = [(label, value) for label, value in items if abs(value) >= tiny]
     rest = [value for _, value in items if abs(value) < tiny]
@@ -94,13 +87,12 @@ def waterfall(base_value: float, contributions: Mapping[str, float], tier: str, 
         values.append(float(sum(rest)))
         measures.append("relative")
     total = base_value + float(sum(contributions.values()))
-    labels.append(f"This lead ({tier})")
+    labels.append(total_label)
     values.append(total)
     measures.append("total")
     text = [times(v) for v in values]
     lowest = min(0.0, *np.cumsum(values[:-1]), total)
     highest = max(0.0, *np.cumsum(values[:-1]), total)
-    ticks = [t for t in _ODDS_TICKS if lowest - 1 <= np.log(t) <= highest + 1]
     figure = go.Figure(go.Waterfall(
         orientation="h", y=labels, x=values, measure=measures, text=text, textposition="outside",
         increasing={"marker": {"color": TIER_COLOURS["High"]}},
@@ -110,10 +102,53 @@ def waterfall(base_value: float, contributions: Mapping[str, float], tier: str, 
         customdata=text, hovertemplate="%{y}: odds %{customdata} (log-odds %{x:+.2f})<extra></extra>",
     ))
     figure.update_yaxes(autorange="reversed")
+    return figure, labels, total, lowest, highest
+
+
+def waterfall(base_value: float, contributions: Mapping[str, float], tier: str, runner_up: str,
+              tiny: float = TINY) -> go.Figure:
+    """SHAP waterfall of the odds of ``tier`` over ``runner_up``, from the average lead to this one.
+
+    ``contributions`` maps a readable label (for example "Credit score 790")
+    to its exact contribution to log(P(tier) / P(runner_up)). Every field
+    whose contribution is at least ``tiny`` has its own bar, largest first;
+    the tiny rest are one "other fields" step, so the bars add up exactly.
+    Bars are labelled by how they multiply the odds (×2.1, ÷1.5).
+    """
+    figure, labels, total, lowest, highest = _waterfall_bars(base_value, contributions, f"This lead ({tier})", tiny)
+    ticks = [t for t in _ODDS_TICKS if lowest - 1 <= np.log(t) <= highest + 1]
     figure.update_xaxes(title=f"Odds of {tier} over {runner_up}", zeroline=True, zerolinecolor="#888",
                         tickvals=[float(np.log(t)) for t in ticks], ticktext=[_odds_tick(t) for t in ticks],
                         showgrid=True, gridcolor="#eee")
     title = f"Why {tier} rather than {runner_up}: {odds_in_words(tier, runner_up, total)}"
+    return _layout(figure, 120 + 34 * len(labels), title=title)
+
+
+#: Chances of conversion shown as x-axis ticks of the outcome waterfall.
+_CHANCE_TICKS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99)
+
+
+def conversion_waterfall(base_value: float, contributions: Mapping[str, float], tier: str,
+                         tiny: float = TINY) -> go.Figure:
+    """SHAP waterfall of an outcome model's chance of conversion, from the average lead to this one.
+
+    ``contributions`` maps a readable label ("Job: retired") to its exact
+    contribution to the calibrated log-odds of conversion; ``base_value`` is
+    the average lead's log-odds. The bars add up to this lead's log-odds; the
+    axis reads as the chance of conversion, each bar as how it multiplies the
+    odds of converting.
+    """
+    figure, labels, total, lowest, highest = _waterfall_bars(base_value, contributions, f"This lead ({tier})", tiny)
+    ticks = [t for t in _CHANCE_TICKS if lowest - 0.7 <= np.log(t / (1 - t)) <= highest + 0.7]
+    figure.update_xaxes(title="Chance of conversion (log-odds scale)", showgrid=True, gridcolor="#eee",
+                        tickvals=[float(np.log(t / (1 - t))) for t in ticks], ticktext=[f"{t:.1%}".replace(".0%", "%")
+                                                                                        for t in ticks])
+    chance = 1 / (1 + np.exp(-total))
+    average = 1 / (1 + np.exp(-base_value))
+    text = list(figure.data[0].text)
+    text[0], text[-1] = f"{average:.1%} chance", f"{chance:.1%} chance"
+    figure.update_traces(text=text, customdata=text)
+    title = f"Why {chance:.0%} chance of conversion (the average lead: {average:.0%})"
     return _layout(figure, 120 + 34 * len(labels), title=title)
 
 
