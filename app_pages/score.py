@@ -5,8 +5,8 @@ import streamlit as st
 from leadscore import charts
 from leadscore.data.scenarios import SCENARIOS
 from leadscore.fields.builtin import FEATURES, FEATURES_BY_NAME, TIERS, Feature, example_lead
-from leadscore.scoring.scorer import LeadError, Scorer
 from leadscore.scoring.any_scorer import is_outcome
+from leadscore.scoring.scorer import LeadError, Scorer
 from leadscore.scoring.whatif import step
 from ui import engine, outcome_form, widgets
 
