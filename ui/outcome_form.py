@@ -17,7 +17,7 @@ from collections.abc import Mapping
 
 import streamlit as st
 
-from leadscore.fields.field import OTHER, Field, format_number
+from leadscore.fields.field import FLAG_FALSE, FLAG_TRUE, OTHER, Field, OutcomeSchema, format_number
 from leadscore.scoring.outcome_scorer import OutcomeLead, OutcomeScorer
 from leadscore.scoring.outcome_template import typical_lead
 from leadscore.scoring.outcome_whatif import move_up
@@ -58,15 +58,17 @@ def _help(f: Field) -> str:
     return " ".join(parts)
 
 
-def widget_value(f: Field, text: str) -> object:
-    """A file value (text) as the field's widget holds it."""
+def widget_value(schema: OutcomeSchema, f: Field, text: str) -> object:
+    """A file value (text) as the field's widget holds it; empty cells and placeholders are unknown."""
+    if schema.is_missing(text):
+        return None if f.kind in ("number", "integer") else UNKNOWN
     if f.kind in ("number", "integer"):
-        if text == "":
-            return None
-        return int(float(text)) if f.kind == "integer" else float(text)
+        number = float(text)
+        return int(number) if f.kind == "integer" else number
     if f.kind == "flag":
-        return text if text in FLAG_ANSWERS else UNKNOWN
-    return next((c for c in f.categories if c.lower() == text.lower()), UNKNOWN if text == "" else OTHER)
+        lowered = text.strip().lower()
+        return "yes" if lowered in FLAG_TRUE else "no" if lowered in FLAG_FALSE else UNKNOWN
+    return next((c for c in f.categories if c.lower() == text.strip().lower()), OTHER)
 
 
 def file_value(f: Field, value: object) -> str:
@@ -86,7 +88,7 @@ def field_widget(f: Field, key: str, label: str | None = None) -> None:
         st.number_input(label, value=None, step=1 if whole else None, format="%d" if whole else None, key=key,
                         placeholder="unknown", help=_help(f))
     elif f.kind == "flag":
-        st.radio(label, FLAG_ANSWERS, key=key, horizontal=True, help=_help(f))
+        st.selectbox(label, FLAG_ANSWERS, key=key, help=_help(f))
     else:
         st.selectbox(label, _options(f), key=key, format_func=_level_words, help=_help(f))
 
@@ -94,7 +96,7 @@ def field_widget(f: Field, key: str, label: str | None = None) -> None:
 def set_lead(scorer: OutcomeScorer, lead: Mapping[str, str]) -> None:
     """Put a lead (file values) into the form."""
     for f in scorer.model.schema.fields:
-        st.session_state[form_key(scorer, f)] = widget_value(f, lead.get(f.name, ""))
+        st.session_state[form_key(scorer, f)] = widget_value(scorer.model.schema, f, lead.get(f.name, ""))
 
 
 def _form(scorer: OutcomeScorer) -> dict[str, str]:
@@ -132,7 +134,7 @@ def _what_if(scorer: OutcomeScorer, lead: dict[str, str], result: OutcomeLead) -
     for f in actionable:
         key = _whatif_key(lead_id, f)
         if key not in st.session_state:
-            st.session_state[key] = widget_value(f, lead[f.name])
+            st.session_state[key] = widget_value(scorer.model.schema, f, lead[f.name])
     columns = st.columns(min(3, len(actionable)))
     for i, f in enumerate(actionable):
         with columns[i % len(columns)]:
@@ -179,16 +181,17 @@ def _move_up(scorer: OutcomeScorer, lead: dict[str, str]) -> None:
 def _apply_whatif(scorer: OutcomeScorer, lead_id: str, values: Mapping[str, str]) -> None:
     for name, value in values.items():
         f = scorer.model.schema.field(name)
-        st.session_state[_whatif_key(lead_id, f)] = widget_value(f, value)
+        st.session_state[_whatif_key(lead_id, f)] = widget_value(scorer.model.schema, f, value)
 
 
 def page(scorer: OutcomeScorer) -> None:
     """The whole page for an outcome model."""
     schema = scorer.model.schema
     st.title("Score a lead")
-    st.caption(f"Enter a lead's details to see its priority tier, its chance of {md_escape(schema.target)} = "
-               f"{md_escape(', '.join(schema.positive))} (learned from your own history) and why. Leave a field "
-               "empty or “unknown” when you do not know it: the lead is still scored.")
+    st.caption("Enter a lead's details and press “Score this lead” to see its priority tier, its chance of "
+               f"conversion (learned from your own history, where converted means "
+               f"{outcome_widgets.predicts(scorer)}) and why. Leave a field empty or “unknown” when you do not "
+               "know it: the lead is still scored.")
     if not any(form_key(scorer, f) in st.session_state for f in schema.fields):
         set_lead(scorer, typical_lead(schema))
     inputs, results = st.columns([1, 1.15], gap="large")

@@ -36,9 +36,9 @@ def _header(scorer: OutcomeScorer) -> tuple[bytes, str] | None:
     """Title, template download and the uploader; the uploaded file, or None."""
     schema = scorer.model.schema
     st.title("Triage a lead list")
-    st.caption("Upload this week's lead list from the CRM: every lead gets a tier, its chance of "
-               f"{md_escape(schema.target)} = {md_escape(', '.join(schema.positive))} (learned from your own "
-               "history) and the reasons. Call the High leads first.")
+    st.caption("Upload this week's lead list from the CRM: every lead gets a tier, its chance of conversion "
+               f"(learned from your own history, where converted means {outcome_widgets.predicts(scorer)}) and "
+               "the reasons. Call the High leads first.")
     st.download_button("Download the CSV template", to_safe_csv(template_frame(schema)), "lead-template.csv",
                        "text/csv", help="The columns the model reads, with one typical lead. Extra columns are kept.")
     upload = st.file_uploader("Upload a lead list (CSV)", type=["csv", "txt"], key="upload",

@@ -15,6 +15,7 @@ import streamlit as st
 from leadscore import charts
 from leadscore.fields.builtin import TIER_ACTIONS
 from leadscore.scoring.outcome_scorer import OutcomeLead, OutcomeScorer
+from ui.text import md_escape
 
 _BACKGROUNDS = {"High": "#e8f5ec", "Medium": "#fbf3e0", "Low": "#f0f2f4"}
 
@@ -85,9 +86,15 @@ def waterfall(scorer: OutcomeScorer, result: OutcomeLead, lead: Mapping[str, obj
 
 def explanation(scorer: OutcomeScorer, result: OutcomeLead, lead: Mapping[str, object]) -> None:
     """Badge, reasons and waterfall of one lead (the triage page's detail view)."""
-    left, right = st.columns([1, 1.4])
+    left, right = st.columns([1, 1])
     with left:
         badge(scorer, result)
-        reasons(result)
     with right:
-        waterfall(scorer, result, lead)
+        reasons(result)
+    waterfall(scorer, result, lead)
+
+
+def predicts(scorer: OutcomeScorer) -> str:
+    """What "conversion" means for this model, in the file's own words: "y = yes"."""
+    schema = scorer.model.schema
+    return f"{md_escape(schema.target)} = {md_escape(' or '.join(schema.positive))}"

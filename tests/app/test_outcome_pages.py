@@ -26,7 +26,7 @@ def crm_app(outcome_registry: Registry, monkeypatch: pytest.MonkeyPatch) -> Regi
 
 
 def _key(app: AppTest, name: str) -> str:
-    keys = [w.key for w in (*app.selectbox, *app.number_input, *app.radio)
+    keys = [w.key for w in (*app.selectbox, *app.number_input)
             if w.key and w.key.startswith("outcome.") and w.key.endswith(f".{name}")]
     assert len(keys) == 1, keys
     return keys[0]
@@ -40,14 +40,14 @@ def _submit(app: AppTest) -> None:
 def test_score_form_comes_from_the_schema(crm_app: Registry) -> None:
     app = open_page()
     schema = crm_app.load().schema
-    keys = {w.key for w in (*app.selectbox, *app.number_input, *app.radio) if w.key.startswith("outcome.")}
+    keys = {w.key for w in (*app.selectbox, *app.number_input) if w.key.startswith("outcome.")}
     assert {k.rsplit(".", 1)[1] for k in keys} == set(schema.names)
     job = app.selectbox(key=_key(app, "job"))
     assert job.label == "Job" and job.value == "blue-collar"  # the commonest job in the history
     assert list(job.options) == [*schema.field("job").levels, "other (any value not listed)", "unknown"]
     age = app.number_input(key=_key(app, "age"))
     assert age.value == 39 and "Seen in your history: 19 to 92." in age.help
-    assert list(app.radio(key=_key(app, "housing")).options) == ["yes", "no", "unknown"]
+    assert list(app.selectbox(key=_key(app, "housing")).options) == ["yes", "no", "unknown"]
     page = texts(app)
     assert "What your team can change" in page and "Top reasons" in page
     assert shown_tier(app) in ("High", "Medium", "Low")
@@ -63,7 +63,7 @@ def test_submitting_a_lead_gives_its_tier_chance_and_reasons(crm_app: Registry) 
     for name in ("age", "balance", "day", "campaign", "pdays", "previous"):
         app.number_input(key=_key(app, name)).set_value(int(lead[name]))
     for name in ("default", "housing", "loan"):
-        app.radio(key=_key(app, name)).set_value(lead[name])
+        app.selectbox(key=_key(app, name)).set_value(lead[name])
     _submit(app)
     assert shown_tier(app) == expected.tier == "Low"
     badge = next(h.proto.body for h in app.get("html") if "tier-badge" in h.proto.body)
