@@ -106,6 +106,13 @@ def _score(scorer: OutcomeScorer, table: pd.DataFrame, file_key: str, choice: tu
     return pd.concat(scored), pd.concat(problems, ignore_index=True)
 
 
+def _empty_cells(schema: OutcomeSchema, cells: pd.DataFrame) -> int:
+    """How many cells are empty or a placeholder ("Select", "N/A"…): scored as unknown."""
+    placeholders = [p.strip().lower() for p in schema.placeholders]
+    text = cells.apply(lambda column: column.astype("string").str.strip().str.lower())
+    return int((text.isna() | text.isin(placeholders)).to_numpy().sum())
+
+
 def _rejections(problems: pd.DataFrame, table: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
     """The problems with the lead's ID and name after the row number."""
     shown = problems.loc[:, list(REJECTION_COLUMNS)].reset_index(drop=True)
@@ -240,7 +247,7 @@ def page(scorer: OutcomeScorer) -> None:
     rejected = problems["row"].nunique() if len(problems) else 0
     assert len(table) == len(scored) + rejected
     fields = [match.headers[f.name] for f in schema.fields]
-    empty = int(sum(prepared[c].map(schema.is_missing).sum() for c in fields))
+    empty = _empty_cells(schema, prepared.loc[:, fields])
     ids = [c for c in (schema.id_column,) if c in table.columns] or export.identity_columns(list(table.columns))
     shown = _rejections(problems, table, ids).replace({"column": back})
     _report(len(table), len(scored), shown, empty)

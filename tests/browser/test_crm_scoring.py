@@ -119,3 +119,13 @@ def test_triage_a_crm_lead_list(page: Page, crm_server: str, tmp_path: Path) -> 
     expect(page.get_by_text("(raises)", exact=False).first).to_be_visible()
     _no_exception(page)
     screenshot(page, "crm-2-triage")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download all 199 scored leads (CSV)").click()
+    saved = tmp_path / "scored.csv"
+    download.value.save_as(saved)
+    scored = pd.read_csv(saved, encoding="utf-8-sig", keep_default_na=False)
+    assert list(scored.columns[:8]) == ["row", "Lead ID", "Name", "tier", "score", "p_convert", "reason_1",
+                                        "reason_2"]
+    assert len(scored) == 199 and "B-0005" not in set(scored["Lead ID"])
+    assert scored["p_convert"].between(0, 1).all() and scored["reason_1"].str.contains(r"\((?:raises|lowers)\)").all()
+    assert scored.loc[scored["Lead ID"] == "B-0010", "job"].tolist() == ["astronaut"]  # kept as in the file
