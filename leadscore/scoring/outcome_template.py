@@ -2,8 +2,9 @@
 
 Values are text, as in the file: a number's typical value (its median on the
 training rows), a flag's commoner answer as yes/no, a category's commonest
-kept level. A field with no typical value recorded (a model saved before
-fields kept one) is left empty, which the model reads as unknown.
+kept level. A field that most past leads left empty is left empty (unknown),
+as is one with no typical value recorded (a model saved before fields kept
+one).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ TEMPLATE_ID = "lead_id"
 
 def typical_value(f: Field) -> str:
     """One field's typical value as text ("" when unknown)."""
+    if f.fill_rate < 0.5:
+        return ""
     if f.kind == "category":
         return next((level for level in f.levels if level != OTHER), "")
     if f.typical is None:

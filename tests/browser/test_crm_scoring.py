@@ -16,6 +16,7 @@ from playwright.sync_api import Page, expect
 from leadscore.registry import Registry
 from leadscore.scoring.outcome_scorer import OutcomeScorer
 from leadscore.scoring.outcome_template import typical_lead
+from leadscore.scoring.outcome_whatif import move_up
 from tests.browser.conftest import ROOT, _free_port, _wait_ready, act, finished, screenshot
 from tests.conftest import BANK_SAMPLE
 
@@ -93,6 +94,19 @@ def test_score_a_lead_from_the_crm_schema(page: Page, crm_server: str, crm_model
     expect(page.locator(".js-plotly-plot").first).to_be_visible()
     _no_exception(page)
     screenshot(page, "crm-1-score-a-lead")
+    act(page, lambda: page.get_by_role("button", name="Start again from a typical lead").click())
+    typical = scorer.score_lead(typical_lead(scorer.model.schema))
+    expect(page.locator(f'.tier-badge[data-tier="{typical.tier}"]')).to_be_visible()
+    expect(page.get_by_text("The smallest change that reaches")).to_be_visible()
+    act(page, lambda: page.get_by_role("button", name="Try this in the what-if above").click())
+    answer = move_up(scorer, typical_lead(scorer.model.schema))
+    assert answer.found and answer.new_tier != typical.tier
+    expect(page.get_by_test_id("stMetric").filter(has_text="Tier after the change")).to_contain_text(
+        f"{answer.new_tier}from {typical.tier}")
+    expect(page.get_by_test_id("stMetric").filter(has_text="Chance of conversion after")).to_contain_text(
+        f"{answer.new_p_convert:.0%}")
+    _no_exception(page)
+    screenshot(page, "crm-3-move-up")
 
 
 def test_triage_a_crm_lead_list(page: Page, crm_server: str, tmp_path: Path) -> None:

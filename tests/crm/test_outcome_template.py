@@ -23,6 +23,7 @@ def test_typical_values_are_measured_on_the_training_rows(crm_training: OutcomeT
     assert lead["housing"] == "yes" and lead["loan"] == "no"  # most of the sample has a housing loan
     assert lead["job"] == "blue-collar" and lead["contact"] == "cellular"  # the commonest kept levels
     assert schema.field("age").typical == 39.0
+    assert lead["poutcome"] == ""  # 82% of past leads have no previous outcome: the typical lead neither
 
 
 def test_the_template_has_the_fields_as_columns_and_scores(crm_training: OutcomeTraining) -> None:
@@ -38,7 +39,9 @@ def test_the_template_has_the_fields_as_columns_and_scores(crm_training: Outcome
 def test_a_field_without_a_typical_value_is_left_empty() -> None:
     old = Field.from_dict({"name": "visits", "kind": "integer", "low": 0, "high": 9})
     assert old.typical is None
-    schema = OutcomeSchema(fields=(old, Field("source", "category", levels=("other", "Google"))),
+    schema = OutcomeSchema(fields=(old, Field("source", "category", levels=("other", "Google")),
+                                   Field("rating", "integer", low=1, high=5, typical=3, fill_rate=0.3),
+                                   Field("calls", "integer", low=1, high=5, typical=2, fill_rate=0.6)),
                            target="won", positive=("yes",))
-    assert typical_lead(schema) == {"visits": "", "source": "Google"}
+    assert typical_lead(schema) == {"visits": "", "source": "Google", "rating": "", "calls": "2"}
     assert Field.from_dict(old.to_dict() | {"typical": 4}).typical == 4.0
