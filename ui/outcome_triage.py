@@ -68,8 +68,8 @@ def _match(schema: OutcomeSchema, table: pd.DataFrame) -> tuple[dict[str, str], 
             st.markdown("**Kept as extra columns:** " + ", ".join(map(md_escape, others)))
         for name in found.missing:
             choice = st.selectbox(f"Field “{md_escape(schema.field(name).title)}” ({md_escape(name)}) is not in "
-                                  "the file. Take it from:", [None, *spare, UNKNOWN_COLUMN], key=f"match.{name}",
-                                  placeholder="choose a column")
+                                  "the file. Take it from:", [*spare, UNKNOWN_COLUMN], index=None, key=f"match.{name}",
+                                  placeholder="choose a column of the file")
             if choice is not None:
                 chosen[name] = choice
     return chosen, found
@@ -158,8 +158,11 @@ def _order(scored: pd.DataFrame) -> pd.DataFrame:
 
 @st.fragment
 def _results(scorer: OutcomeScorer, scored: pd.DataFrame, result_key: str, extra: list[str],
-             back: dict[str, str], headers: dict[str, str]) -> None:
-    """Tier counts, filters, the list and one lead's explanation; filtering reruns only this part."""
+             headers: dict[str, str]) -> None:
+    """Tier counts, filters, the list and one lead's explanation; filtering reruns only this part.
+
+    ``scored`` has the file's own headers; ``headers`` maps each field to its header.
+    """
     schema = scorer.model.schema
     st.subheader("2. Scored leads")
     counts = {tier: int((scored["tier"] == tier).sum()) for tier in OUTCOME_TIERS}
@@ -194,10 +197,10 @@ def _results(scorer: OutcomeScorer, scored: pd.DataFrame, result_key: str, extra
             **{c: f"Reason {i}" for i, c in enumerate(REASON_COLUMNS, 1)}})
     d1, d2 = st.columns(2)
     d1.download_button(f"Download all {len(scored):,} scored leads (CSV)",
-                       lambda: engine.safe_csv(f"{result_key}:all", _for_download(ordered, first, back)),
+                       lambda: engine.safe_csv(f"{result_key}:all", export.reading_order(ordered, first=first)),
                        "scored-leads.csv", "text/csv", type="primary", key="odownload_all")
     d2.download_button(f"Download the {len(view):,} shown (CSV)",
-                       lambda: to_safe_csv(_for_download(view, first, back)), "scored-leads-filtered.csv",
+                       lambda: to_safe_csv(export.reading_order(view, first=first)), "scored-leads-filtered.csv",
                        "text/csv", key="odownload_view")
     if view.empty:
         return
@@ -210,11 +213,6 @@ def _results(scorer: OutcomeScorer, scored: pd.DataFrame, result_key: str, extra
         st.caption("Showing the first lead in the list; tick another row's box to explain it.")
     lead = {f.name: row[headers[f.name]] for f in schema.fields}
     outcome_widgets.explanation(scorer, scorer.score_lead(lead), lead)
-
-
-def _for_download(frame: pd.DataFrame, first: tuple[str, ...], back: dict[str, str]) -> pd.DataFrame:
-    """The scored list with the file's own headers back, in reading order."""
-    return export.reading_order(frame.rename(columns=back), first=first)
 
 
 def page(scorer: OutcomeScorer) -> None:
@@ -255,4 +253,5 @@ def page(scorer: OutcomeScorer) -> None:
         st.error("No row could be scored; see the problems above.")
         return
     extra = [c for c in table.columns if c not in found.headers.values() and c not in ids and c not in back.values()]
-    _results(scorer, scored, f"{file_key}:{scorer.version}:{choice}", extra, back, match.headers)
+    headers = {name: back.get(name, header) for name, header in match.headers.items()}
+    _results(scorer, scored.rename(columns=back), f"{file_key}:{scorer.version}:{choice}", extra, headers)

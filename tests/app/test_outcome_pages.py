@@ -153,3 +153,20 @@ def test_a_missing_column_can_be_scored_as_unknown(crm_app: Registry) -> None:
     app.selectbox(key="match.poutcome").set_value("(not in this file: score it as unknown for every lead)").run()
     assert not app.exception, [e.value for e in app.exception]
     assert (metric(app, "Rows read"), metric(app, "Scored"), metric(app, "Rejected")) == ("12", "11", "1")
+
+
+def test_a_renamed_column_can_be_matched_to_its_field(crm_app: Registry) -> None:
+    leads = pd.read_csv(io.BytesIO(_lead_list()), dtype=str, keep_default_na=False)
+    leads = leads.rename(columns={"campaign": "Calls this campaign"})
+    app = open_page("triage")
+    app.file_uploader(key="upload").set_value(("leads.csv", leads.to_csv(index=False).encode(), "text/csv")).run()
+    choice = app.selectbox(key="match.campaign")
+    assert choice.value is None and "Calls this campaign" in choice.options
+    choice.set_value("Calls this campaign").run()
+    assert (metric(app, "Rows read"), metric(app, "Scored"), metric(app, "Rejected")) == ("12", "11", "1")
+    table = app.dataframe[-1].value
+    scorer = OutcomeScorer(crm_app.load())
+    first = leads.set_index("Lead ID").loc[table["Lead ID"].iloc[0]].to_dict()
+    assert "Calls this campaign" in table.columns and "campaign" not in table.columns
+    assert table["p_convert"].iloc[0] == pytest.approx(scorer.score_lead(first | {"campaign": first[
+        "Calls this campaign"]}).p_convert, abs=1e-6)
