@@ -170,3 +170,14 @@ def test_a_renamed_column_can_be_matched_to_its_field(crm_app: Registry) -> None
     assert "Calls this campaign" in table.columns and "campaign" not in table.columns
     assert table["p_convert"].iloc[0] == pytest.approx(scorer.score_lead(first | {"campaign": first[
         "Calls this campaign"]}).p_convert, abs=1e-6)
+
+
+def test_the_pages_follow_the_active_model_both_ways(crm_app: Registry) -> None:
+    app = open_page()
+    assert "What your team can change" in texts(app) and not app.slider
+    crm_app.activate_builtin()
+    app.run()
+    assert not app.exception and {s.key for s in app.slider} >= {"lead.income", "lead.credit_score"}
+    assert "What your team can change" not in texts(app)
+    app.switch_page("app_pages/triage.py").run()
+    assert "Try the sample list (10,000 generated leads)" in [b.label for b in app.button]
