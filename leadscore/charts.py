@@ -119,8 +119,7 @@ def waterfall(base_value: float, contributions: Mapping[str, float], tier: str, 
 
 #: Chances of conversion shown as x-axis ticks of the outcome waterfall.
 _CHANCE_TICKS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.08, 0.1, 0.12, 0.15, 0.2, 0.25, 0.3, 0.4,
-                 0.5, 0.6, 0.7,
-                 0.8, 0.9, 0.95, 0.98, 0.99)
+                 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99)
 
 
 def _chance(log_odds: float) -> float:
