@@ -5,9 +5,10 @@ import streamlit as st
 from leadscore import charts
 from leadscore.data.scenarios import SCENARIOS
 from leadscore.fields.builtin import FEATURES, FEATURES_BY_NAME, TIERS, Feature, example_lead
+from leadscore.scoring.any_scorer import is_outcome
 from leadscore.scoring.scorer import LeadError, Scorer
 from leadscore.scoring.whatif import step
-from ui import engine, widgets
+from ui import engine, outcome_form, widgets
 
 TYPICAL = "A typical lead"
 PRESETS = {TYPICAL: example_lead(), **{s.name: s.lead for s in SCENARIOS}}
@@ -126,6 +127,9 @@ def workbench(scorer: Scorer) -> None:
 
 
 scorer = engine.active_scorer()
+if is_outcome(scorer):  # a model of the team's own history: the form comes from its schema
+    outcome_form.page(scorer)
+    st.stop()
 st.title("Score a lead")
 st.caption("Enter a lead's details (or start from an example) to see its priority tier, the chance of each "
            "tier, and why.")

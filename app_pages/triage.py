@@ -19,8 +19,9 @@ from leadscore.fields.builtin import (
     map_columns,
 )
 from leadscore.scoring import triage
+from leadscore.scoring.any_scorer import is_outcome
 from leadscore.scoring.scorer import Scorer
-from ui import engine, widgets
+from ui import engine, outcome_triage, widgets
 from ui.text import md_escape
 
 KEEP = "(keep as an extra column)"
@@ -174,6 +175,9 @@ def results(scorer: Scorer, scored: pd.DataFrame, result_key: str, mapping: Colu
 
 
 scorer = engine.active_scorer()
+if is_outcome(scorer):  # a model of the team's own history: template, matching and checks from its schema
+    outcome_triage.page(scorer)
+    st.stop()
 st.title("Triage a lead list")
 st.caption("Upload this week's lead list from the CRM: every lead gets a tier, the chance of each tier and the "
            "reasons. Call the High leads first.")

@@ -117,6 +117,69 @@ def waterfall(base_value: float, contributions: Mapping[str, float], tier: str, 
     return _layout(figure, 120 + 34 * len(labels), title=title)
 
 
+#: Chances of conversion shown as x-axis ticks of the outcome waterfall.
+_CHANCE_TICKS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.08, 0.1, 0.12, 0.15, 0.2, 0.25, 0.3, 0.4,
+                 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99)
+
+
+def _chance(log_odds: float) -> float:
+    return float(1 / (1 + np.exp(-log_odds)))
+
+
+def _chance_words(p: float) -> str:
+    return f"{100 * p:.1f}%".replace(".0%", "%")
+
+
+def conversion_waterfall(base_value: float, contributions: Mapping[str, float], tier: str,
+                         tiny: float = TINY) -> go.Figure:
+    """SHAP waterfall of an outcome model's chance of conversion, from the average lead to this one.
+
+    ``contributions`` maps a readable label ("Job: retired") to its exact
+    contribution to the calibrated log-odds of conversion; ``base_value`` is
+    the average lead's log-odds. The bars start at the average lead (a dashed
+    line) and add up exactly to this lead's log-odds (the last bar spans the
+    whole way); the axis reads as the chance of conversion, each bar as how
+    it multiplies the odds of converting (×1.6, ÷1.4).
+    """
+    items = sorted(contributions.items(), key=lambda item: abs(item[1]), reverse=True)
+    shown = [(label, value) for label, value in items if abs(value) >= tiny]
+    rest = [value for _, value in items if abs(value) < tiny]
+    labels = [label for label, _ in shown]
+    values = [value for _, value in shown]
+    if rest:
+        labels.append(f"{len(rest)} other field{'s' if len(rest) != 1 else ''} "
+                      f"(each moving the odds under {np.expm1(tiny):.0%})")
+        values.append(float(sum(rest)))
+    total = base_value + float(sum(contributions.values()))
+    labels.append(f"This lead ({tier})")
+    values.append(total - base_value)
+    text = [times(v) for v in values[:-1]] + [f"{_chance_words(_chance(total))} chance"]
+    running = base_value + np.concatenate([[0.0], np.cumsum(values[:-1])])
+    lowest, highest = float(running.min()), float(running.max())
+    pad = max(0.15, 0.12 * (highest - lowest))
+    ticks = [t for t in _CHANCE_TICKS if lowest - pad <= np.log(t / (1 - t)) <= highest + pad]
+    figure = go.Figure(go.Waterfall(
+        orientation="h", y=labels, x=values, base=base_value, measure=["relative"] * (len(values) - 1) + ["total"],
+        text=text, textposition="outside", cliponaxis=False,
+        increasing={"marker": {"color": TIER_COLOURS["High"]}},
+        decreasing={"marker": {"color": "#cf222e"}},
+        totals={"marker": {"color": OURS}},
+        connector={"line": {"color": "#aaa", "width": 1}},
+        customdata=text, hovertemplate="%{y}: %{customdata} (log-odds %{x:+.2f})<extra></extra>",
+    ))
+    figure.add_vline(x=base_value, line={"color": "#57606a", "dash": "dash", "width": 1},
+                     annotation_text=f"average lead {_chance_words(_chance(base_value))}",
+                     annotation_position="top", annotation_font_color="#57606a")
+    figure.update_yaxes(autorange="reversed")
+    figure.update_xaxes(title="Chance of conversion", showgrid=True, gridcolor="#eee",
+                        range=[lowest - 1.6 * pad, highest + 1.6 * pad],
+                        tickvals=[float(np.log(t / (1 - t))) for t in ticks],
+                        ticktext=[_chance_words(t) for t in ticks])
+    title = (f"Why a {_chance_words(_chance(total))} chance of conversion "
+             f"(the average lead: {_chance_words(_chance(base_value))})")
+    return _layout(figure, 150 + 34 * len(labels), title=title)
+
+
 def tier_distribution(counts: Mapping[str, int]) -> go.Figure:
     """How many leads fall in each tier, High first."""
     tiers = list(reversed(TIERS))

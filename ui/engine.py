@@ -87,7 +87,8 @@ def read_upload(content: bytes, name: str, as_text: bool = False) -> pd.DataFram
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def score_chunk(file_key: str, version: str, extra: tuple[tuple[str, str], ...], start: int,
-                _scorer: AnyScorer, _chunk: pd.DataFrame, _mapping: ColumnMapping) -> tuple[pd.DataFrame, pd.DataFrame]:
+                _scorer: AnyScorer, _chunk: pd.DataFrame, _mapping: ColumnMapping | None,
+                ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Scored rows and rejected cells of one chunk, cached on (file, model version, mapping, chunk).
 
     An outcome model finds its fields among the file's own headers; ``_mapping`` is the built-in model's.

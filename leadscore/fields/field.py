@@ -73,6 +73,9 @@ class Field:
     actionable: bool = False
     #: Share of training rows where it was filled in.
     fill_rate: float = 1.0
+    #: A typical filled-in value on the training rows (a number's median, a flag's commoner answer), for
+    #: forms and templates; None for categories (their first level is the commonest) and older models.
+    typical: float | None = None
 
     @property
     def title(self) -> str:
@@ -124,7 +127,8 @@ class Field:
         """JSON-safe."""
         return {"name": self.name, "kind": self.kind, "label": self.label, "help": self.help,
                 "low": self.low, "high": self.high, "levels": list(self.levels),
-                "allow_empty": self.allow_empty, "actionable": self.actionable, "fill_rate": self.fill_rate}
+                "allow_empty": self.allow_empty, "actionable": self.actionable, "fill_rate": self.fill_rate,
+                "typical": self.typical}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Field:
@@ -158,13 +162,18 @@ class Field:
         fill_rate = data.get("fill_rate", 1.0)
         if isinstance(fill_rate, bool) or not isinstance(fill_rate, (int, float)) or not 0 <= fill_rate <= 1:
             raise SchemaError(f"field '{name}': fill_rate must be between 0 and 1")
+        typical = data.get("typical")
+        if typical is not None and (isinstance(typical, bool) or not isinstance(typical, (int, float))
+                                    or not math.isfinite(typical)):
+            raise SchemaError(f"field '{name}': typical must be a finite number or null")
         flags = [data.get("allow_empty", True), data.get("actionable", False)]
         if not all(isinstance(f, bool) for f in flags):
             raise SchemaError(f"field '{name}': allow_empty and actionable must be true or false")
         return cls(name=name, kind=kind, label=data.get("label", ""), help=data.get("help", ""),
                    low=None if bounds[0] is None else float(bounds[0]),
                    high=None if bounds[1] is None else float(bounds[1]),
-                   levels=tuple(levels), allow_empty=flags[0], actionable=flags[1], fill_rate=float(fill_rate))
+                   levels=tuple(levels), allow_empty=flags[0], actionable=flags[1], fill_rate=float(fill_rate),
+                   typical=None if typical is None else float(typical))
 
 
 @dataclass(frozen=True)

@@ -350,7 +350,7 @@ def build_schema(frame: pd.DataFrame, review: Review, positive: Sequence[str],
         missing = missing_mask(series, placeholders)
         filled = _text(series)[~missing]
         fill_rate = float(len(filled) / len(frame)) if len(frame) else 0.0
-        low = high = None
+        low = high = typical = None
         levels: tuple[str, ...] = ()
         if column.kind == "category":
             levels = kept_levels(filled) or (OTHER,)
@@ -358,10 +358,13 @@ def build_schema(frame: pd.DataFrame, review: Review, positive: Sequence[str],
             numbers = pd.to_numeric(filled, errors="coerce").dropna()
             if column.kind == "flag":
                 low, high = 0.0, 1.0
+                typical = float(filled.str.lower().isin(FLAG_TRUE).mean() >= 0.5)
             elif len(numbers):
                 low, high = float(numbers.min()), float(numbers.max())
+                middle = float(numbers.median())
+                typical = float(round(middle)) if column.kind == "integer" else middle
         fields.append(Field(name=column.name, kind=column.kind or "category", label=default_label(column.name),
                             low=low, high=high, levels=levels, allow_empty=True, fill_rate=round(fill_rate, 6),
-                            actionable=header_key(column.name) in salesperson))
+                            actionable=header_key(column.name) in salesperson, typical=typical))
     return OutcomeSchema(fields=tuple(fields), target=review.target, positive=tuple(positive),
                          id_column=review.id_column, placeholders=tuple(placeholders))
