@@ -59,12 +59,13 @@ def _measured(report: dict, bands: Bands) -> None:
     cuts = [("High ends", high_share), ("Medium ends", high_share + tiers[1]["share"])]
     left, right = st.columns(2)
     with left:
-        st.plotly_chart(outcome_charts.gain(report.get("test", {}).get("gain", []), cuts), config=NO_BAR)
+        st.plotly_chart(outcome_charts.gain(report.get("test", {}).get("gain", []), cuts), config=NO_BAR,
+                        key="bands_gain")
         st.caption("The vertical lines show where High and Medium end among the test leads: read off what share of "
                    "all conversions each tier catches.")
     with right:
         st.plotly_chart(outcome_charts.tier_conversion(tiers, report.get("test", {}).get("base_rate")),
-                        config=NO_BAR)
+                        config=NO_BAR, key="bands_tiers")
     st.dataframe(pd.DataFrame([{"Tier": t["tier"], "Rule": rules[t["tier"]], "Share of test leads": t["share"],
                                 "Converted": t["conversion_rate"], "Conversions": t["conversions"],
                                 "Test leads": t["leads"]} for t in tiers]),

@@ -145,7 +145,7 @@ def _candidate(candidate: dict[str, Any]) -> None:
     st.divider()
     st.header("New model, not yet published")
     st.caption(f"Trained on {md_escape(candidate['name'])}. Nothing changes until you publish it.")
-    kept = outcome_report.show(report, choose_kept=True)
+    kept = outcome_report.show(report, choose_kept=True, key="candidate")
     changed = sorted(kept) != sorted(report.get("leakage", {}).get("kept_on_purpose", []))
     if changed and st.button("Train again with the ticked fields kept", key="crm_retrain_kept") and _admitted(
             "crm_password"):

@@ -96,35 +96,40 @@ def _candidates(report: dict) -> None:
                    "with the lowest log loss, the most honest chances, was chosen.")
 
 
-def _charts(report: dict) -> None:
+def _charts(report: dict, key: str) -> None:
     test = report.get("test", {})
     left, right = st.columns(2)
     with left:
         if test.get("gain"):
-            st.plotly_chart(outcome_charts.gain(test["gain"]), config=NO_BAR)
+            st.plotly_chart(outcome_charts.gain(test["gain"]), config=NO_BAR, key=f"{key}_gain")
             st.caption("Call the leads the model ranks best first: the line shows what share of the conversions "
                        "you reach after calling a given share of the leads. The dashed line is calling at random.")
     with right:
         if test.get("calibration"):
-            st.plotly_chart(outcome_charts.calibration(test["calibration"]), config=NO_BAR)
+            st.plotly_chart(outcome_charts.calibration(test["calibration"]), config=NO_BAR,
+                            key=f"{key}_calibration")
             st.caption("Test leads in ten groups by the chance the model gave them: points near the dashed line "
                        "mean a 30% chance really converts about 30% of the time.")
     if test.get("tiers"):
-        st.plotly_chart(outcome_charts.tier_conversion(test["tiers"], test.get("base_rate")), config=NO_BAR)
+        st.plotly_chart(outcome_charts.tier_conversion(test["tiers"], test.get("base_rate")), config=NO_BAR,
+                        key=f"{key}_tiers")
         st.caption("Each tier's conversion rate on the test leads (change the tiers on the Tier bands tab).")
     if test.get("importance"):
         st.plotly_chart(outcome_charts.field_importance(test["importance"], report.get("fill_rates", {})),
-                        config=NO_BAR)
+                        config=NO_BAR, key=f"{key}_importance")
         st.caption("Each field's share of the model's decisions (mean absolute SHAP value on the test leads) and "
                    "how often it is filled in; an empty cell is information, not an error.")
 
 
-def show(report: dict, choose_kept: bool = False) -> list[str]:
-    """The whole report; returns the flagged fields to keep (ticked when ``choose_kept``, else as trained)."""
+def show(report: dict, choose_kept: bool = False, key: str = "active") -> list[str]:
+    """The whole report; returns the flagged fields to keep (ticked when ``choose_kept``, else as trained).
+
+    ``key`` tells its charts apart from the same report's shown elsewhere on the page.
+    """
     _headline(report)
     _split(report)
     kept = _leakage(report, choose_kept)
     _ignored(report)
-    _charts(report)
+    _charts(report, key)
     _candidates(report)
     return kept
