@@ -169,7 +169,7 @@ def test_a_model_that_is_not_ready_needs_publish_anyway(models_dir: Path) -> Non
 
 def test_too_few_leads_is_one_clear_sentence(models_dir: Path) -> None:
     app = _train(_upload(open_page("model"), _bank(rows=200)))
-    [error] = [e.value for e in app.error]
+    [error] = [e.value.replace("\\", "") for e in app.error]
     assert error.startswith("Training failed: too few leads to learn from:")
     assert "at least 40 of each are needed" in error
     assert crm_training.CANDIDATE not in app.session_state
