@@ -56,21 +56,20 @@ def gain(points: Sequence[Mapping[str, float]], cuts: Sequence[tuple[str, float]
 
 
 def tier_conversion(tiers: Sequence[Mapping[str, object]], base_rate: float | None = None) -> go.Figure:
-    """Each tier's measured conversion rate on the test leads, with its share of leads in the label."""
-    names = [str(t["tier"]) for t in tiers]
-    rates = [float(t["conversion_rate"]) if t.get("conversion_rate") is not None else 0.0 for t in tiers]
-    text = [f"{r:.0%} of {int(t['leads']):,} leads" if t.get("conversion_rate") is not None else "no leads"
-            for r, t in zip(rates, tiers, strict=True)]
+    """Each tier's measured conversion rate on the test leads (its number of leads under its name)."""
+    names = [f"{t['tier']}<br>{int(t['leads']):,} leads" for t in tiers]
+    measured = [t.get("conversion_rate") for t in tiers]
+    rates = [float(r) if r is not None else 0.0 for r in measured]
     figure = go.Figure()
-    figure.add_bar(x=names, y=rates, marker_color=[TIER_COLOURS.get(n, OURS) for n in names], text=text,
-                   textposition="outside", hovertemplate="%{x}: %{y:.1%} converted<extra></extra>",
-                   showlegend=False)
+    figure.add_bar(x=names, y=rates, marker_color=[TIER_COLOURS.get(str(t["tier"]), OURS) for t in tiers],
+                   text=[f"{r:.0%}" if m is not None else "no leads" for r, m in zip(rates, measured, strict=True)],
+                   textposition="outside", hovertemplate="%{y:.1%} converted<extra></extra>", showlegend=False)
     if base_rate is not None:
-        figure.add_hline(y=base_rate, line={"dash": "dash", "color": "#444"},
-                         annotation_text=f"all test leads: {base_rate:.0%}", annotation_position="top left")
+        figure.add_scatter(x=names, y=[base_rate] * len(names), mode="lines", line={"dash": "dash", "color": "#444"},
+                           name=f"All test leads: {base_rate:.0%} converted", hoverinfo="skip")
     figure.update_yaxes(title="Converted", tickformat=".0%", range=[0, max([*rates, 0.05]) * 1.25],
                         gridcolor="#eee")
-    return _layout(figure, 320, title="How each tier really converted")
+    return _layout(figure, 340, title="How each tier really converted")
 
 
 def field_importance(importance: Mapping[str, float], fill_rates: Mapping[str, float]) -> go.Figure:

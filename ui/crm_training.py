@@ -212,8 +212,9 @@ def _form(guard_needs_password: bool) -> None:
         return
     st.markdown("**4. Check what each column is used for.** Change *Use* to leave a field out or to use a "
                 "column that was ignored, and tick the fields a salesperson can change (what-if uses only those).")
+    table = _review_table(review)
     edited = st.data_editor(
-        _review_table(review), hide_index=True, key=f"crm_review_{file_key}_{columns.index(target)}",
+        table, hide_index=True, height=36 * (len(table) + 1) + 3, key=f"crm_review_{file_key}_{columns.index(target)}",
         disabled=["Column", "Kind", "Why not used", "Filled in", "Levels"],
         column_config={"Use": st.column_config.SelectboxColumn(options=[USE, IGNORE, ID], required=True),
                        SALESPERSON: st.column_config.CheckboxColumn(),

@@ -27,7 +27,7 @@ def _headline(report: dict) -> None:
          "How far the chances are from what happened (lower is better); compare models on the same data only."),
         ("Converted in the test part", f"{test.get('base_rate', 0):.1%}",
          "The share of test leads that really converted (the base rate)."),
-        ("Average chance the model gave", f"{test.get('mean_p', 0):.1%}",
+        ("Average chance given", f"{test.get('mean_p', 0):.1%}",
          "Close to the share that converted means the chances are not inflated."),
     )
     for column, (label, value, meaning) in zip(st.columns(4), tiles, strict=True):
@@ -42,7 +42,8 @@ def _split(report: dict) -> None:
         f"Tested on {md_escape(report.get('split', 'a part of the file'))}: the model learned from "
         f"{report.get('train_rows', 0):,} leads and every figure here is measured on the other "
         f"{report.get('test_rows', 0):,}, which it never saw. "
-        f"{report.get('open_leads', 0):,} open leads (empty outcome) were not trained on.")
+        + (f"{report['open_leads']:,} open leads (empty outcome) were not trained on."
+           if report.get("open_leads") else "No lead had an empty outcome (an open lead)."))
     for warning in report.get("warnings", []):
         st.warning(f"{md_escape(warning)[:1].upper()}{md_escape(warning)[1:]}.")
 
@@ -62,11 +63,11 @@ def _leakage(report: dict, choose: bool) -> list[str]:
                "model using it looks excellent on paper and is useless on a new lead, so it is left out. "
                "Keep one only if you are sure it is known before the outcome.")
     st.dataframe(pd.DataFrame([{
-        "Field": f["name"], "Alone: ROC AUC": f.get("auc"), "Just being filled in: ROC AUC": f.get("filled_auc"),
+        "Field": f["name"], "Alone: ROC AUC": f.get("auc"),
+        "Just being filled in: ROC AUC": "never empty" if f.get("filled_auc") is None else f"{f['filled_auc']:.2f}",
         "Why": f.get("reason", ""), "Now": "kept on purpose" if f["name"] in kept_before else "left out"}
         for f in flagged]), hide_index=True,
-        column_config={"Alone: ROC AUC": st.column_config.NumberColumn(format="%.2f"),
-                       "Just being filled in: ROC AUC": st.column_config.NumberColumn(format="%.2f")})
+        column_config={"Alone: ROC AUC": st.column_config.NumberColumn(format="%.2f")})
     if not choose:
         return sorted(kept_before)
     return [f["name"] for index, f in enumerate(flagged)
@@ -96,6 +97,19 @@ def _candidates(report: dict) -> None:
                    "with the lowest log loss, the most honest chances, was chosen.")
 
 
+#: A field making more than this share of the decisions gets a question on the page: is it known in time?
+DOMINANT_SHARE = 0.35
+
+
+def _dominant_field(importance: dict) -> None:
+    total = sum(importance.values()) or 1.0
+    name, value = max(importance.items(), key=lambda item: item[1])
+    if value / total > DOMINANT_SHARE:
+        st.warning(f"'{md_escape(name)}' alone makes {value / total:.0%} of the model's decisions. Check that it "
+                   "is known before a lead is won or lost (the length of the sales call, for example, is not): if "
+                   "it is filled in later, set it to 'ignore it' in the column review and train again.")
+
+
 def _charts(report: dict, key: str) -> None:
     test = report.get("test", {})
     left, right = st.columns(2)
@@ -115,6 +129,7 @@ def _charts(report: dict, key: str) -> None:
                         key=f"{key}_tiers")
         st.caption("Each tier's conversion rate on the test leads (change the tiers on the Tier bands tab).")
     if test.get("importance"):
+        _dominant_field(test["importance"])
         st.plotly_chart(outcome_charts.field_importance(test["importance"], report.get("fill_rates", {})),
                         config=NO_BAR, key=f"{key}_importance")
         st.caption("Each field's share of the model's decisions (mean absolute SHAP value on the test leads) and "
