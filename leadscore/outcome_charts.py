@@ -39,7 +39,7 @@ def calibration(bins: Sequence[Mapping[str, float]]) -> go.Figure:
 def gain(points: Sequence[Mapping[str, float]], cuts: Sequence[tuple[str, float]] = ()) -> go.Figure:
     """Share of leads called, best first, against share of conversions caught; ``cuts`` mark where tiers end.
 
-    ``cuts``: (label, share of leads called) pairs, e.g. ("High ends", 0.2).
+    ``cuts``: (tier, share of leads called where it ends) pairs, e.g. ("High", 0.2).
     """
     figure = go.Figure()
     figure.add_scatter(x=[0, 1], y=[0, 1], mode="lines", name="Calling in random order",
@@ -48,8 +48,8 @@ def gain(points: Sequence[Mapping[str, float]], cuts: Sequence[tuple[str, float]
                        mode="lines+markers", name="Calling the model's best first", marker_color=OURS,
                        hovertemplate="call %{x:.0%} of leads: catch %{y:.0%} of conversions<extra></extra>")
     for label, share in cuts:
-        figure.add_vline(x=share, line={"color": TIER_COLOURS.get(label.split()[0], "#444"), "width": 2},
-                         annotation_text=f"{label} ({share:.0%})", annotation_position="top right")
+        figure.add_vline(x=share, line={"color": TIER_COLOURS.get(label, "#444"), "width": 2},
+                         annotation_text=f"end of {label}: {share:.0%}", annotation_position="bottom right")
     figure.update_xaxes(title="Share of leads called", tickformat=".0%", range=[0, 1], gridcolor="#eee")
     figure.update_yaxes(title="Share of conversions caught", tickformat=".0%", range=[0, 1.05], gridcolor="#eee")
     return _layout(figure, 380, title="Who to call first: conversions caught")

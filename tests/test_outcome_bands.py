@@ -54,7 +54,7 @@ def test_a_report_without_test_scores_measures_nothing(crm_training: OutcomeTrai
 
 def test_charts_show_the_cut_points_and_each_tier_rate(crm_training: OutcomeTraining) -> None:
     test = crm_training.report["test"]
-    figure = outcome_charts.gain(test["gain"], [("High ends", 0.2), ("Medium ends", 0.5)])
+    figure = outcome_charts.gain(test["gain"], [("High", 0.2), ("Medium", 0.5)])
     assert [shape.x0 for shape in figure.layout.shapes] == [0.2, 0.5]
     bars = outcome_charts.tier_conversion(test["tiers"], test["base_rate"])
     assert list(bars.data[0].y) == [t["conversion_rate"] or 0.0 for t in test["tiers"]]

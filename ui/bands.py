@@ -56,7 +56,8 @@ def _measured(report: dict, bands: Bands) -> None:
     rules = {"High": f"chance ≥ {bands.high:.1%}", "Medium": f"{bands.medium:.1%} ≤ chance < {bands.high:.1%}",
              "Low": f"chance < {bands.medium:.1%}"}
     high_share = tiers[0]["share"]
-    cuts = [("High ends", high_share), ("Medium ends", high_share + tiers[1]["share"])]
+    cuts = [("High", high_share), ("Medium", high_share + tiers[1]["share"])]
+    conversions = sum(t["conversions"] for t in tiers) or 1
     left, right = st.columns(2)
     with left:
         st.plotly_chart(outcome_charts.gain(report.get("test", {}).get("gain", []), cuts), config=NO_BAR,
@@ -67,11 +68,13 @@ def _measured(report: dict, bands: Bands) -> None:
         st.plotly_chart(outcome_charts.tier_conversion(tiers, report.get("test", {}).get("base_rate")),
                         config=NO_BAR, key="bands_tiers")
     st.dataframe(pd.DataFrame([{"Tier": t["tier"], "Rule": rules[t["tier"]], "Share of test leads": t["share"],
-                                "Converted": t["conversion_rate"], "Conversions": t["conversions"],
+                                "Converted": t["conversion_rate"],
+                                "Share of all conversions": t["conversions"] / conversions,
                                 "Test leads": t["leads"]} for t in tiers]),
                  hide_index=True, column_config={
                      "Share of test leads": st.column_config.NumberColumn(format="percent"),
-                     "Converted": st.column_config.NumberColumn(format="percent")})
+                     "Converted": st.column_config.NumberColumn(format="percent"),
+                     "Share of all conversions": st.column_config.NumberColumn(format="percent")})
     st.caption(f"Measured on the {sum(t['leads'] for t in tiers):,} test leads the model never saw while learning.")
 
 
