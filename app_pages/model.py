@@ -82,8 +82,9 @@ if "flash" in st.session_state:
     st.success(st.session_state.pop("flash"))
 report = scorer.metadata.get("report", {})
 if is_outcome(scorer):  # a model of the team's own CRM history: its own report, bands, no synthetic retrain
-    tab_performance, tab_bands, tab_versions, tab_crm = st.tabs(
-        ["How good is it", "Tier bands", "Versions", "Train on your CRM history"])
+    # Versions keeps its place in both layouts, so bringing the built-in model back leaves you on it.
+    tab_performance, tab_versions, tab_bands, tab_crm = st.tabs(
+        ["How good is it", "Versions", "Tier bands", "Train on your CRM history"])
     with tab_performance:
         outcome_report.show(report)
     with tab_bands:

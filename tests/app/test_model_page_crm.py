@@ -195,7 +195,7 @@ def test_outcome_model_active_shows_its_own_report(outcome_registry: Registry, m
     app = open_page("model")
     labels = [m.label for m in app.metric]
     assert "Ranking quality (ROC AUC)" in labels and "Accuracy" not in labels
-    assert [t.label for t in app.tabs][:4] == ["How good is it", "Tier bands", "Versions", "Train on your CRM history"]
+    assert [t.label for t in app.tabs][:4] == ["How good is it", "Versions", "Tier bands", "Train on your CRM history"]
     kinds = _table(app, "State")["Kind"].tolist()
     assert sorted(kinds) == ["CRM: y", "built-in"]
     assert "top 20% of leads are High and the next 30% Medium" in texts(app)

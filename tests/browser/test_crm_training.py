@@ -82,6 +82,7 @@ def test_train_on_a_crm_export_publish_and_bring_back_the_built_in_model(page: P
     expect(page.get_by_text("is active again")).to_be_visible()
     finished(page)
     assert _sidebar_version(page) == builtin
+    expect(page.get_by_role("tab", name="Versions")).to_have_attribute("aria-selected", "true")
     expect(page.get_by_test_id("stMetric").filter(has_text="Accuracy").first).to_be_visible()
     _no_exception(page)
     screenshot(page, "crm-5-built-in-back")
