@@ -20,15 +20,21 @@ def kind_words(version: VersionInfo) -> str:
     return f"CRM: {version.target}" if version.kind == OUTCOME else "built-in"
 
 
+def quality_words(version: VersionInfo) -> str:
+    """How good a version is, in the measure that fits its kind: "ROC AUC 0.78" or "accuracy 86.7%"."""
+    if version.kind == OUTCOME:
+        return f"ROC AUC {version.auc:.2f}" if version.auc is not None else ""
+    return f"accuracy {version.accuracy:.1%}" if version.accuracy is not None else ""
+
+
 def panel() -> None:
     """The version history with each version's state, and a form to make a good version active."""
     registry = engine.registry()
     history = registry.versions()
     table = pd.DataFrame([{"Version": v.version, "Trained": sidebar.trained_when(v.created_at),
-                           "Kind": kind_words(v), "Preset": v.preset, "Accuracy": v.accuracy, "ROC AUC": v.auc,
+                           "Kind": kind_words(v), "Preset": v.preset, "Quality": quality_words(v),
                            "Active": "✓ active" if v.active else "", "State": v.state} for v in history])
-    st.dataframe(table, hide_index=True, column_config={"Accuracy": st.column_config.NumberColumn(format="percent"),
-                                                        "ROC AUC": st.column_config.NumberColumn(format="%.2f")})
+    st.dataframe(table, hide_index=True)
     st.caption("Built-in versions are measured by accuracy on generated leads; CRM versions by ROC AUC on the "
                "test part of their own file.")
     if any(v.active and v.kind == OUTCOME for v in history):

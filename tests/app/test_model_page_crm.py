@@ -196,8 +196,11 @@ def test_outcome_model_active_shows_its_own_report(outcome_registry: Registry, m
     labels = [m.label for m in app.metric]
     assert "Ranking quality (ROC AUC)" in labels and "Accuracy" not in labels
     assert [t.label for t in app.tabs][:4] == ["How good is it", "Versions", "Tier bands", "Train on your CRM history"]
-    kinds = _table(app, "State")["Kind"].tolist()
-    assert sorted(kinds) == ["CRM: y", "built-in"]
+    versions = _table(app, "State").set_index("Kind")
+    assert sorted(versions.index) == ["CRM: y", "built-in"]
+    auc = outcome_registry.load().metadata["report"]["test"]["roc_auc"]
+    assert versions.loc["CRM: y", "Quality"] == f"ROC AUC {auc:.2f}"
+    assert versions.loc["built-in", "Quality"].startswith("accuracy ")
     assert "top 20% of leads are High and the next 30% Medium" in texts(app)
 
 

@@ -78,6 +78,8 @@ def test_train_on_a_crm_export_publish_and_bring_back_the_built_in_model(page: P
     screenshot(page, "crm-4-bands")
 
     act(page, lambda: page.get_by_role("tab", name="Versions").click())
+    expect(page.get_by_text("Bring back the built-in model").first).to_be_visible()
+    screenshot(page, "crm-5-versions")
     page.get_by_role("button", name="Bring back the built-in model").click()
     expect(page.get_by_text("is active again")).to_be_visible()
     finished(page)
@@ -85,6 +87,6 @@ def test_train_on_a_crm_export_publish_and_bring_back_the_built_in_model(page: P
     expect(page.get_by_role("tab", name="Versions")).to_have_attribute("aria-selected", "true")
     expect(page.get_by_test_id("stMetric").filter(has_text="Accuracy").first).to_be_visible()
     _no_exception(page)
-    screenshot(page, "crm-5-built-in-back")
+    screenshot(page, "crm-6-built-in-back")
     act(page, lambda: page.get_by_role("tab", name="How good is it").click())
     expect(page.get_by_text("Where it gets it right and wrong")).to_be_visible()
