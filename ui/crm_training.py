@@ -210,6 +210,11 @@ def _form(guard_needs_password: bool) -> None:
     except (SchemaError, OutcomeError) as error:
         st.error(f"{md_escape(error)[:1].upper()}{md_escape(error)[1:]}.")
         return
+    if order_by is None and review.order_column is not None:
+        st.caption(f"Found '{md_escape(review.order_column)}' ({md_escape(review.order_source)}) to order the leads "
+                   "in time: the newest 20% by it will test the model.")
+    elif order_by is None:
+        st.caption("No date or increasing ID found: a random 20% of the leads will test the model.")
     st.markdown("**4. Check what each column is used for.** Change *Use* to leave a field out or to use a "
                 "column that was ignored, and tick the fields a salesperson can change (what-if uses only those).")
     table = _review_table(review)

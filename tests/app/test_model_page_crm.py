@@ -189,6 +189,27 @@ def test_outcome_values_that_cannot_be_told_apart_are_picked_by_hand(models_dir:
     assert app.session_state[crm_training.CANDIDATE]["report"]["positive"] == ["Closed"]
 
 
+def test_a_date_column_orders_the_test_part_and_open_leads_are_counted(models_dir: Path) -> None:
+    frame = pd.read_csv(io.BytesIO(_bank(leak=False)), dtype=str, keep_default_na=False)
+    frame.insert(0, "created", pd.date_range("2024-01-01", periods=len(frame), freq="h").strftime("%Y-%m-%d %H:%M"))
+    frame.loc[len(frame) - 25:, "y"] = ""  # the newest leads are still open
+    app = _upload(open_page("model"), frame.to_csv(index=False).encode())
+    assert "Found 'created' (date) to order the leads in time" in texts(app)
+    _train(app)
+    report = app.session_state[crm_training.CANDIDATE]["report"]
+    assert report["open_leads"] == 25 and "'created'" in report["split"]
+    assert "25 open leads (empty outcome) were not trained on" in texts(app)
+
+
+def test_a_wrong_password_trains_nothing(models_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEADSCORE_RETRAIN_PASSWORD", "s3cret")
+    app = _upload(open_page("model"), _bank(leak=False, rows=300))
+    app.text_input(key="crm_password").input("guess")
+    _train(app)
+    assert "Wrong password. Nothing was changed." in texts(app)
+    assert crm_training.CANDIDATE not in app.session_state
+
+
 def test_outcome_model_active_shows_its_own_report(outcome_registry: Registry, monkeypatch: pytest.MonkeyPatch
                                                    ) -> None:
     monkeypatch.setenv(ENV_MODELS_DIR, str(outcome_registry.root))
