@@ -225,6 +225,29 @@ def test_outcome_model_active_shows_its_own_report(outcome_registry: Registry, m
     assert "top 20% of leads are High and the next 30% Medium" in texts(app)
 
 
+def test_bands_by_chance_of_conversion_are_measured_and_saved(outcome_registry: Registry,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ENV_MODELS_DIR, str(outcome_registry.root))
+    report = outcome_registry.load().metadata["report"]
+    app = open_page("model")
+    assert "These are the bands the active model uses." in texts(app)
+    app.radio(key="bands_by").set_value("Chance of conversion").run()
+    app.slider(key="bands_high_p").set_value(30).run()
+    app.slider(key="bands_medium_p").set_value(40).run()
+    assert "Medium's lowest chance cannot be above High's." in texts(app)
+    assert not [b for b in app.button if b.key == "bands_save"]
+    app.slider(key="bands_medium_p").set_value(10).run()
+    table = _table(app, "Test leads").set_index("Tier")
+    p = np.asarray(report["test_scores"]["p"])
+    assert table.loc["High", "Rule"] == "chance ≥ 30.0%"
+    assert table.loc["High", "Test leads"] == int((p >= 0.3).sum())
+    assert table.loc["Low", "Test leads"] == int((p < 0.1).sum())
+    app.button(key="bands_save").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    bands = Registry(outcome_registry.root).load().bands
+    assert (bands.kind, bands.high, bands.medium) == ("probability", 0.3, 0.1)
+
+
 def test_crm_training_is_refused_on_a_shared_server_without_password(models_dir: Path) -> None:
     config.set_option("server.address", "0.0.0.0")
     app = open_page("model")
