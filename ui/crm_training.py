@@ -218,8 +218,10 @@ def _form(guard_needs_password: bool) -> None:
     st.markdown("**4. Check what each column is used for.** Change *Use* to leave a field out or to use a "
                 "column that was ignored, and tick the fields a salesperson can change (what-if uses only those).")
     table = _review_table(review)
+    # Edits are kept by row number: a new outcome or order column (a different row list) starts a fresh table.
+    editor_key = f"crm_review_{file_key}_{columns.index(target)}_{columns.index(order_by) if order_by else -1}"
     edited = st.data_editor(
-        table, hide_index=True, height=36 * (len(table) + 1) + 3, key=f"crm_review_{file_key}_{columns.index(target)}",
+        table, hide_index=True, height=36 * (len(table) + 1) + 3, key=editor_key,
         disabled=["Column", "Kind", "Why not used", "Filled in", "Levels"],
         column_config={"Use": st.column_config.SelectboxColumn(options=[USE, IGNORE, ID], required=True),
                        SALESPERSON: st.column_config.CheckboxColumn(),
@@ -229,8 +231,9 @@ def _form(guard_needs_password: bool) -> None:
         st.text_input("Retrain password", type="password", key="crm_password")
     if st.button("Train on this file", type="primary", key="crm_train", disabled=not positive) and _admitted(
             "crm_password"):
-        _train(content, upload.name, {"target": target, "positive": positive, "order_by": order_by,
-                                          **choices})
+        _train(content, upload.name, {"target": target, "positive": positive, "order_by": order_by, **choices})
+    st.caption("Training compares a few models and tests the best one: seconds for a few thousand leads, longer "
+               "for tens of thousands. Nothing changes until you publish the result.")
 
 
 @st.fragment

@@ -53,7 +53,7 @@ def _upload(app, content: bytes, name: str = "crm-export.csv"):
 
 
 def _review_key(content: bytes, target_position: int) -> str:
-    return f"crm_review_{hashlib.sha256(content).hexdigest()[:12]}_{target_position}"
+    return f"crm_review_{hashlib.sha256(content).hexdigest()[:12]}_{target_position}_-1"  # no order column chosen
 
 
 def _exclude_in_review(app, content: bytes, column: str):
