@@ -155,6 +155,7 @@ def test_keep_it_anyway_trains_again_with_the_field(models_dir: Path) -> None:
     assert "call_result" in report["test"]["importance"]
     assert report["test"]["roc_auc"] > 0.9  # the leak makes it look excellent, as the page warned
     assert _table(app, "Alone: ROC AUC")["Now"].tolist() == ["kept on purpose"]
+    assert "'call_result' alone makes" in texts(app)  # and the page asks whether it is known in time
 
 
 def test_a_model_that_is_not_ready_needs_publish_anyway(models_dir: Path) -> None:
