@@ -5,7 +5,8 @@ import streamlit as st
 from leadscore import charts
 from leadscore.fields.builtin import FEATURES_BY_NAME
 from leadscore.modeling import compare, evaluate, seedref
-from ui import engine, retrain, versions
+from leadscore.scoring.any_scorer import is_outcome
+from ui import bands, crm_training, engine, outcome_report, retrain, versions
 from ui.text import data_source
 
 
@@ -80,10 +81,22 @@ st.title("Model")
 if "flash" in st.session_state:
     st.success(st.session_state.pop("flash"))
 report = scorer.metadata.get("report", {})
-tab_performance, tab_versions, tab_retrain = st.tabs(["How good is it", "Versions", "Retrain"])
-with tab_performance:
-    performance(report, scorer.metadata, scorer.model.high_threshold)
+if is_outcome(scorer):  # a model of the team's own CRM history: its own report, bands, no synthetic retrain
+    # Versions keeps its place in both layouts, so bringing the built-in model back leaves you on it.
+    tab_performance, tab_versions, tab_bands, tab_crm = st.tabs(
+        ["How good is it", "Versions", "Tier bands", "Train on your CRM history"])
+    with tab_performance:
+        outcome_report.show(report)
+    with tab_bands:
+        bands.panel(scorer)
+else:
+    tab_performance, tab_versions, tab_retrain, tab_crm = st.tabs(
+        ["How good is it", "Versions", "Retrain", "Train on your CRM history"])
+    with tab_performance:
+        performance(report, scorer.metadata, scorer.model.high_threshold)
+    with tab_retrain:
+        retrain.panel(scorer)
 with tab_versions:
     versions.panel()
-with tab_retrain:
-    retrain.panel(scorer)
+with tab_crm:
+    crm_training.panel()

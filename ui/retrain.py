@@ -37,8 +37,8 @@ PRESET_WORDS = {
 
 
 @st.cache_resource
-def _training_lock() -> threading.Lock:
-    """One training at a time per server process."""
+def training_lock() -> threading.Lock:
+    """One training at a time per server process (the CRM training shares it)."""
     return threading.Lock()
 
 
@@ -58,7 +58,7 @@ def _data(source: str, rows: int, seed: int, upload: UploadedFile | None) -> tup
 
 
 def _train(scorer: Scorer, source: str, rows: int, seed: int, upload: UploadedFile | None, preset: str) -> None:
-    lock = _training_lock()
+    lock = training_lock()
     if not lock.acquire(blocking=False):
         st.warning("Another retrain is running on this server. Try again when it has finished.")
         return

@@ -17,7 +17,8 @@ The flow, top to bottom:
    part and calibrated on its out-of-fold margins;
 6. evaluation on the test part: ROC AUC, log loss, calibration table, base
    rate, gain chart, default tier bands and each tier's conversion rate,
-   field importance.
+   field importance; each test lead's chance and outcome are kept
+   (``test_scores``) so bands set later can be measured on the same leads.
 
 The model shipped is the one evaluated (trained on the training part), so the
 report's figures are the shipped model's.
@@ -57,6 +58,8 @@ EARLY_STOPPING = 30
 SEED = 42
 #: Threads XGBoost trains with (a 2-core machine).
 TRAINING_THREADS = 1
+#: Decimals of each test lead's chance kept in the report (``test_scores``), enough to recut tier bands.
+SCORE_DECIMALS = 5
 
 _BASE_PARAMS: dict[str, Any] = {"objective": "binary:logistic", "eval_metric": "logloss", "tree_method": "hist",
                                 "subsample": 0.8, "colsample_bytree": 0.8, "min_child_weight": 3,
@@ -210,8 +213,7 @@ def gain_chart(p: np.ndarray, y: np.ndarray, points: int = 20) -> list[dict[str,
              if s > 0 else 0.0} for s in shares]
 
 
-def _evaluate(model: OutcomeModel, codes: np.ndarray, y: np.ndarray) -> dict[str, Any]:
-    p = model.predict(codes)
+def _evaluate(model: OutcomeModel, codes: np.ndarray, y: np.ndarray, p: np.ndarray) -> dict[str, Any]:
     sample = codes[: min(len(codes), 5000)]
     importance = np.abs(model.contributions(sample)[:, :-1]).mean(axis=0)
     return {"roc_auc": float(roc_auc_score(y, p)), "log_loss": float(log_loss(y, p, labels=[0, 1])),
@@ -287,6 +289,7 @@ def train_outcome(frame: pd.DataFrame, target: str, positive: Sequence[str] | No
                                    "params": chosen.params})
 
     progress("Evaluating on the test part", 0.9)
+    test_p = model.predict(test_codes)
     report = {
         "kind": "outcome", "target": review.target, "positive": list(positive),
         "split": split_text, "rows": int(len(frame)), "open_leads": open_leads,
@@ -298,7 +301,8 @@ def train_outcome(frame: pd.DataFrame, target: str, positive: Sequence[str] | No
         "fill_rates": {f.name: f.fill_rate for f in schema.fields},
         "candidates": [{k: v for k, v in r.items() if k != "oof_margins"} for r in comparison],
         "chosen": chosen.name, "calibration_fit": {"slope": slope, "intercept": intercept},
-        "bands": model.bands.to_dict(), "test": _evaluate(model, test_codes, y_test),
+        "bands": model.bands.to_dict(), "test": _evaluate(model, test_codes, y_test, test_p),
+        "test_scores": {"p": [round(float(v), SCORE_DECIMALS) for v in test_p], "y": y_test.astype(int).tolist()},
     }
     report["seconds"] = round(time.perf_counter() - started, 2)
     report["cpu_seconds"] = round(time.process_time() - cpu_started, 2)

@@ -1,0 +1,62 @@
+"""Setting an outcome model's tier bands after training, measured on the same test leads as the report.
+
+The training report keeps each test lead's chance and outcome (``report['test_scores']``),
+so any bands can be measured there: what share of test leads each tier gets and how
+many of them really converted. New bands make a new version: same booster, new
+bands, the report's ``bands`` and ``test.tiers`` updated (a published version is
+checksummed and never edited in place).
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from typing import Any, Literal
+
+import numpy as np
+
+from leadscore.modeling.outcome_model import OutcomeModel
+from leadscore.modeling.tiers import Bands, tier_report
+
+BandsBy = Literal["share", "probability"]
+
+
+def scored_test_leads(report: dict[str, Any]) -> tuple[np.ndarray, np.ndarray] | None:
+    """The test leads' chances and outcomes (0/1) from a training report; None when it has none."""
+    scores = report.get("test_scores")
+    if not isinstance(scores, dict):
+        return None
+    p, y = np.asarray(scores.get("p", []), dtype=np.float64), np.asarray(scores.get("y", []), dtype=np.int64)
+    if not len(p) or len(p) != len(y):
+        return None
+    return p, y
+
+
+def bands_for(model: OutcomeModel, by: BandsBy, high: float, medium: float) -> Bands:
+    """Bands by share of leads (``high=0.2``: the top 20% are High, ``medium`` the next share) or by chance.
+
+    Shares are cut on the model's reference chances (its training leads, out of fold), so new
+    leads split about the same way; a model without them is cut on chances directly.
+    """
+    if by == "share":
+        if not model.reference:
+            raise ValueError("this model has no reference chances; set bands by chance of conversion")
+        return Bands.by_share(np.asarray(model.reference), high, medium)
+    return Bands.by_probability(high, medium)
+
+
+def measured_tiers(report: dict[str, Any], bands: Bands) -> list[dict[str, Any]] | None:
+    """Each tier's share of the test leads and its measured conversion rate under ``bands`` (None: no scores)."""
+    scores = scored_test_leads(report)
+    return None if scores is None else tier_report(scores[0], scores[1], bands)
+
+
+def with_bands(model: OutcomeModel, report: dict[str, Any], bands: Bands) -> tuple[OutcomeModel, dict[str, Any]]:
+    """A copy of the model with new bands (same booster) and its report updated to match, ready to publish."""
+    new_model = dataclasses.replace(model, bands=bands, metadata=dict(model.metadata))
+    new_report = copy.deepcopy(report)
+    new_report["bands"] = bands.to_dict()
+    tiers = measured_tiers(report, bands)
+    if tiers is not None:
+        new_report.setdefault("test", {})["tiers"] = tiers
+    return new_model, new_report

@@ -1,0 +1,150 @@
+"""An outcome model's training report on the Model page: how well it ranks, what it left out and why.
+
+Shown twice: for a model just trained on a CRM export (with a "keep it anyway"
+box on each field the leakage guard left out), and for the active outcome
+model (read-only, from its metadata['report']).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from leadscore import outcome_charts
+from leadscore.modeling.outcome_summary import READY_AUC
+from ui.text import md_escape
+
+NO_BAR = {"displayModeBar": False}
+
+
+def _headline(report: dict) -> None:
+    test = report.get("test", {})
+    tiles = (
+        ("Ranking quality (ROC AUC)", f"{test.get('roc_auc', 0):.2f}",
+         "The chance that a lead who converted is ranked above one who did not: 0.5 is a coin toss, 1.0 is "
+         f"perfect. Below {READY_AUC} the model is not ready to use."),
+        ("Log loss", f"{test.get('log_loss', 0):.3f}",
+         "How far the chances are from what happened (lower is better); compare models on the same data only."),
+        ("Converted in the test part", f"{test.get('base_rate', 0):.1%}",
+         "The share of test leads that really converted (the base rate)."),
+        ("Average chance given", f"{test.get('mean_p', 0):.1%}",
+         "Close to the share that converted means the chances are not inflated."),
+    )
+    for column, (label, value, meaning) in zip(st.columns(4), tiles, strict=True):
+        column.metric(label, value, help=meaning, border=True)
+
+
+def _split(report: dict) -> None:
+    positive = ", ".join(map(str, report.get("positive", [])))
+    st.caption(
+        f"Predicts **{md_escape(report.get('target', ''))}** = {md_escape(positive)}. "
+        f"{report.get('converted', 0):,} leads converted and {report.get('not_converted', 0):,} did not. "
+        f"Tested on {md_escape(report.get('split', 'a part of the file'))}: the model learned from "
+        f"{report.get('train_rows', 0):,} leads and every figure here is measured on the other "
+        f"{report.get('test_rows', 0):,}, which it never saw. "
+        + (f"{report['open_leads']:,} open leads (empty outcome) were not trained on."
+           if report.get("open_leads") else "No lead had an empty outcome (an open lead)."))
+    for warning in report.get("warnings", []):
+        st.warning(f"{md_escape(warning)[:1].upper()}{md_escape(warning)[1:]}.")
+
+
+def _leakage(report: dict, choose: bool) -> list[str]:
+    """The fields left out as filled in after the outcome; with ``choose``, the ones ticked to keep anyway."""
+    leakage = report.get("leakage", {})
+    flagged = [f for f in leakage.get("fields", []) if f.get("flagged")]
+    kept_before = set(leakage.get("kept_on_purpose", []))
+    st.subheader("Fields left out because they give the outcome away")
+    if not flagged:
+        st.caption(f"None: no field predicts the outcome on its own with ROC AUC {leakage.get('threshold', 0.9)} "
+                   "or more, so nothing looks filled in after the lead converted or was lost.")
+        return []
+    st.caption("A field that alone (or just by being filled in) predicts the outcome almost perfectly was "
+               "probably filled in after the sale was won or lost, such as a call result or a closing note. A "
+               "model using it looks excellent on paper and is useless on a new lead, so it is left out. "
+               "Keep one only if you are sure it is known before the outcome.")
+    st.dataframe(pd.DataFrame([{
+        "Field": f["name"], "Alone: ROC AUC": f.get("auc"),
+        "Just being filled in: ROC AUC": "never empty" if f.get("filled_auc") is None else f"{f['filled_auc']:.2f}",
+        "Why": f.get("reason", ""), "Now": "kept on purpose" if f["name"] in kept_before else "left out"}
+        for f in flagged]), hide_index=True,
+        column_config={"Alone: ROC AUC": st.column_config.NumberColumn(format="%.2f")})
+    if not choose:
+        return sorted(kept_before)
+    return [f["name"] for index, f in enumerate(flagged)
+            if st.checkbox(f"Keep '{md_escape(f['name'])}' anyway", value=f["name"] in kept_before,
+                           key=f"crm_keep_{index}")]
+
+
+def _ignored(report: dict) -> None:
+    leaked = {f["name"] for f in report.get("leakage", {}).get("fields", []) if f.get("flagged")}
+    rows = [{"Column": c["name"], "Why it is not used": c.get("reason", "")}
+            for c in report.get("columns", []) if c.get("role") in ("ignored", "id", "order")
+            and c["name"] not in leaked]
+    if rows:
+        st.subheader("Other columns not used")
+        st.dataframe(pd.DataFrame(rows), hide_index=True)
+
+
+def _candidates(report: dict) -> None:
+    rows = [{"Model": c["name"], "Log loss (out of fold)": c.get("log_loss"), "ROC AUC (out of fold)": c.get("auc"),
+             "Chosen": "✓ chosen" if c["name"] == report.get("chosen") else ""} for c in report.get("candidates", [])]
+    if rows:
+        st.subheader("Models compared")
+        st.dataframe(pd.DataFrame(rows), hide_index=True,
+                     column_config={"Log loss (out of fold)": st.column_config.NumberColumn(format="%.4f"),
+                                    "ROC AUC (out of fold)": st.column_config.NumberColumn(format="%.3f")})
+        st.caption("Each candidate was trained and tested in turns on the training part (out of fold); the one "
+                   "with the lowest log loss, the most honest chances, was chosen.")
+
+
+#: A field making more than this share of the decisions gets a question on the page: is it known in time?
+DOMINANT_SHARE = 0.35
+
+
+def _dominant_field(importance: dict) -> None:
+    total = sum(importance.values()) or 1.0
+    name, value = max(importance.items(), key=lambda item: item[1])
+    if value / total > DOMINANT_SHARE:
+        st.warning(f"'{md_escape(name)}' alone makes {value / total:.0%} of the model's decisions. Check that it "
+                   "is known before a lead is won or lost (the length of the sales call, for example, is not): if "
+                   "it is filled in later, set it to 'ignore it' in the column review and train again.")
+
+
+def _charts(report: dict, key: str) -> None:
+    test = report.get("test", {})
+    left, right = st.columns(2)
+    with left:
+        if test.get("gain"):
+            st.plotly_chart(outcome_charts.gain(test["gain"]), config=NO_BAR, key=f"{key}_gain")
+            st.caption("Call the leads the model ranks best first: the line shows what share of the conversions "
+                       "you reach after calling a given share of the leads. The dashed line is calling at random.")
+    with right:
+        if test.get("calibration"):
+            st.plotly_chart(outcome_charts.calibration(test["calibration"]), config=NO_BAR,
+                            key=f"{key}_calibration")
+            st.caption("Test leads in ten groups by the chance the model gave them: points near the dashed line "
+                       "mean a 30% chance really converts about 30% of the time.")
+    if test.get("tiers"):
+        st.plotly_chart(outcome_charts.tier_conversion(test["tiers"], test.get("base_rate")), config=NO_BAR,
+                        key=f"{key}_tiers")
+        st.caption("Each tier's conversion rate on the test leads (change the tiers on the Tier bands tab).")
+    if test.get("importance"):
+        _dominant_field(test["importance"])
+        st.plotly_chart(outcome_charts.field_importance(test["importance"], report.get("fill_rates", {})),
+                        config=NO_BAR, key=f"{key}_importance")
+        st.caption("Each field's share of the model's decisions (mean absolute SHAP value on the test leads) and "
+                   "how often it is filled in; an empty cell is information, not an error.")
+
+
+def show(report: dict, choose_kept: bool = False, key: str = "active") -> list[str]:
+    """The whole report; returns the flagged fields to keep (ticked when ``choose_kept``, else as trained).
+
+    ``key`` tells its charts apart from the same report's shown elsewhere on the page.
+    """
+    _headline(report)
+    _split(report)
+    kept = _leakage(report, choose_kept)
+    _ignored(report)
+    _charts(report, key)
+    _candidates(report)
+    return kept
