@@ -17,10 +17,11 @@ import numpy as np
 import pandas as pd
 
 from leadscore.data import csvio, export, synth
-from leadscore.fields.builtin import LABEL_COLUMN, TIERS, ColumnMapping, SchemaError
-from leadscore.fields.infer import OutcomeError
+from leadscore.fields.builtin import LABEL_COLUMN, TIERS, ColumnMapping, SchemaError, header_key
+from leadscore.fields.infer import OutcomeError, outcome_labels
 from leadscore.registry import DEFAULT_MODELS_DIR, ENV_MODELS_DIR, ModelFileError, Registry
 from leadscore.scoring.any_scorer import is_outcome, scorer_for
+from leadscore.scoring.outcome_scorer import OutcomeScorer
 from leadscore.scoring.scorer import Scorer
 
 log = logging.getLogger("leadscore")
@@ -202,9 +203,8 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
 
     scorer = scorer_for(_registry(args).load_or_train_default())
     if is_outcome(scorer):
-        raise UserError("the active model was trained on a CRM export: its held-out report is printed by "
-                        "`leadscore train` and shown on the dashboard's Model page; evaluate works on the "
-                        "built-in model (`leadscore models list`, then `leadscore models activate`)")
+        _evaluate_outcome(args, scorer)
+        return
     frame = (csvio.read_table(args.data) if args.data
              else synth.generate(args.n, seed=args.seed))
     batch = scorer.score(frame)
@@ -229,6 +229,40 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
         print(json.dumps(report, indent=2))
         return
     print(format_report(report))
+
+
+def _evaluate_outcome(args: argparse.Namespace, scorer: OutcomeScorer) -> None:
+    """An outcome model on a file of closed leads with its outcome column (say, those closed since training)."""
+    from leadscore.modeling.outcome import outcome_metrics
+
+    schema = scorer.model.schema
+    if not args.data:
+        raise UserError(f"the active model was trained on a CRM export: evaluate it on a file of closed leads "
+                        f"with its outcome column '{schema.target}' (--data FILE)")
+    frame = csvio.read_table(args.data, as_text=True)
+    target = [c for c in frame.columns if header_key(c) == header_key(schema.target)]
+    if len(target) != 1:
+        raise UserError(f"{args.data}: needs one outcome column '{schema.target}' to evaluate against")
+    labels = outcome_labels(frame[target[0]], schema.positive)
+    closed = frame.loc[labels >= 0].reset_index(drop=True)
+    batch = scorer.score(closed, explain=False)
+    y = labels[labels >= 0][batch.scored.index.to_numpy() - 1]
+    if len(set(y.tolist())) < 2:
+        raise UserError(f"{args.data}: the scored closed leads must include converted and not converted ones")
+    report = {"model_version": scorer.version, "rows_read": int(len(frame)), "open_leads": int((labels < 0).sum()),
+              "rows_evaluated": int(len(y)), "rows_rejected": batch.rejected_rows,
+              **outcome_metrics(batch.scored["p_convert"].to_numpy(), y, scorer.model.bands)}
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return
+    print(f"model {report['model_version']} on {report['rows_evaluated']:,} closed leads of {args.data} "
+          f"({report['open_leads']:,} open leads and {report['rows_rejected']:,} rejected rows not counted)")
+    print(f"ROC AUC {report['roc_auc']:.3f}   log loss {report['log_loss']:.3f}   "
+          f"converted {report['base_rate']:.1%}, mean predicted chance {report['mean_p']:.1%}")
+    for tier in report["tiers"]:
+        rate = tier["conversion_rate"]
+        print(f"  {tier['tier']:<6} {tier['leads']:>7,} leads ({tier['share']:.0%}), converted "
+              + (f"{rate:.1%}" if rate is not None else "n/a"))
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
@@ -359,7 +393,9 @@ def build_parser() -> argparse.ArgumentParser:
     sc.set_defaults(handler=cmd_score)
 
     ev = commands.add_parser("evaluate", parents=[common], help="evaluate the active model")
-    ev.add_argument("--data", type=_file_name, help="labeled CSV with a 'tier' column (default: fresh synthetic leads)")
+    ev.add_argument("--data", type=_file_name,
+                    help="labeled CSV: with a 'tier' column for the built-in model (default: fresh synthetic "
+                         "leads), or closed leads with the outcome column for a model of your CRM history")
     ev.add_argument("-n", type=int, default=20_000, help="synthetic leads when no --data (default 20000)")
     ev.add_argument("--seed", type=int, default=2024,
                     help="data variant of the synthetic leads (default 2024, not the one trained on)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -83,6 +84,16 @@ def test_command_line_trains_on_a_crm_export_and_scores_new_leads(tmp_path: Path
     assert {"L2", "L3"} <= set(scored["Lead ID"])
     p = scored["p_convert"].astype(float)
     assert p.between(0, 1).all() and ((scored["score"].astype(int) - p * 100).abs() <= 0.51).all()
+
+    # Newer closed leads (with their outcome) measure the active model on the command line.
+    closed = tmp_path / "closed.csv"
+    export.tail(600).to_csv(closed, index=False)
+    assert main(["evaluate", "--data", str(closed), "--json", "--models-dir", models]) == 0
+    evaluation = json.loads(capsys.readouterr().out)
+    assert evaluation["rows_evaluated"] == 600 and evaluation["rows_rejected"] == 0
+    assert 0.65 < evaluation["roc_auc"] < 0.95 and sum(t["leads"] for t in evaluation["tiers"]) == 600
+    assert main(["evaluate", "--models-dir", models]) == 2
+    assert "on a file of closed leads with its outcome column 'y'" in capsys.readouterr().err
 
     assert main(["models", "activate", "builtin", "--models-dir", models]) == 0
     assert "built-in model" in capsys.readouterr().out

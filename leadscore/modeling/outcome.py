@@ -213,13 +213,20 @@ def gain_chart(p: np.ndarray, y: np.ndarray, points: int = 20) -> list[dict[str,
              if s > 0 else 0.0} for s in shares]
 
 
+def outcome_metrics(p: np.ndarray, y: np.ndarray, bands: Bands) -> dict[str, Any]:
+    """How well chances ``p`` of conversion fit outcomes ``y`` (0/1): ranking, calibration, gain, each tier.
+
+    The training report's test part and ``leadscore evaluate`` on a file of newer closed leads both use it.
+    """
+    return {"roc_auc": float(roc_auc_score(y, p)), "log_loss": float(log_loss(y, p, labels=[0, 1])),
+            "brier": float(np.mean((p - y) ** 2)), "base_rate": float(y.mean()), "mean_p": float(p.mean()),
+            "calibration": reliability_table(p, y), "gain": gain_chart(p, y), "tiers": tier_report(p, y, bands)}
+
+
 def _evaluate(model: OutcomeModel, codes: np.ndarray, y: np.ndarray, p: np.ndarray) -> dict[str, Any]:
     sample = codes[: min(len(codes), 5000)]
     importance = np.abs(model.contributions(sample)[:, :-1]).mean(axis=0)
-    return {"roc_auc": float(roc_auc_score(y, p)), "log_loss": float(log_loss(y, p, labels=[0, 1])),
-            "brier": float(np.mean((p - y) ** 2)), "base_rate": float(y.mean()), "mean_p": float(p.mean()),
-            "calibration": reliability_table(p, y), "gain": gain_chart(p, y),
-            "tiers": tier_report(p, y, model.bands),
+    return {**outcome_metrics(p, y, model.bands),
             "importance": {name: float(v) for name, v in zip(model.schema.names, importance, strict=True)}}
 
 
