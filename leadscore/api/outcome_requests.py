@@ -29,8 +29,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from leadscore.fields import field as crm
 from leadscore.api.requests import FieldError
+from leadscore.fields import field as crm
 from leadscore.fields.builtin import header_key
 
 #: The longest echo of a refused value in an error (the value is the client's own cell).

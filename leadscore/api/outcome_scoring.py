@@ -25,7 +25,7 @@ from leadscore.api.requests import FieldError
 from leadscore.scoring.outcome_scorer import OutcomeScorer
 
 
-class LeadRefused(Exception):
+class LeadRefusedError(Exception):
     """The lead cannot be scored; ``errors`` name each field and why."""
 
     def __init__(self, errors: list[FieldError]) -> None:
@@ -43,21 +43,21 @@ def _errors(error: ValidationError) -> list[FieldError]:
 
 
 def _score(scorer: OutcomeScorer, raw: Any) -> dict[str, Any]:
-    """The lead's score as OutcomeLeadScore fields; LeadRefused when it cannot be scored."""
+    """The lead's score as OutcomeLeadScore fields; LeadRefusedError when it cannot be scored."""
     schema = scorer.model.schema
     try:
         lead = lead_model(scorer.version, schema).model_validate(raw)
     except ValidationError as error:
-        raise LeadRefused(_errors(error)) from None
+        raise LeadRefusedError(_errors(error)) from None
     result = scorer.score_lead(lead_values(lead, schema))
     if result.problems:  # the request model refuses these first; kept so a gap can never score a bad cell
-        raise LeadRefused([FieldError(field="body", reason=p) for p in result.problems])
+        raise LeadRefusedError([FieldError(field="body", reason=p) for p in result.problems])
     return {"p_convert": result.p_convert, "score": result.score, "tier": result.tier, "reasons": result.reasons,
             "base_value": result.base_value, "contributions": result.contributions}
 
 
 def score_one(scorer: OutcomeScorer, raw: Any) -> OutcomeScoreResponse:
-    """One lead; raises LeadRefused."""
+    """One lead; raises LeadRefusedError."""
     return OutcomeScoreResponse(**_score(scorer, raw), lead_id=lead_id(raw, scorer.model.schema),
                                 model_version=scorer.version)
 
@@ -69,7 +69,7 @@ def score_many(scorer: OutcomeScorer, leads: Sequence[dict[str, Any]]) -> Outcom
         try:
             score: OutcomeLeadScore | None = OutcomeLeadScore(**_score(scorer, raw))
             errors: list[FieldError] = []
-        except LeadRefused as refused:
+        except LeadRefusedError as refused:
             score, errors = None, refused.errors
         results.append(OutcomeBatchResult(index=index, lead_id=lead_id(raw, scorer.model.schema), score=score,
                                           errors=errors))
