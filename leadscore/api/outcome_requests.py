@@ -76,8 +76,7 @@ def _checker(f: crm.Field, placeholders: frozenset[str], number_text: re.Pattern
             raise _refuse("not a JSON value", type(value).__name__)
         if isinstance(value, float) and not math.isfinite(value):
             raise _refuse("not a finite number", value)
-        if (f.kind in ("number", "integer") and isinstance(value, str)
-                and not number_text.fullmatch(value) and value.strip().lower() not in placeholders):
+        if f.kind in ("number", "integer") and isinstance(value, str) and not number_text.fullmatch(value):
             raise _refuse("not a number", value)
         _, reason = f.parse_cell(value, placeholders)
         if reason:
@@ -149,7 +148,7 @@ _KEEP = 8
 
 
 def _build_lead_model(version: str, schema: crm.OutcomeSchema) -> type[BaseModel]:
-    number_text = re.compile(NUMBER_TEXT)
+    number_text = re.compile(_text_pattern(schema.placeholders, NUMBER_TEXT))  # as documented
     placeholders = frozenset(p.strip().lower() for p in schema.placeholders)
     fields: dict[str, Any] = {}
     for j, f in enumerate(schema.fields):
