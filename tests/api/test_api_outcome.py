@@ -151,6 +151,15 @@ def test_hostile_json_is_422_naming_the_field(crm_client: TestClient, body: byte
     assert [e["field"] for e in response.json()["errors"]] == [field]
 
 
+@pytest.mark.parametrize("body", [b"[" * 100_000 + b"]" * 100_000, b'{"age": "\xff\xfe"}',
+                                  b'{"age": ' + b"9" * 5000 + b"}"])
+def test_hostile_json_is_422_with_the_builtin_model_too(client: TestClient, body: bytes) -> None:
+    response = client.post("/v1/score", content=body, headers={"Content-Type": "application/json"})
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "body"
+
+
 def test_a_thousand_unknown_keys_are_ignored(crm_client: TestClient, sample_lead: dict) -> None:
     expected = crm_client.post("/v1/score", json=sample_lead).json()
     lead = {**sample_lead, **{f"custom field {i}": {"nested": [i]} for i in range(1000)}}
