@@ -4,9 +4,13 @@
 
 Endpoints (docs/api.md; the OpenAPI document is at /openapi.json, the docs at /docs):
 ``POST /v1/score``, ``POST /v1/score/batch``, ``GET /v1/model``, ``GET /healthz``,
-``GET /readyz``. Request models come from the feature table (api_schema.py);
-the model follows the registry's active version without a restart (api_model.py);
-the request log, API key and body limit are plain ASGI layers (api_middleware.py).
+``GET /readyz``. The API serves the registry's active model of either kind and
+follows it without a restart (current_model.py): the built-in model's request
+model comes from its feature table (requests.py), an outcome model's from its
+schema, per version (outcome_requests.py, outcome_scoring.py). The scoring
+routes read the body by hand (body.py) to validate it with the active model's
+request model, and the OpenAPI document follows the active model (openapi.py).
+The request log, API key and body limit are plain ASGI layers (middleware.py).
 """
 
 from __future__ import annotations
@@ -21,14 +25,16 @@ from typing import Any
 import pandas as pd
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException
 
+from leadscore.api import openapi
 from leadscore.api.access_log import log_config
+from leadscore.api.body import BodyError, read_json
 from leadscore.api.current_model import POLL_SECONDS, ModelHolder
 from leadscore.api.middleware import API_KEY_HEADER, MODEL_VERSION_HEADER, AccessLog, ApiKey, BodyLimit
+from leadscore.api.outcome_scoring import LeadRefusedError, score_many, score_one
 from leadscore.api.requests import (
     MAX_BATCH_LEADS,
     BatchRequest,
@@ -36,6 +42,7 @@ from leadscore.api.requests import (
     BatchResult,
     ErrorResponse,
     FieldError,
+    FieldSummary,
     LeadRequest,
     ModelInfo,
     ScoreResponse,
@@ -43,7 +50,9 @@ from leadscore.api.requests import (
 )
 from leadscore.fields.builtin import (
     FEATURE_NAMES,
+    FEATURES,
     FEATURES_BY_NAME,
+    LABEL_COLUMN,
     PROBABILITY_COLUMNS,
     REASON_COLUMNS,
     TIER_ACTIONS,
@@ -51,6 +60,7 @@ from leadscore.fields.builtin import (
     check_value,
 )
 from leadscore.registry import ENV_MODELS_DIR
+from leadscore.scoring.any_scorer import AnyScorer, is_outcome
 from leadscore.scoring.scorer import LeadError, LeadResult, Scorer
 
 log = logging.getLogger(__name__)
@@ -61,6 +71,8 @@ MAX_BODY_BYTES = 1_048_576
 #: The parts of the evaluation report /v1/model returns (not the calibration curves or baselines).
 EVALUATION_SUMMARY = ("accuracy", "log_loss", "bayes_accuracy", "probability_mae", "rows_evaluated",
                       "confusion_matrix", *TIERS, "macro avg", "weighted avg")
+#: The one-number results of an outcome model's test part that /v1/model returns (plus how it was split).
+OUTCOME_SUMMARY = ("roc_auc", "log_loss", "brier", "base_rate")
 
 _ERRORS = {
     401: {"model": ErrorResponse, "description": f"Missing or wrong {API_KEY_HEADER} header "
@@ -132,6 +144,11 @@ async def _on_http_error(_: Request, exc: Exception) -> JSONResponse:
     return _error(exc.status_code, str(exc.detail), headers=exc.headers)
 
 
+async def _on_bad_body(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, BodyError)
+    return _error(422, "invalid request", [FieldError(field="body", reason=exc.reason)])
+
+
 async def _on_no_model(_: Request, __: Exception) -> JSONResponse:
     return _error(503, "no model loaded yet; retry shortly", headers={"Retry-After": "1"})
 
@@ -185,32 +202,49 @@ def score_batch(scorer: Scorer, leads: Sequence[dict[str, Any]]) -> BatchRespons
                          results=results)
 
 
-def model_info(scorer: Scorer) -> ModelInfo:
-    """The active model's identity and the summary of its evaluation report."""
+def model_info(scorer: AnyScorer) -> ModelInfo:
+    """The active model's identity, its fields and the summary of its evaluation report."""
     meta = scorer.metadata
     report = meta.get("report", {})
-    return ModelInfo(version=scorer.version, created_at=meta.get("created_at"), preset=meta.get("preset"),
-                     data_source=meta.get("data_source"),
+    if is_outcome(scorer):
+        schema = scorer.model.schema
+        test = report.get("test", {})
+        fields = [FieldSummary(name=f.name, label=f.title, kind=f.kind, levels=list(f.levels) or None, low=f.low,
+                               high=f.high, actionable=f.actionable, help=f.help) for f in schema.fields]
+        evaluation = {key: test[key] for key in OUTCOME_SUMMARY if key in test}
+        if "split" in report:
+            evaluation["split"] = report["split"]
+        return ModelInfo(version=scorer.version, kind="outcome", target=schema.target,
+                         created_at=meta.get("created_at"), preset=meta.get("preset"),
+                         data_source=meta.get("data_source"), fields=fields, evaluation=evaluation)
+    fields = [FieldSummary(name=f.name, label=f.label, kind=f.kind, levels=None, low=f.low, high=f.high,
+                           actionable=f.actionable, help=f.help) for f in FEATURES]
+    return ModelInfo(version=scorer.version, kind="builtin", target=LABEL_COLUMN, created_at=meta.get("created_at"),
+                     preset=meta.get("preset"), data_source=meta.get("data_source"), fields=fields,
                      evaluation={key: report[key] for key in EVALUATION_SUMMARY if key in report})
 
 
+def score_builtin(scorer: Scorer, raw: Any) -> ScoreResponse | JSONResponse:
+    """One lead for the built-in model: validated by LeadRequest, then scored (or a 422 naming each field)."""
+    try:
+        lead = LeadRequest.model_validate(raw)
+    except ValidationError as error:
+        return _error(422, "invalid request", field_errors(error.errors()))
+    try:
+        result = scorer.score_lead(lead.model_dump(exclude={"lead_id"}))
+    except LeadError as error:
+        return _error(422, "invalid request", [FieldError(field=error.field, reason=error.reason)])
+    return ScoreResponse(**_lead_score(result), lead_id=lead.lead_id, model_version=result.model_version)
+
+
+def _answer(scorer: AnyScorer, answer: BaseModel | JSONResponse) -> JSONResponse:
+    """The answer as JSON, stamped with the version of the model that gave it."""
+    response = answer if isinstance(answer, JSONResponse) else JSONResponse(answer.model_dump(mode="json"))
+    response.headers[MODEL_VERSION_HEADER] = scorer.version
+    return response
+
+
 # ---------------------------------------------------------------- the app
-
-
-def _openapi(app: FastAPI, api_key_required: bool) -> dict[str, Any]:
-    """The generated OpenAPI document, plus the API key scheme when the server requires one."""
-    if app.openapi_schema is None:
-        document = get_openapi(title=app.title, version=app.version, description=app.description,
-                               routes=app.routes)
-        if api_key_required:
-            document.setdefault("components", {})["securitySchemes"] = {
-                "ApiKey": {"type": "apiKey", "in": "header", "name": API_KEY_HEADER}}
-            for path, operations in document["paths"].items():
-                if path.startswith("/v1/"):
-                    for operation in operations.values():
-                        operation["security"] = [{"ApiKey": []}]
-        app.openapi_schema = document
-    return app.openapi_schema
 
 
 def create_app(models_dir: str | os.PathLike[str] | None = None, *, poll_seconds: float = POLL_SECONDS) -> FastAPI:
@@ -243,9 +277,10 @@ def create_app(models_dir: str | os.PathLike[str] | None = None, *, poll_seconds
     app.add_exception_handler(RequestValidationError, _on_invalid_request)
     app.add_exception_handler(HTTPException, _on_http_error)
     app.add_exception_handler(ModelNotLoadedError, _on_no_model)
-    app.openapi = lambda: _openapi(app, api_key is not None)  # type: ignore[method-assign]
+    app.add_exception_handler(BodyError, _on_bad_body)
+    openapi.follow_active_model(app, lambda: holder.scorer, api_key is not None)
 
-    def current_scorer(response: Response) -> Scorer:
+    def current_scorer(response: Response) -> AnyScorer:
         """The scorer this request keeps to the end, its version stamped on the response."""
         scorer = holder.scorer
         if scorer is None:
@@ -253,26 +288,47 @@ def create_app(models_dir: str | os.PathLike[str] | None = None, *, poll_seconds
         response.headers[MODEL_VERSION_HEADER] = scorer.version
         return scorer
 
-    @app.post("/v1/score", response_model=ScoreResponse, tags=["scoring"], responses=_ERRORS)
-    async def score(lead: LeadRequest, response: Response) -> dict[str, Any] | JSONResponse:  # type: ignore[valid-type]
-        """Score one lead: tier, probability of each tier, confidence, top three reasons, follow-up action."""
-        scorer = current_scorer(response)
-        try:
-            result = scorer.score_lead(lead.model_dump(exclude={"lead_id"}))
-        except LeadError as error:
-            return _error(422, "invalid request", [FieldError(field=error.field, reason=error.reason)])
-        return {**_lead_score(result), "lead_id": lead.lead_id, "model_version": result.model_version}
+    async def body_and_scorer(request: Request) -> tuple[AnyScorer, Any]:
+        """The scorer this request keeps to the end, and the body as JSON (BodyError when it is not)."""
+        scorer = holder.scorer
+        if scorer is None:
+            raise ModelNotLoadedError
+        return scorer, await read_json(request)
 
-    @app.post("/v1/score/batch", response_model=BatchResponse, tags=["scoring"], responses=_ERRORS,
+    scored = {"description": "The lead's score; its shape follows the active model (see /openapi.json, "
+                             "which changes when another model version is activated)."}
+
+    @app.post(openapi.SCORE_PATH, tags=["scoring"], responses={200: scored, **_ERRORS})
+    async def score(request: Request) -> JSONResponse:
+        """Score one lead. Built-in model: tier, probability of each tier, confidence, top three reasons,
+        follow-up action. Outcome model: chance of conversion, score 0-100, tier, reasons and each field's
+        contribution; the lead's keys are the CRM file's column names, its values as in the file."""
+        scorer, raw = await body_and_scorer(request)
+        if is_outcome(scorer):
+            try:
+                return _answer(scorer, score_one(scorer, raw))
+            except LeadRefusedError as refused:
+                return _answer(scorer, _error(422, "invalid request", refused.errors))
+        return _answer(scorer, score_builtin(scorer, raw))
+
+    @app.post(openapi.BATCH_PATH, tags=["scoring"], responses={200: scored, **_ERRORS},
               description=f"Score up to {MAX_BATCH_LEADS} leads. Each lead is checked on its own: an invalid "
                           "lead gets its errors (field and reason) and the valid ones are still scored. "
                           "Results keep the request order.")
-    def batch(body: BatchRequest, response: Response) -> BatchResponse:
-        return score_batch(current_scorer(response), body.leads)
+    async def batch(request: Request) -> JSONResponse:
+        scorer, raw = await body_and_scorer(request)
+        try:
+            body = BatchRequest.model_validate(raw)
+        except ValidationError as error:
+            return _answer(scorer, _error(422, "invalid request", field_errors(error.errors())))
+        if is_outcome(scorer):
+            return _answer(scorer, await asyncio.to_thread(score_many, scorer, body.leads))
+        return _answer(scorer, await asyncio.to_thread(score_batch, scorer, body.leads))
 
     @app.get("/v1/model", response_model=ModelInfo, tags=["model"], responses={401: _ERRORS[401], 503: _ERRORS[503]})
     def model(response: Response) -> ModelInfo:
-        """The active model version and the summary of its evaluation on held-out leads."""
+        """The active model: its kind, version, target, the fields a lead carries, and the summary of its
+        evaluation on held-out leads."""
         return model_info(current_scorer(response))
 
     @app.get("/healthz", response_model=Status, tags=["operations"])

@@ -182,15 +182,34 @@ class BatchResponse(BaseModel):
     results: list[BatchResult]
 
 
+class FieldSummary(BaseModel):
+    """One input of the active model, as a lead's key."""
+
+    name: str = Field(description="The key in a lead (for an outcome model: the column name in the CRM file).")
+    label: str
+    kind: Literal["number", "integer", "flag", "category"]
+    levels: list[str] | None = Field(description="A category's levels (other values are scored as 'other').")
+    low: float | None = Field(description="Lowest value: the accepted range (built-in model) or the range "
+                                          "seen in training (outcome model, not a limit).")
+    high: float | None
+    actionable: bool = Field(description="Whether a salesperson's work can change it.")
+    help: str
+
+
 class ModelInfo(BaseModel):
-    """The active model and its evaluation on held-out data."""
+    """The active model, the fields a lead carries, and its evaluation on held-out data."""
 
     version: str
+    kind: Literal["builtin", "outcome"] = Field(description="builtin: the seed's 12 features and three tiers; "
+                                                            "outcome: trained on a CRM export's won/lost column.")
+    target: str | None = Field(description="What the model predicts: the tier (built-in) or the outcome column.")
     created_at: str | None
     preset: str | None
     data_source: str | None
-    evaluation: dict[str, Any] = Field(description="Accuracy, per-tier precision, recall and f1, "
-                                                   "log loss and (on synthetic data) the Bayes accuracy.")
+    fields: list[FieldSummary] = Field(description="The fields a lead carries, in model order.")
+    evaluation: dict[str, Any] = Field(description="Built-in: accuracy, per-tier precision, recall and f1, "
+                                                   "log loss and (on synthetic data) the Bayes accuracy. Outcome: "
+                                                   "ROC AUC, log loss, Brier score and base rate on the test part.")
 
 
 class Status(BaseModel):

@@ -24,6 +24,15 @@ from leadscore.fields.field import OutcomeSchema
 EncodingKind = Literal["native", "onehot"]
 
 
+#: The largest float32: a finite float64 beyond it would become inf, which XGBoost refuses.
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def _float32(values: np.ndarray) -> np.ndarray:
+    """As float32, values beyond its range clipped to it (NaN stays NaN): a tree sends 1e39 where it sends 3e38."""
+    return np.ascontiguousarray(np.clip(values, -_FLOAT32_MAX, _FLOAT32_MAX), dtype=np.float32)
+
+
 @dataclass(frozen=True)
 class Encoding:
     """The encoding and its fitted arrays (empty for ``native``)."""
@@ -80,9 +89,9 @@ class Encoding:
         slowly (about 40 ms per call), and codes are what it splits on anyway.
         """
         if self.kind == "native":
-            return np.ascontiguousarray(codes, dtype=np.float32)
+            return _float32(codes)
         scaled = (self._unscaled(codes, schema) - np.asarray(self.mean)) / np.asarray(self.scale)
-        return np.ascontiguousarray(scaled, dtype=np.float32)
+        return _float32(scaled)
 
     def dmatrix(self, codes: np.ndarray, schema: OutcomeSchema, labels: np.ndarray | None = None,
                 nthread: int = 1) -> xgb.DMatrix:
