@@ -198,6 +198,11 @@ def page(scorer: OutcomeScorer) -> None:
     with inputs:
         lead = _form(scorer)
     result = scorer.score_lead(lead)
+    if result.problems:  # every field left unknown: nothing to score the lead on
+        with results:
+            st.info("Fill in at least one field: with every field unknown there is nothing to score this lead "
+                    "on.")
+        return
     with results:
         outcome_widgets.badge(scorer, result)
         outcome_widgets.reasons(result)

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from leadscore.fields.builtin import CountsRejections
-from leadscore.fields.field import ParsedBatch
+from leadscore.fields.field import ALL_FIELDS, ParsedBatch
 from leadscore.modeling.outcome_model import OutcomeModel, sigmoid
 from leadscore.modeling.tiers import Bands
 from leadscore.scoring.model_info import ModelInfo
@@ -132,4 +132,10 @@ class OutcomeScorer(ModelInfo):
         return OutcomeLead(p_convert=p, score=int(to_score(np.array([p]))[0]), tier=tier, reasons=reasons,
                            base_value=float(contributions[0, -1]),
                            contributions=dict(zip(schema.names, contributions[0, :-1].tolist(), strict=True)),
-                           problems=[f"{name}: {reason} ({value!r})" for name, value, reason in bad])
+                           problems=[self._problem(name, value, reason) for name, value, reason in bad])
+
+    def _problem(self, name: str, value: str, reason: str) -> str:
+        """One refused cell in words; a lead with no field filled in is told which keys the model reads."""
+        if name == ALL_FIELDS:
+            return f"{reason}; the model reads {', '.join(repr(n) for n in self.model.schema.names)}"
+        return f"{name}: {reason} ({value!r})"

@@ -92,6 +92,16 @@ def test_an_empty_field_is_scored_as_unknown(crm_app: Registry) -> None:
     assert f"Chance of conversion: {expected.p_convert:.0%}" in badge
 
 
+def test_a_lead_with_every_field_unknown_asks_for_one_instead_of_a_score(crm_app: Registry) -> None:
+    app = open_page()
+    for widget in (*app.selectbox, *app.number_input):
+        if widget.key and widget.key.startswith("outcome."):
+            widget.set_value("unknown" if widget in app.selectbox else None)
+    _submit(app)
+    assert "Fill in at least one field" in texts(app)
+    assert not [h for h in app.get("html") if "tier-badge" in h.proto.body]
+
+
 def test_no_actionable_field_is_said_plainly(crm_app: Registry, monkeypatch: pytest.MonkeyPatch) -> None:
     original = OutcomeScorer.__init__
 
