@@ -21,14 +21,11 @@ from leadscore.fields.builtin import (
 from leadscore.scoring import triage
 from leadscore.scoring.any_scorer import is_outcome
 from leadscore.scoring.scorer import Scorer
-from ui import engine, outcome_triage, widgets
+from ui import engine, filters, outcome_triage, widgets
 from ui.text import md_escape
 
 KEEP = "(keep as an extra column)"
 SAMPLE_NAME = "sample-leads.csv"
-ALL = "All"
-#: An extra column gets a filter when it holds at most this many distinct values (owners, regions).
-MAX_FILTER_VALUES = 30
 RANK = {tier: rank for rank, tier in enumerate(reversed(TIERS))}
 
 
@@ -104,16 +101,6 @@ def _report(rows_read: int, scored: int, problems: pd.DataFrame, recognised: tup
                            "text/csv")
 
 
-def _owner_filters(view: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
-    """A select box for each extra column with few distinct values (an owner, a region); the rows chosen."""
-    few = [c for c in columns if c in view.columns and 1 < view[c].nunique() <= MAX_FILTER_VALUES]
-    for column, place in zip(few[:3], st.columns(max(1, len(few[:3]))), strict=False):
-        values = sorted(view[column].dropna().astype(str).unique())
-        choice = place.selectbox(md_escape(column), [ALL, *values], key=f"filter.{column}")
-        if choice != ALL:
-            view = view[view[column].astype(str) == choice]
-    return view
-
 
 def _order(scored: pd.DataFrame) -> pd.DataFrame:
     """Call order: High first, then by chance of High."""
@@ -144,7 +131,7 @@ def results(scorer: Scorer, scored: pd.DataFrame, result_key: str, mapping: Colu
     ordered = _order(scored)
     view = ordered[ordered["tier"].isin(tiers) & ordered["p_high"].between(lowest / 100, highest / 100)]
     extra_columns = tuple(c for c in mapping.unrecognised if c not in export.identity_columns([c], mapping))
-    view = _owner_filters(view, extra_columns)
+    view = filters.extra_column_filters(view, extra_columns, "filter")
     st.caption(f"Showing {len(view):,} of {len(scored):,} leads, High first. Click a column header to sort; "
                "tick a row's box to see why it got its tier.")
     order = list(export.reading_order(view.iloc[:0], mapping, first=("row",)).columns)

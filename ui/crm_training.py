@@ -21,7 +21,8 @@ from leadscore.fields.infer import OutcomeError, Review, infer_columns, infer_po
 from leadscore.modeling import outcome
 from leadscore.modeling.outcome_summary import READY_AUC, is_ready
 from ui import engine, outcome_report
-from ui.guard import client_address, current_guard, password_problem
+from ui.guard import current_guard, password_problem
+from ui.publish import publish_candidate
 from ui.retrain import training_lock
 from ui.text import md_escape
 
@@ -123,22 +124,6 @@ def _admitted(password_key: str) -> bool:
     return problem is None
 
 
-def _publish(candidate: dict[str, Any]) -> None:
-    refusal = current_guard().refusal
-    if refusal:
-        st.error(f"{refusal} Nothing was published.")
-        return
-    try:
-        version = engine.registry().publish(candidate["model"], candidate["report"], source=client_address())
-    except Exception as error:  # the registry's publish is atomic: nothing changed
-        log.exception("publishing failed")
-        st.error(f"Publishing failed ({md_escape(error)}); the active model is unchanged.")
-        return
-    del st.session_state[CANDIDATE]
-    st.session_state["flash"] = (f"Published version {version}, trained on {candidate['name']}; it is now the "
-                                 "active model. Scoring, triage and the API now use its fields.")
-    st.rerun()
-
 
 def _candidate(candidate: dict[str, Any]) -> None:
     report = candidate["report"]
@@ -167,7 +152,9 @@ def _candidate(candidate: dict[str, Any]) -> None:
     anyway = ready or publish.checkbox("Publish it anyway, although it is not ready", key="crm_publish_anyway")
     if publish.button("Publish and make active", type="primary", key="crm_publish",
                       disabled=not anyway) and _admitted("crm_password"):
-        _publish(candidate)
+        publish_candidate(candidate["model"], candidate["report"], CANDIDATE,
+                          f"Published version {{version}}, trained on {candidate['name']}; it is now the active "
+                          "model. Scoring, triage and the API now use its fields.")
     discard.button("Discard the new model", key="crm_discard", on_click=st.session_state.pop, args=(CANDIDATE,))
 
 

@@ -22,13 +22,10 @@ from leadscore.fields.field import ColumnMatch, OutcomeSchema
 from leadscore.modeling.tiers import OUTCOME_TIERS
 from leadscore.scoring.outcome_scorer import OUTPUT_COLUMNS, REASON_COLUMNS, OutcomeScorer
 from leadscore.scoring.outcome_template import template_frame
-from ui import engine, outcome_widgets
+from ui import engine, filters, outcome_widgets
 from ui.text import md_escape
 
 UNKNOWN_COLUMN = "(not in this file: score it as unknown for every lead)"
-ALL = "All"
-#: An extra column gets a filter when it holds at most this many distinct values (owners, regions).
-MAX_FILTER_VALUES = 30
 RANK = {tier: rank for rank, tier in enumerate(OUTCOME_TIERS)}
 
 
@@ -138,16 +135,6 @@ def _report(rows_read: int, scored: int, problems: pd.DataFrame, empty_cells: in
                            "text/csv")
 
 
-def _extra_filters(view: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """A select box for each extra column with few distinct values (an owner, a region); the rows chosen."""
-    few = [c for c in columns if c in view.columns and 1 < view[c].nunique() <= MAX_FILTER_VALUES][:3]
-    for column, place in zip(few, st.columns(max(1, len(few))), strict=False):
-        values = sorted(view[column].dropna().astype(str).unique())
-        choice = place.selectbox(md_escape(column), [ALL, *values], key=f"ofilter.{column}")
-        if choice != ALL:
-            view = view[view[column].astype(str) == choice]
-    return view
-
 
 def _order(scored: pd.DataFrame) -> pd.DataFrame:
     """Call order: High first, then by chance of conversion."""
@@ -182,7 +169,7 @@ def _results(scorer: OutcomeScorer, scored: pd.DataFrame, result_key: str, extra
     lowest, highest = f2.slider("Chance of conversion between (%)", 0, 100, (0, 100), key="op_convert")
     ordered = _order(scored)
     view = ordered[ordered["tier"].isin(tiers) & ordered["p_convert"].between(lowest / 100, highest / 100)]
-    view = _extra_filters(view, extra)
+    view = filters.extra_column_filters(view, extra, "ofilter")
     st.caption(f"Showing {len(view):,} of {len(scored):,} leads, High first. Click a column header to sort; "
                "tick a row's box to see why it got its tier.")
     first = ("row", *([schema.id_column] if schema.id_column else []))

@@ -23,8 +23,8 @@ from leadscore.data import csvio, synth
 from leadscore.fields.builtin import TIERS, SchemaError
 from leadscore.modeling import compare, evaluate, train
 from leadscore.scoring.scorer import Scorer
-from ui import engine
-from ui.guard import client_address, current_guard, password_problem
+from ui.guard import current_guard, password_problem
+from ui.publish import publish_candidate
 from ui.text import data_source, md_escape
 
 log = logging.getLogger(__name__)
@@ -96,21 +96,6 @@ def _metrics_table(current: dict, candidate: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _publish(candidate: dict) -> None:
-    refusal = current_guard().refusal  # the setting may have changed since the training was admitted
-    if refusal:
-        st.error(f"{refusal} Nothing was published.")
-        return
-    try:
-        version = engine.registry().publish(candidate["model"], candidate["report"], source=client_address())
-    except Exception as error:  # the registry's publish is atomic: nothing changed
-        log.exception("publishing failed")
-        st.error(f"Publishing failed ({md_escape(error)}); the active model is unchanged.")
-        return
-    del st.session_state["candidate"]
-    st.session_state["flash"] = f"Published version {version}; it is now the active model."
-    st.rerun()
-
 
 def _comparison(scorer: Scorer, candidate: dict) -> None:
     st.subheader("New model, not yet published")
@@ -142,7 +127,8 @@ def _comparison(scorer: Scorer, candidate: dict) -> None:
     publish, discard = st.columns(2)
     anyway = gate.at_least_as_good or publish.checkbox("Publish it anyway, although it is worse", key="publish_anyway")
     if publish.button("Publish and make active", type="primary", key="publish", disabled=not anyway):
-        _publish(candidate)
+        publish_candidate(candidate["model"], candidate["report"], "candidate",
+                          "Published version {version}; it is now the active model.")
     discard.button("Discard the new model", key="discard", on_click=st.session_state.pop, args=("candidate",))
 
 

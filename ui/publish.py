@@ -1,0 +1,36 @@
+"""Publishing a trained candidate from the Model page (built-in retrain or CRM training), one way."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import streamlit as st
+
+from ui import engine
+from ui.guard import client_address, current_guard
+from ui.text import md_escape
+
+log = logging.getLogger(__name__)
+
+
+def publish_candidate(model: Any, report: dict[str, Any], session_key: str, done: str) -> None:
+    """Publish and activate ``model``, forget the candidate kept under ``session_key``, show ``done``.
+
+    ``done`` may hold ``{version}`` (replaced as text, so a file name with braces is safe).
+    Refused (nothing changes) when retraining was switched off since the training was admitted;
+    a failed publish leaves the active model as it was (the registry's publish is atomic).
+    """
+    refusal = current_guard().refusal  # the setting may have changed since the training was admitted
+    if refusal:
+        st.error(f"{refusal} Nothing was published.")
+        return
+    try:
+        version = engine.registry().publish(model, report, source=client_address())
+    except Exception as error:  # the registry's publish is atomic: nothing changed
+        log.exception("publishing failed")
+        st.error(f"Publishing failed ({md_escape(error)}); the active model is unchanged.")
+        return
+    del st.session_state[session_key]
+    st.session_state["flash"] = done.replace("{version}", version)
+    st.rerun()
