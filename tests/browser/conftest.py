@@ -32,6 +32,7 @@ WAIT_MS = 90_000
 #: How long a rerun may take to start after a click or key press before we stop waiting for it.
 RERUN_START_MS = 5_000
 APP = '[data-testid="stApp"]'
+EXCEPTION = '[data-testid="stException"]'
 #: Counts the script runs the browser sees start (Streamlit sets stApp's data-test-script-state).
 COUNT_RUNS = """
 window.__scriptRuns = 0;
@@ -65,12 +66,9 @@ def _wait_ready(url: str, server: subprocess.Popen, log: Path) -> None:
     pytest.fail(f"streamlit not ready after {START_TIMEOUT} s:\n{log.read_text()[-3000:]}")
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory, model_dir: Path) -> Iterator[str]:
-    """The dashboard's base URL, serving a copy of the session's registry (the built-in model)."""
-    models = tmp_path_factory.mktemp("browser") / "models"
-    shutil.copytree(model_dir, models,
-                    ignore=shutil.ignore_patterns(".lock"))
+@contextlib.contextmanager
+def serve_dashboard(models: Path) -> Iterator[str]:
+    """`streamlit run app.py` on a free port over the registry folder ``models``; its base URL while open."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEADSCORE_RETRAIN")}
     env["LEADSCORE_MODELS_DIR"] = str(models)
     port = _free_port()
@@ -90,6 +88,20 @@ def server(tmp_path_factory: pytest.TempPathFactory, model_dir: Path) -> Iterato
             server.wait(timeout=10)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+def copy_registry(source: Path, tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
+    """A copy of a registry folder the dashboard may publish to (its lock file left behind)."""
+    models = tmp_path_factory.mktemp(name) / "models"
+    shutil.copytree(source, models, ignore=shutil.ignore_patterns(".lock"))
+    return models
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory, model_dir: Path) -> Iterator[str]:
+    """The dashboard's base URL, serving a copy of the session's registry (the built-in model)."""
+    with serve_dashboard(copy_registry(model_dir, tmp_path_factory, "browser")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -150,3 +162,16 @@ def screenshot(page: Page, name: str) -> None:
     page.wait_for_timeout(500)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def open_dashboard(page: Page, url: str) -> None:
+    """Open a page of the dashboard and wait until its sidebar and first script run are done."""
+    page.goto(url)
+    expect(page.get_by_test_id("stSidebar")).to_be_visible()
+    expect(page.get_by_text("Active model")).to_be_visible()
+    finished(page)
+
+
+def no_exception(page: Page) -> None:
+    """Fail with Streamlit's own text when the page shows an exception."""
+    assert page.locator(EXCEPTION).count() == 0, page.locator(EXCEPTION).first.inner_text()

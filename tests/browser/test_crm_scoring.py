@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,55 +13,32 @@ from leadscore.registry import Registry
 from leadscore.scoring.outcome_scorer import OutcomeScorer
 from leadscore.scoring.outcome_template import typical_lead
 from leadscore.scoring.outcome_whatif import move_up
-from tests.browser.conftest import ROOT, _free_port, _wait_ready, act, finished, screenshot
+from tests.browser.conftest import (
+    act,
+    copy_registry,
+    finished,
+    no_exception,
+    open_dashboard,
+    screenshot,
+    serve_dashboard,
+)
 from tests.conftest import BANK_SAMPLE
 
 pytestmark = pytest.mark.browser
 
-EXCEPTION = '[data-testid="stException"]'
 
 
 @pytest.fixture(scope="module")
 def crm_models(tmp_path_factory: pytest.TempPathFactory, _crm_registry: Path) -> Path:
     """A copy of the registry holding the built-in model and, active, the bank-marketing outcome model."""
-    models = tmp_path_factory.mktemp("crm-browser") / "models"
-    shutil.copytree(_crm_registry, models, ignore=shutil.ignore_patterns(".lock"))
-    return models
+    return copy_registry(_crm_registry, tmp_path_factory, "crm-browser")
 
 
 @pytest.fixture(scope="module")
 def crm_server(crm_models: Path) -> Iterator[str]:
     """The dashboard serving the outcome registry."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LEADSCORE_RETRAIN")}
-    env["LEADSCORE_MODELS_DIR"] = str(crm_models)
-    port = _free_port()
-    log = crm_models.parent / "streamlit.log"
-    with open(log, "wb") as output:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_ready(url, server, log)
+    with serve_dashboard(crm_models) as url:
         yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-
-
-def _open(page: Page, url: str) -> None:
-    page.goto(url)
-    expect(page.get_by_test_id("stSidebar")).to_be_visible()
-    expect(page.get_by_text("Active model")).to_be_visible()
-    finished(page)
-
-
-def _no_exception(page: Page) -> None:
-    assert page.locator(EXCEPTION).count() == 0, page.locator(EXCEPTION).first.inner_text()
 
 
 def _choose(page: Page, label: str, option: str) -> None:
@@ -74,7 +47,7 @@ def _choose(page: Page, label: str, option: str) -> None:
 
 
 def test_score_a_lead_from_the_crm_schema(page: Page, crm_server: str, crm_models: Path) -> None:
-    _open(page, crm_server)
+    open_dashboard(page, crm_server)
     expect(page.get_by_text("What your team can change")).to_be_visible()
     expect(page.locator(".tier-badge")).to_be_visible()
     _choose(page, "Job", "retired")
@@ -92,7 +65,7 @@ def test_score_a_lead_from_the_crm_schema(page: Page, crm_server: str, crm_model
         expect(page.get_by_text(reason, exact=True).first).to_be_visible()
     expect(page.get_by_text("What would move this lead up a tier?")).to_be_visible()
     expect(page.locator(".js-plotly-plot").first).to_be_visible()
-    _no_exception(page)
+    no_exception(page)
     screenshot(page, "crm-1-score-a-lead")
     act(page, lambda: page.get_by_role("button", name="Start again from a typical lead").click())
     typical = scorer.score_lead(typical_lead(scorer.model.schema))
@@ -105,7 +78,7 @@ def test_score_a_lead_from_the_crm_schema(page: Page, crm_server: str, crm_model
         f"{answer.new_tier}from {typical.tier}")
     expect(page.get_by_test_id("stMetric").filter(has_text="Chance of conversion after")).to_contain_text(
         f"{answer.new_p_convert:.0%}")
-    _no_exception(page)
+    no_exception(page)
     screenshot(page, "crm-3-move-up")
 
 
@@ -118,7 +91,7 @@ def test_triage_a_crm_lead_list(page: Page, crm_server: str, tmp_path: Path) -> 
     leads.iloc[9, leads.columns.get_loc("job")] = "astronaut"
     path = tmp_path / "crm-leads.csv"
     leads.to_csv(path, index=False)
-    _open(page, f"{crm_server}/triage")
+    open_dashboard(page, f"{crm_server}/triage")
     expect(page.get_by_text("The model reads these columns")).to_be_visible()
     page.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(path)
     expect(page.get_by_text("2. Scored leads")).to_be_visible()
@@ -131,7 +104,7 @@ def test_triage_a_crm_lead_list(page: Page, crm_server: str, tmp_path: Path) -> 
     expect(page.get_by_text("3. Why this tier")).to_be_visible()
     expect(page.get_by_text("Top reasons")).to_be_visible()
     expect(page.get_by_text("(raises)", exact=False).first).to_be_visible()
-    _no_exception(page)
+    no_exception(page)
     screenshot(page, "crm-2-triage")
     with page.expect_download() as download:
         page.get_by_role("button", name="Download all 199 scored leads (CSV)").click()

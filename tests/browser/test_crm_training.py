@@ -9,20 +9,15 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import act, finished, screenshot
+from tests.browser.conftest import act, finished, no_exception, screenshot
 from tests.conftest import BANK_SAMPLE
 
 pytestmark = pytest.mark.browser
 
-EXCEPTION = '[data-testid="stException"]'
 #: Training the 3,000-lead sample with every candidate while other work shares the two cores.
 TRAIN_MS = 240_000
 #: Height of a header or a row in Streamlit's data grid.
 ROW_PX = 35
-
-
-def _no_exception(page: Page) -> None:
-    assert page.locator(EXCEPTION).count() == 0, page.locator(EXCEPTION).first.inner_text()
 
 
 def _export(path: Path) -> Path:
@@ -66,7 +61,7 @@ def test_train_on_a_crm_export_publish_and_bring_back_the_built_in_model(page: P
     expect(page.get_by_test_id("stSelectbox").filter(has_text="1. Which column")).to_contain_text("y")
     expect(page.get_by_test_id("stMultiSelect").filter(has_text="2. Which of its values")).to_contain_text("yes")
     _exclude_duration(page)
-    _no_exception(page)
+    no_exception(page)
     screenshot(page, "crm-1-review")
 
     page.get_by_role("button", name="Train on this file").click()
@@ -78,7 +73,7 @@ def test_train_on_a_crm_export_publish_and_bring_back_the_built_in_model(page: P
     expect(page.get_by_text("'duration' alone makes")).to_have_count(0)  # left out in the review
     quality = page.get_by_test_id("stMetric").filter(has_text="Ranking quality (ROC AUC)").last
     expect(quality).not_to_contain_text("0.9")  # neither call_result nor duration helped it
-    _no_exception(page)
+    no_exception(page)
     screenshot(page, "crm-2-trained")
 
     page.get_by_role("button", name="Publish and make active").click()
@@ -89,11 +84,11 @@ def test_train_on_a_crm_export_publish_and_bring_back_the_built_in_model(page: P
     expect(page.get_by_test_id("stSidebar")).to_contain_text("Predicts")
     expect(page.get_by_test_id("stMetric").filter(has_text="Ranking quality (ROC AUC)").first).to_be_visible()
     expect(page.get_by_text("Where it gets it right and wrong")).to_have_count(0)
-    _no_exception(page)
+    no_exception(page)
     screenshot(page, "crm-3-active-report")
     act(page, lambda: page.get_by_role("tab", name="Tier bands").click())
     expect(page.get_by_text("These are the bands the active model uses")).to_be_visible()
-    _no_exception(page)
+    no_exception(page)
     screenshot(page, "crm-4-bands")
 
     act(page, lambda: page.get_by_role("tab", name="Versions").click())
@@ -105,7 +100,7 @@ def test_train_on_a_crm_export_publish_and_bring_back_the_built_in_model(page: P
     assert _sidebar_version(page) == builtin
     expect(page.get_by_role("tab", name="Versions")).to_have_attribute("aria-selected", "true")
     expect(page.get_by_test_id("stMetric").filter(has_text="Accuracy").first).to_be_visible()
-    _no_exception(page)
+    no_exception(page)
     screenshot(page, "crm-6-built-in-back")
     act(page, lambda: page.get_by_role("tab", name="How good is it").click())
     expect(page.get_by_text("Where it gets it right and wrong")).to_be_visible()

@@ -10,24 +10,12 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from leadscore.scoring import triage
-from tests.browser.conftest import act, finished, screenshot, script_runs
+from tests.browser.conftest import act, finished, no_exception, open_dashboard, screenshot, script_runs
 
 pytestmark = pytest.mark.browser
 
-EXCEPTION = '[data-testid="stException"]'
 #: Training 2,000 leads while other work shares the two cores.
 TRAIN_MS = 240_000
-
-
-def _open(page: Page, url: str) -> None:
-    page.goto(url)
-    expect(page.get_by_test_id("stSidebar")).to_be_visible()
-    expect(page.get_by_text("Active model")).to_be_visible()
-    finished(page)
-
-
-def _no_exception(page: Page) -> None:
-    assert page.locator(EXCEPTION).count() == 0, page.locator(EXCEPTION).first.inner_text()
 
 
 def _badge(page: Page) -> str:
@@ -35,7 +23,7 @@ def _badge(page: Page) -> str:
 
 
 def test_score_a_lead(page: Page, server: str) -> None:
-    _open(page, server)
+    open_dashboard(page, server)
     expect(page.locator(".tier-badge")).to_be_visible()
     page.get_by_test_id("stSelectbox").first.click()
     act(page, lambda: page.get_by_role("option", name="Ultra high-value ($350K, engaged)").click())
@@ -57,7 +45,7 @@ def test_score_a_lead(page: Page, server: str) -> None:
     expect(page.locator(".tier-badge")).to_have_count(1)
     assert _badge(page) in ("Medium", "High")
     expect(page.get_by_text("Why ", exact=False).first).to_be_visible()
-    _no_exception(page)
+    no_exception(page)
     screenshot(page, "1-score-a-lead")
 
 
@@ -70,7 +58,7 @@ def _lead_list(path: Path, rows: int) -> Path:
 
 
 def test_triage_ten_thousand_leads_and_download(page: Page, server: str, tmp_path: Path) -> None:
-    _open(page, f"{server}/triage")
+    open_dashboard(page, f"{server}/triage")
     expect(page.get_by_text("Try the sample list")).to_have_count(2)
     started = time.monotonic()
     page.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(
@@ -84,7 +72,7 @@ def test_triage_ten_thousand_leads_and_download(page: Page, server: str, tmp_pat
     expect(metrics.filter(has_text="Scored")).to_contain_text("10,000")
     expect(metrics.filter(has_text="Rejected")).to_contain_text("0")
     expect(page.get_by_text("3. Why this tier")).to_be_visible()
-    _no_exception(page)
+    no_exception(page)
     screenshot(page, "2-triage")
     with page.expect_download() as download:
         page.get_by_role("button", name="Download all 10,000 scored leads (CSV)").click()
@@ -103,23 +91,23 @@ def test_triage_reports_bad_rows(page: Page, server: str, tmp_path: Path) -> Non
     leads.loc[4, "credit_score"] = "950"
     path = tmp_path / "bad.csv"
     leads.to_csv(path, index=False)
-    _open(page, f"{server}/triage")
+    open_dashboard(page, f"{server}/triage")
     page.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(path)
     expect(page.get_by_text("1 row(s) were not scored")).to_be_visible()
     expect(page.get_by_test_id("stMetric").filter(has_text="Rejected")).to_contain_text("1")
     expect(page.get_by_text("3. Why this tier")).to_be_visible()
     finished(page)
-    _no_exception(page)
+    no_exception(page)
     screenshot(page, "3-triage-rejected-rows")
 
 
 def test_model_page_retrain_compare_and_publish(page: Page, server: str) -> None:
-    _open(page, f"{server}/model")
+    open_dashboard(page, f"{server}/model")
     before = page.get_by_test_id("stSidebar").locator("code").first.inner_text()
     expect(page.get_by_text("Where it gets it right and wrong")).to_be_visible()
     expect(page.locator(".js-plotly-plot").first).to_be_visible()
     finished(page)
-    _no_exception(page)
+    no_exception(page)
     screenshot(page, "4-model")
     page.get_by_role("tab", name="Retrain").click()
     leads = page.get_by_label("How many leads")
@@ -129,7 +117,7 @@ def test_model_page_retrain_compare_and_publish(page: Page, server: str) -> None
     expect(page.get_by_text("New model, not yet published")).to_be_visible(timeout=TRAIN_MS)
     expect(page.get_by_text("would change tier")).to_be_visible()
     finished(page)
-    _no_exception(page)
+    no_exception(page)
     screenshot(page, "5-retrain-comparison")
     anyway = page.get_by_text("Publish it anyway, although it is worse")
     if anyway.count():  # a model of 2,000 leads may be worse than the shipped one: the gate asks to confirm
@@ -141,5 +129,5 @@ def test_model_page_retrain_compare_and_publish(page: Page, server: str) -> None
     assert after != before
     expect(page.get_by_text(f"Published version {after}")).to_be_visible()
     page.get_by_role("tab", name="Versions").click()
-    _no_exception(page)
+    no_exception(page)
     screenshot(page, "6-versions")
