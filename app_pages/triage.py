@@ -21,7 +21,7 @@ from leadscore.fields.builtin import (
 from leadscore.scoring import triage
 from leadscore.scoring.any_scorer import is_outcome
 from leadscore.scoring.scorer import Scorer
-from ui import engine, filters, outcome_triage, widgets
+from ui import engine, filters, outcome_triage, rejected_rows, widgets
 from ui.text import md_escape
 
 KEEP = "(keep as an extra column)"
@@ -92,13 +92,7 @@ def _report(rows_read: int, scored: int, problems: pd.DataFrame, recognised: tup
     st.caption(f"Recognised {len(recognised)} of {len(FEATURE_NAMES)} fields. "
                + (f"Extra columns kept as they are: {', '.join(map(md_escape, unrecognised))}." if unrecognised
                   else "No extra columns."))
-    if rejected:
-        st.warning(f"{rejected:,} row(s) were not scored. Each problem below names the row (as numbered in the "
-                   "file, not counting the header), the column and the reason. Fix them and upload again.")
-        st.dataframe(problems, hide_index=True,
-                     height=min(300, 40 + 35 * len(problems)))
-        st.download_button("Download the rejected rows (CSV)", to_safe_csv(problems), "rejected-rows.csv",
-                           "text/csv")
+    rejected_rows.show_rejected_rows(problems, rejected)
 
 
 

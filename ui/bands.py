@@ -18,9 +18,9 @@ from leadscore import outcome_charts
 from leadscore.modeling.outcome_bands import bands_for, measured_tiers, with_bands
 from leadscore.modeling.tiers import DEFAULT_SHARES, Bands
 from leadscore.scoring.outcome_scorer import OutcomeScorer
-from ui import engine
-from ui.guard import client_address, current_guard, password_problem
+from ui.guard import current_guard, password_problem
 from ui.outcome_report import NO_BAR
+from ui.publish import publish_candidate
 from ui.text import md_escape
 
 log = logging.getLogger(__name__)
@@ -85,14 +85,7 @@ def _save(scorer: OutcomeScorer, bands: Bands) -> None:
         st.error(f"{problem} The bands are unchanged.")
         return
     model, report = with_bands(scorer.model, scorer.metadata.get("report", {}), bands)
-    try:
-        version = engine.registry().publish(model, report, source=client_address())
-    except Exception as error:  # the registry's publish is atomic: nothing changed
-        log.exception("publishing new bands failed")
-        st.error(f"Saving the bands failed ({md_escape(error)}); the active model is unchanged.")
-        return
-    st.session_state["flash"] = f"Saved the tier bands as version {version}; it is now the active model."
-    st.rerun()
+    publish_candidate(model, report, None, "Saved the tier bands as version {version}; it is now the active model.")
 
 
 def _same(a: Bands, b: Bands) -> bool:

@@ -22,7 +22,7 @@ from leadscore.fields.field import ColumnMatch, OutcomeSchema
 from leadscore.modeling.tiers import OUTCOME_TIERS
 from leadscore.scoring.outcome_scorer import OUTPUT_COLUMNS, REASON_COLUMNS, OutcomeScorer
 from leadscore.scoring.outcome_template import template_frame
-from ui import engine, filters, outcome_widgets
+from ui import engine, filters, outcome_widgets, rejected_rows
 from ui.text import md_escape
 
 UNKNOWN_COLUMN = "(not in this file: score it as unknown for every lead)"
@@ -127,12 +127,7 @@ def _report(rows_read: int, scored: int, problems: pd.DataFrame, empty_cells: in
     st.caption(f"Rows read {rows_read:,} = scored {scored:,} + rejected {rejected:,}. "
                f"{empty_cells:,} empty cell(s) were scored as unknown; a value never seen in your history is "
                "scored as “other”.")
-    if rejected:
-        st.warning(f"{rejected:,} row(s) were not scored. Each problem below names the row (as numbered in the "
-                   "file, not counting the header), the column and the reason. Fix them and upload again.")
-        st.dataframe(problems, hide_index=True, height=min(300, 40 + 35 * len(problems)))
-        st.download_button("Download the rejected rows (CSV)", to_safe_csv(problems), "rejected-rows.csv",
-                           "text/csv")
+    rejected_rows.show_rejected_rows(problems, rejected)
 
 
 

@@ -14,8 +14,8 @@ from ui.text import md_escape
 log = logging.getLogger(__name__)
 
 
-def publish_candidate(model: Any, report: dict[str, Any], session_key: str, done: str) -> None:
-    """Publish and activate ``model``, forget the candidate kept under ``session_key``, show ``done``.
+def publish_candidate(model: Any, report: dict[str, Any], session_key: str | None, done: str) -> None:
+    """Publish and activate ``model``, forget the candidate kept under ``session_key`` (if any), show ``done``.
 
     ``done`` may hold ``{version}`` (replaced as text, so a file name with braces is safe).
     Refused (nothing changes) when retraining was switched off since the training was admitted;
@@ -31,6 +31,7 @@ def publish_candidate(model: Any, report: dict[str, Any], session_key: str, done
         log.exception("publishing failed")
         st.error(f"Publishing failed ({md_escape(error)}); the active model is unchanged.")
         return
-    del st.session_state[session_key]
+    if session_key is not None:
+        del st.session_state[session_key]
     st.session_state["flash"] = done.replace("{version}", version)
     st.rerun()
