@@ -131,8 +131,10 @@ class TreeExplainer:
         """The explainer of a binary:logistic booster, or None when it cannot agree with pred_contribs."""
         model = json.loads(booster.save_raw("json"))["learner"]
         forest = model["gradient_booster"]["model"]
-        depth = json.loads(booster.save_config())["learner"]["gradient_booster"]["tree_train_param"]["max_depth"]
-        if int(depth) > MAX_DEPTH or model["learner_model_param"]["num_class"] not in ("0", "1"):
+        # Measured on the trees themselves: a booster loaded from a file has lost its training
+        # parameters, and its config then reports XGBoost's default depth (6), not the real one.
+        depth = max((_depth(tree) for tree in forest["trees"]), default=0)
+        if depth > MAX_DEPTH or model["learner_model_param"]["num_class"] not in ("0", "1"):
             return None
         trees, bias = [], 0.0
         for tree in forest["trees"]:
@@ -175,6 +177,19 @@ class TreeExplainer:
                 out[leaf.features] += leaf.table[pattern].T
         out[-1] = self.bias
         return out.T
+
+
+def _depth(tree: dict) -> int:
+    """The number of splits on the longest path from the root to a leaf of one tree in XGBoost's JSON."""
+    left, right = tree["left_children"], tree["right_children"]
+    deepest, stack = 0, [(0, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if left[node] == -1:
+            deepest = max(deepest, depth)
+        else:
+            stack += [(left[node], depth + 1), (right[node], depth + 1)]
+    return deepest
 
 
 def _probe_dmatrix(booster: xgb.Booster, probe: np.ndarray) -> xgb.DMatrix:

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from leadscore.modeling.outcome import Candidate, train_outcome
+from leadscore.modeling.outcome_model import OutcomeModel
 from leadscore.modeling.tree_shap import TreeExplainer
 from tests.crm.conftest import FAST_SMOTE
 
@@ -28,6 +29,13 @@ def test_same_values_as_pred_contribs(bank, candidates):
     listed = model.contributions(codes)
     np.testing.assert_allclose(listed[:5], np.vstack([model.contributions(codes[i:i + 1]) for i in range(5)]),
                                atol=2e-5)
+
+
+def test_a_model_loaded_from_its_files_still_explains_lists_with_numpy(bank):
+    model = train_outcome(bank, "y", exclude=["duration"], candidates=DEPTH4).model
+    loaded = OutcomeModel.from_files(model.to_files())  # the booster has lost its training parameters
+    data = loaded.encoding.encode(loaded.schema.codes(loaded.schema.parse(bank.head(64)).matrix), loaded.schema)
+    assert TreeExplainer.build(loaded.booster, data) is not None
 
 
 def test_deep_trees_are_left_to_pred_contribs(bank):
