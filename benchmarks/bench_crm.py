@@ -23,6 +23,7 @@ import xgboost as xgb
 
 from leadscore.data.csvio import read_table
 from leadscore.modeling.outcome import train_outcome
+from leadscore.modeling.outcome_model import OutcomeModel
 from leadscore.scoring.outcome_scorer import OutcomeScorer
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "bank-marketing.csv"
@@ -60,11 +61,12 @@ def main() -> None:
     for tier in test["tiers"]:
         print(f"  tier {tier['tier']:<6} {tier['share']:.1%} of test leads, converts {tier['conversion_rate']:.1%}")
 
-    scorer = OutcomeScorer(training.model)
+    # Scored as the product scores: the model as loaded back from its published files.
+    model = OutcomeModel.from_files(training.model.to_files())
+    scorer = OutcomeScorer(model)
     batch, wall, cpu = _timed(lambda: scorer.score(frame, explain=True))
     print(f"\nscoring {batch.rows_read:,} leads with reasons: {wall:.2f} s wall, {cpu:.2f} s CPU (target <= 10 s); "
           f"{len(batch.scored):,} scored, {batch.rejected_rows} rejected")
-    model = training.model
     codes = model.schema.codes(model.schema.parse(frame).matrix)
     _, shap_wall, shap_cpu = _timed(lambda: model.contributions(codes))
     dmatrix = model.encoding.dmatrix(codes, model.schema)
