@@ -91,12 +91,34 @@ class Field:
         """The value in plain words: ``Lead source: Google``, ``Balance 1,200``, ``Contact: unknown``."""
         if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
             return f"{self.title}: unknown"
+        if self.kind == "integer" or self.kind == "number":
+            return f"{self.title} {self.value_words(value)}"
+        return f"{self.title}: {self.value_words(value)}"
+
+    def value_words(self, value: object) -> str:
+        """A filled-in value alone: ``Google``, ``1,200``, ``yes``."""
         if self.kind == "category":
-            return f"{self.title}: {value}"
+            return str(value)
         number = float(value)  # type: ignore[arg-type]
         if self.kind == "flag":
-            return f"{self.title}: {'yes' if number >= 0.5 else 'no'}"
-        return f"{self.title} {format_number(number)}"
+            return "yes" if number >= 0.5 else "no"
+        return format_number(number)
+
+    @property
+    def fill_in(self) -> float | None:
+        """The code an empty cell is scored as, or None when empty is scored as empty.
+
+        A field filled in on (almost) every training lead never taught the model what an empty
+        cell means: its trees send one anyway, often somewhere extreme ("month" empty made every
+        lead High). Such a field (``allow_empty`` false) scores an empty cell as its typical value:
+        the commonest level (levels are kept most frequent first), a number's median, the commoner
+        answer of a flag.
+        """
+        if self.allow_empty:
+            return None
+        if self.kind == "category":
+            return 0.0 if self.levels else None
+        return self.typical
 
     def parse_cell(self, raw: object, placeholders: frozenset[str]) -> tuple[float, str | None]:
         """One cell without pandas: its model value (a category's code; NaN when empty) and, if impossible, why.
@@ -378,8 +400,12 @@ class OutcomeSchema:
             problems.append((ALL_FIELDS, "", EMPTY_ROW_REASON))
         return codes, problems
 
-    def codes(self, matrix: pd.DataFrame) -> np.ndarray:
-        """The model matrix as float64 (n, fields): numbers as they are, a category as its code; NaN when empty."""
+    def codes(self, matrix: pd.DataFrame, fill_in: bool = True) -> np.ndarray:
+        """The model matrix as float64 (n, fields): numbers as they are, a category as its code; NaN when empty.
+
+        ``fill_in``: empty cells of fields that never taught the model about emptiness become their
+        typical value (``Field.fill_in``), as the model is trained and scored.
+        """
         out = np.empty((len(matrix), len(self.fields)))
         for j, f in enumerate(self.fields):
             column = matrix[f.name]
@@ -389,6 +415,16 @@ class OutcomeSchema:
                 out[:, j] = codes
             else:
                 out[:, j] = column.to_numpy(dtype=np.float64)
+        return self.fill_in(out) if fill_in else out
+
+    def fill_in(self, codes: np.ndarray) -> np.ndarray:
+        """A copy of ``codes`` with the empty cells of always-filled fields set to their typical value."""
+        out = np.array(codes, dtype=np.float64, copy=True)
+        for j, f in enumerate(self.fields):
+            value = f.fill_in
+            if value is not None:
+                column = out[:, j]
+                column[np.isnan(column)] = value
         return out
 
     def value(self, j: int, code: float) -> object:

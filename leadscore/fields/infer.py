@@ -40,6 +40,9 @@ NEAR_CONSTANT_SHARE = 0.995
 MIN_LEVEL_COUNT = 10
 #: At most this many levels are kept (the most frequent), the rest become OTHER.
 MAX_LEVELS = 40
+#: A field filled in on at least this share of training leads has too few empty cells to learn
+#: what emptiness means; an empty cell is scored as its typical value (``Field.fill_in``).
+ALWAYS_FILLED = 0.99
 #: Text with more distinct values than this share of its filled rows is free text or a name, not a category.
 MAX_DISTINCT_SHARE = 0.5
 #: ... unless it has few distinct values in absolute terms (small files).
@@ -364,7 +367,8 @@ def build_schema(frame: pd.DataFrame, review: Review, positive: Sequence[str],
                 middle = float(numbers.median())
                 typical = float(round(middle)) if column.kind == "integer" else middle
         fields.append(Field(name=column.name, kind=column.kind or "category", label=default_label(column.name),
-                            low=low, high=high, levels=levels, allow_empty=True, fill_rate=round(fill_rate, 6),
+                            low=low, high=high, levels=levels, allow_empty=fill_rate < ALWAYS_FILLED,
+                            fill_rate=round(fill_rate, 6),
                             actionable=header_key(column.name) in salesperson, typical=typical))
     return OutcomeSchema(fields=tuple(fields), target=review.target, positive=tuple(positive),
                          id_column=review.id_column, placeholders=tuple(placeholders))

@@ -80,22 +80,31 @@ class OutcomeScorer(ModelInfo):
         return bands
 
     # ---- words ----------------------------------------------------------------------------------
-    def _reasons(self, codes: np.ndarray, contributions: np.ndarray, tiers: np.ndarray) -> list[list[str]]:
-        schema = self.model.schema
+    def _reasons(self, codes: np.ndarray, contributions: np.ndarray, tiers: np.ndarray,
+                 empty: np.ndarray) -> list[list[str]]:
+        """Reason words per lead; ``empty`` marks the cells left empty (a filled-in typical value says so)."""
         sign = np.where(tiers == "High", -1.0, np.where(tiers == "Low", 1.0, 0.0))[:, None]
         key = np.where(sign == 0, -np.abs(contributions), sign * contributions)
         top = np.argsort(key, axis=1, kind="stable")[:, : len(REASON_COLUMNS)]
         out = []
         for i, row in enumerate(top):
-            words = [f"{schema.fields[j].describe(schema.value(j, codes[i, j]))} "
+            words = [f"{self._words(j, codes[i, j], bool(empty[i, j]))} "
                      f"({'raises' if contributions[i, j] > 0 else 'lowers'})" for j in row if contributions[i, j] != 0]
             out.append(words + [""] * (len(REASON_COLUMNS) - len(words)))
         return out
 
+    def _words(self, j: int, code: float, empty: bool) -> str:
+        schema = self.model.schema
+        field, value = schema.fields[j], schema.value(j, code)
+        if empty and field.fill_in is not None:
+            return f"{field.title}: empty, taken as {field.value_words(value)}"
+        return field.describe(value)
+
     # ---- batches --------------------------------------------------------------------------------
     def score_parsed(self, batch: ParsedBatch, explain: bool = True) -> OutcomeBatch:
         """Add the output columns to the valid rows of a parsed batch."""
-        codes = self.model.schema.codes(batch.matrix)
+        empty = self.model.schema.codes(batch.matrix, fill_in=False)
+        codes = self.model.schema.fill_in(empty)
         out = batch.valid.rename(columns={c: f"{c}_input" for c in OUTPUT_COLUMNS if c in batch.valid.columns})
         if explain:
             contributions = self.model.contributions(codes)
@@ -107,7 +116,7 @@ class OutcomeScorer(ModelInfo):
         out["score"] = to_score(p)
         out["tier"] = tiers
         if explain:
-            reasons = self._reasons(codes, contributions[:, :-1], tiers)
+            reasons = self._reasons(codes, contributions[:, :-1], tiers, np.isnan(empty))
             for k, column in enumerate(REASON_COLUMNS):
                 out[column] = pd.Series([row[k] for row in reasons], index=out.index, dtype=object)
         return OutcomeBatch(scored=out, problems=batch.problems, rows_read=batch.rows_read)
@@ -124,11 +133,13 @@ class OutcomeScorer(ModelInfo):
         lose the lead; the API may refuse it instead. No pandas on this path.
         """
         schema = self.model.schema
-        codes, bad = schema.parse_lead(lead)
+        empty, bad = schema.parse_lead(lead)
+        codes = schema.fill_in(empty)
         contributions = self.model.contributions(codes)
         p = float(sigmoid(contributions[0].sum()))
         tier = str(self.model.bands.tiers(np.array([p]))[0])
-        reasons = [r for r in self._reasons(codes, contributions[:, :-1], np.array([tier]))[0] if r]
+        reasons = [r for r in self._reasons(codes, contributions[:, :-1], np.array([tier]), np.isnan(empty))[0]
+                   if r]
         return OutcomeLead(p_convert=p, score=int(to_score(np.array([p]))[0]), tier=tier, reasons=reasons,
                            base_value=float(contributions[0, -1]),
                            contributions=dict(zip(schema.names, contributions[0, :-1].tolist(), strict=True)),

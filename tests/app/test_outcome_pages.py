@@ -75,18 +75,21 @@ def test_submitting_a_lead_gives_its_tier_chance_and_reasons(crm_app: Registry) 
     assert "The smallest change that reaches **High**" in page and "- Contact: unknown → cellular" in page
     next(b for b in app.button if b.label == "Try this in the what-if above").click().run()
     assert metric(app, "Tier after the change") == "High"
-    assert metric(app, "Chance of conversion after the change") == "14%"
+    assert metric(app, "Chance of conversion after the change") == "15%"
 
 
 def test_an_empty_field_is_scored_as_unknown(crm_app: Registry) -> None:
     app = open_page()
-    app.number_input(key=_key(app, "age")).set_value(None)
-    app.selectbox(key=_key(app, "job")).set_value("unknown")
+    app.number_input(key=_key(app, "age")).set_value(None)  # always filled in the history
+    app.selectbox(key=_key(app, "contact")).set_value("unknown")  # empty for 29% of the history
     _submit(app)
     model = crm_app.load()
-    expected = OutcomeScorer(model).score_lead({**typical_lead(model.schema), "age": "", "job": ""})
+    expected = OutcomeScorer(model).score_lead({**typical_lead(model.schema), "age": "", "contact": ""})
     typical = OutcomeScorer(model).score_lead(typical_lead(model.schema))
+    # An unknown contact channel is information; an unknown age is taken as the typical age.
     assert expected.p_convert != typical.p_convert
+    typical_age = OutcomeScorer(model).score_lead({**typical_lead(model.schema), "contact": ""})
+    assert expected.p_convert == pytest.approx(typical_age.p_convert, abs=1e-12)
     assert shown_tier(app) == expected.tier
     badge = next(h.proto.body for h in app.get("html") if "tier-badge" in h.proto.body)
     assert f"Chance of conversion: {expected.p_convert:.0%}" in badge

@@ -9,10 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from leadscore.data.csvio import read_table
 from leadscore.modeling.outcome import NotEnoughDataError, train_outcome
 from leadscore.modeling.outcome_model import BOOSTER_FILE, META_FILE, ModelFileError, OutcomeModel
 from leadscore.modeling.tiers import Bands
 from leadscore.scoring.outcome_scorer import OutcomeScorer
+from tests.conftest import BANK_SAMPLE
 from tests.crm.conftest import FAST, FAST_SMOTE, crm_frame
 
 
@@ -195,3 +197,21 @@ def test_a_batch_with_every_row_rejected_scores_nothing_and_says_why(small):
     batch = OutcomeScorer(model).score(bad)
     assert (len(batch.scored), batch.rows_read, batch.rejected_rows) == (0, 2, 2)
     assert {"p_convert", "score", "tier", "reason_1"} <= set(batch.scored.columns)
+
+
+def test_an_empty_cell_of_an_always_filled_field_is_taken_as_its_typical_value(crm_training) -> None:
+    """The model never saw "month" empty: an empty month must not send a lead to High (it did, p 0.73)."""
+    schema = crm_training.model.schema
+    month, contact = schema.field("month"), schema.field("contact")
+    assert not month.allow_empty and month.fill_in == 0.0 and month.levels[0] == "may"
+    assert contact.allow_empty and contact.fill_in is None  # empty for 29% of leads: emptiness is information
+    scorer = OutcomeScorer(crm_training.model)
+    leads = read_table(BANK_SAMPLE, as_text=True).tail(300).drop(columns=["y"])
+    blank = scorer.score(leads.assign(month="")).scored
+    as_may = scorer.score(leads.assign(month="may")).scored
+    np.testing.assert_allclose(blank["p_convert"], as_may["p_convert"], atol=1e-12)
+    reasons = blank[["reason_1", "reason_2", "reason_3"]].stack()
+    assert reasons.str.startswith("Month: empty, taken as may (").any()
+    assert not reasons.str.startswith("Month: unknown").any()
+    one = scorer.score_lead({**leads.iloc[0].to_dict(), "month": ""})
+    assert one.p_convert == pytest.approx(as_may["p_convert"].iloc[0], abs=1e-6)  # one lead: pred_contribs, float32
