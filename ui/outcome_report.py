@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from leadscore import outcome_charts
-from leadscore.modeling.outcome_summary import READY_AUC
+from leadscore.modeling.outcome_summary import READY_AUC, dominant_field
 from ui.text import md_escape
 
 NO_BAR = {"displayModeBar": False}
@@ -97,15 +97,11 @@ def _candidates(report: dict) -> None:
                    "with the lowest log loss, the most honest chances, was chosen.")
 
 
-#: A field making more than this share of the decisions gets a question on the page: is it known in time?
-DOMINANT_SHARE = 0.35
-
-
-def _dominant_field(importance: dict) -> None:
-    total = sum(importance.values()) or 1.0
-    name, value = max(importance.items(), key=lambda item: item[1])
-    if value / total > DOMINANT_SHARE:
-        st.warning(f"'{md_escape(name)}' alone makes {value / total:.0%} of the model's decisions. Check that it "
+def _dominant_field(report: dict) -> None:
+    dominant = dominant_field(report)
+    if dominant:
+        name, share = dominant
+        st.warning(f"'{md_escape(name)}' alone makes {share:.0%} of the model's decisions. Check that it "
                    "is known before a lead is won or lost (the length of the sales call, for example, is not): if "
                    "it is filled in later, set it to 'ignore it' in the column review and train again.")
 
@@ -129,7 +125,7 @@ def _charts(report: dict, key: str) -> None:
                         key=f"{key}_tiers")
         st.caption("Each tier's conversion rate on the test leads (change the tiers on the Tier bands tab).")
     if test.get("importance"):
-        _dominant_field(test["importance"])
+        _dominant_field(report)
         st.plotly_chart(outcome_charts.field_importance(test["importance"], report.get("fill_rates", {})),
                         config=NO_BAR, key=f"{key}_importance")
         st.caption("Each field's share of the model's decisions (mean absolute SHAP value on the test leads) and "

@@ -9,6 +9,24 @@ from typing import Any
 READY_AUC = 0.6
 
 
+#: A field making more than this share of the decisions (mean |SHAP|) gets a question: is it known in time?
+DOMINANT_SHARE = 0.35
+
+
+def dominant_field(report: dict[str, Any]) -> tuple[str, float] | None:
+    """The field that makes more than DOMINANT_SHARE of the model's decisions, with its share; else None.
+
+    A field recorded after the outcome but not decisive alone (a call's length) escapes the leakage
+    screen; a model leaning on one field this much is the second sign, worth a question.
+    """
+    importance = report.get("test", {}).get("importance") or {}
+    total = sum(importance.values())
+    if not total:
+        return None
+    name, value = max(importance.items(), key=lambda item: item[1])
+    return (name, value / total) if value / total > DOMINANT_SHARE else None
+
+
 def is_ready(report: dict[str, Any]) -> bool:
     """True when the held-out AUC reaches READY_AUC."""
     return float(report.get("test", {}).get("roc_auc", 0.0)) >= READY_AUC
@@ -41,4 +59,8 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
         if column["role"] == "ignored" and not any(column["name"] == leak["name"] for leak in leaks):
             lines.append(f"ignored: '{column['name']}' ({column['reason']})")
     lines.extend(f"warning: {w}" for w in report.get("warnings", []))
+    dominant = dominant_field(report)
+    if dominant:
+        lines.append(f"check: '{dominant[0]}' alone makes {dominant[1]:.0%} of the model's decisions; if it is "
+                     "filled in after a lead is won or lost (a call's length, say), train again with --exclude")
     return lines
