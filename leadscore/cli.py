@@ -356,7 +356,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Train the built-in kind of model (synthetic leads, or a CSV with a 'tier' column), or, with "
                     "--target, a model of your own CRM history: any columns, a won/lost outcome column. The CRM "
                     "file is read as the CRM wrote it; column roles are inferred, fields that give the outcome away "
-                    "are left out (and listed), and the model is tested on the most recent 20%% of leads.")
+                    "are left out (and listed), and the model is tested on the most recent 20% of leads.")
     tr.add_argument("--data", type=_file_name,
                     help="labeled CSV: a CRM export with --target, else one with a 'tier' column "
                          "(default: synthetic leads)")

@@ -252,6 +252,11 @@ def infer_columns(frame: pd.DataFrame, target: str, id_column: str | None = None
     """
     target = _find_column(frame, target, "outcome")
     id_column = _find_column(frame, id_column, "ID") if id_column else None
+    if id_column is not None:
+        counts = _text(frame[id_column]).value_counts()
+        if len(counts) and counts.iloc[0] > 1:
+            raise SchemaError(f"the ID column '{id_column}' is not unique per row: '{counts.index[0]}' appears "
+                              f"{counts.iloc[0]:,} times; name another ID column, or none")
     order_by = _find_column(frame, order_by, "order") if order_by else None
     excluded = {header_key(_find_column(frame, e, "excluded")) for e in exclude}
     kept = {header_key(_find_column(frame, k, "kept")) for k in keep}

@@ -78,6 +78,12 @@ def test_too_many_levels_exclude_keep_and_increasing_id():
     assert kept.column("city").levels == (OTHER,)  # every level rarer than the minimum: all grouped
 
 
+def test_a_named_id_that_is_not_unique_is_refused():
+    frame = crm_frame()
+    with pytest.raises(SchemaError, match=r"the ID column 'Do Not Email' is not unique per row: '(Yes|No)' appears"):
+        infer_columns(frame, "Converted", id_column="do not email")
+
+
 def test_named_columns_that_do_not_exist_are_refused():
     with pytest.raises(SchemaError, match="no outcome column 'stage'"):
         infer_columns(crm_frame(), "stage")
