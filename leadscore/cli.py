@@ -85,8 +85,8 @@ def cmd_train(args: argparse.Namespace) -> None:
     if args.target:
         cmd_train_outcome(args)
         return
-    outcome_only = [f"--{name.replace('_', '-')}" for name in ("positive", "id", "order_by", "exclude", "keep",
-                                                            "actionable") if getattr(args, name)]
+    outcome_only = [f"--{name.replace('_', '-')}" for name in ("positive", "open", "id", "order_by", "exclude",
+                                                            "keep", "actionable") if getattr(args, name)]
     if outcome_only:
         raise UserError(f"{', '.join(outcome_only)} need --target (the won/lost column of a CRM export)")
     from leadscore.modeling import train  # heavy imports only for this command
@@ -115,7 +115,7 @@ def cmd_train_outcome(args: argparse.Namespace) -> None:
     try:
         result = train_outcome(frame, args.target, positive=args.positive or None, id_column=args.id,
                                order_by=args.order_by, exclude=args.exclude or (), keep=args.keep or (),
-                               actionable=args.actionable or ())
+                               actionable=args.actionable or (), open_values=args.open or ())
     except (OutcomeError, NotEnoughDataError) as error:
         raise UserError(f"{args.data}: {error}") from error
     result.model.metadata["data_source"] = f"file: {Path(args.data).name}"
@@ -363,6 +363,9 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--target", metavar="COLUMN", help="the outcome column of a CRM export (won/lost, 1/0, yes/no...)")
     tr.add_argument("--positive", nargs="+", metavar="VALUE",
                     help="the outcome values that mean converted (default: inferred when there is no doubt)")
+    tr.add_argument("--open", nargs="+", action="extend", metavar="VALUE",
+                    help="outcome values that mean not decided yet (an 'Open' stage): open leads, not trained on, "
+                         "like an empty outcome (default: only empty outcomes are open)")
     tr.add_argument("--id", metavar="COLUMN", help="the lead ID column (default: inferred)")
     tr.add_argument("--order-by", metavar="COLUMN",
                     help="the column that orders leads in time; the newest 20%% are the test part "

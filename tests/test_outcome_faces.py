@@ -135,3 +135,21 @@ def test_train_asks_about_a_field_that_makes_most_decisions(tmp_path: Path,
     assert main(["train", "--models-dir", str(tmp_path / "m"), "--data", str(BANK_SAMPLE), "--target", "y"]) == 0
     out = capsys.readouterr().out
     assert "check: 'duration' alone makes " in out and "train again with --exclude" in out
+
+
+def test_open_stages_named_with_open_are_open_leads_not_losses(tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    export = pd.read_csv(BANK_SAMPLE, dtype=str, keep_default_na=False)
+    export.loc[export.index[::10], "y"] = "Open"  # a CRM stage: not decided yet
+    crm = tmp_path / "stages.csv"
+    export.to_csv(crm, index=False)
+    models = str(tmp_path / "m")
+    # Without --open the values are won/lost/open and nothing says which is which.
+    assert main(["train", "--models-dir", models, "--data", str(crm), "--target", "y", "--exclude", "duration"]) == 2
+    assert "cannot tell which outcome values mean converted" in capsys.readouterr().err
+    assert main(["train", "--models-dir", models, "--data", str(crm), "--target", "y", "--exclude", "duration",
+                 "--open", "open"]) == 0
+    out = capsys.readouterr().out
+    opened = int((export["y"] == "Open").sum())
+    assert f"{opened:,} open leads not trained on" in out and "an empty value, open is an open lead" in out
+    assert Registry(models).load().metadata["report"]["not_converted"] == int((export["y"] == "no").sum())

@@ -182,10 +182,15 @@ def _form(guard_needs_password: bool) -> None:
         inferred = []
     positive = right.multiselect("2. Which of its values mean converted (won)?", values, default=inferred,
                                  key=f"crm_positive_{file_key}_{columns.index(target)}",
-                                 help="Leads with any other value count as not converted; an empty cell is an "
-                                      "open lead, not trained on.")
+                                 help="Leads with any other value count as not converted, except the open ones "
+                                      "below; an empty cell is an open lead, not trained on.")
     if not inferred:
         right.caption("Could not tell which values mean converted: pick them above.")
+    open_values = right.multiselect(
+        "Which values mean not decided yet? (optional)", [v for v in values if v not in positive],
+        key=f"crm_open_{file_key}_{columns.index(target)}",
+        help="An open stage such as 'Open' or 'In progress': those leads are not trained on (like an empty cell) "
+             "instead of counting as lost.")
     others = [c for c in columns if c != target]
     order = st.selectbox("3. Which column orders the leads in time? (optional)", [NO_ORDER, *others],
                          key=f"crm_order_{file_key}",
@@ -218,7 +223,8 @@ def _form(guard_needs_password: bool) -> None:
         st.text_input("Retrain password", type="password", key="crm_password")
     if st.button("Train on this file", type="primary", key="crm_train", disabled=not positive) and _admitted(
             "crm_password"):
-        _train(content, upload.name, {"target": target, "positive": positive, "order_by": order_by, **choices})
+        _train(content, upload.name, {"target": target, "positive": positive, "open_values": open_values,
+                                      "order_by": order_by, **choices})
     st.caption("Training compares a few models and tests the best one: seconds for a few thousand leads, longer "
                "for tens of thousands. Nothing changes until you publish the result.")
 

@@ -333,6 +333,23 @@ def infer_positive(values: pd.Series, positive: Sequence[str] | None = None,
                        "Name them with --positive VALUE ...")
 
 
+def mark_open(values: pd.Series, open_values: Sequence[str]) -> pd.Series:
+    """The outcome column with the named open values (a stage such as "Open" or "In progress") emptied.
+
+    An empty outcome is an open lead: not trained on, counted in the report. Raises OutcomeError
+    for a named value that is not in the column.
+    """
+    if not open_values:
+        return values
+    lowered = _text(values).str.lower()
+    seen = set(lowered.dropna())
+    unknown = [v for v in open_values if v.strip().lower() not in seen]
+    if unknown:
+        raise OutcomeError(f"open value {unknown[0]!r} not in the outcome column")
+    is_open = lowered.isin({v.strip().lower() for v in open_values}).to_numpy(dtype=bool)
+    return values.astype("string").mask(is_open, "")
+
+
 def outcome_labels(values: pd.Series, positive: Sequence[str],
                    placeholders: Sequence[str] = DEFAULT_PLACEHOLDERS) -> np.ndarray:
     """1 converted, 0 not, -1 an open lead (empty outcome)."""

@@ -42,7 +42,15 @@ from sklearn.model_selection import StratifiedKFold, train_test_split
 
 from leadscore.fields.builtin import header_key
 from leadscore.fields.field import OutcomeSchema
-from leadscore.fields.infer import Review, build_schema, infer_columns, infer_positive, order_key, outcome_labels
+from leadscore.fields.infer import (
+    Review,
+    build_schema,
+    infer_columns,
+    infer_positive,
+    mark_open,
+    order_key,
+    outcome_labels,
+)
 from leadscore.modeling.encoding import Encoding, EncodingKind
 from leadscore.modeling.leakage import LEAK_AUC, screen
 from leadscore.modeling.outcome_model import OutcomeModel, sigmoid
@@ -243,20 +251,23 @@ def _class_counts(y: np.ndarray) -> tuple[list[str], str | None]:
 
 def train_outcome(frame: pd.DataFrame, target: str, positive: Sequence[str] | None = None,
                   id_column: str | None = None, order_by: str | None = None, exclude: Sequence[str] = (),
-                  keep: Sequence[str] = (), actionable: Sequence[str] = (), *, leak_threshold: float = LEAK_AUC,
+                  keep: Sequence[str] = (), actionable: Sequence[str] = (), open_values: Sequence[str] = (), *,
+                  leak_threshold: float = LEAK_AUC,
                   candidates: Sequence[Candidate] = CANDIDATES, seed: int = SEED,
                   nthread: int = TRAINING_THREADS, progress: Progress = _quiet) -> OutcomeTraining:
     """Train an outcome model on a CRM export read as text (``csvio.read_table``); see the module docstring.
 
-    ``actionable`` names the fields a salesperson can change (marked in the schema for what-if).
+    ``actionable`` names the fields a salesperson can change (marked in the schema for what-if);
+    ``open_values`` the outcome values that mean "not decided yet" (open leads, like an empty outcome).
 
     Raises SchemaError (columns), OutcomeError (outcome values) or NotEnoughDataError, each with a one-line message.
     """
     started, cpu_started = time.perf_counter(), time.process_time()
     progress("Reviewing the columns", 0.0)
     review = infer_columns(frame, target, id_column, order_by, exclude, keep)
-    positive = infer_positive(frame[review.target], positive)
-    labels = outcome_labels(frame[review.target], positive)
+    outcome_column = mark_open(frame[review.target], open_values)
+    positive = infer_positive(outcome_column, positive)
+    labels = outcome_labels(outcome_column, positive)
     open_leads = int((labels < 0).sum())
     labelled = frame.loc[labels >= 0].reset_index(drop=True)
     y_all = labels[labels >= 0]
@@ -298,7 +309,7 @@ def train_outcome(frame: pd.DataFrame, target: str, positive: Sequence[str] | No
     progress("Evaluating on the test part", 0.9)
     test_p = model.predict(test_codes)
     report = {
-        "kind": "outcome", "target": review.target, "positive": list(positive),
+        "kind": "outcome", "target": review.target, "positive": list(positive), "open_values": list(open_values),
         "split": split_text, "rows": int(len(frame)), "open_leads": open_leads,
         "train_rows": int(len(train_pos)), "test_rows": int(len(test_pos)),
         "converted": int(y_all.sum()), "not_converted": int((y_all == 0).sum()),

@@ -36,8 +36,9 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
     """What was trained on, how it did on the test part, and what was left out and why."""
     test = report["test"]
     lines = [
-        f"outcome '{report['target']}' (converted = {', '.join(report['positive'])}; every other value "
-        "is not converted, an empty one is an open lead): "
+        f"outcome '{report['target']}' (converted = {', '.join(report['positive'])}; an empty value"
+        + "".join(f", {v}" for v in report.get("open_values", [])) + " is an open lead; every other value is "
+        "not converted): "
         f"{report['converted']:,} converted, {report['not_converted']:,} not converted, "
         f"{report['open_leads']:,} open leads not trained on",
         f"split: {report['split']}; {report['train_rows']:,} leads to train, {report['test_rows']:,} to test",
