@@ -65,19 +65,23 @@ def _shapley_table(value: float, p: list[float]) -> np.ndarray:
 
     For feature k: v * (o_k - p_k) * sum_s w(s) * e_s, where e_s, the sum over the other
     features' subsets of size s of prod_S o * prod_rest p, is the coefficient of t^s in
-    prod_{i != k} (o_i t + p_i).
+    prod_{i != k} (o_i t + p_i). The polynomials of all 2^m patterns are multiplied out at
+    once (one array row per pattern): a model's thousands of leaves are tabled in well under
+    a second, where a loop per pattern took seconds.
     """
     m = len(p)
     weights = np.array([math.factorial(s) * math.factorial(m - s - 1) / math.factorial(m) for s in range(m)])
-    table = np.zeros((1 << m, m))
-    for pattern in range(1 << m):
-        o = [(pattern >> k) & 1 for k in range(m)]
-        for k in range(m):
-            poly = np.array([1.0])  # coefficients, lowest power first
-            for i in range(m):
-                if i != k:
-                    poly = np.convolve(poly, [p[i], o[i]])
-            table[pattern, k] = value * (o[k] - p[k]) * float(weights @ poly)
+    bits = ((np.arange(1 << m)[:, None] >> np.arange(m)) & 1).astype(np.float64)  # (2^m, m): o per pattern
+    table = np.empty((1 << m, m))
+    for k in range(m):
+        poly = np.zeros((1 << m, m))  # per pattern, coefficients of t^0..t^(m-1)
+        poly[:, 0] = 1.0
+        for i in range(m):
+            if i != k:
+                shifted = np.zeros_like(poly)
+                shifted[:, 1:] = poly[:, :-1]
+                poly = poly * p[i] + shifted * bits[:, i:i + 1]
+        table[:, k] = value * (bits[:, k] - p[k]) * (poly @ weights)
     return table
 
 
