@@ -26,7 +26,6 @@ from ui.text import md_escape
 
 KEEP = "(keep as an extra column)"
 SAMPLE_NAME = "sample-leads.csv"
-RANK = {tier: rank for rank, tier in enumerate(reversed(TIERS))}
 
 
 def _source() -> tuple[bytes, str] | None:
@@ -96,13 +95,6 @@ def _report(rows_read: int, scored: int, problems: pd.DataFrame, recognised: tup
 
 
 
-def _order(scored: pd.DataFrame) -> pd.DataFrame:
-    """Call order: High first, then by chance of High."""
-    table = scored.reset_index()
-    key = table["tier"].map(RANK) * 2 - table["p_high"]
-    return table.iloc[key.argsort(kind="stable").to_numpy()].reset_index(drop=True)
-
-
 @st.fragment
 def results(scorer: Scorer, scored: pd.DataFrame, result_key: str, mapping: ColumnMapping) -> None:
     """Tier counts, filters, the list and one lead's explanation; filtering reruns only this part."""
@@ -122,7 +114,7 @@ def results(scorer: Scorer, scored: pd.DataFrame, result_key: str, mapping: Colu
     f1, f2 = st.columns([1, 1])
     tiers = f1.multiselect("Show tiers", list(reversed(TIERS)), default=list(reversed(TIERS)), key="tiers")
     lowest, highest = f2.slider("Chance of High between (%)", 0, 100, (0, 100), key="p_high")
-    ordered = _order(scored)
+    ordered = triage.call_order(scored, "p_high")
     view = ordered[ordered["tier"].isin(tiers) & ordered["p_high"].between(lowest / 100, highest / 100)]
     extra_columns = tuple(c for c in mapping.unrecognised if c not in export.identity_columns([c], mapping))
     view = filters.extra_column_filters(view, extra_columns, "filter")

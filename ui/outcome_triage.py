@@ -20,13 +20,13 @@ from leadscore.data.export import to_safe_csv
 from leadscore.fields.builtin import REJECTION_COLUMNS, input_renames
 from leadscore.fields.field import ColumnMatch, OutcomeSchema
 from leadscore.modeling.tiers import OUTCOME_TIERS
+from leadscore.scoring import triage
 from leadscore.scoring.outcome_scorer import OUTPUT_COLUMNS, REASON_COLUMNS, OutcomeScorer
 from leadscore.scoring.outcome_template import template_frame
 from ui import engine, filters, outcome_widgets, rejected_rows
 from ui.text import md_escape
 
 UNKNOWN_COLUMN = "(not in this file: score it as unknown for every lead)"
-RANK = {tier: rank for rank, tier in enumerate(OUTCOME_TIERS)}
 
 
 def _header(scorer: OutcomeScorer) -> tuple[bytes, str] | None:
@@ -125,17 +125,10 @@ def _report(rows_read: int, scored: int, problems: pd.DataFrame, empty_cells: in
     b.metric("Scored", f"{scored:,}")
     c.metric("Rejected", f"{rejected:,}")
     st.caption(f"Rows read {rows_read:,} = scored {scored:,} + rejected {rejected:,}. "
-               f"{empty_cells:,} empty cell(s) were scored as unknown; a value never seen in your history is "
-               "scored as “other”.")
+               f"{empty_cells:,} empty cell(s) were scored: as unknown, or as the usual value in a field that was "
+               "never empty in your history; a value never seen in your history is scored as “other”.")
     rejected_rows.show_rejected_rows(problems, rejected)
 
-
-
-def _order(scored: pd.DataFrame) -> pd.DataFrame:
-    """Call order: High first, then by chance of conversion."""
-    table = scored.reset_index()
-    key = table["tier"].map(RANK) * 2 - table["p_convert"]
-    return table.iloc[key.argsort(kind="stable").to_numpy()].reset_index(drop=True)
 
 
 @st.fragment
@@ -162,7 +155,7 @@ def _results(scorer: OutcomeScorer, scored: pd.DataFrame, result_key: str, extra
     f1, f2 = st.columns([1, 1])
     tiers = f1.multiselect("Show tiers", list(OUTCOME_TIERS), default=list(OUTCOME_TIERS), key="otiers")
     lowest, highest = f2.slider("Chance of conversion between (%)", 0, 100, (0, 100), key="op_convert")
-    ordered = _order(scored)
+    ordered = triage.call_order(scored, "p_convert")
     view = ordered[ordered["tier"].isin(tiers) & ordered["p_convert"].between(lowest / 100, highest / 100)]
     view = filters.extra_column_filters(view, extra, "ofilter")
     st.caption(f"Showing {len(view):,} of {len(scored):,} leads, High first. Click a column header to sort; "

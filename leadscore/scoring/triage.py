@@ -1,4 +1,4 @@
-"""Helpers for triaging a lead list: the template, the sample list, expected conversions."""
+"""Helpers for triaging a lead list: call order, the template, the sample list, expected conversions."""
 
 from __future__ import annotations
 
@@ -11,6 +11,17 @@ from leadscore.data import synth
 from leadscore.fields.builtin import FEATURE_NAMES, ID_COLUMN, TIER_CONVERSION_RATES, example_lead
 
 _OWNERS = ("Alex Kim", "Bea Moreno", "Chris Patel", "Dana Okafor")
+#: Call order of the tiers, for both kinds of model.
+TIER_RANK: dict[str, int] = {"High": 0, "Medium": 1, "Low": 2}
+
+
+def call_order(scored: pd.DataFrame, chance_column: str) -> pd.DataFrame:
+    """The scored list in call order: High first, then Medium, then Low; within a tier by ``chance_column``
+    (``p_high`` for the built-in model, ``p_convert`` for an outcome model), highest first. The row number
+    (the index) becomes a column."""
+    table = scored.reset_index()
+    key = table["tier"].map(TIER_RANK) * 2 - table[chance_column]
+    return table.iloc[key.argsort(kind="stable").to_numpy()].reset_index(drop=True)
 
 
 def template_frame() -> pd.DataFrame:

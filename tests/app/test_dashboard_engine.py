@@ -74,3 +74,10 @@ def test_waterfall_adds_up_to_the_lead_score(scorer) -> None:
     figure = charts.waterfall(result.base_value, result.contributions, result.tier, result.runner_up, tiny=0.1)
     values = list(figure.data[0].x)
     assert values[-1] == pytest.approx(sum(values[:-1]))
+
+
+def test_call_order_is_tier_then_chance_for_both_kinds_of_model() -> None:
+    scored = pd.DataFrame({"tier": ["Low", "High", "Medium", "High", "Low"],
+                           "p_convert": [0.02, 0.30, 0.10, 0.55, 0.04]}, index=pd.Index([1, 2, 3, 4, 5], name="row"))
+    ordered = triage.call_order(scored, "p_convert")
+    assert ordered["row"].tolist() == [4, 2, 3, 5, 1]
