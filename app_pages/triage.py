@@ -57,20 +57,8 @@ def _column_mapper(columns: list[str], unrecognised: tuple[str, ...], missing: t
 def _score(scorer: Scorer, table: pd.DataFrame, file_key: str, extra: dict[str, str],
            ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Score every row in chunks (cached), with a progress bar when there is more than one chunk."""
-    mapping = map_columns(table.columns, extra)
-    starts = range(0, len(table), engine.CHUNK_ROWS)
-    bar = st.progress(0.0, text=f"Scoring {len(table):,} leads…") if len(starts) > 1 else None
-    scored, problems = [], []
-    for i, start in enumerate(starts):
-        part, bad = engine.score_chunk(file_key, scorer.version, tuple(sorted(extra.items())), start, scorer,
-                                       table.iloc[start:start + engine.CHUNK_ROWS], mapping)
-        scored.append(part)
-        problems.append(bad)
-        if bar is not None:
-            bar.progress((i + 1) / len(starts), text=f"Scoring {len(table):,} leads…")
-    if bar is not None:
-        bar.empty()
-    return pd.concat(scored), pd.concat(problems, ignore_index=True)
+    return engine.score_in_chunks(scorer, table, file_key, tuple(sorted(extra.items())),
+                                  map_columns(table.columns, extra))
 
 
 def _rejections(problems: pd.DataFrame, table: pd.DataFrame, mapping: ColumnMapping) -> pd.DataFrame:

@@ -100,6 +100,28 @@ def score_chunk(file_key: str, version: str, extra: tuple[tuple[str, str], ...],
     return built_in.scored, built_in.problems
 
 
+def score_in_chunks(scorer: AnyScorer, table: pd.DataFrame, file_key: str, choice: tuple[tuple[str, str], ...],
+                    mapping: ColumnMapping | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Score every row in chunks (each cached), with a progress bar when there is more than one chunk.
+
+    ``choice`` is the manager's column matching, part of the cache key; ``mapping`` the built-in
+    model's (None for an outcome model).
+    """
+    starts = range(0, len(table), CHUNK_ROWS)
+    bar = st.progress(0.0, text=f"Scoring {len(table):,} leads…") if len(starts) > 1 else None
+    scored, problems = [], []
+    for i, start in enumerate(starts):
+        part, bad = score_chunk(file_key, scorer.version, choice, start, scorer,
+                                table.iloc[start:start + CHUNK_ROWS], mapping)
+        scored.append(part)
+        problems.append(bad)
+        if bar is not None:
+            bar.progress((i + 1) / len(starts), text=f"Scoring {len(table):,} leads…")
+    if bar is not None:
+        bar.empty()
+    return pd.concat(scored), pd.concat(problems, ignore_index=True)
+
+
 @st.cache_data(max_entries=2, show_spinner=False)
 def sample_list_csv() -> bytes:
     """The generated sample list as CSV bytes (what a user would upload)."""

@@ -88,19 +88,7 @@ def _prepared(table: pd.DataFrame, chosen: dict[str, str]) -> tuple[pd.DataFrame
 def _score(scorer: OutcomeScorer, table: pd.DataFrame, file_key: str, choice: tuple[tuple[str, str], ...]
            ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Score every row in chunks (cached), with a progress bar when there is more than one chunk."""
-    starts = range(0, len(table), engine.CHUNK_ROWS)
-    bar = st.progress(0.0, text=f"Scoring {len(table):,} leads…") if len(starts) > 1 else None
-    scored, problems = [], []
-    for i, start in enumerate(starts):
-        part, bad = engine.score_chunk(file_key, scorer.version, choice, start, scorer,
-                                       table.iloc[start:start + engine.CHUNK_ROWS], None)
-        scored.append(part)
-        problems.append(bad)
-        if bar is not None:
-            bar.progress((i + 1) / len(starts), text=f"Scoring {len(table):,} leads…")
-    if bar is not None:
-        bar.empty()
-    return pd.concat(scored), pd.concat(problems, ignore_index=True)
+    return engine.score_in_chunks(scorer, table, file_key, choice, None)
 
 
 def _empty_cells(schema: OutcomeSchema, cells: pd.DataFrame) -> int:
