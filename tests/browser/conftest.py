@@ -168,7 +168,7 @@ def open_dashboard(page: Page, url: str) -> None:
     """Open a page of the dashboard and wait until its sidebar and first script run are done."""
     page.goto(url)
     expect(page.get_by_test_id("stSidebar")).to_be_visible()
-    expect(page.get_by_text("Active model")).to_be_visible()
+    expect(page.get_by_test_id("stSidebar").get_by_text("Active model", exact=True)).to_be_visible()
     finished(page)
 
 

@@ -49,7 +49,7 @@ def _sidebar_version(page: Page) -> str:
 def test_train_on_a_crm_export_publish_and_bring_back_the_built_in_model(page: Page, server: str,
                                                                          tmp_path: Path) -> None:
     page.goto(f"{server}/model")
-    expect(page.get_by_text("Active model")).to_be_visible()
+    expect(page.get_by_test_id("stSidebar").get_by_text("Active model", exact=True)).to_be_visible()
     finished(page)
     builtin = _sidebar_version(page)
     act(page, lambda: page.get_by_role("tab", name="Train on your CRM history").click())
