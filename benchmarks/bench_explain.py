@@ -24,7 +24,7 @@ import shap
 import xgboost as xgb
 
 from leadscore.data import synth
-from leadscore.fields.builtin import FEATURE_NAMES, TIERS
+from leadscore.fields.builtin import FEATURE_NAMES, CLASSES
 from leadscore.modeling import train
 from leadscore.scoring.scorer import Scorer
 
@@ -71,7 +71,7 @@ def main() -> None:
     ]
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"xgboost {xgb.__version__}, shap {shap.__version__}; preset {args.preset!r}, "
-          f"{len(model.booster.get_dump())} trees, {args.rows:,} leads, {len(TIERS)} tiers")
+          f"{len(model.booster.get_dump())} trees, {args.rows:,} leads, {len(CLASSES)} tiers")
     print(f"largest difference between our contributions and shap's: {difference:.1e}")
     width = max(len(r[0]) for r in rows)
     print(f"| {'measure':<{width}} | {'leads/s':>10} | ratio |")

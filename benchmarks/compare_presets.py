@@ -15,7 +15,7 @@ import numpy as np
 import xgboost as xgb
 
 from leadscore.data import synth
-from leadscore.fields.builtin import TIERS, validate
+from leadscore.fields.builtin import CLASSES, validate
 from leadscore.modeling import train
 from leadscore.modeling.evaluate import evaluate_probabilities
 from leadscore.modeling.lead_model import LeadModel
@@ -42,7 +42,7 @@ def main() -> None:
     fit_index = rng_split[0]
     holdout = synth.generate(20_000, seed=2024)
     hx = validate(holdout).features()
-    hy = holdout["tier"].map(TIERS.index).to_numpy()
+    hy = holdout["tier"].map(CLASSES.index).to_numpy()
     truth = synth.truth_columns(holdout)
     print(f"Held-out: 20,000 leads, Bayes accuracy {synth.bayes_accuracy(truth):.3f}\n")
     print("| model | accuracy | High recall | High precision | macro recall | log loss | prob. error | "

@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 
 from leadscore.data import synth
-from leadscore.fields.builtin import TIERS, validate
+from leadscore.fields.builtin import CLASSES, validate
 from leadscore.modeling import train
 from leadscore.modeling.evaluate import evaluate_probabilities
 
@@ -38,7 +38,7 @@ def main() -> None:
         leads = synth.generate(HELD_OUT_ROWS, seed=seed)
         probabilities = model.predict_proba(validate(leads).features())
         report = evaluate_probabilities(probabilities, model.decide(probabilities),
-                                        leads["tier"].map(TIERS.index).to_numpy(), synth.truth_columns(leads))
+                                        leads["tier"].map(CLASSES.index).to_numpy(), synth.truth_columns(leads))
         gap = 100 * (report["bayes_accuracy"] - report["accuracy"])
         recall, precision = report["High"]["recall"], report["High"]["precision"]
         met = gap <= 1.0 and recall >= 0.82 and precision >= 0.75

@@ -1,16 +1,16 @@
-"""Lead scoring for a real estate investment platform: High, Medium or Low, with reasons.
+"""Lead scoring: every lead sorted into High, Medium or Low priority, with the reasons.
 
 The small Python API::
 
     import leadscore
-    scorer = leadscore.load()          # the active model (trains the default on first use)
+    scorer = leadscore.load()          # the active model (trains the built-in one on first use)
     batch = scorer.score(frame, explain=True)
     batch.scored, batch.problems       # scored rows; one line per rejected cell
-    scorer.score_lead({"age": 41, ...})  # one lead as a dict
+    scorer.score_lead({"age": 41, ...})  # one lead as a dict: LeadScore
 
-The active model may be the built-in one (``Scorer``: tiers with p_low, p_medium,
-p_high) or one trained on a team's CRM export (``OutcomeScorer``: p_convert,
-score 0-100, tier); ``leadscore.scoring.any_scorer.is_outcome`` tells which.
+The active model may be the built-in one (three tiers: p_high, p_medium, p_low,
+confidence) or one trained on a team's CRM export (won/lost: p_convert, score
+0-100); both are a ``Model`` scored by the one ``Scorer``.
 """
 
 from __future__ import annotations
@@ -18,18 +18,15 @@ from __future__ import annotations
 import os
 
 from leadscore.registry import Registry
-from leadscore.scoring.any_scorer import AnyScorer, scorer_for
-from leadscore.scoring.outcome_scorer import OutcomeScorer
 from leadscore.scoring.scorer import Scorer
 
-__all__ = ["OutcomeScorer", "Scorer", "load"]
+__all__ = ["Scorer", "load"]
 
 
-def load(models_dir: str | os.PathLike[str] | None = None, version: str | None = None) -> AnyScorer:
+def load(models_dir: str | os.PathLike[str] | None = None, version: str | None = None) -> Scorer:
     """A scorer for a model version (the active one by default).
 
     An empty registry gets the default model trained first (a few seconds, once).
     """
     registry = Registry(models_dir)
-    model = registry.load(version) if version else registry.load_or_train_default()
-    return scorer_for(model)
+    return Scorer(registry.load(version) if version else registry.load_or_train_default())

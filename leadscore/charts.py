@@ -12,7 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from leadscore.fields.builtin import TIERS
+from leadscore.fields.builtin import CLASSES
 
 TIER_COLOURS: dict[str, str] = {"High": "#1a7f37", "Medium": "#c98a00", "Low": "#6e7781"}
 OURS = "#2463eb"
@@ -33,7 +33,7 @@ def _percent(value: float) -> str:
 def probability_bars(probabilities: Mapping[str, float],
                      before: Mapping[str, float] | None = None) -> go.Figure:
     """Chance of each tier as horizontal bars, High on top; with ``before``, the starting lead beside it."""
-    tiers = list(reversed(TIERS))
+    tiers = list(reversed(CLASSES))
     figure = go.Figure()
     if before is not None:
         figure.add_bar(y=tiers, x=[before[t] for t in tiers], orientation="h", name="Starting lead",
@@ -182,7 +182,7 @@ def conversion_waterfall(base_value: float, contributions: Mapping[str, float], 
 
 def tier_distribution(counts: Mapping[str, int]) -> go.Figure:
     """How many leads fall in each tier, High first."""
-    tiers = list(reversed(TIERS))
+    tiers = list(reversed(CLASSES))
     total = max(1, sum(counts.values()))
     figure = go.Figure(go.Bar(
         x=tiers, y=[counts.get(t, 0) for t in tiers], marker_color=[TIER_COLOURS[t] for t in tiers],
@@ -194,7 +194,7 @@ def tier_distribution(counts: Mapping[str, int]) -> go.Figure:
 
 def matrix_heatmap(matrix: Sequence[Sequence[float]], row_title: str, column_title: str,
                    normalise: bool = False, title: str = "") -> go.Figure:
-    """A tier-by-tier matrix (confusion or tier change) as a heatmap; rows and columns in TIERS order.
+    """A tier-by-tier matrix (confusion or tier change) as a heatmap; rows and columns in CLASSES order.
 
     ``normalise`` shows each row as shares of its total, with the counts in the hover.
     """
@@ -202,10 +202,10 @@ def matrix_heatmap(matrix: Sequence[Sequence[float]], row_title: str, column_tit
     totals = counts.sum(axis=1, keepdims=True)
     shares = np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
     z = shares if normalise else counts
-    text = [[f"{shares[i, j]:.0%}" if normalise else f"{int(counts[i, j]):,}" for j in range(len(TIERS))]
-            for i in range(len(TIERS))]
+    text = [[f"{shares[i, j]:.0%}" if normalise else f"{int(counts[i, j]):,}" for j in range(len(CLASSES))]
+            for i in range(len(CLASSES))]
     figure = go.Figure(go.Heatmap(
-        z=z, x=list(TIERS), y=list(TIERS), text=text, texttemplate="%{text}", textfont={"size": 16},
+        z=z, x=list(CLASSES), y=list(CLASSES), text=text, texttemplate="%{text}", textfont={"size": 16},
         colorscale="Blues", showscale=False, customdata=counts,
         hovertemplate=f"{row_title}: %{{y}}<br>{column_title}: %{{x}}<br>%{{customdata:,}} leads<extra></extra>"))
     figure.update_yaxes(title=row_title, autorange="reversed")
@@ -219,7 +219,7 @@ def per_class_bars(ours: Mapping[str, Mapping[str, float]], seed: Mapping[str, M
                ("precision", "Precision: share of calls that were right"),
                ("f1-score", "F1: balance of the two"))
     figure = make_subplots(rows=1, cols=3, subplot_titles=[title for _, title in metrics], shared_yaxes=True)
-    tiers = list(reversed(TIERS))
+    tiers = list(reversed(CLASSES))
     for col, (metric, _) in enumerate(metrics, start=1):
         for name, source, colour in (("This model", ours, OURS), ("Original study", seed, SEED)):
             values = [source[t][metric] for t in tiers]
@@ -252,7 +252,7 @@ def calibration_chart(calibration: Mapping[str, Mapping[str, Sequence[float]]]) 
     figure = go.Figure()
     figure.add_scatter(x=[0, 1], y=[0, 1], mode="lines", name="Perfectly honest",
                        line={"color": "#999", "dash": "dash"}, hoverinfo="skip")
-    for tier in reversed(TIERS):
+    for tier in reversed(CLASSES):
         table = calibration[tier]
         figure.add_scatter(
             x=table["predicted"], y=table["observed"], mode="lines+markers", name=tier,

@@ -55,8 +55,9 @@ import numpy as np
 import xgboost as xgb
 from filelock import FileLock
 
-from leadscore.fields.builtin import FEATURES, TIERS
+from leadscore.fields.builtin import BUILTIN_SCHEMA, CLASSES
 from leadscore.modeling.lead_model import LeadModel
+from leadscore.modeling.model import Model, model_of
 from leadscore.modeling.model_check import ParameterError, check_parameters
 from leadscore.modeling.outcome_model import ModelFileError as OutcomeFileError
 from leadscore.modeling.outcome_model import OutcomeModel
@@ -237,12 +238,14 @@ class Registry:
         return _problem(str(self.root), version, files, (self.root / POINTER).read_bytes()
                         if (self.root / POINTER).exists() else b"")
 
-    def publish(self, model: LeadModel | OutcomeModel, report: dict[str, Any], activate: bool = True,
+    def publish(self, model: Model | LeadModel | OutcomeModel, report: dict[str, Any], activate: bool = True,
                 source: str = "command line") -> str:
-        """Save a trained model (either kind) as a new version and, by default, make it active.
+        """Save a trained estimator (either target's) as a new version and, by default, make it active.
 
         ``source`` says who asked (an address, or "command line") for the audit log line.
         """
+        if isinstance(model, Model):
+            model = model.estimator
         now = dt.datetime.now(dt.timezone.utc)
         version = f"{now:%Y%m%dT%H%M%S}Z-{secrets.token_hex(3)}"
         versions = self.root / VERSIONS
@@ -264,7 +267,8 @@ class Registry:
                     "temperature": model.temperature, "bias": model.bias.tolist(),
                     "high_threshold": model.high_threshold,
                 })
-                features = [{"name": f.name, "kind": f.kind, "low": f.low, "high": f.high} for f in FEATURES]
+                features = [{"name": f.name, "kind": f.kind, "low": f.low, "high": f.high}
+                            for f in BUILTIN_SCHEMA.fields]
             metadata = {key: value for key, value in model.metadata.items()
                         if key not in ("sha256", "version", "created_at", "report", "libraries")}
             _write_json(staging / METADATA_FILE, {
@@ -275,7 +279,7 @@ class Registry:
                 "report": report,
                 "libraries": _library_versions(),
                 "features": features,
-                "tiers": list(TIERS),
+                "tiers": list(CLASSES),
             })
             _write_json(staging / MANIFEST_FILE, {
                 "kind": kind, "version": version,
@@ -387,11 +391,12 @@ class Registry:
         except ModelFileError:  # absent or unreadable: active_version() reports it
             return {}
 
-    def load(self, version: str | None = None) -> LeadModel | OutcomeModel:
-        """Load a version (the active one by default), checking every file and every parameter.
+    def load(self, version: str | None = None) -> Model:
+        """Load a version (the active one by default), checking every file and every parameter."""
+        return model_of(self._load_estimator(version))
 
-        A built-in version loads as a ``LeadModel``, an outcome version as an ``OutcomeModel``.
-        """
+    def _load_estimator(self, version: str | None = None) -> LeadModel | OutcomeModel:
+        """A version's fitted estimator: a built-in ``LeadModel`` or an ``OutcomeModel``."""
         version = version or self.active_version()
         if version is None:
             raise NoModelError(f"{self.root}: no active model; run `leadscore train`")
@@ -423,7 +428,7 @@ class Registry:
             raise ModelFileError(f"{folder / PARAMS_FILE}: a parameter is not a number or a list of numbers "
                                  f"({error})") from error
         try:
-            check_parameters(model, len(FEATURES))
+            check_parameters(model, len(BUILTIN_SCHEMA.fields))
         except ParameterError as error:
             name = BOOSTER_FILE if error.parameter == "booster" else PARAMS_FILE
             raise ModelFileError(f"{folder / name}: {error}") from error
@@ -454,7 +459,7 @@ class Registry:
                 return good[0].version
             return self._train_default()
 
-    def load_or_train_default(self) -> LeadModel | OutcomeModel:
+    def load_or_train_default(self) -> Model:
         """The active model; on an empty registry, train the default one first (seconds)."""
         if self.active_version() is None:
             with self._lock:

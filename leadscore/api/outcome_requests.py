@@ -1,7 +1,7 @@
 """Request and response models of an outcome model, generated from its schema (one per model version).
 
 An outcome model's fields are its CRM's own columns, so its request model is
-built at run time with ``pydantic.create_model`` from ``OutcomeSchema`` and
+built at run time with ``pydantic.create_model`` from ``Schema`` and
 cached per model version. A lead's keys are the file's column names, matched
 like headers (any case, spaces, dashes, underscores); values are written as in
 the file (text, numbers, true/false, null; empty text or a placeholder such
@@ -121,8 +121,8 @@ def _field_schema(f: crm.Field, placeholders: tuple[str, ...]) -> dict[str, Any]
     return {"title": f.title, "x-kind": f.kind, "x-actionable": f.actionable, **schema}
 
 
-def _canonical_keys(schema: crm.OutcomeSchema) -> Callable[[Any], Any]:
-    """Rename a lead's keys to the fields they mean, as headers are matched (``OutcomeSchema.map_columns``:
+def _canonical_keys(schema: crm.Schema) -> Callable[[Any], Any]:
+    """Rename a lead's keys to the fields they mean, as headers are matched (``Schema.map_columns``:
     an exact name wins over other spellings); refuse two spellings of one field with no exact name."""
     keys = {header_key(f.name) for f in schema.fields}
 
@@ -143,11 +143,11 @@ def _python_name(j: int) -> str:
 
 
 #: Request models built, per model version (a few: the active one and those activated before it).
-_BUILT: dict[str, tuple[crm.OutcomeSchema, type[BaseModel]]] = {}
+_BUILT: dict[str, tuple[crm.Schema, type[BaseModel]]] = {}
 _KEEP = 8
 
 
-def _build_lead_model(version: str, schema: crm.OutcomeSchema) -> type[BaseModel]:
+def _build_lead_model(version: str, schema: crm.Schema) -> type[BaseModel]:
     number_text = re.compile(_text_pattern(schema.placeholders, NUMBER_TEXT))  # as documented
     placeholders = frozenset(p.strip().lower() for p in schema.placeholders)
     fields: dict[str, Any] = {}
@@ -171,7 +171,7 @@ def _build_lead_model(version: str, schema: crm.OutcomeSchema) -> type[BaseModel
     )
 
 
-def lead_model(version: str, schema: crm.OutcomeSchema) -> type[BaseModel]:
+def lead_model(version: str, schema: crm.Schema) -> type[BaseModel]:
     """The request model of one lead for this model version (built once per version)."""
     built = _BUILT.get(version)
     if built is not None and (built[0] is schema or built[0] == schema):
@@ -183,12 +183,12 @@ def lead_model(version: str, schema: crm.OutcomeSchema) -> type[BaseModel]:
     return model
 
 
-def lead_values(lead: BaseModel, schema: crm.OutcomeSchema) -> dict[str, Any]:
+def lead_values(lead: BaseModel, schema: crm.Schema) -> dict[str, Any]:
     """A validated lead as {field name: value as sent}, for ``OutcomeScorer.score_lead``."""
     return {f.name: getattr(lead, _python_name(j)) for j, f in enumerate(schema.fields)}
 
 
-def lead_id(raw: Any, schema: crm.OutcomeSchema) -> str | None:
+def lead_id(raw: Any, schema: crm.Schema) -> str | None:
     """The lead's id, echoed back: the model's ID column or a ``lead_id`` key, when it is text or a whole number."""
     if not isinstance(raw, dict):
         return None

@@ -1,10 +1,10 @@
 """Reading lead files the way CRMs export them.
 
 Handles a UTF-8 byte-order mark, comma, semicolon, tab or pipe separators
-(read off the header line), and headers in CRM spellings (see
-``schema.map_columns``). Non-feature columns are read as text, exactly as they
-are in the file, so IDs like ``00123`` and words like ``NA`` pass through
-unchanged.
+(read off the header line). Every column is read as text, exactly as it is in
+the file, so IDs like ``00123``, words like ``NA`` and flags like ``Yes`` pass
+through unchanged; the model's schema reads the cells it needs
+(``fields/field.py``).
 
 Hostile files are refused with one line naming the row: a header with an
 open quote or a line break inside a name, a repeated header name (pandas
@@ -21,13 +21,10 @@ import os
 import re
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 import pandas as pd
-
-from leadscore.fields.builtin import FEATURE_NAMES, ColumnMapping, conflict_message, header_key, map_columns
 
 SEPARATORS = (",", ";", "\t", "|")
 Source = str | os.PathLike[str] | IO[bytes]
@@ -109,11 +106,6 @@ def header_names(header: str, separator: str, name: str = "upload") -> list[str]
         raise TableError(f"{name}: the header has {len(names):,} columns, more than {MAX_COLUMNS:,}")
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
-        for feature, headers in map_columns(names).conflicts.items():
-            # Only when the repeated header is the built-in field's own name: in a CRM export
-            # "visits" twice is about "visits", not about the built-in "website_visits".
-            if len(set(headers)) < len(headers) and header_key(headers[0]) == header_key(feature):
-                raise TableError(f"{name}: {conflict_message(feature, headers)}")
         raise TableError(f"{name}: column '{repeated[0]}' appears {names.count(repeated[0])} times; keep one")
     return names
 
@@ -123,24 +115,12 @@ def sniff_separator(header: str) -> str:
     return max(SEPARATORS, key=header.count)
 
 
-@dataclass
-class OpenTable:
-    """A lead file being read: how its columns map, and its rows in chunks."""
-
-    mapping: ColumnMapping
-    chunks: Iterator[pd.DataFrame]
-
-
-def _reader_options(source: Source, as_text: bool = False) -> dict:
+def _reader_options(source: Source) -> dict:
     header = _header_line(source)
     separator = sniff_separator(header)
-    names = header_names(header, separator, _name(source))
-    mapping = map_columns(names)
-    feature_headers = set() if as_text else {h for h in names if mapping.renames.get(h, h) in FEATURE_NAMES}
-    text_columns = {h: "string" for h in names if h not in feature_headers}
-    return {"sep": separator, "encoding": "utf-8-sig", "dtype": text_columns, "index_col": False,
-            "keep_default_na": False, "na_filter": False, "skip_blank_lines": True,
-            "mapping": mapping}
+    header_names(header, separator, _name(source))
+    return {"sep": separator, "encoding": "utf-8-sig", "dtype": "string", "index_col": False,
+            "keep_default_na": False, "na_filter": False, "skip_blank_lines": True}
 
 
 _READ_ERRORS = (pd.errors.ParserError, pd.errors.ParserWarning, pd.errors.EmptyDataError,
@@ -199,23 +179,17 @@ def _chunks(reader: pd.io.parsers.TextFileReader, source: Source) -> Iterator[pd
 
 
 @contextlib.contextmanager
-def open_table(source: Source, chunk_rows: int = 50_000, as_text: bool = False) -> Iterator[OpenTable]:
-    """Open a lead file for reading in chunks of ``chunk_rows`` rows.
-
-    ``as_text``: every column as text, as an outcome model's schema parses it; otherwise the
-    built-in model's feature columns are read as numbers.
-    """
-    options = _reader_options(source, as_text)
-    mapping = options.pop("mapping")
+def open_table(source: Source, chunk_rows: int = 50_000) -> Iterator[Iterator[pd.DataFrame]]:
+    """Open a lead file for reading in chunks of ``chunk_rows`` rows (every column as text)."""
+    options = _reader_options(source)
     with _strict_reading(source):
         reader = pd.read_csv(source, chunksize=chunk_rows, **options)
     with reader:
-        yield OpenTable(mapping=mapping, chunks=_chunks(reader, source))
+        yield _chunks(reader, source)
 
 
-def read_table(source: Source, as_text: bool = False) -> pd.DataFrame:
-    """Read a whole lead file into one DataFrame (headers as in the file); ``as_text`` as in ``open_table``."""
-    options = _reader_options(source, as_text)
-    options.pop("mapping")
+def read_table(source: Source) -> pd.DataFrame:
+    """Read a whole lead file into one DataFrame, every column as text (headers as in the file)."""
+    options = _reader_options(source)
     with _strict_reading(source):
         return pd.read_csv(source, **options)

@@ -19,9 +19,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from leadscore.fields.builtin import FEATURE_NAMES, FEATURES_BY_NAME, ID_COLUMN, LABEL_COLUMN, TIERS
+from leadscore.fields.builtin import BUILTIN_SCHEMA, CLASSES, FEATURE_NAMES, ID_COLUMN, LABEL_COLUMN
 
-TRUE_PROBABILITY_COLUMNS: tuple[str, ...] = tuple(f"true_p_{t.lower()}" for t in TIERS)
+TRUE_PROBABILITY_COLUMNS: tuple[str, ...] = tuple(f"true_p_{t.lower()}" for t in CLASSES)
 
 # Latent quality: weights on centred features. Financial capacity (income,
 # credit) matters most, then intent flags, then engagement; tuned so that the
@@ -76,7 +76,7 @@ def true_probabilities(frame: pd.DataFrame) -> np.ndarray:
 
 def _clipped_poisson(rng: np.random.Generator, rate: np.ndarray, name: str) -> np.ndarray:
     """Poisson counts kept inside the feature's range (the generator's own design choice)."""
-    feature = FEATURES_BY_NAME[name]
+    feature = BUILTIN_SCHEMA.field(name)
     return np.clip(rng.poisson(rate), feature.low, feature.high).astype(np.int64)
 
 
@@ -117,7 +117,7 @@ def generate(n: int = 10_000, seed: int = 42) -> pd.DataFrame:
     truth = true_probabilities(features)
     draws = rng.random(n)
     tier_index = (draws[:, None] > np.cumsum(truth, axis=1)[:, :2]).sum(axis=1)
-    frame = features.assign(**{LABEL_COLUMN: np.asarray(TIERS)[tier_index]})
+    frame = features.assign(**{LABEL_COLUMN: np.asarray(CLASSES)[tier_index]})
     frame[list(TRUE_PROBABILITY_COLUMNS)] = truth
     frame.insert(0, ID_COLUMN, [f"L{seed}-{i:07d}" for i in range(n)])
     return frame

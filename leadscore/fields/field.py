@@ -1,26 +1,38 @@
-"""A field of a CRM export, and the schema an outcome model is trained and scored on.
+"""A field of a lead, and the schema a model is trained and scored on.
+
+Both models are read through this one module: the built-in model's twelve
+fields (``builtin.py``) and a team's own CRM columns (``infer.py``) are
+``Field`` values in a ``Schema``. What differs between them is data on each
+field, not code: the built-in fields are ``required`` (an empty cell rejects
+the row) with a ``strict_range`` (the original study's ranges are limits, and
+its counts whole numbers); a CRM field's range is only what training saw, and
+its empty cells are information.
 
 The schema is data that belongs to a model version: it is saved beside the
 booster (``to_dict``) and checked when it is loaded back (``from_dict``).
-``OutcomeSchema.parse`` turns a batch of rows, as the CRM wrote them, into the
-model matrix. Empty cells and placeholders (``Select``, ``N/A``, ``unknown``...)
-are information, not errors: they become NaN (numbers) or a missing category.
-Only a value that cannot be what its field is (text in a number field) rejects
-its row, so rows in = rows parsed + rows rejected.
+``Schema.parse`` turns a batch of rows, as the CRM wrote them, into the model
+matrix; ``Schema.parse_lead`` does the same for one lead without pandas (the
+form's and the API's path). Empty cells and placeholders (``Select``, ``N/A``,
+``unknown``...) become NaN (numbers) or a missing category. A value that
+cannot be what its field is rejects its row, so rows in = rows parsed + rows
+rejected.
 """
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
 
-from leadscore.fields.builtin import REJECTION_COLUMNS, CountsRejections, SchemaError, header_key
+from leadscore.fields.headers import conflict_message, header_key
+from leadscore.fields.rejections import CountsRejections, SchemaError, rejection_table
 
 FieldKind = Literal["number", "integer", "flag", "category"]
 FIELD_KINDS: tuple[str, ...] = get_args(FieldKind)
@@ -30,6 +42,10 @@ OTHER = "other"
 #: The ``column`` of a rejected row whose every field is empty, and the reason given.
 ALL_FIELDS = "(every field)"
 EMPTY_ROW_REASON = "every field the model uses is empty: nothing to score"
+MISSING_REASON = "missing value"
+FLAG_REASON = "must be 0 or 1 (or yes/no, true/false)"
+NUMBER_REASON = "not a number"
+WHOLE_REASON = "must be a whole number"
 
 #: Cell texts that mean "no answer", compared stripped and lower-cased. ``Select`` is what a
 #: web form exports when its dropdown was left alone; ``unknown`` is bank-marketing's own word.
@@ -40,6 +56,12 @@ DEFAULT_PLACEHOLDERS: tuple[str, ...] = (
 
 FLAG_TRUE: frozenset[str] = frozenset({"1", "1.0", "yes", "y", "true", "t"})
 FLAG_FALSE: frozenset[str] = frozenset({"0", "0.0", "no", "n", "false", "f"})
+
+#: The one rule for a number written as text, in a file, a form or the API: a plain ASCII decimal, as
+#: a spreadsheet writes it ("720", "-1", "0.5", "1e3"). Python's float() alone would also take "4_5",
+#: fullwidth "４５" and Arabic-Indic "٤٥", which pandas' reader (used for whole columns) refuses.
+NUMBER_PATTERN = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+_NUMBER = re.compile(NUMBER_PATTERN)
 
 
 def default_label(name: str) -> str:
@@ -55,15 +77,32 @@ def format_number(value: float) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
+def read_number(raw: object) -> float:
+    """One cell as a number (NaN when it is not one; ±inf when it overflows)."""
+    if isinstance(raw, bool):
+        return math.nan
+    if isinstance(raw, (int, float, np.integer, np.floating)):
+        try:
+            return float(raw)
+        except OverflowError:  # an integer too large for a float: out of any range, not a crash
+            return math.inf if raw > 0 else -math.inf
+    text = str(raw).strip()
+    return float(text) if _NUMBER.fullmatch(text) else math.nan
+
+
+def _is_nan(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
 @dataclass(frozen=True)
 class Field:
-    """One input of an outcome model: its header in the file, its kind, and its words."""
+    """One input of a model: its header in the file, its kind, its rules and its words."""
 
     name: str
     kind: FieldKind
     label: str = ""
     help: str = ""
-    #: Observed range on the training rows (numbers, integers, flags); None for categories.
+    #: Range: the accepted one when ``strict_range``, else the one seen on the training rows.
     low: float | None = None
     high: float | None = None
     #: Categories kept after grouping rare ones; unseen and rare values are scored as OTHER.
@@ -76,6 +115,18 @@ class Field:
     #: A typical filled-in value on the training rows (a number's median, a flag's commoner answer), for
     #: forms and templates; None for categories (their first level is the commonest) and older models.
     typical: float | None = None
+    #: An empty cell rejects the row ("missing value") instead of being scored as unknown.
+    required: bool = False
+    #: ``low``-``high`` are limits (a value outside rejects the row) and an integer must be whole.
+    strict_range: bool = False
+    #: Other headers CRMs use for this field ("FICO" for a credit score), compared like headers.
+    aliases: tuple[str, ...] = ()
+    #: How a value reads in a reason: "{}" is the value, "{s}" is "s" unless the value is 1
+    #: ("{} website visit{s}"); a flag's phrase when on, ``phrase_off`` when off.
+    phrase: str = ""
+    phrase_off: str = ""
+    #: Written before a number ("$" for an amount in dollars).
+    prefix: str = ""
 
     @property
     def title(self) -> str:
@@ -87,22 +138,43 @@ class Field:
         """The model's categories: the kept levels and OTHER (for categories only)."""
         return (*self.levels, OTHER) if OTHER not in self.levels else self.levels
 
+    @cached_property
+    def _level_codes(self) -> dict[str, int]:
+        """A category's levels (lower case) -> their codes."""
+        return {c.lower(): i for i, c in enumerate(self.categories)}
+
+    @property
+    def keys(self) -> frozenset[str]:
+        """The header keys that mean this field: its name and its aliases."""
+        return frozenset(header_key(n) for n in (self.name, *self.aliases))
+
     def describe(self, value: object) -> str:
-        """The value in plain words: ``Lead source: Google``, ``Balance 1,200``, ``Contact: unknown``."""
-        if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        """The value in plain words: ``Lead source: Google``, ``Credit score 790``, ``Contact: unknown``."""
+        if _is_nan(value):
             return f"{self.title}: unknown"
-        if self.kind == "integer" or self.kind == "number":
+        if self.phrase:
+            if self.kind == "flag":
+                return self.phrase if float(value) >= 0.5 else self.phrase_off  # type: ignore[arg-type]
+            return self.phrase.format(self.value_words(value), s="" if float(value) == 1 else "s")  # type: ignore[arg-type]
+        if self.kind in ("integer", "number"):
             return f"{self.title} {self.value_words(value)}"
         return f"{self.title}: {self.value_words(value)}"
 
     def value_words(self, value: object) -> str:
-        """A filled-in value alone: ``Google``, ``1,200``, ``yes``."""
+        """A filled-in value alone: ``Google``, ``1,200``, ``$85,000``, ``yes``."""
         if self.kind == "category":
             return str(value)
         number = float(value)  # type: ignore[arg-type]
         if self.kind == "flag":
             return "yes" if number >= 0.5 else "no"
-        return format_number(number)
+        return self.prefix + format_number(number)
+
+    @property
+    def range_words(self) -> str:
+        """``22–70``, ``$30,000–$500,000`` ("" without a range)."""
+        if self.low is None or self.high is None:
+            return ""
+        return f"{self.value_words(self.low)}–{self.value_words(self.high)}"
 
     @property
     def fill_in(self) -> float | None:
@@ -114,43 +186,58 @@ class Field:
         the commonest level (levels are kept most frequent first), a number's median, the commoner
         answer of a flag.
         """
-        if self.allow_empty:
+        if self.allow_empty or self.required:
             return None
         if self.kind == "category":
             return 0.0 if self.levels else None
         return self.typical
 
+    # ---- the rules, for one value ---------------------------------------------------------------
+    def check(self, value: float) -> str | None:
+        """Why a parsed, filled-in number breaks this field's limits (None when it does not)."""
+        if not self.strict_range or self.low is None or self.high is None:
+            return None
+        if self.kind == "flag":
+            return None if value in (0.0, 1.0) else FLAG_REASON
+        if value < self.low:
+            return f"below the model's range {self.range_words}"
+        if value > self.high:
+            return f"above the model's range {self.range_words}"
+        if self.kind == "integer" and not float(value).is_integer():
+            return WHOLE_REASON
+        return None
+
     def parse_cell(self, raw: object, placeholders: frozenset[str]) -> tuple[float, str | None]:
         """One cell without pandas: its model value (a category's code; NaN when empty) and, if impossible, why.
 
-        The same rules as ``OutcomeSchema.parse`` (tests/crm/test_fields.py holds them to the same answers);
+        The same rules as ``Schema.parse`` (tests/test_fields.py holds them to the same answers);
         used for one lead at a time, where pandas would cost milliseconds per field.
         """
-        text = "" if raw is None else str(raw).strip()
-        lowered = text.lower()
-        if lowered in placeholders or (isinstance(raw, float) and math.isnan(raw)):
-            return math.nan, None
+        if _is_nan(raw) or (not isinstance(raw, (int, float)) and str(raw).strip().lower() in placeholders):
+            return math.nan, (MISSING_REASON if self.required else None)
         if self.kind == "category":
-            lookup = {c.lower(): i for i, c in enumerate(self.categories)}
-            return float(lookup.get(lowered, lookup[OTHER])), None
+            lookup = self._level_codes
+            return float(lookup.get(str(raw).strip().lower(), lookup[OTHER])), None
         if self.kind == "flag":
-            if lowered in FLAG_TRUE:
-                return 1.0, None
-            if lowered in FLAG_FALSE:
-                return 0.0, None
-            return math.nan, "must be yes or no (or 1/0, true/false)"
-        try:
-            value = float(text)
-        except ValueError:
-            return math.nan, "not a number"
-        return (value, None) if math.isfinite(value) else (math.nan, "not a number")
+            lowered = str(raw).strip().lower()
+            if isinstance(raw, bool) or lowered in FLAG_TRUE or lowered in FLAG_FALSE:
+                return (1.0 if raw is True or lowered in FLAG_TRUE else 0.0), None
+            return math.nan, FLAG_REASON
+        value = read_number(raw)
+        if not math.isfinite(value):
+            return math.nan, NUMBER_REASON
+        reason = self.check(value)
+        return (math.nan, reason) if reason else (value, None)
 
+    # ---- JSON -----------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe."""
         return {"name": self.name, "kind": self.kind, "label": self.label, "help": self.help,
                 "low": self.low, "high": self.high, "levels": list(self.levels),
                 "allow_empty": self.allow_empty, "actionable": self.actionable, "fill_rate": self.fill_rate,
-                "typical": self.typical}
+                "typical": self.typical, "required": self.required, "strict_range": self.strict_range,
+                "aliases": list(self.aliases), "phrase": self.phrase, "phrase_off": self.phrase_off,
+                "prefix": self.prefix}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Field:
@@ -163,7 +250,7 @@ class Field:
         kind = data.get("kind")
         if kind not in FIELD_KINDS:
             raise SchemaError(f"field '{name}': kind must be one of {', '.join(FIELD_KINDS)}")
-        for text in ("label", "help"):
+        for text in ("label", "help", "phrase", "phrase_off", "prefix"):
             if not isinstance(data.get(text, ""), str):
                 raise SchemaError(f"field '{name}': {text} must be text")
         bounds = [data.get("low"), data.get("high")]
@@ -188,33 +275,50 @@ class Field:
         if typical is not None and (isinstance(typical, bool) or not isinstance(typical, (int, float))
                                     or not math.isfinite(typical)):
             raise SchemaError(f"field '{name}': typical must be a finite number or null")
-        flags = [data.get("allow_empty", True), data.get("actionable", False)]
+        flags = [data.get(k, default) for k, default in (("allow_empty", True), ("actionable", False),
+                                                         ("required", False), ("strict_range", False))]
         if not all(isinstance(f, bool) for f in flags):
-            raise SchemaError(f"field '{name}': allow_empty and actionable must be true or false")
+            raise SchemaError(f"field '{name}': allow_empty, actionable, required and strict_range must be "
+                              "true or false")
+        if flags[3] and None in bounds:
+            raise SchemaError(f"field '{name}': a strict range needs low and high")
+        aliases = data.get("aliases", [])
+        if not isinstance(aliases, list) or not all(isinstance(a, str) and a for a in aliases):
+            raise SchemaError(f"field '{name}': aliases must be non-empty texts")
         return cls(name=name, kind=kind, label=data.get("label", ""), help=data.get("help", ""),
                    low=None if bounds[0] is None else float(bounds[0]),
                    high=None if bounds[1] is None else float(bounds[1]),
                    levels=tuple(levels), allow_empty=flags[0], actionable=flags[1], fill_rate=float(fill_rate),
-                   typical=None if typical is None else float(typical))
+                   typical=None if typical is None else float(typical), required=flags[2],
+                   strict_range=flags[3], aliases=tuple(aliases), phrase=data.get("phrase", ""),
+                   phrase_off=data.get("phrase_off", ""), prefix=data.get("prefix", ""))
 
 
 @dataclass(frozen=True)
 class ColumnMatch:
-    """Which file header holds each field."""
+    """Which file header holds each field, and which headers are not fields."""
 
     #: Field name -> the header in the file.
     headers: dict[str, str]
     missing: tuple[str, ...]
     conflicts: dict[str, tuple[str, ...]]
+    #: Headers that are no field: kept and passed through.
+    unrecognised: tuple[str, ...] = ()
+    #: Field name -> its title, for messages a manager reads.
+    titles: dict[str, str] = field(default_factory=dict)
 
     def problem(self) -> str | None:
         """One sentence on why the file cannot be scored, or None."""
         if self.conflicts:
-            name, headers = next(iter(self.conflicts.items()))
-            return f"columns {', '.join(repr(h) for h in headers)} all mean '{name}'; keep one"
+            return conflict_message(*next(iter(self.conflicts.items())))
         if self.missing:
-            return "missing column" + ("s" if len(self.missing) > 1 else "") + ": " + ", ".join(
-                f"'{m}'" for m in self.missing)
+            named = []
+            for name in self.missing:
+                title = self.titles.get(name, name)
+                words = f"'{title}'" + (f" ({name})" if header_key(title) != header_key(name) else "")
+                close = difflib.get_close_matches(name, self.unrecognised, n=1, cutoff=0.6)
+                named.append(words + (f" (is '{close[0]}' it?)" if close else ""))
+            return f"missing required column{'s' if len(named) > 1 else ''}: {', '.join(named)}"
         return None
 
 
@@ -230,6 +334,20 @@ class ParsedBatch(CountsRejections):
     valid: pd.DataFrame
     problems: pd.DataFrame
     rows_read: int
+    match: ColumnMatch
+
+
+def _range_reasons(f: Field, values: np.ndarray, reasons: np.ndarray) -> None:
+    """Set the reason of each filled-in value outside the field's limits (``Field.check``, vectorised)."""
+    with np.errstate(invalid="ignore"):
+        filled = ~np.isnan(values)
+        if f.kind == "flag":
+            reasons[filled & (values != 0) & (values != 1)] = FLAG_REASON
+            return
+        if f.kind == "integer":
+            reasons[filled & (values % 1 != 0)] = WHOLE_REASON
+        reasons[values > f.high] = f"above the model's range {f.range_words}"
+        reasons[values < f.low] = f"below the model's range {f.range_words}"
 
 
 def _is_placeholder(text: pd.Series, placeholders: frozenset[str]) -> np.ndarray:
@@ -237,23 +355,29 @@ def _is_placeholder(text: pd.Series, placeholders: frozenset[str]) -> np.ndarray
 
 
 @dataclass(frozen=True)
-class OutcomeSchema:
-    """The fields of an outcome model, its outcome column and what counts as converted."""
+class Schema:
+    """The fields of a model, its ID column and the cell texts that mean "no answer"."""
 
     fields: tuple[Field, ...]
-    target: str
-    positive: tuple[str, ...]
     id_column: str | None = None
     placeholders: tuple[str, ...] = DEFAULT_PLACEHOLDERS
     _placeholder_set: frozenset[str] = field(init=False, repr=False, compare=False)
+    #: Header key -> the field it means (names and aliases), built once: every lead is matched with it.
+    _owner: dict[str, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_placeholder_set", frozenset(p.strip().lower() for p in self.placeholders))
+        object.__setattr__(self, "_owner", {key: f.name for f in self.fields for key in f.keys})
 
     @property
     def names(self) -> tuple[str, ...]:
         """Field names in model order."""
         return tuple(f.name for f in self.fields)
+
+    @property
+    def actionable(self) -> tuple[Field, ...]:
+        """The fields a salesperson's work can change."""
+        return tuple(f for f in self.fields if f.actionable)
 
     def field(self, name: str) -> Field:
         """The field called ``name``."""
@@ -269,12 +393,11 @@ class OutcomeSchema:
     # ---- JSON ---------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe."""
-        return {"fields": [f.to_dict() for f in self.fields], "target": self.target,
-                "positive": list(self.positive), "id_column": self.id_column,
+        return {"fields": [f.to_dict() for f in self.fields], "id_column": self.id_column,
                 "placeholders": list(self.placeholders)}
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> OutcomeSchema:
+    def from_dict(cls, data: Mapping[str, Any]) -> Schema:
         """Rebuild a schema, checking it; SchemaError names what is wrong."""
         if not isinstance(data, Mapping):
             raise SchemaError("a schema must be an object")
@@ -285,69 +408,93 @@ class OutcomeSchema:
         keys = [header_key(f.name) for f in fields]
         if len(set(keys)) != len(keys):
             raise SchemaError("two fields have the same name")
-        target = data.get("target")
-        if not isinstance(target, str) or not target or header_key(target) in keys:
-            raise SchemaError("the schema's target must be a column name that is not a field")
-        positive = data.get("positive")
-        if not isinstance(positive, list) or not positive or not all(isinstance(p, str) and p for p in positive):
-            raise SchemaError("the schema needs the outcome's positive values")
         id_column = data.get("id_column")
         if id_column is not None and not isinstance(id_column, str):
             raise SchemaError("id_column must be text or null")
         placeholders = data.get("placeholders", list(DEFAULT_PLACEHOLDERS))
         if not isinstance(placeholders, list) or not all(isinstance(p, str) for p in placeholders):
             raise SchemaError("placeholders must be a list of texts")
-        return cls(fields=fields, target=target, positive=tuple(positive), id_column=id_column,
-                   placeholders=tuple(placeholders))
+        return cls(fields=fields, id_column=id_column, placeholders=tuple(placeholders))
 
     # ---- columns ------------------------------------------------------------------------------
-    def map_columns(self, headers: Iterable[str]) -> ColumnMatch:
-        """Find each field among a file's headers, ignoring case, spaces, dashes and underscores."""
-        by_key: dict[str, list[str]] = {}
+    def map_columns(self, headers: Iterable[str], extra: Mapping[str, str] | None = None) -> ColumnMatch:
+        """Find each field among a file's headers, ignoring case, spaces, dashes and underscores.
+
+        A field's aliases count as its name; an exact name wins over other spellings. ``extra``
+        maps a header to a field by hand (the dashboard's column matching).
+        """
+        headers = [str(h) for h in headers]
+        extra = dict(extra or {})
+        owner = self._owner
+        candidates: dict[str, list[str]] = {}
         for header in headers:
-            by_key.setdefault(header_key(header), []).append(str(header))
+            name = extra.get(header) or owner.get(header_key(header))
+            if name is not None:
+                candidates.setdefault(name, []).append(header)
         found: dict[str, str] = {}
         conflicts: dict[str, tuple[str, ...]] = {}
         missing: list[str] = []
         for f in self.fields:
-            candidates = by_key.get(header_key(f.name), [])
-            exact = [h for h in candidates if h == f.name]
-            if len(candidates) == 1 or len(exact) == 1:
-                found[f.name] = exact[0] if exact else candidates[0]
-            elif candidates:
-                conflicts[f.name] = tuple(candidates)
+            mine = candidates.get(f.name, [])
+            chosen = [h for h in mine if extra.get(h) == f.name] or [h for h in mine if h == f.name]
+            if len(mine) == 1 or len(chosen) == 1:
+                found[f.name] = chosen[0] if chosen else mine[0]
+            elif mine:
+                conflicts[f.name] = tuple(mine)
             else:
                 missing.append(f.name)
-        return ColumnMatch(headers=found, missing=tuple(missing), conflicts=conflicts)
+        taken = set(found.values()) | {h for group in conflicts.values() for h in group}
+        return ColumnMatch(headers=found, missing=tuple(missing), conflicts=conflicts,
+                           unrecognised=tuple(h for h in headers if h not in taken),
+                           titles={f.name: f.title for f in self.fields})
 
     # ---- parsing ------------------------------------------------------------------------------
-    def _parse_column(self, raw: pd.Series, f: Field) -> tuple[pd.Categorical | np.ndarray, np.ndarray, str]:
-        """The column in model form, a mask of impossible cells, and the reason for them."""
-        text = raw.astype("string").str.strip()
-        missing = _is_placeholder(text, self._placeholder_set)
-        if f.kind == "category":
-            categories = list(f.categories)
-            lowered = text.str.lower().fillna("").to_numpy(dtype=object)
-            codes = pd.Index([c.lower() for c in categories]).get_indexer(lowered).astype(np.int64)
-            codes[(codes < 0) & ~missing] = categories.index(OTHER)
-            codes[missing] = -1
-            return pd.Categorical.from_codes(codes, categories=categories), np.zeros(len(raw), dtype=bool), ""
-        if f.kind == "flag":
-            lowered = text.str.lower()
-            values = np.full(len(raw), np.nan)
-            values[lowered.isin(FLAG_TRUE).to_numpy(dtype=bool)] = 1.0
-            values[lowered.isin(FLAG_FALSE).to_numpy(dtype=bool)] = 0.0
+    def _parse_column(self, raw: pd.Series, f: Field) -> tuple[pd.Categorical | np.ndarray, np.ndarray, np.ndarray]:
+        """The column in model form, the mask of empty cells and each impossible cell's reason (None if fine)."""
+        reasons = np.full(len(raw), None, dtype=object)
+        if f.kind != "category" and (pd.api.types.is_numeric_dtype(raw) or pd.api.types.is_bool_dtype(raw)):
+            values = raw.to_numpy(dtype=np.float64, na_value=np.nan)
+            missing = np.isnan(values)
+            bad = np.zeros(len(raw), dtype=bool)
+        else:
+            text = raw.astype("string").str.strip()
+            missing = _is_placeholder(text, self._placeholder_set)
+            if f.kind == "category":
+                categories = list(f.categories)
+                lowered = text.str.lower().fillna("").to_numpy(dtype=object)
+                codes = pd.Index([c.lower() for c in categories]).get_indexer(lowered).astype(np.int64)
+                codes[(codes < 0) & ~missing] = categories.index(OTHER)
+                codes[missing] = -1
+                if f.required:
+                    reasons[missing] = MISSING_REASON
+                return pd.Categorical.from_codes(codes, categories=categories), missing, reasons
+            if f.kind == "flag":
+                lowered = text.str.lower()
+                values = np.full(len(raw), np.nan)
+                values[lowered.isin(FLAG_TRUE).to_numpy(dtype=bool)] = 1.0
+                values[lowered.isin(FLAG_FALSE).to_numpy(dtype=bool)] = 0.0
+            else:
+                values = pd.to_numeric(text.where(~pd.Series(missing, index=text.index)), errors="coerce").to_numpy(
+                    dtype=np.float64, na_value=np.nan)
             bad = np.isnan(values) & ~missing
-            return values, bad, "must be yes or no (or 1/0, true/false)"
-        values = pd.to_numeric(text.where(~pd.Series(missing, index=text.index)), errors="coerce").to_numpy(
-            dtype=np.float64, na_value=np.nan)
-        bad = (np.isnan(values) | np.isinf(values)) & ~missing
-        values[bad] = np.nan
-        return values, bad, "not a number"
+            reasons[bad] = FLAG_REASON if f.kind == "flag" else NUMBER_REASON
+        infinite = np.isinf(values)
+        reasons[infinite] = NUMBER_REASON
+        values[infinite] = np.nan
+        bad |= infinite
+        if f.required:
+            reasons[missing & ~bad] = MISSING_REASON
+        if f.strict_range:
+            _range_reasons(f, values, reasons)
+        values[reasons != None] = np.nan  # noqa: E711 (element-wise)
+        return values, missing, reasons
 
-    def parse(self, frame: pd.DataFrame, first_row: int = 1) -> ParsedBatch:
-        """Parse a batch whose headers are as in the file; raise SchemaError when a field's column is absent."""
-        match = self.map_columns(frame.columns)
+    def parse(self, frame: pd.DataFrame, first_row: int = 1, extra: Mapping[str, str] | None = None) -> ParsedBatch:
+        """Parse a batch whose headers are as in the file; raise SchemaError when a field's column is absent.
+
+        ``extra`` maps headers to fields by hand (see ``map_columns``).
+        """
+        match = self.map_columns(frame.columns, extra)
         problem = match.problem()
         if problem:
             raise SchemaError(problem)
@@ -359,11 +506,13 @@ class OutcomeSchema:
         for f in self.fields:
             header = match.headers[f.name]
             raw = frame[header]
-            values, bad, reason = self._parse_column(raw, f)
-            if bad.any():
-                any_bad |= bad
-                problems.extend((int(rows[i]), header, str(raw.iloc[i]), reason) for i in np.flatnonzero(bad))
-            all_empty &= (np.asarray(values.codes) < 0) if isinstance(values, pd.Categorical) else np.isnan(values)
+            values, missing, reasons = self._parse_column(raw, f)
+            bad = np.flatnonzero(reasons != None)  # noqa: E711 (element-wise)
+            if len(bad):
+                any_bad[bad] = True
+                problems.extend((int(rows[i]), header, "" if _is_nan(raw.iloc[i]) else str(raw.iloc[i]),
+                                 str(reasons[i])) for i in bad)
+            all_empty &= missing
             columns[f.name] = values
         # A row with every field empty is not a lead (a spreadsheet's stray line of separators): the
         # model would only score the average empty lead, so it is rejected, not scored.
@@ -376,26 +525,43 @@ class OutcomeSchema:
         matrix = pd.DataFrame({name: col[good] for name, col in columns.items()}, index=index)
         valid = frame.loc[good] if any_bad.any() else frame
         valid = valid.set_axis(index, axis=0)
-        table = (pd.DataFrame(problems, columns=list(REJECTION_COLUMNS)).astype({"row": "int64"})
-                 .sort_values("row", kind="stable", ignore_index=True))
-        return ParsedBatch(matrix=matrix, valid=valid, problems=table, rows_read=len(frame))
+        return ParsedBatch(matrix=matrix, valid=valid, problems=rejection_table(problems), rows_read=len(frame),
+                           match=match)
+
+    def lead_keys(self, lead: Mapping[str, object]) -> tuple[dict[str, object], list[tuple[str, str, str]]]:
+        """A lead's values by field name, its keys matched like headers (an exact name wins over other
+        spellings); two other spellings of one field are a problem. The rules of ``map_columns``, without
+        building a ``ColumnMatch``: this is every API request's path."""
+        keys: dict[str, list[str]] = {}
+        for key in lead:
+            name = self._owner.get(header_key(key))
+            if name is not None:
+                keys.setdefault(name, []).append(key)
+        values: dict[str, object] = {}
+        problems: list[tuple[str, str, str]] = []
+        for name, spellings in keys.items():
+            exact = [k for k in spellings if k == name]
+            if len(spellings) == 1 or exact:
+                values[name] = lead[exact[0] if exact else spellings[0]]
+            else:
+                problems.append((name, "", conflict_message(name, spellings)))
+        return values, problems
 
     def parse_lead(self, lead: Mapping[str, object]) -> tuple[np.ndarray, list[tuple[str, str, str]]]:
         """One lead given as {column name: value as in the file}, without pandas.
 
-        Keys are matched like headers; absent fields and extra keys are fine. Returns the
-        lead's codes (1, fields) (see ``codes``), impossible cells set to empty, and the
-        problems as (field, value, reason); a lead with every field empty is one problem
-        (``ALL_FIELDS``), as in ``parse``.
+        Keys are matched like headers; absent fields are empty and extra keys are fine. Returns the
+        lead's codes (1, fields) (see ``codes``), impossible cells set to empty, and the problems as
+        (field, value, reason); a lead with every field empty is one problem (``ALL_FIELDS``), as in
+        ``parse``.
         """
-        by_key = {header_key(k): v for k, v in lead.items()}
+        values, problems = self.lead_keys(lead)
         codes = np.empty((1, len(self.fields)))
-        problems = []
         for j, f in enumerate(self.fields):
-            raw = by_key.get(header_key(f.name))
+            raw = values.get(f.name)
             codes[0, j], reason = f.parse_cell(raw, self._placeholder_set)
             if reason:
-                problems.append((f.name, str(raw), reason))
+                problems.append((f.name, "" if _is_nan(raw) else str(raw), reason))
         if not problems and np.isnan(codes).all():
             problems.append((ALL_FIELDS, "", EMPTY_ROW_REASON))
         return codes, problems
@@ -433,3 +599,14 @@ class OutcomeSchema:
         if f.kind == "category" and not math.isnan(code):
             return f.categories[int(code)]
         return code
+
+    def file_value(self, j: int, code: float) -> str:
+        """A code written as a CRM file holds it: a level, yes/no, a plain number; "" when empty."""
+        f = self.fields[j]
+        if math.isnan(code):
+            return ""
+        if f.kind == "category":
+            return f.categories[int(code)]
+        if f.kind == "flag":
+            return "yes" if code >= 0.5 else "no"
+        return str(int(code)) if float(code).is_integer() else f"{code:g}"

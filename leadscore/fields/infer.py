@@ -18,7 +18,6 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from leadscore.fields.builtin import SchemaError, header_key
 from leadscore.fields.field import (
     DEFAULT_PLACEHOLDERS,
     FLAG_FALSE,
@@ -26,9 +25,11 @@ from leadscore.fields.field import (
     OTHER,
     Field,
     FieldKind,
-    OutcomeSchema,
+    Schema,
     default_label,
 )
+from leadscore.fields.headers import header_key
+from leadscore.fields.rejections import SchemaError
 
 log = logging.getLogger(__name__)
 
@@ -360,9 +361,9 @@ def outcome_labels(values: pd.Series, positive: Sequence[str],
     return labels
 
 
-def build_schema(frame: pd.DataFrame, review: Review, positive: Sequence[str],
+def build_schema(frame: pd.DataFrame, review: Review,
                  placeholders: Sequence[str] = DEFAULT_PLACEHOLDERS, actionable: Iterable[str] = ()
-                 ) -> OutcomeSchema:
+                 ) -> Schema:
     """The schema of the review's fields, with levels, ranges and fill rates measured on ``frame``.
 
     Pass the training rows only: levels and ranges then come from what the model learns from.
@@ -392,5 +393,4 @@ def build_schema(frame: pd.DataFrame, review: Review, positive: Sequence[str],
                             low=low, high=high, levels=levels, allow_empty=fill_rate < ALWAYS_FILLED,
                             fill_rate=round(fill_rate, 6),
                             actionable=header_key(column.name) in salesperson, typical=typical))
-    return OutcomeSchema(fields=tuple(fields), target=review.target, positive=tuple(positive),
-                         id_column=review.id_column, placeholders=tuple(placeholders))
+    return Schema(fields=tuple(fields), id_column=review.id_column, placeholders=tuple(placeholders))

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from leadscore.data import synth
-from leadscore.fields.builtin import FEATURE_NAMES, LABEL_COLUMN, TIERS
+from leadscore.fields.builtin import CLASSES, FEATURE_NAMES, LABEL_COLUMN
 from leadscore.modeling.evaluate import evaluate_probabilities
 from leadscore.scoring.scorer import Scorer
 
@@ -56,7 +56,7 @@ def reference_leads() -> ReferenceLeads:
     frame = synth.generate(REFERENCE_ROWS, seed=REFERENCE_SEED)
     return ReferenceLeads(
         features=frame.loc[:, list(FEATURE_NAMES)].to_numpy(dtype=float),
-        labels=frame[LABEL_COLUMN].map(TIERS.index).to_numpy(dtype=np.int64),
+        labels=frame[LABEL_COLUMN].map(CLASSES.index).to_numpy(dtype=np.int64),
         truth=synth.truth_columns(frame),
     )
 
@@ -92,9 +92,9 @@ def verdict(current: dict[str, Any], candidate: dict[str, Any]) -> Verdict:
 
 
 def tier_changes(current: Scorer, candidate: Scorer, features: np.ndarray) -> np.ndarray:
-    """Counts (3, 3): row = tier under the current model, column = tier under the candidate (TIERS order)."""
+    """Counts (3, 3): row = tier under the current model, column = tier under the candidate (CLASSES order)."""
     _, before = current.probabilities(features)
     _, after = candidate.probabilities(features)
-    matrix = np.zeros((len(TIERS), len(TIERS)), dtype=np.int64)
+    matrix = np.zeros((len(CLASSES), len(CLASSES)), dtype=np.int64)
     np.add.at(matrix, (before, after), 1)
     return matrix

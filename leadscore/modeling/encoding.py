@@ -19,7 +19,7 @@ from typing import Any, Literal
 import numpy as np
 import xgboost as xgb
 
-from leadscore.fields.field import OutcomeSchema
+from leadscore.fields.field import Schema
 
 EncodingKind = Literal["native", "onehot"]
 
@@ -45,14 +45,14 @@ class Encoding:
     scale: tuple[float, ...] = ()
 
     @staticmethod
-    def width(schema: OutcomeSchema, kind: EncodingKind) -> int:
+    def width(schema: Schema, kind: EncodingKind) -> int:
         """How many booster columns the schema takes."""
         if kind == "native":
             return len(schema.fields)
         return sum(len(f.categories) if f.kind == "category" else 1 for f in schema.fields)
 
     @staticmethod
-    def groups(schema: OutcomeSchema, kind: EncodingKind) -> np.ndarray:
+    def groups(schema: Schema, kind: EncodingKind) -> np.ndarray:
         """For each booster column, the index of its field."""
         if kind == "native":
             return np.arange(len(schema.fields))
@@ -60,8 +60,8 @@ class Encoding:
                                for i, f in enumerate(schema.fields)])
 
     @classmethod
-    def fit(cls, codes: np.ndarray, schema: OutcomeSchema, kind: EncodingKind) -> Encoding:
-        """Fit the encoding's arrays on training rows (``codes``: see ``OutcomeSchema.codes``)."""
+    def fit(cls, codes: np.ndarray, schema: Schema, kind: EncodingKind) -> Encoding:
+        """Fit the encoding's arrays on training rows (``codes``: see ``Schema.codes``)."""
         if kind == "native":
             return cls("native")
         numbers = [codes[:, j] for j, f in enumerate(schema.fields) if f.kind != "category"]
@@ -72,7 +72,7 @@ class Encoding:
         return cls("onehot", medians, tuple(map(float, columns.mean(axis=0))),
                    tuple(float(s) if s > 0 else 1.0 for s in scale))
 
-    def _unscaled(self, codes: np.ndarray, schema: OutcomeSchema) -> np.ndarray:
+    def _unscaled(self, codes: np.ndarray, schema: Schema) -> np.ndarray:
         parts = []
         medians = iter(self.medians)
         for j, f in enumerate(schema.fields):
@@ -82,8 +82,8 @@ class Encoding:
                 parts.append(np.where(np.isnan(codes[:, j]), next(medians), codes[:, j])[:, None])
         return np.hstack(parts)
 
-    def encode(self, codes: np.ndarray, schema: OutcomeSchema) -> np.ndarray:
-        """The booster's input (float32) for rows given as codes (``OutcomeSchema.codes``).
+    def encode(self, codes: np.ndarray, schema: Schema) -> np.ndarray:
+        """The booster's input (float32) for rows given as codes (``Schema.codes``).
 
         A plain array rather than a DataFrame: XGBoost reads pandas categoricals
         slowly (about 40 ms per call), and codes are what it splits on anyway.
@@ -93,7 +93,7 @@ class Encoding:
         scaled = (self._unscaled(codes, schema) - np.asarray(self.mean)) / np.asarray(self.scale)
         return _float32(scaled)
 
-    def dmatrix(self, codes: np.ndarray, schema: OutcomeSchema, labels: np.ndarray | None = None,
+    def dmatrix(self, codes: np.ndarray, schema: Schema, labels: np.ndarray | None = None,
                 nthread: int = 1) -> xgb.DMatrix:
         """A DMatrix of rows given as codes; for ``native``, with the field names and which are categories."""
         data = self.encode(codes, schema)
@@ -108,7 +108,7 @@ class Encoding:
         return {"kind": self.kind, "medians": list(self.medians), "mean": list(self.mean), "scale": list(self.scale)}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], schema: OutcomeSchema) -> Encoding:
+    def from_dict(cls, data: dict[str, Any], schema: Schema) -> Encoding:
         """Rebuild and check against the schema; ValueError names what is wrong."""
         kind = data.get("kind")
         if kind not in ("native", "onehot"):

@@ -13,7 +13,7 @@ import numpy as np
 from sklearn.metrics import accuracy_score, classification_report, confusion_matrix, log_loss
 
 from leadscore.data.synth import bayes_accuracy
-from leadscore.fields.builtin import TIERS
+from leadscore.fields.builtin import CLASSES
 
 #: Bins of the reliability chart.
 CALIBRATION_BINS = 10
@@ -23,7 +23,7 @@ def calibration_table(probabilities: np.ndarray, labels: np.ndarray) -> dict[str
     """Per tier: mean predicted probability vs observed frequency in equal-width bins."""
     edges = np.linspace(0, 1, CALIBRATION_BINS + 1)
     table = {}
-    for k, tier in enumerate(TIERS):
+    for k, tier in enumerate(CLASSES):
         bins = np.clip(np.digitize(probabilities[:, k], edges) - 1, 0, CALIBRATION_BINS - 1)
         predicted, observed, count = [], [], []
         for b in range(CALIBRATION_BINS):
@@ -44,13 +44,13 @@ def evaluate_probabilities(probabilities: np.ndarray, predicted: np.ndarray, lab
     the mean absolute error of the probabilities against the truth.
     """
     report: dict[str, Any] = classification_report(
-        labels, predicted, labels=range(len(TIERS)), target_names=list(TIERS),
+        labels, predicted, labels=range(len(CLASSES)), target_names=list(CLASSES),
         output_dict=True, zero_division=0)
     report["accuracy"] = float(accuracy_score(labels, predicted))
-    report["confusion_matrix"] = confusion_matrix(labels, predicted, labels=range(len(TIERS))).tolist()
-    report["log_loss"] = float(log_loss(labels, np.clip(probabilities, 1e-15, 1), labels=range(len(TIERS))))
+    report["confusion_matrix"] = confusion_matrix(labels, predicted, labels=range(len(CLASSES))).tolist()
+    report["log_loss"] = float(log_loss(labels, np.clip(probabilities, 1e-15, 1), labels=range(len(CLASSES))))
     report["calibration"] = calibration_table(probabilities, labels)
-    report["tiers"] = list(TIERS)
+    report["tiers"] = list(CLASSES)
     report["rows_evaluated"] = int(len(labels))
     if truth is not None:
         report["bayes_accuracy"] = bayes_accuracy(truth)

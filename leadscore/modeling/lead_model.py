@@ -26,17 +26,9 @@ from typing import Any
 import numpy as np
 import xgboost as xgb
 
-from leadscore.fields.builtin import TIERS
+from leadscore.fields.builtin import CLASSES
 from leadscore.modeling.stump_shap import StepFunctions
-
-HIGH = TIERS.index("High")
-
-
-def softmax(margins: np.ndarray) -> np.ndarray:
-    """Row-wise softmax of (n, k) margins."""
-    shifted = margins - margins.max(axis=1, keepdims=True)
-    exp = np.exp(shifted)
-    return exp / exp.sum(axis=1, keepdims=True)
+from leadscore.modeling.targets import ThreeTiers, softmax
 
 
 @dataclass
@@ -47,7 +39,7 @@ class LeadModel:
     mean: np.ndarray
     scale: np.ndarray
     temperature: float = 1.0
-    bias: np.ndarray = field(default_factory=lambda: np.zeros(len(TIERS)))
+    bias: np.ndarray = field(default_factory=lambda: np.zeros(len(CLASSES)))
     high_threshold: float = 0.5
     metadata: dict[str, Any] = field(default_factory=dict)
 
@@ -58,7 +50,7 @@ class LeadModel:
     def margins(self, features: np.ndarray) -> np.ndarray:
         """Calibrated per-class margins, shape (n, 3)."""
         raw = self.booster.inplace_predict(self.scaled(features), predict_type="margin")
-        return np.asarray(raw, dtype=np.float64).reshape(len(features), len(TIERS)) / self.temperature + self.bias
+        return np.asarray(raw, dtype=np.float64).reshape(len(features), len(CLASSES)) / self.temperature + self.bias
 
     def predict_proba(self, features: np.ndarray) -> np.ndarray:
         """Calibrated P(Low), P(Medium), P(High), shape (n, 3)."""
@@ -66,12 +58,11 @@ class LeadModel:
 
     def decide(self, probabilities: np.ndarray) -> np.ndarray:
         """Tier index per lead under the decision rule (see module docstring)."""
-        low_or_medium = probabilities[:, :HIGH].argmax(axis=1)
-        return np.where(probabilities[:, HIGH] >= self.high_threshold, HIGH, low_or_medium)
+        return ThreeTiers(self.high_threshold).decide_index(probabilities)
 
     @cached_property
     def _step_functions(self) -> StepFunctions | None:
-        return StepFunctions.from_booster(self.booster, len(TIERS), len(self.mean))
+        return StepFunctions.from_booster(self.booster, len(CLASSES), len(self.mean))
 
     def contributions(self, features: np.ndarray) -> np.ndarray:
         """Exact SHAP contributions in calibrated margin space, shape (n, 3, n_features + 1).
@@ -80,13 +71,13 @@ class LeadModel:
         Single-split models use step functions (stump_shap.py), others XGBoost's pred_contribs.
         """
         if len(features) == 0:  # an all-invalid batch: nothing to explain (and nothing to reshape)
-            return np.zeros((0, len(TIERS), len(self.mean) + 1))
+            return np.zeros((0, len(CLASSES), len(self.mean) + 1))
         scaled = self.scaled(features)
         if self._step_functions is not None:
             raw = self._step_functions.contributions(scaled)
         else:
             raw = self.booster.predict(xgb.DMatrix(scaled), pred_contribs=True, strict_shape=True)
-        shape = (len(features), len(TIERS), len(self.mean) + 1)  # explicit: no -1, so 0 leads work too
+        shape = (len(features), len(CLASSES), len(self.mean) + 1)  # explicit: no -1, so 0 leads work too
         raw = np.asarray(raw, dtype=np.float64).reshape(shape) / self.temperature
         raw[:, :, -1] += self.bias
         return raw

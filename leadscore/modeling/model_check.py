@@ -13,7 +13,7 @@ import json
 import numpy as np
 import xgboost as xgb
 
-from leadscore.fields.builtin import TIERS
+from leadscore.fields.builtin import CLASSES
 from leadscore.modeling.lead_model import LeadModel
 
 
@@ -39,10 +39,10 @@ def check_parameters(model: LeadModel, n_features: int) -> None:
     features, classes = _booster_shape(model.booster)
     if features != n_features:
         raise ParameterError("booster", f"expects {features} features, the schema has {n_features}")
-    if classes != len(TIERS):
-        raise ParameterError("booster", f"predicts {classes} classes, expected {len(TIERS)} tiers")
+    if classes != len(CLASSES):
+        raise ParameterError("booster", f"predicts {classes} classes, expected {len(CLASSES)} tiers")
     for name, values, length in (("scaler_mean", model.mean, n_features), ("scaler_scale", model.scale, n_features),
-                                 ("bias", model.bias, len(TIERS))):
+                                 ("bias", model.bias, len(CLASSES))):
         if values.shape != (length,):
             raise ParameterError(name, f"has shape {list(values.shape)}, expected [{length}]")
         if not np.isfinite(values).all():

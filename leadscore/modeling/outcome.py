@@ -40,8 +40,8 @@ from scipy.optimize import minimize
 from sklearn.metrics import log_loss, roc_auc_score
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
-from leadscore.fields.builtin import header_key
-from leadscore.fields.field import OutcomeSchema
+from leadscore.fields.field import Schema
+from leadscore.fields.headers import header_key
 from leadscore.fields.infer import (
     Review,
     build_schema,
@@ -53,7 +53,8 @@ from leadscore.fields.infer import (
 )
 from leadscore.modeling.encoding import Encoding, EncodingKind
 from leadscore.modeling.leakage import LEAK_AUC, screen
-from leadscore.modeling.outcome_model import OutcomeModel, sigmoid
+from leadscore.modeling.outcome_model import Outcome, OutcomeModel
+from leadscore.modeling.targets import sigmoid
 from leadscore.modeling.tiers import Bands, tier_report
 
 log = logging.getLogger(__name__)
@@ -136,7 +137,7 @@ def split_rows(frame: pd.DataFrame, y: np.ndarray, review: Review, seed: int = S
 
 
 # ---- candidates ----------------------------------------------------------------------------------
-def _fit(candidate: Candidate, codes: np.ndarray, y: np.ndarray, schema: OutcomeSchema, rounds: int,
+def _fit(candidate: Candidate, codes: np.ndarray, y: np.ndarray, schema: Schema, rounds: int,
          seed: int, nthread: int, held: tuple[np.ndarray, np.ndarray] | None = None
          ) -> tuple[xgb.Booster, Encoding, int]:
     """Fit one candidate; with ``held`` rows, stop early on them. Returns booster, encoding, rounds used."""
@@ -155,7 +156,7 @@ def _fit(candidate: Candidate, codes: np.ndarray, y: np.ndarray, schema: Outcome
     return booster, encoding, booster.best_iteration + 1
 
 
-def _margins(booster: xgb.Booster, encoding: Encoding, codes: np.ndarray, schema: OutcomeSchema,
+def _margins(booster: xgb.Booster, encoding: Encoding, codes: np.ndarray, schema: Schema,
              rounds: int) -> np.ndarray:
     dmatrix = encoding.dmatrix(codes, schema)
     return np.asarray(booster.predict(dmatrix, output_margin=True, iteration_range=(0, rounds)), dtype=np.float64)
@@ -176,7 +177,7 @@ def fit_platt(margins: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     return float(best.x[0]), float(best.x[1])
 
 
-def _compare(candidates: Sequence[Candidate], codes: np.ndarray, y: np.ndarray, schema: OutcomeSchema,
+def _compare(candidates: Sequence[Candidate], codes: np.ndarray, y: np.ndarray, schema: Schema,
              seed: int, nthread: int, progress: Progress) -> list[dict[str, Any]]:
     """Out-of-fold margins and log loss of each candidate on the training part."""
     folds = list(StratifiedKFold(FOLDS, shuffle=True, random_state=seed).split(np.zeros(len(y)), y))
@@ -282,7 +283,7 @@ def train_outcome(frame: pd.DataFrame, target: str, positive: Sequence[str] | No
     y_train, y_test = y_all[train_pos], y_all[test_pos]
 
     progress("Screening fields for leakage", 0.05)
-    schema = build_schema(train_frame, review, positive)
+    schema = build_schema(train_frame, review)
     powers = screen(schema.parse(train_frame).matrix, y_train, leak_threshold)
     kept = {header_key(k) for k in keep}
     for power in powers:
@@ -290,7 +291,7 @@ def train_outcome(frame: pd.DataFrame, target: str, positive: Sequence[str] | No
             review = review.ignore(power.name, power.reason)
     if not review.fields():
         raise NotEnoughDataError("every field was flagged as filled in after the outcome; keep some with --keep")
-    schema = build_schema(train_frame, review, positive, actionable=actionable)
+    schema = build_schema(train_frame, review, actionable=actionable)
     train_codes = schema.codes(schema.parse(train_frame).matrix)
     test_codes = schema.codes(schema.parse(test_frame).matrix)
 
@@ -301,7 +302,8 @@ def train_outcome(frame: pd.DataFrame, target: str, positive: Sequence[str] | No
     slope, intercept = fit_platt(best["oof_margins"], y_train)
     booster, encoding, _ = _fit(chosen, train_codes, y_train, schema, best["rounds"], seed, nthread)
     oof_p = sigmoid(slope * best["oof_margins"] + intercept)
-    model = OutcomeModel(booster, schema, encoding, slope, intercept, Bands.by_share(oof_p),
+    model = OutcomeModel(booster, schema, Outcome(review.target, tuple(positive)), encoding, slope, intercept,
+                         Bands.by_share(oof_p),
                          reference=tuple(float(v) for v in np.quantile(oof_p, np.linspace(0, 1, 101))),
                          metadata={"preset": chosen.name, "candidate": chosen.name, "rounds": best["rounds"],
                                    "params": chosen.params})

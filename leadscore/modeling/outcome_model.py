@@ -31,9 +31,11 @@ import numpy as np
 import pandas as pd
 import xgboost as xgb
 
-from leadscore.fields.builtin import SchemaError
-from leadscore.fields.field import OutcomeSchema
+from leadscore.fields.field import Schema
+from leadscore.fields.headers import header_key
+from leadscore.fields.rejections import SchemaError
 from leadscore.modeling.encoding import Encoding
+from leadscore.modeling.targets import sigmoid
 from leadscore.modeling.tiers import Bands
 from leadscore.modeling.tree_shap import TreeExplainer
 
@@ -53,9 +55,27 @@ class ModelFileError(ValueError):
     """A saved outcome model is damaged or does not fit together."""
 
 
-def sigmoid(z: np.ndarray) -> np.ndarray:
-    """Logistic function, stable for large |z|."""
-    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(z, dtype=np.float64)))
+@dataclass(frozen=True)
+class Outcome:
+    """What converted means in the team's file: the outcome column and its converted values."""
+
+    column: str
+    positive: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe (kept inside the saved schema, where models saved before this class put them)."""
+        return {"target": self.column, "positive": list(self.positive)}
+
+    @classmethod
+    def from_dict(cls, data: Any, schema: Schema) -> Outcome:
+        """Rebuild and check; SchemaError names what is wrong."""
+        target = data.get("target") if isinstance(data, dict) else None
+        if not isinstance(target, str) or not target or header_key(target) in {header_key(n) for n in schema.names}:
+            raise SchemaError("the schema's target must be a column name that is not a field")
+        positive = data.get("positive")
+        if not isinstance(positive, list) or not positive or not all(isinstance(p, str) and p for p in positive):
+            raise SchemaError("the schema needs the outcome's positive values")
+        return cls(target, tuple(positive))
 
 
 @dataclass
@@ -63,7 +83,8 @@ class OutcomeModel:
     """Everything needed to score and explain leads of one CRM's schema."""
 
     booster: xgb.Booster
-    schema: OutcomeSchema
+    schema: Schema
+    outcome: Outcome
     encoding: Encoding
     slope: float
     intercept: float
@@ -90,11 +111,11 @@ class OutcomeModel:
         return raw.reshape(len(codes), data.shape[1] + 1)
 
     @staticmethod
-    def _codes(rows: pd.DataFrame | np.ndarray, schema: OutcomeSchema) -> np.ndarray:
+    def _codes(rows: pd.DataFrame | np.ndarray, schema: Schema) -> np.ndarray:
         return schema.codes(rows) if isinstance(rows, pd.DataFrame) else rows
 
     def margins(self, rows: pd.DataFrame | np.ndarray) -> np.ndarray:
-        """Calibrated log-odds of conversion; rows as the model matrix or its codes (``OutcomeSchema.codes``)."""
+        """Calibrated log-odds of conversion; rows as the model matrix or its codes (``Schema.codes``)."""
         dmatrix = self.encoding.dmatrix(self._codes(rows, self.schema), self.schema, nthread=PREDICT_THREADS)
         raw = self.booster.predict(dmatrix, output_margin=True)
         return self.slope * np.asarray(raw, dtype=np.float64) + self.intercept
@@ -121,7 +142,7 @@ class OutcomeModel:
         """The model as files: the booster in UBJSON and the rest as JSON."""
         booster = bytes(self.booster.save_raw("ubj"))
         meta = {"format": FORMAT, "booster_sha256": hashlib.sha256(booster).hexdigest(),
-                "schema": self.schema.to_dict(), "encoding": self.encoding.to_dict(),
+                "schema": {**self.schema.to_dict(), **self.outcome.to_dict()}, "encoding": self.encoding.to_dict(),
                 "calibration": {"slope": self.slope, "intercept": self.intercept},
                 "bands": self.bands.to_dict(), "reference": list(self.reference), "metadata": self.metadata}
         return {BOOSTER_FILE: booster, META_FILE: json.dumps(meta, indent=1, allow_nan=False).encode()}
@@ -142,7 +163,8 @@ class OutcomeModel:
         if hashlib.sha256(booster_bytes).hexdigest() != meta.get("booster_sha256"):
             raise ModelFileError(f"{BOOSTER_FILE} does not match its checksum")
         try:
-            schema = OutcomeSchema.from_dict(meta.get("schema"))
+            schema = Schema.from_dict(meta.get("schema"))
+            outcome = Outcome.from_dict(meta.get("schema"), schema)
             encoding = Encoding.from_dict(meta.get("encoding") or {}, schema)
             bands = Bands.from_dict(meta.get("bands") or {})
             calibration = meta.get("calibration") or {}
@@ -175,7 +197,7 @@ class OutcomeModel:
             raise ModelFileError("the booster's categorical inputs are not the schema's categories")
         if json.loads(booster.save_config())["learner"]["objective"]["name"] != "binary:logistic":
             raise ModelFileError("the booster is not a binary (converted or not) model")
-        return cls(booster, schema, encoding, float(slope), float(intercept), bands,
+        return cls(booster, schema, outcome, encoding, float(slope), float(intercept), bands,
                    tuple(float(v) for v in reference), metadata)
 
 

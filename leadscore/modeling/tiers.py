@@ -1,4 +1,4 @@
-"""Tier bands of an outcome model: High, Medium, Low cut from the chance of conversion.
+"""The tiers every model sorts leads into, and the bands a won/lost model cuts them by from its chance of conversion.
 
 Bands are stored as two probability cut points (High at or above ``high``,
 Medium at or above ``medium``) and how they were set:
@@ -21,7 +21,14 @@ from typing import Any, Literal
 import numpy as np
 
 BandKind = Literal["share", "probability"]
-OUTCOME_TIERS: tuple[str, ...] = ("High", "Medium", "Low")
+#: The tiers of every model, in call order (High first).
+TIERS: tuple[str, ...] = ("High", "Medium", "Low")
+#: The seed's follow-up action per tier.
+TIER_ACTIONS: dict[str, str] = {
+    "High": "24-hour priority follow-up",
+    "Medium": "3–5 day follow-up",
+    "Low": "Monthly nurture email",
+}
 DEFAULT_SHARES: tuple[float, float] = (0.20, 0.30)
 
 
@@ -83,7 +90,7 @@ def tier_report(p_convert: np.ndarray, y: np.ndarray, bands: Bands) -> list[dict
     """Each tier's share of leads and measured conversion rate (for the test part)."""
     tiers = bands.tiers(p_convert)
     rows = []
-    for tier in OUTCOME_TIERS:
+    for tier in TIERS:
         mask = tiers == tier
         rows.append({"tier": tier, "leads": int(mask.sum()), "share": float(mask.mean()) if len(mask) else 0.0,
                      "conversion_rate": float(y[mask].mean()) if mask.any() else None,

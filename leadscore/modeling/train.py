@@ -37,17 +37,12 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from leadscore.data.synth import truth_columns
-from leadscore.fields.builtin import (
-    FEATURE_NAMES,
-    LABEL_COLUMN,
-    TIERS,
-    SchemaError,
-    apply_mapping,
-    map_columns,
-    validate,
-)
+from leadscore.fields.builtin import BUILTIN_SCHEMA, CLASSES, FEATURE_NAMES, LABEL_COLUMN
+from leadscore.fields.headers import header_key
+from leadscore.fields.rejections import SchemaError
 from leadscore.modeling.evaluate import evaluate_probabilities
-from leadscore.modeling.lead_model import HIGH, LeadModel, softmax
+from leadscore.modeling.lead_model import LeadModel
+from leadscore.modeling.targets import HIGH, softmax
 
 log = logging.getLogger(__name__)
 
@@ -108,28 +103,28 @@ def labeled_frame(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.DataF
     Training refuses bad rows rather than skipping them: a model trained on a
     silently filtered file would misreport what it was trained on.
     """
-    frame = apply_mapping(frame, map_columns(frame.columns))
-    if LABEL_COLUMN not in frame.columns:
-        raise SchemaError(f"training data needs a '{LABEL_COLUMN}' column with Low, Medium or High")
-    checked = validate(frame)
+    label_columns = [c for c in frame.columns if header_key(c) == header_key(LABEL_COLUMN)]
+    if len(label_columns) != 1:
+        raise SchemaError(f"training data needs one '{LABEL_COLUMN}' column with Low, Medium or High")
+    checked = BUILTIN_SCHEMA.parse(frame)
     if len(checked.problems):
         first = checked.problems.iloc[0]
         raise SchemaError(f"{checked.rejected_rows} invalid row(s) in training data; first: row "
                           f"{first['row']}, column '{first['column']}': {first['reason']}")
-    labels = checked.valid[LABEL_COLUMN].astype("string").str.strip().str.capitalize()
-    unknown = ~labels.isin(TIERS)
+    labels = checked.valid[label_columns[0]].astype("string").str.strip().str.capitalize()
+    unknown = ~labels.isin(CLASSES)
     if unknown.any():
         row = labels.index[unknown.to_numpy()][0]
-        raise SchemaError(f"row {row}, column '{LABEL_COLUMN}': {frame[LABEL_COLUMN].iloc[row - 1]!r} "
+        raise SchemaError(f"row {row}, column '{LABEL_COLUMN}': {frame[label_columns[0]].iloc[row - 1]!r} "
                           "is not Low, Medium or High")
     counts = labels.value_counts()
-    too_few = [f"{t} ({counts.get(t, 0)})" for t in TIERS if counts.get(t, 0) < MIN_PER_TIER]
+    too_few = [f"{t} ({counts.get(t, 0)})" for t in CLASSES if counts.get(t, 0) < MIN_PER_TIER]
     if too_few:
         raise TrainingRefusedError(
             f"training data needs at least {MIN_PER_TIER} leads of each tier (the 80/20 split, the 3 "
             f"calibration folds and SMOTE's {SMOTE_NEIGHBOURS} neighbours need them); too few: {', '.join(too_few)}")
-    y = labels.map({t: i for i, t in enumerate(TIERS)}).to_numpy(dtype=np.int64)
-    return checked.features().astype(np.float64), y, checked.valid
+    y = labels.map({t: i for i, t in enumerate(CLASSES)}).to_numpy(dtype=np.int64)
+    return BUILTIN_SCHEMA.codes(checked.matrix), y, checked.valid
 
 
 def fingerprint(features: np.ndarray, labels: np.ndarray) -> str:
@@ -164,12 +159,12 @@ def _raw_margins(pipeline: Pipeline, features: np.ndarray) -> np.ndarray:
     scaled = pipeline.named_steps["scale"].transform(features)
     booster = pipeline.named_steps["xgb"].get_booster()
     return np.asarray(booster.inplace_predict(scaled.astype(np.float32), predict_type="margin"),
-                      dtype=np.float64).reshape(len(features), len(TIERS))
+                      dtype=np.float64).reshape(len(features), len(CLASSES))
 
 
 def fit_calibration(margins: np.ndarray, labels: np.ndarray) -> tuple[float, np.ndarray]:
     """Temperature and per-class bias minimising log loss of ``softmax(m / T + b)``."""
-    onehot = np.eye(len(TIERS))[labels]
+    onehot = np.eye(len(CLASSES))[labels]
 
     def loss(theta: np.ndarray) -> float:
         log_t, b1, b2 = theta
@@ -234,7 +229,7 @@ def _out_of_fold_margins(features: np.ndarray, labels: np.ndarray, params: dict[
                          progress: Progress) -> tuple[np.ndarray, np.ndarray]:
     """Out-of-fold raw margins and the fold each row was held out in."""
     folds = StratifiedKFold(CALIBRATION_FOLDS, shuffle=True, random_state=RANDOM_STATE)
-    margins = np.zeros((len(labels), len(TIERS)))
+    margins = np.zeros((len(labels), len(CLASSES)))
     fold_of = np.zeros(len(labels), dtype=np.int64)
     for i, (fit_index, held_index) in enumerate(folds.split(features, labels)):
         progress(f"Calibration fold {i + 1} of {CALIBRATION_FOLDS}", 0.1 + 0.5 * i / CALIBRATION_FOLDS)
@@ -324,7 +319,7 @@ def refuse_if_no_better_than_majority(report: dict[str, Any], rule: dict[str, An
 
     Checked on the held-out 20% and on the out-of-fold predictions of the 80%.
     """
-    majority = int(np.bincount(train_labels, minlength=len(TIERS)).argmax())
+    majority = int(np.bincount(train_labels, minlength=len(CLASSES)).argmax())
     checks = (("held-out", report["accuracy"], float((test_labels == majority).mean()), len(test_labels)),
               ("out-of-fold", rule["out_of_fold_accuracy"], float((train_labels == majority).mean()),
                len(train_labels)))
@@ -332,7 +327,7 @@ def refuse_if_no_better_than_majority(report: dict[str, Any], rule: dict[str, An
         if accuracy <= guess:
             raise TrainingRefusedError(
                 f"on {rows:,} {name} leads the model is right for {accuracy:.1%}, no better than putting "
-                f"every lead in {TIERS[majority]} ({guess:.1%}); the data does not tell the tiers apart")
+                f"every lead in {CLASSES[majority]} ({guess:.1%}); the data does not tell the tiers apart")
 
 
 def train(frame: pd.DataFrame, preset: str = DEFAULT_PRESET, with_baselines: bool = True,

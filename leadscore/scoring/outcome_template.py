@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from leadscore.fields.field import OTHER, Field, OutcomeSchema
+from leadscore.fields.field import OTHER, Field, Schema
 
 #: The ID column of the template when the model was trained without one.
 TEMPLATE_ID = "lead_id"
@@ -30,12 +30,12 @@ def typical_value(f: Field) -> str:
     return str(int(f.typical)) if f.kind == "integer" else f"{f.typical:g}"
 
 
-def typical_lead(schema: OutcomeSchema) -> dict[str, str]:
+def typical_lead(schema: Schema) -> dict[str, str]:
     """Field name -> typical value, every field of the schema."""
     return {f.name: typical_value(f) for f in schema.fields}
 
 
-def template_frame(schema: OutcomeSchema) -> pd.DataFrame:
+def template_frame(schema: Schema) -> pd.DataFrame:
     """The CSV template: the ID column and every field as columns, one typical lead as the example row."""
     id_column = schema.id_column or TEMPLATE_ID
     return pd.DataFrame([{id_column: "L-0001", **typical_lead(schema)}], columns=[id_column, *schema.names])

@@ -1,0 +1,36 @@
+"""How a file's headers are compared and how the columns we add keep clear of the file's own."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+
+def header_key(name: str) -> str:
+    """Compare headers ignoring case, spaces, dashes and underscores."""
+    return re.sub(r"[^0-9a-z]", "", str(name).strip().lower())
+
+
+def conflict_message(field: str, headers: Iterable[str]) -> str:
+    """Why several headers that mean one field cannot be scored (a repeated header included)."""
+    return f"columns {', '.join(repr(h) for h in headers)} all mean '{field}'; keep one"
+
+
+def input_renames(columns: Iterable[str], reserved: Iterable[str]) -> dict[str, str]:
+    """New names for the file's columns that collide with ``reserved`` (columns we add).
+
+    ``tier`` becomes ``tier_input``; when the file also has ``tier_input``, ``tier_input_2``,
+    and so on: every name stays unique, and the file's own columns keep their values.
+    """
+    columns = [str(c) for c in columns]
+    reserved = set(reserved)
+    taken = set(columns) | reserved
+    renames = {}
+    for column in columns:
+        if column in reserved:
+            new, n = f"{column}_input", 2
+            while new in taken:
+                new, n = f"{column}_input_{n}", n + 1
+            taken.add(new)
+            renames[column] = new
+    return renames

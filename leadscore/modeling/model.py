@@ -1,0 +1,88 @@
+"""One ``Model``: a schema, a target, the fitted estimator (booster, calibration, encoding) and its explainer.
+
+The built-in three-tier model and a team's won/lost model are two instances
+of this class; every face of the product takes a ``Model`` and asks its
+schema and its target, never its kind. The estimators and their files differ
+by target (a softmax booster over scaled fields in ``lead_model.py``; a
+binary booster over encoded fields with Platt calibration in
+``outcome_model.py``), so ``model_of`` is the one place that knows which
+estimator goes with which target, as one dispatch table (as skops registers
+per-type behaviour).
+
+Both estimators answer in the same shapes: ``margins(codes)`` (n, k) and
+``contributions(codes)`` (n, k, fields + 1), k = 3 classes or 1, calibrated,
+the last entry the base value, each row adding up to its margins exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from leadscore.fields.builtin import BUILTIN_SCHEMA
+from leadscore.fields.field import Schema
+from leadscore.modeling.lead_model import LeadModel
+from leadscore.modeling.outcome_model import OutcomeModel
+from leadscore.modeling.targets import Target, ThreeTiers, WonLost, measured_rates
+
+Estimator = LeadModel | OutcomeModel
+
+
+@dataclass
+class Model:
+    """Everything needed to score and explain leads of one schema (module docstring)."""
+
+    schema: Schema
+    target: Target
+    estimator: Estimator
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """Version, training data, evaluation report (once published), library versions."""
+        return self.estimator.metadata
+
+    @property
+    def version(self) -> str:
+        """The version id given by the registry, or "unsaved"."""
+        return str(self.metadata.get("version", "unsaved"))
+
+    @property
+    def report(self) -> dict[str, Any]:
+        """The evaluation report saved with the model (empty before it is published)."""
+        report = self.metadata.get("report")
+        return report if isinstance(report, dict) else {}
+
+    def margins(self, codes: np.ndarray) -> np.ndarray:
+        """(n, k) calibrated margins of leads given as codes (``Schema.codes``, filled in)."""
+        return np.asarray(self.estimator.margins(codes), dtype=np.float64).reshape(len(codes), -1)
+
+    def probabilities(self, codes: np.ndarray) -> np.ndarray:
+        """(n, k) chances (the target's link on the margins)."""
+        return self.target.probabilities(self.margins(codes))
+
+    def contributions(self, codes: np.ndarray) -> np.ndarray:
+        """(n, k, fields + 1) exact SHAP contributions to the calibrated margins; last = base value."""
+        raw = np.asarray(self.estimator.contributions(codes), dtype=np.float64)
+        return raw.reshape(len(codes), -1, len(self.schema.fields) + 1)
+
+
+def _three_tiers(estimator: LeadModel) -> Model:
+    return Model(BUILTIN_SCHEMA, ThreeTiers(estimator.high_threshold), estimator)
+
+
+def _won_lost(estimator: OutcomeModel) -> Model:
+    rates = measured_rates(estimator.metadata.get("report", {}))
+    target = WonLost(estimator.outcome.column, estimator.outcome.positive, estimator.bands, rates)
+    return Model(estimator.schema, target, estimator)
+
+
+#: The one dispatch from a fitted estimator to its model (module docstring).
+_MODELS: dict[type, Callable[[Any], Model]] = {LeadModel: _three_tiers, OutcomeModel: _won_lost}
+
+
+def model_of(estimator: Estimator) -> Model:
+    """The ``Model`` of a fitted estimator (a trained or loaded booster with its parameters)."""
+    return _MODELS[type(estimator)](estimator)

@@ -1,0 +1,238 @@
+"""What a model predicts and how it becomes a tier: the two targets, each a small class of its own.
+
+A ``Target`` turns the booster's calibrated margins into chances, the chances
+into tiers, and the exact SHAP contributions into "support": how much each
+field argues for the tier the lead got. Everything else in the product
+(scorer, what-if, API, pages, command line) asks the target and never which
+kind of model it has.
+
+- ``ThreeTiers`` (the built-in model): softmax over Low/Medium/High; High when
+  P(High) reaches the bar, otherwise the likelier of Low and Medium; a field's
+  contribution is measured against the runner-up tier, as log(P(tier) /
+  P(runner-up)) (the difference of two classes' contributions, so it stays
+  exact and adds up).
+- ``WonLost`` (a team's history): the calibrated chance of conversion, a score
+  0-100, tiers cut by the bands the manager set; contributions are to the
+  log-odds of conversion.
+
+"Support" puts both on one scale so one rule picks the reasons: positive
+argues for the tier. For three tiers it is the contrast with the runner-up;
+for won/lost it is the contribution for High, its opposite for Low, and its
+size for Medium (a reason either way explains a middle tier).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from leadscore.fields.builtin import CLASSES, PROBABILITY_COLUMNS, TIER_CONVERSION_RATES
+from leadscore.modeling.tiers import TIERS, Bands
+
+HIGH = CLASSES.index("High")
+_CLASS_NAMES = np.asarray(CLASSES, dtype=object)
+REASON_COLUMNS: tuple[str, ...] = ("reason_1", "reason_2", "reason_3")
+
+
+def softmax(margins: np.ndarray) -> np.ndarray:
+    """Row-wise softmax of (n, k) margins."""
+    shifted = margins - margins.max(axis=1, keepdims=True)
+    exp = np.exp(shifted)
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    """Logistic function, stable for large |z|."""
+    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(z, dtype=np.float64)))
+
+
+def to_score(p: np.ndarray) -> np.ndarray:
+    """A chance as a whole score 0-100."""
+    return np.rint(np.asarray(p) * 100).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class Support:
+    """The contributions of a batch seen from each lead's tier.
+
+    ``base_value + values.sum(axis=1)`` is the explained quantity exactly (log(P(tier) / P(runner-up))
+    for three tiers, the log-odds of conversion for won/lost); ``support`` is ``values`` oriented so
+    that positive argues for the tier; ``raises`` says a field moves the lead towards a higher tier
+    (or conversion).
+    """
+
+    base_value: np.ndarray      # (n,)
+    values: np.ndarray          # (n, fields)
+    support: np.ndarray         # (n, fields)
+    raises: np.ndarray          # (n, fields) bool
+    runner_up: np.ndarray | None  # (n,) tier names, three tiers only
+
+
+class Target(Protocol):
+    """What every target supplies (module docstring)."""
+
+    #: The columns the scorer adds besides the tier and the reasons, in the order a file shows them.
+    chance_columns: tuple[str, ...]
+    #: What the chart of one lead explains, in words ("odds of High over Medium", "chance of conversion").
+    explains: str
+
+    def probabilities(self, margins: np.ndarray) -> np.ndarray:
+        """(n, k) chances from (n, k) calibrated margins."""
+
+    def decide(self, probabilities: np.ndarray) -> np.ndarray:
+        """(n,) tier names."""
+
+    def headline(self, probabilities: np.ndarray, tiers: np.ndarray) -> np.ndarray:
+        """(n,) the chance that orders leads inside a tier: P(High), or the chance of conversion."""
+
+    def columns(self, probabilities: np.ndarray, tiers: np.ndarray) -> dict[str, np.ndarray]:
+        """The chance columns of a scored table."""
+
+    def chances(self, probabilities: np.ndarray, tier: str) -> dict[str, Any]:
+        """One lead's chance fields as the API answers them (numbers rounded to 4 decimals)."""
+
+    def chance(self, probabilities: np.ndarray, tier: str) -> float:
+        """The one chance shown beside a lead's tier: P(tier), or the chance of conversion."""
+
+    def bars(self, probabilities: np.ndarray) -> dict[str, float]:
+        """One lead's chances by label ("Chance of High"), for charts."""
+
+    def support(self, contributions: np.ndarray, probabilities: np.ndarray, tiers: np.ndarray) -> Support:
+        """Each lead's contributions seen from its tier; ``contributions`` is (n, k, fields + 1)."""
+
+    def decision_words(self, probabilities: np.ndarray, tier: str) -> str:
+        """Why the rule chose ``tier`` when another tier is likelier; "" otherwise."""
+
+    def promise(self, tier: str) -> tuple[float, float] | None:
+        """The conversion rate a tier promises (a range; a point is (r, r)), None when unknown."""
+
+
+@dataclass(frozen=True)
+class ThreeTiers:
+    """The built-in model's target: three tiers and the bar for High (module docstring)."""
+
+    high_threshold: float
+    chance_columns: tuple[str, ...] = (*reversed(PROBABILITY_COLUMNS), "confidence")
+    explains: str = "odds"
+
+    def probabilities(self, margins: np.ndarray) -> np.ndarray:
+        return softmax(margins)
+
+    def decide_index(self, probabilities: np.ndarray) -> np.ndarray:
+        """Class index per lead: High at the bar, else the likelier of Low and Medium."""
+        low_or_medium = probabilities[:, :HIGH].argmax(axis=1)
+        return np.where(probabilities[:, HIGH] >= self.high_threshold, HIGH, low_or_medium)
+
+    def decide(self, probabilities: np.ndarray) -> np.ndarray:
+        return _CLASS_NAMES[self.decide_index(probabilities)]
+
+    def headline(self, probabilities: np.ndarray, tiers: np.ndarray) -> np.ndarray:
+        return probabilities[:, HIGH]
+
+    def columns(self, probabilities: np.ndarray, tiers: np.ndarray) -> dict[str, np.ndarray]:
+        index = np.array([CLASSES.index(t) for t in tiers], dtype=np.int64)
+        out = {column: probabilities[:, k] for k, column in enumerate(PROBABILITY_COLUMNS)}
+        out["confidence"] = probabilities[np.arange(len(index)), index]
+        return {c: out[c] for c in self.chance_columns}
+
+    def chances(self, probabilities: np.ndarray, tier: str) -> dict[str, Any]:
+        by_tier = {t: round(float(probabilities[CLASSES.index(t)]), 4) for t in TIERS}
+        return {"probabilities": by_tier, "confidence": by_tier[tier]}
+
+    def chance(self, probabilities: np.ndarray, tier: str) -> float:
+        return float(probabilities[CLASSES.index(tier)])
+
+    def bars(self, probabilities: np.ndarray) -> dict[str, float]:
+        return {f"Chance of {t}": float(probabilities[CLASSES.index(t)]) for t in TIERS}
+
+    def support(self, contributions: np.ndarray, probabilities: np.ndarray, tiers: np.ndarray) -> Support:
+        rows = np.arange(len(tiers))
+        index = np.array([CLASSES.index(t) for t in tiers], dtype=np.int64)
+        others = probabilities.copy()
+        others[rows, index] = -np.inf
+        second = others.argmax(axis=1)
+        contrast = contributions[rows, index, :] - contributions[rows, second, :]
+        values = contrast[:, :-1]
+        raises = (values > 0) == (index > second)[:, None]  # CLASSES run Low < Medium < High
+        return Support(base_value=contrast[:, -1], values=values, support=values, raises=raises,
+                       runner_up=_CLASS_NAMES[second])
+
+    def decision_words(self, probabilities: np.ndarray, tier: str) -> str:
+        by_tier = dict(zip(CLASSES, probabilities.tolist(), strict=True))
+        likeliest = max(by_tier, key=by_tier.__getitem__)
+        if likeliest == tier:
+            return ""
+        high = by_tier["High"]
+        # Enough digits that the chance and the bar differ: never "a 38% chance is above the 38% bar".
+        digits = next((d for d in range(3) if f"{high:.{d}%}" != f"{self.high_threshold:.{d}%}"), 3)
+        chance, bar = f"{high:.{digits}%}", f"{self.high_threshold:.{digits}%}"
+        if tier == "High":
+            return (f"{tier}: a {chance} chance of {tier} is above the {bar} bar for a priority call; "
+                    f"{likeliest} is likelier at {by_tier[likeliest]:.0%}")
+        return (f"{tier}: {likeliest} is the likeliest tier at {chance}, but below the {bar} bar for a "
+                f"priority call; {tier} is the likelier of the rest at {by_tier[tier]:.0%}")
+
+    def promise(self, tier: str) -> tuple[float, float] | None:
+        return TIER_CONVERSION_RATES[tier]
+
+
+@dataclass
+class WonLost:
+    """A team's model: the calibrated chance of conversion, cut into tiers by ``bands`` (module docstring).
+
+    ``column`` and ``positive`` say what converted means in the team's file; ``rates`` are each tier's
+    measured conversion on the test part of that file (the training report).
+    """
+
+    column: str
+    positive: tuple[str, ...]
+    bands: Bands
+    rates: Mapping[str, float]
+    chance_columns: tuple[str, ...] = ("p_convert", "score")
+    explains: str = "chance"
+
+    def probabilities(self, margins: np.ndarray) -> np.ndarray:
+        return sigmoid(margins)
+
+    def decide(self, probabilities: np.ndarray) -> np.ndarray:
+        return self.bands.tiers(probabilities[:, 0])
+
+    def headline(self, probabilities: np.ndarray, tiers: np.ndarray) -> np.ndarray:
+        return probabilities[:, 0]
+
+    def columns(self, probabilities: np.ndarray, tiers: np.ndarray) -> dict[str, np.ndarray]:
+        return {"p_convert": probabilities[:, 0], "score": to_score(probabilities[:, 0])}
+
+    def chances(self, probabilities: np.ndarray, tier: str) -> dict[str, Any]:
+        return {"p_convert": round(float(probabilities[0]), 4), "score": int(to_score(probabilities[:1])[0])}
+
+    def chance(self, probabilities: np.ndarray, tier: str) -> float:
+        return float(probabilities[0])
+
+    def bars(self, probabilities: np.ndarray) -> dict[str, float]:
+        return {"Chance of conversion": float(probabilities[0])}
+
+    def support(self, contributions: np.ndarray, probabilities: np.ndarray, tiers: np.ndarray) -> Support:
+        values = contributions[:, 0, :-1]
+        sign = np.where(tiers == "High", 1.0, np.where(tiers == "Low", -1.0, 0.0))[:, None]
+        support = np.where(sign == 0, np.abs(values), sign * values)
+        return Support(base_value=contributions[:, 0, -1], values=values, support=support, raises=values > 0,
+                       runner_up=None)
+
+    def decision_words(self, probabilities: np.ndarray, tier: str) -> str:
+        return ""
+
+    def promise(self, tier: str) -> tuple[float, float] | None:
+        rate = self.rates.get(tier)
+        return None if rate is None else (rate, rate)
+
+
+def measured_rates(report: Mapping[str, Any]) -> dict[str, float]:
+    """Each tier's measured conversion on the test part of a training report (tiers with leads only)."""
+    test = report.get("test", {}) if isinstance(report, Mapping) else {}
+    rows = test.get("tiers", []) if isinstance(test, Mapping) else []
+    return {row["tier"]: float(row["conversion_rate"]) for row in rows
+            if isinstance(row, Mapping) and row.get("conversion_rate") is not None}
