@@ -10,19 +10,30 @@ the form, the CSV template, the API request model, the docs) reads
 
 from __future__ import annotations
 
+from leadscore.data.scenarios import SCENARIOS
 from leadscore.fields.field import Field, Schema
+
+
+def example_lead() -> dict[str, float]:
+    """A typical lead: every feature at a middling value (form defaults, CSV template)."""
+    return {
+        "age": 41, "income": 95_000, "credit_score": 690, "website_visits": 12,
+        "email_opens": 8, "property_views": 5, "contact_attempts": 3,
+        "time_on_site_minutes": 25, "inquiry_submitted": 0, "financing_pre_approved": 1,
+        "budget_disclosed": 0, "location_preference_set": 1,
+    }
 
 
 def _number(name: str, kind: str, low: float, high: float, label: str, help: str, actionable: bool,
             phrase: str, aliases: tuple[str, ...] = (), prefix: str = "") -> Field:
     return Field(name=name, kind=kind, label=label, help=help, low=low, high=high,  # type: ignore[arg-type]
                  actionable=actionable, required=True, strict_range=True, aliases=aliases, phrase=phrase,
-                 prefix=prefix)
+                 prefix=prefix, typical=example_lead()[name])
 
 
 def _flag(name: str, label: str, help: str, on: str, off: str, aliases: tuple[str, ...] = ()) -> Field:
     return Field(name=name, kind="flag", label=label, help=help, low=0, high=1, actionable=True, required=True,
-                 strict_range=True, aliases=aliases, phrase=on, phrase_off=off)
+                 strict_range=True, aliases=aliases, phrase=on, phrase_off=off, typical=example_lead()[name])
 
 
 #: Only a salesperson's work can change the engagement counts and intent flags (``actionable``), as
@@ -57,7 +68,7 @@ BUILTIN_SCHEMA = Schema(fields=(
     _flag("location_preference_set", "Location preference set",
           "The lead chose where to buy (knows what they want).", "Location preference set",
           "No location preference", ("location_set", "preferred_location_set", "location_preference")),
-), id_column="lead_id")
+), id_column="lead_id", examples=(("A typical lead", example_lead()), *((s.name, s.lead) for s in SCENARIOS)))
 
 FEATURE_NAMES: tuple[str, ...] = BUILTIN_SCHEMA.names
 
@@ -73,13 +84,3 @@ TIER_CONVERSION_RATES: dict[str, tuple[float, float]] = {
     "Medium": (0.15, 0.20),
     "Low": (0.02, 0.05),
 }
-
-
-def example_lead() -> dict[str, float]:
-    """A typical lead: every feature at a middling value (form defaults, CSV template)."""
-    return {
-        "age": 41, "income": 95_000, "credit_score": 690, "website_visits": 12,
-        "email_opens": 8, "property_views": 5, "contact_attempts": 3,
-        "time_on_site_minutes": 25, "inquiry_submitted": 0, "financing_pre_approved": 1,
-        "budget_disclosed": 0, "location_preference_set": 1,
-    }

@@ -361,6 +361,8 @@ class Schema:
     fields: tuple[Field, ...]
     id_column: str | None = None
     placeholders: tuple[str, ...] = DEFAULT_PLACEHOLDERS
+    #: Leads to start the form from, by name ("A typical lead", the seed's scenarios); not saved.
+    examples: tuple[tuple[str, Mapping[str, object]], ...] = field(default=(), compare=False, repr=False)
     _placeholder_set: frozenset[str] = field(init=False, repr=False, compare=False)
     #: Header key -> the field it means (names and aliases), built once: every lead is matched with it.
     _owner: dict[str, str] = field(init=False, repr=False, compare=False)

@@ -1,49 +1,74 @@
-"""What would move a lead up a tier: the smallest change a salesperson can make.
+"""What would move a lead up a tier: the smallest steps a salesperson can take.
 
-Only the features marked ``actionable`` in the schema may change (the intent
-flags and the engagement counts; never age, income or credit score), and
-only upwards: a flag from 0 to 1, a count towards its maximum.
+Only the fields marked ``actionable`` in the schema may change (for the
+built-in model the engagement counts and intent flags, never age, income or
+credit score; for a team's model the fields the manager marked). Who the lead
+is never changes. Each such field is tried at the values a salesperson can
+bring about in one round of work: a flag's other answer, a category's other
+kept levels (never "other" or "unknown": nobody sets a lead to those), and a
+number moved by at most ``REACH`` of its range either way (a few more visits,
+a few more minutes; not 25 -> 105 minutes on site), on a grid of at most
+``GRID_POINTS`` values. When no single field reaches a higher tier, every pair
+of actionable fields is tried, then every three (numbers on a coarser grid of
+``COARSE_POINTS``), each round only when it is at most ``MAX_ROWS`` leads.
 
-"Smallest" means fewest fields changed first, then the smallest total change
-measured as a share of each field's range (a flag switched on counts as 1).
-
-The search is vectorised: every combination of the actionable fields on a
-coarse grid (unchanged, a third, two thirds, or all of the way to the
-maximum) is scored in one call, and the cheapest few combinations that reach
-a higher tier are then refined field by field to the smallest value that
-still does (one call per field, every step in between).
+"Smallest" means fewest fields changed first, then the smallest change: a
+number's move as a share of its range, a category or flag switched, or an
+empty field filled in, counts as 1; among equal changes the higher chance
+wins. All candidates are scored in one call per round.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
-from leadscore.fields.builtin import FEATURES, TIERS, Feature, format_value
-from leadscore.scoring.scorer import Scorer
+from leadscore.fields.field import OTHER, Field
+from leadscore.modeling.tiers import TIERS
+from leadscore.scoring.scorer import LeadError, Scorer
 
-#: Fractions of the way from the current value to the maximum on the coarse grid.
-GRID_FRACTIONS: tuple[float, ...] = (1 / 3, 2 / 3, 1.0)
-#: How many of the cheapest coarse answers get refined.
-REFINE_CANDIDATES = 8
+#: The farthest a number moves, as a share of its range: what one round of a salesperson's work can do.
+REACH = 0.25
+#: Values tried per number field.
+GRID_POINTS = 21
+#: A round (pairs, threes) is searched only when it makes at most this many candidate leads.
+MAX_ROWS = 60_000
+#: Values per number field when three fields change together.
+COARSE_POINTS = 5
+#: Tier -> rank, higher is better.
+RANK: dict[str, int] = {tier: rank for rank, tier in enumerate(reversed(TIERS))}
 
 
 @dataclass(frozen=True)
-class Change:
-    """One field's suggested new value."""
+class FieldChange:
+    """One field's suggested new value (as the model holds it: a category's code, a number, 0/1)."""
 
-    feature: Feature
+    field: Field
     old: float
     new: float
 
+    def _words(self, code: float) -> str:
+        if math.isnan(code):
+            return "unknown"
+        if self.field.kind == "category":
+            return self.field.categories[int(code)]
+        return self.field.value_words(code)
+
+    @property
+    def new_value(self) -> str:
+        """The new value written as in a file (a level, yes/no, a plain number)."""
+        if self.field.kind == "category":
+            return self.field.categories[int(self.new)]
+        if self.field.kind == "flag":
+            return "yes" if self.new >= 0.5 else "no"
+        return str(int(self.new)) if float(self.new).is_integer() else f"{self.new:g}"
+
     def __str__(self) -> str:
-        if self.feature.kind == "flag":
-            return f"{self.feature.label}: yes"
-        return (f"{self.feature.label}: {format_value(self.feature, self.old)} → "
-                f"{format_value(self.feature, self.new)}")
+        return f"{self.field.title}: {self._words(self.old)} → {self._words(self.new)}"
 
 
 @dataclass(frozen=True)
@@ -51,10 +76,15 @@ class MoveUp:
     """The answer to "what would move this lead up a tier"."""
 
     current_tier: str
-    #: The tier the change reaches, or None when no allowed change reaches a higher tier.
-    new_tier: str | None
-    changes: tuple[Change, ...]
-    probabilities: dict[str, float]
+    #: The lead's chance shown with its tier (``LeadScore.chance``).
+    chance: float
+    #: Names of the fields the search could change (the schema's actionable fields).
+    searched: tuple[str, ...]
+    #: The tier the change reaches, or None when nothing allowed reaches a higher tier.
+    new_tier: str | None = None
+    #: The chance shown with the new tier.
+    new_chance: float | None = None
+    changes: tuple[FieldChange, ...] = ()
 
     @property
     def found(self) -> bool:
@@ -62,67 +92,84 @@ class MoveUp:
         return self.new_tier is not None
 
 
-def step(feature: Feature) -> float:
-    """The unit a field moves by: 1, or a hundredth of the range's order of magnitude ($1,000 of income)."""
-    if feature.kind != "number":
+def _options(f: Field, code: float) -> list[float]:
+    """The other values a salesperson can give the field in one round of work, as model codes."""
+    if f.kind == "category":
+        values = [float(i) for i, level in enumerate(f.categories) if level != OTHER]
+    elif f.kind == "flag":
+        values = [0.0, 1.0]
+    elif f.low is None or f.high is None or f.high == f.low:
+        values = []
+    else:
+        reach = REACH * (f.high - f.low)
+        centre = (f.low + f.high) / 2 if math.isnan(code) else code
+        grid = np.linspace(max(f.low, centre - reach), min(f.high, centre + reach), GRID_POINTS)
+        values = list(np.unique(np.round(grid)) if f.kind == "integer" else grid)
+    return [float(v) for v in values if math.isnan(code) or v != code]
+
+
+def _cost(f: Field, old: float, new: float) -> float:
+    if f.kind in ("category", "flag") or math.isnan(old) or f.low is None or f.high is None or f.high == f.low:
         return 1.0
-    span = feature.high - feature.low
-    return max(1.0, 10.0 ** np.floor(np.log10(span)) / 100)
+    return abs(new - old) / (f.high - f.low)
 
 
-def _options(feature: Feature, value: float) -> list[float]:
-    """The coarse grid of new values for one field, unchanged first."""
-    if value >= feature.high:
-        return [value]
-    if feature.kind == "flag":
-        return [value, 1.0]
-    unit = step(feature)
-    levels = {float(min(feature.high, np.ceil((value + f * (feature.high - value)) / unit) * unit))
-              for f in GRID_FRACTIONS}
-    return [value, *sorted(v for v in levels if v > value)]
-
-
-def _costs(candidates: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Fields changed and total change as a share of each range, per candidate."""
-    spans = np.array([f.high - f.low for f in FEATURES])
-    delta = np.abs(candidates - start)
-    return (delta > 0).sum(axis=1), (delta / spans).sum(axis=1)
-
-
-def _refine(scorer: Scorer, start: np.ndarray, candidate: np.ndarray, target: int) -> np.ndarray:
-    """Lower each changed count of a successful candidate to the smallest value that still succeeds."""
-    best = candidate.copy()
-    for j, feature in enumerate(FEATURES):
-        if feature.kind == "flag" or best[j] == start[j]:
-            continue
-        values = np.arange(start[j], best[j] + 1e-9, step(feature))
-        values = np.append(values[values < best[j]], best[j])
-        trial = np.repeat(best[None, :], len(values), axis=0)
-        trial[:, j] = values
-        _, tiers = scorer.probabilities(trial)
-        best[j] = values[np.flatnonzero(tiers >= target)[0]]
-    return best
-
-
-def move_up(scorer: Scorer, lead: Mapping[str, float]) -> MoveUp:
-    """The smallest allowed change that moves a valid lead to a higher tier, if any."""
-    start = np.array([float(lead[f.name]) for f in FEATURES])
-    probabilities, tier_index = scorer.probabilities(start[None, :])
-    current = int(tier_index[0])
-    if current == len(TIERS) - 1:
-        return MoveUp(TIERS[current], None, (), dict(zip(TIERS, probabilities[0].tolist(), strict=True)))
-    options = [_options(f, v) if f.actionable else [v] for f, v in zip(FEATURES, start, strict=True)]
-    grid = np.array(list(itertools.product(*options)), dtype=np.float64)
-    grid_probabilities, grid_tiers = scorer.probabilities(grid)
-    reached = np.flatnonzero(grid_tiers > current)
+def _cheapest(scorer: Scorer, start: np.ndarray, combinations: list[tuple[tuple[int, float], ...]],
+              tier: str) -> tuple[tuple[tuple[int, float], ...], float, str] | None:
+    """The cheapest combination whose lead reaches a higher tier than ``tier``, with its chance and tier."""
+    if not combinations:
+        return None
+    fields = scorer.schema.fields
+    trial = np.repeat(start, len(combinations), axis=0)
+    for row, combination in enumerate(combinations):
+        for j, value in combination:
+            trial[row, j] = value
+    probabilities, tiers = scorer.decide(trial)
+    ranks = np.array([RANK[t] for t in tiers])
+    reached = np.flatnonzero(ranks > RANK[tier])
     if len(reached) == 0:
-        return MoveUp(TIERS[current], None, (), dict(zip(TIERS, probabilities[0].tolist(), strict=True)))
-    fields, size = _costs(grid[reached], start)
-    cheapest = reached[np.lexsort((size, fields))[:REFINE_CANDIDATES]]
-    refined = np.array([_refine(scorer, start, grid[i], current + 1) for i in cheapest])
-    fields, size = _costs(refined, start)
-    best = refined[np.lexsort((size, fields))[0]]
-    best_probabilities, best_tier = scorer.probabilities(best[None, :])
-    changes = tuple(Change(f, start[j], best[j]) for j, f in enumerate(FEATURES) if best[j] != start[j])
-    return MoveUp(TIERS[current], TIERS[int(best_tier[0])], changes,
-                  dict(zip(TIERS, best_probabilities[0].tolist(), strict=True)))
+        return None
+    chances = np.array([scorer.model.target.chance(probabilities[i], tiers[i]) for i in reached])
+    costs = np.array([sum(_cost(fields[j], start[0, j], v) for j, v in combinations[i]) for i in reached])
+    size = np.array([len(combinations[i]) for i in reached])
+    best = np.lexsort((-chances, costs, size))[0]
+    winner = reached[best]
+    return combinations[winner], float(chances[best]), str(tiers[winner])
+
+
+def move_up(scorer: Scorer, lead: Mapping[str, object]) -> MoveUp:
+    """The smallest change of actionable fields that moves the lead to a higher tier, if any.
+
+    ``lead`` is as ``Scorer.score_lead`` takes it (column names, values as in a file); raises
+    LeadError when it cannot be scored.
+    """
+    schema = scorer.schema
+    start, problems = schema.parse_lead(lead)
+    if problems:
+        raise LeadError(problems)
+    probabilities, tiers = scorer.decide(start)
+    tier = str(tiers[0])
+    actionable = [j for j, f in enumerate(schema.fields) if f.actionable]
+    answer = MoveUp(tier, scorer.model.target.chance(probabilities[0], tier),
+                    tuple(schema.fields[j].name for j in actionable))
+    if RANK[tier] == len(TIERS) - 1 or not actionable:
+        return answer
+    options = {j: _options(schema.fields[j], start[0, j]) for j in actionable}
+    coarse = {j: values if len(values) <= COARSE_POINTS else
+              [values[round(i)] for i in np.linspace(0, len(values) - 1, COARSE_POINTS)]
+              for j, values in options.items()}
+    best = None
+    for size, grid in ((1, options), (2, options), (3, coarse)):
+        groups = list(itertools.combinations(actionable, size))
+        if sum(math.prod(len(grid[j]) for j in group) for group in groups) > MAX_ROWS:
+            break
+        combinations = [tuple(zip(group, values, strict=True)) for group in groups
+                        for values in itertools.product(*(grid[j] for j in group))]
+        best = _cheapest(scorer, start, combinations, tier)
+        if best is not None:
+            break
+    if best is None:
+        return answer
+    combination, chance, new_tier = best
+    changes = tuple(FieldChange(schema.fields[j], float(start[0, j]), v) for j, v in combination)
+    return MoveUp(tier, answer.chance, answer.searched, new_tier, chance, changes)
