@@ -22,8 +22,8 @@ import numpy as np
 import xgboost as xgb
 
 from leadscore.data.csvio import read_table
-from leadscore.modeling.outcome import train_outcome
 from leadscore.modeling.model import model_of
+from leadscore.modeling.outcome import train_outcome
 from leadscore.modeling.outcome_model import OutcomeModel
 from leadscore.scoring.scorer import Scorer
 

@@ -24,7 +24,7 @@ import shap
 import xgboost as xgb
 
 from leadscore.data import synth
-from leadscore.fields.builtin import FEATURE_NAMES, CLASSES
+from leadscore.fields.builtin import CLASSES, FEATURE_NAMES
 from leadscore.modeling import train
 from leadscore.modeling.model import model_of
 from leadscore.scoring.scorer import Scorer
