@@ -1,11 +1,13 @@
 """Model: how good the active model is, its versions, and retraining."""
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from leadscore import charts
-from leadscore.fields.builtin import FEATURES_BY_NAME
+from leadscore.fields.builtin import BUILTIN_SCHEMA
 from leadscore.modeling import compare, evaluate, seedref
-from leadscore.scoring.any_scorer import is_outcome
+from leadscore.modeling.targets import ThreeTiers, WonLost
+from leadscore.scoring.scorer import Scorer
 from ui import bands, crm_training, engine, outcome_report, retrain, versions
 from ui.text import data_source
 
@@ -49,8 +51,8 @@ def performance(report: dict, meta: dict, high_threshold: float) -> None:
                "revenue). Precision: of the leads the model put in a tier, the share that belong there. "
                f"Ours measured on {where}.")
     st.subheader("What the model looks at")
-    importance = {FEATURES_BY_NAME[n].label: v for n, v in report.get("feature_importance", {}).items()}
-    seed = {FEATURES_BY_NAME[n].label: v for n, v in seedref.TOP_FEATURES.items()}
+    importance = {BUILTIN_SCHEMA.field(n).title: v for n, v in report.get("feature_importance", {}).items()}
+    seed = {BUILTIN_SCHEMA.field(n).title: v for n, v in seedref.TOP_FEATURES.items()}
     if importance:
         st.plotly_chart(charts.importance_bars(importance, seed), config={"displayModeBar": False})
         st.caption("Each field's share of the model's decisions (mean absolute SHAP value over the test "
@@ -76,27 +78,42 @@ def performance(report: dict, meta: dict, high_threshold: float) -> None:
         st.info("This model was trained without the baseline comparison.")
 
 
-scorer = engine.active_scorer()
-st.title("Model")
-if "flash" in st.session_state:
-    st.success(st.session_state.pop("flash"))
-report = scorer.metadata.get("report", {})
-if is_outcome(scorer):  # a model of the team's own CRM history: its own report, bands, no synthetic retrain
+def crm_panels(scorer: Scorer) -> None:
+    """A team's model: its own report, tier bands, no synthetic retrain."""
     # Versions keeps its place in both layouts, so bringing the built-in model back leaves you on it.
     tab_performance, tab_versions, tab_bands, tab_crm = st.tabs(
         ["How good is it", "Versions", "Tier bands", "Train on your CRM history"])
     with tab_performance:
-        outcome_report.show(report)
+        outcome_report.show(scorer.report)
     with tab_bands:
         bands.panel(scorer)
-else:
+    common_panels(tab_versions, tab_crm)
+
+
+def builtin_panels(scorer: Scorer) -> None:
+    """The built-in model: the seed's figures, retraining on generated leads."""
     tab_performance, tab_versions, tab_retrain, tab_crm = st.tabs(
         ["How good is it", "Versions", "Retrain", "Train on your CRM history"])
     with tab_performance:
-        performance(report, scorer.metadata, scorer.model.high_threshold)
+        performance(scorer.report, scorer.metadata, scorer.model.estimator.high_threshold)
     with tab_retrain:
         retrain.panel(scorer)
-with tab_versions:
-    versions.panel()
-with tab_crm:
-    crm_training.panel()
+    common_panels(tab_versions, tab_crm)
+
+
+def common_panels(tab_versions: DeltaGenerator, tab_crm: DeltaGenerator) -> None:
+    """Versions and training on a CRM export, under every model."""
+    with tab_versions:
+        versions.panel()
+    with tab_crm:
+        crm_training.panel()
+
+
+#: The panels of each target: the two trainers and their reports hold different knowledge.
+PANELS = {ThreeTiers: builtin_panels, WonLost: crm_panels}
+
+scorer = engine.active_scorer()
+st.title("Model")
+if "flash" in st.session_state:
+    st.success(st.session_state.pop("flash"))
+PANELS[type(scorer.model.target)](scorer)

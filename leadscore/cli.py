@@ -17,11 +17,14 @@ import numpy as np
 import pandas as pd
 
 from leadscore.data import csvio, export, synth
-from leadscore.fields.builtin import LABEL_COLUMN, TIERS, ColumnMapping, SchemaError, header_key
+from leadscore.fields.builtin import CLASSES, FEATURE_NAMES, LABEL_COLUMN
+from leadscore.fields.headers import header_key
 from leadscore.fields.infer import OutcomeError, outcome_labels
+from leadscore.fields.rejections import SchemaError
+from leadscore.modeling.model import model_of
+from leadscore.modeling.targets import ThreeTiers, WonLost
+from leadscore.modeling.tiers import TIERS
 from leadscore.registry import DEFAULT_MODELS_DIR, ENV_MODELS_DIR, ModelFileError, Registry
-from leadscore.scoring.any_scorer import is_outcome, scorer_for
-from leadscore.scoring.outcome_scorer import OutcomeScorer
 from leadscore.scoring.scorer import Scorer
 
 log = logging.getLogger("leadscore")
@@ -67,12 +70,12 @@ def _publish_gate(registry: Registry, candidate: Scorer) -> str:
     if registry.active_version() is None:
         return "No active model to compare with"
     try:
-        current = scorer_for(registry.load())
+        current = Scorer(registry.load())
     except ModelFileError as error:
         raise UserError(f"cannot compare with the active model ({error}); nothing was published "
                         "(use --force to publish anyway)") from error
-    if is_outcome(current):
-        return "The active model was trained on a CRM export; the reference leads compare built-in models only"
+    if current.schema.names != FEATURE_NAMES:
+        return "The active model reads other fields than the reference leads carry; nothing to compare on"
     leads = compare.reference_leads()
     gate = compare.verdict(compare.reference_report(current, leads), compare.reference_report(candidate, leads))
     if not gate.at_least_as_good:
@@ -95,7 +98,7 @@ def cmd_train(args: argparse.Namespace) -> None:
     result = train.train(frame, preset=args.preset, with_baselines=not args.no_baselines)
     result.model.metadata["data_source"] = source
     registry = _registry(args)
-    gate = "Published with --force" if args.force else _publish_gate(registry, Scorer(result.model))
+    gate = "Published with --force" if args.force else _publish_gate(registry, Scorer(model_of(result.model)))
     version = registry.publish(result.model, result.report, activate=not args.no_activate)
     report = result.report
     print(f"version {version}: accuracy {report['accuracy']:.3f}, High recall "
@@ -111,7 +114,7 @@ def cmd_train_outcome(args: argparse.Namespace) -> None:
 
     if not args.data:
         raise UserError("--target needs --data: the CRM export to learn from")
-    frame = csvio.read_table(args.data, as_text=True)
+    frame = csvio.read_table(args.data)
     try:
         result = train_outcome(frame, args.target, positive=args.positive or None, id_column=args.id,
                                order_by=args.order_by, exclude=args.exclude or (), keep=args.keep or (),
@@ -152,7 +155,7 @@ def cmd_score(args: argparse.Namespace) -> None:
         partial[rejected_path].unlink()
         rejected_path.unlink(missing_ok=True)  # an old one from an earlier run would mislead
     if counts["scored"]:
-        print("tiers: " + ", ".join(f"{tier} {counts[tier]:,}" for tier in reversed(TIERS)), file=sys.stderr)
+        print("tiers: " + ", ".join(f"{tier} {counts[tier]:,}" for tier in TIERS), file=sys.stderr)
     summary = (f"{counts['read']} rows read, {counts['scored']} scored -> {output}, "
                f"{counts['rejected']} rejected")
     print(summary + (f" -> {rejected_path}" if counts["rejected"] else ""), file=sys.stderr)
@@ -170,21 +173,14 @@ def _refuse_same_paths(paths: dict[str, Path]) -> None:
 
 def _score_in_chunks(args: argparse.Namespace, output: Path, rejected: Path) -> dict[str, int]:
     counts = {"read": 0, "scored": 0, "rejected": 0, **dict.fromkeys(TIERS, 0)}
-    scorer = scorer_for(_registry(args).load_or_train_default())
-    outcome = is_outcome(scorer)
-    with csvio.open_table(args.input, chunk_rows=args.chunk_rows, as_text=outcome) as table:
-        # An outcome model's fields keep the file's own headers: nothing to rename back.
-        mapping = ColumnMapping({}, (), (), ()) if outcome else table.mapping
+    scorer = Scorer(_registry(args).load_or_train_default())
+    with csvio.open_table(args.input, chunk_rows=args.chunk_rows) as chunks:
         first = True
-        for chunk in table.chunks:
-            if is_outcome(scorer):
-                batch = scorer.score(chunk, explain=args.explain, first_row=counts["read"] + 1)
-            else:
-                batch = scorer.score(chunk, explain=args.explain, first_row=counts["read"] + 1,
-                                     mapping=table.mapping)
-            scored = export.reading_order(export.as_in_file(batch.scored, mapping), mapping)
+        for chunk in chunks:
+            batch = scorer.score(chunk, explain=args.explain, first_row=counts["read"] + 1)
+            scored = export.reading_order(batch.scored, id_column=scorer.schema.id_column)
             export.append_safe_csv(scored, output, first)
-            export.append_safe_csv(export.as_in_file(batch.problems, mapping), rejected, first)
+            export.append_safe_csv(batch.problems, rejected, first)
             first = False
             counts["read"] += batch.rows_read
             counts["scored"] += len(batch.scored)
@@ -199,12 +195,15 @@ def _score_in_chunks(args: argparse.Namespace, output: Path, rejected: Path) -> 
 
 def cmd_evaluate(args: argparse.Namespace) -> None:
     """Evaluate the active model on labeled data (default: fresh synthetic leads)."""
+
+    scorer = Scorer(_registry(args).load_or_train_default())
+    _EVALUATIONS[type(scorer.model.target)](args, scorer)
+
+
+def _evaluate_tiers(args: argparse.Namespace, scorer: Scorer) -> None:
+    """The built-in model on labeled leads with a 'tier' column (default: fresh synthetic leads)."""
     from leadscore.modeling.evaluate import evaluate_probabilities
 
-    scorer = scorer_for(_registry(args).load_or_train_default())
-    if is_outcome(scorer):
-        _evaluate_outcome(args, scorer)
-        return
     frame = (csvio.read_table(args.data) if args.data
              else synth.generate(args.n, seed=args.seed))
     batch = scorer.score(frame)
@@ -216,12 +215,12 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
                         f"column '{first['column']}': {first['reason']}")
     scored = batch.scored
     labels = scored[f"{LABEL_COLUMN}_input"].astype("string").str.strip().str.capitalize()
-    if not labels.isin(TIERS).all():
+    if not labels.isin(CLASSES).all():
         raise UserError(f"column '{LABEL_COLUMN}' must hold only Low, Medium or High")
     report = evaluate_probabilities(
         scored[["p_low", "p_medium", "p_high"]].to_numpy(),
-        scored["tier"].map({t: i for i, t in enumerate(TIERS)}).to_numpy(),
-        labels.map({t: i for i, t in enumerate(TIERS)}).to_numpy(dtype=np.int64),
+        scored["tier"].map({t: i for i, t in enumerate(CLASSES)}).to_numpy(),
+        labels.map({t: i for i, t in enumerate(CLASSES)}).to_numpy(dtype=np.int64),
         synth.truth_columns(scored),
     )
     report["model_version"] = scorer.version
@@ -231,19 +230,20 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
     print(format_report(report))
 
 
-def _evaluate_outcome(args: argparse.Namespace, scorer: OutcomeScorer) -> None:
-    """An outcome model on a file of closed leads with its outcome column (say, those closed since training)."""
+def _evaluate_won_lost(args: argparse.Namespace, scorer: Scorer) -> None:
+    """A team's model on a file of closed leads with its outcome column (say, those closed since training)."""
     from leadscore.modeling.outcome import outcome_metrics
 
-    schema = scorer.model.schema
+    outcome = scorer.model.target
+    assert isinstance(outcome, WonLost)
     if not args.data:
         raise UserError(f"the active model was trained on a CRM export: evaluate it on a file of closed leads "
-                        f"with its outcome column '{schema.target}' (--data FILE)")
-    frame = csvio.read_table(args.data, as_text=True)
-    target = [c for c in frame.columns if header_key(c) == header_key(schema.target)]
+                        f"with its outcome column '{outcome.column}' (--data FILE)")
+    frame = csvio.read_table(args.data)
+    target = [c for c in frame.columns if header_key(c) == header_key(outcome.column)]
     if len(target) != 1:
-        raise UserError(f"{args.data}: needs one outcome column '{schema.target}' to evaluate against")
-    labels = outcome_labels(frame[target[0]], schema.positive)
+        raise UserError(f"{args.data}: needs one outcome column '{outcome.column}' to evaluate against")
+    labels = outcome_labels(frame[target[0]], outcome.positive)
     closed = frame.loc[labels >= 0].reset_index(drop=True)
     batch = scorer.score(closed, explain=False)
     y = labels[labels >= 0][batch.scored.index.to_numpy() - 1]
@@ -251,7 +251,7 @@ def _evaluate_outcome(args: argparse.Namespace, scorer: OutcomeScorer) -> None:
         raise UserError(f"{args.data}: the scored closed leads must include converted and not converted ones")
     report = {"model_version": scorer.version, "rows_read": int(len(frame)), "open_leads": int((labels < 0).sum()),
               "rows_evaluated": int(len(y)), "rows_rejected": batch.rejected_rows,
-              **outcome_metrics(batch.scored["p_convert"].to_numpy(), y, scorer.model.bands)}
+              **outcome_metrics(batch.scored["p_convert"].to_numpy(), y, outcome.bands)}
     if args.json:
         print(json.dumps(report, indent=2))
         return
@@ -263,6 +263,10 @@ def _evaluate_outcome(args: argparse.Namespace, scorer: OutcomeScorer) -> None:
         rate = tier["conversion_rate"]
         print(f"  {tier['tier']:<6} {tier['leads']:>7,} leads ({tier['share']:.0%}), converted "
               + (f"{rate:.1%}" if rate is not None else "n/a"))
+
+
+#: How each target is evaluated on labeled leads: the knowledge differs (three known tiers against won/lost).
+_EVALUATIONS = {ThreeTiers: _evaluate_tiers, WonLost: _evaluate_won_lost}
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
@@ -310,11 +314,11 @@ def format_report(report: dict) -> str:
         lines.append(f"Bayes accuracy (ceiling) {report['bayes_accuracy']:.3f}   "
                      f"probability error vs truth {report['probability_mae']:.3f}")
     lines.append(f"{'tier':<14}{'precision':>10}{'recall':>10}{'f1':>10}{'leads':>8}")
-    for name in (*TIERS, "macro avg", "weighted avg"):
+    for name in (*CLASSES, "macro avg", "weighted avg"):
         row = report[name]
         lines.append(f"{name:<14}{row['precision']:>10.3f}{row['recall']:>10.3f}"
                      f"{row['f1-score']:>10.3f}{int(row['support']):>8}")
-    lines.append("confusion matrix (rows true, columns predicted: " + ", ".join(TIERS) + ")")
+    lines.append("confusion matrix (rows true, columns predicted: " + ", ".join(CLASSES) + ")")
     lines.extend("  " + " ".join(f"{v:>7}" for v in row) for row in report["confusion_matrix"])
     return "\n".join(lines)
 

@@ -17,7 +17,7 @@ import streamlit as st
 from leadscore import outcome_charts
 from leadscore.modeling.outcome_bands import bands_for, measured_tiers, with_bands
 from leadscore.modeling.tiers import DEFAULT_SHARES, Bands
-from leadscore.scoring.outcome_scorer import OutcomeScorer
+from leadscore.scoring.scorer import Scorer
 from ui.guard import current_guard, password_problem
 from ui.outcome_report import NO_BAR
 from ui.publish import publish_candidate
@@ -78,13 +78,13 @@ def _measured(report: dict, bands: Bands) -> None:
     st.caption(f"Measured on the {sum(t['leads'] for t in tiers):,} test leads the model never saw while learning.")
 
 
-def _save(scorer: OutcomeScorer, bands: Bands) -> None:
+def _save(scorer: Scorer, bands: Bands) -> None:
     guard = current_guard()
     problem = password_problem(guard, st.session_state.get("bands_password", ""))
     if problem is not None:
         st.error(f"{problem} The bands are unchanged.")
         return
-    model, report = with_bands(scorer.model, scorer.metadata.get("report", {}), bands)
+    model, report = with_bands(scorer.model.estimator, scorer.report, bands)
     publish_candidate(model, report, None, "Saved the tier bands as version {version}; it is now the active model.")
 
 
@@ -94,9 +94,9 @@ def _same(a: Bands, b: Bands) -> bool:
 
 
 @st.fragment
-def panel(scorer: OutcomeScorer) -> None:
+def panel(scorer: Scorer) -> None:
     """Sliders, the gain chart with the cut points, each band's conversion, and Save (guarded)."""
-    current = scorer.model.bands
+    current = scorer.model.estimator.bands
     st.markdown(
         "Tiers tell the team who to call first. By default the **top 20% of leads are High and the next 30% "
         "Medium**, measured on the leads the model learned from: a team can call its best fifth first, whatever "
@@ -108,7 +108,7 @@ def panel(scorer: OutcomeScorer) -> None:
             raise ValueError("High and Medium together cannot be more than 100% of the leads")
         if by == "probability" and medium > high:
             raise ValueError("Medium's lowest chance cannot be above High's")
-        bands = bands_for(scorer.model, by, high, medium)
+        bands = bands_for(scorer.model.estimator, by, high, medium)
     except ValueError as error:
         st.error(f"{md_escape(error)[:1].upper()}{md_escape(error)[1:]}.")
         return

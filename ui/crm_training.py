@@ -16,8 +16,9 @@ import pandas as pd
 import streamlit as st
 
 from leadscore.data import csvio
-from leadscore.fields.builtin import SchemaError, header_key
+from leadscore.fields.headers import header_key
 from leadscore.fields.infer import OutcomeError, Review, infer_columns, infer_positive, missing_mask
+from leadscore.fields.rejections import SchemaError
 from leadscore.modeling import outcome
 from leadscore.modeling.outcome_summary import READY_AUC, is_ready
 from ui import engine, outcome_report
@@ -97,7 +98,7 @@ def _train(content: bytes, name: str, args: dict[str, Any]) -> bool:
         return False
     bar = st.progress(0.0, text="Reading the file…")
     try:
-        frame = engine.read_upload(content, name, as_text=True)
+        frame = engine.read_upload(content, name)
         result = outcome.train_outcome(
             frame, **args, candidates=outcome.CANDIDATES,
             progress=lambda message, fraction: bar.progress(min(1.0, max(0.0, fraction)), text=message))
@@ -165,7 +166,7 @@ def _form(guard_needs_password: bool) -> None:
         return
     content = upload.getvalue()
     try:
-        frame = engine.read_upload(content, upload.name, as_text=True)
+        frame = engine.read_upload(content, upload.name)
     except csvio.TableError as error:
         st.error(f"The file cannot be read: {md_escape(error)}.")
         return

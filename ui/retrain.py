@@ -20,8 +20,10 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from leadscore import charts
 from leadscore.data import csvio, synth
-from leadscore.fields.builtin import TIERS, SchemaError
+from leadscore.fields.builtin import CLASSES
+from leadscore.fields.rejections import SchemaError
 from leadscore.modeling import compare, evaluate, train
+from leadscore.modeling.model import model_of
 from leadscore.scoring.scorer import Scorer
 from ui.guard import current_guard, password_problem
 from ui.publish import publish_candidate
@@ -100,7 +102,7 @@ def _metrics_table(current: dict, candidate: dict) -> pd.DataFrame:
 def _comparison(scorer: Scorer, candidate: dict) -> None:
     st.subheader("New model, not yet published")
     reference = _reference()
-    new = Scorer(candidate["model"])
+    new = Scorer(model_of(candidate["model"]))
     st.caption(f"Trained on {data_source(candidate['source'])}, preset {candidate['preset']}. "
                f"Both models are measured on the same {len(reference.labels):,} generated reference leads, "
                "which neither was trained on, so a difference is the models' and not the test sets'.")
@@ -123,7 +125,7 @@ def _comparison(scorer: Scorer, candidate: dict) -> None:
                                               title="Tier changes on reference leads"),
                         config={"displayModeBar": False})
         st.caption(f"Of {moves.sum():,} fixed reference leads, {changed:,} ({changed / moves.sum():.0%}) would "
-                   f"change tier: {up:,} up, {down:,} down. Tiers in the order {', '.join(TIERS)}.")
+                   f"change tier: {up:,} up, {down:,} down. Tiers in the order {', '.join(CLASSES)}.")
     publish, discard = st.columns(2)
     anyway = gate.at_least_as_good or publish.checkbox("Publish it anyway, although it is worse", key="publish_anyway")
     if publish.button("Publish and make active", type="primary", key="publish", disabled=not anyway):

@@ -7,7 +7,8 @@ import datetime as dt
 import streamlit as st
 
 from leadscore.modeling.evaluate import measured_on
-from leadscore.scoring.any_scorer import AnyScorer, is_outcome
+from leadscore.modeling.targets import WonLost
+from leadscore.scoring.scorer import Scorer
 from ui.text import data_source, md_escape
 
 
@@ -32,14 +33,14 @@ def _show_outcome_quality(report: dict) -> None:
                    f"{test.get('base_rate', 0):.1%} of them converted.")
 
 
-def show_active_model(scorer: AnyScorer) -> None:
+def show_active_model(scorer: Scorer) -> None:
     """Version, preset, training time, accuracy (or AUC) and data of the active model."""
     meta = scorer.metadata
     report = meta.get("report", {})
     accuracy = report.get("accuracy")
     with st.sidebar:
         st.subheader("Active model")
-        if is_outcome(scorer):
+        if isinstance(scorer.model.target, WonLost):
             _show_outcome_quality(report)
             kind = (f"**Predicts** {md_escape(str(report.get('target', '')))} = "
                     f"{md_escape(', '.join(report.get('positive', [])))}  \n")

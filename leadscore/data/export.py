@@ -25,15 +25,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from leadscore.fields.builtin import (
-    FEATURE_NAMES,
-    ID_COLUMN,
-    NUMBER_PATTERN,
-    PROBABILITY_COLUMNS,
-    REASON_COLUMNS,
-    ColumnMapping,
-    header_key,
-)
+from leadscore.fields.builtin import PROBABILITY_COLUMNS
+from leadscore.fields.field import NUMBER_PATTERN
+from leadscore.fields.headers import header_key
+from leadscore.modeling.targets import REASON_COLUMNS
 
 FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 ESCAPE = "'"
@@ -103,35 +98,21 @@ def append_safe_csv(frame: pd.DataFrame, path: Path, first: bool) -> None:
         stream.write(to_safe_csv(frame, header=first))
 
 
-def as_in_file(frame: pd.DataFrame, mapping: ColumnMapping) -> pd.DataFrame:
-    """A scored or rejected table with the file's own headers back in place of feature names.
-
-    The ``column`` of a rejected-rows table is renamed the same way.
-    """
-    back = {feature: header for header, feature in mapping.renames.items()
-            if feature in FEATURE_NAMES or feature == ID_COLUMN}
-    out = frame.rename(columns={c: back[c] for c in frame.columns if c in back and back[c] not in frame.columns})
-    if "column" in out.columns and "reason" in out.columns:
-        out["column"] = out["column"].map(lambda c: back.get(c, c))
-    return out
+def identity_columns(columns: list[str], id_column: str | None = None) -> list[str]:
+    """The columns that say who a lead is (the model's ID column, ID, name, email), in file order."""
+    keys = {*IDENTITY_KEYS, *((header_key(id_column),) if id_column else ())}
+    return [c for c in columns if header_key(c) in keys]
 
 
-def identity_columns(columns: list[str], mapping: ColumnMapping | None = None) -> list[str]:
-    """The columns that say who a lead is (ID, name, email), in file order."""
-    ids = {header for header, target in (mapping.renames.items() if mapping else ()) if target == ID_COLUMN}
-    return [c for c in columns if c in ids or header_key(c) in IDENTITY_KEYS]
-
-
-def reading_order(frame: pd.DataFrame, mapping: ColumnMapping | None = None, first: tuple[str, ...] = ()
-                  ) -> pd.DataFrame:
+def reading_order(frame: pd.DataFrame, first: tuple[str, ...] = (), id_column: str | None = None) -> pd.DataFrame:
     """``frame`` with its columns in reading order (module docstring); ``first`` goes before all."""
     columns = [str(c) for c in frame.columns]
     head = [c for c in first if c in columns]
-    head += [c for c in identity_columns(columns, mapping) if c not in head]
+    head += [c for c in identity_columns(columns, id_column) if c not in head]
     head += [c for c in SCORE_COLUMNS if c in columns and c not in head]
     return frame.loc[:, head + [c for c in columns if c not in head]]
 
 
-def for_download(scored: pd.DataFrame, mapping: ColumnMapping) -> pd.DataFrame:
+def for_download(scored: pd.DataFrame, id_column: str | None = None) -> pd.DataFrame:
     """A scored list as the dashboard offers it: the file's own headers, reading order, row number first."""
-    return reading_order(as_in_file(scored, mapping), mapping, first=("row",))
+    return reading_order(scored, first=("row",), id_column=id_column)

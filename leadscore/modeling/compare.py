@@ -63,8 +63,8 @@ def reference_leads() -> ReferenceLeads:
 
 def reference_report(scorer: Scorer, leads: ReferenceLeads) -> dict[str, Any]:
     """A model's evaluation report on the reference leads."""
-    probabilities, tier_index = scorer.probabilities(leads.features)
-    return evaluate_probabilities(probabilities, tier_index, leads.labels, leads.truth)
+    probabilities, tiers = scorer.decide(leads.features)
+    return evaluate_probabilities(probabilities, _class_index(tiers), leads.labels, leads.truth)
 
 
 @dataclass(frozen=True)
@@ -93,8 +93,12 @@ def verdict(current: dict[str, Any], candidate: dict[str, Any]) -> Verdict:
 
 def tier_changes(current: Scorer, candidate: Scorer, features: np.ndarray) -> np.ndarray:
     """Counts (3, 3): row = tier under the current model, column = tier under the candidate (CLASSES order)."""
-    _, before = current.probabilities(features)
-    _, after = candidate.probabilities(features)
+    before, after = (_class_index(scorer.decide(features)[1]) for scorer in (current, candidate))
     matrix = np.zeros((len(CLASSES), len(CLASSES)), dtype=np.int64)
     np.add.at(matrix, (before, after), 1)
     return matrix
+
+
+def _class_index(tiers: np.ndarray) -> np.ndarray:
+    """Tier names as the built-in model's class indices (CLASSES order)."""
+    return np.array([CLASSES.index(t) for t in tiers], dtype=np.int64)

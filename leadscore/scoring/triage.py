@@ -1,4 +1,4 @@
-"""Helpers for triaging a lead list: call order, the template, the sample list, expected conversions."""
+"""Helpers for triaging a lead list: call order, the sample list, expected conversions."""
 
 from __future__ import annotations
 
@@ -8,29 +8,27 @@ import numpy as np
 import pandas as pd
 
 from leadscore.data import synth
-from leadscore.fields.builtin import FEATURE_NAMES, ID_COLUMN, TIER_CONVERSION_RATES, example_lead
+from leadscore.fields.builtin import FEATURE_NAMES, ID_COLUMN
+from leadscore.modeling.targets import Target
+from leadscore.modeling.tiers import TIERS
 
 _OWNERS = ("Alex Kim", "Bea Moreno", "Chris Patel", "Dana Okafor")
-#: Call order of the tiers, for both kinds of model.
-TIER_RANK: dict[str, int] = {"High": 0, "Medium": 1, "Low": 2}
+#: Call order of the tiers.
+TIER_RANK: dict[str, int] = {tier: rank for rank, tier in enumerate(TIERS)}
 
 
-def call_order(scored: pd.DataFrame, chance_column: str) -> pd.DataFrame:
-    """The scored list in call order: High first, then Medium, then Low; within a tier by ``chance_column``
-    (``p_high`` for the built-in model, ``p_convert`` for an outcome model), highest first. The row number
+def call_order(scored: pd.DataFrame, target: Target) -> pd.DataFrame:
+    """The scored list in call order: High first, then Medium, then Low; within a tier by the target's first
+    chance column (``p_high`` for three tiers, ``p_convert`` for won/lost), highest first. The row number
     (the index) becomes a column."""
     table = scored.reset_index()
-    key = table["tier"].map(TIER_RANK) * 2 - table[chance_column]
+    key = table["tier"].map(TIER_RANK) * 2 - table[target.chance_columns[0]]
     return table.iloc[key.argsort(kind="stable").to_numpy()].reset_index(drop=True)
 
 
-def template_frame() -> pd.DataFrame:
-    """The CSV template: an id column and every feature, with one typical lead as the example row."""
-    return pd.DataFrame([{ID_COLUMN: "L-0001", **example_lead()}], columns=[ID_COLUMN, *FEATURE_NAMES])
-
-
 def sample_list(n: int = 10_000, seed: int = 11) -> pd.DataFrame:
-    """A generated lead list as a CRM would export it: id, name, owner, email, the features; no tiers."""
+    """A generated list of the built-in world's leads as a CRM would export it: id, name, owner, email, the
+    fields; no tiers."""
     frame = synth.generate(n, seed=seed).loc[:, [ID_COLUMN, *FEATURE_NAMES]]
     numbers = np.arange(1, n + 1)
     frame.insert(1, "name", [f"Sample lead {i}" for i in numbers])
@@ -39,8 +37,15 @@ def sample_list(n: int = 10_000, seed: int = 11) -> pd.DataFrame:
     return frame
 
 
-def expected_conversions(counts: Mapping[str, int]) -> tuple[float, float]:
-    """The range of conversions to expect, using the seed's conversion rates per tier."""
-    low = sum(counts.get(tier, 0) * rates[0] for tier, rates in TIER_CONVERSION_RATES.items())
-    high = sum(counts.get(tier, 0) * rates[1] for tier, rates in TIER_CONVERSION_RATES.items())
+def expected_conversions(counts: Mapping[str, int], target: Target) -> tuple[float, float] | None:
+    """The range of conversions to expect: each tier's count times the conversion it promises
+    (None when a tier with leads has no promise)."""
+    low = high = 0.0
+    for tier, count in counts.items():
+        if not count:
+            continue
+        promise = target.promise(tier)
+        if promise is None:
+            return None
+        low, high = low + count * promise[0], high + count * promise[1]
     return low, high
