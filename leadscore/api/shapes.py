@@ -32,6 +32,7 @@ almost empty lead). Other keys (an ID, a name, a whole CRM record) are ignored.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import weakref
@@ -270,9 +271,8 @@ class Shapes:
 
     def read(self, raw: Any) -> tuple[np.ndarray, str | None]:
         """A lead's codes (1, fields) and its id; raises ValidationError naming each field at fault."""
-        lead = self.lead.model_validate(raw)
-        values = lead.__dict__
-        return np.array([[values[_attr(j)] for j in range(len(self.schema.fields))]]), values["lead_id"]
+        values = self.lead.model_validate(raw).__dict__
+        return np.array([[values[attr] for attr in _attrs(len(self.schema.fields))]]), values["lead_id"]
 
     def lead_id(self, raw: Any) -> str | None:
         """The id of a lead that was refused, when the id itself is fine (echoed in a batch's result)."""
@@ -286,6 +286,12 @@ class Shapes:
 
 def _attr(j: int) -> str:
     return f"field_{j}"
+
+
+@functools.cache
+def _attrs(n: int) -> tuple[str, ...]:
+    """The Python names of a request model's fields, in model order (its keys are the fields' names)."""
+    return tuple(_attr(j) for j in range(n))
 
 
 def _id_value(raw: Mapping[str, Any], id_name: str, id_keys: frozenset[str]) -> Any:
@@ -332,7 +338,7 @@ def _build(schema: Schema, target: Target, version: str) -> Shapes:
     def enough_fields(lead: BaseModel) -> BaseModel:
         """At least half of the model's fields filled in (module docstring)."""
         values = lead.__dict__
-        filled = sum(not math.isnan(values[_attr(j)]) for j in range(len(fields)))
+        filled = sum(not math.isnan(values[attr]) for attr in _attrs(len(fields)))
         if filled == 0:
             raise _refuse(f"{EMPTY_ROW_REASON}; the model reads {names}")
         if filled < needed:
