@@ -316,6 +316,7 @@ def _build(schema: Schema, target: Target, version: str) -> Shapes:
         id_name = next((k for k in (LEAD_ID, "_lead_id") if header_key(k) not in field_keys), "_lead_id")
     required = [f.name for f in fields if f.required]
     needed = (len(fields) + 1) // 2
+    id_words = f"the key '{id_name}'" + ("" if id_name == LEAD_ID else f" or '{LEAD_ID}'")
 
     def read_keys(raw: Any) -> Any:
         """The lead's values by field name (keys matched like headers), the id under ``id_name``."""
@@ -350,8 +351,8 @@ def _build(schema: Schema, target: Target, version: str) -> Shapes:
         "lead_id": (Annotated[str | None, PlainValidator(_parse_id), WithJsonSchema({
             "anyOf": [{"type": "string", "maxLength": MAX_LEAD_ID_LENGTH}, {"type": "integer"}, {"type": "null"}],
             "title": "Lead id",
-            "description": f"Your id for the lead, echoed back as text (the key '{id_name}' or 'lead_id', "
-                           "matched like a header)."})], Property(default=None, alias=id_name))}
+            "description": f"Your id for the lead, echoed back as text ({id_words}, matched like a header)."})],
+                    Property(default=None, alias=id_name))}
     for j, f in enumerate(fields):
         annotated = Annotated[float, PlainValidator(_value_parser(f, placeholders)),
                               WithJsonSchema(_field_schema(f, schema.placeholders))]
