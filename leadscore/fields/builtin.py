@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -177,8 +178,14 @@ class SchemaError(ValueError):
 
 
 def header_key(name: str) -> str:
-    """Compare headers ignoring case, spaces, dashes and underscores."""
-    return re.sub(r"[^0-9a-z]", "", str(name).strip().lower())
+    """Compare headers ignoring case, spaces and punctuation, in any script.
+
+    Letters and digits of every script are kept (``Возраст`` stays ``возраст``, not ``""``), after
+    NFKC (a fullwidth ``ＪＯＢ`` is ``job``) and case folding; for ASCII headers this is exactly
+    "lower case, letters and digits only", so saved models keep matching the same columns.
+    """
+    folded = unicodedata.normalize("NFKC", str(name)).casefold()
+    return "".join(character for character in folded if character.isalnum())
 
 
 _KNOWN_HEADERS: dict[str, str] = {
