@@ -155,6 +155,8 @@ class Manifest(_Document):
     kind: Literal["builtin", "outcome"] = "builtin"
     version: str
     sha256: dict[str, str]
+    #: HMAC-SHA256 of kind, version and sha256 (``signing.py``); absent in versions published before signing.
+    signature: str | None = None
 
 
 class BuiltinParameters(_Document):

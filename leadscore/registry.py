@@ -56,7 +56,7 @@ import pandas as pd
 import xgboost as xgb
 from filelock import FileLock
 
-from leadscore import roundtrip
+from leadscore import roundtrip, signing
 from leadscore.fields.builtin import FEATURES, TIERS
 from leadscore.model_files import (
     MAX_BOOSTER_BYTES,
@@ -130,6 +130,8 @@ class VersionInfo:
     #: Outcome models: held-out ROC AUC; the outcome column it predicts.
     auc: float | None = None
     target: str = ""
+    #: ``signed``, ``unsigned`` or ``signed, not checked`` (``signing.py``); "" for a damaged manifest.
+    signature: str = ""
 
     @property
     def state(self) -> str:
@@ -170,8 +172,10 @@ def _audit(action: str, version: str, source: str) -> None:
 
 
 @functools.lru_cache(maxsize=256)
-def _problem(root: str, version: str, files: tuple[tuple[str, int, int], ...], pointer: bytes) -> str | None:
-    """Why a version cannot be loaded, for one state of its files and of the pointer (see Registry.problem)."""
+def _problem(root: str, version: str, files: tuple[tuple[str, int, int], ...], pointer: bytes,
+             key: str) -> str | None:
+    """Why a version cannot be loaded, for one state of its files, of the pointer and of the signing key
+    (its hash; see Registry.problem)."""
     try:
         Registry(root).load(version)
     except ModelFileError as error:
@@ -232,14 +236,26 @@ class Registry:
                 version=path.name, created_at=meta.created_at, preset=meta.preset,
                 accuracy=float(accuracy) if _is_number(accuracy) else None,
                 active=path.name == active, problem=self.problem(path.name), kind=meta.kind,
+                signature=self.signature(path.name),
                 auc=float(auc) if _is_number(auc) else None, target=target if isinstance(target, str) else ""))
         return sorted(rows, key=lambda row: (row.created_at, row.version), reverse=True)
+
+    def signature(self, version: str) -> str:
+        """``signed``, ``unsigned`` or ``signed, not checked`` (``signing.py``); "" when the manifest is unreadable
+        or its signature does not match (``problem`` says why)."""
+        path = self.root / VERSIONS / version / MANIFEST_FILE
+        try:
+            manifest = read_json(path)
+            signature = checked(Manifest, manifest, path).signature
+            return signing.signature_state(manifest, signature, signing.signing_key())
+        except ModelFileError:
+            return ""
 
     def problem(self, version: str) -> str | None:
         """Why ``version`` cannot be loaded, or None when it loads.
 
-        Remembered while the version's files and the pointer are unchanged (name, size and time
-        of each), so listing many versions does not load every booster on every look.
+        Remembered while the version's files, the pointer and the signing key are unchanged (name,
+        size and time of each file), so listing many versions does not load every booster on every look.
         """
         folder = self.root / VERSIONS / version
         try:
@@ -250,7 +266,8 @@ class Registry:
             pointer = read_capped(self.root / POINTER, MAX_JSON_BYTES)
         except ModelFileError as error:
             pointer = str(error).encode()
-        return _problem(str(self.root), version, files, pointer)
+        key = _sha256(signing.signing_key() or b"")
+        return _problem(str(self.root), version, files, pointer, key)
 
     def publish(self, model: LeadModel | OutcomeModel, report: dict[str, Any], activate: bool = True,
                 source: str = "command line", check_rows: pd.DataFrame | None = None) -> str:
@@ -296,9 +313,13 @@ class Registry:
                 "features": features,
                 "tiers": list(TIERS),
             })
-            _write_json(staging / MANIFEST_FILE, {
+            manifest: dict[str, Any] = {
                 "kind": kind, "version": version,
-                "sha256": {name: _sha256((staging / name).read_bytes()) for name in KIND_FILES[kind]}})
+                "sha256": {name: _sha256((staging / name).read_bytes()) for name in KIND_FILES[kind]}}
+            key = signing.signing_key(create=True)
+            if key is not None:
+                manifest["signature"] = signing.sign(manifest, key)
+            _write_json(staging / MANIFEST_FILE, manifest)
             self._check_round_trip(model, staging, version, check_rows)
             with self._lock:
                 self._remove_stale_staging()
@@ -393,9 +414,13 @@ class Registry:
         if document.get("version") != version:
             raise ModelFileError(f"{manifest_path}: names version {document.get('version')!r} but its folder is "
                                  f"{version!r} (a copied or renamed folder); publish the model again instead")
-        if document.get("kind", BUILTIN) not in KIND_FILES:
+        if not isinstance(document.get("kind", BUILTIN), str) or document.get("kind", BUILTIN) not in KIND_FILES:
             raise ModelFileError(f"{manifest_path}: unknown kind of model {document.get('kind')!r}")
         manifest = checked(Manifest, document, manifest_path)
+        try:
+            signing.signature_state(document, manifest.signature, signing.signing_key())
+        except ModelFileError as error:
+            raise ModelFileError(f"{manifest_path}: {error}") from error
         listed = KIND_FILES[manifest.kind]
         if set(manifest.sha256) != set(listed):
             raise ModelFileError(f"{manifest_path}: does not list the SHA-256 of {', '.join(listed)}")

@@ -16,7 +16,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from leadscore.fields.builtin import CountsRejections
+from leadscore.fields.builtin import CountsRejections, input_renames
 from leadscore.fields.field import ALL_FIELDS, ParsedBatch
 from leadscore.modeling.outcome_model import OutcomeModel, sigmoid
 from leadscore.modeling.tiers import Bands
@@ -105,7 +105,7 @@ class OutcomeScorer(ModelInfo):
         """Add the output columns to the valid rows of a parsed batch."""
         empty = self.model.schema.codes(batch.matrix, fill_in=False)
         codes = self.model.schema.fill_in(empty)
-        out = batch.valid.rename(columns={c: f"{c}_input" for c in OUTPUT_COLUMNS if c in batch.valid.columns})
+        out = batch.valid.rename(columns=input_renames(batch.valid.columns, OUTPUT_COLUMNS))
         if explain:
             contributions = self.model.contributions(codes)
             p = sigmoid(contributions.sum(axis=1))
