@@ -191,3 +191,17 @@ def checked(document_type: type[Document], document: dict[str, Any], path: Path)
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "the document"
         raise ModelFileError(f"{path}: {where}: {first['msg'].lower()}") from error
+
+
+def booster_problem(raw_json: bytes) -> str | None:
+    """Why a booster (its own JSON, ``save_raw("json")``) cannot score: a split or a leaf that is not a
+    finite number (XGBoost loads one and predicts NaN for every lead reaching it); None when all are."""
+    learner = json.loads(raw_json)["learner"]
+    base_score = learner["learner_model_param"]["base_score"].strip("[]").split(",")
+    if not np.isfinite(np.asarray(base_score, dtype=np.float64)).all():
+        return "its base score is not a finite number"
+    for index, tree in enumerate(learner["gradient_booster"]["model"]["trees"]):
+        for key in ("split_conditions", "base_weights"):
+            if not np.isfinite(np.asarray(tree[key], dtype=np.float64)).all():
+                return f"tree {index} holds a {key.replace('_', ' ')[:-1]} that is not a finite number"
+    return None

@@ -13,7 +13,8 @@ or ``--models-dir`` to change it)::
         metadata.json           kind, version, time, preset, hyperparameters, data
                                 fingerprint, evaluation report, library versions,
                                 feature schema
-        manifest.json           the kind, the version and the SHA-256 of each file above
+        manifest.json           the kind, the version, the SHA-256 of each file above and their
+                                signature (``signing.py``)
     .lock                       a file lock held while publishing
 
 Two kinds of model live side by side: ``builtin`` (the seed's 12 features and
@@ -22,14 +23,25 @@ own schema, ``OutcomeModel``). ``load`` returns either; activating a version of
 the other kind switches every face of the product to its schema.
 
 Nothing is a pickle: loading reads JSON and UBJSON only, so a model file
-cannot run code. The manifest's sums catch any file changed after publishing
-(metadata.json included), the pointer's sum catches a manifest rewritten to
-match, and every loaded parameter is checked (model_check.py). Files are
+cannot run code. Every file is read once, bounded and only when it is a regular
+file, and parsed as strict JSON with checked types (``model_files.py``): a
+FIFO, ``/dev/zero``, deep nesting, NaN or a list where a text belongs makes the
+version damaged with the reason, never a hang or a crash. What is detected,
+exactly: the manifest's sums catch any file changed after publishing
+(metadata.json included); the pointer's sum catches the active version's
+manifest rewritten to match; the manifest's signature (an HMAC under a key
+outside the models folder, ``signing.py``) catches a signed version resealed
+with fresh sums by someone without the key; every loaded parameter is checked
+(model_check.py). Not detected: an unsigned version resealed (versions
+published before signing still load, listed as unsigned; so does one whose
+signature was removed), or changes made with the key. Files are
 world-readable (0644, folders 0755) so a server running as another user can
 read them.
 
-Publishing writes the version into a temporary folder, renames it into
-place, then replaces ``active.json`` through a temporary file: a crash at any
+Publishing writes the version into a temporary folder, loads it back from there
+through the same code as ``load`` and checks that it scores a few rows as the
+trained model does (``roundtrip.py``; otherwise nothing is published), renames
+it into place, then replaces ``active.json`` through a temporary file: a crash at any
 point leaves the previous active model in place. The lock serialises
 concurrent publishers (two retrains at once).
 """
@@ -66,6 +78,7 @@ from leadscore.model_files import (
     Metadata,
     ModelFileError,
     Pointer,
+    booster_problem,
     checked,
     parse_json,
     read_capped,
@@ -470,8 +483,14 @@ class Registry:
     def _load_folder(self, folder: Path, version: str, pointer: dict[str, Any]) -> LeadModel | OutcomeModel:
         """Load the version in ``folder`` (its own folder, or the staging folder while publishing)."""
         files, meta = self._read_files(folder, version, pointer)
-        if meta.kind == OUTCOME:
-            return self._load_outcome(folder, files, meta)
+        load = self._load_outcome if meta.kind == OUTCOME else self._load_builtin
+        model = load(folder, files, meta)
+        problem = booster_problem(bytes(model.booster.save_raw("json")))
+        if problem:
+            raise ModelFileError(f"{folder / BOOSTER_FILE}: {problem}")
+        return model
+
+    def _load_builtin(self, folder: Path, files: dict[str, bytes], meta: Metadata) -> LeadModel:
         params = checked(BuiltinParameters, read_object(files[PARAMS_FILE], folder / PARAMS_FILE),
                          folder / PARAMS_FILE)
         booster = xgb.Booster()

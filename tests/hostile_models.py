@@ -17,6 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import xgboost as xgb
+
 from leadscore import signing
 
 
@@ -69,3 +71,14 @@ def device_in_place_of(path: Path) -> None:
     """A symlink to ``/dev/zero`` where a model file was (reading it would never end)."""
     path.unlink()
     path.symlink_to("/dev/zero")
+
+
+def nan_leaf_booster(path: Path) -> None:
+    """The booster file with its first tree's first leaf weight set to NaN (XGBoost loads it without a word)."""
+    booster = xgb.Booster()
+    booster.load_model(bytearray(path.read_bytes()))
+    document = json.loads(bytes(booster.save_raw("json")))
+    tree = document["learner"]["gradient_booster"]["model"]["trees"][0]
+    tree["base_weights"][-1] = float("nan")
+    booster.load_model(bytearray(json.dumps(document).encode()))
+    path.write_bytes(bytes(booster.save_raw("ubj")))

@@ -3,6 +3,7 @@ crashes, hangs or loops; signatures catch a version resealed without the key."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -124,6 +125,11 @@ def _params_string(f: Path) -> None:
     hostile.reseal(f, _key())
 
 
+def _booster_nan_leaf(f: Path) -> None:
+    hostile.nan_leaf_booster(f / "model.ubj")
+    hostile.reseal(f, _key())
+
+
 def _resealed_without_key(f: Path) -> None:
     hostile.edit_json(f / "model.json", lambda d: d.update(high_threshold=0.0001))  # every lead High
     hostile.reseal(f)
@@ -139,6 +145,7 @@ BUILTIN_CASES = [
     (_params_nan, r"model.json: temperature: NaN is not a number a model file may hold"),
     (_params_400_digits, r"model.json: high_threshold: a 400-digit number is not a number"),
     (_params_string, r"model.json: bias.0: input should be a valid number"),
+    (_booster_nan_leaf, r"model.ubj: tree 0 holds a base weight that is not a finite number"),
     (_resealed_without_key, r"manifest.json: the signature does not match"),
 ]
 
@@ -188,7 +195,15 @@ def _outcome_field_name_list(f: Path) -> None:
     hostile.reseal(f, _key())
 
 
+def _outcome_booster_nan_leaf(f: Path) -> None:
+    hostile.nan_leaf_booster(f / "model.ubj")
+    digest = hashlib.sha256((f / "model.ubj").read_bytes()).hexdigest()
+    hostile.edit_json(f / "outcome.json", lambda d: d.update(booster_sha256=digest))
+    hostile.reseal(f, _key())
+
+
 OUTCOME_CASES = [
+    (_outcome_booster_nan_leaf, r"model.ubj: tree 0 holds a base weight that is not a finite number"),
     (_outcome_slope_400_digits, r"outcome.json: calibration.slope: a 400-digit number"),
     (_outcome_calibration_list, r"outcome.json: a value has the wrong type"),
     (_outcome_field_name_list, r"outcome.json: a field needs a non-empty name"),
