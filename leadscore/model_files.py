@@ -38,6 +38,8 @@ MAX_DEPTH = 64
 #: Digits of the longest integer accepted (int64 has 19).
 MAX_INT_DIGITS = 19
 
+#: A bare NaN or infinity where a number (or a number inside XGBoost's "[...]" texts) belongs.
+_NOT_FINITE = re.compile(rb"[\[,:]-?(?:NaN|Infinity)")
 _STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+"', re.DOTALL)
 #: +1 for a byte that opens an object or a list, -1 for one that closes it.
 _STEPS = np.zeros(256, dtype=np.int8)
@@ -195,7 +197,12 @@ def checked(document_type: type[Document], document: dict[str, Any], path: Path)
 
 def booster_problem(raw_json: bytes) -> str | None:
     """Why a booster (its own JSON, ``save_raw("json")``) cannot score: a split or a leaf that is not a
-    finite number (XGBoost loads one and predicts NaN for every lead reaching it); None when all are."""
+    finite number (XGBoost loads one and predicts NaN for every lead reaching it); None when all are.
+
+    XGBoost writes such numbers as bare ``NaN`` / ``Infinity``: a byte search finds them in milliseconds,
+    and only then is the document parsed to say where."""
+    if not _NOT_FINITE.search(raw_json):
+        return None
     learner = json.loads(raw_json)["learner"]
     base_score = learner["learner_model_param"]["base_score"].strip("[]").split(",")
     if not np.isfinite(np.asarray(base_score, dtype=np.float64)).all():
