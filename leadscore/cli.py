@@ -99,7 +99,7 @@ def cmd_train(args: argparse.Namespace) -> None:
     result.model.metadata["data_source"] = source
     registry = _registry(args)
     gate = "Published with --force" if args.force else _publish_gate(registry, Scorer(model_of(result.model)))
-    version = registry.publish(result.model, result.report, activate=not args.no_activate)
+    version = registry.publish(result.model, result.report, activate=not args.no_activate, check_rows=frame)
     report = result.report
     print(f"version {version}: accuracy {report['accuracy']:.3f}, High recall "
           f"{report['High']['recall']:.3f}, High precision {report['High']['precision']:.3f}"
@@ -127,7 +127,8 @@ def cmd_train_outcome(args: argparse.Namespace) -> None:
     if not is_ready(result.report) and not args.force:
         raise UserError(f"held-out ROC AUC {result.report['test']['roc_auc']:.3f} is below {READY_AUC}: the model "
                         "ranks leads little better than chance; nothing was published (use --force to publish anyway)")
-    version = _registry(args).publish(result.model, result.report, activate=not args.no_activate)
+    version = _registry(args).publish(result.model, result.report, activate=not args.no_activate,
+                                      check_rows=frame)
     print(f"version {version}: {'published and active' if not args.no_activate else 'published'}")
 
 
@@ -280,7 +281,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 
 def cmd_models_list(args: argparse.Namespace) -> None:
-    """Print every version: id, active or not, when trained, accuracy, and ok or damaged with the reason."""
+    """Print every version: id, active or not, when trained, accuracy, signed or not, ok or damaged with the reason."""
     registry = _registry(args)
     rows = registry.versions()
     if not rows:
@@ -293,7 +294,7 @@ def cmd_models_list(args: argparse.Namespace) -> None:
             quality = f"accuracy {row.accuracy:.3f}" if row.accuracy is not None else "accuracy unknown"
             what = "built-in"
         print(f"{row.version}  {'active' if row.active else '-':<6}  {row.created_at or 'unknown':<25}  "
-              f"{what[:24]:<24}  {quality:<16}  {row.state}")
+              f"{what[:24]:<24}  {quality:<16}  {row.signature or '-':<19}  {row.state}")
 
 
 def cmd_models_activate(args: argparse.Namespace) -> None:

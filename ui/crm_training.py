@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from leadscore import roundtrip
 from leadscore.data import csvio
 from leadscore.fields.headers import header_key
 from leadscore.fields.infer import OutcomeError, Review, infer_columns, infer_positive, missing_mask
@@ -114,7 +115,7 @@ def _train(content: bytes, name: str, args: dict[str, Any]) -> bool:
         lock.release()
     result.model.metadata["data_source"] = f"file: {name}"
     st.session_state[CANDIDATE] = {"model": result.model, "report": result.report, "content": content,
-                                   "name": name, "args": args}
+                                   "name": name, "args": args, "check_rows": roundtrip.spread(frame)}
     return True
 
 
@@ -155,7 +156,8 @@ def _candidate(candidate: dict[str, Any]) -> None:
                       disabled=not anyway) and _admitted("crm_password"):
         publish_candidate(candidate["model"], candidate["report"], CANDIDATE,
                           f"Published version {{version}}, trained on {candidate['name']}; it is now the active "
-                          "model. Scoring, triage and the API now use its fields.")
+                          "model. Scoring, triage and the API now use its fields.",
+                          check_rows=candidate.get("check_rows"))
     discard.button("Discard the new model", key="crm_discard", on_click=st.session_state.pop, args=(CANDIDATE,))
 
 

@@ -33,7 +33,8 @@ def panel() -> None:
     history = registry.versions()
     table = pd.DataFrame([{"Version": v.version, "Trained": sidebar.trained_when(v.created_at),
                            "Kind": kind_words(v), "Preset": v.preset, "Quality": quality_words(v),
-                           "Active": "✓ active" if v.active else "", "State": v.state} for v in history])
+                           "Active": "✓ active" if v.active else "", "Signed": v.signature,
+                           "State": v.state} for v in history])
     st.dataframe(table, hide_index=True)
     st.caption("Built-in versions are measured by accuracy on generated leads; CRM versions by ROC AUC on the "
                "test part of their own file.")

@@ -259,8 +259,9 @@ def infer_columns(frame: pd.DataFrame, target: str, id_column: str | None = None
             raise SchemaError(f"the ID column '{id_column}' is not unique per row: '{counts.index[0]}' appears "
                               f"{counts.iloc[0]:,} times; name another ID column, or none")
     order_by = _find_column(frame, order_by, "order") if order_by else None
-    excluded = {header_key(_find_column(frame, e, "excluded")) for e in exclude}
-    kept = {header_key(_find_column(frame, k, "kept")) for k in keep}
+    # By the column found (the exact name first), so one of two columns equal but for case can be left out.
+    excluded = {_find_column(frame, e, "excluded") for e in exclude}
+    kept = {_find_column(frame, k, "kept") for k in keep}
     columns: list[ColumnReview] = []
     for name in map(str, frame.columns):
         series = frame[name]
@@ -273,9 +274,9 @@ def infer_columns(frame: pd.DataFrame, target: str, id_column: str | None = None
             review = replace(review, role="id", kind=None, reason="the ID column you named")
         elif name == order_by:
             review = replace(review, role="order", kind=None, reason="orders the leads in time (you named it)")
-        elif header_key(name) in excluded:
+        elif name in excluded:
             review = replace(review, role="ignored", reason="excluded by you")
-        elif header_key(name) in kept and review.role == "ignored" and review.kind == "category":
+        elif name in kept and review.role == "ignored" and review.kind == "category":
             filled = _text(series)[~missing_mask(series, placeholders)]
             review = replace(review, role="field", reason="kept by you", levels=kept_levels(filled)
                              or (OTHER,))

@@ -51,6 +51,8 @@ from leadscore.fields.infer import (
     order_key,
     outcome_labels,
 )
+from leadscore.fields.names import name_clash
+from leadscore.fields.rejections import SchemaError
 from leadscore.modeling.encoding import Encoding, EncodingKind
 from leadscore.modeling.leakage import LEAK_AUC, screen
 from leadscore.modeling.outcome_model import Outcome, OutcomeModel
@@ -266,6 +268,9 @@ def train_outcome(frame: pd.DataFrame, target: str, positive: Sequence[str] | No
     started, cpu_started = time.perf_counter(), time.process_time()
     progress("Reviewing the columns", 0.0)
     review = infer_columns(frame, target, id_column, order_by, exclude, keep)
+    clash = name_clash([c.name for c in review.fields()], review.target)
+    if clash:
+        raise SchemaError(clash)
     outcome_column = mark_open(frame[review.target], open_values)
     positive = infer_positive(outcome_column, positive)
     labels = outcome_labels(outcome_column, positive)
