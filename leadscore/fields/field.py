@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from leadscore.fields.builtin import REJECTION_COLUMNS, CountsRejections, SchemaError, header_key
+from leadscore.fields.numbers import DECIMAL_MARKS, NOT_A_NUMBER, read_number, read_numbers
 
 FieldKind = Literal["number", "integer", "flag", "category"]
 FIELD_KINDS: tuple[str, ...] = get_args(FieldKind)
@@ -76,6 +77,8 @@ class Field:
     #: A typical filled-in value on the training rows (a number's median, a flag's commoner answer), for
     #: forms and templates; None for categories (their first level is the commonest) and older models.
     typical: float | None = None
+    #: Numbers: the decimal mark of the training file (``fields/numbers.py``), so ``1,291`` is read alike later.
+    decimal: str = "."
 
     @property
     def title(self) -> str:
@@ -139,18 +142,14 @@ class Field:
             if lowered in FLAG_FALSE:
                 return 0.0, None
             return math.nan, "must be yes or no (or 1/0, true/false)"
-        try:
-            value = float(text)
-        except ValueError:
-            return math.nan, "not a number"
-        return (value, None) if math.isfinite(value) else (math.nan, "not a number")
+        return read_number(text, self.decimal)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe."""
         return {"name": self.name, "kind": self.kind, "label": self.label, "help": self.help,
                 "low": self.low, "high": self.high, "levels": list(self.levels),
                 "allow_empty": self.allow_empty, "actionable": self.actionable, "fill_rate": self.fill_rate,
-                "typical": self.typical}
+                "typical": self.typical, "decimal": self.decimal}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Field:
@@ -188,6 +187,9 @@ class Field:
         if typical is not None and (isinstance(typical, bool) or not isinstance(typical, (int, float))
                                     or not math.isfinite(typical)):
             raise SchemaError(f"field '{name}': typical must be a finite number or null")
+        decimal = data.get("decimal", ".")
+        if decimal not in DECIMAL_MARKS:
+            raise SchemaError(f"field '{name}': decimal must be one of {' '.join(DECIMAL_MARKS)}")
         flags = [data.get("allow_empty", True), data.get("actionable", False)]
         if not all(isinstance(f, bool) for f in flags):
             raise SchemaError(f"field '{name}': allow_empty and actionable must be true or false")
@@ -195,7 +197,7 @@ class Field:
                    low=None if bounds[0] is None else float(bounds[0]),
                    high=None if bounds[1] is None else float(bounds[1]),
                    levels=tuple(levels), allow_empty=flags[0], actionable=flags[1], fill_rate=float(fill_rate),
-                   typical=None if typical is None else float(typical))
+                   typical=None if typical is None else float(typical), decimal=decimal)
 
 
 @dataclass(frozen=True)
@@ -245,6 +247,8 @@ class OutcomeSchema:
     positive: tuple[str, ...]
     id_column: str | None = None
     placeholders: tuple[str, ...] = DEFAULT_PLACEHOLDERS
+    #: The values that mean lost; empty: every value not positive (models trained before it was asked).
+    negative: tuple[str, ...] = ()
     _placeholder_set: frozenset[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -271,7 +275,7 @@ class OutcomeSchema:
         """JSON-safe."""
         return {"fields": [f.to_dict() for f in self.fields], "target": self.target,
                 "positive": list(self.positive), "id_column": self.id_column,
-                "placeholders": list(self.placeholders)}
+                "placeholders": list(self.placeholders), "negative": list(self.negative)}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> OutcomeSchema:
@@ -297,8 +301,11 @@ class OutcomeSchema:
         placeholders = data.get("placeholders", list(DEFAULT_PLACEHOLDERS))
         if not isinstance(placeholders, list) or not all(isinstance(p, str) for p in placeholders):
             raise SchemaError("placeholders must be a list of texts")
+        negative = data.get("negative", [])
+        if not isinstance(negative, list) or not all(isinstance(v, str) and v for v in negative):
+            raise SchemaError("the schema's negative values must be a list of texts")
         return cls(fields=fields, target=target, positive=tuple(positive), id_column=id_column,
-                   placeholders=tuple(placeholders))
+                   placeholders=tuple(placeholders), negative=tuple(negative))
 
     # ---- columns ------------------------------------------------------------------------------
     def map_columns(self, headers: Iterable[str]) -> ColumnMatch:
@@ -339,11 +346,9 @@ class OutcomeSchema:
             values[lowered.isin(FLAG_FALSE).to_numpy(dtype=bool)] = 0.0
             bad = np.isnan(values) & ~missing
             return values, bad, "must be yes or no (or 1/0, true/false)"
-        values = pd.to_numeric(text.where(~pd.Series(missing, index=text.index)), errors="coerce").to_numpy(
-            dtype=np.float64, na_value=np.nan)
-        bad = (np.isnan(values) | np.isinf(values)) & ~missing
-        values[bad] = np.nan
-        return values, bad, "not a number"
+        values, bad = read_numbers(text.where(~pd.Series(missing, index=text.index)), f.decimal)
+        bad &= ~missing
+        return values, bad, NOT_A_NUMBER
 
     def parse(self, frame: pd.DataFrame, first_row: int = 1) -> ParsedBatch:
         """Parse a batch whose headers are as in the file; raise SchemaError when a field's column is absent."""
