@@ -111,12 +111,13 @@ def cmd_train_outcome(args: argparse.Namespace) -> None:
 
     if not args.data:
         raise UserError("--target needs --data: the CRM export to learn from")
-    frame = csvio.read_table(args.data, as_text=True)
+    rejected: list[tuple[int, str, str, str]] = []
+    frame = csvio.read_table(args.data, as_text=True, rejected=rejected)
     try:
         result = train_outcome(frame, args.target, positive=args.positive or None, id_column=args.id,
                                order_by=args.order_by, exclude=args.exclude or (), keep=args.keep or (),
                                actionable=args.actionable or (), open_values=args.open or (),
-                               negative=args.negative or None)
+                               negative=args.negative or None, rejected_rows=rejected)
     except (OutcomeError, NotEnoughDataError) as error:
         raise UserError(f"{args.data}: {error}") from error
     result.model.metadata["data_source"] = f"file: {Path(args.data).name}"

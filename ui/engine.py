@@ -75,14 +75,16 @@ def digest(content: bytes) -> str:
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def read_upload(content: bytes, name: str, as_text: bool = False) -> pd.DataFrame:
+def read_upload(content: bytes, name: str, as_text: bool = False,
+                rejected: list[tuple[int, str, str, str]] | None = None) -> pd.DataFrame:
     """The uploaded file as a table; raises csvio.TableError with a readable message.
 
-    ``as_text``: every column as text (an outcome model's schema parses the cells itself).
+    ``as_text``: every column as text (an outcome model's schema parses the cells itself);
+    ``rejected``: receives the rows with more or fewer cells than the header (else they refuse the file).
     """
     source = io.BytesIO(content)
     source.name = name
-    return csvio.read_table(source, as_text=as_text)
+    return csvio.read_table(source, as_text=as_text, rejected=rejected)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

@@ -151,7 +151,7 @@ def _reader_options(source: Source, as_text: bool = False) -> dict:
     mapping = map_columns(names)
     feature_headers = set() if as_text else {h for h in names if mapping.renames.get(h, h) in FEATURE_NAMES}
     # A file whose lines end in a bare carriage return (old Mac "CSV") has no line feed in its header block.
-    newline = "\r" if "\r" in header_end(source) else "\n"
+    newline = "\r" if header_end(source) == "\r" else "\n"
     return {"sep": separator, "names": names, "numeric": feature_headers, "newline": newline, "mapping": mapping}
 
 

@@ -270,7 +270,8 @@ def _class_counts(y: np.ndarray) -> tuple[list[str], str | None]:
 def train_outcome(frame: pd.DataFrame, target: str, positive: Sequence[str] | None = None,
                   id_column: str | None = None, order_by: str | None = None, exclude: Sequence[str] = (),
                   keep: Sequence[str] = (), actionable: Sequence[str] = (), open_values: Sequence[str] = (), *,
-                  negative: Sequence[str] | None = None, leak_threshold: float = LEAK_AUC,
+                  negative: Sequence[str] | None = None,
+                  rejected_rows: Sequence[tuple[int, str, str, str]] = (), leak_threshold: float = LEAK_AUC,
                   candidates: Sequence[Candidate] = CANDIDATES, seed: int = SEED,
                   nthread: int = TRAINING_THREADS, progress: Progress = _quiet) -> OutcomeTraining:
     """Train an outcome model on a CRM export read as text (``csvio.read_table``); see the module docstring.
@@ -279,6 +280,8 @@ def train_outcome(frame: pd.DataFrame, target: str, positive: Sequence[str] | No
     ``open_values`` the outcome values that mean "not decided yet" (open leads, like an empty outcome);
     ``negative`` the values that mean lost: with more than two outcome values and no doubt-free reading,
     naming them is required, and any value named neither converted nor lost is an open lead.
+    ``rejected_rows``: rows the reader refused (``csvio.read_table(..., rejected=...)``), counted in the
+    report so that rows in = rows trained and tested + open + left out + rejected.
 
     Raises SchemaError (columns), OutcomeError (outcome values) or NotEnoughDataError, each with a one-line message.
     """
@@ -300,6 +303,10 @@ def train_outcome(frame: pd.DataFrame, target: str, positive: Sequence[str] | No
     if refusal:
         raise NotEnoughDataError(refusal)
     warnings += notes
+    if rejected_rows:
+        warnings.append(f"{len(rejected_rows):,} row{'s' if len(rejected_rows) > 1 else ''} rejected: "
+                        + "; ".join(f"row {r[0]}: {r[3]}" for r in rejected_rows[:3])
+                        + (" ..." if len(rejected_rows) > 3 else ""))
     for warning in warnings:
         log.warning(warning)
 
@@ -342,7 +349,8 @@ def train_outcome(frame: pd.DataFrame, target: str, positive: Sequence[str] | No
     report = {
         "kind": "outcome", "target": review.target, "positive": list(positive), "negative": list(negative),
         "open_values": list(open_values), "open_by_value": open_by_value,
-        "split": split_text, "rows": int(len(frame)), "open_leads": open_leads,
+        "split": split_text, "rows": int(len(frame)) + len(rejected_rows), "open_leads": open_leads,
+        "rejected_rows": len(rejected_rows),
         "empty_rows": empty_train + empty_test,
         "train_rows": int(len(y_train)), "test_rows": int(len(y_test)),
         "converted": int(y_train.sum() + y_test.sum()),
