@@ -41,7 +41,8 @@ USE, IGNORE, ID = "use it", "ignore it", "ID"
 SALESPERSON = "A salesperson can change it"
 NO_ORDER = "(none: find a date or increasing ID, else split at random)"
 #: Header names that usually hold a won/lost outcome.
-OUTCOME_NAMES = ("converted", "won", "y", "outcome", "status", "result", "target", "label", "closed", "sale")
+OUTCOME_NAMES = ("converted", "won", "y", "outcome", "status", "result", "target", "label", "closed", "sale",
+                 "stage")
 #: Header words that suggest a salesperson's own work (contacts, calls): ticked by default in the review.
 ACTIONABLE_HINTS = ("contact", "campaign", "call", "email", "followup", "attempt", "touch")
 

@@ -43,9 +43,9 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
     test = report["test"]
     lines = [
         f"outcome '{report['target']}' (converted = {', '.join(report['positive'])}; "
-        + (f"not converted = {', '.join(report['negative'])}; every other value" if report.get("negative")
-           else "an empty value" + "".join(f", {v}" for v in report.get("open_values", [])))
-        + " is an open lead): "
+        + (f"not converted = {', '.join(report['negative'])}; " if report.get("negative") else "")
+        + "an empty value" + "".join(f", {v}" for v in report.get("open_values", []))
+        + (" or any other value" if report.get("negative") else "") + " is an open lead): "
         f"{report['converted']:,} converted, {report['not_converted']:,} not converted, "
         f"{report['open_leads']:,} open leads not trained on"
         + _open_values(report),
