@@ -224,7 +224,10 @@ def _frame(rows: list[list[str]], names: list[str], numeric: set[str], first: in
 
     The same types pandas gave these files before: a column with an empty or non-number cell stays text.
     """
-    frame = pd.DataFrame(rows, columns=names, dtype=object, index=pd.RangeIndex(first, first + len(rows)))
+    index = pd.RangeIndex(first, first + len(rows))
+    if not numeric:
+        return pd.DataFrame(rows, columns=names, dtype="string", index=index)
+    frame = pd.DataFrame(rows, columns=names, dtype=object, index=index)
     out = {}
     for name in names:
         column = frame[name]
@@ -235,7 +238,7 @@ def _frame(rows: list[list[str]], names: list[str], numeric: set[str], first: in
             except (ValueError, TypeError):
                 pass
         out[name] = column if name in numeric else column.astype("string")
-    return pd.DataFrame(out, index=frame.index)
+    return pd.DataFrame(out, index=index)
 
 
 def _read_rows(source: Source, options: dict, chunk_rows: int,

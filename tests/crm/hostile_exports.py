@@ -83,7 +83,7 @@ def huge_numbers(n: int = 600, seed: int = 18) -> pd.DataFrame:
     """'Balance' with ``1e308`` and ``-1e308`` among ordinary values."""
     frame = crm_frame(n, seed)
     balance = np.random.default_rng(seed).normal(1000, 300, n).round().astype(int).astype(str)
-    balance[[3, 30, 300]] = ["1e308", "-1e308", "1e308"]
+    balance[[3, 30, 300]] = ["1e308", "1e308", "-1e308"]
     frame["Balance"] = balance
     return frame
 
