@@ -59,7 +59,8 @@ def _read_header_bytes(stream: IO[bytes], name: str) -> bytes:
         block = stream.read(_BLOCK)
         head += block
         body = head.lstrip(b"\xef\xbb\xbf\r\n \t")
-        end = body.find(b"\n")
+        # A line ends at a line feed, or at a carriage return (old Mac "CSV" files have no line feeds).
+        end = min((i for i in (body.find(b"\n"), body.find(b"\r")) if i >= 0), default=-1)
         line = body if end < 0 else body[:end]
         if max(line.count(s.encode()) for s in SEPARATORS) >= MAX_COLUMNS:
             raise TableError(f"{name}: the header has more than {MAX_COLUMNS:,} columns; "

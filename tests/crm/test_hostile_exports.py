@@ -220,3 +220,9 @@ def test_a_kept_column_with_a_level_per_lead_is_said_to_be_useless():
     assert infer_columns(frame, "Converted").column("Landing Page").role == "ignored"
     trained = train_outcome(frame, "Converted", keep=["Landing Page"], candidates=FAST)
     assert any("'Landing Page': kept, but none of its 400 levels appears 10 times" in w for w in trained.warnings)
+
+
+def test_a_file_whose_lines_end_in_carriage_returns_only_is_still_read_line_by_line():
+    content = hostile.bare_carriage_returns().replace(b"called\rno", b"called no").replace(b"\r\n", b"\r")
+    frame = _read(content)
+    assert len(frame) == 600 and frame.loc[0, "Notes"] == "called no answer"
