@@ -18,7 +18,15 @@ import streamlit as st
 from leadscore import roundtrip
 from leadscore.data import csvio
 from leadscore.fields.headers import header_key
-from leadscore.fields.infer import OutcomeError, Review, infer_columns, infer_positive, missing_mask
+from leadscore.fields.infer import (
+    OutcomeError,
+    Review,
+    infer_columns,
+    infer_negative,
+    infer_positive,
+    missing_mask,
+    outcome_counts,
+)
 from leadscore.fields.rejections import SchemaError
 from leadscore.modeling import outcome
 from leadscore.modeling.outcome_summary import READY_AUC, is_ready
@@ -35,7 +43,8 @@ USE, IGNORE, ID = "use it", "ignore it", "ID"
 SALESPERSON = "A salesperson can change it"
 NO_ORDER = "(none: find a date or increasing ID, else split at random)"
 #: Header names that usually hold a won/lost outcome.
-OUTCOME_NAMES = ("converted", "won", "y", "outcome", "status", "result", "target", "label", "closed", "sale")
+OUTCOME_NAMES = ("converted", "won", "y", "outcome", "status", "result", "target", "label", "closed", "sale",
+                 "stage")
 #: Header words that suggest a salesperson's own work (contacts, calls): ticked by default in the review.
 ACTIONABLE_HINTS = ("contact", "campaign", "call", "email", "followup", "attempt", "touch")
 
@@ -57,6 +66,20 @@ def outcome_values(series: pd.Series) -> list[str]:
     lowered = filled.str.lower()
     spelled = filled.groupby(lowered.to_numpy()).agg(lambda s: s.value_counts().index[0])
     return [str(spelled[v]) for v in lowered.value_counts().index[:50]]
+
+
+def lost_values(series: pd.Series, positive: list[str]) -> tuple[list[str], bool]:
+    """The values that mean lost when there is no doubt, and whether the manager must name them instead.
+
+    The same rule as ``leadscore train``: with more than two values the others are never taken as lost
+    on a guess (a stage such as "Engaging" is not a loss).
+    """
+    if not positive:
+        return [], False
+    try:
+        return list(infer_negative(series, positive)), False
+    except OutcomeError:
+        return [], True
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -99,9 +122,9 @@ def _train(content: bytes, name: str, args: dict[str, Any]) -> bool:
         return False
     bar = st.progress(0.0, text="Reading the file…")
     try:
-        frame = engine.read_upload(content, name)
+        frame, rejected = engine.read_upload(content, name)
         result = outcome.train_outcome(
-            frame, **args, candidates=outcome.CANDIDATES,
+            frame, **args, rejected_rows=rejected, candidates=outcome.CANDIDATES,
             progress=lambda message, fraction: bar.progress(min(1.0, max(0.0, fraction)), text=message))
     except (OutcomeError, outcome.NotEnoughDataError, SchemaError, csvio.TableError, ValueError) as error:
         st.error(f"Training failed: {md_escape(error)}. The active model is unchanged.")
@@ -168,12 +191,16 @@ def _form(guard_needs_password: bool) -> None:
         return
     content = upload.getvalue()
     try:
-        frame = engine.read_upload(content, upload.name)
+        frame, rejected = engine.read_upload(content, upload.name)
     except csvio.TableError as error:
         st.error(f"The file cannot be read: {md_escape(error)}.")
         return
     file_key = engine.digest(content)[:12]
     st.caption(f"{len(frame):,} leads and {len(frame.columns)} columns read from {md_escape(upload.name)}.")
+    if rejected:
+        st.warning(f"{len(rejected):,} row{'s' if len(rejected) > 1 else ''} rejected, not trained on: "
+                   + md_escape("; ".join(f"row {r[0]}: {r[3]}" for r in rejected[:3]))
+                   + (" …" if len(rejected) > 3 else ""))
     columns = [str(c) for c in frame.columns]
     left, right = st.columns(2)
     target = left.selectbox("1. Which column says whether the lead converted?", columns,
@@ -189,11 +216,24 @@ def _form(guard_needs_password: bool) -> None:
                                       "below; an empty cell is an open lead, not trained on.")
     if not inferred:
         right.caption("Could not tell which values mean converted: pick them above.")
-    open_values = right.multiselect(
-        "Which values mean not decided yet? (optional)", [v for v in values if v not in positive],
-        key=f"crm_open_{file_key}_{columns.index(target)}",
-        help="An open stage such as 'Open' or 'In progress': those leads are not trained on (like an empty cell) "
-             "instead of counting as lost.")
+    negative, needs_lost = lost_values(frame[target], positive)
+    open_values: list[str] = []
+    if needs_lost:
+        counts = outcome_counts(frame[target])
+        negative = right.multiselect(
+            "Which values mean lost?", [v for v in values if v not in positive],
+            key=f"crm_negative_{file_key}_{columns.index(target)}",
+            format_func=lambda v: f"{v} ({counts.get(v, 0):,} leads)",
+            help="The outcome has more than two values, so the others are not taken as lost on a guess. Leads "
+                 "with a value you name neither converted nor lost are open leads: not trained on, counted.")
+        right.caption("Values: " + md_escape(", ".join(f"{v} {n:,}" for v, n in counts.items()))
+                      + ". Any value left unnamed is an open lead.")
+    elif positive:
+        open_values = right.multiselect(
+            "Which values mean not decided yet? (optional)", [v for v in values if v not in positive],
+            key=f"crm_open_{file_key}_{columns.index(target)}",
+            help="An open stage such as 'Open' or 'In progress': those leads are not trained on (like an empty "
+                 "cell) instead of counting as lost.")
     others = [c for c in columns if c != target]
     order = st.selectbox("3. Which column orders the leads in time? (optional)", [NO_ORDER, *others],
                          key=f"crm_order_{file_key}",
@@ -224,10 +264,11 @@ def _form(guard_needs_password: bool) -> None:
     choices = training_choices(review, edited)
     if guard_needs_password:
         st.text_input("Retrain password", type="password", key="crm_password")
-    if st.button("Train on this file", type="primary", key="crm_train", disabled=not positive) and _admitted(
+    ready = bool(positive) and (bool(negative) or not needs_lost)
+    if st.button("Train on this file", type="primary", key="crm_train", disabled=not ready) and _admitted(
             "crm_password"):
         _train(content, upload.name, {"target": target, "positive": positive, "open_values": open_values,
-                                      "order_by": order_by, **choices})
+                                      "negative": negative or None, "order_by": order_by, **choices})
     st.caption("Training compares a few models and tests the best one: seconds for a few thousand leads, longer "
                "for tens of thousands. Nothing changes until you publish the result.")
 

@@ -42,8 +42,10 @@ def _split(report: dict) -> None:
         f"Tested on {md_escape(report.get('split', 'a part of the file'))}: the model learned from "
         f"{report.get('train_rows', 0):,} leads and every figure here is measured on the other "
         f"{report.get('test_rows', 0):,}, which it never saw. "
-        + (f"{report['open_leads']:,} open leads (empty outcome) were not trained on."
-           if report.get("open_leads") else "No lead had an empty outcome (an open lead)."))
+        + (f"{report['open_leads']:,} open leads (empty outcome"
+           + "".join(f"; {md_escape(v)} {n:,}" for v, n in report.get("open_by_value", {}).items())
+           + ") were not trained on." if report.get("open_leads") else "No lead had an empty outcome (an open lead).")
+        + (f" Not converted means {md_escape(', '.join(report['negative']))}." if report.get("negative") else ""))
     for warning in report.get("warnings", []):
         st.warning(f"{md_escape(warning)[:1].upper()}{md_escape(warning)[1:]}.")
 

@@ -190,6 +190,25 @@ def test_outcome_values_that_cannot_be_told_apart_are_picked_by_hand(models_dir:
     assert app.session_state[crm_training.CANDIDATE]["report"]["positive"] == ["Closed"]
 
 
+def test_stages_beyond_won_and_lost_ask_which_mean_lost_with_their_counts(models_dir: Path) -> None:
+    frame = pd.read_csv(io.BytesIO(_bank(leak=False)), dtype=str, keep_default_na=False)
+    stage = frame.pop("y").map({"yes": "Won", "no": "Lost"})
+    stage[stage.index % 7 == 0] = "Engaging"
+    frame["stage"] = stage
+    counts = stage.value_counts()
+    app = _upload(open_page("model"), frame.to_csv(index=False).encode())
+    [positive] = [m for m in app.multiselect if m.label.startswith("2.")]
+    assert positive.value == ["Won"]
+    [lost] = [m for m in app.multiselect if m.label == "Which values mean lost?"]
+    assert lost.value == [] and app.button(key="crm_train").disabled
+    assert "Values: " + ", ".join(f"{v} {n:,}" for v, n in counts.items()) in texts(app)
+    lost.set_value(["Lost"]).run()
+    _train(app)
+    report = app.session_state[crm_training.CANDIDATE]["report"]
+    assert report["negative"] == ["Lost"] and report["open_by_value"] == {"Engaging": int(counts["Engaging"])}
+    assert report["not_converted"] == counts["Lost"]
+
+
 def test_a_date_column_orders_the_test_part_and_open_leads_are_counted(models_dir: Path) -> None:
     frame = pd.read_csv(io.BytesIO(_bank(leak=False)), dtype=str, keep_default_na=False)
     frame.insert(0, "created", pd.date_range("2024-01-01", periods=len(frame), freq="h").strftime("%Y-%m-%d %H:%M"))
