@@ -60,6 +60,7 @@ from leadscore.modeling.lead_model import LeadModel
 from leadscore.modeling.model_check import ParameterError, check_parameters
 from leadscore.modeling.outcome_model import ModelFileError as OutcomeFileError
 from leadscore.modeling.outcome_model import OutcomeModel
+from leadscore.version_names import default_change, default_name, read_names, write_name
 
 log = logging.getLogger(__name__)
 #: One line per publish and activation: when, which version, from where.
@@ -114,6 +115,9 @@ class VersionInfo:
     #: Outcome models: held-out ROC AUC; the outcome column it predicts.
     auc: float | None = None
     target: str = ""
+    #: A name a manager reads ("Bank calls (y)"), and what this version changed ("new tier bands: ...").
+    name: str = ""
+    change: str = ""
 
     @property
     def state(self) -> str:
@@ -150,6 +154,18 @@ def _read_json(path: Path) -> dict[str, Any]:
 def _write_json(path: Path, document: dict[str, Any]) -> None:
     path.write_text(json.dumps(document, indent=2, sort_keys=True, allow_nan=False), encoding="utf-8")
     path.chmod(FILE_MODE)
+
+
+def _with_name(kind: str, metadata: dict[str, Any], report: dict[str, Any]) -> dict[str, Any]:
+    """The metadata with a name and a change line: the caller's (a new tier-band version says so), else defaults."""
+    return {**metadata, "name": metadata.get("name") or default_name(kind, metadata, report),
+            "change": metadata.get("change") or default_change(metadata)}
+
+
+def _published_name(meta: dict[str, Any], report: dict[str, Any]) -> str:
+    """A version's name as published (versions published before names existed get the default)."""
+    name = meta.get("name")
+    return name if isinstance(name, str) and name else default_name(str(meta.get("kind", BUILTIN)), meta, report)
 
 
 def _audit(action: str, version: str, source: str) -> None:
@@ -202,6 +218,7 @@ class Registry:
         except ModelFileError:
             active = None
         rows = []
+        renamed = read_names(self.root)
         for path in folder.iterdir():
             if path.name.startswith(".") or not path.is_dir():
                 continue
@@ -220,7 +237,8 @@ class Registry:
                 accuracy=accuracy if isinstance(accuracy, (int, float)) else None,
                 active=path.name == active, problem=self.problem(path.name),
                 kind=OUTCOME if meta.get("kind") == OUTCOME else BUILTIN,
-                auc=auc if isinstance(auc, (int, float)) else None, target=str(report.get("target", ""))))
+                auc=auc if isinstance(auc, (int, float)) else None, target=str(report.get("target", "")),
+                name=renamed.get(path.name) or _published_name(meta, report), change=str(meta.get("change", ""))))
         return sorted(rows, key=lambda row: (row.created_at, row.version), reverse=True)
 
     def problem(self, version: str) -> str | None:
@@ -268,7 +286,7 @@ class Registry:
             metadata = {key: value for key, value in model.metadata.items()
                         if key not in ("sha256", "version", "created_at", "report", "libraries")}
             _write_json(staging / METADATA_FILE, {
-                **metadata,
+                **_with_name(kind, metadata, report),
                 "kind": kind,
                 "version": version,
                 "created_at": now.isoformat(timespec="seconds"),
@@ -290,6 +308,22 @@ class Registry:
             raise
         _audit("published and activated" if activate else "published", version, source)
         return version
+
+    def name(self, version: str, metadata: dict[str, Any]) -> str:
+        """The name ``version`` goes by: its rename, else the name it was published with."""
+        report = metadata.get("report")
+        return read_names(self.root).get(version) or _published_name(metadata, report if isinstance(report, dict)
+                                                                      else {})
+
+    def rename(self, version: str, name: str) -> str:
+        """Give ``version`` a new name (kept in names.json; the version's own files are not touched).
+
+        Returns the name as stored; raises ModelFileError for an unknown version, VersionNameError for a bad name.
+        """
+        if not any(row.version == version for row in self.versions()):
+            raise ModelFileError(f"{self.root / VERSIONS / version}: no such model version")
+        with self._lock:
+            return write_name(self.root, version, name)
 
     def _remove_stale_staging(self) -> None:
         """Remove temporary folders and pointer files a killed publisher left (older than STALE_SECONDS)."""
