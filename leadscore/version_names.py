@@ -87,8 +87,9 @@ def default_change(metadata: Mapping[str, Any]) -> str:
     source = str(metadata.get("data_source", "")).strip()
     if source.startswith("file: "):
         return f"trained on {source[len('file: '):]}"
-    if source.startswith("synthetic: "):
-        return f"trained on generated leads ({source[len('synthetic: '):]})"
+    generated = re.match(r"synthetic: (\d+) leads", source)
+    if generated:
+        return f"trained on {int(generated.group(1)):,} generated leads"
     return f"trained on {source}" if source else "trained"
 
 

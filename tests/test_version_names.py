@@ -26,7 +26,7 @@ def test_published_versions_get_a_default_name_and_say_what_they_changed(
     rows = {row.kind: row for row in outcome_registry.versions()}
     crm, builtin = rows["outcome"], rows["builtin"]
     assert (builtin.name, crm.name) == ("Built-in model", "Bank marketing sample (y)")
-    assert builtin.change.startswith("trained on generated leads") or builtin.change == "trained"
+    assert builtin.change == "trained on 10,000 generated leads"
     assert crm.change == "trained on bank-marketing-sample.csv"
     assert outcome_registry.load(crm.version).metadata["name"] == "Bank marketing sample (y)"
 
