@@ -178,11 +178,12 @@ def _candidate(candidate: dict[str, Any]) -> None:
     auc = report["test"]["roc_auc"]
     ready = is_ready(report)
     if ready:
-        st.success(f"Ready: it ranks a converting lead above a lost one {auc:.0%} of the time (ROC AUC {auc:.2f}, "
-                   f"at least {READY_AUC} is needed).")
+        st.success(f"Ready: it ranks a converting lead above a lost one {auc:.0%} of the time (at least "
+                   f"{READY_AUC:.0%} is needed; a coin toss is 50%).")
     else:
-        st.error(f"Not ready: ROC AUC {auc:.2f} is below {READY_AUC}, so it ranks leads little better than a coin "
-                 "toss. More history, or other fields, may help.")
+        st.error(f"Not ready: it ranks a converting lead above a lost one only {auc:.0%} of the time, below the "
+                 f"{READY_AUC:.0%} needed, so little better than a coin toss (50%). More history, or other fields, "
+                 "may help.")
     publish, discard = st.columns(2)
     anyway = ready or publish.checkbox("Publish it anyway, although it is not ready", key="crm_publish_anyway")
     if publish.button("Publish and make active", type="primary", key="crm_publish",
