@@ -74,7 +74,9 @@ def _rename(history: list[VersionInfo]) -> None:
     with st.form("rename"):
         labels = {v.version: _label(v) for v in history}
         left, right = st.columns(2)
-        chosen = left.selectbox("Rename a version", list(labels), format_func=labels.__getitem__, key="rename_which")
+        active = next((i for i, v in enumerate(history) if v.active), 0)
+        # No key: a new list of versions (one just published) is a new widget, starting on the active version.
+        chosen = left.selectbox("Rename a version", list(labels), index=active, format_func=labels.__getitem__)
         name = right.text_input("New name", max_chars=MAX_NAME, key="rename_name",
                                 placeholder="e.g. Bank calls, top 20% High")
         password = (st.text_input("Retrain password", type="password", key="rename_password")

@@ -114,3 +114,5 @@ def test_train_on_a_crm_export_publish_and_bring_back_the_built_in_model(page: P
     screenshot(page, "crm-6-built-in-back")
     act(page, lambda: page.get_by_role("tab", name="How good is it").click())
     expect(page.get_by_text("Where it gets it right and wrong")).to_be_visible()
+    no_exception(page)
+    screenshot(page, "crm-7-built-in-report")
