@@ -115,7 +115,9 @@ def _comparison(scorer: Scorer, candidate: dict) -> None:
     ours, theirs = compare.headline_metrics(current_report), compare.headline_metrics(new_report)
     left.markdown(f"The active model puts **{ours['accuracy']:.0%}** of these leads in their true tier; the new "
                   f"one **{theirs['accuracy']:.0%}**. Of the truly High leads, the active model finds "
-                  f"**{ours['high_recall']:.0%}** and the new one **{theirs['high_recall']:.0%}**.")
+                  f"**{ours['high_recall']:.0%}** and the new one **{theirs['high_recall']:.0%}**. (The sidebar's "
+                  "figure is measured on the active model's own test leads, so it can differ a little: same model, "
+                  "different leads.)")
     with left.expander("Details for analysts", expanded=False):
         st.caption("**recall**: of the leads truly in a tier, the share the model put there. **precision**: of "
                    "the leads put in a tier, the share right. **F1**: the two in one number. **log loss**: how far "
