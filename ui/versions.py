@@ -41,7 +41,8 @@ def panel() -> None:
                            "Kind": kind_words(v), "How good": quality_words(v),
                            "Active": "✓ active" if v.active else "", "State": v.state, "Version id": v.version}
                           for v in history])
-    st.dataframe(table, hide_index=True)
+    wide = st.column_config.TextColumn(width="medium")
+    st.dataframe(table, hide_index=True, column_config={"Name": wide, "What changed": wide, "Version id": wide})
     st.caption("Built-in versions: how often they put a test lead in its true tier. CRM versions: how often they "
                "rank a lead that converted above one that did not, on the test part of their own file.")
     _rename(history)
