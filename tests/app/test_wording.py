@@ -24,14 +24,11 @@ from leadscore.data.scenarios import SCENARIOS
 from leadscore.modeling import outcome
 from leadscore.plain_words import ANALYST_TERMS
 from leadscore.registry import ENV_MODELS_DIR, Registry
-from tests.app.helpers import open_page, texts
+from tests.app.helpers import JARGON, open_page, texts
 from tests.conftest import BANK_SAMPLE, SMALL_CANDIDATES
 from ui import guard
 
 SEED = re.compile(r"\bseed\b", re.IGNORECASE)
-#: The analysts' terms (leadscore.plain_words.ANALYST_TERMS, and a few spellings of them).
-JARGON = re.compile("|".join([rf"\b{re.escape(term)}\b" for term in ANALYST_TERMS]
-                             + [r"\bAUC\b", r"mean \|SHAP\|", r"weighted F1", r"xgboost-depth\d"]), re.IGNORECASE)
 ANALYSTS = "Details for analysts"
 
 
