@@ -26,6 +26,7 @@ from leadscore.modeling.targets import ThreeTiers, WonLost
 from leadscore.modeling.tiers import TIERS
 from leadscore.registry import DEFAULT_MODELS_DIR, ENV_MODELS_DIR, ModelFileError, Registry
 from leadscore.scoring.scorer import Scorer
+from leadscore.version_names import MAX_NAME, VersionNameError
 
 log = logging.getLogger("leadscore")
 
@@ -309,7 +310,17 @@ def cmd_models_list(args: argparse.Namespace) -> None:
             quality = f"accuracy {row.accuracy:.3f}" if row.accuracy is not None else "accuracy unknown"
             what = "built-in"
         print(f"{row.version}  {'active' if row.active else '-':<6}  {row.created_at or 'unknown':<25}  "
-              f"{what[:24]:<24}  {quality:<16}  {row.signature or '-':<19}  {row.state}")
+              f"{what[:24]:<24}  {quality:<16}  {row.signature or '-':<19}  {row.state}  \"{row.name}\""
+              + (f" ({row.change})" if row.change else ""))
+
+
+def cmd_models_rename(args: argparse.Namespace) -> None:
+    """Give a version a name a manager reads; its files stay as published, so it still loads."""
+    try:
+        name = _registry(args).rename(args.version, args.name)
+    except VersionNameError as error:
+        raise UserError(str(error)) from error
+    print(f"version {args.version} is now called \"{name}\"")
 
 
 def cmd_models_activate(args: argparse.Namespace) -> None:
@@ -437,6 +448,10 @@ def build_parser() -> argparse.ArgumentParser:
     ma.add_argument("version", help="version id, as `leadscore models list` prints it, or 'builtin' for the "
                                  "built-in model (its newest good version, trained if there is none)")
     ma.set_defaults(handler=cmd_models_activate)
+    mr = model_commands.add_parser("rename", parents=[common], help="give a version a name a manager reads")
+    mr.add_argument("version", help="version id, as `leadscore models list` prints it")
+    mr.add_argument("name", help=f"the new name (one line, at most {MAX_NAME} characters)")
+    mr.set_defaults(handler=cmd_models_rename)
 
     sv = commands.add_parser("serve", parents=[common], help="start the REST API (docs/api.md)")
     sv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")

@@ -180,6 +180,9 @@ class Metadata(_Document):
     preset: str = ""
     data_source: str = "unknown"
     report: dict[str, Any] = PydanticField(default_factory=dict)
+    #: A name a manager reads and what the version changed (``version_names.py``); "" before names existed.
+    name: str = ""
+    change: str = ""
 
 
 Document = TypeVar("Document", bound=_Document)

@@ -90,6 +90,7 @@ from leadscore.modeling.model import Model, model_of
 from leadscore.modeling.model_check import ParameterError, check_parameters
 from leadscore.modeling.outcome_model import ModelFileError as OutcomeFileError
 from leadscore.modeling.outcome_model import OutcomeModel
+from leadscore.version_names import default_change, default_name, read_names, write_name
 
 log = logging.getLogger(__name__)
 #: One line per publish and activation: when, which version, from where.
@@ -146,6 +147,9 @@ class VersionInfo:
     target: str = ""
     #: ``signed``, ``unsigned`` or ``signed, not checked`` (``signing.py``); "" for a damaged manifest.
     signature: str = ""
+    #: A name a manager reads ("Bank calls (y)"), and what this version changed ("new tier bands: ...").
+    name: str = ""
+    change: str = ""
 
     @property
     def state(self) -> str:
@@ -178,6 +182,18 @@ def _is_number(value: object) -> bool:
 def _write_json(path: Path, document: dict[str, Any]) -> None:
     path.write_text(json.dumps(document, indent=2, sort_keys=True, allow_nan=False), encoding="utf-8")
     path.chmod(FILE_MODE)
+
+
+def _with_name(kind: str, metadata: dict[str, Any], report: dict[str, Any]) -> dict[str, Any]:
+    """The metadata with a name and a change line: the caller's (a new tier-band version says so), else defaults."""
+    return {**metadata, "name": metadata.get("name") or default_name(kind, metadata, report),
+            "change": metadata.get("change") or default_change(metadata)}
+
+
+def _published_name(meta: dict[str, Any], report: dict[str, Any]) -> str:
+    """A version's name as published (versions published before names existed get the default)."""
+    name = meta.get("name")
+    return name if isinstance(name, str) and name else default_name(str(meta.get("kind", BUILTIN)), meta, report)
 
 
 def _audit(action: str, version: str, source: str) -> None:
@@ -235,6 +251,7 @@ class Registry:
         except ModelFileError:
             active = None
         rows = []
+        renamed = read_names(self.root)
         for path in folder.iterdir():
             if path.name.startswith(".") or not path.is_dir():
                 continue
@@ -251,7 +268,8 @@ class Registry:
                 accuracy=float(accuracy) if _is_number(accuracy) else None,
                 active=path.name == active, problem=self.problem(path.name), kind=meta.kind,
                 signature=self.signature(path.name),
-                auc=float(auc) if _is_number(auc) else None, target=target if isinstance(target, str) else ""))
+                auc=float(auc) if _is_number(auc) else None, target=target if isinstance(target, str) else "",
+                name=renamed.get(path.name) or _published_name(meta.model_dump(), meta.report), change=meta.change))
         return sorted(rows, key=lambda row: (row.created_at, row.version), reverse=True)
 
     def signature(self, version: str) -> str:
@@ -321,7 +339,7 @@ class Registry:
             metadata = {key: value for key, value in model.metadata.items()
                         if key not in ("sha256", "version", "created_at", "report", "libraries")}
             _write_json(staging / METADATA_FILE, {
-                **metadata,
+                **_with_name(kind, metadata, report),
                 "kind": kind,
                 "version": version,
                 "created_at": now.isoformat(timespec="seconds"),
@@ -368,6 +386,22 @@ class Registry:
             raise refuse(f"scoring check rows failed ({type(error).__name__}: {error})") from error
         if problem:
             raise refuse(problem)
+
+    def name(self, version: str, metadata: dict[str, Any]) -> str:
+        """The name ``version`` goes by: its rename, else the name it was published with."""
+        report = metadata.get("report")
+        return read_names(self.root).get(version) or _published_name(metadata, report if isinstance(report, dict)
+                                                                      else {})
+
+    def rename(self, version: str, name: str) -> str:
+        """Give ``version`` a new name (kept in names.json; the version's own files are not touched).
+
+        Returns the name as stored; raises ModelFileError for an unknown version, VersionNameError for a bad name.
+        """
+        if not any(row.version == version for row in self.versions()):
+            raise ModelFileError(f"{self.root / VERSIONS / version}: no such model version")
+        with self._lock:
+            return write_name(self.root, version, name)
 
     def _remove_stale_staging(self) -> None:
         """Remove temporary folders and pointer files a killed publisher left (older than STALE_SECONDS)."""

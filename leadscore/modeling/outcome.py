@@ -207,7 +207,7 @@ def _compare(candidates: Sequence[Candidate], codes: np.ndarray, y: np.ndarray, 
         oof = np.zeros(len(y))
         used = []
         for f_index, (fit, held) in enumerate(folds):
-            progress(f"{candidate.name}: fold {f_index + 1} of {FOLDS}",
+            progress(f"Trying model {c_index + 1} of {len(candidates)} (check {f_index + 1} of {FOLDS})",
                      0.1 + 0.6 * (c_index * FOLDS + f_index) / (len(candidates) * FOLDS))
             booster, encoding, rounds = _fit(candidate, codes[fit], y[fit], schema, candidate.rounds,
                                              seed, nthread, (codes[held], y[held]))
@@ -320,7 +320,7 @@ def train_outcome(frame: pd.DataFrame, target: str, positive: Sequence[str] | No
     train_frame, test_frame = labelled.iloc[train_pos], labelled.iloc[test_pos]
     y_train, y_test = y_all[train_pos], y_all[test_pos]
 
-    progress("Screening fields for leakage", 0.05)
+    progress("Looking for fields filled in after the sale", 0.05)
     schema = build_schema(train_frame, review)
     screened = schema.parse(train_frame).matrix
     powers = screen(screened, y_train[screened.index.to_numpy() - 1], leak_threshold)
@@ -341,7 +341,7 @@ def train_outcome(frame: pd.DataFrame, target: str, positive: Sequence[str] | No
     comparison = _compare(candidates, train_codes, y_train, schema, seed, nthread, progress)
     best = min(comparison, key=lambda r: r["log_loss"])
     chosen = next(c for c in candidates if c.name == best["name"])
-    progress(f"Fitting {chosen.name} on the whole training part", 0.75)
+    progress("Training the best model on all the training leads", 0.75)
     slope, intercept = fit_platt(best["oof_margins"], y_train)
     booster, encoding, _ = _fit(chosen, train_codes, y_train, schema, best["rounds"], seed, nthread)
     oof_p = sigmoid(slope * best["oof_margins"] + intercept)
@@ -351,7 +351,7 @@ def train_outcome(frame: pd.DataFrame, target: str, positive: Sequence[str] | No
                          metadata={"preset": chosen.name, "candidate": chosen.name, "rounds": best["rounds"],
                                    "params": chosen.params})
 
-    progress("Evaluating on the test part", 0.9)
+    progress("Testing it on leads it never saw", 0.9)
     test_p = model.predict(test_codes)
     report = {
         "kind": "outcome", "target": review.target, "positive": list(positive), "negative": list(negative),
