@@ -11,15 +11,21 @@ open quote or a line break inside a name, a repeated header name (pandas
 would silently rename the second ``age`` to ``age.1``), more than
 ``MAX_COLUMNS`` columns (counted before pandas parses anything), and bytes
 that are not UTF-8 anywhere in the file.
+
+Python's csv module decides how a file reads (``_exact``): a row with more or
+fewer cells than the header is rejected with its line, a bare carriage return
+stays inside its cell. It is slow, so most of a file is read by pyarrow's CSV
+parser in stretches of whole lines (``_fast_frame``), which yields the same
+cells for any stretch it accepts; a stretch it refuses, or reads differently
+(a bare CR, a NUL byte, a quote left open), is halved until the rows in doubt
+are read by csv. tests/test_reading_paths.py reads files both ways.
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
-import io
 import os
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +33,8 @@ from typing import IO
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 
 SEPARATORS = (",", ";", "\t", "|")
 Source = str | os.PathLike[str] | IO[bytes]
@@ -329,7 +337,7 @@ def _row_end(block: bytes, limit: int) -> int:
     the csv module, which reads on to a true row end.
     """
     last = block.rfind(b"\n", 0, limit)
-    if last < 0 or block.count(b'"', 0, last) % 2 == 0:
+    if last < 0 or b'"' not in block or block.count(b'"', 0, last) % 2 == 0:
         return last + 1
     data = np.frombuffer(block, dtype=np.uint8, count=last + 1)
     breaks = np.flatnonzero(data == ord("\n"))
@@ -338,35 +346,35 @@ def _row_end(block: bytes, limit: int) -> int:
 
 
 def _fast_frame(block: bytes, layout: _Layout, first: int) -> pd.DataFrame | None:
-    """Whole rows of bytes read by pandas' C parser, or None unless that reads them exactly as csv would.
+    """Whole rows of bytes read by pyarrow's CSV parser, or None unless that reads them as csv would.
 
     None for what the two read differently: a bare carriage return (csv keeps it in the cell here),
-    a NUL byte, a byte-order mark (pandas drops it), anything pandas refuses (a row too long, an
-    unclosed quote, bytes that are not UTF-8), and a row too short, which pandas fills with empty
-    cells: told by counting separators, those in the bytes less those inside cells, which must be
-    one fewer than the columns in every row.
+    a NUL byte, a byte-order mark, a quote left open, and anything pyarrow refuses: a row with more
+    or fewer cells than the header, bytes that are not UTF-8. csv then reads those rows and decides.
     """
-    if b"\0" in block or block.startswith(_BOM) or block.count(b"\r") != block.count(b"\r\n"):
+    if b"\0" in block or block.startswith(_BOM) or (b"\r" in block and block.count(b"\r") != block.count(b"\r\n")):
         return None
-    width = len(layout.names)
+    if not block.endswith(b"\n"):
+        block += b"\n"  # the file's last line; a quote left open in it must swallow this line end too
+    columns = [str(i) for i in range(len(layout.names))]
     try:
-        frame = pd.read_csv(io.BytesIO(block), sep=layout.separator, header=None, names=list(range(width)),
-                            dtype="string", na_filter=False, keep_default_na=False, engine="c",
-                            encoding="utf-8", quotechar='"', doublequote=True, skip_blank_lines=True)
-    except ValueError:  # pandas' ParserError and EmptyDataError, UnicodeDecodeError
+        table = pa_csv.read_csv(
+            pa.py_buffer(block),
+            read_options=pa_csv.ReadOptions(column_names=columns),
+            parse_options=pa_csv.ParseOptions(delimiter=layout.separator, quote_char='"', double_quote=True,
+                                              escape_char=False, newlines_in_values=True,
+                                              ignore_empty_lines=True),
+            convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(columns, pa.large_string()),
+                                                  strings_can_be_null=False, quoted_strings_can_be_null=False,
+                                                  check_utf8=True))
+    except pa.ArrowInvalid:
         return None
-    # A first row longer than the header becomes an index instead of an error.
-    if not (isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0 and frame.index.step == 1):
+    frame = table.to_pandas(types_mapper={pa.large_string(): pd.StringDtype()}.get)
+    if len(frame) and frame.iloc[-1, -1].endswith("\n"):
+        # pyarrow ends a quote left open at the end of the bytes; the block's last line end is then
+        # inside the last cell. (Also a quoted cell really ending in a line break: csv decides.)
         return None
-    separators, expected = block.count(layout.separator.encode()), (width - 1) * len(frame)
-    quoted = b'"' in block
-    if quoted and separators >= expected:  # a separator inside a quoted cell is no delimiter
-        pattern = re.escape(layout.separator)
-        separators -= sum(int(frame[column].str.count(pattern).sum()) for column in frame.columns)
-    if separators != expected:
-        return None
-    lines = block.count(b"\n") + (not block.endswith(b"\n"))
-    if quoted and len(frame) != lines and b"\r\n" in block:
+    if b'"' in block and b"\r\n" in block and len(frame) != block.count(b"\n"):
         # csv ends a physical line at "\r\n" and hands on "\n": a quoted line break is "\n" in the cell.
         for column in frame.columns:
             if frame[column].str.contains("\r", regex=False).any():
