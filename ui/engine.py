@@ -18,10 +18,8 @@ import streamlit as st
 
 from leadscore.data import csvio
 from leadscore.data.export import to_safe_csv
-from leadscore.fields.builtin import ColumnMapping
 from leadscore.registry import ModelFileError, Registry
 from leadscore.scoring import triage
-from leadscore.scoring.any_scorer import AnyScorer, is_outcome, scorer_for
 from leadscore.scoring.scorer import Scorer
 from leadscore.scoring.whatif import MoveUp, move_up
 
@@ -37,12 +35,12 @@ def registry() -> Registry:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _load_scorer(root: str, version: str) -> AnyScorer:
+def _load_scorer(root: str, version: str) -> Scorer:
     log.info("loading model version %s from %s", version, root)
-    return scorer_for(Registry(root).load(version))
+    return Scorer(Registry(root).load(version))
 
 
-def load_active_scorer() -> AnyScorer:
+def load_active_scorer() -> Scorer:
     """The active model's scorer; on an empty registry, trains the built-in model first.
 
     Raises ModelFileError when the active model cannot be loaded.
@@ -57,7 +55,7 @@ def load_active_scorer() -> AnyScorer:
     return _load_scorer(str(models.root), str(version))
 
 
-def active_scorer() -> AnyScorer:
+def active_scorer() -> Scorer:
     """The active model's scorer; when it cannot be loaded, says so and stops the page."""
     try:
         return load_active_scorer()
@@ -75,44 +73,36 @@ def digest(content: bytes) -> str:
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def read_upload(content: bytes, name: str, as_text: bool = False) -> pd.DataFrame:
-    """The uploaded file as a table; raises csvio.TableError with a readable message.
-
-    ``as_text``: every column as text (an outcome model's schema parses the cells itself).
-    """
+def read_upload(content: bytes, name: str) -> pd.DataFrame:
+    """The uploaded file as a table, every cell as text as the CRM wrote it; raises csvio.TableError with a
+    readable message."""
     source = io.BytesIO(content)
     source.name = name
-    return csvio.read_table(source, as_text=as_text)
+    return csvio.read_table(source)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def score_chunk(file_key: str, version: str, extra: tuple[tuple[str, str], ...], start: int,
-                _scorer: AnyScorer, _chunk: pd.DataFrame, _mapping: ColumnMapping | None,
-                ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Scored rows and rejected cells of one chunk, cached on (file, model version, mapping, chunk).
+                _scorer: Scorer, _chunk: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Scored rows and rejected cells of one chunk, cached on (file, model version, column matching, chunk).
 
-    An outcome model finds its fields among the file's own headers; ``_mapping`` is the built-in model's.
+    ``extra`` maps a file header to a field by hand (the manager's column matching).
     """
-    if is_outcome(_scorer):
-        batch = _scorer.score(_chunk, explain=True, first_row=start + 1)
-        return batch.scored, batch.problems
-    built_in = _scorer.score(_chunk, explain=True, first_row=start + 1, mapping=_mapping)
-    return built_in.scored, built_in.problems
+    batch = _scorer.score(_chunk, explain=True, first_row=start + 1, extra=dict(extra))
+    return batch.scored, batch.problems
 
 
-def score_in_chunks(scorer: AnyScorer, table: pd.DataFrame, file_key: str, choice: tuple[tuple[str, str], ...],
-                    mapping: ColumnMapping | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def score_in_chunks(scorer: Scorer, table: pd.DataFrame, file_key: str, extra: tuple[tuple[str, str], ...]
+                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Score every row in chunks (each cached), with a progress bar when there is more than one chunk.
 
-    ``choice`` is the manager's column matching, part of the cache key; ``mapping`` the built-in
-    model's (None for an outcome model).
+    ``extra`` is the manager's column matching (header -> field), part of the cache key.
     """
     starts = range(0, len(table), CHUNK_ROWS)
     bar = st.progress(0.0, text=f"Scoring {len(table):,} leads…") if len(starts) > 1 else None
     scored, problems = [], []
     for i, start in enumerate(starts):
-        part, bad = score_chunk(file_key, scorer.version, choice, start, scorer,
-                                table.iloc[start:start + CHUNK_ROWS], mapping)
+        part, bad = score_chunk(file_key, scorer.version, extra, start, scorer, table.iloc[start:start + CHUNK_ROWS])
         scored.append(part)
         problems.append(bad)
         if bar is not None:
@@ -135,7 +125,7 @@ def safe_csv(key: str, _frame: pd.DataFrame) -> bytes:
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def what_would_move_up(version: str, lead: tuple[tuple[str, float], ...], _scorer: Scorer) -> MoveUp:
+def what_would_move_up(version: str, lead: tuple[tuple[str, str], ...], _scorer: Scorer) -> MoveUp:
     """The what-if search for one lead, cached on the model version and the lead's values."""
     return move_up(_scorer, dict(lead))
 

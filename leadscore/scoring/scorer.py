@@ -68,6 +68,8 @@ class LeadScore:
     runner_up: str | None = None
     #: Why the rule chose a tier that is not the likeliest; "" otherwise.
     decision: str = ""
+    #: Then: where the bar the lead cleared lies on the waterfall's scale, and its words (``Target.cleared_bar``).
+    cleared: tuple[float, str] | None = None
 
     @property
     def action(self) -> str:
@@ -253,4 +255,4 @@ class Scorer:
                     for j, f in enumerate(self.schema.fields)},
             model_version=self.version,
             runner_up=None if explained.runner_up is None else str(explained.runner_up[0]),
-            decision=target.decision_words(probabilities[0], tier))
+            decision=target.decision_words(probabilities[0], tier), cleared=target.cleared_bar(probabilities[0], tier))
