@@ -60,7 +60,7 @@ SMALL_CANDIDATES = (Candidate("small-native", "native", {
 def crm_training() -> OutcomeTraining:
     """An outcome model of the bank-marketing sample, without the post-call ``duration``; ``campaign`` marked
     as a salesperson's to change."""
-    result = train_outcome(read_table(BANK_SAMPLE, as_text=True), "y", exclude=["duration"],
+    result = train_outcome(read_table(BANK_SAMPLE), "y", exclude=["duration"],
                            actionable=["campaign", "contact"], candidates=SMALL_CANDIDATES)
     result.model.metadata["data_source"] = f"file: {BANK_SAMPLE.name}"
     return result

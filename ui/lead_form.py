@@ -112,7 +112,7 @@ def field_widget(f: Field, key: str) -> None:
     label, help_text = _label(f), _help(f)
     if f.kind in ("number", "integer"):
         whole = f.kind == "integer" or (_step(f) >= 1 and isinstance(st.session_state.get(key), int))
-        limits = {"min_value": (int(f.low) if whole else f.low), "max_value": (int(f.high) if whole else f.high)} \
+        limits = {"min_value": (int if whole else float)(f.low), "max_value": (int if whole else float)(f.high)} \
             if f.strict_range and f.low is not None and f.high is not None else {}
         st.number_input(label, value=None, step=int(_step(f)) if whole else _step(f), format="%d" if whole else None,
                         key=key,
