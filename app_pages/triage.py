@@ -143,8 +143,9 @@ def results(scorer: Scorer, scored: pd.DataFrame, result_key: str, headers: dict
                                         "row": st.column_config.NumberColumn("Row", format="%d")})
     shown = export.for_download(view, scorer.schema.id_column)
     d1, d2 = st.columns(2)
+    everything = export.for_download(ordered, scorer.schema.id_column)
     d1.download_button(f"Download all {len(scored):,} scored leads (CSV)",
-                       lambda: engine.safe_csv(f"{result_key}:all", export.for_download(ordered, scorer.schema.id_column)),
+                       lambda: engine.safe_csv(f"{result_key}:all", everything),
                        "scored-leads.csv", "text/csv", type="primary", key="download_all")
     d2.download_button(f"Download the {len(view):,} shown (CSV)", lambda: to_safe_csv(shown),
                        "scored-leads-shown.csv", "text/csv", key="download_view",

@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from leadscore.data.scenarios import SCENARIOS
 from tests.app.helpers import open_page, texts
+from ui.lead_form import start_key
 
 pytestmark = pytest.mark.usefixtures("models_dir")
 
@@ -33,10 +34,10 @@ def test_model_page_names_the_original_study_and_the_data_variant() -> None:
     assert "synthetic: 10,000 leads, data variant 42" in texts(app)  # stored by older versions as "seed 42"
 
 
-def test_score_page_names_the_original_study() -> None:
+def test_score_page_names_the_original_study(scorer) -> None:
     app = open_page()
     scenario = SCENARIOS[0]
-    app.selectbox(key="preset").select(scenario.name).run()
+    app.selectbox(key=start_key(scorer.version)).select(scenario.name).run()
     shown = _everything(app)
     assert not SEED.findall(shown), [line for line in shown.splitlines() if SEED.search(line)]
-    assert f"The original study expects **{scenario.tier}** for this scenario." in texts(app)
+    assert f"The original study expects **{scenario.tier}** for this example." in texts(app)
