@@ -23,7 +23,8 @@ def _comparison(scorer: Scorer, start: LeadScore, result: LeadScore) -> None:
                 + (" (unchanged)" if result.tier == start.tier else ""))
     for column, (label, value) in zip(st.columns(len(result.bars)), result.bars.items(), strict=True):
         change = 100 * (value - start.bars[label])
-        column.metric(label, widgets.percent(value), delta=f"{change:+.0f} points",
+        column.metric(label, widgets.percent(value),
+                      delta="no change" if abs(change) < 0.5 else f"{change:+.0f} points",
                       delta_color="off" if abs(change) < 0.5 else "normal")
 
 

@@ -50,7 +50,7 @@ def chance_bars(bars: Mapping[str, float], title: str, before: Mapping[str, floa
                    textposition="outside", hovertemplate="%{y}: %{x:.1%}<extra></extra>")
     figure.update_yaxes(autorange="reversed")
     figure.update_xaxes(range=[0, 1.15], tickformat=".0%", showgrid=True, gridcolor="#eee")
-    height = 90 + 45 * len(labels) * (2 if before is not None else 1)
+    height = max(230, 110 + 45 * len(labels) * (2 if before is not None else 1))
     return _layout(figure, height, barmode="group", title=title, showlegend=before is not None)
 
 

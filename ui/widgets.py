@@ -58,8 +58,12 @@ REASONS_NOTE = ("The fields that weigh most for this tier, in plain words: “ra
 
 
 def percent(value: float) -> str:
-    """A share as a whole percentage, or with one decimal below 1% ("0.4%")."""
-    return f"{value:.1%}" if 0 < value < 0.01 else f"{value:.0%}"
+    """A share as a whole percentage; "under 1%" and "over 99%" rather than a 0% or 100% that is not one."""
+    if 0 < value < 0.005:
+        return "under 1%"
+    if 0.995 <= value < 1:
+        return "over 99%"
+    return f"{value:.0%}"
 
 
 def promise_words(target: Target, tier: str) -> str:

@@ -90,7 +90,7 @@ def test_the_badge_tells_the_models_certainty_from_a_conversion_rate(active_mode
     assert "Chance of this tier" not in badge
     promise = scorer.model.target.promise(result.tier)
     if scorer.schema == BUILTIN_SCHEMA:
-        assert f"The model is {result.chance:.0%} sure this lead is {result.tier}" in badge
+        assert f"The model is {widgets.percent(result.chance)} sure this lead is {result.tier}" in badge
         assert f"Leads in this tier usually convert {promise[0]:.0%}–{promise[1]:.0%}." in badge
     else:
         assert f"Chance this lead converts: {widgets.percent(result.chance)}" in badge
