@@ -161,22 +161,23 @@ def filters(view: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
 
 
 # ---- sorting --------------------------------------------------------------------------------------
-def _sort_key(values: pd.Series) -> pd.Series:
-    """Numbers by value (a file's cells are text: "10" after "9"), text ignoring case."""
+def natural_key(values: pd.Series) -> pd.Series:
+    """How a person orders a column: numbers by value (a file's cells are text: "10" after "9"), text ignoring
+    case with the numbers inside it by value ("Client 2" before "Client 10")."""
     if pd.api.types.is_numeric_dtype(values):
         return values
     numbers = pd.to_numeric(values, errors="coerce")
     filled = values.astype("string").str.strip().fillna("") != ""
     if filled.any() and numbers[filled].notna().all():
         return numbers
-    return values.astype("string").str.lower()
+    return values.astype("string").str.lower().str.replace(r"\d+", lambda m: m.group().zfill(20), regex=True)
 
 
 def sorted_view(view: pd.DataFrame, column: str, descending: bool) -> pd.DataFrame:
     """``view`` sorted by ``column`` (stable; empty cells last); CALL_ORDER keeps the call order."""
     if column == CALL_ORDER or column not in view.columns:
         return view
-    return view.sort_values(column, key=_sort_key, ascending=not descending, kind="stable", na_position="last")
+    return view.sort_values(column, key=natural_key, ascending=not descending, kind="stable", na_position="last")
 
 
 def sort_controls(columns: Sequence[str], titles: Mapping[str, str], table_key: str) -> tuple[str, bool]:

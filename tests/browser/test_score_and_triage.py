@@ -25,7 +25,7 @@ from tests.browser.conftest import (
     screenshot,
     serve_dashboard,
 )
-from ui import widgets
+from ui import lead_list, widgets
 
 pytestmark = pytest.mark.browser
 
@@ -111,7 +111,8 @@ def test_triage_list_survives_a_page_change_and_downloads_as_shown(page: Page, k
     saved = tmp_path / "shown.csv"
     download.value.save_as(saved)
     got = pd.read_csv(io.BytesIO(saved.read_bytes()), encoding="utf-8-sig", dtype=str, keep_default_na=False)
-    assert got["Name"].tolist() == sorted(got["Name"], key=str.lower, reverse=True)
+    assert got["Name"].tolist() == got["Name"].iloc[
+        lead_list.natural_key(got["Name"]).sort_values(ascending=False, kind="stable").index].tolist()
     assert set(got["Owner"]) == {"Ben"} and len(got) == shown
     assert set(leads.columns) <= set(got.columns)  # the file's own headers
     kept = leads.set_index("Lead ID").loc[got["Lead ID"]]
