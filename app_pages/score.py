@@ -95,7 +95,7 @@ def workbench(scorer: Scorer) -> None:
             st.caption("Change any field on the left: the tier, chances and reasons follow at once, compared "
                        "with the lead you started from.")
         widgets.chances_chart(target, result, start)
-        widgets.reasons_list(result)
+        widgets.reasons_list(schema, result)
         _move_up(scorer, lead)
     widgets.waterfall(target, result)
 

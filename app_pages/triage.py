@@ -157,7 +157,8 @@ def results(scorer: Scorer, scored: pd.DataFrame, result_key: str, headers: dict
     st.subheader(f"3. Why this tier: {md_escape(widgets.lead_heading(row, ids, int(row['row'])))}")
     if not event.selection.rows:
         st.caption("Showing the first lead in the list; tick another row's box to explain it.")
-    widgets.lead_explanation(target, scorer.score_lead({f.name: row[headers[f.name]] for f in scorer.schema.fields}))
+    lead = {f.name: row[headers[f.name]] for f in scorer.schema.fields}
+    widgets.lead_explanation(scorer.schema, target, scorer.score_lead(lead))
 
 
 def page(scorer: Scorer) -> None:

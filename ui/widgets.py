@@ -22,9 +22,11 @@ from collections.abc import Mapping
 import streamlit as st
 
 from leadscore import charts
+from leadscore.fields.field import Schema
 from leadscore.modeling.targets import Target
 from leadscore.modeling.tiers import TIER_ACTIONS, TIERS
 from leadscore.scoring.scorer import LeadScore
+from ui.lead_form import is_id_like
 from ui.text import md_escape
 
 _BACKGROUNDS = {"High": "#e8f5ec", "Medium": "#fbf3e0", "Low": "#f0f2f4"}
@@ -114,11 +116,26 @@ def chances_chart(target: Target, result: LeadScore, before: LeadScore | None = 
                                        None if before is None else before.bars), config=NO_BAR)
 
 
-def reasons_list(result: LeadScore) -> None:
+def readable_reasons(schema: Schema, result: LeadScore) -> list[str]:
+    """The reasons, a field of ID-like values (a landing-page ID) saying what its value meant in the past:
+    "Landing page id: b76ef374 (raises): leads with this landing page id did better than most before"."""
+    out = []
+    for reason in result.reasons:
+        for f in schema.fields:
+            label = result.labels.get(f.name, "")
+            if label and reason.startswith(label) and is_id_like(f):
+                better = "better" if reason.endswith("(raises)") else "worse"
+                reason = f"{reason}: leads with this {f.title[:1].lower()}{f.title[1:]} did {better} than most before"
+        out.append(reason)
+    return out
+
+
+def reasons_list(schema: Schema, result: LeadScore) -> None:
     """The top reasons in plain words."""
     st.markdown("**Top reasons**")
     if result.reasons:
-        st.markdown("\n".join(f"{i}. {md_escape(reason)}" for i, reason in enumerate(result.reasons, start=1)))
+        st.markdown("\n".join(f"{i}. {md_escape(reason)}"
+                               for i, reason in enumerate(readable_reasons(schema, result), start=1)))
     else:
         st.markdown("No field moves this lead away from the average lead.")
     st.caption(REASONS_NOTE)
@@ -134,12 +151,12 @@ def waterfall(target: Target, result: LeadScore) -> None:
     st.caption(CHART_NOTES[target.explains])
 
 
-def lead_explanation(target: Target, result: LeadScore) -> None:
+def lead_explanation(schema: Schema, target: Target, result: LeadScore) -> None:
     """Badge, chances, reasons and waterfall of one lead (the triage page's detail view)."""
     left, right = st.columns([1, 1])
     with left:
         tier_badge(target, result)
-        reasons_list(result)
+        reasons_list(schema, result)
     with right:
         chances_chart(target, result)
     waterfall(target, result)

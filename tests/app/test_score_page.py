@@ -14,7 +14,7 @@ from leadscore.data.scenarios import SCENARIOS
 from leadscore.fields.builtin import BUILTIN_SCHEMA
 from leadscore.fields.field import DEFAULT_PLACEHOLDERS, Field, Schema
 from leadscore.registry import Registry
-from leadscore.scoring.scorer import Scorer
+from leadscore.scoring.scorer import LeadScore, Scorer
 from leadscore.scoring.template import starting_leads
 from leadscore.scoring.whatif import move_up
 from tests.app.helpers import open_page, shown_tier, texts
@@ -212,3 +212,12 @@ def test_a_field_of_hundreds_of_hash_like_levels_is_typed_not_chosen() -> None:
     assert lead_form.is_id_like(PAGE)
     assert not lead_form.is_id_like(JOB)
     assert not any(lead_form.is_id_like(f) for f in BUILTIN_SCHEMA.fields)
+
+
+def test_the_reason_of_an_id_like_field_says_what_its_value_meant() -> None:
+    result = LeadScore(tier="High", chance=0.4, chances={}, bars={}, base_value=0.0, contributions={},
+                       reasons=["Landing page id: 0000ef7e (raises)", "Job: retired (raises)"], model_version="x",
+                       labels={"landing_page_id": "Landing page id: 0000ef7e", "job": "Job: retired"})
+    assert widgets.readable_reasons(SCHEMA, result) == [
+        "Landing page id: 0000ef7e (raises): leads with this landing page id did better than most before",
+        "Job: retired (raises)"]
