@@ -51,7 +51,7 @@ def chance_bars(bars: Mapping[str, float], title: str, before: Mapping[str, floa
     figure.update_yaxes(autorange="reversed")
     figure.update_xaxes(range=[0, 1.15], tickformat=".0%", showgrid=True, gridcolor="#eee")
     height = max(230, 110 + 45 * len(labels) * (2 if before is not None else 1))
-    return _layout(figure, height, barmode="group", title=title, showlegend=before is not None)
+    return _layout(figure, height, legend_y=-0.3, barmode="group", title=title, showlegend=before is not None)
 
 
 #: A field whose contribution moves the odds by less than this (in log-odds: about 2%) may be lumped.

@@ -68,7 +68,8 @@ def test_score_a_lead_follows_every_edit(page: Page, kind: tuple[str, Path, str]
     expect(page.locator(".js-plotly-plot").first).to_be_visible()
     assert page.get_by_role("button", name="Score this lead").count() == 0
     no_exception(page)
-    page.mouse.move(0, 0)  # no tooltip over the page
+    page.mouse.move(0, 0)  # no tooltip over the page, from the mouse or from the focus
+    page.evaluate("document.activeElement && document.activeElement.blur()")
     screenshot(page, f"{name}-score-a-lead")
 
 
@@ -88,7 +89,8 @@ def test_triage_list_survives_a_page_change_and_downloads_as_shown(page: Page, k
     expect(metrics.filter(has_text="Rejected")).to_contain_text("1")
     expect(page.get_by_text("3. Why this tier")).to_be_visible()
     no_exception(page)
-    page.mouse.move(0, 0)  # no tooltip over the page
+    page.mouse.move(0, 0)  # no tooltip over the page, from the mouse or from the focus
+    page.evaluate("document.activeElement && document.activeElement.blur()")
     screenshot(page, f"{name}-triage")
 
     # Another page and back: the list is still there, scored.
@@ -121,5 +123,6 @@ def test_triage_list_survives_a_page_change_and_downloads_as_shown(page: Page, k
     flags = ("inquiry_submitted", "budget_disclosed") if scorer.schema == BUILTIN_SCHEMA else ("housing", "loan")
     assert set(got[flags[0]]) <= {"Yes", "No"} and set(got[flags[1]]) <= {"TRUE", "FALSE"}
     no_exception(page)
-    page.mouse.move(0, 0)  # no tooltip over the page
+    page.mouse.move(0, 0)  # no tooltip over the page, from the mouse or from the focus
+    page.evaluate("document.activeElement && document.activeElement.blur()")
     screenshot(page, f"{name}-triage-sorted")
