@@ -13,10 +13,9 @@ import asyncio
 import logging
 import os
 
-from leadscore.modeling.lead_model import LeadModel
-from leadscore.modeling.outcome_model import OutcomeModel
+from leadscore.modeling.model import Model
 from leadscore.registry import ModelFileError, Registry
-from leadscore.scoring.any_scorer import AnyScorer, scorer_for
+from leadscore.scoring.scorer import Scorer
 
 log = logging.getLogger(__name__)
 
@@ -24,20 +23,20 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 1.0
 
 
-def _single_threaded(model: LeadModel | OutcomeModel) -> LeadModel | OutcomeModel:
+def _single_threaded(model: Model) -> Model:
     """Predict with one thread: concurrency comes from requests, not from threads inside one
     prediction. On 2 cores, OpenMP threads per 1-row prediction fight each other and the
-    server (benchmarks/bench_api.py). (An outcome model predicts with one thread already.)"""
-    model.booster.set_param({"nthread": 1})
+    server (benchmarks/bench_api.py). (A won/lost model predicts with one thread already.)"""
+    model.estimator.booster.set_param({"nthread": 1})
     return model
 
 
 class ModelHolder:
-    """The scorer requests use (either kind of model), kept in step with the registry's active version."""
+    """The scorer requests use, kept in step with the registry's active version."""
 
     def __init__(self, models_dir: str | os.PathLike[str] | None = None) -> None:
         self.registry = Registry(models_dir)
-        self.scorer: AnyScorer | None = None
+        self.scorer: Scorer | None = None
         #: Why no model is loaded (or why the newest could not be), for /readyz and the logs.
         self.problem: str | None = "the model is loading"
         #: The registry state last acted on (see Registry.active_state); a sentinel before the first look.
@@ -70,7 +69,7 @@ class ModelHolder:
             return
         self._seen = state
         previous = self.scorer.version if self.scorer else None
-        self.scorer = scorer_for(_single_threaded(model))
+        self.scorer = Scorer(_single_threaded(model))
         self.problem = None
         log.info("serving model version %s%s", self.scorer.version,
                  f" (was {previous})" if previous else "")
