@@ -28,6 +28,11 @@ def _layout(figure: go.Figure, height: int, legend_y: float = -0.15, **kwargs: o
 
 
 def _percent(value: float) -> str:
+    """A whole percentage; "<1%" and ">99%" rather than a 0% or 100% that is not one."""
+    if 0 < value < 0.005:
+        return "<1%"
+    if 0.995 <= value < 1:
+        return ">99%"
     return f"{100 * value:.0f}%"
 
 
