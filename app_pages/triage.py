@@ -51,7 +51,8 @@ def _header(scorer: Scorer) -> None:
 def _rejections(problems: pd.DataFrame, table: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
     """The problems (columns named as in the file) with the lead's ID and name after the row number."""
     shown = problems.loc[:, list(REJECTION_COLUMNS)].reset_index(drop=True)
-    leads = table.iloc[shown["row"].to_numpy() - 1].loc[:, ids].reset_index(drop=True)
+    # The table's index is each row's place in the file (0-based); a row set aside while reading has no cells.
+    leads = table.reindex(shown["row"].to_numpy() - 1).loc[:, ids].fillna("").reset_index(drop=True)
     return pd.concat([shown[["row"]], leads, shown.drop(columns="row")], axis=1)
 
 
@@ -178,12 +179,12 @@ def page(scorer: Scorer) -> None:
     a.caption(f"List: **{md_escape(name)}** (kept while you visit the other pages)")
     b.button("Clear the list", on_click=lead_list.forget_list)
     try:
-        table = engine.read_upload(content, name)
+        table, ragged = engine.read_upload(content, name)
     except csvio.TableError as error:
         st.error(f"This file cannot be read: {md_escape(error)}")
         return
     table = table.rename(columns=input_renames(table.columns, ("row",)))  # the page numbers rows in "row"
-    if table.empty:
+    if table.empty and not ragged:
         st.warning(f"{md_escape(name)} has a header row but no leads in it. Rows read: 0.")
         return
     matched = _columns(scorer, table, file_key)
@@ -192,11 +193,14 @@ def page(scorer: Scorer) -> None:
     table, extra = matched
     choice = tuple(sorted(extra.items()))
     scored, problems = engine.score_in_chunks(scorer, table, file_key, choice)
+    if ragged:  # rows with more or fewer cells than the header: rejected, with their cells
+        problems = pd.concat([pd.DataFrame(ragged, columns=list(REJECTION_COLUMNS)), problems], ignore_index=True)
+        problems = problems.sort_values("row", kind="stable", ignore_index=True)
     match = scorer.schema.map_columns(table.columns, extra)
     renames = input_renames(table.columns, scorer.output_columns)
     headers = {n: renames.get(h, h) for n, h in match.headers.items()}
     ids = export.identity_columns([renames.get(c, c) for c in table.columns], scorer.schema.id_column)
-    _report(len(table), len(scored), _rejections(problems, table.rename(columns=renames), ids),
+    _report(len(table) + len(ragged), len(scored), _rejections(problems, table.rename(columns=renames), ids),
             _empty_cells(scorer, table.loc[:, list(match.headers.values())]))
     if scored.empty:
         st.error("No row could be scored; see the problems above.")

@@ -73,12 +73,13 @@ def digest(content: bytes) -> str:
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def read_upload(content: bytes, name: str) -> pd.DataFrame:
-    """The uploaded file as a table, every cell as text as the CRM wrote it; raises csvio.TableError with a
-    readable message."""
+def read_upload(content: bytes, name: str) -> tuple[pd.DataFrame, list[tuple[int, str, str, str]]]:
+    """The uploaded file as a table of text, and the rows rejected for having more or fewer cells than the
+    header (row, column, value, reason); raises csvio.TableError with a readable message."""
     source = io.BytesIO(content)
     source.name = name
-    return csvio.read_table(source)
+    rejected: list[tuple[int, str, str, str]] = []
+    return csvio.read_table(source, rejected=rejected), rejected
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -88,8 +89,13 @@ def score_chunk(file_key: str, version: str, extra: tuple[tuple[str, str], ...],
 
     ``extra`` maps a file header to a field by hand (the manager's column matching).
     """
-    batch = _scorer.score(_chunk, explain=True, first_row=start + 1, extra=dict(extra))
-    return batch.scored, batch.problems
+    batch = _scorer.score(_chunk, explain=True, extra=dict(extra))
+    # Rows numbered as in the file: the table's index is each row's place in it (0-based), with gaps where a
+    # row with the wrong number of cells was set aside while reading.
+    rows = _chunk.index.to_numpy() + 1
+    scored = batch.scored.set_axis(pd.Index(rows[batch.scored.index.to_numpy() - 1], name="row"), axis=0)
+    problems = batch.problems.assign(row=rows[batch.problems["row"].to_numpy(dtype=int) - 1])
+    return scored, problems
 
 
 def score_in_chunks(scorer: Scorer, table: pd.DataFrame, file_key: str, extra: tuple[tuple[str, str], ...]

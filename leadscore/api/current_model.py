@@ -46,8 +46,9 @@ class ModelHolder:
         """Load the active version when the registry's pointer or manifest changed; blocking (call it in a thread).
 
         An empty registry gets the default model trained first, as everywhere else.
-        A broken new version is logged once and the current model stays in service;
-        it is not tried again until the pointer or its manifest changes.
+        A broken new version is logged once (with a traceback only when the failure is not a
+        damaged file the registry describes) and the current model stays in service; it is not
+        tried again until the pointer or its manifest changes, so the log gets one line per change.
         """
         state = self.registry.active_state()
         if state == self._seen:
@@ -61,10 +62,12 @@ class ModelHolder:
                     self._seen, self.problem = state, None
                     return
                 model = self.registry.load(version)
-        except ModelFileError as error:
-            if self.problem != str(error):
-                log.error("cannot load the active model: %s", error)
-            self.problem = str(error)
+        except Exception as error:  # reported once per registry state, never retried every second
+            problem = str(error) if isinstance(error, ModelFileError) else f"{type(error).__name__}: {error}"
+            if self.problem != problem:
+                log.error("cannot load the active model: %s", problem,
+                          exc_info=None if isinstance(error, ModelFileError) else error)
+            self.problem = problem
             self._seen = state
             return
         self._seen = state

@@ -231,6 +231,7 @@ class WonLost:
 
     column: str
     positive: tuple[str, ...]
+    negative: tuple[str, ...]
     bands: Bands
     rates: Mapping[str, float]
     chance_columns: tuple[str, ...] = ("p_convert", "score")
