@@ -171,3 +171,19 @@ def test_columns_named_row_and_tier_do_not_break_the_page(models_dir) -> None:
     assert {"row_input", "tier_input", "tier_input_2"} <= set(table.columns)
     assert set(table["tier_input"]) == {"older"} and set(table["tier_input_2"]) == {"old"}
     assert table["row"].tolist() != ["r"] * 8
+
+
+def test_a_row_with_the_wrong_number_of_cells_is_rejected_and_later_rows_keep_their_numbers(models_dir) -> None:
+    leads = triage.sample_list(6, seed=4).astype(str)
+    leads.loc[4, "credit_score"] = "lots"  # file row 5
+    lines = leads.to_csv(index=False).splitlines()
+    lines[3] += ",one cell too many"  # file row 3
+    app = open_page("triage")
+    app.file_uploader(key=_uploader(app)).set_value(("ragged.csv", "\n".join(lines).encode(), "text/csv")).run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert (metric(app, "Rows read"), metric(app, "Scored"), metric(app, "Rejected")) == ("6", "4", "2")
+    problems = app.dataframe[0].value
+    assert problems["row"].tolist() == [3, 5]
+    assert problems.loc[1, ["lead_id", "column", "value"]].tolist() == [leads.loc[4, "lead_id"], "credit_score", "lots"]
+    assert sorted(_table(app)["row"]) == [1, 2, 4, 6]
+    assert sorted(_table(app)["lead_id"]) == sorted(leads.drop(index=[2, 4])["lead_id"])
