@@ -87,6 +87,6 @@ def test_waterfall_adds_up_to_the_lead_score(scorer) -> None:
 def test_call_order_is_tier_then_chance_for_both_kinds_of_model() -> None:
     scored = pd.DataFrame({"tier": ["Low", "High", "Medium", "High", "Low"],
                            "p_convert": [0.02, 0.30, 0.10, 0.55, 0.04]}, index=pd.Index([1, 2, 3, 4, 5], name="row"))
-    target = WonLost("y", ("yes",), Bands("probability", 0.5, 0.1), {})
+    target = WonLost(column="y", positive=("yes",), negative=("no",), bands=Bands("probability", 0.5, 0.1), rates={})
     ordered = triage.call_order(scored, target)
     assert ordered["row"].tolist() == [4, 2, 3, 5, 1]
