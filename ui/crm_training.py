@@ -19,6 +19,7 @@ from leadscore.data import csvio
 from leadscore.fields.builtin import SchemaError, header_key
 from leadscore.fields.infer import OutcomeError, Review, infer_columns, infer_positive, missing_mask
 from leadscore.modeling import outcome
+from leadscore.modeling.leakage import name_sign
 from leadscore.modeling.outcome_summary import READY_AUC, is_ready
 from ui import engine, outcome_report
 from ui.guard import current_guard, password_problem
@@ -31,6 +32,8 @@ log = logging.getLogger(__name__)
 CANDIDATE = "crm_candidate"
 USE, IGNORE, ID = "use it", "ignore it", "ID"
 SALESPERSON = "A salesperson can change it"
+#: The review's note on a field whose name says a sales team may fill it in while working a lead.
+CHECKED = "Filled in while a lead is worked?"
 NO_ORDER = "(none: find a date or increasing ID, else split at random)"
 #: Header names that usually hold a won/lost outcome.
 OUTCOME_NAMES = ("converted", "won", "y", "outcome", "status", "result", "target", "label", "closed", "sale")
@@ -69,11 +72,14 @@ def _review_table(review: Review) -> pd.DataFrame:
             continue
         use = {"field": USE, "id": ID}.get(column.role, IGNORE)
         levels = ", ".join(column.levels[:6]) + (" …" if len(column.levels) > 6 else "")
+        word = name_sign(column.name) if column.role == "field" else None
         rows.append({"Column": column.name, "Use": use,
                      SALESPERSON: column.role == "field" and any(h in header_key(column.name)
                                                                  for h in ACTIONABLE_HINTS),
                      "Kind": column.kind or "", "Why not used": column.reason, "Filled in": column.fill_rate,
-                     "Levels": levels})
+                     "Levels": levels,
+                     CHECKED: f"its name has '{word}': if it also sways the model, training leaves it out "
+                              "(you can keep it then)" if word else ""})
     return pd.DataFrame(rows)
 
 
@@ -214,7 +220,7 @@ def _form(guard_needs_password: bool) -> None:
     editor_key = f"crm_review_{file_key}_{columns.index(target)}_{columns.index(order_by) if order_by else -1}"
     edited = st.data_editor(
         table, hide_index=True, height=36 * (len(table) + 1) + 3, key=editor_key,
-        disabled=["Column", "Kind", "Why not used", "Filled in", "Levels"],
+        disabled=["Column", "Kind", "Why not used", "Filled in", "Levels", CHECKED],
         column_config={"Use": st.column_config.SelectboxColumn(options=[USE, IGNORE, ID], required=True),
                        SALESPERSON: st.column_config.CheckboxColumn(),
                        "Filled in": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)})

@@ -342,14 +342,15 @@ def _fit_large(candidates: Sequence[Candidate], train_frame: pd.DataFrame, y: np
     """A large training part: compare on a sample, fit the winner on more, calibrate on others it did not fit."""
     order = np.random.default_rng(seed).permutation(len(y))
     compared = np.sort(order[:sample_rows])
-    calibration = np.sort(order[sample_rows: sample_rows + CALIBRATION_ROWS])
+    held_out = min(CALIBRATION_ROWS, (len(y) - sample_rows) // 2)
+    calibration = np.sort(order[sample_rows: sample_rows + held_out])
     codes = schema.codes(schema.parse(train_frame.iloc[compared]).matrix)
     comparison = _compare(candidates, codes, y[compared], schema, seed, nthread, progress)
     best = min(comparison, key=lambda r: r["log_loss"])
     chosen = next(c for c in candidates if c.name == best["name"])
     fit_rows = SMOTE_FIT_ROWS if chosen.smote else FIT_ROWS
     # The fit set: the compared sample, then rows not set aside for calibration, up to fit_rows.
-    fitted = np.sort(np.concatenate([compared, order[sample_rows + CALIBRATION_ROWS:]])[:fit_rows])
+    fitted = np.sort(np.concatenate([compared, order[sample_rows + held_out:]])[:fit_rows])
     del codes
     fit_codes = schema.codes(schema.parse(train_frame.iloc[fitted]).matrix)
     held_codes = schema.codes(schema.parse(train_frame.iloc[calibration]).matrix)
