@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from leadscore.fields.builtin import REJECTION_COLUMNS, CountsRejections, SchemaError, header_key
+from leadscore.fields.fast_numbers import to_numbers
 
 FieldKind = Literal["number", "integer", "flag", "category"]
 FIELD_KINDS: tuple[str, ...] = get_args(FieldKind)
@@ -339,8 +340,7 @@ class OutcomeSchema:
             values[lowered.isin(FLAG_FALSE).to_numpy(dtype=bool)] = 0.0
             bad = np.isnan(values) & ~missing
             return values, bad, "must be yes or no (or 1/0, true/false)"
-        values = pd.to_numeric(text.where(~pd.Series(missing, index=text.index)), errors="coerce").to_numpy(
-            dtype=np.float64, na_value=np.nan)
+        values = np.array(to_numbers(text.where(~pd.Series(missing, index=text.index))), dtype=np.float64)
         bad = (np.isnan(values) | np.isinf(values)) & ~missing
         values[bad] = np.nan
         return values, bad, "not a number"

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from leadscore.fields.builtin import SchemaError, header_key
+from leadscore.fields.fast_numbers import to_numbers
 from leadscore.fields.field import (
     DEFAULT_PLACEHOLDERS,
     FLAG_FALSE,
@@ -131,7 +132,9 @@ def missing_mask(series: pd.Series, placeholders: Iterable[str] = DEFAULT_PLACEH
 
 
 def _numbers(filled: pd.Series) -> np.ndarray | None:
-    values = pd.to_numeric(filled, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    if pd.to_numeric(filled.iloc[:1000], errors="coerce").isna().any():
+        return None  # text: no need to convert a million cells to learn it (see fast_numbers.py)
+    values = to_numbers(filled).to_numpy(dtype=np.float64, na_value=np.nan)
     return None if np.isnan(values).any() or np.isinf(values).any() else values
 
 
@@ -380,7 +383,7 @@ def build_schema(frame: pd.DataFrame, review: Review, positive: Sequence[str],
         if column.kind == "category":
             levels = kept_levels(filled) or (OTHER,)
         elif len(filled):
-            numbers = pd.to_numeric(filled, errors="coerce").dropna()
+            numbers = to_numbers(filled).dropna()
             if column.kind == "flag":
                 low, high = 0.0, 1.0
                 typical = float(filled.str.lower().isin(FLAG_TRUE).mean() >= 0.5)

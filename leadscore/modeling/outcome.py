@@ -363,8 +363,9 @@ def _fit_large(candidates: Sequence[Candidate], train_frame: pd.DataFrame, y: np
     slope, intercept = fit_platt(held_margins, y[calibration])
     model = _calibrated(booster, encoding, schema, chosen, rounds, slope, intercept,
                         sigmoid(slope * held_margins + intercept))
+    stopped = ", stopped early on those" if rounds < chosen.rounds and not chosen.fixed_rounds else ""
     sampling = (f"a large file: {len(y):,} training leads, so the models were compared on a random {len(compared):,} "
-                f"of them; {chosen.name} was then fitted on {len(fitted):,} ({rounds} rounds, stopped early) and "
+                f"of them; {chosen.name} was then fitted on {len(fitted):,} ({rounds} rounds{stopped}) and "
                 f"calibrated on {len(calibration):,} others it did not fit")
     log.info(sampling)
     return model, comparison, chosen, sampling
