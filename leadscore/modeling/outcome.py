@@ -289,7 +289,9 @@ def leakage_screen(labelled: pd.DataFrame, all_rows: pd.DataFrame, labels: np.nd
         if power.flagged:
             alone = alone.ignore(power.name, power.reason)
     shares = _first_fit_shares(train_frame, y_train, alone, positive, seed, nthread) if alone.fields() else {}
-    return sorted(judge(powers, signs, shares), key=lambda p: (not p.flagged, -(p.share or 0.0), -p.auc))
+    # Flagged first: those that give the outcome away alone, then the worked ones by their share of decisions.
+    return sorted(judge(powers, signs, shares), key=lambda p: (not p.flagged, not p.alone, -(p.share or 0.0),
+                                                               -p.auc))
 
 
 # ---- evaluation ----------------------------------------------------------------------------------

@@ -89,6 +89,9 @@ def test_upload_review_train_publish_bands_and_back(models_dir: Path, caplog: py
     review = app.data_editor[0].value
     assert "y" not in review["Column"].tolist()  # the outcome is chosen above, not reviewed
     assert review.set_index("Column").loc["duration", "Use"] == crm_training.USE
+    # Its name is a sign of a field filled in while a lead is worked: training checks whether it also sways
+    assert "its name has 'duration'" in review.set_index("Column").loc["duration", crm_training.CHECKED]
+    assert review.set_index("Column").loc["month", crm_training.CHECKED] == ""
     _train(_exclude_in_review(app, content, "duration"))
 
     shown = texts(app)
@@ -154,7 +157,9 @@ def test_keep_it_anyway_trains_again_with_the_field(models_dir: Path) -> None:
     assert report["leakage"]["kept_on_purpose"] == ["call_result"]
     assert "call_result" in report["test"]["importance"]
     assert report["test"]["roc_auc"] > 0.9  # the leak makes it look excellent, as the page warned
-    assert _table(app, "Alone: ROC AUC")["Now"].tolist() == ["kept on purpose"]
+    # duration is left out too (its name, and 38% of a first fit's decisions), and stays out
+    assert _table(app, "Alone: ROC AUC").set_index("Field")["Now"].to_dict() == {
+        "call_result": "kept on purpose", "duration": "left out"}
     assert "'call_result' alone makes" in texts(app)  # and the page asks whether it is known in time
 
 
