@@ -1,0 +1,292 @@
+"""The Store: record scored leads, take outcomes back, report, keep drift references.
+
+One object per database; cheap to open (the schema check is one query once the store is current).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
+
+from leadscore.store import database
+from leadscore.store.outcomes import OutcomeRows
+from leadscore.store.record import scoring_columns
+from leadscore.store.tables import DriftReference, Outcome, SavedList, Scoring
+
+log = logging.getLogger(__name__)
+
+ENV_RETENTION_DAYS = "LEADSCORE_RETENTION_DAYS"
+#: How many unknown or changed IDs an import report lists as examples.
+EXAMPLES = 5
+_IN_CHUNK = 5_000
+_COLUMNS = ("lead_id", "scored_at", "model_version", "list_id", "tier", "chance", "promise", "score", "chances",
+            "fields", "reasons")
+
+
+def _utc(moment: datetime | None) -> datetime:
+    moment = moment or datetime.now(timezone.utc)
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+def retention_days() -> int | None:
+    """$LEADSCORE_RETENTION_DAYS: scorings older than this many days are deleted when new ones are recorded."""
+    value = os.environ.get(ENV_RETENTION_DAYS, "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{ENV_RETENTION_DAYS} must be a whole number of days (1 or more), not {value!r}")
+    return int(value)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What one ``record`` call stored."""
+
+    leads: int
+    list_name: str | None
+    deleted_by_retention: int
+
+
+@dataclass
+class ImportReport:
+    """What one outcomes import did; nothing is counted twice when the same file comes again."""
+
+    read: int
+    open_leads: int
+    duplicate_rows: int
+    new: int = 0
+    unchanged: int = 0
+    changed: int = 0
+    #: A different outcome older than the one stored: the stored (latest) one stays.
+    older_ignored: int = 0
+    unknown: int = 0
+    unknown_examples: list[str] = field(default_factory=list)
+    changed_examples: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe."""
+        return dict(self.__dict__)
+
+    def sentence(self) -> str:
+        """One paragraph for a terminal or a page."""
+        text = (f"{self.read:,} rows read: {self.new:,} new outcomes, {self.unchanged:,} already known, "
+                f"{self.changed:,} changed (the latest wins), {self.older_ignored:,} older than the one stored "
+                f"(ignored), {self.open_leads:,} still open, {self.duplicate_rows:,} repeated rows for a lead "
+                f"(its latest counted).")
+        if self.unknown:
+            text += (f" {self.unknown:,} IDs were never scored and were not stored (e.g. "
+                     f"{', '.join(self.unknown_examples)}).")
+        for change in self.changed_examples:
+            text += f" Lead {change['lead_id']}: {change['was']} -> {change['now']}."
+        return text
+
+
+class Store:
+    """Scorings, outcomes, saved lists and drift references in one database. See the package docstring."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str | None = None) -> Store:
+        """The store at ``url``, else $LEADSCORE_DATABASE_URL, else beside the registry; migrated to the newest."""
+        engine = database.make_engine(database.database_url(url))
+        database.ensure_current(engine)
+        return cls(engine)
+
+    def close(self) -> None:
+        """Release the connections."""
+        self.engine.dispose()
+
+    @contextmanager
+    def _begin(self) -> Iterator[Connection]:
+        with self.engine.begin() as connection:
+            yield connection
+
+    # ---- recording ----------------------------------------------------------------------------------
+    def record(self, scored: pd.DataFrame, model_version: str, list_name: str | None = None,
+               id_column: str | None = None, chance_columns: Sequence[str] | None = None,
+               scored_at: datetime | None = None) -> Recorded:
+        """Record a scored batch (the scorer's output frame); with ``list_name``, the leads join that saved list."""
+        columns = scoring_columns(scored, chance_columns, id_column)
+        moment = _utc(scored_at)
+        with self._begin() as connection:
+            list_id = self._list_id(connection, list_name, moment) if list_name else None
+            rows = list(zip(columns["lead_id"], [moment] * len(scored), [model_version] * len(scored),
+                            [list_id] * len(scored), columns["tier"], columns["chance"], columns["promise"],
+                            columns["score"], columns["chances"], columns["fields"], columns["reasons"],
+                            strict=True))
+            self._insert(connection, rows)
+            deleted = self._apply_retention(connection, moment)
+        log.info("store: recorded %d scored leads (model %s)", len(rows), model_version)
+        return Recorded(len(rows), list_name, deleted)
+
+    def _insert(self, connection: Connection, rows: list[tuple]) -> None:
+        """Bulk insert: COPY on PostgreSQL, one executemany elsewhere."""
+        if not rows:
+            return
+        if connection.dialect.name == "postgresql":
+            cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            with cursor.copy(f"COPY scorings ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        connection.execute(insert(Scoring), [dict(zip(_COLUMNS, row, strict=True)) for row in rows])
+
+    def _list_id(self, connection: Connection, name: str, moment: datetime) -> int:
+        found = connection.execute(select(SavedList.id).where(SavedList.name == name)).scalar()
+        if found is not None:
+            return int(found)
+        return int(connection.execute(insert(SavedList).values(name=name, created_at=moment)
+                                      .returning(SavedList.id)).scalar_one())
+
+    def _apply_retention(self, connection: Connection, moment: datetime) -> int:
+        days = retention_days()
+        if days is None:
+            return 0
+        result = connection.execute(delete(Scoring).where(Scoring.scored_at < moment - timedelta(days=days)))
+        return int(result.rowcount or 0)
+
+    # ---- saved lists ----------------------------------------------------------------------------------
+    def saved_lists(self) -> list[dict[str, Any]]:
+        """Every saved list: name, when created, how many leads, newest first."""
+        query = (select(SavedList.name, SavedList.created_at, func.count(Scoring.id))
+                 .join(Scoring, Scoring.list_id == SavedList.id, isouter=True)
+                 .group_by(SavedList.id, SavedList.name, SavedList.created_at)
+                 .order_by(SavedList.created_at.desc()))
+        with self.engine.connect() as connection:
+            return [{"name": name, "created_at": _utc(created).isoformat(), "leads": int(leads)}
+                    for name, created, leads in connection.execute(query)]
+
+    def list_rows(self, name: str) -> pd.DataFrame:
+        """A saved list as it was scored: its fields as read, then lead_id, tier, the chances and the reasons."""
+        query = (select(Scoring.lead_id, Scoring.tier, Scoring.score, Scoring.chances, Scoring.fields,
+                        Scoring.reasons).join(SavedList, SavedList.id == Scoring.list_id)
+                 .where(SavedList.name == name).order_by(Scoring.id))
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).all()
+        if not rows:
+            raise KeyError(f"no saved list named {name!r}")
+        fields = pd.DataFrame([json.loads(r.fields) for r in rows])
+        chances = pd.DataFrame([json.loads(r.chances) for r in rows])
+        reasons = [json.loads(r.reasons) if r.reasons else [] for r in rows]
+        out = fields.assign(lead_id=[r.lead_id for r in rows], tier=[r.tier for r in rows])
+        out = pd.concat([out, chances], axis=1)
+        if any(r.score is not None for r in rows):
+            out["score"] = [r.score for r in rows]
+        for k in range(3):
+            out[f"reason_{k + 1}"] = [r[k] if len(r) > k else "" for r in reasons]
+        return out
+
+    # ---- outcomes ---------------------------------------------------------------------------------
+    def import_outcomes(self, outcomes: OutcomeRows, source: str) -> ImportReport:
+        """Store the outcomes of leads that were scored; the latest outcome of a lead wins. Idempotent."""
+        report = ImportReport(outcomes.read, outcomes.open_leads, outcomes.duplicate_rows)
+        frame = outcomes.rows
+        now = _utc(None)
+        with self._begin() as connection:
+            for start in range(0, len(frame), _IN_CHUNK):
+                self._import_chunk(connection, frame.iloc[start:start + _IN_CHUNK], source, now, report)
+        log.info("store: outcomes import from %s: %d new, %d changed, %d unknown IDs", source, report.new,
+                 report.changed, report.unknown)
+        return report
+
+    def _import_chunk(self, connection: Connection, chunk: pd.DataFrame, source: str, now: datetime,
+                      report: ImportReport) -> None:
+        ids = chunk["lead_id"].tolist()
+        scored = set(connection.execute(select(Scoring.lead_id).where(Scoring.lead_id.in_(ids)).distinct()).scalars())
+        stored = {row.lead_id: row for row in connection.execute(
+            select(Outcome.lead_id, Outcome.outcome, Outcome.known_at).where(Outcome.lead_id.in_(ids)))}
+        new, changes = [], []
+        for lead_id, outcome, known_at in chunk.itertuples(index=False):
+            if lead_id not in scored:
+                report.unknown += 1
+                if len(report.unknown_examples) < EXAMPLES:
+                    report.unknown_examples.append(lead_id)
+                continue
+            known = _utc(known_at.to_pydatetime())
+            old = stored.get(lead_id)
+            if old is None:
+                new.append({"lead_id": lead_id, "outcome": int(outcome), "known_at": known, "source": source,
+                            "recorded_at": now})
+            elif int(old.outcome) == int(outcome):
+                report.unchanged += 1
+            elif known < _utc(old.known_at):
+                report.older_ignored += 1
+            else:
+                changes.append({"b_lead_id": lead_id, "outcome": int(outcome), "known_at": known, "source": source,
+                                "recorded_at": now})
+                if len(report.changed_examples) < EXAMPLES:
+                    report.changed_examples.append({"lead_id": lead_id, "was": int(old.outcome), "now": int(outcome)})
+        if new:
+            connection.execute(insert(Outcome), new)
+        if changes:
+            connection.execute(update(Outcome).where(Outcome.lead_id == bindparam("b_lead_id")), changes)
+        report.new += len(new)
+        report.changed += len(changes)
+
+    # ---- drift references -----------------------------------------------------------------------------
+    def save_drift_reference(self, model_version: str, reference: Mapping[str, Any]) -> None:
+        """Keep a model version's training distribution (replacing an earlier one for the same version)."""
+        text = json.dumps(reference)
+        with self._begin() as connection:
+            connection.execute(delete(DriftReference).where(DriftReference.model_version == model_version))
+            connection.execute(insert(DriftReference).values(model_version=model_version, reference=text,
+                                                             created_at=_utc(None)))
+
+    def drift_reference(self, model_version: str) -> dict[str, Any] | None:
+        """The stored reference of a version, or None (models trained before references existed)."""
+        with self.engine.connect() as connection:
+            text = connection.execute(select(DriftReference.reference)
+                                      .where(DriftReference.model_version == model_version)).scalar()
+        return json.loads(text) if text else None
+
+    # ---- results --------------------------------------------------------------------------------------
+    def report(self, since: datetime | None = None, until: datetime | None = None, model: str | None = None,
+               list_name: str | None = None, by: str | None = None, references: Mapping[str, Any] | None = None
+               ) -> dict[str, Any]:
+        """Each tier's promise against what happened, ranking, gain, drift (see ``report.build``)."""
+        from leadscore.store import report as results
+
+        with self.engine.connect() as connection:
+            return results.build(connection, self, since=since, until=until, model=model, list_name=list_name,
+                                 by=by, references=references)
+
+    def history(self, lead_id: str) -> list[dict[str, Any]]:
+        """One lead's scorings, oldest first: when, which model, tier, chance, score, list."""
+        query = (select(Scoring.scored_at, Scoring.model_version, Scoring.tier, Scoring.chance, Scoring.score,
+                        SavedList.name).join(SavedList, SavedList.id == Scoring.list_id, isouter=True)
+                 .where(Scoring.lead_id == str(lead_id)).order_by(Scoring.id))
+        with self.engine.connect() as connection:
+            return [{"scored_at": _utc(at).isoformat(), "model_version": version, "tier": tier,
+                     "chance": round(chance, 4), "score": score, "list": name}
+                    for at, version, tier, chance, score, name in connection.execute(query)]
+
+    def training_frame(self, model: str | None = None, target: str = "converted") -> pd.DataFrame:
+        """Recorded leads with a known outcome as a training set: each lead's latest fields as read + ``target``.
+
+        The outcome is written "yes"/"no" so the normal outcome trainer reads it without being told.
+        """
+        latest = select(func.max(Scoring.id).label("id")).group_by(Scoring.lead_id)
+        if model:
+            latest = latest.where(Scoring.model_version == model)
+        latest = latest.subquery()
+        query = (select(Scoring.lead_id, Scoring.fields, Outcome.outcome)
+                 .join(latest, latest.c.id == Scoring.id).join(Outcome, Outcome.lead_id == Scoring.lead_id)
+                 .order_by(Scoring.id))
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).all()
+        fields = pd.DataFrame([json.loads(r.fields) for r in rows])
+        if target in fields.columns:
+            raise ValueError(f"the recorded fields already have a column {target!r}; choose another target name")
+        fields[target] = ["yes" if r.outcome else "no" for r in rows]
+        return fields.astype("string").fillna("")
