@@ -55,6 +55,7 @@ from leadscore.modeling.encoding import Encoding, EncodingKind
 from leadscore.modeling.leakage import LEAK_AUC, screen
 from leadscore.modeling.outcome_model import OutcomeModel, sigmoid
 from leadscore.modeling.tiers import Bands, tier_report
+from leadscore.store.drift import drift_reference
 
 log = logging.getLogger(__name__)
 
@@ -304,7 +305,10 @@ def train_outcome(frame: pd.DataFrame, target: str, positive: Sequence[str] | No
     model = OutcomeModel(booster, schema, encoding, slope, intercept, Bands.by_share(oof_p),
                          reference=tuple(float(v) for v in np.quantile(oof_p, np.linspace(0, 1, 101))),
                          metadata={"preset": chosen.name, "candidate": chosen.name, "rounds": best["rounds"],
-                                   "params": chosen.params})
+                                   "params": chosen.params,
+                                   # What incoming leads are compared with (the store's drift).
+                                   "drift_reference": drift_reference(
+                                       train_frame, {f.name: f.kind for f in schema.fields}, oof_p)})
 
     progress("Evaluating on the test part", 0.9)
     test_p = model.predict(test_codes)

@@ -21,10 +21,11 @@ Retention: ``$LEADSCORE_RETENTION_DAYS`` deletes older scorings when new ones ar
 goes to the logs: only counts and model versions do.
 """
 
+from leadscore.store.database import StoreUnavailableError
 from leadscore.store.drift import drift_reference
 from leadscore.store.outcomes import OutcomeRows, read_outcomes
 from leadscore.store.record import RecordError, builtin_chance
 from leadscore.store.store import ImportReport, Recorded, Store
 
-__all__ = ["ImportReport", "OutcomeRows", "RecordError", "Recorded", "Store", "builtin_chance", "drift_reference",
-           "read_outcomes"]
+__all__ = ["ImportReport", "OutcomeRows", "RecordError", "Recorded", "Store", "StoreUnavailableError",
+           "builtin_chance", "drift_reference", "read_outcomes"]

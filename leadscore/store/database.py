@@ -24,6 +24,8 @@ from sqlalchemy.engine import make_url
 from leadscore.registry import models_dir
 
 log = logging.getLogger(__name__)
+# Alembic logs every plugin and migration step at INFO on each open; the store logs what matters itself.
+logging.getLogger("alembic").setLevel(logging.WARNING)
 
 ENV_DATABASE_URL = "LEADSCORE_DATABASE_URL"
 DEFAULT_FILE = "store.sqlite3"
@@ -34,13 +36,17 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _PG_LOCK = 7_311_015
 
 
-def database_url(url: str | None = None) -> str:
-    """The argument, else $LEADSCORE_DATABASE_URL, else an SQLite file beside the model registry."""
+class StoreUnavailableError(RuntimeError):
+    """The database cannot be reached or brought to the current schema (one line, no password)."""
+
+
+def database_url(url: str | None = None, registry: str | os.PathLike[str] | None = None) -> str:
+    """The argument, else $LEADSCORE_DATABASE_URL, else an SQLite file beside the model registry ``registry``."""
     if url:
         return url
     if os.environ.get(ENV_DATABASE_URL):
         return os.environ[ENV_DATABASE_URL]
-    folder = models_dir()
+    folder = models_dir(registry)
     folder.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{folder / DEFAULT_FILE}"
 

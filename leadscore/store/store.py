@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from leadscore.store import database
 from leadscore.store.outcomes import OutcomeRows
@@ -97,10 +98,19 @@ class Store:
         self.engine = engine
 
     @classmethod
-    def open(cls, url: str | None = None) -> Store:
-        """The store at ``url``, else $LEADSCORE_DATABASE_URL, else beside the registry; migrated to the newest."""
-        engine = database.make_engine(database.database_url(url))
-        database.ensure_current(engine)
+    def open(cls, url: str | None = None, models_dir: str | os.PathLike[str] | None = None) -> Store:
+        """The store at ``url``, else $LEADSCORE_DATABASE_URL, else beside the registry; migrated to the newest.
+
+        Raises StoreUnavailableError with one line when the database cannot be reached or migrated.
+        """
+        engine = database.make_engine(database.database_url(url, models_dir))
+        try:
+            database.ensure_current(engine)
+        except SQLAlchemyError as error:
+            engine.dispose()
+            where = engine.url.render_as_string(hide_password=True)
+            reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+            raise database.StoreUnavailableError(f"the store at {where} cannot be opened: {reason}") from error
         return cls(engine)
 
     def close(self) -> None:
@@ -242,6 +252,11 @@ class Store:
             connection.execute(delete(DriftReference).where(DriftReference.model_version == model_version))
             connection.execute(insert(DriftReference).values(model_version=model_version, reference=text,
                                                              created_at=_utc(None)))
+
+    def keep_drift_reference(self, model_version: str, reference: Mapping[str, Any]) -> None:
+        """Store a version's reference (from its metadata) unless the store already has one."""
+        if self.drift_reference(model_version) is None:
+            self.save_drift_reference(model_version, reference)
 
     def drift_reference(self, model_version: str) -> dict[str, Any] | None:
         """The stored reference of a version, or None (models trained before references existed)."""
