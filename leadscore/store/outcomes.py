@@ -2,7 +2,8 @@
 
 Won values are named with ``positive`` or inferred when there is no doubt (``infer_positive``). With
 ``negative`` named too, only those values mean lost and every other value is still open; without it, every
-filled value that is not won means lost, as in training. Empty cells are open leads: not outcomes yet.
+filled value that is not won means lost, as in training (and then a named won value must be in the file).
+Empty cells are open leads: not outcomes yet.
 """
 
 from __future__ import annotations
@@ -53,13 +54,20 @@ def read_outcomes(frame: pd.DataFrame, id_column: str, outcome_column: str,
     id_name = _column(frame, id_column, "ID")
     outcome_name = _column(frame, outcome_column, "outcome")
     values = frame[outcome_name]
-    labels = outcome_labels(values, infer_positive(values, positive))
+    if positive and negative:
+        # A file of only won (or only lost) deals is normal here: the named values need not all appear,
+        # but at least one must, so a misspelt value does not make every row an open lead.
+        lowered = values.astype("string").str.strip().str.lower()
+        named = {v.strip().lower() for v in (*positive, *negative)}
+        if not lowered.isin(named).any():
+            raise OutcomeError(f"none of the named won/lost values is in column {outcome_name!r}; values seen: "
+                               + ", ".join(repr(v) for v in sorted(set(lowered.dropna()))[:12]))
+        won = tuple(positive)
+    else:
+        won = infer_positive(values, positive)
+    labels = outcome_labels(values, won)
     if negative:
         lowered = values.astype("string").str.strip().str.lower()
-        seen = set(lowered.dropna())
-        unknown = [v for v in negative if v.strip().lower() not in seen]
-        if unknown:
-            raise OutcomeError(f"lost value {unknown[0]!r} not in column {outcome_name!r}")
         lost = lowered.isin({v.strip().lower() for v in negative}).to_numpy(dtype=bool)
         labels = np.where((labels == 0) & ~lost, -1, labels)
     ids = normalize_ids(frame[id_name])
@@ -73,4 +81,4 @@ def read_outcomes(frame: pd.DataFrame, id_column: str, outcome_column: str,
     decided = pd.DataFrame({"lead_id": ids, "outcome": labels, "known_at": known})[labels >= 0]
     latest = decided.sort_values("known_at", kind="stable").drop_duplicates("lead_id", keep="last")
     return OutcomeRows(rows=latest.reset_index(drop=True), read=len(frame), open_leads=int((labels < 0).sum()),
-                       duplicate_rows=len(decided) - len(latest), positive=tuple(infer_positive(values, positive)))
+                       duplicate_rows=len(decided) - len(latest), positive=tuple(won))
