@@ -2,7 +2,7 @@
 
 Every total is aggregated in the database (GROUP BY), never row by row in Python, so the report over a
 million recorded scorings stays within a couple of seconds (benchmarks/bench_store.py). Each lead counts
-once: its latest scoring within the filters. Each figure names the leads it stands on.
+once, with its latest scoring (if that scoring is within the filters). Each figure names the leads it stands on.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from leadscore.store import drift
 from leadscore.store.record import TIER_PROMISE
-from leadscore.store.tables import Outcome, SavedList, Scoring
+from leadscore.store.tables import SavedList, Scoring, ScoringData
 
 if TYPE_CHECKING:
     from leadscore.store.store import Store
@@ -49,7 +49,7 @@ def wilson(converted: int, n: int) -> list[float] | None:
 
 
 def _filters(since: datetime | None, until: datetime | None, model: str | None, list_name: str | None) -> list:
-    where = []
+    where = [Scoring.latest]
     if since is not None:
         where.append(Scoring.scored_at >= since)
     if until is not None:
@@ -64,8 +64,8 @@ def _filters(since: datetime | None, until: datetime | None, model: str | None, 
 def _field(connection: Connection, name: str) -> Any:
     """A field as read, extracted from the JSON text in SQL."""
     if connection.dialect.name == "postgresql":
-        return func.jsonb_extract_path_text(cast(Scoring.fields, JSONB), name)
-    return func.json_extract(Scoring.fields, "$." + json.dumps(name))
+        return func.jsonb_extract_path_text(cast(ScoringData.fields, JSONB), name)
+    return func.json_extract(ScoringData.fields, "$." + json.dumps(name))
 
 
 def _tier_row(scored: int, with_outcome: int, converted: int, expected: float | None) -> dict[str, Any]:
@@ -111,7 +111,8 @@ def _drift(connection: Connection, store: Store, where: list, model: str | None,
     where = [*where, Scoring.model_version == version]
     leads = int(connection.execute(select(func.count()).select_from(Scoring).where(*where)).scalar_one())
     step = max(1, math.ceil(leads / DRIFT_SAMPLE))
-    sample = select(Scoring.fields, Scoring.chance).where(*where)
+    sample = (select(ScoringData.fields, Scoring.chance).join(ScoringData, ScoringData.scoring_id == Scoring.id)
+              .where(*where))
     if step > 1:
         sample = sample.where(Scoring.id % step == 0)
     rows = connection.execute(sample).all()
@@ -127,19 +128,14 @@ def build(connection: Connection, store: Store, since: datetime | None = None, u
           references: dict[str, Any] | None = None) -> dict[str, Any]:
     """The report as a JSON-safe dict: tiers, drift (largest PSI first), ranking, gain, breakdown."""
     where = _filters(since, until, model, list_name)
-    latest = select(func.max(Scoring.id).label("id")).where(*where).group_by(Scoring.lead_id).subquery()
-    leads = Scoring.__table__.join(latest, latest.c.id == Scoring.id).outerjoin(
-        Outcome, Outcome.lead_id == Scoring.lead_id)
-    tiers_query = (select(Scoring.tier, func.count(), func.count(Outcome.lead_id),
-                          func.coalesce(func.sum(Outcome.outcome), 0), func.avg(Scoring.promise))
-                   .select_from(leads).group_by(Scoring.tier))
+    tiers_query = (select(Scoring.tier, func.count(), func.count(Scoring.outcome),
+                          func.coalesce(func.sum(Scoring.outcome), 0), func.avg(Scoring.promise))
+                   .where(*where).group_by(Scoring.tier))
     counts = {tier: (int(n), int(k), int(c), float(e)) for tier, n, k, c, e in connection.execute(tiers_query)}
     tiers = {tier: _tier_row(*counts.get(tier, (0, 0, 0, None))) for tier in TIER_ORDER}
     bucket = cast(Scoring.chance * BUCKETS, Integer)
-    ranking_query = (select(bucket, func.sum(Outcome.outcome), func.count() - func.sum(Outcome.outcome))
-                     .select_from(Scoring.__table__.join(latest, latest.c.id == Scoring.id)
-                                  .join(Outcome, Outcome.lead_id == Scoring.lead_id))
-                     .group_by(bucket))
+    ranking_query = (select(bucket, func.sum(Scoring.outcome), func.count() - func.sum(Scoring.outcome))
+                     .where(*where, Scoring.outcome.is_not(None)).group_by(bucket))
     ranking, gain = _ranking([(int(b), int(p), int(n)) for b, p, n in connection.execute(ranking_query)])
     drift_rows, drift_about = _drift(connection, store, where, model, references)
     report: dict[str, Any] = {
@@ -147,14 +143,16 @@ def build(connection: Connection, store: Store, since: datetime | None = None, u
                     "model": model, "list": list_name},
         "leads": sum(t["scored"] for t in tiers.values()),
         "tiers": tiers, "drift": drift_rows, "drift_about": drift_about, "ranking": ranking, "gain": gain,
-        "notes": [EXPECTED_NOTE, "each lead counts once: its latest scoring within the filters",
+        "notes": [EXPECTED_NOTE,
+                  "each lead counts once, with its latest scoring (if that scoring is within the filters)",
                   "interval: 95% Wilson interval of the rate; rate_leads/expected_leads: the leads each stands on"],
     }
     if by:
         value = _field(connection, by)
-        by_query = (select(value, Scoring.tier, func.count(), func.count(Outcome.lead_id),
-                           func.coalesce(func.sum(Outcome.outcome), 0), func.avg(Scoring.promise))
-                    .select_from(leads).group_by(value, Scoring.tier))
+        by_query = (select(value, Scoring.tier, func.count(), func.count(Scoring.outcome),
+                           func.coalesce(func.sum(Scoring.outcome), 0), func.avg(Scoring.promise))
+                    .join(ScoringData, ScoringData.scoring_id == Scoring.id).where(*where)
+                    .group_by(value, Scoring.tier))
         groups: dict[str, dict[str, Any]] = {}
         for level, tier, n, k, c, e in connection.execute(by_query):
             key = "(empty)" if level is None else str(level)

@@ -15,13 +15,13 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from leadscore.store import database
 from leadscore.store.outcomes import OutcomeRows
 from leadscore.store.record import scoring_columns
-from leadscore.store.tables import DriftReference, Outcome, SavedList, Scoring
+from leadscore.store.tables import DriftReference, Outcome, SavedList, Scoring, ScoringData
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +29,9 @@ ENV_RETENTION_DAYS = "LEADSCORE_RETENTION_DAYS"
 #: How many unknown or changed IDs an import report lists as examples.
 EXAMPLES = 5
 _IN_CHUNK = 5_000
-_COLUMNS = ("lead_id", "scored_at", "model_version", "list_id", "tier", "chance", "promise", "score", "chances",
-            "fields", "reasons")
+_COLUMNS = ("id", "lead_id", "scored_at", "model_version", "list_id", "tier", "chance", "promise", "score", "outcome",
+            "latest")
+_DATA_COLUMNS = ("scoring_id", "chances", "fields", "reasons")
 
 
 def _utc(moment: datetime | None) -> datetime:
@@ -129,28 +130,57 @@ class Store:
         """Record a scored batch (the scorer's output frame); with ``list_name``, the leads join that saved list."""
         columns = scoring_columns(scored, chance_columns, id_column)
         moment = _utc(scored_at)
+        n = len(scored)
+        lead_ids = columns["lead_id"]
+        latest = (~pd.Series(lead_ids).duplicated(keep="last")).tolist()  # a lead twice in one batch: the last
         with self._begin() as connection:
             list_id = self._list_id(connection, list_name, moment) if list_name else None
-            rows = list(zip(columns["lead_id"], [moment] * len(scored), [model_version] * len(scored),
-                            [list_id] * len(scored), columns["tier"], columns["chance"], columns["promise"],
-                            columns["score"], columns["chances"], columns["fields"], columns["reasons"],
-                            strict=True))
-            self._insert(connection, rows)
+            known: dict[str, int] = {}
+            unique = list(dict.fromkeys(lead_ids))
+            for start in range(0, len(unique), _IN_CHUNK):
+                chunk = unique[start:start + _IN_CHUNK]
+                connection.execute(update(Scoring).where(Scoring.latest, Scoring.lead_id.in_(chunk))
+                                   .values(latest=False))
+                known.update(connection.execute(select(Outcome.lead_id, Outcome.outcome)
+                                                .where(Outcome.lead_id.in_(chunk))).all())
+            ids = self._new_ids(connection, n)
+            rows = list(zip(ids, lead_ids, [moment] * n, [model_version] * n, [list_id] * n, columns["tier"],
+                            columns["chance"], columns["promise"], columns["score"],
+                            [known.get(lead) for lead in lead_ids], latest, strict=True))
+            data = list(zip(ids, columns["chances"], columns["fields"], columns["reasons"], strict=True))
+            self._insert(connection, rows, data)
             deleted = self._apply_retention(connection, moment)
-        log.info("store: recorded %d scored leads (model %s)", len(rows), model_version)
-        return Recorded(len(rows), list_name, deleted)
+        log.info("store: recorded %d scored leads (model %s)", n, model_version)
+        return Recorded(n, list_name, deleted)
 
-    def _insert(self, connection: Connection, rows: list[tuple]) -> None:
-        """Bulk insert: COPY on PostgreSQL, one executemany elsewhere."""
+    def _new_ids(self, connection: Connection, n: int) -> list[int]:
+        """Ids for n new scorings, taken before inserting so the lead's data can be written beside them.
+
+        PostgreSQL: from the table's sequence. SQLite: after the largest id, under the write lock that the
+        updates above already hold for this transaction (one writer at a time).
+        """
+        if n == 0:
+            return []
+        if connection.dialect.name == "postgresql":
+            return list(connection.execute(text("SELECT nextval(pg_get_serial_sequence('scorings', 'id')) "
+                                                "FROM generate_series(1, :n)"), {"n": n}).scalars())
+        connection.execute(update(Scoring).where(Scoring.id == -1).values(latest=False))  # take the write lock
+        first = int(connection.execute(select(func.coalesce(func.max(Scoring.id), 0))).scalar_one()) + 1
+        return list(range(first, first + n))
+
+    def _insert(self, connection: Connection, rows: list[tuple], data: list[tuple]) -> None:
+        """Bulk insert: COPY on PostgreSQL, one executemany per table elsewhere."""
         if not rows:
             return
         if connection.dialect.name == "postgresql":
             cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-            with cursor.copy(f"COPY scorings ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+            for table, names, values in (("scorings", _COLUMNS, rows), ("scoring_data", _DATA_COLUMNS, data)):
+                with cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy:
+                    for row in values:
+                        copy.write_row(row)
             return
         connection.execute(insert(Scoring), [dict(zip(_COLUMNS, row, strict=True)) for row in rows])
+        connection.execute(insert(ScoringData), [dict(zip(_DATA_COLUMNS, row, strict=True)) for row in data])
 
     def _list_id(self, connection: Connection, name: str, moment: datetime) -> int:
         found = connection.execute(select(SavedList.id).where(SavedList.name == name)).scalar()
@@ -179,8 +209,9 @@ class Store:
 
     def list_rows(self, name: str) -> pd.DataFrame:
         """A saved list as it was scored: its fields as read, then lead_id, tier, the chances and the reasons."""
-        query = (select(Scoring.lead_id, Scoring.tier, Scoring.score, Scoring.chances, Scoring.fields,
-                        Scoring.reasons).join(SavedList, SavedList.id == Scoring.list_id)
+        query = (select(Scoring.lead_id, Scoring.tier, Scoring.score, ScoringData.chances, ScoringData.fields,
+                        ScoringData.reasons).join(SavedList, SavedList.id == Scoring.list_id)
+                 .join(ScoringData, ScoringData.scoring_id == Scoring.id)
                  .where(SavedList.name == name).order_by(Scoring.id))
         with self.engine.connect() as connection:
             rows = connection.execute(query).all()
@@ -241,6 +272,10 @@ class Store:
             connection.execute(insert(Outcome), new)
         if changes:
             connection.execute(update(Outcome).where(Outcome.lead_id == bindparam("b_lead_id")), changes)
+        touched = [row["lead_id"] for row in new] + [row["b_lead_id"] for row in changes]
+        if touched:
+            current = select(Outcome.outcome).where(Outcome.lead_id == Scoring.lead_id).scalar_subquery()
+            connection.execute(update(Scoring).where(Scoring.lead_id.in_(touched)).values(outcome=current))
         report.new += len(new)
         report.changed += len(changes)
 
@@ -291,13 +326,11 @@ class Store:
 
         The outcome is written "yes"/"no" so the normal outcome trainer reads it without being told.
         """
-        latest = select(func.max(Scoring.id).label("id")).group_by(Scoring.lead_id)
+        query = (select(Scoring.lead_id, ScoringData.fields, Scoring.outcome)
+                 .join(ScoringData, ScoringData.scoring_id == Scoring.id)
+                 .where(Scoring.latest, Scoring.outcome.is_not(None)).order_by(Scoring.id))
         if model:
-            latest = latest.where(Scoring.model_version == model)
-        latest = latest.subquery()
-        query = (select(Scoring.lead_id, Scoring.fields, Outcome.outcome)
-                 .join(latest, latest.c.id == Scoring.id).join(Outcome, Outcome.lead_id == Scoring.lead_id)
-                 .order_by(Scoring.id))
+            query = query.where(Scoring.model_version == model)
         with self.engine.connect() as connection:
             rows = connection.execute(query).all()
         fields = pd.DataFrame([json.loads(r.fields) for r in rows])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, Float, ForeignKey, Index, Integer, SmallInteger, String, Text
+from sqlalchemy import BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 #: An autoincrementing 64-bit key (SQLite only makes an INTEGER PRIMARY KEY its rowid).
@@ -29,7 +29,12 @@ class SavedList(Base):
 
 
 class Scoring(Base):
-    """One lead scored once: the promise made (tier, chance) and what it was made on (fields as read)."""
+    """One lead scored once: the promise made (tier, chance) and, once known, what happened.
+
+    Narrow on purpose: the report scans it (a million rows in well under a second); the lead's data is in
+    ``ScoringData``. ``outcome`` is copied from ``outcomes`` (on import, and when a lead with a known outcome
+    is scored again) and ``latest`` marks each lead's latest scoring, so the report is one GROUP BY.
+    """
 
     __tablename__ = "scorings"
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -43,15 +48,24 @@ class Scoring(Base):
     #: The conversion this lead was promised: p_convert, or the built-in tier's expected conversion (midpoint).
     promise: Mapped[float] = mapped_column(Float)
     score: Mapped[float | None] = mapped_column(Float)
-    chances: Mapped[str] = mapped_column(Text)
-    fields: Mapped[str] = mapped_column(Text)
-    reasons: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[int | None] = mapped_column(SmallInteger)
+    latest: Mapped[bool] = mapped_column(Boolean)
     __table_args__ = (
         Index("ix_scorings_lead", "lead_id", "id"),
         Index("ix_scorings_scored_at", "scored_at"),
         Index("ix_scorings_model", "model_version"),
         Index("ix_scorings_list", "list_id"),
     )
+
+
+class ScoringData(Base):
+    """What a scoring was made on and said: the fields as read, the chances and the reasons (JSON text)."""
+
+    __tablename__ = "scoring_data"
+    scoring_id: Mapped[int] = mapped_column(BigId, ForeignKey("scorings.id", ondelete="CASCADE"), primary_key=True)
+    chances: Mapped[str] = mapped_column(Text)
+    fields: Mapped[str] = mapped_column(Text)
+    reasons: Mapped[str | None] = mapped_column(Text)
 
 
 class Outcome(Base):
