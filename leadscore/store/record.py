@@ -8,7 +8,6 @@ not the scorer, so it serves both kinds of model: ``p_convert`` (a team's model)
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Sequence
 
@@ -95,8 +94,8 @@ def scoring_columns(frame: pd.DataFrame, chance_columns: Sequence[str] | None = 
         row = frame.index[np.flatnonzero(np.isnan(chance) | np.isnan(promise))[0]]
         raise RecordError(f"row {row}: no chance or an unknown tier {frame.loc[row, 'tier']!r}")
     reason_columns = [c for c in REASONS if c in frame.columns]
-    reasons = ([json.dumps([r for r in row if isinstance(r, str) and r], ensure_ascii=False)
-                for row in frame[reason_columns].itertuples(index=False)] if reason_columns else [None] * len(frame))
+    reasons = (_json_lines(frame[reason_columns].astype("string").fillna("")) if reason_columns
+               else [None] * len(frame))
     score = frame["score"].astype(float).tolist() if "score" in frame.columns else [None] * len(frame)
     return {"lead_id": lead_ids, "tier": frame["tier"].astype(str).tolist(), "chance": chance.tolist(),
             "promise": promise.tolist(), "score": score, "chances": _json_lines(chances), "fields": fields,

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, text, update
+from sqlalchemy import Connection, CursorResult, Engine, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from leadscore.store import database
@@ -92,6 +92,25 @@ class ImportReport:
         return text
 
 
+def _sqlite_time(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _as_utc(value: datetime | str) -> datetime:
+    """A moment read by the driver: a datetime (PostgreSQL) or SQLite's text (naive UTC)."""
+    return _utc(datetime.fromisoformat(value) if isinstance(value, str) else value)
+
+
+def _where_ids(connection: Connection, sql: str, ids: Sequence[str]) -> CursorResult:
+    """Run ``sql`` with ``{ids}`` as "IN (the ids)" in the driver's own terms (``= ANY`` on PostgreSQL).
+
+    Written for the driver: SQLAlchemy renders an expanding IN of thousands of values slowly.
+    """
+    if connection.dialect.name == "postgresql":
+        return connection.exec_driver_sql(sql.format(ids="= ANY(%(ids)s)", false="false"), {"ids": list(ids)})
+    return connection.exec_driver_sql(sql.format(ids=f"IN ({', '.join('?' * len(ids))})", false="0"), tuple(ids))
+
+
 class Store:
     """Scorings, outcomes, saved lists and drift references in one database. See the package docstring."""
 
@@ -139,12 +158,13 @@ class Store:
             unique = list(dict.fromkeys(lead_ids))
             for start in range(0, len(unique), _IN_CHUNK):
                 chunk = unique[start:start + _IN_CHUNK]
-                connection.execute(update(Scoring).where(Scoring.latest, Scoring.lead_id.in_(chunk))
-                                   .values(latest=False))
-                known.update(connection.execute(select(Outcome.lead_id, Outcome.outcome)
-                                                .where(Outcome.lead_id.in_(chunk))).all())
+                _where_ids(connection, "UPDATE scorings SET latest = {false} WHERE latest AND lead_id {ids}", chunk)
+                known.update(_where_ids(connection, "SELECT lead_id, outcome FROM outcomes WHERE lead_id {ids}",
+                                        chunk).all())
             ids = self._new_ids(connection, n)
-            rows = list(zip(ids, lead_ids, [moment] * n, [model_version] * n, [list_id] * n, columns["tier"],
+            # SQLite: the moment as SQLAlchemy's DateTime writes it (naive UTC text), once for the batch.
+            stamp = moment if connection.dialect.name == "postgresql" else _sqlite_time(moment)
+            rows = list(zip(ids, lead_ids, [stamp] * n, [model_version] * n, [list_id] * n, columns["tier"],
                             columns["chance"], columns["promise"], columns["score"],
                             [known.get(lead) for lead in lead_ids], latest, strict=True))
             data = list(zip(ids, columns["chances"], columns["fields"], columns["reasons"], strict=True))
@@ -179,8 +199,11 @@ class Store:
                     for row in values:
                         copy.write_row(row)
             return
-        connection.execute(insert(Scoring), [dict(zip(_COLUMNS, row, strict=True)) for row in rows])
-        connection.execute(insert(ScoringData), [dict(zip(_DATA_COLUMNS, row, strict=True)) for row in data])
+        # The driver's executemany on plain tuples: SQLAlchemy's per-row parameter handling would cost more
+        # than the insert itself.
+        for table, names, values in (("scorings", _COLUMNS, rows), ("scoring_data", _DATA_COLUMNS, data)):
+            connection.exec_driver_sql(f"INSERT INTO {table} ({', '.join(names)}) "
+                                       f"VALUES ({', '.join('?' * len(names))})", values)
 
     def _list_id(self, connection: Connection, name: str, moment: datetime) -> int:
         found = connection.execute(select(SavedList.id).where(SavedList.name == name)).scalar()
@@ -219,7 +242,7 @@ class Store:
             raise KeyError(f"no saved list named {name!r}")
         fields = pd.DataFrame([json.loads(r.fields) for r in rows])
         chances = pd.DataFrame([json.loads(r.chances) for r in rows])
-        reasons = [json.loads(r.reasons) if r.reasons else [] for r in rows]
+        reasons = [list(json.loads(r.reasons).values()) if r.reasons else [] for r in rows]
         out = fields.assign(lead_id=[r.lead_id for r in rows], tier=[r.tier for r in rows])
         out = pd.concat([out, chances], axis=1)
         if any(r.score is not None for r in rows):
@@ -244,9 +267,9 @@ class Store:
     def _import_chunk(self, connection: Connection, chunk: pd.DataFrame, source: str, now: datetime,
                       report: ImportReport) -> None:
         ids = chunk["lead_id"].tolist()
-        scored = set(connection.execute(select(Scoring.lead_id).where(Scoring.lead_id.in_(ids)).distinct()).scalars())
-        stored = {row.lead_id: row for row in connection.execute(
-            select(Outcome.lead_id, Outcome.outcome, Outcome.known_at).where(Outcome.lead_id.in_(ids)))}
+        scored = set(_where_ids(connection, "SELECT DISTINCT lead_id FROM scorings WHERE lead_id {ids}", ids).scalars())
+        stored = {lead: (outcome, _as_utc(known)) for lead, outcome, known in _where_ids(
+            connection, "SELECT lead_id, outcome, known_at FROM outcomes WHERE lead_id {ids}", ids)}
         new, changes = [], []
         for lead_id, outcome, known_at in chunk.itertuples(index=False):
             if lead_id not in scored:
@@ -259,23 +282,23 @@ class Store:
             if old is None:
                 new.append({"lead_id": lead_id, "outcome": int(outcome), "known_at": known, "source": source,
                             "recorded_at": now})
-            elif int(old.outcome) == int(outcome):
+            elif int(old[0]) == int(outcome):
                 report.unchanged += 1
-            elif known < _utc(old.known_at):
+            elif known < old[1]:
                 report.older_ignored += 1
             else:
                 changes.append({"b_lead_id": lead_id, "outcome": int(outcome), "known_at": known, "source": source,
                                 "recorded_at": now})
                 if len(report.changed_examples) < EXAMPLES:
-                    report.changed_examples.append({"lead_id": lead_id, "was": int(old.outcome), "now": int(outcome)})
+                    report.changed_examples.append({"lead_id": lead_id, "was": int(old[0]), "now": int(outcome)})
         if new:
             connection.execute(insert(Outcome), new)
         if changes:
             connection.execute(update(Outcome).where(Outcome.lead_id == bindparam("b_lead_id")), changes)
         touched = [row["lead_id"] for row in new] + [row["b_lead_id"] for row in changes]
         if touched:
-            current = select(Outcome.outcome).where(Outcome.lead_id == Scoring.lead_id).scalar_subquery()
-            connection.execute(update(Scoring).where(Scoring.lead_id.in_(touched)).values(outcome=current))
+            _where_ids(connection, "UPDATE scorings SET outcome = (SELECT o.outcome FROM outcomes o WHERE "
+                                   "o.lead_id = scorings.lead_id) WHERE lead_id {ids}", touched)
         report.new += len(new)
         report.changed += len(changes)
 
