@@ -156,8 +156,10 @@ class Store:
             list_id = self._list_id(connection, list_name, moment) if list_name else None
             known: dict[str, int] = {}
             unique = list(dict.fromkeys(lead_ids))
-            for start in range(0, len(unique), _IN_CHUNK):
-                chunk = unique[start:start + _IN_CHUNK]
+            # PostgreSQL takes the whole batch as one array (one statement, one plan); SQLite caps variables.
+            step = max(len(unique), 1) if connection.dialect.name == "postgresql" else _IN_CHUNK
+            for start in range(0, len(unique), step):
+                chunk = unique[start:start + step]
                 _where_ids(connection, "UPDATE scorings SET latest = {false} WHERE latest AND lead_id {ids}", chunk)
                 known.update(_where_ids(connection, "SELECT lead_id, outcome FROM outcomes WHERE lead_id {ids}",
                                         chunk).all())
