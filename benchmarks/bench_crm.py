@@ -48,7 +48,7 @@ def main() -> None:
     parser.add_argument("--skip-duration", action="store_true", help="skip the run with duration")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    frame = read_table(args.data, as_text=True)
+    frame = read_table(args.data)
     print(f"data: {args.data.name}, {len(frame):,} rows, {len(frame.columns)} columns")
 
     training, wall, cpu = _timed(lambda: train_outcome(frame, "y"))

@@ -77,7 +77,7 @@ def main() -> None:
         reference(path, args.reference)
         return
     wall, cpu = time.perf_counter(), time.process_time()
-    frame = read_table(path, as_text=True)
+    frame = read_table(path)
     read_wall = time.perf_counter() - wall
     read_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     extra = {"sample_rows": None} if args.full else {}
@@ -96,7 +96,7 @@ def main() -> None:
 def reference(path: Path, name: str) -> None:
     """The named candidate with its full rounds fitted on every training row (no comparison), held-out AUC."""
     wall, cpu = time.perf_counter(), time.process_time()
-    frame = read_table(path, as_text=True)
+    frame = read_table(path)
     review = infer_columns(frame, "y", exclude=["duration"])
     positive = infer_positive(frame["y"])
     labels = outcome_labels(frame["y"], positive)

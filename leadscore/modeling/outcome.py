@@ -78,6 +78,7 @@ from leadscore.modeling.outcome_model import Outcome, OutcomeModel
 from leadscore.modeling.targets import sigmoid
 from leadscore.modeling.tiers import Bands, tier_report
 from leadscore.modeling.training_rows import blank_impossible_cells, period_of, rows_with_fields
+from leadscore.store.drift import drift_reference
 
 log = logging.getLogger(__name__)
 
@@ -493,6 +494,10 @@ def train_outcome(frame: pd.DataFrame, target: str, positive: Sequence[str] | No
         model = _calibrated(booster, encoding, schema, outcome, chosen, best["rounds"], slope, intercept,
                             sigmoid(slope * best["oof_margins"] + intercept))
         sampling = None
+    # What incoming leads are compared with (the store's drift): the training leads' fields, and the
+    # model's chances on leads it did not fit (its reference quantiles stand for their distribution).
+    model.metadata["drift_reference"] = drift_reference(train_frame, {f.name: f.kind for f in schema.fields},
+                                                        np.asarray(model.reference))
 
     progress("Testing it on leads it never saw", 0.9)
     test_p = model.predict(test_codes)

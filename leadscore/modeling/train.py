@@ -47,6 +47,8 @@ from leadscore.modeling.decision_rule import choose_on_fresh_leads
 from leadscore.modeling.evaluate import evaluate_probabilities
 from leadscore.modeling.lead_model import LeadModel
 from leadscore.modeling.targets import HIGH, softmax
+from leadscore.store.drift import drift_reference
+from leadscore.store.record import builtin_chance
 
 log = logging.getLogger(__name__)
 
@@ -369,6 +371,10 @@ def train(frame: pd.DataFrame, preset: str = DEFAULT_PRESET, with_baselines: boo
     model.metadata.update({
         "data_fingerprint": fingerprint(features, labels),
         "training_seconds": round(time.perf_counter() - started, 2),
+        # What incoming leads are compared with (the store's drift): training fields, held-out chances.
+        "drift_reference": drift_reference(pd.DataFrame(features[train_index], columns=FEATURE_NAMES),
+                                           dict.fromkeys(FEATURE_NAMES, "number"),
+                                           builtin_chance(*probabilities.T)),
     })
     model.metadata = finite(model.metadata)
     report = finite(report)
