@@ -66,10 +66,12 @@ def read_outcomes(frame: pd.DataFrame, id_column: str, outcome_column: str,
     else:
         # The same rules as training (``infer_positive``, ``infer_negative``): won and lost values are named
         # or beyond doubt, and a value named neither is an open lead; a file of won deals only is normal here.
-        won = infer_positive(values, positive, negative=negative)
         filled = values[~missing_mask(values)].astype("string").str.strip().str.lower()
-        only_won = filled.isin({w.strip().lower() for w in won}).all()
-        lost = tuple(negative or ()) if only_won else infer_negative(values, won, negative)
+        if positive and filled.isin({p.strip().lower() for p in positive}).all():
+            won, lost = tuple(positive), tuple(negative or ())
+        else:
+            won = infer_positive(values, positive, negative=negative)
+            lost = infer_negative(values, won, negative)
     labels = outcome_labels(values, won, negative=lost)
     ids = normalize_ids(frame[id_name])
     no_id = (ids.isna() | (ids == "")).to_numpy(dtype=bool) & (labels >= 0)

@@ -221,14 +221,16 @@ def test_outcome_values_read_with_the_training_rules() -> None:
     named = outcomes(["1", "2", "3", "4"], ["Won", "Lost", "Negotiation", ""], positive=["won"], negative=["lost"])
     assert dict(zip(named.rows["lead_id"], named.rows["outcome"], strict=True)) == {"1": 1, "2": 0}
     assert named.open_leads == 2
-    lost_by_default = outcomes(["1", "2", "3"], ["Won", "Lost", "Negotiation"], positive=["Won"])
-    assert lost_by_default.rows["outcome"].tolist() == [1, 0, 0]
+    with pytest.raises(OutcomeError, match="Which of the others mean lost"):  # never a stage read as lost
+        outcomes(["1", "2", "3"], ["Won", "Lost", "Negotiation"], positive=["Won"])
+    only_won = outcomes(["1", "2"], ["Won", "Won"], positive=["Won"])  # a file of won deals only is normal
+    assert only_won.rows["outcome"].tolist() == [1, 1]
     assert outcomes(["7.0", "8"], ["yes", "no"]).rows["lead_id"].tolist() == ["7", "8"]  # inferred, IDs as text
     with pytest.raises(OutcomeError, match="not in the file"):
         outcomes(["1", "2"], ["Lost", "Lost"], positive=["Wonn"])  # every row would be lost on a typo
     with pytest.raises(OutcomeError, match="none of the named"):
         outcomes(["1", "2"], ["Lost", "Lost"], positive=["Wonn"], negative=["Los"])
-    with pytest.raises(OutcomeError, match="cannot tell"):
+    with pytest.raises(OutcomeError, match="Which of the others mean lost"):
         outcomes(["1", "2", "3"], ["Won", "Lost", "Open"])
     with pytest.raises(OutcomeError, match="row 3, column 'when'"):
         read_outcomes(pd.DataFrame({"id": ["1", "2"], "s": ["yes", "no"], "when": ["2026-01-01", "soon"]}),
