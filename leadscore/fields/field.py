@@ -224,8 +224,8 @@ class Field:
                 return (1.0 if raw is True or lowered in FLAG_TRUE else 0.0), None
             return math.nan, FLAG_REASON
         value = read_number(raw)
-        if not math.isfinite(value):
-            return math.nan, NUMBER_REASON
+        if math.isnan(value) or (math.isinf(value) and not self.strict_range):
+            return math.nan, NUMBER_REASON  # an overflow of a field with limits is beyond them (``check``)
         reason = self.check(value)
         return (math.nan, reason) if reason else (value, None)
 
@@ -476,13 +476,19 @@ class Schema:
                 values[lowered.isin(FLAG_TRUE).to_numpy(dtype=bool)] = 1.0
                 values[lowered.isin(FLAG_FALSE).to_numpy(dtype=bool)] = 0.0
             else:
-                values = pd.to_numeric(text.where(~pd.Series(missing, index=text.index)), errors="coerce").to_numpy(
-                    dtype=np.float64, na_value=np.nan)
+                # The one number rule (NUMBER_PATTERN): pandas alone would also read "inf" and "Infinity".
+                # Numbers held as Python numbers in a column of objects (inf, 10**400) are numbers, not text.
+                plain = text.str.fullmatch(NUMBER_PATTERN).fillna(False).to_numpy(dtype=bool)
+                if raw.dtype == object:
+                    plain |= ~raw.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+                values = pd.to_numeric(text.where(~missing & plain), errors="coerce").to_numpy(
+                    dtype=np.float64, na_value=np.nan, copy=True)
             bad = np.isnan(values) & ~missing
             reasons[bad] = FLAG_REASON if f.kind == "flag" else NUMBER_REASON
         infinite = np.isinf(values)
-        reasons[infinite] = NUMBER_REASON
-        values[infinite] = np.nan
+        if not f.strict_range:  # with limits, an overflow is above or below them (``_range_reasons``)
+            reasons[infinite] = NUMBER_REASON
+            values[infinite] = np.nan
         bad |= infinite
         if f.required:
             reasons[missing & ~bad] = MISSING_REASON
