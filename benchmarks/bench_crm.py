@@ -22,9 +22,10 @@ import numpy as np
 import xgboost as xgb
 
 from leadscore.data.csvio import read_table
+from leadscore.modeling.model import model_of
 from leadscore.modeling.outcome import train_outcome
 from leadscore.modeling.outcome_model import OutcomeModel
-from leadscore.scoring.outcome_scorer import OutcomeScorer
+from leadscore.scoring.scorer import Scorer
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "bank-marketing.csv"
 
@@ -63,7 +64,7 @@ def main() -> None:
 
     # Scored as the product scores: the model as loaded back from its published files.
     model = OutcomeModel.from_files(training.model.to_files())
-    scorer = OutcomeScorer(model)
+    scorer = Scorer(model_of(model))
     batch, wall, cpu = _timed(lambda: scorer.score(frame, explain=True))
     print(f"\nscoring {batch.rows_read:,} leads with reasons: {wall:.2f} s wall, {cpu:.2f} s CPU (target <= 10 s); "
           f"{len(batch.scored):,} scored, {batch.rejected_rows} rejected")

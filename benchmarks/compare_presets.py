@@ -15,7 +15,7 @@ import numpy as np
 import xgboost as xgb
 
 from leadscore.data import synth
-from leadscore.fields.builtin import CLASSES, validate
+from leadscore.fields.builtin import BUILTIN_SCHEMA, CLASSES
 from leadscore.modeling import train
 from leadscore.modeling.evaluate import evaluate_probabilities
 from leadscore.modeling.lead_model import LeadModel
@@ -41,7 +41,7 @@ def main() -> None:
                                        random_state=train.RANDOM_STATE)
     fit_index = rng_split[0]
     holdout = synth.generate(20_000, seed=2024)
-    hx = validate(holdout).features()
+    hx = BUILTIN_SCHEMA.codes(BUILTIN_SCHEMA.parse(holdout).matrix)
     hy = holdout["tier"].map(CLASSES.index).to_numpy()
     truth = synth.truth_columns(holdout)
     print(f"Held-out: 20,000 leads, Bayes accuracy {synth.bayes_accuracy(truth):.3f}\n")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 
 from leadscore.data import synth
-from leadscore.fields.builtin import CLASSES, validate
+from leadscore.fields.builtin import BUILTIN_SCHEMA, CLASSES
 from leadscore.modeling import train
 from leadscore.modeling.evaluate import evaluate_probabilities
 
@@ -36,7 +36,7 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|")
     for seed in args.seeds:
         leads = synth.generate(HELD_OUT_ROWS, seed=seed)
-        probabilities = model.predict_proba(validate(leads).features())
+        probabilities = model.predict_proba(BUILTIN_SCHEMA.codes(BUILTIN_SCHEMA.parse(leads).matrix))
         report = evaluate_probabilities(probabilities, model.decide(probabilities),
                                         leads["tier"].map(CLASSES.index).to_numpy(), synth.truth_columns(leads))
         gap = 100 * (report["bayes_accuracy"] - report["accuracy"])
