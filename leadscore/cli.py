@@ -173,8 +173,10 @@ def _refuse_same_paths(paths: dict[str, Path]) -> None:
 
 def _score_in_chunks(args: argparse.Namespace, output: Path, rejected: Path) -> dict[str, int]:
     counts = {"read": 0, "scored": 0, "rejected": 0, **dict.fromkeys(TIERS, 0)}
-    scorer = Scorer(_registry(args).load_or_train_default())
     with csvio.open_table(args.input, chunk_rows=args.chunk_rows) as chunks:
+        # The file's header is read first: a missing or unreadable file is reported before an empty
+        # registry trains its default model (a minute on a busy machine).
+        scorer = Scorer(_registry(args).load_or_train_default())
         first = True
         for chunk in chunks:
             batch = scorer.score(chunk, explain=args.explain, first_row=counts["read"] + 1)
