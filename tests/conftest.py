@@ -87,15 +87,13 @@ class Kind:
     """One kind of model as every face gets it, with leads it can score.
 
     ``leads`` are 40 valid leads as a CRM file holds them (every cell text, an ID column and an
-    extra ``owner`` column); ``number`` is one of the model's number fields and ``category`` a field
-    that takes words (a category, or a flag).
+    extra ``owner`` column); ``number`` is one of the model's number fields.
     """
 
     name: str
     scorer: Scorer
     leads: pd.DataFrame
     number: str
-    category: str
 
 
 @pytest.fixture(scope="session")
@@ -115,10 +113,10 @@ def kind(request: pytest.FixtureRequest, _kinds_registry: tuple[Path, str, str])
     if request.param == "three-tiers":
         frame = synth.generate(40, seed=3).drop(columns=["tier", *synth.TRUE_PROBABILITY_COLUMNS])
         leads = frame.astype(str).assign(owner="Dana")
-        return Kind(request.param, Scorer(Registry(root).load(builtin)), leads, "credit_score", "inquiry_submitted")
+        return Kind(request.param, Scorer(Registry(root).load(builtin)), leads, "credit_score")
     bank = read_table(BANK_SAMPLE).tail(40).drop(columns=["y"]).reset_index(drop=True)
     leads = bank.assign(lead_id=[f"B-{i}" for i in range(len(bank))], owner="Dana")
-    return Kind(request.param, Scorer(Registry(root).load(won_lost)), leads, "age", "job")
+    return Kind(request.param, Scorer(Registry(root).load(won_lost)), leads, "age")
 
 
 @pytest.fixture(scope="session")
