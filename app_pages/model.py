@@ -3,16 +3,19 @@
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from leadscore import charts
+from leadscore import charts, plain_words
 from leadscore.fields.builtin import BUILTIN_SCHEMA
 from leadscore.modeling import compare, evaluate, seedref
 from leadscore.modeling.targets import ThreeTiers, WonLost
+from leadscore.plain_words import data_words
 from leadscore.scoring.scorer import Scorer
 from ui import bands, crm_training, engine, outcome_report, retrain, versions
-from ui.text import data_source
+from ui.outcome_report import NO_BAR
+from ui.text import data_source, md_escape
 
 
 def _tiles(report: dict) -> None:
+    """The four headline figures beside the original study's (for analysts: the names need their meanings)."""
     metrics = compare.headline_metrics(report)
     for column, key in zip(st.columns(4), ("accuracy", "macro_recall", "macro_precision", "weighted_f1"),
                            strict=True):
@@ -23,59 +26,75 @@ def _tiles(report: dict) -> None:
                       help=meaning, border=True)
 
 
-def performance(report: dict, meta: dict, high_threshold: float) -> None:
-    """Metric tiles and the charts a stakeholder asks for."""
-    rows = report.get("rows", {})
-    where = evaluate.measured_on(report)
-    st.caption(f"Training data: {data_source(meta.get('data_source', 'unknown'))}. The model learned from "
-               f"{rows.get('train', 0):,} of these leads; every figure here is measured on {where}. The "
-               "original study's figures are shown for reference; they were measured on that study's own data.")
+def _glossary(terms: tuple[str, ...]) -> None:
+    st.caption("  \n".join(f"**{term}**: {plain_words.ANALYST_TERMS[term]}." for term in terms))
+
+
+def _for_analysts(report: dict, meta: dict, high_threshold: float, where: str) -> None:
+    """Everything with a data-science name, each name with its one-line meaning."""
+    _glossary(("recall", "precision", "F1", "SHAP", "SMOTE", "uncalibrated", "Bayes", "original study",
+               "data variant", "preset", "log loss"))
+    st.markdown(f"**Training data**: {data_source(meta.get('data_source', 'unknown'))}; preset "
+                f"{md_escape(str(meta.get('preset', 'unknown')))}. The original study's figures beside ours were "
+                "measured on that study's own data, so they are a reference point, not a target.")
     _tiles(report)
     st.caption(evaluate.accuracy_note(report, compare.REFERENCE_ROWS))
+    st.subheader("Per tier: recall, precision and F1, beside the original study's")
+    st.plotly_chart(charts.per_class_bars(report, seedref.PER_CLASS), config=NO_BAR)
+    st.caption(f"Ours measured on {where}.")
+    importance = {BUILTIN_SCHEMA.field(n).title: v for n, v in report.get("feature_importance", {}).items()}
+    if importance:
+        st.subheader("What the model looks at, beside the original study's top five")
+        seed = {BUILTIN_SCHEMA.field(n).title: v for n, v in seedref.TOP_FEATURES.items()}
+        st.plotly_chart(charts.importance_bars(importance, seed), config=NO_BAR, key="importance_seed")
+        st.caption("Each field's share is its mean absolute SHAP value over the test leads.")
+    st.subheader("Against simpler models")
+    baselines = report.get("baselines")
+    if not baselines:
+        st.info("This model was trained without the comparison with simpler models.")
+        return
+    rows = {**baselines, "This model (calibrated)": {
+        "accuracy": report["accuracy"], "macro_recall": report["macro avg"]["recall"],
+        "high_recall": report["High"]["recall"], "high_precision": report["High"]["precision"],
+        "log_loss": report["log_loss"]}}
+    st.plotly_chart(charts.baselines_chart(rows, report.get("bayes_accuracy")), config=NO_BAR)
+    st.caption(evaluate.baseline_note(report, high_threshold) + " "
+               + ("The dashed line is the best accuracy any model can reach on this generated data "
+                  "(the Bayes accuracy): leads near the tier boundaries are a coin toss. "
+                  if "bayes_accuracy" in report else "")
+               + "Why a simple logistic regression scores so much higher here than in the original study ("
+               + seedref.BASELINE_ACCURACY.get("Logistic regression", "")
+               + "): the generated leads follow smooth rules that a straight-line model can learn almost as well "
+               "as XGBoost, while the study's data did not. The study reported: "
+               + "; ".join(f"{k} {v}" for k, v in seedref.BASELINE_ACCURACY.items()) + ".")
+
+
+def performance(report: dict, meta: dict, high_threshold: float) -> None:
+    """What a manager asks first, in words and numbers; then the charts; the analysts' figures folded away."""
+    rows = report.get("rows", {})
+    where = evaluate.measured_on(report)
+    st.markdown(f"#### {plain_words.builtin_sentence(report)}")
+    st.caption(f"It learned from {rows.get('train', 0):,} of {data_words(meta.get('data_source', 'unknown'))} and "
+               f"every figure here is measured on {where}.")
     left, right = st.columns(2)
     with left:
         st.subheader("Where it gets it right and wrong")
         shares = st.radio("Show", ["Counts", "Share of each true tier"], horizontal=True, key="cm_mode")
         st.plotly_chart(charts.matrix_heatmap(report["confusion_matrix"], "True tier", "Model's tier",
-                                              normalise=shares != "Counts"), config={"displayModeBar": False})
-        st.caption("Rows: the tier the lead really had. Columns: the tier the model gave. The diagonal is right. "
-                   f"Counted on {where}.")
+                                              normalise=shares != "Counts"), config=NO_BAR)
+        st.caption("Rows: the tier the lead really had. Columns: the tier the model gave. The diagonal is right.")
     with right:
-        st.subheader("Are its probabilities honest?")
-        st.plotly_chart(charts.calibration_chart(report["calibration"]), config={"displayModeBar": False})
+        st.subheader("Are its chances honest?")
+        st.plotly_chart(charts.calibration_chart(report["calibration"]), config=NO_BAR)
         st.caption("Leads given a 30% chance of High should be High about 30% of the time: points near the "
-                   f"dashed line mean the chances can be taken at face value. Measured on {where}.")
-    st.subheader("Per tier: recall, precision and F1, beside the original study's")
-    st.plotly_chart(charts.per_class_bars(report, seedref.PER_CLASS), config={"displayModeBar": False})
-    st.caption("Recall: of the leads truly in a tier, the share the model put there (a missed High lead is lost "
-               "revenue). Precision: of the leads the model put in a tier, the share that belong there. "
-               f"Ours measured on {where}.")
-    st.subheader("What the model looks at")
+                   "dashed line mean the chances can be taken at face value.")
     importance = {BUILTIN_SCHEMA.field(n).title: v for n, v in report.get("feature_importance", {}).items()}
-    seed = {BUILTIN_SCHEMA.field(n).title: v for n, v in seedref.TOP_FEATURES.items()}
     if importance:
-        st.plotly_chart(charts.importance_bars(importance, seed), config={"displayModeBar": False})
-        st.caption("Each field's share of the model's decisions (mean absolute SHAP value over the test "
-                   "leads), beside the original study's top five.")
-    else:
-        st.info("This model was saved without feature importance.")
-    st.subheader("Against simpler models")
-    baselines = report.get("baselines")
-    if baselines:
-        rows = {**baselines, "This model (calibrated)": {
-            "accuracy": report["accuracy"], "macro_recall": report["macro avg"]["recall"],
-            "high_recall": report["High"]["recall"], "high_precision": report["High"]["precision"],
-            "log_loss": report["log_loss"]}}
-        st.plotly_chart(charts.baselines_chart(rows, report.get("bayes_accuracy")),
-                        config={"displayModeBar": False})
-        st.caption(evaluate.baseline_note(report, high_threshold) + " "
-                   + ("The dashed line is the best accuracy any model can reach on this generated data "
-                      "(the Bayes accuracy): leads near the tier boundaries are a coin toss. "
-                      if "bayes_accuracy" in report else "")
-                   + "The original study reported: "
-                   + "; ".join(f"{k} {v}" for k, v in seedref.BASELINE_ACCURACY.items()) + ".")
-    else:
-        st.info("This model was trained without the baseline comparison.")
+        st.subheader("What the model looks at")
+        st.plotly_chart(charts.importance_bars(importance), config=NO_BAR)
+        st.caption("Each field's share of the model's decisions on the test leads.")
+    with st.expander("Details for analysts", expanded=False):
+        _for_analysts(report, meta, high_threshold, where)
 
 
 def crm_panels(scorer: Scorer) -> None:

@@ -114,7 +114,7 @@ def publish_default_model(root: Path) -> str:
 
 
 def _train_crm_model(root: Path, data: Path) -> str:
-    frame = read_table(data, as_text=True)
+    frame = read_table(data)
     started = time.perf_counter()
     result = train_outcome(frame, CRM_TARGET, exclude=list(CRM_EXCLUDE))
     print(f"trained an outcome model of {data.name} ({len(frame):,} rows) in {time.perf_counter() - started:.1f} s, "
@@ -131,7 +131,7 @@ def publish_crm_model(root: Path, data: Path) -> tuple[str, list[bytes]]:
     """
     with multiprocessing.get_context("spawn").Pool(1) as pool:
         version = pool.apply(_train_crm_model, (root, data))
-    frame = read_table(data, as_text=True)
+    frame = read_table(data)
     rows = frame.drop(columns=[CRM_TARGET]).head(2000).to_dict(orient="records")
     return version, [json.dumps({"Lead ID": f"bench-{i}", **row}).encode() for i, row in enumerate(rows)]
 

@@ -231,19 +231,21 @@ def per_class_bars(ours: Mapping[str, Mapping[str, float]], seed: Mapping[str, M
     return _layout(figure, 360, barmode="group")
 
 
-def importance_bars(ours: Mapping[str, float], seed: Mapping[str, float]) -> go.Figure:
-    """Each feature's share of the model's decisions, with the seed's top five beside ours.
+def importance_bars(ours: Mapping[str, float], seed: Mapping[str, float] | None = None) -> go.Figure:
+    """Each feature's share of the model's decisions, with the seed's top five beside ours when given.
 
     Keys are readable labels; ``seed`` may hold only some of them.
     """
     labels = sorted(ours, key=ours.get)
     figure = go.Figure()
-    figure.add_bar(y=labels, x=[seed.get(label) for label in labels], orientation="h", name="Original study's top five",
-                   marker_color=SEED, hovertemplate="%{y}: %{x:.1%} (original study)<extra></extra>")
+    if seed:
+        figure.add_bar(y=labels, x=[seed.get(label) for label in labels], orientation="h",
+                       name="Original study's top five", marker_color=SEED,
+                       hovertemplate="%{y}: %{x:.1%} (original study)<extra></extra>")
     figure.add_bar(y=labels, x=[ours[label] for label in labels], orientation="h", name="This model",
                    marker_color=OURS, text=[f"{ours[label]:.0%}" for label in labels], textposition="outside",
                    hovertemplate="%{y}: %{x:.1%}<extra></extra>")
-    figure.update_xaxes(tickformat=".0%", gridcolor="#eee", title="Share of the model's decisions (mean |SHAP|)")
+    figure.update_xaxes(tickformat=".0%", gridcolor="#eee", title="Share of the model's decisions")
     return _layout(figure, 460, barmode="group")
 
 

@@ -20,12 +20,13 @@ from leadscore.data import csvio, export, synth
 from leadscore.fields.builtin import CLASSES, FEATURE_NAMES, LABEL_COLUMN
 from leadscore.fields.headers import header_key
 from leadscore.fields.infer import OutcomeError, outcome_labels
-from leadscore.fields.rejections import SchemaError
+from leadscore.fields.rejections import REJECTION_COLUMNS, SchemaError
 from leadscore.modeling.model import model_of
 from leadscore.modeling.targets import ThreeTiers, WonLost
 from leadscore.modeling.tiers import TIERS
 from leadscore.registry import DEFAULT_MODELS_DIR, ENV_MODELS_DIR, ModelFileError, Registry
 from leadscore.scoring.scorer import Scorer
+from leadscore.version_names import MAX_NAME, VersionNameError
 
 log = logging.getLogger("leadscore")
 
@@ -88,8 +89,8 @@ def cmd_train(args: argparse.Namespace) -> None:
     if args.target:
         cmd_train_outcome(args)
         return
-    outcome_only = [f"--{name.replace('_', '-')}" for name in ("positive", "open", "id", "order_by", "exclude",
-                                                            "keep", "actionable") if getattr(args, name)]
+    outcome_only = [f"--{name.replace('_', '-')}" for name in ("positive", "negative", "open", "id", "order_by",
+                                                            "exclude", "keep", "actionable") if getattr(args, name)]
     if outcome_only:
         raise UserError(f"{', '.join(outcome_only)} need --target (the won/lost column of a CRM export)")
     from leadscore.modeling import train  # heavy imports only for this command
@@ -99,7 +100,7 @@ def cmd_train(args: argparse.Namespace) -> None:
     result.model.metadata["data_source"] = source
     registry = _registry(args)
     gate = "Published with --force" if args.force else _publish_gate(registry, Scorer(model_of(result.model)))
-    version = registry.publish(result.model, result.report, activate=not args.no_activate)
+    version = registry.publish(result.model, result.report, activate=not args.no_activate, check_rows=frame)
     report = result.report
     print(f"version {version}: accuracy {report['accuracy']:.3f}, High recall "
           f"{report['High']['recall']:.3f}, High precision {report['High']['precision']:.3f}"
@@ -114,11 +115,13 @@ def cmd_train_outcome(args: argparse.Namespace) -> None:
 
     if not args.data:
         raise UserError("--target needs --data: the CRM export to learn from")
-    frame = csvio.read_table(args.data)
+    rejected: list[tuple[int, str, str, str]] = []
+    frame = csvio.read_table(args.data, rejected=rejected)
     try:
         result = train_outcome(frame, args.target, positive=args.positive or None, id_column=args.id,
                                order_by=args.order_by, exclude=args.exclude or (), keep=args.keep or (),
-                               actionable=args.actionable or (), open_values=args.open or ())
+                               actionable=args.actionable or (), open_values=args.open or (),
+                               negative=args.negative or None, rejected_rows=rejected)
     except (OutcomeError, NotEnoughDataError) as error:
         raise UserError(f"{args.data}: {error}") from error
     result.model.metadata["data_source"] = f"file: {Path(args.data).name}"
@@ -127,7 +130,8 @@ def cmd_train_outcome(args: argparse.Namespace) -> None:
     if not is_ready(result.report) and not args.force:
         raise UserError(f"held-out ROC AUC {result.report['test']['roc_auc']:.3f} is below {READY_AUC}: the model "
                         "ranks leads little better than chance; nothing was published (use --force to publish anyway)")
-    version = _registry(args).publish(result.model, result.report, activate=not args.no_activate)
+    version = _registry(args).publish(result.model, result.report, activate=not args.no_activate,
+                                      check_rows=frame)
     print(f"version {version}: {'published and active' if not args.no_activate else 'published'}")
 
 
@@ -173,22 +177,35 @@ def _refuse_same_paths(paths: dict[str, Path]) -> None:
 
 def _score_in_chunks(args: argparse.Namespace, output: Path, rejected: Path) -> dict[str, int]:
     counts = {"read": 0, "scored": 0, "rejected": 0, **dict.fromkeys(TIERS, 0)}
-    with csvio.open_table(args.input, chunk_rows=args.chunk_rows) as chunks:
+    # Rows with more or fewer cells than the header: rejected with their line, never scored.
+    ragged: list[tuple[int, str, str, str]] = []
+    with csvio.open_table(args.input, chunk_rows=args.chunk_rows, rejected=ragged) as chunks:
         # The file's header is read first: a missing or unreadable file is reported before an empty
         # registry trains its default model (a minute on a busy machine).
         scorer = Scorer(_registry(args).load_or_train_default())
         first = True
         for chunk in chunks:
-            batch = scorer.score(chunk, explain=args.explain, first_row=counts["read"] + 1)
+            start = int(chunk.index[0]) + 1 if len(chunk) else counts["read"] + 1
+            batch = scorer.score(chunk, explain=args.explain, first_row=start)
+            problems = batch.problems
+            if ragged:
+                problems = pd.concat([pd.DataFrame(ragged, columns=problems.columns), problems], ignore_index=True)
+                counts["read"] += len(ragged)
+                counts["rejected"] += len(ragged)
+                ragged.clear()
             scored = export.reading_order(batch.scored, id_column=scorer.schema.id_column)
             export.append_safe_csv(scored, output, first)
-            export.append_safe_csv(batch.problems, rejected, first)
+            export.append_safe_csv(problems, rejected, first)
             first = False
             counts["read"] += batch.rows_read
             counts["scored"] += len(batch.scored)
             counts["rejected"] += batch.rejected_rows
             for tier, leads in batch.scored["tier"].value_counts().items():
                 counts[str(tier)] += int(leads)
+        if ragged:  # rejected rows after the last chunk
+            export.append_safe_csv(pd.DataFrame(ragged, columns=list(REJECTION_COLUMNS)), rejected, first)
+            counts["read"] += len(ragged)
+            counts["rejected"] += len(ragged)
     if counts["read"] == 0:
         raise UserError(f"{args.input}: has a header but no rows")
     assert counts["read"] == counts["scored"] + counts["rejected"]
@@ -245,7 +262,7 @@ def _evaluate_won_lost(args: argparse.Namespace, scorer: Scorer) -> None:
     target = [c for c in frame.columns if header_key(c) == header_key(outcome.column)]
     if len(target) != 1:
         raise UserError(f"{args.data}: needs one outcome column '{outcome.column}' to evaluate against")
-    labels = outcome_labels(frame[target[0]], outcome.positive)
+    labels = outcome_labels(frame[target[0]], outcome.positive, negative=outcome.negative)
     closed = frame.loc[labels >= 0].reset_index(drop=True)
     batch = scorer.score(closed, explain=False)
     y = labels[labels >= 0][batch.scored.index.to_numpy() - 1]
@@ -282,7 +299,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 
 def cmd_models_list(args: argparse.Namespace) -> None:
-    """Print every version: id, active or not, when trained, accuracy, and ok or damaged with the reason."""
+    """Print every version: id, active or not, when trained, accuracy, signed or not, ok or damaged with the reason."""
     registry = _registry(args)
     rows = registry.versions()
     if not rows:
@@ -295,7 +312,17 @@ def cmd_models_list(args: argparse.Namespace) -> None:
             quality = f"accuracy {row.accuracy:.3f}" if row.accuracy is not None else "accuracy unknown"
             what = "built-in"
         print(f"{row.version}  {'active' if row.active else '-':<6}  {row.created_at or 'unknown':<25}  "
-              f"{what[:24]:<24}  {quality:<16}  {row.state}")
+              f"{what[:24]:<24}  {quality:<16}  {row.signature or '-':<19}  {row.state}  \"{row.name}\""
+              + (f" ({row.change})" if row.change else ""))
+
+
+def cmd_models_rename(args: argparse.Namespace) -> None:
+    """Give a version a name a manager reads; its files stay as published, so it still loads."""
+    try:
+        name = _registry(args).rename(args.version, args.name)
+    except VersionNameError as error:
+        raise UserError(str(error)) from error
+    print(f"version {args.version} is now called \"{name}\"")
 
 
 def cmd_models_activate(args: argparse.Namespace) -> None:
@@ -369,6 +396,10 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--target", metavar="COLUMN", help="the outcome column of a CRM export (won/lost, 1/0, yes/no...)")
     tr.add_argument("--positive", nargs="+", metavar="VALUE",
                     help="the outcome values that mean converted (default: inferred when there is no doubt)")
+    tr.add_argument("--negative", nargs="+", metavar="VALUE",
+                    help="the outcome values that mean lost; any value named neither --positive nor --negative is "
+                         "an open lead, not trained on (default: inferred only when there is no doubt, e.g. "
+                         "two values; otherwise training stops and lists every value with its count)")
     tr.add_argument("--open", nargs="+", action="extend", metavar="VALUE",
                     help="outcome values that mean not decided yet (an 'Open' stage): open leads, not trained on, "
                          "like an empty outcome (default: only empty outcomes are open)")
@@ -419,6 +450,10 @@ def build_parser() -> argparse.ArgumentParser:
     ma.add_argument("version", help="version id, as `leadscore models list` prints it, or 'builtin' for the "
                                  "built-in model (its newest good version, trained if there is none)")
     ma.set_defaults(handler=cmd_models_activate)
+    mr = model_commands.add_parser("rename", parents=[common], help="give a version a name a manager reads")
+    mr.add_argument("version", help="version id, as `leadscore models list` prints it")
+    mr.add_argument("name", help=f"the new name (one line, at most {MAX_NAME} characters)")
+    mr.set_defaults(handler=cmd_models_rename)
 
     sv = commands.add_parser("serve", parents=[common], help="start the REST API (docs/api.md)")
     sv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")

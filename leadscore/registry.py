@@ -13,7 +13,8 @@ or ``--models-dir`` to change it)::
         metadata.json           kind, version, time, preset, hyperparameters, data
                                 fingerprint, evaluation report, library versions,
                                 feature schema
-        manifest.json           the kind, the version and the SHA-256 of each file above
+        manifest.json           the kind, the version, the SHA-256 of each file above and their
+                                signature (``signing.py``)
     .lock                       a file lock held while publishing
 
 Two kinds of model live side by side: ``builtin`` (the seed's 12 features and
@@ -22,14 +23,25 @@ own schema, ``OutcomeModel``). ``load`` returns either; activating a version of
 the other kind switches every face of the product to its schema.
 
 Nothing is a pickle: loading reads JSON and UBJSON only, so a model file
-cannot run code. The manifest's sums catch any file changed after publishing
-(metadata.json included), the pointer's sum catches a manifest rewritten to
-match, and every loaded parameter is checked (model_check.py). Files are
+cannot run code. Every file is read once, bounded and only when it is a regular
+file, and parsed as strict JSON with checked types (``model_files.py``): a
+FIFO, ``/dev/zero``, deep nesting, NaN or a list where a text belongs makes the
+version damaged with the reason, never a hang or a crash. What is detected,
+exactly: the manifest's sums catch any file changed after publishing
+(metadata.json included); the pointer's sum catches the active version's
+manifest rewritten to match; the manifest's signature (an HMAC under a key
+outside the models folder, ``signing.py``) catches a signed version resealed
+with fresh sums by someone without the key; every loaded parameter is checked
+(model_check.py). Not detected: an unsigned version resealed (versions
+published before signing still load, listed as unsigned; so does one whose
+signature was removed), or changes made with the key. Files are
 world-readable (0644, folders 0755) so a server running as another user can
 read them.
 
-Publishing writes the version into a temporary folder, renames it into
-place, then replaces ``active.json`` through a temporary file: a crash at any
+Publishing writes the version into a temporary folder, loads it back from there
+through the same code as ``load`` and checks that it scores a few rows as the
+trained model does (``roundtrip.py``; otherwise nothing is published), renames
+it into place, then replaces ``active.json`` through a temporary file: a crash at any
 point leaves the previous active model in place. The lock serialises
 concurrent publishers (two retrains at once).
 """
@@ -52,15 +64,33 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import xgboost as xgb
 from filelock import FileLock
 
+from leadscore import roundtrip, signing
 from leadscore.fields.builtin import BUILTIN_SCHEMA, CLASSES
+from leadscore.model_files import (
+    MAX_BOOSTER_BYTES,
+    MAX_JSON_BYTES,
+    BuiltinParameters,
+    Manifest,
+    Metadata,
+    ModelFileError,
+    Pointer,
+    booster_problem,
+    checked,
+    parse_json,
+    read_capped,
+    read_json,
+    read_object,
+)
 from leadscore.modeling.lead_model import LeadModel
 from leadscore.modeling.model import Model, model_of
 from leadscore.modeling.model_check import ParameterError, check_parameters
 from leadscore.modeling.outcome_model import ModelFileError as OutcomeFileError
 from leadscore.modeling.outcome_model import OutcomeModel
+from leadscore.version_names import default_change, default_name, read_names, write_name
 
 log = logging.getLogger(__name__)
 #: One line per publish and activation: when, which version, from where.
@@ -86,12 +116,12 @@ LOCK_TIMEOUT_SECONDS = 600
 _LIBRARIES = ("xgboost", "scikit-learn", "imbalanced-learn", "numpy", "pandas")
 
 
-class ModelFileError(RuntimeError):
-    """A model file is missing, corrupt or has been changed since it was published."""
-
-
 class NoModelError(ModelFileError):
     """The registry holds no active model."""
+
+
+class NotPublishedError(ModelFileError):
+    """A trained model was not published: read back from disk, it does not load or scores differently."""
 
 
 def models_dir(path: str | os.PathLike[str] | None = None) -> Path:
@@ -115,6 +145,11 @@ class VersionInfo:
     #: Outcome models: held-out ROC AUC; the outcome column it predicts.
     auc: float | None = None
     target: str = ""
+    #: ``signed``, ``unsigned`` or ``signed, not checked`` (``signing.py``); "" for a damaged manifest.
+    signature: str = ""
+    #: A name a manager reads ("Bank calls (y)"), and what this version changed ("new tier bands: ...").
+    name: str = ""
+    change: str = ""
 
     @property
     def state(self) -> str:
@@ -122,8 +157,12 @@ class VersionInfo:
         return "ok" if self.problem is None else f"damaged: {self.problem}"
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _file_limit(name: str) -> int:
+    return MAX_BOOSTER_BYTES if name == BOOSTER_FILE else MAX_JSON_BYTES
 
 
 def _library_versions() -> dict[str, str]:
@@ -136,21 +175,25 @@ def _library_versions() -> dict[str, str]:
     return versions
 
 
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as error:
-        raise ModelFileError(f"{path}: file is missing") from error
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ModelFileError(f"{path}: not valid JSON ({error})") from error
-    if not isinstance(document, dict):
-        raise ModelFileError(f"{path}: expected a JSON object")
-    return document
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _write_json(path: Path, document: dict[str, Any]) -> None:
     path.write_text(json.dumps(document, indent=2, sort_keys=True, allow_nan=False), encoding="utf-8")
     path.chmod(FILE_MODE)
+
+
+def _with_name(kind: str, metadata: dict[str, Any], report: dict[str, Any]) -> dict[str, Any]:
+    """The metadata with a name and a change line: the caller's (a new tier-band version says so), else defaults."""
+    return {**metadata, "name": metadata.get("name") or default_name(kind, metadata, report),
+            "change": metadata.get("change") or default_change(metadata)}
+
+
+def _published_name(meta: dict[str, Any], report: dict[str, Any]) -> str:
+    """A version's name as published (versions published before names existed get the default)."""
+    name = meta.get("name")
+    return name if isinstance(name, str) and name else default_name(str(meta.get("kind", BUILTIN)), meta, report)
 
 
 def _audit(action: str, version: str, source: str) -> None:
@@ -159,12 +202,17 @@ def _audit(action: str, version: str, source: str) -> None:
 
 
 @functools.lru_cache(maxsize=256)
-def _problem(root: str, version: str, files: tuple[tuple[str, int, int], ...], pointer: bytes) -> str | None:
-    """Why a version cannot be loaded, for one state of its files and of the pointer (see Registry.problem)."""
+def _problem(root: str, version: str, files: tuple[tuple[str, int, int], ...], pointer: bytes,
+             key: str) -> str | None:
+    """Why a version cannot be loaded, for one state of its files, of the pointer and of the signing key
+    (its hash; see Registry.problem)."""
     try:
         Registry(root).load(version)
     except ModelFileError as error:
         return str(error)
+    except Exception as error:  # listing must survive any file; the reason is shown, the trace logged
+        log.exception("version %s cannot be loaded", version)
+        return f"cannot be loaded ({type(error).__name__}: {error})"
     return None
 
 
@@ -188,10 +236,10 @@ class Registry:
         pointer = self.root / POINTER
         if not pointer.exists():
             return None
-        version = _read_json(pointer).get("version")
-        if not isinstance(version, str) or not version:
+        document = read_json(pointer)
+        if not isinstance(document.get("version"), str) or not document["version"]:
             raise ModelFileError(f"{pointer}: no version named")
-        return version
+        return checked(Pointer, document, pointer).version
 
     def versions(self) -> list[VersionInfo]:
         """Every published version, newest first, each checked: a damaged one says why."""
@@ -203,46 +251,65 @@ class Registry:
         except ModelFileError:
             active = None
         rows = []
+        renamed = read_names(self.root)
         for path in folder.iterdir():
             if path.name.startswith(".") or not path.is_dir():
                 continue
             try:
-                meta = _read_json(path / METADATA_FILE)
+                meta = checked(Metadata, read_json(path / METADATA_FILE), path / METADATA_FILE)
             except ModelFileError:
-                meta = {}
-            report = meta.get("report")
-            report = report if isinstance(report, dict) else {}
-            accuracy = report.get("accuracy")
-            test = report.get("test") if isinstance(report.get("test"), dict) else {}
+                meta = Metadata(version=path.name)
+            accuracy = meta.report.get("accuracy")
+            test = meta.report.get("test") if isinstance(meta.report.get("test"), dict) else {}
             auc = test.get("roc_auc")
+            target = meta.report.get("target")
             rows.append(VersionInfo(
-                version=path.name, created_at=str(meta.get("created_at", "")),
-                preset=str(meta.get("preset", "")),
-                accuracy=accuracy if isinstance(accuracy, (int, float)) else None,
-                active=path.name == active, problem=self.problem(path.name),
-                kind=OUTCOME if meta.get("kind") == OUTCOME else BUILTIN,
-                auc=auc if isinstance(auc, (int, float)) else None, target=str(report.get("target", ""))))
+                version=path.name, created_at=meta.created_at, preset=meta.preset,
+                accuracy=float(accuracy) if _is_number(accuracy) else None,
+                active=path.name == active, problem=self.problem(path.name), kind=meta.kind,
+                signature=self.signature(path.name),
+                auc=float(auc) if _is_number(auc) else None, target=target if isinstance(target, str) else "",
+                name=renamed.get(path.name) or _published_name(meta.model_dump(), meta.report), change=meta.change))
         return sorted(rows, key=lambda row: (row.created_at, row.version), reverse=True)
+
+    def signature(self, version: str) -> str:
+        """``signed``, ``unsigned`` or ``signed, not checked`` (``signing.py``); "" when the manifest is unreadable
+        or its signature does not match (``problem`` says why)."""
+        path = self.root / VERSIONS / version / MANIFEST_FILE
+        try:
+            manifest = read_json(path)
+            signature = checked(Manifest, manifest, path).signature
+            return signing.signature_state(manifest, signature, signing.signing_key())
+        except ModelFileError:
+            return ""
 
     def problem(self, version: str) -> str | None:
         """Why ``version`` cannot be loaded, or None when it loads.
 
-        Remembered while the version's files and the pointer are unchanged (name, size and time
-        of each), so listing many versions does not load every booster on every look.
+        Remembered while the version's files, the pointer and the signing key are unchanged (name,
+        size and time of each file), so listing many versions does not load every booster on every look.
         """
         folder = self.root / VERSIONS / version
         try:
             files = tuple(sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in folder.iterdir()))
         except OSError:
             files = ()
-        return _problem(str(self.root), version, files, (self.root / POINTER).read_bytes()
-                        if (self.root / POINTER).exists() else b"")
+        try:
+            pointer = read_capped(self.root / POINTER, MAX_JSON_BYTES)
+        except ModelFileError as error:
+            pointer = str(error).encode()
+        key = _sha256(signing.signing_key() or b"")
+        return _problem(str(self.root), version, files, pointer, key)
 
     def publish(self, model: Model | LeadModel | OutcomeModel, report: dict[str, Any], activate: bool = True,
-                source: str = "command line") -> str:
+                source: str = "command line", check_rows: pd.DataFrame | None = None) -> str:
         """Save a trained estimator (either target's) as a new version and, by default, make it active.
 
         ``source`` says who asked (an address, or "command line") for the audit log line.
+        Before the version appears, it is loaded back as every face loads it and scores
+        ``check_rows`` (a few training rows as read from the file; by default rows made from
+        the model's fields) as the trained model does; otherwise NotPublishedError says why
+        and nothing changes (``roundtrip.py``).
         """
         if isinstance(model, Model):
             model = model.estimator
@@ -272,7 +339,7 @@ class Registry:
             metadata = {key: value for key, value in model.metadata.items()
                         if key not in ("sha256", "version", "created_at", "report", "libraries")}
             _write_json(staging / METADATA_FILE, {
-                **metadata,
+                **_with_name(kind, metadata, report),
                 "kind": kind,
                 "version": version,
                 "created_at": now.isoformat(timespec="seconds"),
@@ -281,9 +348,14 @@ class Registry:
                 "features": features,
                 "tiers": list(CLASSES),
             })
-            _write_json(staging / MANIFEST_FILE, {
+            manifest: dict[str, Any] = {
                 "kind": kind, "version": version,
-                "sha256": {name: _sha256(staging / name) for name in KIND_FILES[kind]}})
+                "sha256": {name: _sha256((staging / name).read_bytes()) for name in KIND_FILES[kind]}}
+            key = signing.signing_key(create=True)
+            if key is not None:
+                manifest["signature"] = signing.sign(manifest, key)
+            _write_json(staging / MANIFEST_FILE, manifest)
+            self._check_round_trip(model, staging, version, check_rows)
             with self._lock:
                 self._remove_stale_staging()
                 os.replace(staging, versions / version)
@@ -294,6 +366,42 @@ class Registry:
             raise
         _audit("published and activated" if activate else "published", version, source)
         return version
+
+    def _check_round_trip(self, model: LeadModel | OutcomeModel, staging: Path, version: str,
+                          check_rows: pd.DataFrame | None) -> None:
+        """NotPublishedError unless the staged version loads and scores as ``model`` (see ``publish``)."""
+        def refuse(reason: str) -> NotPublishedError:
+            return NotPublishedError(f"version {version} was not published: {reason.replace(str(staging), version)}; "
+                                     "the active model is unchanged")
+
+        try:
+            loaded = self._load_folder(staging, version, pointer={})
+        except ModelFileError as error:
+            raise refuse(f"read back from disk it does not load ({error})") from error
+        rows = roundtrip.probe_rows(model) if check_rows is None or check_rows.empty else roundtrip.spread(check_rows)
+        try:
+            problem = roundtrip.difference(model, loaded, rows)
+        except Exception as error:  # any failure to score is a reason not to publish, said in words
+            log.exception("checking version %s before publishing failed", version)
+            raise refuse(f"scoring check rows failed ({type(error).__name__}: {error})") from error
+        if problem:
+            raise refuse(problem)
+
+    def name(self, version: str, metadata: dict[str, Any]) -> str:
+        """The name ``version`` goes by: its rename, else the name it was published with."""
+        report = metadata.get("report")
+        return read_names(self.root).get(version) or _published_name(metadata, report if isinstance(report, dict)
+                                                                      else {})
+
+    def rename(self, version: str, name: str) -> str:
+        """Give ``version`` a new name (kept in names.json; the version's own files are not touched).
+
+        Returns the name as stored; raises ModelFileError for an unknown version, VersionNameError for a bad name.
+        """
+        if not any(row.version == version for row in self.versions()):
+            raise ModelFileError(f"{self.root / VERSIONS / version}: no such model version")
+        with self._lock:
+            return write_name(self.root, version, name)
 
     def _remove_stale_staging(self) -> None:
         """Remove temporary folders and pointer files a killed publisher left (older than STALE_SECONDS)."""
@@ -319,7 +427,7 @@ class Registry:
         _audit("activated", version, source)
 
     def _point_to(self, version: str) -> None:
-        manifest = self.root / VERSIONS / version / MANIFEST_FILE
+        manifest = read_capped(self.root / VERSIONS / version / MANIFEST_FILE, MAX_JSON_BYTES)
         handle, temporary = tempfile.mkstemp(prefix=".active-", dir=self.root)
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             json.dump({"version": version, "manifest_sha256": _sha256(manifest)}, stream)
@@ -336,8 +444,8 @@ class Registry:
         """
         def read(path: Path) -> bytes | None:
             try:
-                return path.read_bytes()
-            except OSError:
+                return read_capped(path, MAX_JSON_BYTES)
+            except ModelFileError:
                 return None
 
         pointer = read(self.root / POINTER)
@@ -345,49 +453,55 @@ class Registry:
         safe = isinstance(version, str) and "/" not in version and not version.startswith(".")
         return pointer, read(self.root / VERSIONS / version / MANIFEST_FILE) if safe else None
 
-    def _check_files(self, folder: Path, version: str) -> dict[str, Any]:
-        """Check the manifest and every file against it; return the metadata."""
+    def _read_files(self, folder: Path, version: str, pointer: dict[str, Any]) -> tuple[dict[str, bytes], Metadata]:
+        """Every file of a version, each read once (bounded, regular files only) and checked against the
+        manifest; the metadata checked. ``pointer`` is the active pointer (its sum covers the manifest)."""
         manifest_path = folder / MANIFEST_FILE
         if not manifest_path.exists():
             raise ModelFileError(f"{manifest_path}: file is missing (the version was published by an older "
                                  "leadscore, or the file was removed); retrain to publish a checked version")
-        manifest = _read_json(manifest_path)
-        sums = manifest.get("sha256")
-        if manifest.get("version") != version:
-            raise ModelFileError(f"{manifest_path}: names version {manifest.get('version')!r} but its folder is "
+        manifest_bytes = read_capped(manifest_path, MAX_JSON_BYTES)
+        document = read_object(manifest_bytes, manifest_path)
+        if document.get("version") != version:
+            raise ModelFileError(f"{manifest_path}: names version {document.get('version')!r} but its folder is "
                                  f"{version!r} (a copied or renamed folder); publish the model again instead")
-        kind = manifest.get("kind", BUILTIN)
-        if kind not in KIND_FILES:
-            raise ModelFileError(f"{manifest_path}: unknown kind of model {kind!r}")
-        checked = KIND_FILES[kind]
-        if not isinstance(sums, dict) or set(sums) != set(checked):
-            raise ModelFileError(f"{manifest_path}: does not list the SHA-256 of {', '.join(checked)}")
-        if version == self._active_pointer().get("version"):
-            recorded = self._active_pointer().get("manifest_sha256")
-            if recorded is not None and recorded != _sha256(manifest_path):
+        if not isinstance(document.get("kind", BUILTIN), str) or document.get("kind", BUILTIN) not in KIND_FILES:
+            raise ModelFileError(f"{manifest_path}: unknown kind of model {document.get('kind')!r}")
+        manifest = checked(Manifest, document, manifest_path)
+        try:
+            signing.signature_state(document, manifest.signature, signing.signing_key())
+        except ModelFileError as error:
+            raise ModelFileError(f"{manifest_path}: {error}") from error
+        listed = KIND_FILES[manifest.kind]
+        if set(manifest.sha256) != set(listed):
+            raise ModelFileError(f"{manifest_path}: does not list the SHA-256 of {', '.join(listed)}")
+        if version == pointer.get("version"):
+            recorded = pointer.get("manifest_sha256")
+            if recorded is not None and recorded != _sha256(manifest_bytes):
                 raise ModelFileError(f"{manifest_path}: contents do not match the checksum in {POINTER}; "
                                      "the file is corrupt or was changed")
-        for name in checked:
-            path = folder / name
-            if not path.exists():
-                raise ModelFileError(f"{path}: file is missing")
-            if sums[name] != _sha256(path):
-                raise ModelFileError(f"{path}: contents do not match the checksum in "
+        files = {}
+        for name in listed:
+            files[name] = read_capped(folder / name, _file_limit(name))
+            if manifest.sha256[name] != _sha256(files[name]):
+                raise ModelFileError(f"{folder / name}: contents do not match the checksum in "
                                      f"{MANIFEST_FILE}; the file is corrupt or was changed")
-        unexpected = sorted(p.name for p in folder.iterdir() if p.name not in (*checked, MANIFEST_FILE))
+        unexpected = sorted(p.name for p in folder.iterdir() if p.name not in (*listed, MANIFEST_FILE))
         if unexpected:
             raise ModelFileError(f"{folder / unexpected[0]}: a file that is not part of the published version")
-        meta = _read_json(folder / METADATA_FILE)
-        if meta.get("version") != version:
-            raise ModelFileError(f"{folder / METADATA_FILE}: names version {meta.get('version')!r} but its folder "
+        meta_path = folder / METADATA_FILE
+        document = read_object(files[METADATA_FILE], meta_path)
+        if document.get("version") != version:
+            raise ModelFileError(f"{meta_path}: names version {document.get('version')!r} but its folder "
                                  f"is {version!r} (a copied or renamed folder); publish the model again instead")
-        if meta.get("kind", BUILTIN) != kind:
-            raise ModelFileError(f"{folder / METADATA_FILE}: kind {meta.get('kind')!r} is not the manifest's {kind!r}")
-        return meta
+        if document.get("kind", BUILTIN) != manifest.kind:
+            raise ModelFileError(f"{meta_path}: kind {document.get('kind')!r} is not the manifest's "
+                                 f"{manifest.kind!r}")
+        return files, checked(Metadata, document, meta_path)
 
     def _active_pointer(self) -> dict[str, Any]:
         try:
-            return _read_json(self.root / POINTER)
+            return read_json(self.root / POINTER)
         except ModelFileError:  # absent or unreadable: active_version() reports it
             return {}
 
@@ -401,32 +515,37 @@ class Registry:
         if version is None:
             raise NoModelError(f"{self.root}: no active model; run `leadscore train`")
         folder = self.root / VERSIONS / version
-        if not folder.is_dir() or "/" in version or version.startswith("."):
+        if "/" in version or version.startswith(".") or not folder.is_dir():
             raise ModelFileError(f"{folder}: no such model version")
-        meta = self._check_files(folder, version)
-        if meta.get("kind") == OUTCOME:
-            return self._load_outcome(folder, meta)
-        params = _read_json(folder / PARAMS_FILE)
+        return self._load_folder(folder, version, self._active_pointer())
+
+    def _load_folder(self, folder: Path, version: str, pointer: dict[str, Any]) -> LeadModel | OutcomeModel:
+        """Load the version in ``folder`` (its own folder, or the staging folder while publishing)."""
+        files, meta = self._read_files(folder, version, pointer)
+        load = self._load_outcome if meta.kind == OUTCOME else self._load_builtin
+        model = load(folder, files, meta)
+        problem = booster_problem(bytes(model.booster.save_raw("json")))
+        if problem:
+            raise ModelFileError(f"{folder / BOOSTER_FILE}: {problem}")
+        return model
+
+    def _load_builtin(self, folder: Path, files: dict[str, bytes], meta: Metadata) -> LeadModel:
+        params = checked(BuiltinParameters, read_object(files[PARAMS_FILE], folder / PARAMS_FILE),
+                         folder / PARAMS_FILE)
         booster = xgb.Booster()
         try:
-            booster.load_model(str(folder / BOOSTER_FILE))
+            booster.load_model(bytearray(files[BOOSTER_FILE]))
         except xgb.core.XGBoostError as error:
             raise ModelFileError(f"{folder / BOOSTER_FILE}: cannot be read as a booster ({error})") from error
-        try:
-            model = LeadModel(
-                booster=booster,
-                mean=np.asarray(params["scaler_mean"], dtype=np.float64),
-                scale=np.asarray(params["scaler_scale"], dtype=np.float64),
-                temperature=float(params["temperature"]),
-                bias=np.asarray(params["bias"], dtype=np.float64),
-                high_threshold=float(params["high_threshold"]),
-                metadata=meta,
-            )
-        except KeyError as error:
-            raise ModelFileError(f"{folder / PARAMS_FILE}: parameter {error} is missing") from error
-        except (TypeError, ValueError) as error:
-            raise ModelFileError(f"{folder / PARAMS_FILE}: a parameter is not a number or a list of numbers "
-                                 f"({error})") from error
+        model = LeadModel(
+            booster=booster,
+            mean=np.asarray(params.scaler_mean, dtype=np.float64),
+            scale=np.asarray(params.scaler_scale, dtype=np.float64),
+            temperature=params.temperature,
+            bias=np.asarray(params.bias, dtype=np.float64),
+            high_threshold=params.high_threshold,
+            metadata=meta.model_dump(),
+        )
         try:
             check_parameters(model, len(BUILTIN_SCHEMA.fields))
         except ParameterError as error:
@@ -434,13 +553,15 @@ class Registry:
             raise ModelFileError(f"{folder / name}: {error}") from error
         return model
 
-    def _load_outcome(self, folder: Path, meta: dict[str, Any]) -> OutcomeModel:
-        files = {name: (folder / name).read_bytes() for name in (BOOSTER_FILE, OUTCOME_FILE)}
+    def _load_outcome(self, folder: Path, files: dict[str, bytes], meta: Metadata) -> OutcomeModel:
+        parse_json(files[OUTCOME_FILE], folder / OUTCOME_FILE)  # bounded depth, finite numbers, before the loader
         try:
-            model = OutcomeModel.from_files(files)
+            model = OutcomeModel.from_files({name: files[name] for name in (BOOSTER_FILE, OUTCOME_FILE)})
         except OutcomeFileError as error:
             raise ModelFileError(f"{folder}: {error}") from error
-        model.metadata = {**model.metadata, **meta}
+        except (AttributeError, KeyError, IndexError, TypeError, ValueError) as error:  # a value of the wrong type
+            raise ModelFileError(f"{folder / OUTCOME_FILE}: a value has the wrong type ({error!r})") from error
+        model.metadata = {**model.metadata, **meta.model_dump()}
         return model
 
     def builtin_versions(self) -> list[VersionInfo]:

@@ -5,6 +5,7 @@ No test writes to the repository's models/ folder.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,6 +21,21 @@ from leadscore.modeling.model import model_of
 from leadscore.modeling.outcome import Candidate, OutcomeTraining, train_outcome
 from leadscore.registry import Registry
 from leadscore.scoring.scorer import Scorer
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _signing_key_outside_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Publishing creates a signing key in $XDG_CONFIG_HOME/leadscore: a throwaway one, never the user's.
+
+    Session-scoped (and so set before the session's models are published); servers the tests start inherit it.
+    """
+    previous = os.environ.get("XDG_CONFIG_HOME")
+    os.environ["XDG_CONFIG_HOME"] = str(tmp_path_factory.mktemp("config"))
+    yield
+    if previous is None:
+        del os.environ["XDG_CONFIG_HOME"]
+    else:
+        os.environ["XDG_CONFIG_HOME"] = previous
 
 
 @pytest.fixture(autouse=True)

@@ -37,7 +37,7 @@ def test_list_shows_every_version_active_state_created_and_accuracy(
     accuracy = registry.load(second).metadata["report"]["accuracy"]
     created = registry.load(second).metadata["created_at"]
     assert newest.split()[:5] == [second, "active", created, "built-in", "accuracy"]
-    assert newest.split()[5] == f"{accuracy:.3f}" and newest.endswith("  ok")
+    assert newest.split()[5] == f"{accuracy:.3f}" and '  ok  "Built-in model"' in newest
     assert oldest.startswith(f"{first}  -")
     assert "damaged: " in oldest and "metadata.json: contents do not match" in oldest
 

@@ -147,10 +147,12 @@ def test_open_stages_named_with_open_are_open_leads_not_losses(tmp_path: Path,
     models = str(tmp_path / "m")
     # Without --open the values are won/lost/open and nothing says which is which.
     assert main(["train", "--models-dir", models, "--data", str(crm), "--target", "y", "--exclude", "duration"]) == 2
-    assert "cannot tell which outcome values mean converted" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "Which of the others mean lost?" in err and "'Open' (300)" in err and "--negative" in err
     assert main(["train", "--models-dir", models, "--data", str(crm), "--target", "y", "--exclude", "duration",
                  "--open", "open"]) == 0
     out = capsys.readouterr().out
     opened = int((export["y"] == "Open").sum())
-    assert f"{opened:,} open leads not trained on" in out and "an empty value, open is an open lead" in out
+    assert f"{opened:,} open leads not trained on" in out
+    assert "not converted = no; an empty value, open or any other value is an open lead" in out
     assert Registry(models).load().metadata["report"]["not_converted"] == int((export["y"] == "no").sum())

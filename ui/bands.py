@@ -18,6 +18,8 @@ from leadscore import outcome_charts
 from leadscore.modeling.outcome_bands import bands_for, measured_tiers, with_bands
 from leadscore.modeling.tiers import DEFAULT_SHARES, Bands
 from leadscore.scoring.scorer import Scorer
+from leadscore.version_names import band_words, with_new_bands
+from ui import engine
 from ui.guard import current_guard, password_problem
 from ui.outcome_report import NO_BAR
 from ui.publish import publish_candidate
@@ -85,6 +87,9 @@ def _save(scorer: Scorer, bands: Bands) -> None:
         st.error(f"{problem} The bands are unchanged.")
         return
     model, report = with_bands(scorer.model.estimator, scorer.report, bands)
+    parent = engine.registry().name(scorer.version, scorer.metadata)
+    model.metadata["name"], model.metadata["change"] = with_new_bands(
+        parent, band_words(bands.shares if bands.kind == "share" else None, bands.high, bands.medium))
     publish_candidate(model, report, None, "Saved the tier bands as version {version}; it is now the active model.")
 
 

@@ -10,14 +10,25 @@ guarded like retraining (ui/guard.py) and gated on its held-out AUC.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
+from leadscore import roundtrip
 from leadscore.data import csvio
 from leadscore.fields.headers import header_key
-from leadscore.fields.infer import OutcomeError, Review, infer_columns, infer_positive, missing_mask
+from leadscore.fields.infer import (
+    ColumnReview,
+    OutcomeError,
+    Review,
+    infer_columns,
+    infer_negative,
+    infer_positive,
+    missing_mask,
+    outcome_counts,
+)
 from leadscore.fields.rejections import SchemaError
 from leadscore.modeling import outcome
 from leadscore.modeling.outcome_summary import READY_AUC, is_ready
@@ -30,11 +41,12 @@ from ui.text import md_escape
 log = logging.getLogger(__name__)
 
 CANDIDATE = "crm_candidate"
-USE, IGNORE, ID = "use it", "ignore it", "ID"
+NO_ID = "(none)"
 SALESPERSON = "A salesperson can change it"
 NO_ORDER = "(none: find a date or increasing ID, else split at random)"
 #: Header names that usually hold a won/lost outcome.
-OUTCOME_NAMES = ("converted", "won", "y", "outcome", "status", "result", "target", "label", "closed", "sale")
+OUTCOME_NAMES = ("converted", "won", "y", "outcome", "status", "result", "target", "label", "closed", "sale",
+                 "stage")
 #: Header words that suggest a salesperson's own work (contacts, calls): ticked by default in the review.
 ACTIONABLE_HINTS = ("contact", "campaign", "call", "email", "followup", "attempt", "touch")
 
@@ -58,36 +70,84 @@ def outcome_values(series: pd.Series) -> list[str]:
     return [str(spelled[v]) for v in lowered.value_counts().index[:50]]
 
 
+def lost_values(series: pd.Series, positive: list[str]) -> tuple[list[str], bool]:
+    """The values that mean lost when there is no doubt, and whether the manager must name them instead.
+
+    The same rule as ``leadscore train``: with more than two values the others are never taken as lost
+    on a guess (a stage such as "Engaging" is not a loss).
+    """
+    if not positive:
+        return [], False
+    try:
+        return list(infer_negative(series, positive)), False
+    except OutcomeError:
+        return [], True
+
+
 @st.cache_data(max_entries=8, show_spinner=False)
-def _review(file_key: str, target: str, order_by: str | None, _frame: pd.DataFrame) -> Review:
+def _inferred(file_key: str, target: str, order_by: str | None, _frame: pd.DataFrame) -> Review:
     return infer_columns(_frame, target, order_by=order_by)
 
 
-def _review_table(review: Review) -> pd.DataFrame:
-    rows = []
-    for column in review.columns:
-        if column.role in ("outcome", "order"):
-            continue
-        use = {"field": USE, "id": ID}.get(column.role, IGNORE)
-        levels = ", ".join(column.levels[:6]) + (" …" if len(column.levels) > 6 else "")
-        rows.append({"Column": column.name, "Use": use,
-                     SALESPERSON: column.role == "field" and any(h in header_key(column.name)
-                                                                 for h in ACTIONABLE_HINTS),
-                     "Kind": column.kind or "", "Why not used": column.reason, "Filled in": column.fill_rate,
-                     "Levels": levels})
-    return pd.DataFrame(rows)
+def reason_words(column: ColumnReview, used: bool, is_id: bool) -> str:
+    """Why a column is or is not learned from, following the manager's choice (not only inference's)."""
+    if is_id:
+        return "identifies each lead: kept beside the scores, not learned from"
+    if column.role == "field":
+        return "used" if used else "you left it out"
+    return "you chose to use it" if used else column.reason
 
 
-def training_choices(review: Review, edited: pd.DataFrame) -> dict[str, Any]:
-    """``train_outcome`` arguments from the manager's edits of the review table."""
+def training_choices(review: Review, use: Mapping[str, bool], salesperson: Mapping[str, bool],
+                     id_column: str | None) -> dict[str, Any]:
+    """``train_outcome`` arguments from the manager's ticks in the column review."""
     roles = {c.name: c.role for c in review.columns}
-    chosen_ids = [row["Column"] for _, row in edited.iterrows() if row["Use"] == ID]
-    id_column = chosen_ids[0] if chosen_ids else None
-    exclude = [row["Column"] for _, row in edited.iterrows()
-               if roles[row["Column"]] == "field" and (row["Use"] == IGNORE or row["Column"] in chosen_ids[1:])]
-    keep = [row["Column"] for _, row in edited.iterrows() if row["Use"] == USE and roles[row["Column"]] != "field"]
-    actionable = [row["Column"] for _, row in edited.iterrows() if row["Use"] == USE and bool(row[SALESPERSON])]
+    used = [name for name, ticked in use.items() if ticked and name != id_column]
+    exclude = [name for name, role in roles.items()
+               if role == "field" and name in use and (name == id_column or not use[name])]
+    keep = [name for name in used if roles[name] != "field"]
+    actionable = [name for name in used if salesperson.get(name, False)]
     return {"id_column": id_column, "exclude": exclude, "keep": keep, "actionable": actionable}
+
+
+def _kind_words(column: ColumnReview) -> str:
+    levels = ", ".join(column.levels[:4]) + (" …" if len(column.levels) > 4 else "")
+    kind = column.kind or ""
+    return f"{kind}: {levels}" if levels and kind else kind
+
+
+def _review(review: Review, prefix: str) -> dict[str, Any]:
+    """One row per column, one click per decision: tick to use it, tick if a salesperson can change it.
+
+    Every row is shown (no scrolling grid), and each row's reason follows its tick.
+    """
+    reviewed = [c for c in review.columns if c.role not in ("outcome", "order")]
+    names = [c.name for c in reviewed]
+    inferred_id = review.id_column if review.id_column in names else None
+    id_column = st.selectbox("Which column identifies each lead? (optional)", [NO_ID, *names],
+                             index=names.index(inferred_id) + 1 if inferred_id else 0, key=f"{prefix}_id",
+                             help="Kept beside the scores so each row can be found in the CRM; never learned from.")
+    id_column = None if id_column == NO_ID else id_column
+    widths = [3, 2.2, 3, 4, 1]
+    header = st.columns(widths)
+    for place, title in zip(header, ("**Use it**", f"**{SALESPERSON}**", "**Kind**", "**Why**", "**Filled in**"),
+                            strict=True):
+        place.markdown(title)
+    use: dict[str, bool] = {}
+    salesperson: dict[str, bool] = {}
+    for column in reviewed:
+        is_id = column.name == id_column
+        row = st.columns(widths, vertical_alignment="center")
+        use[column.name] = row[0].checkbox(md_escape(column.name), value=column.role == "field",
+                                           key=f"{prefix}_use_{column.name}", disabled=is_id) and not is_id
+        actionable = column.role == "field" and any(h in header_key(column.name) for h in ACTIONABLE_HINTS)
+        salesperson[column.name] = row[1].checkbox(
+            f"A salesperson can change {md_escape(column.name)}", value=actionable, label_visibility="collapsed",
+            key=f"{prefix}_sales_{column.name}", disabled=not use[column.name])
+        row[2].caption(md_escape(_kind_words(column)))
+        row[3].caption(md_escape(reason_words(column, use[column.name], is_id)))
+        row[4].caption(f"{column.fill_rate:.0%}")
+    return training_choices(review, use, salesperson, id_column)
 
 
 def _train(content: bytes, name: str, args: dict[str, Any]) -> bool:
@@ -98,9 +158,9 @@ def _train(content: bytes, name: str, args: dict[str, Any]) -> bool:
         return False
     bar = st.progress(0.0, text="Reading the file…")
     try:
-        frame = engine.read_upload(content, name)
+        frame, rejected = engine.read_upload(content, name)
         result = outcome.train_outcome(
-            frame, **args, candidates=outcome.CANDIDATES,
+            frame, **args, rejected_rows=rejected, candidates=outcome.CANDIDATES,
             progress=lambda message, fraction: bar.progress(min(1.0, max(0.0, fraction)), text=message))
     except (OutcomeError, outcome.NotEnoughDataError, SchemaError, csvio.TableError, ValueError) as error:
         st.error(f"Training failed: {md_escape(error)}. The active model is unchanged.")
@@ -114,7 +174,7 @@ def _train(content: bytes, name: str, args: dict[str, Any]) -> bool:
         lock.release()
     result.model.metadata["data_source"] = f"file: {name}"
     st.session_state[CANDIDATE] = {"model": result.model, "report": result.report, "content": content,
-                                   "name": name, "args": args}
+                                   "name": name, "args": args, "check_rows": roundtrip.spread(frame)}
     return True
 
 
@@ -144,18 +204,20 @@ def _candidate(candidate: dict[str, Any]) -> None:
     auc = report["test"]["roc_auc"]
     ready = is_ready(report)
     if ready:
-        st.success(f"Ready: it ranks a converting lead above a lost one {auc:.0%} of the time (ROC AUC {auc:.2f}, "
-                   f"at least {READY_AUC} is needed).")
+        st.success(f"Ready: it ranks a converting lead above a lost one {auc:.0%} of the time (at least "
+                   f"{READY_AUC:.0%} is needed; a coin toss is 50%).")
     else:
-        st.error(f"Not ready: ROC AUC {auc:.2f} is below {READY_AUC}, so it ranks leads little better than a coin "
-                 "toss. More history, or other fields, may help.")
+        st.error(f"Not ready: it ranks a converting lead above a lost one only {auc:.0%} of the time, below the "
+                 f"{READY_AUC:.0%} needed, so little better than a coin toss (50%). More history, or other fields, "
+                 "may help.")
     publish, discard = st.columns(2)
     anyway = ready or publish.checkbox("Publish it anyway, although it is not ready", key="crm_publish_anyway")
     if publish.button("Publish and make active", type="primary", key="crm_publish",
                       disabled=not anyway) and _admitted("crm_password"):
         publish_candidate(candidate["model"], candidate["report"], CANDIDATE,
                           f"Published version {{version}}, trained on {candidate['name']}; it is now the active "
-                          "model. Scoring, triage and the API now use its fields.")
+                          "model. Scoring, triage and the API now use its fields.",
+                          check_rows=candidate.get("check_rows"))
     discard.button("Discard the new model", key="crm_discard", on_click=st.session_state.pop, args=(CANDIDATE,))
 
 
@@ -166,12 +228,16 @@ def _form(guard_needs_password: bool) -> None:
         return
     content = upload.getvalue()
     try:
-        frame = engine.read_upload(content, upload.name)
+        frame, rejected = engine.read_upload(content, upload.name)
     except csvio.TableError as error:
         st.error(f"The file cannot be read: {md_escape(error)}.")
         return
     file_key = engine.digest(content)[:12]
     st.caption(f"{len(frame):,} leads and {len(frame.columns)} columns read from {md_escape(upload.name)}.")
+    if rejected:
+        st.warning(f"{len(rejected):,} row{'s' if len(rejected) > 1 else ''} rejected, not trained on: "
+                   + md_escape("; ".join(f"row {r[0]}: {r[3]}" for r in rejected[:3]))
+                   + (" …" if len(rejected) > 3 else ""))
     columns = [str(c) for c in frame.columns]
     left, right = st.columns(2)
     target = left.selectbox("1. Which column says whether the lead converted?", columns,
@@ -187,11 +253,24 @@ def _form(guard_needs_password: bool) -> None:
                                       "below; an empty cell is an open lead, not trained on.")
     if not inferred:
         right.caption("Could not tell which values mean converted: pick them above.")
-    open_values = right.multiselect(
-        "Which values mean not decided yet? (optional)", [v for v in values if v not in positive],
-        key=f"crm_open_{file_key}_{columns.index(target)}",
-        help="An open stage such as 'Open' or 'In progress': those leads are not trained on (like an empty cell) "
-             "instead of counting as lost.")
+    negative, needs_lost = lost_values(frame[target], positive)
+    open_values: list[str] = []
+    if needs_lost:
+        counts = outcome_counts(frame[target])
+        negative = right.multiselect(
+            "Which values mean lost?", [v for v in values if v not in positive],
+            key=f"crm_negative_{file_key}_{columns.index(target)}",
+            format_func=lambda v: f"{v} ({counts.get(v, 0):,} leads)",
+            help="The outcome has more than two values, so the others are not taken as lost on a guess. Leads "
+                 "with a value you name neither converted nor lost are open leads: not trained on, counted.")
+        right.caption("Values: " + md_escape(", ".join(f"{v} {n:,}" for v, n in counts.items()))
+                      + ". Any value left unnamed is an open lead.")
+    elif positive:
+        open_values = right.multiselect(
+            "Which values mean not decided yet? (optional)", [v for v in values if v not in positive],
+            key=f"crm_open_{file_key}_{columns.index(target)}",
+            help="An open stage such as 'Open' or 'In progress': those leads are not trained on (like an empty "
+                 "cell) instead of counting as lost.")
     others = [c for c in columns if c != target]
     order = st.selectbox("3. Which column orders the leads in time? (optional)", [NO_ORDER, *others],
                          key=f"crm_order_{file_key}",
@@ -199,7 +278,7 @@ def _form(guard_needs_password: bool) -> None:
                               "leads newer than those it learned from.")
     order_by = None if order == NO_ORDER else order
     try:
-        review = _review(file_key, target, order_by, frame)
+        review = _inferred(file_key, target, order_by, frame)
     except (SchemaError, OutcomeError) as error:
         st.error(f"{md_escape(error)[:1].upper()}{md_escape(error)[1:]}.")
         return
@@ -208,24 +287,18 @@ def _form(guard_needs_password: bool) -> None:
                    "in time: the newest 20% by it will test the model.")
     elif order_by is None:
         st.caption("No date or increasing ID found: a random 20% of the leads will test the model.")
-    st.markdown("**4. Check what each column is used for.** Change *Use* to leave a field out or to use a "
-                "column that was ignored, and tick the fields a salesperson can change (what-if uses only those).")
-    table = _review_table(review)
-    # Edits are kept by row number: a new outcome or order column (a different row list) starts a fresh table.
-    editor_key = f"crm_review_{file_key}_{columns.index(target)}_{columns.index(order_by) if order_by else -1}"
-    edited = st.data_editor(
-        table, hide_index=True, height=36 * (len(table) + 1) + 3, key=editor_key,
-        disabled=["Column", "Kind", "Why not used", "Filled in", "Levels"],
-        column_config={"Use": st.column_config.SelectboxColumn(options=[USE, IGNORE, ID], required=True),
-                       SALESPERSON: st.column_config.CheckboxColumn(),
-                       "Filled in": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)})
-    choices = training_choices(review, edited)
+    st.markdown("**4. Check what each column is used for.** Untick a column to leave it out, tick one that was "
+                "left out to use it, and tick the fields a salesperson can change (suggestions use only those).")
+    # A new outcome or order column (a different list of rows) starts a fresh review.
+    prefix = f"crm_review_{file_key}_{columns.index(target)}_{columns.index(order_by) if order_by else -1}"
+    choices = _review(review, prefix)
     if guard_needs_password:
         st.text_input("Retrain password", type="password", key="crm_password")
-    if st.button("Train on this file", type="primary", key="crm_train", disabled=not positive) and _admitted(
+    ready = bool(positive) and (bool(negative) or not needs_lost)
+    if st.button("Train on this file", type="primary", key="crm_train", disabled=not ready) and _admitted(
             "crm_password"):
         _train(content, upload.name, {"target": target, "positive": positive, "open_values": open_values,
-                                      "order_by": order_by, **choices})
+                                      "negative": negative or None, "order_by": order_by, **choices})
     st.caption("Training compares a few models and tests the best one: seconds for a few thousand leads, longer "
                "for tens of thousands. Nothing changes until you publish the result.")
 

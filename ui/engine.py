@@ -15,13 +15,13 @@ import logging
 
 import pandas as pd
 import streamlit as st
+from leadscore.scoring.any_scorer import AnyScorer, is_outcome, scorer_for
 
 from leadscore.data import csvio
 from leadscore.data.export import to_safe_csv
-from leadscore.fields.builtin import ColumnMapping
+
 from leadscore.registry import ModelFileError, Registry
 from leadscore.scoring import triage
-from leadscore.scoring.any_scorer import AnyScorer, is_outcome, scorer_for
 from leadscore.scoring.scorer import Scorer
 from leadscore.scoring.whatif import MoveUp, move_up
 
@@ -75,14 +75,13 @@ def digest(content: bytes) -> str:
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def read_upload(content: bytes, name: str, as_text: bool = False) -> pd.DataFrame:
-    """The uploaded file as a table; raises csvio.TableError with a readable message.
-
-    ``as_text``: every column as text (an outcome model's schema parses the cells itself).
-    """
+def read_upload(content: bytes, name: str) -> tuple[pd.DataFrame, list[tuple[int, str, str, str]]]:
+    """The uploaded file as a table of text, and the rows rejected for having more or fewer cells than the
+    header (row, column, value, reason); raises csvio.TableError with a readable message."""
     source = io.BytesIO(content)
     source.name = name
-    return csvio.read_table(source, as_text=as_text)
+    rejected: list[tuple[int, str, str, str]] = []
+    return csvio.read_table(source, rejected=rejected), rejected
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

@@ -12,40 +12,61 @@ import streamlit as st
 
 from leadscore import outcome_charts
 from leadscore.modeling.outcome_summary import READY_AUC, dominant_field
+from leadscore.plain_words import ANALYST_TERMS, ranking_sentence, test_part_words, tier_sentence
 from ui.text import md_escape
 
 NO_BAR = {"displayModeBar": False}
 
 
 def _headline(report: dict) -> None:
+    """What a manager asks first: how each tier converted, and how well it ranks, in words."""
     test = report.get("test", {})
-    tiles = (
-        ("Ranking quality (ROC AUC)", f"{test.get('roc_auc', 0):.2f}",
-         "The chance that a lead who converted is ranked above one who did not: 0.5 is a coin toss, 1.0 is "
-         f"perfect. Below {READY_AUC} the model is not ready to use."),
-        ("Log loss", f"{test.get('log_loss', 0):.3f}",
-         "How far the chances are from what happened (lower is better); compare models on the same data only."),
-        ("Converted in the test part", f"{test.get('base_rate', 0):.1%}",
-         "The share of test leads that really converted (the base rate)."),
-        ("Average chance given", f"{test.get('mean_p', 0):.1%}",
-         "Close to the share that converted means the chances are not inflated."),
-    )
-    for column, (label, value, meaning) in zip(st.columns(4), tiles, strict=True):
-        column.metric(label, value, help=meaning, border=True)
+    where = test_part_words(str(report.get("split", "")))
+    tiers = tier_sentence(test.get("tiers", []), where)
+    if tiers:
+        st.markdown(f"#### {tiers}")
+    st.markdown(f"**{ranking_sentence(test.get('roc_auc'))}**")
+    if test.get("roc_auc") is not None and test["roc_auc"] < READY_AUC:
+        st.warning(f"That is too close to a coin toss to guide calls: a model is ready from {READY_AUC:.0%}.")
 
 
 def _split(report: dict) -> None:
+    """Which leads taught it and which tested it, with the one conversion rate each figure is measured on."""
     positive = ", ".join(map(str, report.get("positive", [])))
+    test = report.get("test", {})
+    decided = report.get("converted", 0) + report.get("not_converted", 0)
+    where = test_part_words(str(report.get("split", "")))
     st.caption(
-        f"Predicts **{md_escape(report.get('target', ''))}** = {md_escape(positive)}. "
-        f"{report.get('converted', 0):,} leads converted and {report.get('not_converted', 0):,} did not. "
-        f"Tested on {md_escape(report.get('split', 'a part of the file'))}: the model learned from "
-        f"{report.get('train_rows', 0):,} leads and every figure here is measured on the other "
-        f"{report.get('test_rows', 0):,}, which it never saw. "
-        + (f"{report['open_leads']:,} open leads (empty outcome) were not trained on."
-           if report.get("open_leads") else "No lead had an empty outcome (an open lead)."))
+        f"Predicts **{md_escape(report.get('target', ''))}** = {md_escape(positive)}. It learned from "
+        f"{report.get('train_rows', 0):,} leads and was tested on the other {report.get('test_rows', 0):,} "
+        f"({where}), which it never saw. "
+        + (f"In the whole file {report.get('converted', 0) / decided:.1%} of the {decided:,} decided leads "
+           f"converted; in the test leads {test.get('base_rate', 0):.1%}, and the model's average chance for "
+           f"them was {test.get('mean_p', 0):.1%} (close, so its chances are not inflated). "
+           if decided else "")
+        + (f"{report['open_leads']:,} open leads (empty outcome"
+           + "".join(f"; {md_escape(v)} {n:,}" for v, n in report.get("open_by_value", {}).items())
+           + ") were not trained on." if report.get("open_leads") else "")
+        + (f" Not converted means {md_escape(', '.join(report['negative']))}." if report.get("negative") else ""))
     for warning in report.get("warnings", []):
         st.warning(f"{md_escape(warning)[:1].upper()}{md_escape(warning)[1:]}.")
+
+
+def _for_analysts(report: dict) -> None:
+    """The same figures by their data-science names, each with its meaning."""
+    test = report.get("test", {})
+    terms = ("ROC AUC", "log loss", "base rate", "out of fold", "SHAP")
+    st.caption("  \n".join(f"**{term}**: {ANALYST_TERMS[term]}." for term in terms))
+    tiles = (("ROC AUC", f"{test.get('roc_auc', 0):.3f}", ANALYST_TERMS["ROC AUC"]),
+             ("Log loss", f"{test.get('log_loss', 0):.3f}", ANALYST_TERMS["log loss"]),
+             ("Base rate (test leads)", f"{test.get('base_rate', 0):.1%}", ANALYST_TERMS["base rate"]),
+             ("Mean predicted chance", f"{test.get('mean_p', 0):.1%}",
+              "close to the base rate means the chances are not inflated"))
+    for column, (label, value, meaning) in zip(st.columns(4), tiles, strict=True):
+        column.metric(label, value, help=meaning[:1].upper() + meaning[1:] + ".", border=True)
+    st.caption(f"Test part: {md_escape(report.get('split', ''))}. Field shares in \"What the model looks at\" are "
+               "mean absolute SHAP values on the test leads.")
+    _candidates(report)
 
 
 def _leakage(report: dict, choose: bool) -> list[str]:
@@ -55,19 +76,20 @@ def _leakage(report: dict, choose: bool) -> list[str]:
     kept_before = set(leakage.get("kept_on_purpose", []))
     st.subheader("Fields left out because they give the outcome away")
     if not flagged:
-        st.caption(f"None: no field predicts the outcome on its own with ROC AUC {leakage.get('threshold', 0.9)} "
-                   "or more, so nothing looks filled in after the lead converted or was lost.")
+        st.caption(f"None: no field on its own ranks leads right {leakage.get('threshold', 0.9):.0%} of the time or "
+                   "more, so nothing looks filled in after the lead converted or was lost.")
         return []
     st.caption("A field that alone (or just by being filled in) predicts the outcome almost perfectly was "
                "probably filled in after the sale was won or lost, such as a call result or a closing note. A "
                "model using it looks excellent on paper and is useless on a new lead, so it is left out. "
                "Keep one only if you are sure it is known before the outcome.")
     st.dataframe(pd.DataFrame([{
-        "Field": f["name"], "Alone: ROC AUC": f.get("auc"),
-        "Just being filled in: ROC AUC": "never empty" if f.get("filled_auc") is None else f"{f['filled_auc']:.2f}",
+        "Field": f["name"], "Alone, ranks right": f.get("auc"),
+        "Just being filled in, ranks right": "never empty" if f.get("filled_auc") is None else f"{f['filled_auc']:.0%}",
         "Why": f.get("reason", ""), "Now": "kept on purpose" if f["name"] in kept_before else "left out"}
         for f in flagged]), hide_index=True,
-        column_config={"Alone: ROC AUC": st.column_config.NumberColumn(format="%.2f")})
+        column_config={"Alone, ranks right": st.column_config.NumberColumn(
+            format="percent", help="How often the field alone ranks a converted lead above one that was lost")})
     if not choose:
         return sorted(kept_before)
     return [f["name"] for index, f in enumerate(flagged)
@@ -103,7 +125,7 @@ def _dominant_field(report: dict) -> None:
         name, share = dominant
         st.warning(f"'{md_escape(name)}' alone makes {share:.0%} of the model's decisions. Check that it "
                    "is known before a lead is won or lost (the length of the sales call, for example, is not): if "
-                   "it is filled in later, set it to 'ignore it' in the column review and train again.")
+                   "it is filled in later, untick it in the column review and train again.")
 
 
 def _charts(report: dict, key: str) -> None:
@@ -128,8 +150,8 @@ def _charts(report: dict, key: str) -> None:
         _dominant_field(report)
         st.plotly_chart(outcome_charts.field_importance(test["importance"], report.get("fill_rates", {})),
                         config=NO_BAR, key=f"{key}_importance")
-        st.caption("Each field's share of the model's decisions (mean absolute SHAP value on the test leads) and "
-                   "how often it is filled in; an empty cell is information, not an error.")
+        st.caption("Each field's share of the model's decisions on the test leads, and how often it is filled in; "
+                   "an empty cell is information, not an error.")
 
 
 def show(report: dict, choose_kept: bool = False, key: str = "active") -> list[str]:
@@ -142,5 +164,6 @@ def show(report: dict, choose_kept: bool = False, key: str = "active") -> list[s
     kept = _leakage(report, choose_kept)
     _ignored(report)
     _charts(report, key)
-    _candidates(report)
+    with st.expander("Details for analysts", expanded=False):
+        _for_analysts(report)
     return kept

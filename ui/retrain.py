@@ -24,10 +24,11 @@ from leadscore.fields.builtin import CLASSES
 from leadscore.fields.rejections import SchemaError
 from leadscore.modeling import compare, evaluate, train
 from leadscore.modeling.model import model_of
+from leadscore.plain_words import ANALYST_TERMS, data_words
 from leadscore.scoring.scorer import Scorer
 from ui.guard import current_guard, password_problem
 from ui.publish import publish_candidate
-from ui.text import data_source, md_escape
+from ui.text import md_escape
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +104,7 @@ def _comparison(scorer: Scorer, candidate: dict) -> None:
     st.subheader("New model, not yet published")
     reference = _reference()
     new = Scorer(model_of(candidate["model"]))
-    st.caption(f"Trained on {data_source(candidate['source'])}, preset {candidate['preset']}. "
+    st.caption(f"Trained on {md_escape(data_words(candidate['source']))}. "
                f"Both models are measured on the same {len(reference.labels):,} generated reference leads, "
                "which neither was trained on, so a difference is the models' and not the test sets'.")
     current_report, new_report = compare.reference_report(scorer, reference), compare.reference_report(new, reference)
@@ -113,10 +114,21 @@ def _comparison(scorer: Scorer, candidate: dict) -> None:
     else:
         st.error(gate.sentence + ". Publishing it would make scoring worse.")
     left, right = st.columns([1, 1])
-    left.dataframe(_metrics_table(current_report, new_report), hide_index=True)
-    left.caption(f"Both columns: the same {len(reference.labels):,} reference leads. On "
-                 f"{evaluate.measured_on(candidate['report'])} the new model's accuracy is "
-                 f"{candidate['report']['accuracy']:.1%}.")
+    ours, theirs = compare.headline_metrics(current_report), compare.headline_metrics(new_report)
+    left.markdown(f"The active model puts **{ours['accuracy']:.0%}** of these leads in their true tier; the new "
+                  f"one **{theirs['accuracy']:.0%}**. Of the truly High leads, the active model finds "
+                  f"**{ours['high_recall']:.0%}** and the new one **{theirs['high_recall']:.0%}**. (The sidebar's "
+                  "figure is measured on the active model's own test leads, so it can differ a little: same model, "
+                  "different leads.)")
+    with left.expander("Details for analysts", expanded=False):
+        st.caption("**recall**: of the leads truly in a tier, the share the model put there. **precision**: of "
+                   "the leads put in a tier, the share right. **F1**: the two in one number. **log loss**: how far "
+                   "the chances are from what happened (lower is better). Preset: "
+                   f"{md_escape(candidate['preset'])}.")
+        st.dataframe(_metrics_table(current_report, new_report), hide_index=True)
+        st.caption(f"Both columns: the same {len(reference.labels):,} reference leads. On "
+                   f"{evaluate.measured_on(candidate['report'])} the new model's accuracy is "
+                   f"{candidate['report']['accuracy']:.1%}.")
     moves = compare.tier_changes(scorer, new, reference.features)
     changed = int(moves.sum() - np.trace(moves))
     up, down = int(np.triu(moves, 1).sum()), int(np.tril(moves, -1).sum())
@@ -146,17 +158,19 @@ def panel(scorer: Scorer) -> None:
     source = st.radio("Training data", [GENERATED, UPLOADED], horizontal=True, key="rt_source")
     rows, seed, upload = train.DEFAULT_ROWS, train.DEFAULT_SEED, None
     if source == GENERATED:
-        a, b = st.columns(2)
-        rows = int(a.number_input("How many leads", 1_000, 100_000, train.DEFAULT_ROWS, step=1_000, key="rt_rows"))
-        seed = int(b.number_input("Data variant", 0, 1_000_000, train.DEFAULT_SEED, key="rt_seed",
-                                  help="Which set of generated leads: each number gives a different set, and "
-                                       "the same number always the same leads."))
+        rows = int(st.number_input("How many leads", 1_000, 100_000, train.DEFAULT_ROWS, step=1_000, key="rt_rows"))
     else:
         upload = st.file_uploader("Labeled CSV: the 12 fields plus a 'tier' column (Low, Medium or High)",
                                   type=["csv", "txt"], key="rt_upload")
     presets = [train.DEFAULT_PRESET, *(p for p in train.PRESETS if p != train.DEFAULT_PRESET)]
-    preset = st.selectbox("Preset", presets, index=0, format_func=lambda p: PRESET_WORDS.get(p, p),
-                          key="rt_preset")
+    with st.expander("Details for analysts", expanded=False):
+        st.caption(f"**Preset**: {ANALYST_TERMS['preset']}. **Data variant**: {ANALYST_TERMS['data variant']}.")
+        preset = st.selectbox("Preset", presets, index=0, format_func=lambda p: PRESET_WORDS.get(p, p),
+                              key="rt_preset")
+        if source == GENERATED:
+            seed = int(st.number_input("Data variant", 0, 1_000_000, train.DEFAULT_SEED, key="rt_seed",
+                                       help="Which set of generated leads: each number gives a different set, "
+                                            "and the same number always the same leads."))
     password = st.text_input("Retrain password", type="password", key="rt_password") if guard.needs_password else ""
     if st.button("Train a new model", type="primary", key="rt_train"):
         problem = password_problem(guard, password)

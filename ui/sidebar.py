@@ -8,8 +8,10 @@ import streamlit as st
 
 from leadscore.modeling.evaluate import measured_on
 from leadscore.modeling.targets import WonLost
+from leadscore.plain_words import data_words, test_part_words
 from leadscore.scoring.scorer import Scorer
-from ui.text import data_source, md_escape
+from ui import engine
+from ui.text import md_escape
 
 
 def trained_when(created_at: str) -> str:
@@ -24,37 +26,38 @@ def trained_when(created_at: str) -> str:
 def _show_outcome_quality(report: dict) -> None:
     test = report.get("test", {})
     auc = test.get("roc_auc")
-    st.metric("Ranking quality (ROC AUC)", f"{auc:.2f}" if auc is not None else "n/a",
-              help="The chance that a lead who converted is ranked above one who did not: 0.5 is a coin "
-                   "toss, 1.0 is perfect. Measured on the test part of the training file, which the model "
-                   "never saw.")
+    st.metric("Ranks a converting lead higher", f"{auc:.0%} of the time" if auc is not None else "not measured",
+              help="Of a lead that converted and one that did not, how often it scores the converted one higher: "
+                   "50% is a coin toss, 100% perfect (analysts call this the ROC AUC"
+                   + (f", here {auc:.2f}" if auc is not None else "") + "). Measured on "
+                   f"{test_part_words(str(report.get('split', '')))}, which it never learned from.")
     if auc is not None:
-        st.caption(f"On {report.get('test_rows', 0):,} test leads of the training file; "
-                   f"{test.get('base_rate', 0):.1%} of them converted.")
+        st.caption(f"On {report.get('test_rows', 0):,} test leads, {test_part_words(str(report.get('split', '')))}.")
 
 
 def show_active_model(scorer: Scorer) -> None:
-    """Version, preset, training time, accuracy (or AUC) and data of the active model."""
+    """The active model's name, how good it is in plain words, version, training time and data."""
     meta = scorer.metadata
     report = meta.get("report", {})
     accuracy = report.get("accuracy")
     with st.sidebar:
         st.subheader("Active model")
+        name = engine.registry().name(scorer.version, meta)
+        st.markdown(f"**{md_escape(name)}**" + (f"  \n{md_escape(meta['change'])}" if meta.get("change") else ""))
         if isinstance(scorer.model.target, WonLost):
             _show_outcome_quality(report)
             kind = (f"**Predicts** {md_escape(str(report.get('target', '')))} = "
                     f"{md_escape(', '.join(report.get('positive', [])))}  \n")
         else:
-            st.metric("Accuracy", f"{accuracy:.1%}" if accuracy is not None else "n/a",
-                      help=f"Measured on {measured_on(report)}.")
-            if accuracy is not None:
-                st.caption(f"On {measured_on(report)}.")
-            kind = "**Kind** built-in (synthetic real estate leads)  \n"
+            st.metric("Right tier", f"{accuracy:.0%} of leads" if accuracy is not None else "not measured",
+                      help="The share of test leads it put in their true tier (analysts call this accuracy"
+                           + (f", here {accuracy:.1%}" if accuracy is not None else "")
+                           + f"). Measured on {measured_on(report)}.")
+            kind = "**Kind** built-in (generated real estate leads)  \n"
         st.markdown(
             kind +
             f"**Version** `{scorer.version}`  \n"
-            f"**Preset** {md_escape(str(meta.get('preset', 'unknown')))}  \n"
             f"**Trained** {trained_when(str(meta.get('created_at', '')))}  \n"
-            f"**Data** {data_source(meta.get('data_source', 'unknown'))}"
+            f"**Data** {md_escape(data_words(meta.get('data_source', 'unknown')))}"
         )
-        st.caption("Change it on the Model page (retrain or make an earlier version active).")
+        st.caption("Change it on the Model page (retrain, or make an earlier version active).")

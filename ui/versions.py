@@ -11,8 +11,10 @@ import streamlit as st
 
 from leadscore.registry import OUTCOME, ModelFileError, VersionInfo
 from leadscore.scoring.scorer import Scorer
+from leadscore.version_names import MAX_NAME, VersionNameError
 from ui import engine, sidebar
 from ui.guard import client_address, current_guard, password_problem
+from ui.text import md_escape
 
 
 def kind_words(version: VersionInfo) -> str:
@@ -21,22 +23,30 @@ def kind_words(version: VersionInfo) -> str:
 
 
 def quality_words(version: VersionInfo) -> str:
-    """How good a version is, in the measure that fits its kind: "ROC AUC 0.78" or "accuracy 86.7%"."""
+    """How good a version is, in words that fit its kind: "ranks right 78% of the time" or "right tier 87%"."""
     if version.kind == OUTCOME:
-        return f"ROC AUC {version.auc:.2f}" if version.auc is not None else ""
-    return f"accuracy {version.accuracy:.1%}" if version.accuracy is not None else ""
+        return f"ranks right {version.auc:.0%} of the time" if version.auc is not None else ""
+    return f"right tier for {version.accuracy:.0%} of leads" if version.accuracy is not None else ""
+
+
+def _label(version: VersionInfo) -> str:
+    return f"{version.name} ({version.version})"
 
 
 def panel() -> None:
     """The version history with each version's state, and a form to make a good version active."""
     registry = engine.registry()
     history = registry.versions()
-    table = pd.DataFrame([{"Version": v.version, "Trained": sidebar.trained_when(v.created_at),
-                           "Kind": kind_words(v), "Preset": v.preset, "Quality": quality_words(v),
-                           "Active": "✓ active" if v.active else "", "State": v.state} for v in history])
-    st.dataframe(table, hide_index=True)
-    st.caption("Built-in versions are measured by accuracy on generated leads; CRM versions by ROC AUC on the "
-               "test part of their own file.")
+    table = pd.DataFrame([{"Name": v.name, "What changed": v.change, "Trained": sidebar.trained_when(v.created_at),
+                           "Kind": kind_words(v), "How good": quality_words(v),
+                           "Active": "✓ active" if v.active else "", "Signed": v.signature, "State": v.state,
+                           "Version id": v.version}
+                          for v in history])
+    wide = st.column_config.TextColumn(width="medium")
+    st.dataframe(table, hide_index=True, column_config={"Name": wide, "What changed": wide, "Version id": wide})
+    st.caption("Built-in versions: how often they put a test lead in its true tier. CRM versions: how often they "
+               "rank a lead that converted above one that did not, on the test part of their own file.")
+    _rename(history)
     if any(v.active and v.kind == OUTCOME for v in history):
         _bring_back_builtin()
     candidates = [v.version for v in history if not v.active and v.problem is None]
@@ -50,11 +60,41 @@ def panel() -> None:
         return
     with st.form("activate"):
         kinds = {v.version: kind_words(v) for v in history}
+        labels = {v.version: _label(v) for v in history}
         chosen = st.selectbox("Make another version active", candidates,
-                              format_func=lambda version: f"{version} ({kinds[version]})")
+                              format_func=lambda version: f"{labels[version]}, {kinds[version]}")
         password = st.text_input("Retrain password", type="password") if guard.needs_password else ""
         if st.form_submit_button("Make this version active"):
             _activate(chosen, password)
+
+
+def _rename(history: list[VersionInfo]) -> None:
+    """Give a version a name the team recognises; its model files are not touched."""
+    guard = current_guard()
+    if guard.refusal or not history:
+        return
+    with st.form("rename"):
+        labels = {v.version: _label(v) for v in history}
+        left, right = st.columns(2)
+        active = next((i for i, v in enumerate(history) if v.active), 0)
+        # No key: a new list of versions (one just published) is a new widget, starting on the active version.
+        chosen = left.selectbox("Rename a version", list(labels), index=active, format_func=labels.__getitem__)
+        name = right.text_input("New name", max_chars=MAX_NAME, key="rename_name",
+                                placeholder="e.g. Bank calls, top 20% High")
+        password = (st.text_input("Retrain password", type="password", key="rename_password")
+                    if guard.needs_password else "")
+        if st.form_submit_button("Save the name"):
+            problem = password_problem(current_guard(), password)
+            if problem is not None:
+                st.error(f"{problem} The name is unchanged.")
+                return
+            try:
+                stored = engine.registry().rename(chosen, name)
+            except (VersionNameError, ModelFileError) as error:
+                st.error(f"The name is unchanged: {md_escape(error)}.")
+                return
+            st.session_state["flash"] = f"Version {chosen} is now called “{md_escape(stored)}”."
+            st.rerun()
 
 
 def _bring_back_builtin() -> None:

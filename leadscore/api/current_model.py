@@ -13,10 +13,9 @@ import asyncio
 import logging
 import os
 
-from leadscore.modeling.lead_model import LeadModel
-from leadscore.modeling.outcome_model import OutcomeModel
+from leadscore.modeling.model import Model
 from leadscore.registry import ModelFileError, Registry
-from leadscore.scoring.any_scorer import AnyScorer, scorer_for
+from leadscore.scoring.scorer import Scorer
 
 log = logging.getLogger(__name__)
 
@@ -24,20 +23,20 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 1.0
 
 
-def _single_threaded(model: LeadModel | OutcomeModel) -> LeadModel | OutcomeModel:
+def _single_threaded(model: Model) -> Model:
     """Predict with one thread: concurrency comes from requests, not from threads inside one
     prediction. On 2 cores, OpenMP threads per 1-row prediction fight each other and the
-    server (benchmarks/bench_api.py). (An outcome model predicts with one thread already.)"""
-    model.booster.set_param({"nthread": 1})
+    server (benchmarks/bench_api.py). (A won/lost model predicts with one thread already.)"""
+    model.estimator.booster.set_param({"nthread": 1})
     return model
 
 
 class ModelHolder:
-    """The scorer requests use (either kind of model), kept in step with the registry's active version."""
+    """The scorer requests use, kept in step with the registry's active version."""
 
     def __init__(self, models_dir: str | os.PathLike[str] | None = None) -> None:
         self.registry = Registry(models_dir)
-        self.scorer: AnyScorer | None = None
+        self.scorer: Scorer | None = None
         #: Why no model is loaded (or why the newest could not be), for /readyz and the logs.
         self.problem: str | None = "the model is loading"
         #: The registry state last acted on (see Registry.active_state); a sentinel before the first look.
@@ -47,8 +46,9 @@ class ModelHolder:
         """Load the active version when the registry's pointer or manifest changed; blocking (call it in a thread).
 
         An empty registry gets the default model trained first, as everywhere else.
-        A broken new version is logged once and the current model stays in service;
-        it is not tried again until the pointer or its manifest changes.
+        A broken new version is logged once (with a traceback only when the failure is not a
+        damaged file the registry describes) and the current model stays in service; it is not
+        tried again until the pointer or its manifest changes, so the log gets one line per change.
         """
         state = self.registry.active_state()
         if state == self._seen:
@@ -62,15 +62,17 @@ class ModelHolder:
                     self._seen, self.problem = state, None
                     return
                 model = self.registry.load(version)
-        except ModelFileError as error:
-            if self.problem != str(error):
-                log.error("cannot load the active model: %s", error)
-            self.problem = str(error)
+        except Exception as error:  # reported once per registry state, never retried every second
+            problem = str(error) if isinstance(error, ModelFileError) else f"{type(error).__name__}: {error}"
+            if self.problem != problem:
+                log.error("cannot load the active model: %s", problem,
+                          exc_info=None if isinstance(error, ModelFileError) else error)
+            self.problem = problem
             self._seen = state
             return
         self._seen = state
         previous = self.scorer.version if self.scorer else None
-        self.scorer = scorer_for(_single_threaded(model))
+        self.scorer = Scorer(_single_threaded(model))
         self.problem = None
         log.info("serving model version %s%s", self.scorer.version,
                  f" (was {previous})" if previous else "")

@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import io
 import os
-import re
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -57,7 +56,8 @@ def _read_header_bytes(stream: IO[bytes], name: str) -> bytes:
         block = stream.read(_BLOCK)
         head += block
         body = head.lstrip(b"\xef\xbb\xbf\r\n \t")
-        end = body.find(b"\n")
+        # A line ends at a line feed, or at a carriage return (old Mac "CSV" files have no line feeds).
+        end = min((i for i in (body.find(b"\n"), body.find(b"\r")) if i >= 0), default=-1)
         line = body if end < 0 else body[:end]
         if max(line.count(s.encode()) for s in SEPARATORS) >= MAX_COLUMNS:
             raise TableError(f"{name}: the header has more than {MAX_COLUMNS:,} columns; "
@@ -67,6 +67,20 @@ def _read_header_bytes(stream: IO[bytes], name: str) -> bytes:
         if len(head) > MAX_HEADER_BYTES:
             raise TableError(f"{name}: the header line is longer than {MAX_HEADER_BYTES >> 20} MiB; "
                              "is this a CSV file?")
+
+
+def header_end(source: Source) -> str:
+    """How the header line ends: ``"\n"``, ``"\r\n"``, ``"\r"`` (only carriage returns) or ``""``."""
+    if isinstance(source, (str, os.PathLike)):
+        with open(source, "rb") as stream:
+            head = stream.read(MAX_HEADER_BYTES)
+    else:
+        position = source.tell()
+        head = source.read(MAX_HEADER_BYTES)
+        source.seek(position)
+    if b"\n" in head:
+        return "\r\n" if head[: head.index(b"\n")].endswith(b"\r") else "\n"
+    return "\r" if b"\r" in head else ""
 
 
 def _header_line(source: Source) -> str:
@@ -118,13 +132,10 @@ def sniff_separator(header: str) -> str:
 def _reader_options(source: Source) -> dict:
     header = _header_line(source)
     separator = sniff_separator(header)
-    header_names(header, separator, _name(source))
-    return {"sep": separator, "encoding": "utf-8-sig", "dtype": "string", "index_col": False,
-            "keep_default_na": False, "na_filter": False, "skip_blank_lines": True}
-
-
-_READ_ERRORS = (pd.errors.ParserError, pd.errors.ParserWarning, pd.errors.EmptyDataError,
-                UnicodeDecodeError, ValueError)
+    names = header_names(header, separator, _name(source))
+    # A file whose lines end in a bare carriage return (old Mac "CSV") has no line feed in its header block.
+    newline = "\r" if header_end(source) == "\r" else "\n"
+    return {"sep": separator, "names": names, "newline": newline}
 
 
 def _first_non_utf8_line(source: Source) -> tuple[int, int] | None:
@@ -149,47 +160,140 @@ def _table_error(source: Source, error: Exception) -> TableError:
         found = _first_non_utf8_line(source)
         where = f"row {found[0] - 1} (line {found[0]}) has the byte 0x{found[1]:02X}, which is " if found else ""
         return TableError(f"{name}: {where}not UTF-8 text; save it as 'CSV UTF-8'")
-    if isinstance(error, pd.errors.ParserWarning):
-        return TableError(f"{name}: a row has more fields than the header (a stray separator?)")
-    message = str(error).strip().splitlines()[-1]
-    unclosed = re.search(r"EOF inside string starting at row (\d+)", message)
-    if unclosed:
-        message = f"a quote opened in row {unclosed.group(1)} is never closed"
-    return TableError(f"{name}: {message}")
+    return TableError(f"{name}: {error}")
 
 
-@contextlib.contextmanager
-def _strict_reading(source: Source) -> Iterator[None]:
-    """pandas only warns when a first row is longer than the header and drops fields: refuse instead."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", pd.errors.ParserWarning)
+#: A cell may be this long (csv's default of 128 KiB refuses a long note); a cap against a runaway quote.
+MAX_CELL_CHARS = 16 << 20
+csv.field_size_limit(max(csv.field_size_limit(), MAX_CELL_CHARS))
+#: ``column`` of a row rejected because its number of cells differs from the header's.
+WHOLE_ROW = "(whole row)"
+
+
+#: Stands for a bare carriage return while csv reads a line (a private-use character no export holds).
+_CR = "\ue000"
+
+
+class _Lines:
+    """Physical lines ending in ``\n`` only, a bare carriage return inside a line hidden as ``_CR``.
+
+    Spreadsheets and CRMs put a bare ``\r`` inside notes; Python's csv and pandas both end a row
+    there and split one lead in two. The file's own line end (``\n`` or ``\r\n``) ends a line;
+    ``hidden`` counts the lines that had one, so the reader puts them back only in those rows.
+    """
+
+    def __init__(self, text: IO[str]) -> None:
+        self.text = text
+        self.hidden = 0
+
+    def __iter__(self) -> Iterator[str]:
+        for line in self.text:
+            body = line[:-2] if line.endswith("\r\n") else line[:-1] if line.endswith(("\n", "\r")) else line
+            if "\r" in body:
+                self.hidden += 1
+                body = body.replace("\r", _CR)
+            yield body + "\n"
+
+
+def _row_problem(row: int, line: int, cells: list[str], width: int) -> tuple[int, str, str, str]:
+    shown = ",".join(cells)
+    return (row, WHOLE_ROW, shown if len(shown) <= 200 else shown[:200] + "…",
+            f"line {line} has {len(cells)} cell{'s' if len(cells) != 1 else ''}, the header {width}: "
+            "a separator too many or too few?")
+
+
+def _frame(rows: list[list[str]], names: list[str], first: int) -> pd.DataFrame:
+    """Rows of cells as a table of text, indexed by data row position."""
+    return pd.DataFrame(rows, columns=names, dtype="string", index=pd.RangeIndex(first, first + len(rows)))
+
+
+def _read_rows(source: Source, options: dict, chunk_rows: int,
+               rejected: list[tuple[int, str, str, str]] | None) -> Iterator[pd.DataFrame]:
+    """The file's data rows in runs of at most ``chunk_rows`` rows, each run contiguous in the file.
+
+    A row with more or fewer cells than the header is never read as a lead: it goes to ``rejected``
+    (row number, ``WHOLE_ROW``, its cells, the line number), or, when ``rejected`` is None, the file
+    is refused naming the line. A run stops before each such row, so every run's index is the 0-based
+    position of its rows in the file (rejected rows counted): ``index[0] + 1`` is its first row number.
+    """
+    names, separator = options["names"], options["sep"]
+    stream = open(source, "rb") if isinstance(source, (str, os.PathLike)) else source  # noqa: SIM115
+    position = stream.tell() if stream is source else 0
+    name = _name(source)
+    try:
+        text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline=options["newline"])
+        lines = _Lines(text)
+        reader = csv.reader(lines, delimiter=separator)
+        restored = 0
+        run: list[list[str]] = []
+        run_start = row = 0
+        header_seen = False
+        ended = yielded = 0
         try:
-            yield
-        except _READ_ERRORS as error:
+            for cells in reader:
+                started, ended = ended + 1, reader.line_num
+                if not cells or (len(cells) == 1 and not cells[0].strip() and len(names) > 1):
+                    continue
+                if not header_seen:
+                    header_seen = True
+                    continue
+                if lines.hidden != restored:
+                    restored = lines.hidden
+                    cells = [c.replace(_CR, "\r") for c in cells]
+                if len(cells) != len(names):
+                    if cells[-1].endswith("\n"):
+                        # A quote left open swallows the lines after it: no row after it can be trusted.
+                        raise TableError(f"{name}: a quote opened in row {row + 1} is never closed "
+                                         f"(line {started})")
+                    if rejected is None:
+                        raise TableError(f"{name}: line {started} has {len(cells)} cells, the header "
+                                         f"{len(names)} (a stray separator?)")
+                    rejected.append(_row_problem(row + 1, started, cells, len(names)))
+                    if run:
+                        yielded += 1
+                        yield _frame(run, names, run_start)
+                    row += 1
+                    run, run_start = [], row
+                    continue
+                run.append(cells)
+                row += 1
+                if len(run) >= chunk_rows:
+                    yielded += 1
+                    yield _frame(run, names, run_start)
+                    run, run_start = [], row
+        except csv.Error as error:
+            if "unexpected end of data" in str(error) or ended > reader.line_num:
+                raise TableError(f"{name}: a quote opened in row {row + 1} is never closed") from error
+            raise TableError(f"{name}: line {reader.line_num} cannot be read: {error}") from error
+        except UnicodeDecodeError as error:
             raise _table_error(source, error) from error
-
-
-def _chunks(reader: pd.io.parsers.TextFileReader, source: Source) -> Iterator[pd.DataFrame]:
-    while True:
-        with _strict_reading(source):
-            chunk = next(reader, None)
-        if chunk is None:
-            return
-        yield chunk
+        if run or not yielded:
+            yield _frame(run, names, run_start)
+    finally:
+        if stream is source:
+            with contextlib.suppress(ValueError, AttributeError):
+                text.detach()
+            source.seek(position)
+        else:
+            stream.close()
 
 
 @contextlib.contextmanager
-def open_table(source: Source, chunk_rows: int = 50_000) -> Iterator[Iterator[pd.DataFrame]]:
-    """Open a lead file for reading in chunks of ``chunk_rows`` rows (every column as text)."""
-    options = _reader_options(source)
-    with _strict_reading(source):
-        reader = pd.read_csv(source, chunksize=chunk_rows, **options)
-    with reader:
-        yield _chunks(reader, source)
+def open_table(source: Source, chunk_rows: int = 50_000,
+               rejected: list[tuple[int, str, str, str]] | None = None) -> Iterator[Iterator[pd.DataFrame]]:
+    """Open a lead file for reading in chunks of at most ``chunk_rows`` rows, every column as text.
+
+    ``rejected``: a list that receives the rows whose number of cells differs from the header's, in
+    ``REJECTION_COLUMNS`` order (row, column, value, reason naming the line); without it such a row
+    refuses the file. Each chunk's index is its rows' 0-based position in the file, so ``index[0] + 1``
+    is its first row number.
+    """
+    yield _read_rows(source, _reader_options(source), chunk_rows, rejected)
 
 
-def read_table(source: Source) -> pd.DataFrame:
-    """Read a whole lead file into one DataFrame, every column as text (headers as in the file)."""
-    options = _reader_options(source)
-    with _strict_reading(source):
-        return pd.read_csv(source, **options)
+def read_table(source: Source, rejected: list[tuple[int, str, str, str]] | None = None) -> pd.DataFrame:
+    """Read a whole lead file into one DataFrame of text (headers as in the file); ``rejected`` as in
+    ``open_table``. The index is 0-based: with rows rejected it has gaps where they were.
+    """
+    chunks = list(_read_rows(source, _reader_options(source), 1 << 62, rejected))
+    return chunks[0] if len(chunks) == 1 else pd.concat(chunks)

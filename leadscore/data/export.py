@@ -26,8 +26,8 @@ from pathlib import Path
 import pandas as pd
 
 from leadscore.fields.builtin import PROBABILITY_COLUMNS
-from leadscore.fields.field import NUMBER_PATTERN
 from leadscore.fields.headers import header_key
+from leadscore.fields.numbers import NUMBER_PATTERN
 from leadscore.modeling.targets import REASON_COLUMNS
 
 FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from leadscore.fields.headers import conflict_message, header_key
+from leadscore.fields.numbers import DECIMAL_MARKS, NOT_A_NUMBER, NOT_FINITE, not_finite, read_number, read_numbers
 from leadscore.fields.rejections import CountsRejections, SchemaError, rejection_table
 
 FieldKind = Literal["number", "integer", "flag", "category"]
@@ -44,7 +45,7 @@ ALL_FIELDS = "(every field)"
 EMPTY_ROW_REASON = "every field the model uses is empty: nothing to score"
 MISSING_REASON = "missing value"
 FLAG_REASON = "must be 0 or 1 (or yes/no, true/false)"
-NUMBER_REASON = "not a number"
+NUMBER_REASON = NOT_A_NUMBER
 WHOLE_REASON = "must be a whole number"
 
 #: Cell texts that mean "no answer", compared stripped and lower-cased. ``Select`` is what a
@@ -57,11 +58,6 @@ DEFAULT_PLACEHOLDERS: tuple[str, ...] = (
 FLAG_TRUE: frozenset[str] = frozenset({"1", "1.0", "yes", "y", "true", "t"})
 FLAG_FALSE: frozenset[str] = frozenset({"0", "0.0", "no", "n", "false", "f"})
 
-#: The one rule for a number written as text, in a file, a form or the API: a plain ASCII decimal, as
-#: a spreadsheet writes it ("720", "-1", "0.5", "1e3"). Python's float() alone would also take "4_5",
-#: fullwidth "４５" and Arabic-Indic "٤٥", which pandas' reader (used for whole columns) refuses.
-NUMBER_PATTERN = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
-_NUMBER = re.compile(NUMBER_PATTERN)
 
 
 def default_label(name: str) -> str:
@@ -77,17 +73,18 @@ def format_number(value: float) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
-def read_number(raw: object) -> float:
-    """One cell as a number (NaN when it is not one; ±inf when it overflows)."""
+def number_cell(raw: object, decimal: str = ".") -> tuple[float, str | None]:
+    """One cell as a number and, when it is not a finite one, why (``numbers.read_number``'s rules for
+    text; a JSON number as it is; true/false is not a number)."""
     if isinstance(raw, bool):
-        return math.nan
+        return math.nan, NOT_A_NUMBER
     if isinstance(raw, (int, float, np.integer, np.floating)):
         try:
-            return float(raw)
-        except OverflowError:  # an integer too large for a float: out of any range, not a crash
-            return math.inf if raw > 0 else -math.inf
-    text = str(raw).strip()
-    return float(text) if _NUMBER.fullmatch(text) else math.nan
+            value = float(raw)
+        except OverflowError:  # an integer too large for a float: not a crash
+            return math.nan, NOT_FINITE
+        return (value, None) if math.isfinite(value) else (math.nan, NOT_FINITE)
+    return read_number(str(raw), decimal)
 
 
 def _is_nan(value: object) -> bool:
@@ -127,6 +124,8 @@ class Field:
     phrase_off: str = ""
     #: Written before a number ("$" for an amount in dollars).
     prefix: str = ""
+    #: Numbers: the decimal mark of the training file (``fields/numbers.py``), so ``1,291`` is read alike later.
+    decimal: str = "."
 
     @property
     def title(self) -> str:
@@ -223,9 +222,9 @@ class Field:
             if isinstance(raw, bool) or lowered in FLAG_TRUE or lowered in FLAG_FALSE:
                 return (1.0 if raw is True or lowered in FLAG_TRUE else 0.0), None
             return math.nan, FLAG_REASON
-        value = read_number(raw)
-        if math.isnan(value) or (math.isinf(value) and not self.strict_range):
-            return math.nan, NUMBER_REASON  # an overflow of a field with limits is beyond them (``check``)
+        value, reason = number_cell(raw, self.decimal)
+        if reason:
+            return math.nan, reason
         reason = self.check(value)
         return (math.nan, reason) if reason else (value, None)
 
@@ -237,7 +236,7 @@ class Field:
                 "allow_empty": self.allow_empty, "actionable": self.actionable, "fill_rate": self.fill_rate,
                 "typical": self.typical, "required": self.required, "strict_range": self.strict_range,
                 "aliases": list(self.aliases), "phrase": self.phrase, "phrase_off": self.phrase_off,
-                "prefix": self.prefix}
+                "prefix": self.prefix, "decimal": self.decimal}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Field:
@@ -275,6 +274,9 @@ class Field:
         if typical is not None and (isinstance(typical, bool) or not isinstance(typical, (int, float))
                                     or not math.isfinite(typical)):
             raise SchemaError(f"field '{name}': typical must be a finite number or null")
+        decimal = data.get("decimal", ".")
+        if decimal not in DECIMAL_MARKS:
+            raise SchemaError(f"field '{name}': decimal must be one of {' '.join(DECIMAL_MARKS)}")
         flags = [data.get(k, default) for k, default in (("allow_empty", True), ("actionable", False),
                                                          ("required", False), ("strict_range", False))]
         if not all(isinstance(f, bool) for f in flags):
@@ -291,7 +293,7 @@ class Field:
                    levels=tuple(levels), allow_empty=flags[0], actionable=flags[1], fill_rate=float(fill_rate),
                    typical=None if typical is None else float(typical), required=flags[2],
                    strict_range=flags[3], aliases=tuple(aliases), phrase=data.get("phrase", ""),
-                   phrase_off=data.get("phrase_off", ""), prefix=data.get("prefix", ""))
+                   phrase_off=data.get("phrase_off", ""), prefix=data.get("prefix", ""), decimal=decimal)
 
 
 @dataclass(frozen=True)
@@ -476,19 +478,15 @@ class Schema:
                 values[lowered.isin(FLAG_TRUE).to_numpy(dtype=bool)] = 1.0
                 values[lowered.isin(FLAG_FALSE).to_numpy(dtype=bool)] = 0.0
             else:
-                # The one number rule (NUMBER_PATTERN): pandas alone would also read "inf" and "Infinity".
-                # Numbers held as Python numbers in a column of objects (inf, 10**400) are numbers, not text.
-                plain = text.str.fullmatch(NUMBER_PATTERN).fillna(False).to_numpy(dtype=bool)
-                if raw.dtype == object:
-                    plain |= ~raw.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
-                values = pd.to_numeric(text.where(~missing & plain), errors="coerce").to_numpy(
-                    dtype=np.float64, na_value=np.nan, copy=True)
+                cells = text.where(~pd.Series(missing, index=text.index))
+                values, _ = read_numbers(cells, f.decimal)
             bad = np.isnan(values) & ~missing
             reasons[bad] = FLAG_REASON if f.kind == "flag" else NUMBER_REASON
+            if f.kind != "flag" and bad.any():
+                reasons[bad & not_finite(cells, f.decimal)] = NOT_FINITE
         infinite = np.isinf(values)
-        if not f.strict_range:  # with limits, an overflow is above or below them (``_range_reasons``)
-            reasons[infinite] = NUMBER_REASON
-            values[infinite] = np.nan
+        reasons[infinite] = NOT_FINITE
+        values[infinite] = np.nan
         bad |= infinite
         if f.required:
             reasons[missing & ~bad] = MISSING_REASON

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-import re
+import functools
+import unicodedata
 from collections.abc import Iterable
 
 
+@functools.lru_cache(maxsize=16_384)
 def header_key(name: str) -> str:
-    """Compare headers ignoring case, spaces, dashes and underscores."""
-    return re.sub(r"[^0-9a-z]", "", str(name).strip().lower())
+    """Compare headers ignoring case, spaces and punctuation, in any script.
+
+    Letters and digits of every script are kept (``Возраст`` stays ``возраст``, not ``""``), after
+    NFKC (a fullwidth ``ＪＯＢ`` is ``job``) and case folding; for ASCII headers this is exactly
+    "lower case, letters and digits only", so saved models keep matching the same columns.
+    Cached: every API request matches each of its keys (the same few names, lead after lead).
+    """
+    folded = unicodedata.normalize("NFKC", str(name)).casefold()
+    return "".join(character for character in folded if character.isalnum())
 
 
 def conflict_message(field: str, headers: Iterable[str]) -> str:

@@ -18,6 +18,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from leadscore.fields.dates import date_order, to_utc
 from leadscore.fields.field import (
     DEFAULT_PLACEHOLDERS,
     FLAG_FALSE,
@@ -29,6 +30,7 @@ from leadscore.fields.field import (
     default_label,
 )
 from leadscore.fields.headers import header_key
+from leadscore.fields.numbers import decimal_mark, not_finite, read_numbers
 from leadscore.fields.rejections import SchemaError
 
 log = logging.getLogger(__name__)
@@ -52,6 +54,15 @@ MIN_DISTINCT_FOR_TOO_MANY = 50
 FREE_TEXT_LENGTH = 30
 #: Share of filled cells that must parse as dates for a text column to be a date.
 DATE_SHARE = 0.9
+#: Share of filled cells that must be finite numbers for a column to be a number field; the other
+#: cells are reported and read as empty (one ``inf`` must not make a number field a category).
+NUMBER_SHARE = 0.98
+#: Share of rows the order column must give a number or date for, to split the newest leads off.
+ORDER_FILLED = 0.9
+#: An increasing whole number with at least this share of distinct values is an ID (a few repeats allowed).
+ID_DISTINCT_SHARE = 0.98
+#: Share of consecutive rows in which an ID must rise (or fall) to count as ordering the leads.
+ID_MONOTONE_SHARE = 0.9
 
 POSITIVE_WORDS = frozenset({"1", "1.0", "yes", "y", "true", "t", "won", "win", "closed won", "converted",
                             "success", "successful", "positive", "subscribed", "sale", "sold"})
@@ -80,12 +91,17 @@ class ColumnReview:
     #: Numbers: observed range.
     low: float | None = None
     high: float | None = None
+    #: Numbers: the decimal mark of the column (``numbers.decimal_mark``).
+    decimal: str = "."
+    #: Something the manager should know about a column that is used (cells read as empty, a date's
+    #: ambiguous day and month, a kept column that cannot help); empty when there is nothing to say.
+    note: str = ""
 
     def to_dict(self) -> dict[str, object]:
         """JSON-safe, for the training report and the dashboard's review table."""
         return {"name": self.name, "role": self.role, "kind": self.kind, "reason": self.reason,
                 "fill_rate": round(self.fill_rate, 4), "distinct": self.distinct, "levels": list(self.levels),
-                "low": self.low, "high": self.high}
+                "low": self.low, "high": self.high, "decimal": self.decimal, "note": self.note}
 
 
 @dataclass(frozen=True)
@@ -131,16 +147,55 @@ def missing_mask(series: pd.Series, placeholders: Iterable[str] = DEFAULT_PLACEH
     return (text.isna() | text.str.lower().isin(words)).to_numpy(dtype=bool)
 
 
-def _numbers(filled: pd.Series) -> np.ndarray | None:
-    values = pd.to_numeric(filled, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-    return None if np.isnan(values).any() or np.isinf(values).any() else values
+@dataclass(frozen=True)
+class _Numbers:
+    """A column read as numbers: the finite values, the decimal mark, and the cells that are not numbers."""
+
+    values: np.ndarray
+    decimal: str
+    #: Positions (in the filled cells) of cells that are not finite numbers, read as empty.
+    bad: np.ndarray
+
+
+def _numbers(filled: pd.Series) -> _Numbers | None:
+    """The filled cells as numbers, or None when too few are (see NUMBER_SHARE).
+
+    A cell that is a number but not a finite one (``inf``, ``1e309``) counts against the column less than
+    text does: a column of numbers with one ``inf`` is still a number column whatever its size.
+    """
+    if not len(filled):
+        return None
+    decimal = decimal_mark(filled)
+    values, bad = read_numbers(filled, decimal)
+    finite = ~bad
+    text = bad & ~not_finite(filled, decimal)
+    if finite.mean() < NUMBER_SHARE and not (finite.mean() >= 0.5 and not text.any()):
+        return None
+    return _Numbers(values[finite], decimal, np.flatnonzero(bad))
 
 
 def _looks_like_dates(filled: pd.Series) -> bool:
     sample = filled.iloc[:: max(1, len(filled) // 500)]
     if not len(sample) or sample.str.fullmatch(_DATE_LOOK).mean() < DATE_SHARE:
         return False
-    return pd.to_datetime(sample, errors="coerce", format="mixed").notna().mean() >= DATE_SHARE
+    return bool(to_utc(sample, date_order(filled)).notna().mean() >= DATE_SHARE)
+
+
+def _is_increasing_id(name: str, numbers: np.ndarray, whole: bool, filled_count: int) -> tuple[bool, int]:
+    """Whether a whole-number column is a running lead number, and how many repeats it has.
+
+    A CRM's "Lead Number" can repeat a few values (a lead merged, an import run twice); it still orders
+    the leads and must never become a model field (one repeat made it a leaky one).
+    """
+    if not whole or filled_count < 20:
+        return False, 0
+    distinct = len(np.unique(numbers))
+    repeats = filled_count - distinct
+    if distinct < ID_DISTINCT_SHARE * filled_count:
+        return False, repeats
+    steps = np.diff(numbers)
+    monotone = max(float((steps >= 0).mean()), float((steps <= 0).mean())) >= ID_MONOTONE_SHARE
+    return monotone or _looks_like_id_name(name), repeats
 
 
 def _looks_like_id_name(name: str) -> bool:
@@ -177,11 +232,18 @@ def _review_column(name: str, series: pd.Series, placeholders: Sequence[str]) ->
     if distinct == 1 and fill_rate == 1.0:
         return ignored(None, "constant")
     top_share = max(filled.str.lower().value_counts().iloc[0], int(missing.sum())) / n
-    numbers = _numbers(filled)
+    read = _numbers(filled)
+    numbers = read.values if read is not None else None
     whole = numbers is not None and bool(np.all(numbers % 1 == 0))
     unique = distinct == n and n >= 20
     if numbers is None and _looks_like_dates(filled):
-        return ignored(None, "a date")
+        words = date_order(filled).words
+        return ignored(None, f"a date ({words})" if words else "a date")
+    if numbers is not None and not unique:
+        running, repeats = _is_increasing_id(name, numbers, whole, len(filled))
+        if running:
+            return ColumnReview(name, "id", None, f"an ID: an increasing number ({repeats:,} repeated)",
+                                fill_rate, distinct)
     # A unique token without spaces (a UUID such as a CRM's "Prospect ID") is an ID even when long;
     # long unique text with spaces is free text.
     token_id = unique and numbers is None and not filled.str.contains(r"\s", regex=True).any()
@@ -192,12 +254,17 @@ def _review_column(name: str, series: pd.Series, placeholders: Sequence[str]) ->
         return ColumnReview(name, "id", None, "an ID: unique per row", fill_rate, distinct)
     if top_share >= NEAR_CONSTANT_SHARE:
         return ignored(None, f"near-constant: one value in {top_share:.1%} of rows")
-    if numbers is not None:
+    if numbers is not None and read is not None:
+        note = ""
+        if len(read.bad):
+            examples = ", ".join(f"{filled.iloc[i]!r} in row {int(filled.index[i]) + 1}" for i in read.bad[:3])
+            note = (f"{len(read.bad):,} cell{'s are' if len(read.bad) > 1 else ' is'} not a finite number "
+                    f"({examples}{' ...' if len(read.bad) > 3 else ''}): read as empty")
         if set(np.unique(numbers)) <= {0.0, 1.0}:
-            return ColumnReview(name, "field", "flag", "", fill_rate, distinct, low=0.0, high=1.0)
+            return ColumnReview(name, "field", "flag", "", fill_rate, distinct, low=0.0, high=1.0, note=note)
         kind: FieldKind = "integer" if whole else "number"
         return ColumnReview(name, "field", kind, "", fill_rate, distinct,
-                            low=float(numbers.min()), high=float(numbers.max()))
+                            low=float(numbers.min()), high=float(numbers.max()), decimal=read.decimal, note=note)
     lowered = filled.str.lower()
     if lowered.isin(FLAG_TRUE | FLAG_FALSE).all():
         return ColumnReview(name, "field", "flag", "", fill_rate, distinct, low=0.0, high=1.0)
@@ -215,15 +282,43 @@ def _order_key(series: pd.Series, placeholders: Sequence[str]) -> pd.Series | No
     filled = _text(series)[~missing]
     if not len(filled):
         return None
-    numbers = _numbers(filled)
-    if numbers is not None:
-        return pd.Series(pd.to_numeric(_text(series), errors="coerce"), index=series.index, dtype="float64")
+    read = _numbers(filled)
+    if read is not None:
+        values, _ = read_numbers(_text(series).mask(pd.Series(missing, index=series.index)), read.decimal)
+        return pd.Series(values, index=series.index, dtype="float64")
     if _looks_like_dates(filled):
-        return pd.Series(pd.to_datetime(_text(series), errors="coerce", format="mixed"), index=series.index)
+        return to_utc(_text(series).mask(pd.Series(missing, index=series.index)), date_order(filled))
     digits = _text(series).str.extract(r"(\d+)\s*$", expand=False)
     if digits.notna().mean() >= DATE_SHARE:
         return pd.to_numeric(digits, errors="coerce").astype("float64")
     return None
+
+
+def order_problem(key: pd.Series) -> str | None:
+    """Why a key cannot put the leads in time order (too many empty cells, one value), or None."""
+    filled = float(key.notna().mean()) if len(key) else 0.0
+    if filled < ORDER_FILLED:
+        return f"only {filled:.0%} of its cells are numbers or dates (at least {ORDER_FILLED:.0%} are needed)"
+    if key.nunique() < 2:
+        return "every lead has the same value"
+    return None
+
+
+def check_fields(review: Review, names: Iterable[str], flag: str) -> None:
+    """SchemaError naming the first of ``names`` that is not a column that can be a field.
+
+    A flag naming the outcome, the ID, the order column or no column at all was silently ignored
+    before; now it is refused by name.
+    """
+    by_key = {header_key(c.name): c for c in review.columns}
+    for name in names:
+        column = by_key.get(header_key(name))
+        if column is None:
+            raise SchemaError(f"{flag} '{name}': no such column in the file")
+        if column.role in ("outcome", "id", "order"):
+            what = {"outcome": "the outcome column", "id": "the ID column",
+                    "order": "the column that orders the leads"}[column.role]
+            raise SchemaError(f"{flag} '{name}': that is {what}, not a field")
 
 
 def order_key(frame: pd.DataFrame, review: Review,
@@ -259,8 +354,16 @@ def infer_columns(frame: pd.DataFrame, target: str, id_column: str | None = None
             raise SchemaError(f"the ID column '{id_column}' is not unique per row: '{counts.index[0]}' appears "
                               f"{counts.iloc[0]:,} times; name another ID column, or none")
     order_by = _find_column(frame, order_by, "order") if order_by else None
-    excluded = {header_key(_find_column(frame, e, "excluded")) for e in exclude}
-    kept = {header_key(_find_column(frame, k, "kept")) for k in keep}
+    not_fields = {target: "the outcome column", id_column: "the ID column",
+                  order_by: "the column that orders the leads"}
+    for flag, names in (("--exclude", exclude), ("--keep", keep)):
+        for name in names:
+            found = _find_column(frame, name, flag.lstrip("-") + "d")
+            if found in not_fields:
+                raise SchemaError(f"{flag} '{name}': that is {not_fields[found]}, not a field")
+    # By the column found (the exact name first), so one of two columns equal but for case can be left out.
+    excluded = {_find_column(frame, e, "excluded") for e in exclude}
+    kept = {_find_column(frame, k, "kept") for k in keep}
     columns: list[ColumnReview] = []
     for name in map(str, frame.columns):
         series = frame[name]
@@ -273,21 +376,23 @@ def infer_columns(frame: pd.DataFrame, target: str, id_column: str | None = None
             review = replace(review, role="id", kind=None, reason="the ID column you named")
         elif name == order_by:
             review = replace(review, role="order", kind=None, reason="orders the leads in time (you named it)")
-        elif header_key(name) in excluded:
+        elif name in excluded:
             review = replace(review, role="ignored", reason="excluded by you")
-        elif header_key(name) in kept and review.role == "ignored" and review.kind == "category":
+        elif name in kept and review.role == "ignored" and review.kind == "category":
             filled = _text(series)[~missing_mask(series, placeholders)]
-            review = replace(review, role="field", reason="kept by you", levels=kept_levels(filled)
-                             or (OTHER,))
+            levels = kept_levels(filled)
+            note = "" if levels else (f"kept, but none of its {review.distinct:,} levels appears {MIN_LEVEL_COUNT} "
+                                      "times: every value is 'other', so it cannot help the model")
+            review = replace(review, role="field", reason="kept by you", levels=levels or (OTHER,), note=note)
         columns.append(review)
     if id_column is None:
         id_column = next((c.name for c in columns if c.role == "id"), None)
     order_source = "given" if order_by else None
     if order_by is None:
-        date = next((c.name for c in columns if c.reason == "a date"), None)
+        date = next((c.name for c in columns if c.reason.startswith("a date")), None)
         if date is not None:
             order_by, order_source = date, "date"
-            columns = [replace(c, role="order", reason="a date: orders the leads in time")
+            columns = [replace(c, role="order", reason=f"{c.reason}: orders the leads in time")
                        if c.name == date else c for c in columns]
         else:
             # The first ID that orders (a CRM's running "Lead Number", not its random UUID).
@@ -295,8 +400,15 @@ def infer_columns(frame: pd.DataFrame, target: str, id_column: str | None = None
             ids += [c.name for c in columns if c.role == "id" and c.name not in ids]
             order_by = next((name for name in ids if _order_key(frame[name], placeholders) is not None), None)
             order_source = "increasing id" if order_by is not None else None
-    if order_by is not None and _order_key(frame[order_by], placeholders) is None:
-        raise SchemaError(f"the order column '{order_by}' holds neither numbers nor dates")
+    if order_by is not None:
+        key = _order_key(frame[order_by], placeholders)
+        if key is None:
+            raise SchemaError(f"the order column '{order_by}' holds neither numbers nor dates")
+        if order_source == "given":
+            problem = order_problem(key)
+            if problem:
+                raise SchemaError(f"the order column '{order_by}' cannot order the leads: {problem}; "
+                                  "name another with --order-by, or none")
     review = Review(tuple(columns), target, id_column, order_by, order_source)
     if not review.fields():
         ignored = [f"'{c.name}' {c.reason}" for c in columns if c.role == "ignored"]
@@ -305,33 +417,90 @@ def infer_columns(frame: pd.DataFrame, target: str, id_column: str | None = None
     return review
 
 
+def _spelled(values: pd.Series, placeholders: Sequence[str]) -> tuple[pd.Series, pd.Series]:
+    """Each filled outcome value (lower-cased) -> its commonest spelling, and -> its count, commonest first."""
+    filled = _text(values)[~missing_mask(values, placeholders)]
+    lowered = filled.str.lower()
+    counts = lowered.value_counts()
+    spelled = filled.groupby(lowered.to_numpy()).agg(lambda s: s.value_counts().index[0])
+    return spelled.reindex(counts.index), counts
+
+
+def outcome_counts(values: pd.Series, placeholders: Sequence[str] = DEFAULT_PLACEHOLDERS) -> dict[str, int]:
+    """Every filled outcome value, as spelled most often, with how many leads have it (commonest first)."""
+    spelled, counts = _spelled(values, placeholders)
+    return {str(spelled[v]): int(n) for v, n in counts.items()}
+
+
+def _listing(values: pd.Series, placeholders: Sequence[str]) -> str:
+    return ", ".join(f"'{v}' ({n:,})" for v, n in outcome_counts(values, placeholders).items())
+
+
+def _named(spelled: pd.Series, names: Sequence[str], what: str, seen: str) -> list[str]:
+    wanted = [str(p).strip().lower() for p in names]
+    unknown = [p for p, w in zip(names, wanted, strict=True) if w not in spelled.index]
+    if unknown:
+        raise OutcomeError(f"{what} value{'s' if len(unknown) > 1 else ''} "
+                           f"{', '.join(map(repr, unknown))} not in the file; values seen: {seen}")
+    return list(dict.fromkeys(wanted))
+
+
 def infer_positive(values: pd.Series, positive: Sequence[str] | None = None,
-                   placeholders: Sequence[str] = DEFAULT_PLACEHOLDERS) -> tuple[str, ...]:
+                   placeholders: Sequence[str] = DEFAULT_PLACEHOLDERS,
+                   negative: Sequence[str] | None = None) -> tuple[str, ...]:
     """The outcome values that mean converted, as spelled in the file.
 
     With ``positive`` given, each must be among the values (any case). Otherwise
-    inferred when there is no doubt: exactly two values, one a word for won
-    (1, yes, true, won, converted...) and the other for lost; else OutcomeError.
+    inferred when there is no doubt: exactly one value is a word for won (1, yes,
+    won, converted...) and another a word for lost, or ``negative`` names every
+    value but one; else OutcomeError listing every value with its count.
     """
-    filled = _text(values)[~missing_mask(values, placeholders)]
-    spelled = filled.groupby(filled.str.lower().to_numpy()).agg(lambda s: s.value_counts().index[0])
-    seen = ", ".join(f"'{v}'" for v in spelled.iloc[:12]) + (" ..." if len(spelled) > 12 else "")
+    spelled, _ = _spelled(values, placeholders)
+    seen = _listing(values, placeholders)
     if positive:
-        wanted = [str(p).strip().lower() for p in positive]
-        unknown = [p for p, w in zip(positive, wanted, strict=True) if w not in spelled.index]
-        if unknown:
-            raise OutcomeError(f"outcome value{'s' if len(unknown) > 1 else ''} "
-                               f"{', '.join(map(repr, unknown))} not in the file; values seen: {seen}")
+        wanted = _named(spelled, positive, "outcome", seen)
         if len(set(wanted)) == len(spelled):
             raise OutcomeError(f"every outcome value is positive; values seen: {seen}")
-        return tuple(spelled[w] for w in dict.fromkeys(wanted))
+        return tuple(spelled[w] for w in wanted)
     words = set(spelled.index)
-    if len(words) == 2:
-        yes, no = words & POSITIVE_WORDS, words & NEGATIVE_WORDS
-        if len(yes) == 1 and len(no) == 1:
-            return (spelled[yes.pop()],)
+    if negative:
+        rest = words - set(_named(spelled, negative, "lost", seen))
+        if len(rest) == 1:
+            return (spelled[rest.pop()],)
+    yes, no = words & POSITIVE_WORDS, words & NEGATIVE_WORDS
+    if len(yes) == 1 and no:
+        return (spelled[yes.pop()],)
     raise OutcomeError(f"cannot tell which outcome values mean converted; values seen: {seen}. "
                        "Name them with --positive VALUE ...")
+
+
+def infer_negative(values: pd.Series, positive: Sequence[str], negative: Sequence[str] | None = None,
+                   placeholders: Sequence[str] = DEFAULT_PLACEHOLDERS) -> tuple[str, ...]:
+    """The outcome values that mean lost, as spelled in the file; every other value is an open lead.
+
+    Like Dynamics 365, which has the admin name won and lost values and leaves the rest out: a value
+    is taken as lost only when named (``negative``) or when there is no doubt (it is the only value
+    left, or every value left is a word for lost). Otherwise OutcomeError lists every value with its
+    count and asks which mean lost: a stage such as "Engaging" must never be trained as a loss.
+    """
+    spelled, _ = _spelled(values, placeholders)
+    seen = _listing(values, placeholders)
+    won = {p.strip().lower() for p in positive}
+    if negative:
+        wanted = _named(spelled, negative, "lost", seen)
+        both = [spelled[w] for w in wanted if w in won]
+        if both:
+            raise OutcomeError(f"outcome value '{both[0]}' is named both converted and lost")
+        return tuple(spelled[w] for w in wanted)
+    rest = [v for v in spelled.index if v not in won]
+    if not rest:
+        raise OutcomeError(f"every outcome value is positive; values seen: {seen}")
+    if len(rest) == 1 or all(v in NEGATIVE_WORDS for v in rest):
+        return tuple(spelled[v] for v in rest)
+    raise OutcomeError(f"the outcome column has {len(spelled)} values: {seen}. Converted: "
+                       f"{', '.join(repr(str(spelled[w])) for w in spelled.index if w in won)}. Which of the others "
+                       "mean lost? Name them with --negative VALUE ...; values named neither converted nor lost are "
+                       "open leads, not trained on")
 
 
 def mark_open(values: pd.Series, open_values: Sequence[str]) -> pd.Series:
@@ -352,10 +521,14 @@ def mark_open(values: pd.Series, open_values: Sequence[str]) -> pd.Series:
 
 
 def outcome_labels(values: pd.Series, positive: Sequence[str],
-                   placeholders: Sequence[str] = DEFAULT_PLACEHOLDERS) -> np.ndarray:
-    """1 converted, 0 not, -1 an open lead (empty outcome)."""
+                   placeholders: Sequence[str] = DEFAULT_PLACEHOLDERS,
+                   negative: Sequence[str] = ()) -> np.ndarray:
+    """1 converted, 0 not, -1 an open lead (empty outcome, or, when ``negative`` is given, a value in neither)."""
     lowered = _text(values).str.lower()
     open_lead = missing_mask(values, placeholders)
+    if negative:
+        named = {v.lower() for v in (*positive, *negative)}
+        open_lead = open_lead | ~lowered.isin(named).fillna(False).to_numpy(dtype=bool)
     labels = lowered.isin({p.lower() for p in positive}).to_numpy(dtype=np.int64)
     labels[open_lead] = -1
     return labels
@@ -381,7 +554,7 @@ def build_schema(frame: pd.DataFrame, review: Review,
         if column.kind == "category":
             levels = kept_levels(filled) or (OTHER,)
         elif len(filled):
-            numbers = pd.to_numeric(filled, errors="coerce").dropna()
+            numbers = pd.Series(read_numbers(filled, column.decimal)[0]).dropna()
             if column.kind == "flag":
                 low, high = 0.0, 1.0
                 typical = float(filled.str.lower().isin(FLAG_TRUE).mean() >= 0.5)
@@ -392,5 +565,6 @@ def build_schema(frame: pd.DataFrame, review: Review,
         fields.append(Field(name=column.name, kind=column.kind or "category", label=default_label(column.name),
                             low=low, high=high, levels=levels, allow_empty=fill_rate < ALWAYS_FILLED,
                             fill_rate=round(fill_rate, 6),
-                            actionable=header_key(column.name) in salesperson, typical=typical))
+                            actionable=header_key(column.name) in salesperson, typical=typical,
+                            decimal=column.decimal))
     return Schema(fields=tuple(fields), id_column=review.id_column, placeholders=tuple(placeholders))

@@ -83,7 +83,7 @@ def verdict(current: dict[str, Any], candidate: dict[str, Any]) -> Verdict:
     ours, theirs = float(current["accuracy"]), float(candidate["accuracy"])
     rows = int(candidate["rows_evaluated"])
     figures = (f"accuracy {theirs:.3f} vs {ours:.3f} on the same {rows:,} reference leads "
-               f"(generated, data variant {REFERENCE_SEED}; neither model was trained on them)")
+               "(generated leads neither model was trained on)")
     if theirs < ours:
         return Verdict(False, f"The new model is worse than the current one: {figures}")
     if theirs == ours:

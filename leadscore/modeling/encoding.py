@@ -79,7 +79,10 @@ class Encoding:
             if f.kind == "category":
                 parts.append((codes[:, j, None] == np.arange(len(f.categories))[None, :]).astype(np.float64))
             else:
-                parts.append(np.where(np.isnan(codes[:, j]), next(medians), codes[:, j])[:, None])
+                # Clipped to float32's range, as the booster sees them: 1e308 squared in the standardisation
+                # overflowed to inf and NaN (SMOTE's "Input X contains NaN").
+                column = np.clip(codes[:, j], -_FLOAT32_MAX, _FLOAT32_MAX)
+                parts.append(np.where(np.isnan(column), next(medians), column)[:, None])
         return np.hstack(parts)
 
     def encode(self, codes: np.ndarray, schema: Schema) -> np.ndarray:

@@ -61,8 +61,9 @@ class FieldPower:
         if not self.flagged:
             return ""
         if self.filled_auc is not None and self.filled_auc >= LEAK_AUC and self.filled_auc >= self.auc:
-            return f"probably filled in after the outcome: being filled in alone gives AUC {self.filled_auc:.2f}"
-        return f"probably filled in after the outcome: alone it gives AUC {self.auc:.2f}"
+            return ("probably filled in after the outcome: whether it is filled in alone ranks leads right "
+                    f"{self.filled_auc:.0%} of the time")
+        return f"probably filled in after the outcome: alone it ranks leads right {self.auc:.0%} of the time"
 
     def to_dict(self) -> dict[str, object]:
         """JSON-safe."""

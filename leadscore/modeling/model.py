@@ -76,7 +76,8 @@ def _three_tiers(estimator: LeadModel) -> Model:
 
 def _won_lost(estimator: OutcomeModel) -> Model:
     rates = measured_rates(estimator.metadata.get("report", {}))
-    target = WonLost(estimator.outcome.column, estimator.outcome.positive, estimator.bands, rates)
+    outcome = estimator.outcome
+    target = WonLost(outcome.column, outcome.positive, outcome.negative, estimator.bands, rates)
     return Model(estimator.schema, target, estimator)
 
 

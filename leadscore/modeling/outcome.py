@@ -45,17 +45,23 @@ from leadscore.fields.headers import header_key
 from leadscore.fields.infer import (
     Review,
     build_schema,
+    check_fields,
     infer_columns,
+    infer_negative,
     infer_positive,
     mark_open,
     order_key,
+    outcome_counts,
     outcome_labels,
 )
+from leadscore.fields.names import name_clash
+from leadscore.fields.rejections import SchemaError
 from leadscore.modeling.encoding import Encoding, EncodingKind
 from leadscore.modeling.leakage import LEAK_AUC, screen
 from leadscore.modeling.outcome_model import Outcome, OutcomeModel
 from leadscore.modeling.targets import sigmoid
 from leadscore.modeling.tiers import Bands, tier_report
+from leadscore.modeling.training_rows import blank_impossible_cells, parsed_with_outcomes, period_of
 
 log = logging.getLogger(__name__)
 
@@ -120,20 +126,34 @@ def _quiet(message: str, fraction: float) -> None:
 # ---- split ---------------------------------------------------------------------------------------
 def split_rows(frame: pd.DataFrame, y: np.ndarray, review: Review, seed: int = SEED) -> tuple[
         np.ndarray, np.ndarray, str]:
-    """Training and test positions, and how the split was made (in words)."""
+    """Training and test positions, and how the split was made (in words, with the test part's period).
+
+    An order column the manager named that cannot split (too few dates, or newest leads all of one
+    outcome) is refused by name; one that was found is replaced by a random split, and the words say why.
+    """
     key = order_key(frame, review)
+    why_random = "no order column, date or increasing ID found"
     if key is not None and key.notna().mean() >= 0.9:
         order = np.argsort(key.rank(method="first", na_option="top").to_numpy(), kind="stable")
         cut = int(round(len(order) * (1 - TEST_SHARE)))
         train, test = np.sort(order[:cut]), np.sort(order[cut:])
         if len(np.unique(y[test])) == 2 and len(np.unique(y[train])) == 2:
+            period = period_of(key, test)
+            words = f": leads from {period['from']} to {period['to']}" if period else ""
             return train, test, (f"the most recent {TEST_SHARE:.0%} of leads by '{review.order_column}' "
-                                 f"({review.order_source})")
-        log.warning("the most recent leads are all of one outcome; splitting at random instead")
+                                 f"({review.order_source}){words}")
+        why_random = f"the most recent leads by '{review.order_column}' are all of one outcome"
+        if review.order_source == "given":
+            raise SchemaError(f"the order column '{review.order_column}' cannot split the leads: {why_random}; "
+                              "name another with --order-by, or none")
+        log.warning("%s; splitting at random instead", why_random)
+    elif key is not None:
+        why_random = f"'{review.order_column}' gives a number or date for only {key.notna().mean():.0%} of the leads"
+        if review.order_source == "given":
+            raise SchemaError(f"the order column '{review.order_column}' cannot order the leads: {why_random}")
     positions = np.arange(len(y))
     train, test = train_test_split(positions, test_size=TEST_SHARE, stratify=y, random_state=seed)
-    return np.sort(train), np.sort(test), (f"a stratified random {TEST_SHARE:.0%} of leads "
-                                           "(no order column, date or increasing ID found)")
+    return np.sort(train), np.sort(test), f"a stratified random {TEST_SHARE:.0%} of leads ({why_random})"
 
 
 # ---- candidates ----------------------------------------------------------------------------------
@@ -187,7 +207,7 @@ def _compare(candidates: Sequence[Candidate], codes: np.ndarray, y: np.ndarray, 
         oof = np.zeros(len(y))
         used = []
         for f_index, (fit, held) in enumerate(folds):
-            progress(f"{candidate.name}: fold {f_index + 1} of {FOLDS}",
+            progress(f"Trying model {c_index + 1} of {len(candidates)} (check {f_index + 1} of {FOLDS})",
                      0.1 + 0.6 * (c_index * FOLDS + f_index) / (len(candidates) * FOLDS))
             booster, encoding, rounds = _fit(candidate, codes[fit], y[fit], schema, candidate.rounds,
                                              seed, nthread, (codes[held], y[held]))
@@ -253,28 +273,46 @@ def _class_counts(y: np.ndarray) -> tuple[list[str], str | None]:
 def train_outcome(frame: pd.DataFrame, target: str, positive: Sequence[str] | None = None,
                   id_column: str | None = None, order_by: str | None = None, exclude: Sequence[str] = (),
                   keep: Sequence[str] = (), actionable: Sequence[str] = (), open_values: Sequence[str] = (), *,
-                  leak_threshold: float = LEAK_AUC,
+                  negative: Sequence[str] | None = None,
+                  rejected_rows: Sequence[tuple[int, str, str, str]] = (), leak_threshold: float = LEAK_AUC,
                   candidates: Sequence[Candidate] = CANDIDATES, seed: int = SEED,
                   nthread: int = TRAINING_THREADS, progress: Progress = _quiet) -> OutcomeTraining:
     """Train an outcome model on a CRM export read as text (``csvio.read_table``); see the module docstring.
 
     ``actionable`` names the fields a salesperson can change (marked in the schema for what-if);
-    ``open_values`` the outcome values that mean "not decided yet" (open leads, like an empty outcome).
+    ``open_values`` the outcome values that mean "not decided yet" (open leads, like an empty outcome);
+    ``negative`` the values that mean lost: with more than two outcome values and no doubt-free reading,
+    naming them is required, and any value named neither converted nor lost is an open lead.
+    ``rejected_rows``: rows the reader refused (``csvio.read_table(..., rejected=...)``), counted in the
+    report so that rows in = rows trained and tested + open + left out + rejected.
 
     Raises SchemaError (columns), OutcomeError (outcome values) or NotEnoughDataError, each with a one-line message.
     """
     started, cpu_started = time.perf_counter(), time.process_time()
     progress("Reviewing the columns", 0.0)
     review = infer_columns(frame, target, id_column, order_by, exclude, keep)
+    clash = name_clash([c.name for c in review.fields()], review.target)
+    if clash:
+        raise SchemaError(clash)
+    check_fields(review, actionable, "--actionable")
     outcome_column = mark_open(frame[review.target], open_values)
-    positive = infer_positive(outcome_column, positive)
-    labels = outcome_labels(outcome_column, positive)
+    positive = infer_positive(outcome_column, positive, negative=negative)
+    negative = infer_negative(outcome_column, positive, negative)
+    labels = outcome_labels(outcome_column, positive, negative=negative)
     open_leads = int((labels < 0).sum())
-    labelled = frame.loc[labels >= 0].reset_index(drop=True)
+    named = {v.lower() for v in (*positive, *negative)}
+    open_by_value = {v: n for v, n in outcome_counts(frame[review.target]).items() if v.lower() not in named}
+    labelled, cell_notes = blank_impossible_cells(frame.loc[labels >= 0].reset_index(drop=True), review)
     y_all = labels[labels >= 0]
+    notes = [f"'{c.name}': {c.note}" for c in review.columns if c.note] + cell_notes
     warnings, refusal = _class_counts(y_all)
     if refusal:
         raise NotEnoughDataError(refusal)
+    warnings += notes
+    if rejected_rows:
+        warnings.append(f"{len(rejected_rows):,} row{'s' if len(rejected_rows) > 1 else ''} rejected: "
+                        + "; ".join(f"row {r[0]}: {r[3]}" for r in rejected_rows[:3])
+                        + (" ..." if len(rejected_rows) > 3 else ""))
     for warning in warnings:
         log.warning(warning)
 
@@ -282,9 +320,10 @@ def train_outcome(frame: pd.DataFrame, target: str, positive: Sequence[str] | No
     train_frame, test_frame = labelled.iloc[train_pos], labelled.iloc[test_pos]
     y_train, y_test = y_all[train_pos], y_all[test_pos]
 
-    progress("Screening fields for leakage", 0.05)
+    progress("Looking for fields filled in after the sale", 0.05)
     schema = build_schema(train_frame, review)
-    powers = screen(schema.parse(train_frame).matrix, y_train, leak_threshold)
+    screened = schema.parse(train_frame).matrix
+    powers = screen(screened, y_train[screened.index.to_numpy() - 1], leak_threshold)
     kept = {header_key(k) for k in keep}
     for power in powers:
         if power.flagged and header_key(power.name) not in kept:
@@ -292,29 +331,37 @@ def train_outcome(frame: pd.DataFrame, target: str, positive: Sequence[str] | No
     if not review.fields():
         raise NotEnoughDataError("every field was flagged as filled in after the outcome; keep some with --keep")
     schema = build_schema(train_frame, review, actionable=actionable)
-    train_codes = schema.codes(schema.parse(train_frame).matrix)
-    test_codes = schema.codes(schema.parse(test_frame).matrix)
+    train_codes, y_train, empty_train = parsed_with_outcomes(schema, train_frame, y_train)
+    test_codes, y_test, empty_test = parsed_with_outcomes(schema, test_frame, y_test)
+    if empty_train + empty_test:
+        warnings.append(f"{empty_train + empty_test:,} leads with every field empty were left out, with their "
+                        "outcomes")
+        log.warning(warnings[-1])
 
     comparison = _compare(candidates, train_codes, y_train, schema, seed, nthread, progress)
     best = min(comparison, key=lambda r: r["log_loss"])
     chosen = next(c for c in candidates if c.name == best["name"])
-    progress(f"Fitting {chosen.name} on the whole training part", 0.75)
+    progress("Training the best model on all the training leads", 0.75)
     slope, intercept = fit_platt(best["oof_margins"], y_train)
     booster, encoding, _ = _fit(chosen, train_codes, y_train, schema, best["rounds"], seed, nthread)
     oof_p = sigmoid(slope * best["oof_margins"] + intercept)
-    model = OutcomeModel(booster, schema, Outcome(review.target, tuple(positive)), encoding, slope, intercept,
-                         Bands.by_share(oof_p),
+    outcome = Outcome(review.target, tuple(positive), tuple(negative))
+    model = OutcomeModel(booster, schema, outcome, encoding, slope, intercept, Bands.by_share(oof_p),
                          reference=tuple(float(v) for v in np.quantile(oof_p, np.linspace(0, 1, 101))),
                          metadata={"preset": chosen.name, "candidate": chosen.name, "rounds": best["rounds"],
                                    "params": chosen.params})
 
-    progress("Evaluating on the test part", 0.9)
+    progress("Testing it on leads it never saw", 0.9)
     test_p = model.predict(test_codes)
     report = {
-        "kind": "outcome", "target": review.target, "positive": list(positive), "open_values": list(open_values),
-        "split": split_text, "rows": int(len(frame)), "open_leads": open_leads,
-        "train_rows": int(len(train_pos)), "test_rows": int(len(test_pos)),
-        "converted": int(y_all.sum()), "not_converted": int((y_all == 0).sum()),
+        "kind": "outcome", "target": review.target, "positive": list(positive), "negative": list(negative),
+        "open_values": list(open_values), "open_by_value": open_by_value,
+        "split": split_text, "rows": int(len(frame)) + len(rejected_rows), "open_leads": open_leads,
+        "rejected_rows": len(rejected_rows),
+        "empty_rows": empty_train + empty_test,
+        "train_rows": int(len(y_train)), "test_rows": int(len(y_test)),
+        "converted": int(y_train.sum() + y_test.sum()),
+        "not_converted": int((y_train == 0).sum() + (y_test == 0).sum()),
         "warnings": warnings, "columns": [c.to_dict() for c in review.columns],
         "leakage": {"threshold": leak_threshold, "fields": [p.to_dict() for p in powers],
                     "kept_on_purpose": [p.name for p in powers if p.flagged and header_key(p.name) in kept]},

@@ -57,14 +57,16 @@ class ModelFileError(ValueError):
 
 @dataclass(frozen=True)
 class Outcome:
-    """What converted means in the team's file: the outcome column and its converted values."""
+    """What converted means in the team's file: the outcome column, its converted values and its lost
+    values (empty for models trained before they were asked: every value not converted was lost)."""
 
     column: str
     positive: tuple[str, ...]
+    negative: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe (kept inside the saved schema, where models saved before this class put them)."""
-        return {"target": self.column, "positive": list(self.positive)}
+        return {"target": self.column, "positive": list(self.positive), "negative": list(self.negative)}
 
     @classmethod
     def from_dict(cls, data: Any, schema: Schema) -> Outcome:
@@ -75,7 +77,10 @@ class Outcome:
         positive = data.get("positive")
         if not isinstance(positive, list) or not positive or not all(isinstance(p, str) and p for p in positive):
             raise SchemaError("the schema needs the outcome's positive values")
-        return cls(target, tuple(positive))
+        negative = data.get("negative", [])
+        if not isinstance(negative, list) or not all(isinstance(v, str) and v for v in negative):
+            raise SchemaError("the schema's negative values must be a list of texts")
+        return cls(target, tuple(positive), tuple(negative))
 
 
 @dataclass

@@ -32,15 +32,24 @@ def is_ready(report: dict[str, Any]) -> bool:
     return float(report.get("test", {}).get("roc_auc", 0.0)) >= READY_AUC
 
 
+def _open_values(report: dict[str, Any]) -> str:
+    """`` ('Engaging' 1,500, 'Prospecting' 589)``: the open leads by outcome value, when values were left open."""
+    by_value = report.get("open_by_value", {})
+    return " (" + ", ".join(f"'{v}' {n:,}" for v, n in by_value.items()) + ")" if by_value else ""
+
+
 def summary_lines(report: dict[str, Any]) -> list[str]:
     """What was trained on, how it did on the test part, and what was left out and why."""
     test = report["test"]
     lines = [
-        f"outcome '{report['target']}' (converted = {', '.join(report['positive'])}; an empty value"
-        + "".join(f", {v}" for v in report.get("open_values", [])) + " is an open lead; every other value is "
-        "not converted): "
+        f"outcome '{report['target']}' (converted = {', '.join(report['positive'])}; "
+        + (f"not converted = {', '.join(report['negative'])}; " if report.get("negative") else "")
+        + "an empty value" + "".join(f", {v}" for v in report.get("open_values", []))
+        + (" or any other value" if report.get("negative") else "") + " is an open lead): "
         f"{report['converted']:,} converted, {report['not_converted']:,} not converted, "
-        f"{report['open_leads']:,} open leads not trained on",
+        f"{report['open_leads']:,} open leads not trained on"
+        + _open_values(report),
+        *(f"note: {w}" for w in report.get("warnings", []) if not w.startswith("only ")),
         f"split: {report['split']}; {report['train_rows']:,} leads to train, {report['test_rows']:,} to test",
         f"held-out ROC AUC {test['roc_auc']:.3f}, log loss {test['log_loss']:.3f}, "
         f"base rate {test['base_rate']:.3f}, mean predicted chance {test['mean_p']:.3f}",

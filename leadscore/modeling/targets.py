@@ -25,11 +25,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
-from leadscore.fields.builtin import CLASSES, PROBABILITY_COLUMNS, TIER_CONVERSION_RATES
+from leadscore.fields.builtin import CLASSES, LABEL_COLUMN, PROBABILITY_COLUMNS, TIER_CONVERSION_RATES
 from leadscore.modeling.tiers import TIERS, Bands
 
 HIGH = CLASSES.index("High")
@@ -71,9 +71,17 @@ class Support:
     runner_up: np.ndarray | None  # (n,) tier names, three tiers only
 
 
+#: A chance between 0 and 1 in the API's JSON Schema.
+_PROBABILITY: dict[str, Any] = {"type": "number", "minimum": 0, "maximum": 1}
+
+
 class Target(Protocol):
     """What every target supplies (module docstring)."""
 
+    #: What the target is called where a program reads it (the API's ``/v1/model``).
+    kind: str
+    #: What is predicted: the label column of the training data.
+    column: str
     #: The columns the scorer adds besides the tier and the reasons, in the order a file shows them.
     chance_columns: tuple[str, ...]
     #: What the chart of one lead explains, in words ("odds of High over Medium", "chance of conversion").
@@ -93,6 +101,9 @@ class Target(Protocol):
 
     def chances(self, probabilities: np.ndarray, tier: str) -> dict[str, Any]:
         """One lead's chance fields as the API answers them (numbers rounded to 4 decimals)."""
+
+    def chance_schema(self) -> dict[str, dict[str, Any]]:
+        """The JSON Schema of each field of ``chances``, for the API's generated document."""
 
     def chance(self, probabilities: np.ndarray, tier: str) -> float:
         """The one chance shown beside a lead's tier: P(tier), or the chance of conversion."""
@@ -117,6 +128,8 @@ class ThreeTiers:
     high_threshold: float
     chance_columns: tuple[str, ...] = (*reversed(PROBABILITY_COLUMNS), "confidence")
     explains: str = "odds"
+    kind: ClassVar[str] = "three_tiers"
+    column: ClassVar[str] = LABEL_COLUMN
 
     def probabilities(self, margins: np.ndarray) -> np.ndarray:
         return softmax(margins)
@@ -141,6 +154,13 @@ class ThreeTiers:
     def chances(self, probabilities: np.ndarray, tier: str) -> dict[str, Any]:
         by_tier = {t: round(float(probabilities[CLASSES.index(t)]), 4) for t in TIERS}
         return {"probabilities": by_tier, "confidence": by_tier[tier]}
+
+    def chance_schema(self) -> dict[str, dict[str, Any]]:
+        return {"probabilities": {"type": "object", "title": "Tier probabilities",
+                                  "description": "The calibrated probability of each tier; they add up to 1.",
+                                  "properties": {t: _PROBABILITY for t in TIERS}, "required": list(TIERS),
+                                  "additionalProperties": False},
+                "confidence": {**_PROBABILITY, "description": "The probability of the decided tier."}}
 
     def chance(self, probabilities: np.ndarray, tier: str) -> float:
         return float(probabilities[CLASSES.index(tier)])
@@ -189,10 +209,12 @@ class WonLost:
 
     column: str
     positive: tuple[str, ...]
+    negative: tuple[str, ...]
     bands: Bands
     rates: Mapping[str, float]
     chance_columns: tuple[str, ...] = ("p_convert", "score")
     explains: str = "chance"
+    kind: ClassVar[str] = "won_lost"
 
     def probabilities(self, margins: np.ndarray) -> np.ndarray:
         return sigmoid(margins)
@@ -208,6 +230,11 @@ class WonLost:
 
     def chances(self, probabilities: np.ndarray, tier: str) -> dict[str, Any]:
         return {"p_convert": round(float(probabilities[0]), 4), "score": int(to_score(probabilities[:1])[0])}
+
+    def chance_schema(self) -> dict[str, dict[str, Any]]:
+        return {"p_convert": {**_PROBABILITY, "description": "The calibrated chance that the lead converts."},
+                "score": {"type": "integer", "minimum": 0, "maximum": 100,
+                          "description": "p_convert as a whole score 0-100."}}
 
     def chance(self, probabilities: np.ndarray, tier: str) -> float:
         return float(probabilities[0])

@@ -232,7 +232,7 @@ def _out_of_fold_margins(features: np.ndarray, labels: np.ndarray, params: dict[
     margins = np.zeros((len(labels), len(CLASSES)))
     fold_of = np.zeros(len(labels), dtype=np.int64)
     for i, (fit_index, held_index) in enumerate(folds.split(features, labels)):
-        progress(f"Calibration fold {i + 1} of {CALIBRATION_FOLDS}", 0.1 + 0.5 * i / CALIBRATION_FOLDS)
+        progress(f"Checking its chances, step {i + 1} of {CALIBRATION_FOLDS}", 0.1 + 0.5 * i / CALIBRATION_FOLDS)
         pipeline = build_pipeline(params).fit(features[fit_index], labels[fit_index])
         margins[held_index] = _raw_margins(pipeline, features[held_index])
         fold_of[held_index] = i
@@ -343,7 +343,7 @@ def train(frame: pd.DataFrame, preset: str = DEFAULT_PRESET, with_baselines: boo
     train_index, test_index = train_test_split(
         indices, test_size=TEST_SIZE, stratify=labels, random_state=RANDOM_STATE)
     model = fit_model(features[train_index], labels[train_index], preset, progress)
-    progress("Evaluating on the held-out 20%", 0.8)
+    progress("Testing it on leads it never saw", 0.8)
     probabilities = model.predict_proba(features[test_index])
     report = evaluate_probabilities(
         probabilities, model.decide(probabilities), labels[test_index],
@@ -352,7 +352,7 @@ def train(frame: pd.DataFrame, preset: str = DEFAULT_PRESET, with_baselines: boo
                                       labels[test_index])
     report["feature_importance"] = feature_importance(model, features[test_index])
     if with_baselines:
-        progress("Training the baselines", 0.85)
+        progress("Training simpler models to compare with", 0.85)
         report["baselines"] = baselines(features[train_index], labels[train_index],
                                         features[test_index], labels[test_index], preset)
     report["rows"] = {"train": int(len(train_index)), "test": int(len(test_index))}

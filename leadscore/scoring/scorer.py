@@ -237,20 +237,31 @@ class Scorer:
 
     def score_codes(self, codes: np.ndarray) -> LeadScore:
         """One lead given as its codes (1, fields), already checked (the API's request model does that)."""
-        if np.isnan(codes).all():
+        return self.score_codes_many(codes)[0]
+
+    def score_codes_many(self, codes: np.ndarray) -> list[LeadScore]:
+        """Leads given as codes (n, fields), already checked, each with its own result (the API's batch).
+
+        One call to the explainer for all of them: explaining a thousand leads one by one took about
+        300 times as long.
+        """
+        if np.isnan(codes).all(axis=1).any():
             raise LeadError([(ALL_FIELDS, "", "every field the model uses is empty: nothing to score")])
         target = self.model.target
         probabilities, tiers, explained = self.explain_codes(codes)
-        tier = str(tiers[0])
         empty, filled = np.isnan(codes), self.schema.fill_in(codes)
-        reasons = [r for r in reasons_in_words(self.schema, codes, explained)[0] if r]
-        names = self.schema.names
-        return LeadScore(
-            tier=tier, chance=target.chance(probabilities[0], tier), chances=target.chances(probabilities[0], tier),
-            bars=target.bars(probabilities[0]), reasons=reasons, base_value=float(explained.base_value[0]),
-            contributions=dict(zip(names, explained.values[0].tolist(), strict=True)),
-            labels={f.name: value_words(self.schema, j, filled[0, j], bool(empty[0, j]))
-                    for j, f in enumerate(self.schema.fields)},
-            model_version=self.version,
-            runner_up=None if explained.runner_up is None else str(explained.runner_up[0]),
-            decision=target.decision_words(probabilities[0], tier))
+        reasons = reasons_in_words(self.schema, codes, explained)
+        names, fields = self.schema.names, self.schema.fields
+        runner_up = explained.runner_up
+        results = []
+        for i, tier in enumerate(tiers.tolist()):
+            p = probabilities[i]
+            results.append(LeadScore(
+                tier=tier, chance=target.chance(p, tier), chances=target.chances(p, tier), bars=target.bars(p),
+                reasons=[r for r in reasons[i] if r], base_value=float(explained.base_value[i]),
+                contributions=dict(zip(names, explained.values[i].tolist(), strict=True)),
+                labels={f.name: value_words(self.schema, j, filled[i, j], bool(empty[i, j]))
+                        for j, f in enumerate(fields)},
+                model_version=self.version, runner_up=None if runner_up is None else str(runner_up[i]),
+                decision=target.decision_words(p, tier)))
+        return results

@@ -12,21 +12,47 @@ from api_helpers import POLL_SECONDS, make_client, wait_until
 from fastapi.testclient import TestClient
 
 from leadscore.api.app import ENV_API_KEY, create_app
-from leadscore.fields.builtin import FEATURES
+from leadscore.api.model_summary import EVALUATION_SUMMARY
+from leadscore.fields.builtin import example_lead
 from leadscore.modeling import train
 from leadscore.registry import POINTER, Registry
 
 
-def test_model_endpoint_names_the_active_version_and_its_evaluation(client: TestClient, registry: Registry,
-                                                                    trained: train.TrainingResult) -> None:
+def test_model_endpoint_describes_the_active_model_in_one_shape(client: TestClient, registry: Registry) -> None:
     response = client.get("/v1/model")
 
     assert response.status_code == 200
     body = response.json()
+    model = registry.load()
     assert body["version"] == registry.active_version() == response.headers["X-Model-Version"]
-    assert body["evaluation"]["accuracy"] == pytest.approx(trained.report["accuracy"])
-    assert set(body["evaluation"]["High"]) >= {"precision", "recall", "f1-score"}
+    assert (body["kind"], body["target"]) == (model.target.kind, model.target.column)
+    assert [f["name"] for f in body["fields"]] == list(model.schema.names)
+    for summary, f in zip(body["fields"], model.schema.fields, strict=True):
+        assert (summary["kind"], summary["required"], summary["strict_range"], summary["aliases"],
+                summary["low"], summary["high"]) == (f.kind, f.required, f.strict_range, list(f.aliases), f.low,
+                                                     f.high)
+    report = model.report
+    assert body["evaluation"] and set(body["evaluation"]) <= set(EVALUATION_SUMMARY)
+    for key, value in body["evaluation"].items():
+        assert value == report.get(key, report.get("test", {}).get(key))
     assert "calibration" not in body["evaluation"]
+
+
+@pytest.mark.parametrize("kind", ["three_tiers"])
+def test_the_builtin_evaluation_has_accuracy_and_per_tier_results(client: TestClient,
+                                                                   trained: train.TrainingResult) -> None:
+    evaluation = client.get("/v1/model").json()["evaluation"]
+
+    assert evaluation["accuracy"] == pytest.approx(trained.report["accuracy"])
+    assert set(evaluation["High"]) >= {"precision", "recall", "f1-score"}
+
+
+@pytest.mark.parametrize("kind", ["won_lost"])
+def test_a_won_lost_evaluation_has_the_test_parts_results(client: TestClient) -> None:
+    evaluation = client.get("/v1/model").json()["evaluation"]
+
+    assert 0.5 < evaluation["roc_auc"] <= 1
+    assert {"log_loss", "brier", "base_rate", "split"} <= set(evaluation)
 
 
 def test_healthz_and_readyz_when_a_model_is_loaded(client: TestClient, registry: Registry) -> None:
@@ -42,7 +68,7 @@ def _point_at(registry: Registry, version: str) -> None:
 
 
 def test_not_ready_until_a_model_loads_then_serving_without_restart(
-        tmp_path: Path, trained: train.TrainingResult, lead: dict) -> None:
+        tmp_path: Path, trained: train.TrainingResult) -> None:
     registry = Registry(tmp_path / "models")
     _point_at(registry, "no-such-version")
     app = create_app(registry.root, poll_seconds=POLL_SECONDS)
@@ -50,7 +76,7 @@ def test_not_ready_until_a_model_loads_then_serving_without_restart(
         wait_until(lambda: "no such model version" in (client.get("/readyz").json()["detail"] or ""))
         assert client.get("/readyz").status_code == 503
         assert client.get("/healthz").status_code == 200
-        refused = client.post("/v1/score", json=lead)
+        refused = client.post("/v1/score", json=example_lead())
         assert refused.status_code == 503 and refused.headers["Retry-After"] == "1"
         assert client.get("/v1/model").status_code == 503
 
@@ -61,12 +87,13 @@ def test_not_ready_until_a_model_loads_then_serving_without_restart(
 
 
 def test_a_newly_published_model_is_picked_up_without_restart(client: TestClient, registry: Registry,
-                                                              trained: train.TrainingResult, lead: dict) -> None:
+                                                              lead: dict) -> None:
     first = client.post("/v1/score", json=lead).json()["model_version"]
     app = client.app
     in_flight = app.state.models.scorer  # what a request that started now holds
+    model = registry.load()
 
-    second = registry.publish(trained.model, trained.report)
+    second = registry.publish(model, model.report)
 
     wait_until(lambda: client.post("/v1/score", json=lead).json()["model_version"] == second)
     assert second != first
@@ -150,20 +177,58 @@ def test_without_an_api_key_the_document_declares_no_security(client: TestClient
     assert "security" not in document["paths"]["/v1/score"]["post"]
 
 
-def test_the_openapi_request_schema_is_the_feature_table(client: TestClient) -> None:
-    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+def test_the_openapi_document_is_generated_from_the_schema_and_the_target(client: TestClient,
+                                                                          registry: Registry) -> None:
+    document = client.get("/openapi.json").json()
+    schemas = document["components"]["schemas"]
+    model = registry.load()
     lead = schemas["LeadRequest"]
 
-    assert lead["required"] == [f.name for f in FEATURES]
-    for feature in FEATURES:
-        documented = lead["properties"][feature.name]
-        if feature.kind == "flag":  # 0 or 1, a boolean, or a flag word as in files
-            number, boolean, word = documented.pop("anyOf")
-            assert (boolean, word["type"]) == ({"type": "boolean"}, "string")
-            documented |= number
-        assert documented["type"] == ("number" if feature.kind == "number" else "integer")
-        assert (documented["minimum"], documented["maximum"]) == (feature.low, feature.high)
-        assert documented["title"] == feature.label
-        assert documented["description"].startswith(feature.help)
+    assert list(lead["properties"]) == [model.schema.id_column or "lead_id", *model.schema.names]
+    assert lead.get("required", []) == [f.name for f in model.schema.fields if f.required]
+    assert lead["additionalProperties"] is True
+    for f in model.schema.fields:
+        documented = lead["properties"][f.name]
+        assert documented["title"] == f.title and documented["description"].startswith(f.help)
+        assert documented["x-kind"] == f.kind
+        types = [choice.get("type") for choice in documented["anyOf"]]
+        assert ("null" in types) == (not f.required)
+        if f.strict_range and f.kind != "flag":
+            number = documented["anyOf"][0]
+            assert number["type"] == ("integer" if f.kind == "integer" else "number")
+            assert (number["minimum"], number["maximum"]) == (f.low, f.high)
+        if f.kind == "category":
+            assert documented["x-levels"] == list(f.levels)
+    request = document["paths"]["/v1/score"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert request == {"$ref": "#/components/schemas/LeadRequest"}
+    answer = schemas["ScoreResponse"]
+    assert list(answer["properties"]) == ["tier", "action", "reasons", "lead_id", "model_version",
+                                          *model.target.chance_schema(), "base_value", "contributions"]
+    assert list(answer["properties"]["contributions"]["properties"]) == list(model.schema.names)
     assert schemas["BatchRequest"]["properties"]["leads"]["maxItems"] == 1000
-    assert set(schemas["TierProbabilities"]["properties"]) == {"Low", "Medium", "High"}
+    assert document["info"]["x-model-version"] == registry.active_version()
+    assert document["info"]["x-model-kind"] == model.target.kind
+
+
+def test_activating_the_other_model_switches_the_api_without_restart(
+        client: TestClient, registry: Registry, other_version: str, lead: dict, other_lead: dict) -> None:
+    first = registry.active_version()
+
+    registry.activate(other_version, source="test")
+
+    wait_until(lambda: client.get("/v1/model").json()["version"] == other_version)
+    model = registry.load()
+    properties = client.get("/openapi.json").json()["components"]["schemas"]["LeadRequest"]["properties"]
+    assert list(properties)[1:] == list(model.schema.names)
+    response = client.post("/v1/score", json=other_lead)
+    assert response.status_code == 200 and response.headers["X-Model-Version"] == other_version
+    assert set(response.json()) >= set(model.target.chance_schema())
+    # The previous model's payload shares one field (age): refused, naming the fields, not scored almost empty.
+    stale = client.post("/v1/score", json=lead)
+    assert stale.status_code == 422
+    assert all(name in json.dumps(stale.json()) for name in model.schema.names if name not in lead)
+
+    registry.activate(first, source="test")
+
+    wait_until(lambda: client.post("/v1/score", json=lead).status_code == 200)
+    assert client.post("/v1/score", json=lead).json()["model_version"] == first

@@ -7,6 +7,12 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from leadscore.plain_words import ANALYST_TERMS
+
+#: The analysts' terms (leadscore.plain_words.ANALYST_TERMS, and a few spellings of them).
+JARGON = re.compile("|".join([rf"\b{re.escape(term)}\b" for term in ANALYST_TERMS]
+                             + [r"\bAUC\b", r"mean \|SHAP\|", r"weighted F1", r"xgboost-depth\d"]), re.IGNORECASE)
+
 APP = Path(__file__).resolve().parents[2] / "app.py"
 
 #: Generous: one script run (a retrain) can take over a minute on a busy 2-core machine.

@@ -39,13 +39,19 @@ def _retrain(app, rows: int = 2_000, password: str | None = None):
     return app
 
 
-def test_metric_tiles_and_charts_are_shown(models_dir: Path) -> None:
+def test_the_page_leads_with_plain_words_and_keeps_the_metrics_for_analysts(models_dir: Path) -> None:
     app = open_page("model")
-    labels = [m.label for m in app.metric]
+    report = Registry(models_dir).load().metadata["report"]
+    headline = app.markdown[[m.value.startswith("#### It puts") for m in app.markdown].index(True)].value
+    assert headline.startswith(f"#### It puts {report['accuracy'] * 100:.0f} of every 100 test leads in their true "
+                               "tier. Of the leads it calls High, ")
+    [analysts] = [e for e in app.expander if e.label == "Details for analysts" and e.metric]
+    labels = [m.label for m in analysts.metric]
     for label in ("Accuracy", "Average recall", "Average precision", "Weighted F1"):
         assert label in labels
     assert len(app.get("plotly_chart")) >= 5
-    assert "Bayes" in texts(app)
+    assert "Bayes" in "\n".join(c.value for c in analysts.caption)
+    assert "straight-line model" in "\n".join(c.value for c in analysts.caption)  # 0.86 beside the study's 60-65%
 
 
 def test_retrain_then_publish_makes_the_new_version_active(models_dir: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -127,7 +133,8 @@ def _second_version(models_dir: Path) -> tuple[str, str]:
 def _activate(app, version: str, password: str | None = None):
     [s for s in app.selectbox if s.label == "Make another version active"][0].select(version)
     if password is not None:
-        [t for t in app.text_input if t.label == "Retrain password" and t.key != "rt_password"][0].input(password)
+        [t for t in app.text_input
+         if t.label == "Retrain password" and t.key not in ("rt_password", "rename_password")][0].input(password)
     [b for b in app.button if b.label == "Make this version active"][0].click().run()
     return app
 
@@ -140,7 +147,7 @@ def test_a_damaged_active_model_can_be_replaced_from_the_model_page(
 
     app = open_page("model")
     assert "The active model cannot be loaded" in texts(app) and "model.ubj" in texts(app)
-    states = dict(zip(app.dataframe[0].value["Version"], app.dataframe[0].value["State"], strict=True))
+    states = dict(zip(app.dataframe[0].value["Version id"], app.dataframe[0].value["State"], strict=True))
     assert states[first] == "ok" and states[second].startswith("damaged: ")
 
     _activate(app, first)
@@ -157,7 +164,7 @@ def test_a_damaged_earlier_version_is_listed_with_its_reason(models_dir: Path) -
     (models_dir / "versions" / first / "metadata.json").write_text("{broken")
     app = open_page("model")
     table = app.dataframe[0].value
-    states = dict(zip(table["Version"], table["State"], strict=True))
+    states = dict(zip(table["Version id"], table["State"], strict=True))
     assert states[second] == "ok"
     assert "metadata.json" in states[first] and states[first].startswith("damaged: ")
     assert not [s for s in app.selectbox if s.label == "Make another version active"]
@@ -202,6 +209,24 @@ def test_failed_password_attempts_are_limited(models_dir: Path, monkeypatch: pyt
     app = _retrain(app, password="s3cret")  # right, but too late
     assert "Too many wrong passwords: try again in about 10 minutes." in texts(app)
     assert "New model, not yet published" not in texts(app)
+def test_a_version_is_renamed_on_the_versions_tab_and_the_sidebar_follows(models_dir: Path) -> None:
+    app = open_page("model")
+    assert "**Built-in model**  \ntrained on 10,000 generated leads" in re.sub(r"\\(.)", r"\1", _sidebar_text(app))
+    _, version = _second_version(models_dir)  # published while the page is open: the form starts on it
+    app.run()
+    app.text_input(key="rename_name").input("Spring campaign, *top* 20% High")
+    [b for b in app.button if b.label == "Save the name"][0].click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert {v.version: v.name for v in Registry(models_dir).versions()}[version] == "Spring campaign, *top* 20% High"
+    assert "**Spring campaign\\, \\*top\\* 20\\% High**" in _sidebar_text(app)  # stars shown, not italics
+    table = app.dataframe[0].value.set_index("Version id")
+    assert table.loc[version, "Name"] == "Spring campaign, *top* 20% High"
+    assert table.loc[version, "What changed"].startswith("trained on")
+    app.text_input(key="rename_name").input("   ")
+    [b for b in app.button if b.label == "Save the name"][0].click().run()
+    assert "The name is unchanged: a version" in texts(app)
+
+
 def test_the_form_starts_on_the_recommended_preset(models_dir: Path) -> None:
     app = open_page("model")
     assert app.selectbox(key="rt_preset").value == "default"
@@ -222,8 +247,9 @@ def test_a_worse_candidate_is_called_worse_and_needs_a_second_step_to_publish(mo
 
 def test_every_accuracy_names_the_leads_it_was_measured_on(models_dir: Path) -> None:
     app = open_page("model")
-    sidebar = "\n".join(c.value for c in app.sidebar.caption)
-    assert "On its 2,000 held-out leads (the 20% of its training data it never learned from)" in sidebar
+    [right_tier] = [m for m in app.sidebar.metric if m.label == "Right tier"]
+    assert ("Measured on its 2,000 held-out leads (the 20% of its training data it never learned from)"
+            in right_tier.help)
     shown = texts(app)
     assert "same model, different leads" in shown
     assert "measured on its 2,000 held-out leads" in shown

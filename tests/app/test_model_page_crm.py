@@ -56,13 +56,14 @@ def _review_key(content: bytes, target_position: int) -> str:
     return f"crm_review_{hashlib.sha256(content).hexdigest()[:12]}_{target_position}_-1"  # no order column chosen
 
 
+def _use(app, content: bytes, column: str):
+    """The 'Use it' tick of one column in the review."""
+    return app.checkbox(key=f"{_review_key(content, 16)}_use_{column}")
+
+
 def _exclude_in_review(app, content: bytes, column: str):
-    """Set a column's Use to 'ignore it' in the review table, as the manager would."""
-    editor = app.data_editor[0]
-    row = editor.value["Column"].tolist().index(column)
-    app.session_state[_review_key(content, 16)] = {"edited_rows": {row: {"Use": crm_training.IGNORE}},
-                                                   "added_rows": [], "deleted_rows": []}
-    app.run()
+    """Untick a column's 'Use it' in the review, as the manager would (one click)."""
+    _use(app, content, column).uncheck().run()
     return app
 
 
@@ -86,16 +87,16 @@ def test_upload_review_train_publish_bands_and_back(models_dir: Path, caplog: py
     assert target.value == "y"
     [positive] = [m for m in app.multiselect if m.label.startswith("2.")]
     assert positive.value == ["yes"]
-    review = app.data_editor[0].value
-    assert "y" not in review["Column"].tolist()  # the outcome is chosen above, not reviewed
-    assert review.set_index("Column").loc["duration", "Use"] == crm_training.USE
+    reviewed = [c.label for c in app.checkbox if c.key and "_use_" in c.key]
+    assert "y" not in reviewed and "duration" in reviewed  # the outcome is chosen above, not reviewed
+    assert _use(app, content, "duration").value
     _train(_exclude_in_review(app, content, "duration"))
 
     shown = texts(app)
     assert "New model, not yet published" in shown
-    leaks = _table(app, "Alone: ROC AUC")
+    leaks = _table(app, "Alone, ranks right")
     assert leaks["Field"].tolist() == ["call_result"]
-    assert leaks["Alone: ROC AUC"].iloc[0] > 0.9
+    assert leaks["Alone, ranks right"].iloc[0] > 0.9
     assert leaks["Now"].iloc[0] == "left out"
     assert "Keep 'call_result' anyway" in app.checkbox(key="crm_keep_0").label.replace("\\", "")
     ignored = _table(app, "Why it is not used").set_index("Column")["Why it is not used"]
@@ -114,7 +115,8 @@ def test_upload_review_train_publish_bands_and_back(models_dir: Path, caplog: py
     assert f"published and activated model version {crm}" in caplog.text
     shown = texts(app)
     assert f"Published version {crm}" in shown
-    assert "Ranking quality (ROC AUC)" in [m.label for m in app.metric]
+    assert "Ranks a converting lead higher" in [m.label for m in app.sidebar.metric]
+    assert "It ranks a lead that converts above one that does not" in shown
     assert "Accuracy" not in [m.label for m in app.metric]  # no built-in report for a CRM model
     assert not [b for b in app.button if b.key == "rt_train"]  # no synthetic retrain either
 
@@ -140,8 +142,35 @@ def test_upload_review_train_publish_bands_and_back(models_dir: Path, caplog: py
     app.button[[b.label for b in app.button].index("Bring back the built-in model")].click().run()
     assert not app.exception, [e.value for e in app.exception]
     assert Registry(models_dir).active_version() == builtin
-    assert "Accuracy" in [m.label for m in app.metric]
+    assert "Right tier" in [m.label for m in app.sidebar.metric]
     assert "is active again" in texts(app)
+
+
+def test_the_review_is_one_tick_per_column_and_its_reason_follows_the_tick(models_dir: Path) -> None:
+    frame = pd.read_csv(io.BytesIO(_bank(leak=False)), dtype=str, keep_default_na=False)
+    frame.insert(0, "lead_ref", [f"L{i:05d}" for i in range(len(frame))])
+    frame["notes"] = [f"called on day {i}, said to call back about offer {i * 7}" for i in range(len(frame))]
+    content = frame.to_csv(index=False).encode()
+    app = _upload(open_page("model"), content)
+    key = _review_key(content, list(frame.columns).index("y"))
+    captions = lambda: [c.value.replace("\\", "") for c in app.caption]  # noqa: E731
+    assert not app.checkbox(key=f"{key}_use_notes").value
+    assert app.selectbox(key=f"{key}_id").value == "lead_ref"
+    assert app.checkbox(key=f"{key}_use_lead_ref").disabled
+    assert "identifies each lead: kept beside the scores, not learned from" in captions()
+    assert "you chose to use it" not in captions() and "you left it out" not in captions()
+
+    app.checkbox(key=f"{key}_use_notes").check().run()
+    app.checkbox(key=f"{key}_use_duration").uncheck().run()
+    assert "you chose to use it" in captions() and "you left it out" in captions()
+    assert app.checkbox(key=f"{key}_sales_duration").disabled  # a left-out field cannot be a salesperson's
+    assert app.checkbox(key=f"{key}_sales_campaign").value  # a contact-like name is ticked at first
+    app.checkbox(key=f"{key}_sales_campaign").uncheck().run()
+    app.checkbox(key=f"{key}_sales_balance").check().run()
+    _train(app)
+    args = app.session_state[crm_training.CANDIDATE]["args"]
+    assert args["id_column"] == "lead_ref" and "notes" in args["keep"] and "duration" in args["exclude"]
+    assert "balance" in args["actionable"] and "campaign" not in args["actionable"]
 
 
 def test_keep_it_anyway_trains_again_with_the_field(models_dir: Path) -> None:
@@ -154,7 +183,7 @@ def test_keep_it_anyway_trains_again_with_the_field(models_dir: Path) -> None:
     assert report["leakage"]["kept_on_purpose"] == ["call_result"]
     assert "call_result" in report["test"]["importance"]
     assert report["test"]["roc_auc"] > 0.9  # the leak makes it look excellent, as the page warned
-    assert _table(app, "Alone: ROC AUC")["Now"].tolist() == ["kept on purpose"]
+    assert _table(app, "Alone, ranks right")["Now"].tolist() == ["kept on purpose"]
     assert "'call_result' alone makes" in texts(app)  # and the page asks whether it is known in time
 
 
@@ -190,6 +219,25 @@ def test_outcome_values_that_cannot_be_told_apart_are_picked_by_hand(models_dir:
     assert app.session_state[crm_training.CANDIDATE]["report"]["positive"] == ["Closed"]
 
 
+def test_stages_beyond_won_and_lost_ask_which_mean_lost_with_their_counts(models_dir: Path) -> None:
+    frame = pd.read_csv(io.BytesIO(_bank(leak=False)), dtype=str, keep_default_na=False)
+    stage = frame.pop("y").map({"yes": "Won", "no": "Lost"})
+    stage[stage.index % 7 == 0] = "Engaging"
+    frame["stage"] = stage
+    counts = stage.value_counts()
+    app = _upload(open_page("model"), frame.to_csv(index=False).encode())
+    [positive] = [m for m in app.multiselect if m.label.startswith("2.")]
+    assert positive.value == ["Won"]
+    [lost] = [m for m in app.multiselect if m.label == "Which values mean lost?"]
+    assert lost.value == [] and app.button(key="crm_train").disabled
+    assert "Values: " + ", ".join(f"{v} {n:,}" for v, n in counts.items()) in texts(app)
+    lost.set_value(["Lost"]).run()
+    _train(app)
+    report = app.session_state[crm_training.CANDIDATE]["report"]
+    assert report["negative"] == ["Lost"] and report["open_by_value"] == {"Engaging": int(counts["Engaging"])}
+    assert report["not_converted"] == counts["Lost"]
+
+
 def test_a_date_column_orders_the_test_part_and_open_leads_are_counted(models_dir: Path) -> None:
     frame = pd.read_csv(io.BytesIO(_bank(leak=False)), dtype=str, keep_default_na=False)
     frame.insert(0, "created", pd.date_range("2024-01-01", periods=len(frame), freq="h").strftime("%Y-%m-%d %H:%M"))
@@ -215,14 +263,20 @@ def test_outcome_model_active_shows_its_own_report(outcome_registry: Registry, m
                                                    ) -> None:
     monkeypatch.setenv(ENV_MODELS_DIR, str(outcome_registry.root))
     app = open_page("model")
-    labels = [m.label for m in app.metric]
-    assert "Ranking quality (ROC AUC)" in labels and "Accuracy" not in labels
+    labels = [m.label for m in app.sidebar.metric]
+    assert "Ranks a converting lead higher" in labels and "Right tier" not in labels
+    report = outcome_registry.load().metadata["report"]
+    high, medium, low = (t["conversion_rate"] for t in report["test"]["tiers"])
+    assert (f"#### Of the leads it called High on a random 20% of the leads, {high:.0%} converted; of Medium, "
+            f"{medium:.1%}; of Low, {low:.1%}.") in texts(app)
+    assert f"does not {report['test']['roc_auc']:.0%} of the time" in texts(app)
     assert [t.label for t in app.tabs][:4] == ["How good is it", "Versions", "Tier bands", "Train on your CRM history"]
     versions = _table(app, "State").set_index("Kind")
     assert sorted(versions.index) == ["CRM: y", "built-in"]
     auc = outcome_registry.load().metadata["report"]["test"]["roc_auc"]
-    assert versions.loc["CRM: y", "Quality"] == f"ROC AUC {auc:.2f}"
-    assert versions.loc["built-in", "Quality"].startswith("accuracy ")
+    assert versions.loc["CRM: y", "How good"] == f"ranks right {auc:.0%} of the time"
+    assert versions.loc["built-in", "How good"].startswith("right tier for ")
+    assert versions.loc["CRM: y", "Name"] == "Bank marketing sample (y)"
     assert "top 20% of leads are High and the next 30% Medium" in texts(app)
 
 

@@ -11,6 +11,7 @@ from leadscore.fields.infer import (
     OutcomeError,
     build_schema,
     infer_columns,
+    infer_negative,
     infer_positive,
     missing_mask,
     outcome_labels,
@@ -102,9 +103,13 @@ def test_positive_value_inferred_when_there_is_no_doubt(values, positive):
 
 
 def test_positive_value_asked_for_when_in_doubt():
-    stages = pd.Series(["Closed Won", "Closed Lost", "Negotiation"])
+    stages = pd.Series(["Closed Won", "Closed Lost", "Negotiation", "Won"])
     with pytest.raises(OutcomeError, match="values seen: .*'Negotiation'.*--positive"):
         infer_positive(stages)
+    stages = stages.iloc[:3]
+    assert infer_positive(stages) == ("Closed Won",)
+    with pytest.raises(OutcomeError, match=r"'Negotiation' \(1\).*Which of the others mean lost.*--negative"):
+        infer_negative(stages, ("Closed Won",))
     assert infer_positive(stages, ["closed won", "Negotiation"]) == ("Closed Won", "Negotiation")
     with pytest.raises(OutcomeError, match="'Won' not in the file"):
         infer_positive(stages, ["Won"])

@@ -32,7 +32,8 @@ def test_a_planted_leaked_field_is_flagged():
     features["deal_rating"] = pd.Categorical(np.where(noisy_copy == 1, "hot", "cold"))
     power = field_power(features["deal_rating"], won)
     assert power.flagged and power.auc >= 0.94
-    assert power.reason == f"probably filled in after the outcome: alone it gives AUC {power.auc:.2f}"
+    assert power.reason == ("probably filled in after the outcome: alone it ranks leads right "
+                            f"{power.auc:.0%} of the time")
 
 
 def test_a_field_filled_in_only_after_winning_is_flagged_by_its_emptiness():
@@ -41,7 +42,7 @@ def test_a_field_filled_in_only_after_winning_is_flagged_by_its_emptiness():
     contract = np.where((won == 1) & (rng.random(len(won)) < 0.95), rng.normal(100, 30, len(won)), np.nan)
     power = field_power(pd.Series(contract, name="contract_value"), won)
     assert power.flagged and power.filled_auc is not None and power.filled_auc >= 0.9
-    assert "being filled in alone" in power.reason
+    assert "whether it is filled in alone" in power.reason
 
 
 def test_training_leaves_flagged_fields_out_unless_kept():

@@ -59,7 +59,8 @@ def test_tests_on_the_most_recent_leads_when_a_date_is_found():
     dates = pd.date_range("2024-01-01", periods=600, freq="D").strftime("%Y-%m-%d")
     frame["Created On"] = np.random.default_rng(0).permutation(dates)
     trained = train_outcome(frame, "Converted", candidates=FAST)
-    assert trained.report["split"] == "the most recent 20% of leads by 'Created On' (date)"
+    assert trained.report["split"] == ("the most recent 20% of leads by 'Created On' (date): "
+                                       "leads from 2025-04-25 to 2025-08-22")
     assert trained.report["test_rows"] == 120
     stratified = train_outcome(crm_frame(n=600, seed=7).drop(columns=["Lead Number"]), "Converted",
                                candidates=FAST)

@@ -1,0 +1,75 @@
+"""The answers that do not depend on the model: a refusal, the probes' status, and how an error is worded.
+
+Every refusal, whatever the model and the endpoint, is one ``ErrorResponse``:
+a sentence and one ``FieldError`` per field at fault, in the engine's words
+("below the model's range 22–70"). Values sent are never echoed: the field
+names the cell (a lead has one value per field), and an error body carries no
+lead data, like the request log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+#: The detail of every 422.
+INVALID = "invalid request"
+#: The error types whose message is the reason itself (raised by the generated request models).
+OWN_WORDS = frozenset({"field_value"})
+#: Pydantic's words for "not an object", in plain words.
+NOT_AN_OBJECT = {"model_type": "must be a JSON object", "dict_type": "must be a JSON object"}
+
+
+class FieldError(BaseModel):
+    """One reason a request (or one lead of a batch) was refused."""
+
+    field: str = Field(description="The field at fault, as the model names it (for example 'age'), 'body' for "
+                                   "the request or the lead as a whole, 'leads[3]' for an entry of a batch.")
+    reason: str = Field(description="Why, in words.")
+
+
+class ErrorResponse(BaseModel):
+    """A refused request."""
+
+    detail: str = Field(description="What went wrong, in one sentence.")
+    errors: list[FieldError] = Field(default_factory=list, description="One entry per invalid field.")
+
+
+class Status(BaseModel):
+    """Liveness or readiness."""
+
+    status: Literal["ok", "ready", "loading"]
+    model_version: str | None = None
+    detail: str | None = None
+
+
+def field_name(loc: Sequence[str | int]) -> str:
+    """A pydantic error location as a field name: ("body", "age") -> "age", ("leads", 1) -> "leads[1]"."""
+    parts = list(loc[1:] if loc and loc[0] == "body" else loc)
+    name = ""
+    for part in parts:
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    return name or "body"
+
+
+def field_errors(errors: Sequence[Any]) -> list[FieldError]:
+    """Pydantic errors (``ValidationError.errors()``) as field + reason, without the values sent."""
+    out = []
+    for error in errors:
+        kind = error["type"]
+        if kind == "json_invalid":
+            out.append(FieldError(field="body", reason="not valid JSON"))
+            continue
+        reason = str(error["ctx"]["reason"]) if kind in OWN_WORDS else NOT_AN_OBJECT.get(kind, str(error["msg"]))
+        out.append(FieldError(field=field_name(error.get("loc", ())), reason=reason))
+    return out
+
+
+def refusal(status: int, detail: str, errors: Sequence[FieldError] = (),
+            headers: dict[str, str] | None = None) -> JSONResponse:
+    """An ``ErrorResponse`` with its status."""
+    body = ErrorResponse(detail=detail, errors=list(errors)).model_dump()
+    return JSONResponse(body, status_code=status, headers=headers)
