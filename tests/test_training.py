@@ -16,6 +16,7 @@ from leadscore.data.scenarios import SCENARIOS
 from leadscore.fields.builtin import BUILTIN_SCHEMA, CLASSES
 from leadscore.fields.rejections import SchemaError
 from leadscore.modeling import train
+from leadscore.modeling.decision_rule import choose_on_fresh_leads, expected_outcomes
 from leadscore.modeling.evaluate import evaluate_probabilities
 from leadscore.registry import Registry
 from leadscore.scoring.scorer import Scorer
@@ -199,3 +200,24 @@ def test_train_command_keeps_a_better_active_model_unless_forced(model_dir: Path
     assert main(["train", "-n", "1000", "--no-baselines", "--force", "--models-dir", str(models)]) == 0
     assert "Published with --force" in capsys.readouterr().out
     assert Registry(models).active_version() != before
+
+
+def test_the_bar_for_high_is_the_most_accurate_one_whose_expected_recall_reaches_the_aim() -> None:
+    def truth(features: np.ndarray) -> np.ndarray:  # a perfect model: the generator's own probabilities
+        return synth.true_probabilities(pd.DataFrame(features, columns=list(synth.FEATURE_NAMES)))
+
+    bar, rule = choose_on_fresh_leads(truth, rows=20_000, seed=3)
+    assert rule["floor_met"] and rule["expected_high_recall"] >= rule["recall_aimed"] == 0.84
+    leads = synth.generate_features(20_000, np.random.default_rng(3))
+    p = truth(leads.to_numpy(dtype=np.float64))
+    higher = np.where(p[:, 2] >= bar + 0.005, 2, p[:, :2].argmax(axis=1))
+    assert expected_outcomes(higher, p)[1] < 0.84  # one step up misses the aim
+    assert 0.38 <= bar <= 0.45  # with true probabilities: recall 0.84 costs under 0.1 point of accuracy
+    assert rule["bayes_accuracy"] - rule["expected_accuracy"] < 0.001
+
+
+def test_the_built_in_model_chooses_its_bar_on_fresh_generated_leads(default_training: train.TrainingResult) -> None:
+    rule = default_training.model.metadata["decision_rule"]
+    assert rule["method"].startswith("expected recall and accuracy on 100,000 fresh generated leads")
+    assert rule["high_threshold"] == default_training.model.high_threshold
+    assert rule["expected_high_recall"] >= 0.84

@@ -77,19 +77,27 @@ def _leakage(report: dict, choose: bool) -> list[str]:
     st.subheader("Fields left out because they give the outcome away")
     if not flagged:
         st.caption(f"None: no field on its own ranks leads right {leakage.get('threshold', 0.9):.0%} of the time or "
-                   "more, so nothing looks filled in after the lead converted or was lost.")
+                   "more, and none that looks filled in while a lead is worked (by its name, or by being "
+                   "emptier on the newest or open leads) sways the model's decisions.")
         return []
-    st.caption("A field that alone (or just by being filled in) predicts the outcome almost perfectly was "
-               "probably filled in after the sale was won or lost, such as a call result or a closing note. A "
-               "model using it looks excellent on paper and is useless on a new lead, so it is left out. "
-               "Keep one only if you are sure it is known before the outcome.")
+    st.caption("Two kinds of field are left out. One that alone (or just by being filled in) predicts the outcome "
+               "almost perfectly was probably filled in after the sale was won or lost, such as a closing note. "
+               "One that the sales team fills in while working a lead (a status, a quality rating, a call's "
+               "duration, the last activity: its name says so, or it is emptier on the newest or still open "
+               "leads) and that sways the model's decisions is not known yet when a new lead arrives. A model "
+               "using either looks excellent on paper and is useless on a new lead. Keep one only if you are "
+               "sure it is known when the lead arrives.")
     st.dataframe(pd.DataFrame([{
         "Field": f["name"], "Alone, ranks right": f.get("auc"),
         "Just being filled in, ranks right": "never empty" if f.get("filled_auc") is None else f"{f['filled_auc']:.0%}",
+        "Share of the decisions": f.get("share"),
         "Why": f.get("reason", ""), "Now": "kept on purpose" if f["name"] in kept_before else "left out"}
         for f in flagged]), hide_index=True,
         column_config={"Alone, ranks right": st.column_config.NumberColumn(
-            format="percent", help="How often the field alone ranks a converted lead above one that was lost")})
+            format="percent", help="How often the field alone ranks a converted lead above one that was lost"),
+                       "Share of the decisions": st.column_config.NumberColumn(
+                           format="percent", help="In a first fit with every field that does not give the "
+                                                  "outcome away alone")})
     if not choose:
         return sorted(kept_before)
     return [f["name"] for index, f in enumerate(flagged)

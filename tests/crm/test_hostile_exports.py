@@ -71,7 +71,7 @@ def test_thousands_separators_keep_a_number_field_read_alike_when_scoring():
     review = infer_columns(frame, "Converted")
     column = review.column("Revenue")
     assert (column.role, column.kind) == ("field", "integer")
-    schema = build_schema(frame, review, ("1",))
+    schema = build_schema(frame, review)
     batch = schema.parse(pd.DataFrame({"Lead Number": ["1"], "Visits": ["3"], "Do Not Email": ["No"],
                                        "Lead Source": ["Google"], "Revenue": ["1,291"]}))
     assert batch.matrix["Revenue"].tolist() == [1291.0]
@@ -84,7 +84,7 @@ def test_decimal_commas_in_a_semicolon_file_are_numbers_and_stay_so_for_scoring(
     review = infer_columns(frame, "Converted")
     column = review.column("Score")
     assert (column.role, column.kind, column.decimal) == ("field", "number", ",")
-    schema = build_schema(frame, review, ("1",))
+    schema = build_schema(frame, review)
     assert schema.field("Score").decimal == ","
     assert read_number("1.133,83", ",") == (1133.83, None)
     assert schema.field("Score").parse_cell("861,49", frozenset()) == (861.49, None)
@@ -178,7 +178,7 @@ def test_cli_asks_for_negative_and_trains_with_it(tmp_path: Path, capsys: pytest
     out = capsys.readouterr().out
     assert "not converted = Lost" in out and "'Engaging'" in out
     model = Registry(models).load()
-    assert model.target.negative == model.estimator.outcome.negative == ("Lost",)
+    assert model.target.negative == ("Lost",)
 
 
 # ---- IDs, order, flags --------------------------------------------------------------------------
