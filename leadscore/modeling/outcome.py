@@ -352,10 +352,10 @@ def _evaluate(model: OutcomeModel, codes: np.ndarray, y: np.ndarray, p: np.ndarr
 
 
 # ---- fitting --------------------------------------------------------------------------------------
-def _calibrated(booster: xgb.Booster, encoding: Encoding, schema: Schema, chosen: Candidate, rounds: int,
-                slope: float, intercept: float, held_p: np.ndarray) -> OutcomeModel:
+def _calibrated(booster: xgb.Booster, encoding: Encoding, schema: Schema, outcome: Outcome, chosen: Candidate,
+                rounds: int, slope: float, intercept: float, held_p: np.ndarray) -> OutcomeModel:
     """The model, with default bands and the reference distribution from chances of leads it did not fit."""
-    return OutcomeModel(booster, schema, encoding, slope, intercept, Bands.by_share(held_p),
+    return OutcomeModel(booster, schema, outcome, encoding, slope, intercept, Bands.by_share(held_p),
                         reference=tuple(float(v) for v in np.quantile(held_p, np.linspace(0, 1, 101))),
                         metadata={"preset": chosen.name, "candidate": chosen.name, "rounds": rounds,
                                   "params": chosen.params})
