@@ -80,7 +80,7 @@ def read_numbers(text: pd.Series, decimal: str = ".") -> tuple[np.ndarray, np.nd
     ``1e309`` are in the mask, as is text. Values are clipped to nothing: ``1e308`` is a number.
     """
     normal = _normalised(text, decimal)
-    values = to_numbers(normal).to_numpy(dtype=np.float64, na_value=np.nan, copy=True)  # callers set cells
+    values = np.array(to_numbers(normal).to_numpy(dtype=np.float64, na_value=np.nan))  # writable
     empty = normal.isna().to_numpy(dtype=bool) | (normal.fillna("") == "").to_numpy(dtype=bool)
     bad = ~np.isfinite(values) & ~empty
     values[bad] = np.nan
