@@ -192,7 +192,7 @@ def test_waterfall_shows_the_same_numbers_as_the_reasons_and_the_probabilities(s
     result = scorer.score_lead(lead)
     labels = {BUILTIN_SCHEMA.field(name).describe(lead[name]): value for name, value in result.contributions.items()}
     assert labels == {result.labels[name]: value for name, value in result.contributions.items()}
-    figure = charts.waterfall(result.base_value, labels, result.tier, result.runner_up)
+    figure = charts.odds_waterfall(result.base_value, labels, result.tier, result.runner_up)
     bars = dict(zip(figure.data[0].y, figure.data[0].x, strict=True))
     log_ratio = np.log(result.bars[f"Chance of {result.tier}"] / result.bars[f"Chance of {result.runner_up}"])
     assert bars["This lead (Medium)"] == pytest.approx(log_ratio, abs=1e-9)

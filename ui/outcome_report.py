@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from leadscore import outcome_charts
+from leadscore import charts
 from leadscore.modeling.outcome_summary import READY_AUC, dominant_field
 from leadscore.plain_words import ANALYST_TERMS, ranking_sentence, test_part_words, tier_sentence
 from ui.text import md_escape
@@ -141,22 +141,22 @@ def _charts(report: dict, key: str) -> None:
     left, right = st.columns(2)
     with left:
         if test.get("gain"):
-            st.plotly_chart(outcome_charts.gain(test["gain"]), config=NO_BAR, key=f"{key}_gain")
+            st.plotly_chart(charts.gain(test["gain"]), config=NO_BAR, key=f"{key}_gain")
             st.caption("Call the leads the model ranks best first: the line shows what share of the conversions "
                        "you reach after calling a given share of the leads. The dashed line is calling at random.")
     with right:
         if test.get("calibration"):
-            st.plotly_chart(outcome_charts.calibration(test["calibration"]), config=NO_BAR,
+            st.plotly_chart(charts.calibration(test["calibration"]), config=NO_BAR,
                             key=f"{key}_calibration")
             st.caption("Test leads in ten groups by the chance the model gave them: points near the dashed line "
                        "mean a 30% chance really converts about 30% of the time.")
     if test.get("tiers"):
-        st.plotly_chart(outcome_charts.tier_conversion(test["tiers"], test.get("base_rate")), config=NO_BAR,
+        st.plotly_chart(charts.tier_conversion(test["tiers"], test.get("base_rate")), config=NO_BAR,
                         key=f"{key}_tiers")
         st.caption("Each tier's conversion rate on the test leads (change the tiers on the Tier bands tab).")
     if test.get("importance"):
         _dominant_field(report)
-        st.plotly_chart(outcome_charts.field_importance(test["importance"], report.get("fill_rates", {})),
+        st.plotly_chart(charts.field_importance(test["importance"], report.get("fill_rates", {})),
                         config=NO_BAR, key=f"{key}_importance")
         st.caption("Each field's share of the model's decisions on the test leads, and how often it is filled in; "
                    "an empty cell is information, not an error.")
