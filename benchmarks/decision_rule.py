@@ -1,17 +1,23 @@
-"""The decision rule on leads nobody tuned on: docs/model-card.md's "Decision rule" table.
+"""The decision rule on data variants that took no part in choosing it: docs/model-card.md's table.
 
-    python benchmarks/decision_rule.py [--train-seed 42] [--seeds 101 202 303]
+    python benchmarks/decision_rule.py [--variants 101 202 303 404 505] [--rows 10000]
 
-Trains the shipped way (``train.train`` on 10,000 synthetic leads of the
-default seed: stratified 80/20 split, the threshold chosen out of fold on the
-80%), then scores 20,000 fresh leads of each evaluation seed and prints, per
-seed, accuracy, the Bayes accuracy (the ceiling), the gap, High recall and
-High precision as a markdown table, with the targets checked.
+For each variant (a seed of the generator): trains the shipped way
+(``train.train`` on ``--rows`` leads of that variant, which chooses the bar for
+High on a fresh generated sample, ``modeling/decision_rule.py``), then judges
+the model on 20,000 fresh leads of another variant (the seed + 1) and prints
+accuracy, the Bayes accuracy of those leads (the ceiling), the gap, High
+recall and High precision as a markdown table, with the targets checked:
+gap <= 1.0 point, recall >= 0.82, precision >= 0.75 on each. The margin of the
+rule was set on seeds 1-5 (training) and 2-6 (judging); the default variants
+here were not looked at while choosing it. Training seconds are printed per
+variant (the built-in model trains on the dashboard's first start).
 """
 
 from __future__ import annotations
 
 import argparse
+import time
 
 from leadscore.data import synth
 from leadscore.fields.builtin import BUILTIN_SCHEMA, CLASSES
@@ -22,28 +28,31 @@ HELD_OUT_ROWS = 20_000
 
 
 def main() -> None:
+    """Train on each variant, judge on the next seed's leads, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--train-seed", type=int, default=train.DEFAULT_SEED)
-    parser.add_argument("--seeds", type=int, nargs="+", default=[101, 202, 303])
+    parser.add_argument("--variants", type=int, nargs="+", default=[101, 202, 303, 404, 505])
+    parser.add_argument("--rows", type=int, default=train.DEFAULT_ROWS)
     args = parser.parse_args()
-    result = train.train(synth.generate(train.DEFAULT_ROWS, seed=args.train_seed), with_baselines=False)
-    model = result.model
-    rule = model.metadata["decision_rule"]
-    print(f"Trained on {train.DEFAULT_ROWS:,} leads (seed {args.train_seed}); High threshold "
-          f"{model.high_threshold:.3f} (out of fold: accuracy {rule['out_of_fold_accuracy']:.3f}, High recall "
-          f"{rule['out_of_fold_high_recall']:.3f}, safety margin {rule['recall_margin']:.3f})\n")
-    print("| held-out seed | accuracy | Bayes accuracy | gap (points) | High recall | High precision | targets |")
-    print("|---|---|---|---|---|---|---|")
-    for seed in args.seeds:
-        leads = synth.generate(HELD_OUT_ROWS, seed=seed)
+    print("| trained on | judged on | bar | training s | accuracy | Bayes accuracy | gap (points) | High recall "
+          "| High precision | targets |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    met_all = True
+    for variant in args.variants:
+        started = time.perf_counter()
+        model = train.train(synth.generate(args.rows, seed=variant), with_baselines=False).model
+        seconds = time.perf_counter() - started
+        leads = synth.generate(HELD_OUT_ROWS, seed=variant + 1)
         probabilities = model.predict_proba(BUILTIN_SCHEMA.codes(BUILTIN_SCHEMA.parse(leads).matrix))
         report = evaluate_probabilities(probabilities, model.decide(probabilities),
                                         leads["tier"].map(CLASSES.index).to_numpy(), synth.truth_columns(leads))
         gap = 100 * (report["bayes_accuracy"] - report["accuracy"])
         recall, precision = report["High"]["recall"], report["High"]["precision"]
         met = gap <= 1.0 and recall >= 0.82 and precision >= 0.75
-        print(f"| {seed} | {report['accuracy']:.3f} | {report['bayes_accuracy']:.3f} | {gap:.1f} | "
-              f"{recall:.3f} | {precision:.3f} | {'✓' if met else '✗'} |")
+        met_all &= met
+        print(f"| {variant} | {variant + 1} | {model.high_threshold:.3f} | {seconds:.1f} | {report['accuracy']:.3f} | "
+              f"{report['bayes_accuracy']:.3f} | {gap:.2f} | {recall:.3f} | {precision:.3f} | "
+              f"{'met' if met else 'MISSED'} |")
+    print(f"\nall targets met: {met_all}")
 
 
 if __name__ == "__main__":

@@ -6,13 +6,14 @@ can be built and checked in a test without a running app.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from leadscore.fields.builtin import CLASSES
+from leadscore.modeling.tiers import TIERS
 
 TIER_COLOURS: dict[str, str] = {"High": "#1a7f37", "Medium": "#c98a00", "Low": "#6e7781"}
 OURS = "#2463eb"
@@ -20,32 +21,42 @@ SEED = "#b4bcc7"
 FONT = {"family": "Source Sans Pro, sans-serif", "size": 14}
 
 
-def _layout(figure: go.Figure, height: int, **kwargs: object) -> go.Figure:
+def _layout(figure: go.Figure, height: int, legend_y: float = -0.15, **kwargs: object) -> go.Figure:
     figure.update_layout(height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10}, font=FONT,
-                         plot_bgcolor="white", legend={"orientation": "h", "y": -0.15}, **kwargs)
+                         plot_bgcolor="white", legend={"orientation": "h", "y": legend_y}, **kwargs)
     return figure
 
 
 def _percent(value: float) -> str:
+    """A whole percentage; "<1%" and ">99%" rather than a 0% or 100% that is not one."""
+    if 0 < value < 0.005:
+        return "<1%"
+    if 0.995 <= value < 1:
+        return ">99%"
     return f"{100 * value:.0f}%"
 
 
-def probability_bars(probabilities: Mapping[str, float],
-                     before: Mapping[str, float] | None = None) -> go.Figure:
-    """Chance of each tier as horizontal bars, High on top; with ``before``, the starting lead beside it."""
-    tiers = list(reversed(CLASSES))
+def _bar_colour(label: str) -> str:
+    """A tier's colour for a bar labelled with the tier ("Chance of High"), else ours."""
+    return next((colour for tier, colour in TIER_COLOURS.items() if label.endswith(tier)), OURS)
+
+
+def chance_bars(bars: Mapping[str, float], title: str, before: Mapping[str, float] | None = None) -> go.Figure:
+    """One lead's chances as horizontal bars in the order given (``LeadScore.bars``: each tier's, or the chance
+    of conversion); with ``before``, the starting lead's beside them."""
+    labels = list(bars)
     figure = go.Figure()
     if before is not None:
-        figure.add_bar(y=tiers, x=[before[t] for t in tiers], orientation="h", name="Starting lead",
-                       marker_color="#d0d7de", text=[_percent(before[t]) for t in tiers],
+        figure.add_bar(y=labels, x=[before[k] for k in labels], orientation="h", name="Starting lead",
+                       marker_color="#d0d7de", text=[_percent(before[k]) for k in labels],
                        textposition="outside", hovertemplate="%{y}: %{x:.1%} (starting lead)<extra></extra>")
-    figure.add_bar(y=tiers, x=[probabilities[t] for t in tiers], orientation="h", name="Now",
-                   marker_color=[TIER_COLOURS[t] for t in tiers],
-                   text=[_percent(probabilities[t]) for t in tiers], textposition="outside",
-                   hovertemplate="%{y}: %{x:.1%}<extra></extra>")
+    figure.add_bar(y=labels, x=[bars[k] for k in labels], orientation="h", name="Now",
+                   marker_color=[_bar_colour(k) for k in labels], text=[_percent(bars[k]) for k in labels],
+                   textposition="outside", hovertemplate="%{y}: %{x:.1%}<extra></extra>")
+    figure.update_yaxes(autorange="reversed")
     figure.update_xaxes(range=[0, 1.15], tickformat=".0%", showgrid=True, gridcolor="#eee")
-    return _layout(figure, 230 if before is None else 280, barmode="group", title="Chance of each tier",
-                   showlegend=before is not None)
+    height = max(230, 110 + 45 * len(labels) * (2 if before is not None else 1))
+    return _layout(figure, height, legend_y=-0.3, barmode="group", title=title, showlegend=before is not None)
 
 
 #: A field whose contribution moves the odds by less than this (in log-odds: about 2%) may be lumped.
@@ -72,9 +83,13 @@ def _odds_tick(odds: float) -> str:
     return f"{odds:,.0f} to 1" if odds > 1 else f"1 to {1 / odds:,.0f}"
 
 
-def waterfall(base_value: float, contributions: Mapping[str, float], tier: str, runner_up: str,
-              tiny: float = TINY) -> go.Figure:
+def odds_waterfall(base_value: float, contributions: Mapping[str, float], tier: str, runner_up: str | None,
+                   cleared: tuple[float, str] | None = None, tiny: float = TINY) -> go.Figure:
     """SHAP waterfall of the odds of ``tier`` over ``runner_up``, from the average lead to this one.
+
+    ``cleared``: when the rule chose ``tier`` although ``runner_up`` is likelier, where the bar the lead
+    cleared lies on this scale and its words: the chart marks it and its title says the lead cleared it,
+    so that it argues for the tier shown rather than against it.
 
     ``contributions`` maps a readable label (for example "Credit score 790")
     to its exact contribution to log(P(tier) / P(runner_up)). Every field
@@ -114,6 +129,15 @@ def waterfall(base_value: float, contributions: Mapping[str, float], tier: str, 
                         tickvals=[float(np.log(t)) for t in ticks], ticktext=[_odds_tick(t) for t in ticks],
                         showgrid=True, gridcolor="#eee")
     title = f"Why {tier} rather than {runner_up}: {odds_in_words(tier, runner_up, total)}"
+    if cleared is not None:
+        position, words = cleared
+        figure.add_vline(x=position, line={"color": TIER_COLOURS[tier], "dash": "dash", "width": 2},
+                         annotation_text=words, annotation_position="top", annotation_font_color=TIER_COLOURS[tier])
+        side = "above" if total >= position else "below"
+        title = f"Why {tier}: this lead ends {side} {words}, though {runner_up} is likelier"
+        lowest, highest = min(lowest, position), max(highest, position)
+        ticks = [t for t in _ODDS_TICKS if lowest - 1 <= np.log(t) <= highest + 1]
+        figure.update_xaxes(tickvals=[float(np.log(t)) for t in ticks], ticktext=[_odds_tick(t) for t in ticks])
     return _layout(figure, 120 + 34 * len(labels), title=title)
 
 
@@ -131,6 +155,7 @@ def _chance_words(p: float) -> str:
 
 
 def conversion_waterfall(base_value: float, contributions: Mapping[str, float], tier: str,
+                         runner_up: str | None = None, cleared: tuple[float, str] | None = None,
                          tiny: float = TINY) -> go.Figure:
     """SHAP waterfall of an outcome model's chance of conversion, from the average lead to this one.
 
@@ -180,9 +205,21 @@ def conversion_waterfall(base_value: float, contributions: Mapping[str, float], 
     return _layout(figure, 150 + 34 * len(labels), title=title)
 
 
+#: The waterfall of one lead, by what its target explains (``Target.explains``): the odds of its tier over
+#: the runner-up (three tiers), or its chance of conversion (won/lost). Each takes (base_value, contributions
+#: by label, tier, runner_up, cleared).
+LEAD_WATERFALLS: dict[str, Callable[..., go.Figure]] = {"odds": odds_waterfall, "chance": conversion_waterfall}
+
+
+def lead_waterfall(explains: str, base_value: float, contributions: Mapping[str, float], tier: str,
+                   runner_up: str | None = None, cleared: tuple[float, str] | None = None) -> go.Figure:
+    """The waterfall for one lead, chosen by what the target explains (``LEAD_WATERFALLS``)."""
+    return LEAD_WATERFALLS[explains](base_value, contributions, tier, runner_up, cleared)
+
+
 def tier_distribution(counts: Mapping[str, int]) -> go.Figure:
     """How many leads fall in each tier, High first."""
-    tiers = list(reversed(CLASSES))
+    tiers = list(TIERS)
     total = max(1, sum(counts.values()))
     figure = go.Figure(go.Bar(
         x=tiers, y=[counts.get(t, 0) for t in tiers], marker_color=[TIER_COLOURS[t] for t in tiers],
@@ -280,3 +317,71 @@ def baselines_chart(rows: Mapping[str, Mapping[str, float]], bayes_accuracy: flo
             line={"color": "#cf222e", "dash": "dash"}, hoverinfo="skip")
     figure.update_yaxes(range=[0, 1.15], gridcolor="#eee")
     return _layout(figure, 420, barmode="group")
+
+
+# ---- a won/lost model's training report (report rows in, figure out) ----------------------------------
+def calibration(bins: Sequence[Mapping[str, float]]) -> go.Figure:
+    """Mean predicted chance against the share that really converted, one point per bin of test leads."""
+    predicted = [b["mean_p"] for b in bins]
+    observed = [b["observed"] for b in bins]
+    top = max([*predicted, *observed, 0.05]) * 1.1
+    figure = go.Figure()
+    figure.add_scatter(x=[0, top], y=[0, top], mode="lines", name="Perfectly honest",
+                       line={"dash": "dash", "color": SEED}, hoverinfo="skip")
+    figure.add_scatter(x=predicted, y=observed, mode="lines+markers", name="This model", marker_color=OURS,
+                       customdata=[b.get("leads", 0) for b in bins],
+                       hovertemplate="predicted %{x:.1%}, converted %{y:.1%} (%{customdata} leads)<extra></extra>")
+    figure.update_xaxes(title="Chance the model gave", tickformat=".0%", range=[0, top], gridcolor="#eee")
+    figure.update_yaxes(title="Share that converted", tickformat=".0%", range=[0, top], gridcolor="#eee")
+    return _layout(figure, 360, legend_y=-0.2, title="Are its chances honest?")
+
+
+def gain(points: Sequence[Mapping[str, float]], cuts: Sequence[tuple[str, float]] = ()) -> go.Figure:
+    """Share of leads called, best first, against share of conversions caught; ``cuts`` mark where tiers end.
+
+    ``cuts``: (tier, share of leads called where it ends) pairs, e.g. ("High", 0.2).
+    """
+    figure = go.Figure()
+    figure.add_scatter(x=[0, 1], y=[0, 1], mode="lines", name="Calling in random order",
+                       line={"dash": "dash", "color": SEED}, hoverinfo="skip")
+    figure.add_scatter(x=[p["share_called"] for p in points], y=[p["share_caught"] for p in points],
+                       mode="lines+markers", name="Calling the model's best first", marker_color=OURS,
+                       hovertemplate="call %{x:.0%} of leads: catch %{y:.0%} of conversions<extra></extra>")
+    for label, share in cuts:
+        figure.add_vline(x=share, line={"color": TIER_COLOURS.get(label, "#444"), "width": 2},
+                         annotation_text=f"end of {label}: {share:.0%}", annotation_position="bottom right")
+    figure.update_xaxes(title="Share of leads called", tickformat=".0%", range=[0, 1], gridcolor="#eee")
+    figure.update_yaxes(title="Share of conversions caught", tickformat=".0%", range=[0, 1.05], gridcolor="#eee")
+    return _layout(figure, 380, legend_y=-0.2, title="Who to call first: conversions caught")
+
+
+def tier_conversion(tiers: Sequence[Mapping[str, object]], base_rate: float | None = None) -> go.Figure:
+    """Each tier's measured conversion rate on the test leads (its number of leads under its name)."""
+    names = [f"{t['tier']}<br>{int(t['leads']):,} leads" for t in tiers]
+    measured = [t.get("conversion_rate") for t in tiers]
+    rates = [float(r) if r is not None else 0.0 for r in measured]
+    figure = go.Figure()
+    figure.add_bar(x=names, y=rates, marker_color=[TIER_COLOURS.get(str(t["tier"]), OURS) for t in tiers],
+                   text=[f"{r:.0%}" if m is not None else "no leads" for r, m in zip(rates, measured, strict=True)],
+                   textposition="outside", hovertemplate="%{y:.1%} converted<extra></extra>", showlegend=False)
+    if base_rate is not None:
+        figure.add_scatter(x=names, y=[base_rate] * len(names), mode="lines", line={"dash": "dash", "color": "#444"},
+                           name=f"All test leads: {base_rate:.0%} converted", hoverinfo="skip")
+    figure.update_yaxes(title="Converted", tickformat=".0%", range=[0, max([*rates, 0.05]) * 1.25],
+                        gridcolor="#eee")
+    return _layout(figure, 340, legend_y=-0.2, title="How each tier really converted")
+
+
+def field_importance(importance: Mapping[str, float], fill_rates: Mapping[str, float]) -> go.Figure:
+    """Each field's share of the model's decisions, largest on top, with how often it is filled in."""
+    total = sum(importance.values()) or 1.0
+    ordered = sorted(importance, key=lambda name: importance[name])
+    shares = [importance[n] / total for n in ordered]
+    figure = go.Figure()
+    figure.add_bar(y=ordered, x=shares, orientation="h", marker_color=OURS, showlegend=False,
+                   text=[f"{s:.0%} · filled in {fill_rates.get(n, 1.0):.0%}" for n, s in zip(ordered, shares,
+                                                                                             strict=True)],
+                   textposition="outside", hovertemplate="%{y}: %{x:.1%} of the decisions<extra></extra>")
+    figure.update_xaxes(title="Share of the model's decisions", tickformat=".0%", range=[0, max([*shares, 0.1]) * 1.5],
+                        gridcolor="#eee")
+    return _layout(figure, 120 + 26 * len(ordered), legend_y=-0.2, title="What the model looks at")

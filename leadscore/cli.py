@@ -1,4 +1,4 @@
-"""The ``leadscore`` command: generate, train, score, evaluate, serve.
+"""The ``leadscore`` command: generate, train, score, evaluate, serve; outcomes and report (the store).
 
 Every command takes ``--models-dir`` (or ``LEADSCORE_MODELS_DIR``). Bad input
 ends with a one-line reason on stderr and exit code 2; never a traceback.
@@ -11,7 +11,9 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -25,8 +27,11 @@ from leadscore.modeling.model import model_of
 from leadscore.modeling.targets import ThreeTiers, WonLost
 from leadscore.modeling.tiers import TIERS
 from leadscore.registry import DEFAULT_MODELS_DIR, ENV_MODELS_DIR, ModelFileError, Registry
-from leadscore.scoring.scorer import Scorer
+from leadscore.scoring.scorer import ScoredBatch, Scorer
 from leadscore.version_names import MAX_NAME, VersionNameError
+
+if TYPE_CHECKING:
+    from leadscore.store import Store
 
 log = logging.getLogger("leadscore")
 
@@ -86,6 +91,11 @@ def _publish_gate(registry: Registry, candidate: Scorer) -> str:
 
 def cmd_train(args: argparse.Namespace) -> None:
     """Train a model, report it, and publish it as the active version if it is at least as good."""
+    if args.from_results:
+        if args.data or args.target:
+            raise UserError("--from-results trains on the recorded leads with outcomes: leave out --data and --target")
+        cmd_train_outcome(args)
+        return
     if args.target:
         cmd_train_outcome(args)
         return
@@ -113,18 +123,30 @@ def cmd_train_outcome(args: argparse.Namespace) -> None:
     from leadscore.modeling.outcome import NotEnoughDataError, train_outcome  # heavy imports only here
     from leadscore.modeling.outcome_summary import READY_AUC, is_ready, summary_lines
 
-    if not args.data:
-        raise UserError("--target needs --data: the CRM export to learn from")
     rejected: list[tuple[int, str, str, str]] = []
-    frame = csvio.read_table(args.data, rejected=rejected)
+    if args.from_results:
+        store = _open_store(args)
+        try:
+            frame = store.training_frame(target=args.target_name)
+        except ValueError as error:
+            raise UserError(str(error)) from error
+        finally:
+            store.close()
+        source, target = f"results: {len(frame):,} recorded leads with outcomes", args.target_name
+        positive = ["yes"]
+    elif not args.data:
+        raise UserError("--target needs --data: the CRM export to learn from")
+    else:
+        frame = csvio.read_table(args.data, rejected=rejected)
+        source, target, positive = f"file: {Path(args.data).name}", args.target, args.positive or None
     try:
-        result = train_outcome(frame, args.target, positive=args.positive or None, id_column=args.id,
+        result = train_outcome(frame, target, positive=positive, id_column=args.id,
                                order_by=args.order_by, exclude=args.exclude or (), keep=args.keep or (),
                                actionable=args.actionable or (), open_values=args.open or (),
                                negative=args.negative or None, rejected_rows=rejected)
     except (OutcomeError, NotEnoughDataError) as error:
-        raise UserError(f"{args.data}: {error}") from error
-    result.model.metadata["data_source"] = f"file: {Path(args.data).name}"
+        raise UserError(f"{args.data or 'the recorded results'}: {error}") from error
+    result.model.metadata["data_source"] = source
     for line in summary_lines(result.report):
         print(line)
     if not is_ready(result.report) and not args.force:
@@ -145,6 +167,8 @@ def cmd_score(args: argparse.Namespace) -> None:
     output = Path(args.output)
     rejected_path = Path(args.rejected) if args.rejected else output.with_name(output.stem + ".rejected.csv")
     _refuse_same_paths({"the input": Path(args.input), "-o": output, "--rejected": rejected_path})
+    if (args.id or args.list) and not args.record:
+        raise UserError("--id and --list need --record (remember the scored leads in the store)")
     partial = {path: path.with_name(path.name + ".partial") for path in (output, rejected_path)}
     try:
         counts = _score_in_chunks(args, partial[output], partial[rejected_path])
@@ -163,6 +187,9 @@ def cmd_score(args: argparse.Namespace) -> None:
     summary = (f"{counts['read']} rows read, {counts['scored']} scored -> {output}, "
                f"{counts['rejected']} rejected")
     print(summary + (f" -> {rejected_path}" if counts["rejected"] else ""), file=sys.stderr)
+    if args.record:
+        print(f"{counts['scored']} scored leads recorded" + (f" in list '{args.list}'" if args.list else ""),
+              file=sys.stderr)
 
 
 def _refuse_same_paths(paths: dict[str, Path]) -> None:
@@ -177,10 +204,15 @@ def _refuse_same_paths(paths: dict[str, Path]) -> None:
 
 def _score_in_chunks(args: argparse.Namespace, output: Path, rejected: Path) -> dict[str, int]:
     counts = {"read": 0, "scored": 0, "rejected": 0, **dict.fromkeys(TIERS, 0)}
-    scorer = Scorer(_registry(args).load_or_train_default())
     # Rows with more or fewer cells than the header: rejected with their line, never scored.
     ragged: list[tuple[int, str, str, str]] = []
     with csvio.open_table(args.input, chunk_rows=args.chunk_rows, rejected=ragged) as chunks:
+        # The file's header is read first: a missing or unreadable file is reported before an empty
+        # registry trains its default model (a minute on a busy machine).
+        scorer = Scorer(_registry(args).load_or_train_default())
+        store = _open_store(args) if args.record else None
+        if store is not None and scorer.metadata.get("drift_reference"):
+            store.keep_drift_reference(scorer.version, scorer.metadata["drift_reference"])
         first = True
         for chunk in chunks:
             start = int(chunk.index[0]) + 1 if len(chunk) else counts["read"] + 1
@@ -195,6 +227,8 @@ def _score_in_chunks(args: argparse.Namespace, output: Path, rejected: Path) -> 
             export.append_safe_csv(scored, output, first)
             export.append_safe_csv(problems, rejected, first)
             first = False
+            if store is not None:
+                _record(store, batch, scorer, args)
             counts["read"] += batch.rows_read
             counts["scored"] += len(batch.scored)
             counts["rejected"] += batch.rejected_rows
@@ -208,6 +242,109 @@ def _score_in_chunks(args: argparse.Namespace, output: Path, rejected: Path) -> 
         raise UserError(f"{args.input}: has a header but no rows")
     assert counts["read"] == counts["scored"] + counts["rejected"]
     return counts
+
+
+def _open_store(args: argparse.Namespace) -> Store:
+    from leadscore.store import Store, StoreUnavailableError
+
+    try:
+        return Store.open(models_dir=args.models_dir)
+    except StoreUnavailableError as error:
+        raise UserError(str(error)) from error
+
+
+def _record(store: Store, batch: ScoredBatch, scorer: Scorer, args: argparse.Namespace) -> None:
+    """Record a scored chunk, its fields under the model's own names (a file may spell them its own way)."""
+    from leadscore.store import RecordError
+
+    as_fields = {header: name for name, header in batch.match.headers.items() if header != name}
+    try:
+        store.record(batch.scored.rename(columns=as_fields), scorer.version, list_name=args.list,
+                     id_column=as_fields.get(args.id, args.id) if args.id else None)
+    except RecordError as error:
+        raise UserError(f"{args.input}: {error}; nothing more was recorded") from error
+
+
+def cmd_outcomes(args: argparse.Namespace) -> None:
+    """Take a CRM's won/lost export back: outcomes of scored leads, the latest winning; unknown IDs reported."""
+    from leadscore.store import read_outcomes
+
+    frame = csvio.read_table(args.file)
+    rows = read_outcomes(frame, args.id, args.outcome, positive=args.positive, negative=args.negative,
+                         at_column=args.at)
+    store = _open_store(args)
+    try:
+        report = store.import_outcomes(rows, source=Path(args.file).name)
+    finally:
+        store.close()
+    print(json.dumps(report.to_dict(), indent=2) if args.json else report.sentence())
+
+
+def _date(value: str) -> datetime:
+    """A date (2026-05-31) or a moment (2026-05-31T14:00), read as UTC unless it names its zone."""
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date such as 2026-05-31") from error
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+
+
+def _until(value: str) -> datetime:
+    """The end of the period, exclusive: a plain date means up to the end of that day."""
+    moment = _date(value)
+    return moment + timedelta(days=1) if len(value.strip()) <= 10 else moment
+
+
+def cmd_report(args: argparse.Namespace) -> None:
+    """Each tier's promise against what happened, ranking, drift; or one lead's score history (--lead)."""
+    store = _open_store(args)
+    try:
+        if args.lead:
+            history = store.history(args.lead)
+            if not history:
+                raise UserError(f"lead {args.lead!r} was never recorded")
+            print(json.dumps(history, indent=2) if args.json else "\n".join(
+                f"{h['scored_at']}  model {h['model_version']}  {h['tier']:<6}  chance {h['chance']:.1%}"
+                + (f"  list {h['list']}" if h["list"] else "") for h in history))
+            return
+        report = store.report(since=args.since, until=args.until, model=args.model, list_name=args.list, by=args.by)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return
+    print(format_results(report))
+
+
+def format_results(report: dict) -> str:
+    """The results report as a short table for a terminal."""
+    def pct(value: float | None) -> str:
+        return "n/a" if value is None else f"{value:.1%}"
+
+    lines = [f"{report['leads']:,} scored leads",
+             f"{'tier':<8}{'scored':>9}{'outcome':>9}{'converted':>10}{'rate':>8}{'95% interval':>17}{'expected':>10}"]
+    for tier, row in report["tiers"].items():
+        interval = f"{pct(row['interval'][0])}-{pct(row['interval'][1])}" if row["interval"] else "n/a"
+        lines.append(f"{tier:<8}{row['scored']:>9,}{row['with_outcome']:>9,}{row['converted']:>10,}"
+                     f"{pct(row['rate']):>8}{interval:>17}{pct(row['expected']):>10}")
+    for value in report.get("by", {}).get("values", []):
+        lines.append(f"  {report['by']['column']} = {value['value']}: " + ", ".join(
+            f"{tier} {row['converted']:,}/{row['with_outcome']:,} converted ({pct(row['rate'])}, expected "
+            f"{pct(row['expected'])})" for tier, row in value["tiers"].items()))
+    ranking = report["ranking"]
+    lines.append(f"ranking: ROC AUC {ranking['auc']:.3f} on {ranking['leads']:,} leads with an outcome"
+                 if ranking["auc"] is not None else
+                 f"ranking: not measurable ({ranking['leads']:,} leads with an outcome, both kinds needed)")
+    about = report["drift_about"]
+    if not about["available"]:
+        lines.append(f"drift: unavailable: {about['reason']}")
+    else:
+        lines.append(f"drift against model {about['model_version']}'s training leads ({about['leads']:,} leads; "
+                     f"judged from {about['min_leads']}):")
+        lines.extend(f"  {d['field'][:30]:<30} PSI {d['psi'] if d['psi'] is not None else 'n/a':>7}  {d['status']}"
+                     for d in report["drift"])
+    lines.extend(f"note: {note}" for note in report["notes"])
+    return "\n".join(lines)
 
 
 def cmd_evaluate(args: argparse.Namespace) -> None:
@@ -418,6 +555,11 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--no-activate", action="store_true", help="publish without making it active")
     tr.add_argument("--force", action="store_true",
                     help="publish even if the new model is less accurate than the active one on the reference leads")
+    tr.add_argument("--from-results", action="store_true",
+                    help="train a model of your own outcomes on the recorded leads whose outcome is known "
+                         "(leadscore score --record, then leadscore outcomes)")
+    tr.add_argument("--target-name", default="converted",
+                    help="with --from-results: the name of the outcome column in the model (default converted)")
     tr.set_defaults(handler=cmd_train)
 
     sc = commands.add_parser("score", parents=[common], help="score a CSV of leads")
@@ -428,7 +570,42 @@ def build_parser() -> argparse.ArgumentParser:
                          "e.g. scored.rejected.csv)")
     sc.add_argument("--explain", action="store_true", help="add reason_1..3 in plain words")
     sc.add_argument("--chunk-rows", type=int, default=50_000, help="rows read at a time (default 50000)")
+    sc.add_argument("--record", action="store_true",
+                    help="remember the scored leads in the store (default: beside the registry; "
+                         "$LEADSCORE_DATABASE_URL for another database)")
+    sc.add_argument("--id", metavar="COLUMN", help="with --record: the lead ID column (default: a hash of the fields)")
+    sc.add_argument("--list", metavar="NAME", help="with --record: save the scored leads as a named list")
     sc.set_defaults(handler=cmd_score)
+
+    oc = commands.add_parser(
+        "outcomes", parents=[common], help="take the real outcomes (won/lost) of scored leads back",
+        description="Read a CRM export with the lead ID and the won/lost column. Won values are named with "
+                    "--positive or inferred; with --negative only those values mean lost and other values are "
+                    "still open. Importing the same file twice counts nothing twice; a changed outcome: the "
+                    "latest wins and it is reported; IDs never scored are reported, not stored.")
+    oc.add_argument("file", type=_file_name, help="CSV with the lead ID and outcome columns")
+    oc.add_argument("--id", required=True, metavar="COLUMN", help="the lead ID column (as given to score --id)")
+    oc.add_argument("--outcome", required=True, metavar="COLUMN", help="the won/lost column")
+    oc.add_argument("--positive", nargs="+", metavar="VALUE", help="values that mean converted (default: inferred)")
+    oc.add_argument("--negative", nargs="+", metavar="VALUE",
+                    help="values that mean not converted (default: every other filled value)")
+    oc.add_argument("--at", metavar="COLUMN", help="the column saying when the outcome was known (default: now)")
+    oc.add_argument("--json", action="store_true", help="print the counts as JSON")
+    oc.set_defaults(handler=cmd_outcomes)
+
+    rp = commands.add_parser(
+        "report", parents=[common], help="each tier's real conversion against its promise, ranking, drift",
+        description="Results of the recorded leads: per tier scored, with an outcome, converted, the rate with a "
+                    "95%% Wilson interval and the expected (promised) rate; the ROC AUC and gain chart on leads "
+                    "with an outcome; drift (PSI) of the fields and the score against the model's training leads.")
+    rp.add_argument("--json", action="store_true", help="print the report as JSON")
+    rp.add_argument("--since", type=_date, metavar="DATE", help="leads scored on or after DATE (UTC)")
+    rp.add_argument("--until", type=_until, metavar="DATE", help="leads scored up to DATE (a date: that whole day)")
+    rp.add_argument("--model", metavar="VERSION", help="only leads scored by this model version")
+    rp.add_argument("--list", metavar="NAME", help="only leads of this saved list")
+    rp.add_argument("--by", metavar="COLUMN", help="break the tiers down by this input column (owner, source...)")
+    rp.add_argument("--lead", metavar="ID", help="print one lead's score history instead")
+    rp.set_defaults(handler=cmd_report)
 
     ev = commands.add_parser("evaluate", parents=[common], help="evaluate the active model")
     ev.add_argument("--data", type=_file_name,

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from leadscore import outcome_charts
+from leadscore import charts
 from leadscore.modeling.outcome import OutcomeTraining
 from leadscore.modeling.outcome_bands import bands_for, measured_tiers, scored_test_leads, with_bands
 from leadscore.modeling.tiers import Bands, tier_report
@@ -54,12 +54,12 @@ def test_a_report_without_test_scores_measures_nothing(crm_training: OutcomeTrai
 
 def test_charts_show_the_cut_points_and_each_tier_rate(crm_training: OutcomeTraining) -> None:
     test = crm_training.report["test"]
-    figure = outcome_charts.gain(test["gain"], [("High", 0.2), ("Medium", 0.5)])
+    figure = charts.gain(test["gain"], [("High", 0.2), ("Medium", 0.5)])
     assert [shape.x0 for shape in figure.layout.shapes] == [0.2, 0.5]
-    bars = outcome_charts.tier_conversion(test["tiers"], test["base_rate"])
+    bars = charts.tier_conversion(test["tiers"], test["base_rate"])
     assert list(bars.data[0].y) == [t["conversion_rate"] or 0.0 for t in test["tiers"]]
     assert list(bars.data[1].y) == [test["base_rate"]] * 3
-    importance = outcome_charts.field_importance(test["importance"], crm_training.report["fill_rates"])
+    importance = charts.field_importance(test["importance"], crm_training.report["fill_rates"])
     assert sum(importance.data[0].x) == pytest.approx(1.0)
-    calibration = outcome_charts.calibration(test["calibration"])
+    calibration = charts.calibration(test["calibration"])
     assert list(calibration.data[1].x) == [b["mean_p"] for b in test["calibration"]]

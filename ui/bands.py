@@ -14,7 +14,7 @@ import logging
 import pandas as pd
 import streamlit as st
 
-from leadscore import outcome_charts
+from leadscore import charts
 from leadscore.modeling.outcome_bands import bands_for, measured_tiers, with_bands
 from leadscore.modeling.tiers import DEFAULT_SHARES, Bands
 from leadscore.scoring.scorer import Scorer
@@ -62,12 +62,12 @@ def _measured(report: dict, bands: Bands) -> None:
     conversions = sum(t["conversions"] for t in tiers) or 1
     left, right = st.columns(2)
     with left:
-        st.plotly_chart(outcome_charts.gain(report.get("test", {}).get("gain", []), cuts), config=NO_BAR,
+        st.plotly_chart(charts.gain(report.get("test", {}).get("gain", []), cuts), config=NO_BAR,
                         key="bands_gain")
         st.caption("The vertical lines show where High and Medium end among the test leads: read off what share of "
                    "all conversions each tier catches.")
     with right:
-        st.plotly_chart(outcome_charts.tier_conversion(tiers, report.get("test", {}).get("base_rate")),
+        st.plotly_chart(charts.tier_conversion(tiers, report.get("test", {}).get("base_rate")),
                         config=NO_BAR, key="bands_tiers")
     st.dataframe(pd.DataFrame([{"Tier": t["tier"], "Rule": rules[t["tier"]], "Share of test leads": t["share"],
                                 "Converted": t["conversion_rate"],

@@ -31,6 +31,7 @@ from leadscore.fields.infer import (
 )
 from leadscore.fields.rejections import SchemaError
 from leadscore.modeling import outcome
+from leadscore.modeling.leakage import name_sign
 from leadscore.modeling.outcome_summary import READY_AUC, is_ready
 from ui import engine, outcome_report
 from ui.guard import current_guard, password_problem
@@ -43,6 +44,7 @@ log = logging.getLogger(__name__)
 CANDIDATE = "crm_candidate"
 NO_ID = "(none)"
 SALESPERSON = "A salesperson can change it"
+#: The review's note on a field whose name says a sales team may fill it in while working a lead.
 NO_ORDER = "(none: find a date or increasing ID, else split at random)"
 #: Header names that usually hold a won/lost outcome.
 OUTCOME_NAMES = ("converted", "won", "y", "outcome", "status", "result", "target", "label", "closed", "sale",
@@ -145,7 +147,10 @@ def _review(review: Review, prefix: str) -> dict[str, Any]:
             f"A salesperson can change {md_escape(column.name)}", value=actionable, label_visibility="collapsed",
             key=f"{prefix}_sales_{column.name}", disabled=not use[column.name])
         row[2].caption(md_escape(_kind_words(column)))
-        row[3].caption(md_escape(reason_words(column, use[column.name], is_id)))
+        word = name_sign(column.name) if use[column.name] else None
+        row[3].caption(md_escape(reason_words(column, use[column.name], is_id))
+                       + (f"; its name has '{md_escape(word)}': if it also sways the model, training leaves it "
+                          "out (you can keep it then)" if word else ""))
         row[4].caption(f"{column.fill_rate:.0%}")
     return training_choices(review, use, salesperson, id_column)
 

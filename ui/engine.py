@@ -15,11 +15,9 @@ import logging
 
 import pandas as pd
 import streamlit as st
-from leadscore.scoring.any_scorer import AnyScorer, is_outcome, scorer_for
 
 from leadscore.data import csvio
 from leadscore.data.export import to_safe_csv
-
 from leadscore.registry import ModelFileError, Registry
 from leadscore.scoring import triage
 from leadscore.scoring.scorer import Scorer
@@ -37,12 +35,12 @@ def registry() -> Registry:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _load_scorer(root: str, version: str) -> AnyScorer:
+def _load_scorer(root: str, version: str) -> Scorer:
     log.info("loading model version %s from %s", version, root)
-    return scorer_for(Registry(root).load(version))
+    return Scorer(Registry(root).load(version))
 
 
-def load_active_scorer() -> AnyScorer:
+def load_active_scorer() -> Scorer:
     """The active model's scorer; on an empty registry, trains the built-in model first.
 
     Raises ModelFileError when the active model cannot be loaded.
@@ -57,7 +55,7 @@ def load_active_scorer() -> AnyScorer:
     return _load_scorer(str(models.root), str(version))
 
 
-def active_scorer() -> AnyScorer:
+def active_scorer() -> Scorer:
     """The active model's scorer; when it cannot be loaded, says so and stops the page."""
     try:
         return load_active_scorer()
@@ -86,32 +84,31 @@ def read_upload(content: bytes, name: str) -> tuple[pd.DataFrame, list[tuple[int
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def score_chunk(file_key: str, version: str, extra: tuple[tuple[str, str], ...], start: int,
-                _scorer: AnyScorer, _chunk: pd.DataFrame, _mapping: ColumnMapping | None,
-                ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Scored rows and rejected cells of one chunk, cached on (file, model version, mapping, chunk).
+                _scorer: Scorer, _chunk: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Scored rows and rejected cells of one chunk, cached on (file, model version, column matching, chunk).
 
-    An outcome model finds its fields among the file's own headers; ``_mapping`` is the built-in model's.
+    ``extra`` maps a file header to a field by hand (the manager's column matching).
     """
-    if is_outcome(_scorer):
-        batch = _scorer.score(_chunk, explain=True, first_row=start + 1)
-        return batch.scored, batch.problems
-    built_in = _scorer.score(_chunk, explain=True, first_row=start + 1, mapping=_mapping)
-    return built_in.scored, built_in.problems
+    batch = _scorer.score(_chunk, explain=True, extra=dict(extra))
+    # Rows numbered as in the file: the table's index is each row's place in it (0-based), with gaps where a
+    # row with the wrong number of cells was set aside while reading.
+    rows = _chunk.index.to_numpy() + 1
+    scored = batch.scored.set_axis(pd.Index(rows[batch.scored.index.to_numpy() - 1], name="row"), axis=0)
+    problems = batch.problems.assign(row=rows[batch.problems["row"].to_numpy(dtype=int) - 1])
+    return scored, problems
 
 
-def score_in_chunks(scorer: AnyScorer, table: pd.DataFrame, file_key: str, choice: tuple[tuple[str, str], ...],
-                    mapping: ColumnMapping | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def score_in_chunks(scorer: Scorer, table: pd.DataFrame, file_key: str, extra: tuple[tuple[str, str], ...]
+                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Score every row in chunks (each cached), with a progress bar when there is more than one chunk.
 
-    ``choice`` is the manager's column matching, part of the cache key; ``mapping`` the built-in
-    model's (None for an outcome model).
+    ``extra`` is the manager's column matching (header -> field), part of the cache key.
     """
     starts = range(0, len(table), CHUNK_ROWS)
     bar = st.progress(0.0, text=f"Scoring {len(table):,} leads…") if len(starts) > 1 else None
     scored, problems = [], []
     for i, start in enumerate(starts):
-        part, bad = score_chunk(file_key, scorer.version, choice, start, scorer,
-                                table.iloc[start:start + CHUNK_ROWS], mapping)
+        part, bad = score_chunk(file_key, scorer.version, extra, start, scorer, table.iloc[start:start + CHUNK_ROWS])
         scored.append(part)
         problems.append(bad)
         if bar is not None:
@@ -134,7 +131,7 @@ def safe_csv(key: str, _frame: pd.DataFrame) -> bytes:
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def what_would_move_up(version: str, lead: tuple[tuple[str, float], ...], _scorer: Scorer) -> MoveUp:
+def what_would_move_up(version: str, lead: tuple[tuple[str, str], ...], _scorer: Scorer) -> MoveUp:
     """The what-if search for one lead, cached on the model version and the lead's values."""
     return move_up(_scorer, dict(lead))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from leadscore import outcome_charts
+from leadscore import charts
 from leadscore.modeling.outcome_summary import READY_AUC, dominant_field
 from leadscore.plain_words import ANALYST_TERMS, ranking_sentence, test_part_words, tier_sentence
 from ui.text import md_escape
@@ -77,19 +77,27 @@ def _leakage(report: dict, choose: bool) -> list[str]:
     st.subheader("Fields left out because they give the outcome away")
     if not flagged:
         st.caption(f"None: no field on its own ranks leads right {leakage.get('threshold', 0.9):.0%} of the time or "
-                   "more, so nothing looks filled in after the lead converted or was lost.")
+                   "more, and none that looks filled in while a lead is worked (by its name, or by being "
+                   "emptier on the newest or open leads) sways the model's decisions.")
         return []
-    st.caption("A field that alone (or just by being filled in) predicts the outcome almost perfectly was "
-               "probably filled in after the sale was won or lost, such as a call result or a closing note. A "
-               "model using it looks excellent on paper and is useless on a new lead, so it is left out. "
-               "Keep one only if you are sure it is known before the outcome.")
+    st.caption("Two kinds of field are left out. One that alone (or just by being filled in) predicts the outcome "
+               "almost perfectly was probably filled in after the sale was won or lost, such as a closing note. "
+               "One that the sales team fills in while working a lead (a status, a quality rating, a call's "
+               "duration, the last activity: its name says so, or it is emptier on the newest or still open "
+               "leads) and that sways the model's decisions is not known yet when a new lead arrives. A model "
+               "using either looks excellent on paper and is useless on a new lead. Keep one only if you are "
+               "sure it is known when the lead arrives.")
     st.dataframe(pd.DataFrame([{
         "Field": f["name"], "Alone, ranks right": f.get("auc"),
         "Just being filled in, ranks right": "never empty" if f.get("filled_auc") is None else f"{f['filled_auc']:.0%}",
+        "Share of the decisions": f.get("share"),
         "Why": f.get("reason", ""), "Now": "kept on purpose" if f["name"] in kept_before else "left out"}
         for f in flagged]), hide_index=True,
         column_config={"Alone, ranks right": st.column_config.NumberColumn(
-            format="percent", help="How often the field alone ranks a converted lead above one that was lost")})
+            format="percent", help="How often the field alone ranks a converted lead above one that was lost"),
+                       "Share of the decisions": st.column_config.NumberColumn(
+                           format="percent", help="In a first fit with every field that does not give the "
+                                                  "outcome away alone")})
     if not choose:
         return sorted(kept_before)
     return [f["name"] for index, f in enumerate(flagged)
@@ -133,22 +141,22 @@ def _charts(report: dict, key: str) -> None:
     left, right = st.columns(2)
     with left:
         if test.get("gain"):
-            st.plotly_chart(outcome_charts.gain(test["gain"]), config=NO_BAR, key=f"{key}_gain")
+            st.plotly_chart(charts.gain(test["gain"]), config=NO_BAR, key=f"{key}_gain")
             st.caption("Call the leads the model ranks best first: the line shows what share of the conversions "
                        "you reach after calling a given share of the leads. The dashed line is calling at random.")
     with right:
         if test.get("calibration"):
-            st.plotly_chart(outcome_charts.calibration(test["calibration"]), config=NO_BAR,
+            st.plotly_chart(charts.calibration(test["calibration"]), config=NO_BAR,
                             key=f"{key}_calibration")
             st.caption("Test leads in ten groups by the chance the model gave them: points near the dashed line "
                        "mean a 30% chance really converts about 30% of the time.")
     if test.get("tiers"):
-        st.plotly_chart(outcome_charts.tier_conversion(test["tiers"], test.get("base_rate")), config=NO_BAR,
+        st.plotly_chart(charts.tier_conversion(test["tiers"], test.get("base_rate")), config=NO_BAR,
                         key=f"{key}_tiers")
         st.caption("Each tier's conversion rate on the test leads (change the tiers on the Tier bands tab).")
     if test.get("importance"):
         _dominant_field(report)
-        st.plotly_chart(outcome_charts.field_importance(test["importance"], report.get("fill_rates", {})),
+        st.plotly_chart(charts.field_importance(test["importance"], report.get("fill_rates", {})),
                         config=NO_BAR, key=f"{key}_importance")
         st.caption("Each field's share of the model's decisions on the test leads, and how often it is filled in; "
                    "an empty cell is information, not an error.")

@@ -7,7 +7,7 @@ import datetime as dt
 import streamlit as st
 
 from leadscore.modeling.evaluate import measured_on
-from leadscore.modeling.targets import WonLost
+from leadscore.modeling.targets import ThreeTiers, WonLost
 from leadscore.plain_words import data_words, test_part_words
 from leadscore.scoring.scorer import Scorer
 from ui import engine
@@ -23,7 +23,8 @@ def trained_when(created_at: str) -> str:
     return f"{moment:%d %b %Y, %H:%M} UTC"
 
 
-def _show_outcome_quality(report: dict) -> None:
+def _show_outcome_quality(report: dict) -> str:
+    """How well a team's model ranks leads; returns the line saying what it predicts."""
     test = report.get("test", {})
     auc = test.get("roc_auc")
     st.metric("Ranks a converting lead higher", f"{auc:.0%} of the time" if auc is not None else "not measured",
@@ -33,27 +34,33 @@ def _show_outcome_quality(report: dict) -> None:
                    f"{test_part_words(str(report.get('split', '')))}, which it never learned from.")
     if auc is not None:
         st.caption(f"On {report.get('test_rows', 0):,} test leads, {test_part_words(str(report.get('split', '')))}.")
+    return (f"**Predicts** {md_escape(str(report.get('target', '')))} = "
+            f"{md_escape(', '.join(report.get('positive', [])))}  \n")
+
+
+def _show_tier_quality(report: dict) -> str:
+    """How often the built-in model puts a lead in its true tier; returns the line saying what it is."""
+    accuracy = report.get("accuracy")
+    st.metric("Right tier", f"{accuracy:.0%} of leads" if accuracy is not None else "not measured",
+              help="The share of test leads it put in their true tier (analysts call this accuracy"
+                   + (f", here {accuracy:.1%}" if accuracy is not None else "")
+                   + f"). Measured on {measured_on(report)}.")
+    return "**Kind** built-in (generated real estate leads)  \n"
+
+
+#: How each target's quality is said: the two trainers' reports measure different things.
+QUALITY = {ThreeTiers: _show_tier_quality, WonLost: _show_outcome_quality}
 
 
 def show_active_model(scorer: Scorer) -> None:
     """The active model's name, how good it is in plain words, version, training time and data."""
     meta = scorer.metadata
     report = meta.get("report", {})
-    accuracy = report.get("accuracy")
     with st.sidebar:
         st.subheader("Active model")
         name = engine.registry().name(scorer.version, meta)
         st.markdown(f"**{md_escape(name)}**" + (f"  \n{md_escape(meta['change'])}" if meta.get("change") else ""))
-        if isinstance(scorer.model.target, WonLost):
-            _show_outcome_quality(report)
-            kind = (f"**Predicts** {md_escape(str(report.get('target', '')))} = "
-                    f"{md_escape(', '.join(report.get('positive', [])))}  \n")
-        else:
-            st.metric("Right tier", f"{accuracy:.0%} of leads" if accuracy is not None else "not measured",
-                      help="The share of test leads it put in their true tier (analysts call this accuracy"
-                           + (f", here {accuracy:.1%}" if accuracy is not None else "")
-                           + f"). Measured on {measured_on(report)}.")
-            kind = "**Kind** built-in (generated real estate leads)  \n"
+        kind = QUALITY[type(scorer.model.target)](report)
         st.markdown(
             kind +
             f"**Version** `{scorer.version}`  \n"

@@ -23,6 +23,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from leadscore.fields.fast_numbers import to_numbers
+
 DECIMAL_MARKS: tuple[str, ...] = (".", ",")
 
 _SPACES = "[ '\u00a0\u202f]"
@@ -78,7 +80,7 @@ def read_numbers(text: pd.Series, decimal: str = ".") -> tuple[np.ndarray, np.nd
     ``1e309`` are in the mask, as is text. Values are clipped to nothing: ``1e308`` is a number.
     """
     normal = _normalised(text, decimal)
-    values = pd.to_numeric(normal, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    values = np.array(to_numbers(normal).to_numpy(dtype=np.float64, na_value=np.nan))  # writable
     empty = normal.isna().to_numpy(dtype=bool) | (normal.fillna("") == "").to_numpy(dtype=bool)
     bad = ~np.isfinite(values) & ~empty
     values[bad] = np.nan
@@ -88,7 +90,7 @@ def read_numbers(text: pd.Series, decimal: str = ".") -> tuple[np.ndarray, np.nd
 def not_finite(text: pd.Series, decimal: str = ".") -> np.ndarray:
     """Cells that read as numbers but are not finite (``inf``, ``1e309``): number cells, yet unusable."""
     normal = _normalised(text, decimal)
-    values = pd.to_numeric(normal, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    values = to_numbers(normal).to_numpy(dtype=np.float64, na_value=np.nan)
     words = normal.str.lower().isin(_NOT_FINITE_WORDS).fillna(False).to_numpy(dtype=bool)
     return np.isinf(values) | words
 

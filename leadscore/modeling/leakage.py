@@ -1,9 +1,14 @@
-"""The leakage screen: fields that give the outcome away on their own.
+"""The leakage screen: fields that give the outcome away, alone or because a sales team fills them in.
 
-A field a salesperson fills in after talking to the lead (a call tag, a
-quality rating, the call's duration) can predict the outcome almost perfectly,
-and a model that uses it is useless on a new lead. Each field's stand-alone
-power is measured two ways, as ROC AUC (0.5 = no signal, 1 = perfect):
+A field a salesperson fills in while working a lead (a call tag, a quality
+rating, the call's duration, the last activity) is known only once the lead
+has been worked, and a model that uses it looks excellent on paper and is
+useless on a new lead. Two rules, each measured on the file itself; a field
+that meets either is left out of the model unless kept by name (``--keep``,
+or the "keep it anyway" box on the dashboard), and the report says why.
+
+**Rule 1: it gives the outcome away on its own.** Each field's stand-alone
+power is measured as ROC AUC (0.5 = no signal, 1 = perfect), two ways:
 
 - its values: the AUC of the value itself for a number (either direction),
   and the AUC of out-of-fold target rates per level for a category or a
@@ -12,24 +17,46 @@ power is measured two ways, as ROC AUC (0.5 = no signal, 1 = perfect):
 - its being filled in: the AUC of "is filled in" (a field only filled in
   for won deals gives the outcome away by its emptiness alone).
 
-A field is flagged when either reaches ``LEAK_AUC`` (0.90). Measured
-(benchmarks/bench_crm.py, tests/crm/test_leakage.py): bank-marketing's fields
-known before the call reach 0.65 alone at most (``month``); the synthetic
-credit score against a won/lost outcome derived from the tier 0.79-0.80;
-fields a sales team fills in after talking to the lead reach 0.92 alone in a
-public education-company export, and a planted noisy copy of the outcome
-0.95. The threshold sits between. Two honest limits, measured: when the
-synthetic outcome is "High tier only", the engagement fields reach 0.90-0.91
-alone and would be flagged (``--keep`` brings them back); bank-marketing's
-``duration`` (known only after the call) reaches only 0.81 alone, so the
-screen does not flag it and it must be excluded by name
-(``--exclude duration``): it gives the outcome away together with the other
-fields (held-out AUC 0.93 with it, 0.81 without), not on its own.
+Either at ``LEAK_AUC`` (0.90) or above flags the field.
+
+**Rule 2: a sign that it is filled in while the lead is worked, and it sways
+the outcome.** The signs (``WorkSigns``):
+
+- *its name*: a word or phrase CRMs use for the team's own fields
+  (``WORKED_WORDS``: status, stage, quality, rating, grade, tag, disposition,
+  duration, score, index, profile, priority, temperature, last activity...),
+  matched on whole words of the header, unless the header also has a word of
+  something known about the person before any contact (``ARRIVAL_WORDS``:
+  a *credit* score, a *marital* status, a *previous* outcome...);
+- *its fill rate falls on the most recent leads*: with an order (a date or
+  an increasing ID), filled in on the newest ``NEWEST_SHARE`` of leads at
+  least ``FILL_DROP`` (10 points) and a fifth less than on the older ones,
+  beyond chance (``MIN_Z`` standard errors): filled in as leads are worked;
+- *it is emptier on open leads*: the same test, open leads (no outcome yet)
+  against closed ones.
+
+It sways the outcome when it makes at least ``MIN_SHARE`` (3%) of the
+model's decisions (mean |SHAP| share in a first fit on the fields that pass
+rule 1) or alone gives AUC ``MIN_AUC`` (0.60) or more: a field that the model
+barely uses costs nothing when left out, and is not worth a question.
+
+Measured (benchmarks/bench_crm.py, tests/crm/test_leakage.py): on
+bank-marketing, ``duration`` (the call's length, 0.81 alone, 38% of the
+decisions) is left out by its name, and the fields known before the call
+stay in (``poutcome`` "previous outcome", ``contact``, ``month``); a planted
+staff rating and "last activity" are left out; the synthetic credit score
+(0.79-0.80 alone) stays in. Honest limits: a field with a neutral name, in a
+file with neither an order nor open leads, is caught only by rule 1; and a
+field named like the team's own (a "Lead Profile" given by a web form) is
+left out when it sways the outcome: the reason names the word, and
+``--keep`` brings it back.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -44,32 +71,159 @@ FOLDS = 5
 #: Prior weight of the smoothed per-level rates (pulls rare levels to the base rate).
 SMOOTHING = 20.0
 
+#: Words (and phrases, all of whose words must appear) that CRMs use for the fields a sales team fills
+#: in while working a lead: Salesforce's Lead Status and Rating, HubSpot's Lead Status and Lifecycle
+#: Stage, Dynamics 365's Rating and Status Reason, call Disposition and Duration, tags, quality grades,
+#: staff-assigned scores, indices and profiles, the "Last Activity" snapshot.
+WORKED_WORDS: tuple[str, ...] = (
+    "status", "stage", "lifecycle", "quality", "rating", "rated", "grade", "tag", "tags", "disposition",
+    "duration", "score", "scoring", "index", "profile", "priority", "temperature", "reason", "outcome",
+    "last activity", "last action", "last contacted", "last touch", "next step", "next action",
+)
+#: Words that describe the person before any contact: a header with one of them is not read as the team's.
+ARRIVAL_WORDS = frozenset({
+    "credit", "fico", "marital", "employment", "job", "occupation", "education", "family", "housing",
+    "residence", "residential", "citizenship", "previous", "prior", "past",
+})
+#: The newest share of leads (by the order column) compared with the older ones for a falling fill rate.
+NEWEST_SHARE = 0.2
+#: A fill rate "falls" by at least this much (absolute) and to at most RATIO of the other group's ...
+FILL_DROP = 0.10
+FILL_RATIO = 0.8
+#: ... beyond chance: a two-proportion z statistic of at least this.
+MIN_Z = 3.0
+#: Fewest leads in the smaller group (newest, or open) for a fill-rate sign to be measured.
+MIN_GROUP = 30
+#: Rule 2's "sways the outcome": a share of the model's decisions, or a stand-alone AUC.
+MIN_SHARE = 0.03
+MIN_AUC = 0.60
+
+
+def header_words(name: str) -> tuple[str, ...]:
+    """A header's words, lower case: split at anything not a letter or digit and at camelCase humps."""
+    spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", str(name))
+    return tuple(w for w in re.split(r"[^0-9a-z]+", spaced.lower()) if w)
+
+
+def name_sign(name: str) -> str | None:
+    """The word or phrase of WORKED_WORDS the header has (None without one, or with an ARRIVAL_WORDS word)."""
+    words = header_words(name)
+    if set(words) & ARRIVAL_WORDS:
+        return None
+    for entry in WORKED_WORDS:
+        if set(entry.split()) <= set(words):
+            return entry
+    return None
+
+
+def emptier(filled: np.ndarray, group: np.ndarray) -> tuple[float, float] | None:
+    """Fill rates (others, group) when the ``group`` rows are clearly emptier than the others, else None."""
+    n_group, n_other = int(group.sum()), int((~group).sum())
+    if min(n_group, n_other) < MIN_GROUP:
+        return None
+    in_group, in_other = float(filled[group].mean()), float(filled[~group].mean())
+    pooled = float(filled.mean())
+    error = np.sqrt(pooled * (1 - pooled) * (1 / n_group + 1 / n_other))
+    if error == 0 or in_other - in_group < FILL_DROP or in_group > FILL_RATIO * in_other:
+        return None
+    return (in_other, in_group) if (in_other - in_group) / error >= MIN_Z else None
+
+
+@dataclass(frozen=True)
+class WorkSigns:
+    """Signs, measured on the file, that a field is filled in while a lead is worked (rule 2)."""
+
+    #: The word or phrase of WORKED_WORDS in its name.
+    name_word: str | None = None
+    #: Fill rates on the older leads and on the newest, when it falls on the newest.
+    recent_fill: tuple[float, float] | None = None
+    #: Fill rates on closed leads and on open ones, when the open ones are emptier.
+    open_fill: tuple[float, float] | None = None
+
+    def found(self) -> bool:
+        """True when there is any sign."""
+        return bool(self.name_word or self.recent_fill or self.open_fill)
+
+    def sentences(self) -> list[str]:
+        """The signs in words."""
+        said = []
+        if self.name_word:
+            said.append(f"its name has '{self.name_word}', a word CRMs use for fields a sales team fills in")
+        if self.recent_fill:
+            said.append(f"filled in on {self.recent_fill[0]:.0%} of older leads but {self.recent_fill[1]:.0%} of "
+                        "the newest")
+        if self.open_fill:
+            said.append(f"filled in on {self.open_fill[0]:.0%} of closed leads but {self.open_fill[1]:.0%} of "
+                        "open ones")
+        return said
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-safe."""
+        return {"name_word": self.name_word,
+                "recent_fill": None if self.recent_fill is None else [round(v, 4) for v in self.recent_fill],
+                "open_fill": None if self.open_fill is None else [round(v, 4) for v in self.open_fill]}
+
+
+def work_signs(names: Sequence[str], filled: Mapping[str, np.ndarray], newest: np.ndarray | None,
+               is_open: np.ndarray | None) -> dict[str, WorkSigns]:
+    """Each field's signs: its name, and (with an order or open leads) how its fill rate moves.
+
+    ``filled[name]``: which rows have the field filled in, over every row of the file (open leads
+    too); ``newest``: the newest NEWEST_SHARE of rows by the order column (None without an order);
+    ``is_open``: rows without an outcome yet (None or all False without open leads).
+    """
+    return {name: WorkSigns(name_sign(name),
+                            emptier(filled[name], newest) if newest is not None else None,
+                            emptier(filled[name], is_open) if is_open is not None else None)
+            for name in names}
+
+
+def decision_shares(contributions: np.ndarray, names: Sequence[str]) -> dict[str, float]:
+    """Each field's share of the mean absolute contribution (SHAP, bias column excluded), summing to 1."""
+    mean = np.abs(np.asarray(contributions, dtype=np.float64)[:, : len(names)]).mean(axis=0)
+    total = float(mean.sum())
+    return {name: float(v / total) if total > 0 else 0.0 for name, v in zip(names, mean, strict=True)}
+
 
 @dataclass(frozen=True)
 class FieldPower:
-    """One field's stand-alone power over the outcome."""
+    """One field's power over the outcome, its signs of being filled in while worked, and the verdict."""
 
     name: str
     auc: float
     #: AUC of "is filled in"; None when the field is always (or never) filled in.
     filled_auc: float | None
     flagged: bool
+    signs: WorkSigns = WorkSigns()
+    #: Its share of the first fit's decisions (None when not measured, or left out by rule 1).
+    share: float | None = None
+
+    @property
+    def alone(self) -> bool:
+        """Rule 1: gives the outcome away on its own."""
+        return self.auc >= LEAK_AUC or (self.filled_auc is not None and self.filled_auc >= LEAK_AUC)
 
     @property
     def reason(self) -> str:
         """Why it was flagged, in words (empty when it was not)."""
         if not self.flagged:
             return ""
-        if self.filled_auc is not None and self.filled_auc >= LEAK_AUC and self.filled_auc >= self.auc:
-            return ("probably filled in after the outcome: whether it is filled in alone ranks leads right "
-                    f"{self.filled_auc:.0%} of the time")
-        return f"probably filled in after the outcome: alone it ranks leads right {self.auc:.0%} of the time"
+        if self.alone:
+            if self.filled_auc is not None and self.filled_auc >= LEAK_AUC and self.filled_auc >= self.auc:
+                return ("probably filled in after the outcome: whether it is filled in alone ranks leads right "
+                        f"{self.filled_auc:.0%} of the time")
+            return f"probably filled in after the outcome: alone it ranks leads right {self.auc:.0%} of the time"
+        sway = ([f"it makes {self.share:.0%} of the model's decisions"] if self.share is not None
+                and self.share >= MIN_SHARE else []) + [f"alone it ranks leads right {self.auc:.0%} of the time"]
+        return ("probably filled in while the lead is worked: " + "; ".join(self.signs.sentences())
+                + "; and it sways the outcome: " + ", ".join(sway))
 
     def to_dict(self) -> dict[str, object]:
         """JSON-safe."""
         return {"name": self.name, "auc": round(self.auc, 4),
                 "filled_auc": None if self.filled_auc is None else round(self.filled_auc, 4),
-                "flagged": self.flagged, "reason": self.reason}
+                "share": None if self.share is None else round(self.share, 4),
+                "signs": self.signs.to_dict(), "flagged": self.flagged, "reason": self.reason}
 
 
 def _symmetric_auc(y: np.ndarray, score: np.ndarray) -> float:
@@ -103,7 +257,7 @@ def out_of_fold_rate_auc(codes: np.ndarray, y: np.ndarray, seed: int = 0) -> flo
 
 
 def field_power(column: pd.Series, y: np.ndarray, threshold: float = LEAK_AUC) -> FieldPower:
-    """The stand-alone power of one field of the model matrix (y: 1 converted, 0 not)."""
+    """The stand-alone power of one field of the model matrix (y: 1 converted, 0 not); rule 1's verdict."""
     is_category = isinstance(column.dtype, pd.CategoricalDtype)
     filled = column.notna().to_numpy()
     auc = out_of_fold_rate_auc(_levels(column), y) if len(np.unique(_levels(column))) > 1 else 0.5
@@ -117,6 +271,22 @@ def field_power(column: pd.Series, y: np.ndarray, threshold: float = LEAK_AUC) -
 
 
 def screen(matrix: pd.DataFrame, y: np.ndarray, threshold: float = LEAK_AUC) -> list[FieldPower]:
-    """Every field's stand-alone power, strongest first."""
+    """Every field's stand-alone power (rule 1), strongest first."""
     powers = [field_power(matrix[name], y, threshold) for name in matrix.columns]
     return sorted(powers, key=lambda p: -max(p.auc, p.filled_auc or 0.0))
+
+
+def worked(power: FieldPower) -> bool:
+    """Rule 2: a sign of being filled in while worked, and it sways the outcome."""
+    sways = (power.share is not None and power.share >= MIN_SHARE) or power.auc >= MIN_AUC
+    return power.signs.found() and sways
+
+
+def judge(powers: Sequence[FieldPower], signs: Mapping[str, WorkSigns],
+          shares: Mapping[str, float]) -> list[FieldPower]:
+    """Rule 1's verdicts with each field's signs and share added, and rule 2 applied."""
+    judged = []
+    for power in powers:
+        power = replace(power, signs=signs.get(power.name, WorkSigns()), share=shares.get(power.name))
+        judged.append(replace(power, flagged=power.flagged or worked(power)))
+    return judged

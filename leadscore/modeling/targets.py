@@ -120,6 +120,10 @@ class Target(Protocol):
     def promise(self, tier: str) -> tuple[float, float] | None:
         """The conversion rate a tier promises (a range; a point is (r, r)), None when unknown."""
 
+    def cleared_bar(self, probabilities: np.ndarray, tier: str) -> tuple[float, str] | None:
+        """When the rule chose a tier that is not the likeliest: where its bar lies on the explained quantity's
+        scale for this lead, and the bar in words; None otherwise (the chart then needs no bar)."""
+
 
 @dataclass(frozen=True)
 class ThreeTiers:
@@ -198,6 +202,24 @@ class ThreeTiers:
     def promise(self, tier: str) -> tuple[float, float] | None:
         return TIER_CONVERSION_RATES[tier]
 
+    def cleared_bar(self, probabilities: np.ndarray, tier: str) -> tuple[float, str] | None:
+        """The log(P(tier) / P(runner-up)) at which P(High) would sit exactly on the bar, the lead's other two
+        chances keeping their ratio: the lead is on its tier's side of it, though the runner-up is likelier."""
+        if not self.decision_words(probabilities, tier):
+            return None
+        p = dict(zip(CLASSES, probabilities.tolist(), strict=True))
+        runner_up = max((t for t in CLASSES if t != tier), key=p.__getitem__)
+        bar = self.high_threshold
+        words = f"the {bar:.0%} bar for High"
+        if tier == "High":  # P(High) = x / (x + 1 + r), x = P(High) / P(runner-up), r = P(third) / P(runner-up)
+            third = next(t for t in CLASSES if t not in (tier, runner_up))
+            r = p[third] / p[runner_up]
+            return float(np.log(bar * (1 + r) / (1 - bar))), words
+        # runner-up is High: P(High) = 1 / (1 + x (1 + r)), x = P(tier) / P(High), r = P(third) / P(tier)
+        third = next(t for t in CLASSES if t not in (tier, runner_up))
+        r = p[third] / p[tier]
+        return float(np.log((1 - bar) / (bar * (1 + r)))), words
+
 
 @dataclass
 class WonLost:
@@ -255,6 +277,9 @@ class WonLost:
     def promise(self, tier: str) -> tuple[float, float] | None:
         rate = self.rates.get(tier)
         return None if rate is None else (rate, rate)
+
+    def cleared_bar(self, probabilities: np.ndarray, tier: str) -> tuple[float, str] | None:
+        return None
 
 
 def measured_rates(report: Mapping[str, Any]) -> dict[str, float]:

@@ -11,7 +11,10 @@ mix: a temperature and per-class biases on the margins, fitted by log loss on
 out-of-fold predictions of the training set (never on the test set). The same
 out-of-fold predictions choose the High threshold of the decision rule: the
 best accuracy whose High recall, less a safety margin from its out-of-fold
-spread, reaches ``HIGH_RECALL_FLOOR`` (see ``choose_high_threshold``).
+spread, reaches ``HIGH_RECALL_FLOOR`` (see ``choose_high_threshold``). When the
+training leads come from the generator (they carry their true probabilities),
+the bar is chosen instead on a large fresh sample of generated leads
+(``decision_rule.py``), free of the label noise of ~850 High leads.
 """
 
 from __future__ import annotations
@@ -40,9 +43,12 @@ from leadscore.data.synth import truth_columns
 from leadscore.fields.builtin import BUILTIN_SCHEMA, CLASSES, FEATURE_NAMES, LABEL_COLUMN
 from leadscore.fields.headers import header_key
 from leadscore.fields.rejections import SchemaError
+from leadscore.modeling.decision_rule import choose_on_fresh_leads
 from leadscore.modeling.evaluate import evaluate_probabilities
 from leadscore.modeling.lead_model import LeadModel
 from leadscore.modeling.targets import HIGH, softmax
+from leadscore.store.drift import drift_reference
+from leadscore.store.record import builtin_chance
 
 log = logging.getLogger(__name__)
 
@@ -343,6 +349,12 @@ def train(frame: pd.DataFrame, preset: str = DEFAULT_PRESET, with_baselines: boo
     train_index, test_index = train_test_split(
         indices, test_size=TEST_SIZE, stratify=labels, random_state=RANDOM_STATE)
     model = fit_model(features[train_index], labels[train_index], preset, progress)
+    if truth is not None:
+        # Generated leads: the bar is chosen on a large fresh sample of the same world (decision_rule.py),
+        # not on the ~850 High labels of the out-of-fold predictions.
+        progress("Choosing the bar for High on fresh generated leads", 0.75)
+        model.high_threshold, fresh = choose_on_fresh_leads(model.predict_proba)
+        model.metadata["decision_rule"] = {**model.metadata["decision_rule"], **fresh}
     progress("Testing it on leads it never saw", 0.8)
     probabilities = model.predict_proba(features[test_index])
     report = evaluate_probabilities(
@@ -359,6 +371,10 @@ def train(frame: pd.DataFrame, preset: str = DEFAULT_PRESET, with_baselines: boo
     model.metadata.update({
         "data_fingerprint": fingerprint(features, labels),
         "training_seconds": round(time.perf_counter() - started, 2),
+        # What incoming leads are compared with (the store's drift): training fields, held-out chances.
+        "drift_reference": drift_reference(pd.DataFrame(features[train_index], columns=FEATURE_NAMES),
+                                           dict.fromkeys(FEATURE_NAMES, "number"),
+                                           builtin_chance(*probabilities.T)),
     })
     model.metadata = finite(model.metadata)
     report = finite(report)

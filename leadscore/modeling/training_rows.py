@@ -49,15 +49,16 @@ def blank_impossible_cells(frame: pd.DataFrame, review: Review) -> tuple[pd.Data
     return out, notes
 
 
-def parsed_with_outcomes(schema: Schema, frame: pd.DataFrame, y: np.ndarray
-                         ) -> tuple[np.ndarray, np.ndarray, int]:
-    """The model codes of the rows the schema parses, their outcomes, and how many rows were left out.
+def rows_with_fields(schema: Schema, frame: pd.DataFrame, y: np.ndarray) -> tuple[pd.DataFrame, np.ndarray, int]:
+    """The rows the schema parses, their outcomes, and how many rows were left out.
 
-    Rows are left out when every field is empty (after ``blank_impossible_cells`` no other row is).
+    Rows are left out when every field is empty (after ``blank_impossible_cells`` no other row is), each
+    together with its outcome.
     """
-    batch = schema.parse(frame)
-    kept = batch.matrix.index.to_numpy() - 1
-    return schema.codes(batch.matrix), y[kept], int(len(frame) - len(kept))
+    kept = schema.parse(frame).matrix.index.to_numpy() - 1
+    if len(kept) == len(frame):
+        return frame, y, 0
+    return frame.iloc[kept], y[kept], int(len(frame) - len(kept))
 
 
 def period_of(key: pd.Series | None, test: np.ndarray) -> dict[str, str] | None:

@@ -68,6 +68,8 @@ class LeadScore:
     runner_up: str | None = None
     #: Why the rule chose a tier that is not the likeliest; "" otherwise.
     decision: str = ""
+    #: Then: where the bar the lead cleared lies on the waterfall's scale, and its words (``Target.cleared_bar``).
+    cleared: tuple[float, str] | None = None
 
     @property
     def action(self) -> str:
@@ -263,5 +265,5 @@ class Scorer:
                 labels={f.name: value_words(self.schema, j, filled[i, j], bool(empty[i, j]))
                         for j, f in enumerate(fields)},
                 model_version=self.version, runner_up=None if runner_up is None else str(runner_up[i]),
-                decision=target.decision_words(p, tier)))
+                decision=target.decision_words(p, tier), cleared=target.cleared_bar(p, tier)))
         return results

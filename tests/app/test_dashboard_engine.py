@@ -9,10 +9,13 @@ import pandas as pd
 import pytest
 
 from leadscore import charts
+from leadscore.data import synth
 from leadscore.data.export import neutralise_formulas, to_safe_csv
 from leadscore.data.scenarios import SCENARIOS
-from leadscore.fields.builtin import FEATURES, TIERS
+from leadscore.fields.builtin import BUILTIN_SCHEMA
 from leadscore.modeling import compare
+from leadscore.modeling.targets import ThreeTiers, WonLost
+from leadscore.modeling.tiers import TIERS, Bands
 from leadscore.scoring import triage
 from leadscore.scoring.whatif import move_up
 
@@ -28,23 +31,27 @@ def test_formula_cells_are_neutralised_and_numbers_stay_numbers() -> None:
     assert not back["name"].str.match(r"^[=+\-@]").any()
 
 
-def test_move_up_changes_only_actionable_fields_upwards_and_reaches_a_higher_tier(scorer) -> None:
-    for scenario in SCENARIOS:
-        answer = move_up(scorer, scenario.lead)
-        current = TIERS.index(answer.current_tier)
+def test_move_up_changes_only_actionable_fields_and_reaches_a_higher_tier(scorer) -> None:
+    leads = synth.generate(200, seed=8)
+    found = 0
+    for row in leads.itertuples():
+        lead = {f.name: str(getattr(row, f.name)) for f in BUILTIN_SCHEMA.fields}
+        answer = move_up(scorer, lead)
         if not answer.found:
             continue
-        assert TIERS.index(answer.new_tier) > current
-        lead = dict(scenario.lead)
+        found += 1
+        current = TIERS.index(answer.current_tier)
+        assert TIERS.index(answer.new_tier) < current  # TIERS run High -> Low
         for change in answer.changes:
-            assert change.feature.actionable and change.new > change.old
-            lead[change.feature.name] = change.new
-        assert TIERS.index(scorer.score_lead(lead).tier) > current
+            assert change.field.actionable
+            lead[change.field.name] = change.new_value
+        assert TIERS.index(scorer.score_lead(lead).tier) < current
+    assert found
 
 
 def test_move_up_has_no_answer_for_high_or_hopeless_leads(scorer) -> None:
     assert not move_up(scorer, SCENARIOS[0].lead).found  # already High
-    hopeless = {f.name: (f.high if f.actionable else f.low) for f in FEATURES}
+    hopeless = {f.name: (f.high if f.actionable else f.low) for f in BUILTIN_SCHEMA.fields}
     hopeless["credit_score"] = 300
     answer = move_up(scorer, hopeless)
     if answer.current_tier == "Low":
@@ -58,7 +65,7 @@ def test_tier_change_matrix_of_a_model_with_itself_is_diagonal(scorer) -> None:
 
 def test_both_models_are_measured_on_the_same_labeled_reference_leads(scorer) -> None:
     leads = compare.reference_leads()
-    assert leads.features.shape == (compare.REFERENCE_ROWS, len(FEATURES))
+    assert leads.features.shape == (compare.REFERENCE_ROWS, len(BUILTIN_SCHEMA.fields))
     report = compare.reference_report(scorer, leads)
     assert report["rows_evaluated"] == compare.REFERENCE_ROWS
     assert report["bayes_accuracy"] - 0.02 <= report["accuracy"] <= report["bayes_accuracy"] + 0.02
@@ -66,12 +73,13 @@ def test_both_models_are_measured_on_the_same_labeled_reference_leads(scorer) ->
 
 
 def test_expected_conversions_use_the_seed_rates() -> None:
-    assert triage.expected_conversions({"High": 100, "Medium": 100, "Low": 100}) == pytest.approx((52, 65))
+    counts = {"High": 100, "Medium": 100, "Low": 100}
+    assert triage.expected_conversions(counts, ThreeTiers(0.38)) == pytest.approx((52, 65))
 
 
 def test_waterfall_adds_up_to_the_lead_score(scorer) -> None:
     result = scorer.score_lead(SCENARIOS[2].lead)
-    figure = charts.waterfall(result.base_value, result.contributions, result.tier, result.runner_up, tiny=0.1)
+    figure = charts.odds_waterfall(result.base_value, result.contributions, result.tier, result.runner_up, tiny=0.1)
     values = list(figure.data[0].x)
     assert values[-1] == pytest.approx(sum(values[:-1]))
 
@@ -79,5 +87,6 @@ def test_waterfall_adds_up_to_the_lead_score(scorer) -> None:
 def test_call_order_is_tier_then_chance_for_both_kinds_of_model() -> None:
     scored = pd.DataFrame({"tier": ["Low", "High", "Medium", "High", "Low"],
                            "p_convert": [0.02, 0.30, 0.10, 0.55, 0.04]}, index=pd.Index([1, 2, 3, 4, 5], name="row"))
-    ordered = triage.call_order(scored, "p_convert")
+    target = WonLost(column="y", positive=("yes",), negative=("no",), bands=Bands("probability", 0.5, 0.1), rates={})
+    ordered = triage.call_order(scored, target)
     assert ordered["row"].tolist() == [4, 2, 3, 5, 1]

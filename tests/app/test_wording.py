@@ -27,6 +27,7 @@ from leadscore.registry import ENV_MODELS_DIR, Registry
 from tests.app.helpers import JARGON, open_page, texts
 from tests.conftest import BANK_SAMPLE, SMALL_CANDIDATES
 from ui import guard
+from ui.lead_form import start_key
 
 SEED = re.compile(r"\bseed\b", re.IGNORECASE)
 ANALYSTS = "Details for analysts"
@@ -155,10 +156,10 @@ def test_the_sidebar_speaks_plainly_on_every_page(page: str | None, kind: str, r
 
 
 @pytest.mark.usefixtures("models_dir")
-def test_score_page_names_the_original_study() -> None:
+def test_score_page_names_the_original_study(scorer) -> None:
     app = open_page()
     scenario = SCENARIOS[0]
-    app.selectbox(key="preset").select(scenario.name).run()
+    app.selectbox(key=start_key(scorer.version)).select(scenario.name).run()
     shown = texts(app)
     assert not SEED.findall(shown), [line for line in shown.splitlines() if SEED.search(line)]
-    assert f"The original study expects **{scenario.tier}** for this scenario." in shown
+    assert f"The original study expects **{scenario.tier}** for this example." in shown

@@ -1,7 +1,7 @@
 """CRM exports that look ordinary and broke the product (issue 13, sections 2 and 3): one function per case.
 
 Each builds on ``crm_frame`` (a small export whose ``Visits`` predicts ``Converted``) and changes one thing
-the way a real CRM or spreadsheet writes it. Frames are text, as ``csvio.read_table(as_text=True)``
+the way a real CRM or spreadsheet writes it. Frames are text, as ``csvio.read_table``
 reads a file; cases about reading itself return the file's bytes.
 """
 

@@ -11,13 +11,12 @@ import pytest
 
 from leadscore.cli import main
 from leadscore.data.csvio import WHOLE_ROW, read_table
-from leadscore.fields.builtin import SchemaError
 from leadscore.fields.dates import date_order, to_utc
 from leadscore.fields.infer import OutcomeError, build_schema, infer_columns, order_key
 from leadscore.fields.numbers import read_number
+from leadscore.fields.rejections import SchemaError
 from leadscore.modeling.outcome import train_outcome
 from leadscore.registry import Registry
-from leadscore.scoring.any_scorer import scorer_for
 from tests.crm import hostile_exports as hostile
 from tests.crm.conftest import FAST, FAST_SMOTE
 
@@ -25,7 +24,7 @@ from tests.crm.conftest import FAST, FAST_SMOTE
 def _read(content: bytes, rejected: list | None = None) -> pd.DataFrame:
     source = io.BytesIO(content)
     source.name = "export.csv"
-    return read_table(source, as_text=True, rejected=rejected)
+    return read_table(source, rejected=rejected)
 
 
 # ---- dates --------------------------------------------------------------------------------------
@@ -72,7 +71,7 @@ def test_thousands_separators_keep_a_number_field_read_alike_when_scoring():
     review = infer_columns(frame, "Converted")
     column = review.column("Revenue")
     assert (column.role, column.kind) == ("field", "integer")
-    schema = build_schema(frame, review, ("1",))
+    schema = build_schema(frame, review)
     batch = schema.parse(pd.DataFrame({"Lead Number": ["1"], "Visits": ["3"], "Do Not Email": ["No"],
                                        "Lead Source": ["Google"], "Revenue": ["1,291"]}))
     assert batch.matrix["Revenue"].tolist() == [1291.0]
@@ -85,7 +84,7 @@ def test_decimal_commas_in_a_semicolon_file_are_numbers_and_stay_so_for_scoring(
     review = infer_columns(frame, "Converted")
     column = review.column("Score")
     assert (column.role, column.kind, column.decimal) == ("field", "number", ",")
-    schema = build_schema(frame, review, ("1",))
+    schema = build_schema(frame, review)
     assert schema.field("Score").decimal == ","
     assert read_number("1.133,83", ",") == (1133.83, None)
     assert schema.field("Score").parse_cell("861,49", frozenset()) == (861.49, None)
@@ -178,8 +177,8 @@ def test_cli_asks_for_negative_and_trains_with_it(tmp_path: Path, capsys: pytest
     assert main([*common, "--positive", "Won", "--negative", "Lost"]) == 0
     out = capsys.readouterr().out
     assert "not converted = Lost" in out and "'Engaging'" in out
-    model = scorer_for(Registry(models).load()).model
-    assert model.schema.negative == ("Lost",)
+    model = Registry(models).load()
+    assert model.target.negative == ("Lost",)
 
 
 # ---- IDs, order, flags --------------------------------------------------------------------------

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from leadscore.data import synth
-from leadscore.modeling.leakage import LEAK_AUC, field_power, screen
+from leadscore.modeling.leakage import LEAK_AUC, WorkSigns, emptier, field_power, judge, name_sign, screen
 from leadscore.modeling.outcome import train_outcome
+from leadscore.modeling.outcome_summary import summary_lines
 from tests.crm.conftest import FAST, crm_frame
 
 
@@ -56,3 +58,117 @@ def test_training_leaves_flagged_fields_out_unless_kept():
     kept = train_outcome(frame, "Converted", keep=["tags"], candidates=FAST)
     assert "Tags" in kept.model.schema.names
     assert kept.report["leakage"]["kept_on_purpose"] == ["Tags"]
+
+
+# ---- rule 2: fields filled in while a lead is worked -------------------------------------------------
+@pytest.mark.parametrize(("header", "word"), [
+    ("duration", "duration"), ("Lead Quality", "quality"), ("Last Notable Activity", "last activity"),
+    ("Tags", "tags"), ("leadStatus", "status"), ("Asymmetrique Activity Index", "index"),
+    ("staff_rating", "rating"), ("Lead Profile", "profile"),
+    ("credit_score", None), ("Marital Status", None), ("poutcome", None), ("previous_outcome", None),
+    ("contact", None), ("month", None), ("Lead Source", None), ("time_on_site_minutes", None),
+])
+def test_names_crms_use_for_worked_fields_are_a_sign(header, word):
+    assert name_sign(header) == word
+
+
+def test_a_fill_rate_falling_on_the_newest_or_open_leads_is_a_sign():
+    rng = np.random.default_rng(5)
+    newest = np.arange(1000) >= 800
+    falls = np.where(newest, rng.random(1000) < 0.3, rng.random(1000) < 0.9)
+    steady = rng.random(1000) < 0.6
+    assert emptier(falls, newest) == pytest.approx((0.9, 0.3), abs=0.05)
+    assert emptier(steady, newest) is None
+    rising = np.where(newest, rng.random(1000) < 0.95, rng.random(1000) < 0.5)  # filled more later: no sign
+    assert emptier(rising, newest) is None
+    assert emptier(falls[:820], newest[:820]) is None  # 20 newest leads: too few to tell
+
+
+def _bank_with_planted_fields(bank: pd.DataFrame) -> pd.DataFrame:
+    """Bank-marketing with a staff rating and a 'last activity' that follow the outcome, filled in on older leads."""
+    rng = np.random.default_rng(11)
+    frame = bank.copy()
+    n = len(frame)
+    won = (frame["y"] == "yes").to_numpy()
+    older = np.arange(n) < 0.8 * n
+    stars = np.clip(np.round(2.5 + 1.2 * won + rng.normal(0, 1.0, n)), 1, 5).astype(int).astype(str)
+    frame["staff_rating"] = np.where(rng.random(n) < np.where(older, 0.9, 0.4), stars, "")
+    activity = np.where(rng.random(n) < np.where(won, 0.45, 0.15), "Call Back Requested",
+                        rng.choice(["Email Opened", "Page Visited", "Olark Chat"], n))
+    frame["Last Activity"] = np.where(rng.random(n) < np.where(older, 0.95, 0.6), activity, "")
+    return frame
+
+
+def test_bank_marketing_leaves_out_duration_and_planted_staff_fields_and_keeps_fields_known_at_arrival(bank):
+    trained = train_outcome(_bank_with_planted_fields(bank), "y", candidates=FAST)
+    leakage = {f["name"]: f for f in trained.report["leakage"]["fields"]}
+    for name, word in (("duration", "duration"), ("staff_rating", "rating"), ("Last Activity", "last activity")):
+        assert leakage[name]["flagged"], name
+        assert name not in trained.model.schema.names
+        assert f"its name has '{word}'" in trained.review.column(name).reason
+        assert "probably filled in while the lead is worked" in leakage[name]["reason"]
+    assert leakage["duration"]["share"] > 0.2  # the first fit leans on it
+    for name in ("poutcome", "contact", "month"):
+        assert not leakage[name]["flagged"] and name in trained.model.schema.names
+    lines = summary_lines(trained.report)
+    assert any(line.startswith("left out: 'duration' (probably filled in while the lead is worked") for line in lines)
+    kept = train_outcome(_bank_with_planted_fields(bank), "y", keep=["Duration"], candidates=FAST)
+    assert "duration" in kept.model.schema.names
+    assert kept.report["leakage"]["kept_on_purpose"] == ["duration"]
+
+
+def test_a_neutral_name_is_caught_by_its_fill_rate_on_the_newest_and_on_open_leads():
+    frame = crm_frame(n=1500, seed=6)
+    rng = np.random.default_rng(3)
+    n = len(frame)
+    won = (frame["Converted"] == "1").to_numpy()
+    newest = np.arange(n) >= 0.8 * n  # "Lead Number" increases: it orders the leads
+    grade = np.where(won, rng.choice(["A", "B", "C"], n, p=[0.5, 0.3, 0.2]), rng.choice(["A", "B", "C"], n,
+                                                                                            p=[0.2, 0.3, 0.5]))
+    frame["field_7"] = np.where(rng.random(n) < np.where(newest, 0.3, 0.9), grade, "")
+    honest = np.where(rng.random(n) < 0.7, frame["Visits"].to_numpy(), "")
+    frame["field_8"] = honest  # emptier at random: no sign
+    trained = train_outcome(frame, "Converted", candidates=FAST)
+    leakage = {f["name"]: f for f in trained.report["leakage"]["fields"]}
+    assert leakage["field_7"]["flagged"]
+    assert leakage["field_7"]["signs"]["name_word"] is None and leakage["field_7"]["signs"]["recent_fill"]
+    assert "of older leads but" in leakage["field_7"]["reason"]
+    assert not leakage["field_8"]["flagged"]
+    # Open leads (no outcome yet) where the field is rarely filled in
+    opened = frame.copy()
+    opened.loc[newest, "Converted"] = ""
+    trained = train_outcome(opened, "Converted", candidates=FAST)
+    signs = next(f for f in trained.report["leakage"]["fields"] if f["name"] == "field_7")["signs"]
+    assert signs["open_fill"] is not None and signs["open_fill"][1] < 0.4
+
+
+def test_a_worked_sign_without_sway_and_a_strong_field_without_a_sign_stay_in():
+    features, won = _synthetic_won_lost()
+    powers = screen(features, won)
+    signs = {"credit_score": WorkSigns(name_sign("credit_score")), "age": WorkSigns(name_word="status")}
+    judged = {p.name: p for p in judge(powers, signs, {"credit_score": 0.4, "age": 0.01})}
+    assert not judged["credit_score"].flagged  # strong, but known when the lead arrives
+    assert not judged["age"].flagged  # a sign, but the model barely uses it and alone AUC ~0.5
+    judged = {p.name: p for p in judge(powers, {"age": WorkSigns(name_word="status")}, {"age": 0.05})}
+    assert judged["age"].flagged and "5% of the model's decisions" in judged["age"].reason
+
+
+def test_synthetic_world_trained_as_a_crm_export_keeps_the_credit_score():
+    leads = synth.generate(1500, seed=9)
+    frame = leads.loc[:, [*synth.FEATURE_NAMES]].astype(str)
+    frame["won"] = np.where(leads["tier"] != "Low", "yes", "no")
+    trained = train_outcome(frame, "won", candidates=FAST)
+    assert "credit_score" in trained.model.schema.names
+    assert not any(f["flagged"] for f in trained.report["leakage"]["fields"])
+
+
+# ---- large files ------------------------------------------------------------------------------------
+def test_a_large_file_compares_models_on_a_sample_and_says_so(bank):
+    trained = train_outcome(bank, "y", exclude=["duration"], candidates=FAST, sample_rows=800)
+    sampling = trained.report["sampling"]
+    assert sampling.startswith("a large file: 2,400 training leads, so the models were compared on a random 800")
+    assert "fitted on 1,600" in sampling and "calibrated on 800 others" in sampling
+    assert trained.report["test"]["roc_auc"] > 0.7
+    full = train_outcome(bank, "y", exclude=["duration"], candidates=FAST, sample_rows=None)
+    assert full.report["sampling"] is None
+    assert abs(full.report["test"]["roc_auc"] - trained.report["test"]["roc_auc"]) < 0.05

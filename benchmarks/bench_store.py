@@ -1,0 +1,157 @@
+"""Store benchmark: the report over 1,000,000 recorded scorings with outcomes, and the cost of --record.
+
+    python benchmarks/bench_store.py [--rows 1000000] [--record-rows 100000] [--postgres URL]
+
+Targets (issue 15): ``report`` over 1,000,000 scorings with outcomes within 2 s on SQLite and PostgreSQL;
+``leadscore score --record`` of 100,000 leads within 1.5x the time of ``leadscore score`` alone. Without
+--postgres (or $LEADSCORE_TEST_POSTGRES_URL) a throwaway cluster is started (tests/store/postgres.py).
+Prints one table; absolute figures depend on the machine and its load (printed too).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from leadscore.cli import main as cli  # noqa: E402
+from leadscore.data import synth  # noqa: E402
+from leadscore.fields.builtin import FEATURE_NAMES  # noqa: E402
+from leadscore.store import Store, drift_reference  # noqa: E402
+from leadscore.store.outcomes import OutcomeRows  # noqa: E402
+
+BATCH = 100_000
+TIERS = np.array(["Low", "Medium", "High"])
+
+
+def scored_batch(start: int, n: int, seed: int) -> pd.DataFrame:
+    """n scored leads as the built-in scorer returns them (synthetic fields, chances from the true tiers)."""
+    leads = synth.generate(n, seed=seed)
+    p = leads[list(synth.TRUE_PROBABILITY_COLUMNS)].to_numpy()
+    frame = leads[["lead_id", *FEATURE_NAMES]].assign(lead_id=[f"B{start + i}" for i in range(n)],
+                                                      owner=np.array(["Dana", "Eli", "Kim"])[np.arange(n) % 3])
+    return frame.assign(tier=TIERS[p.argmax(axis=1)], p_low=p[:, 0], p_medium=p[:, 1], p_high=p[:, 2],
+                        confidence=p.max(axis=1), reason_1="Credit score 790 (raises)",
+                        reason_2="3 property views (lowers)", reason_3="")
+
+
+def fill(store: Store, rows: int) -> dict[str, float]:
+    """Record ``rows`` scorings and the outcomes of 70% of them; seconds spent on each."""
+    reference = scored_batch(0, 20_000, seed=7)
+    store.save_drift_reference("bench", drift_reference(reference[list(FEATURE_NAMES)],
+                                                        dict.fromkeys(FEATURE_NAMES, "number"),
+                                                        reference["p_high"].to_numpy()))
+    spent = {"record": 0.0, "outcomes": 0.0}  # wall seconds
+    rng = np.random.default_rng(0)
+    for start in range(0, rows, BATCH):
+        batch = scored_batch(start, min(BATCH, rows - start), seed=start // BATCH)
+        began = time.perf_counter()
+        store.record(batch, "bench", id_column="lead_id")
+        spent["record"] += time.perf_counter() - began
+        known = batch.sample(frac=0.7, random_state=start)
+        rate = known["tier"].map({"High": 0.375, "Medium": 0.175, "Low": 0.035}).to_numpy()
+        rows_ = pd.DataFrame({"lead_id": known["lead_id"].to_numpy(), "outcome": (rng.random(len(known)) < rate)
+                              .astype(int), "known_at": pd.Timestamp.now(tz="UTC")})
+        began = time.perf_counter()
+        store.import_outcomes(OutcomeRows(rows_, len(rows_), 0, 0, ("1",)), "bench.csv")
+        spent["outcomes"] += time.perf_counter() - began
+    return spent
+
+
+def timed(action: Callable[[], object]) -> tuple[float, float]:
+    """(wall seconds, this process's CPU seconds) of one call: on a shared machine CPU time is the steadier."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    action()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def best_of(action: Callable[[], object], repeat: int = 3) -> tuple[float, float]:
+    """The fastest of several runs (wall), with its CPU time."""
+    return min((timed(action) for _ in range(repeat)), key=lambda t: t[0])
+
+
+def seconds(pair: tuple[float, float]) -> str:
+    return f"{pair[0]:.2f} s (CPU {pair[1]:.2f} s)"
+
+
+def bench_report(name: str, url: str, rows: int) -> list[tuple[str, str]]:
+    store = Store.open(url)
+    spent = fill(store, rows)
+    out = [(f"{name}: record {rows:,} scorings (store.record, 100,000 a call)", f"{spent['record']:.1f} s"),
+           (f"{name}: import outcomes of {int(rows * 0.7):,} leads", f"{spent['outcomes']:.1f} s")]
+    if store.engine.dialect.name == "postgresql":
+        with store.engine.begin() as connection:
+            connection.exec_driver_sql("ANALYZE")
+    out.append((f"{name}: report (tiers, AUC, gain, drift), best of 3", seconds(best_of(store.report))))
+    out.append((f"{name}: report --by owner, best of 3", seconds(best_of(lambda: store.report(by="owner")))))
+    store.close()
+    return out
+
+
+def bench_record(rows: int, folder: Path) -> list[tuple[str, str]]:
+    models = folder / "models"
+    os.environ["LEADSCORE_DATABASE_URL"] = f"sqlite:///{folder / 'record.sqlite3'}"
+    leads = folder / "leads.csv"
+    synth.generate(rows, seed=5).to_csv(leads, index=False)
+    cli(["score", str(leads), "-o", str(folder / "warm.csv"), "--models-dir", str(models)])  # trains the default
+
+    def score(*extra: str) -> tuple[float, float]:
+        command = ["score", str(leads), "-o", str(folder / "out.csv"), "--models-dir", str(models), *extra]
+        return timed(lambda: cli(command))
+
+    out = []
+    for explain in ((), ("--explain",)):
+        plain = min((score(*explain) for _ in range(2)), key=lambda t: t[0])
+        recorded = min((score(*explain, "--record", "--id", "lead_id", "--list", f"bench{i}{len(explain)}")
+                        for i in range(2)), key=lambda t: t[0])
+        label = f"score {rows:,} leads{' --explain' if explain else ''}"
+        out += [(f"{label}", seconds(plain)), (f"{label} --record", seconds(recorded)),
+                (f"{label}: --record / without", f"{recorded[0] / plain[0]:.2f}x wall, "
+                                                 f"{recorded[1] / plain[1]:.2f}x CPU (target <= 1.5x)")]
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--record-rows", type=int, default=100_000)
+    parser.add_argument("--postgres", default=os.environ.get("LEADSCORE_TEST_POSTGRES_URL"))
+    args = parser.parse_args()
+    import logging
+
+    logging.basicConfig(level=logging.WARNING)
+    rows: list[tuple[str, str]] = [("machine", f"{os.cpu_count()} cores, load average "
+                                               + " ".join(f"{v:.1f}" for v in os.getloadavg()))]
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        rows += bench_record(args.record_rows, folder)
+        rows += bench_report("SQLite", f"sqlite:///{folder / 'bench.sqlite3'}", args.rows)
+        server = None
+        url = args.postgres
+        if not url:
+            from tests.store.postgres import ThrowawayPostgres
+
+            server = ThrowawayPostgres()
+            url = server.url
+        try:
+            rows += bench_report("PostgreSQL", url, args.rows)
+        finally:
+            if server:
+                server.stop()
+    rows.append(("load average at the end", " ".join(f"{v:.1f}" for v in os.getloadavg())))
+    width = max(len(name) for name, _ in rows)
+    for name, value in rows:
+        print(f"{name:<{width}}  {value}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,121 @@
+"""Where the store lives and how it is brought to the current schema.
+
+By default an SQLite file beside the model registry (``store.sqlite3`` in ``registry.models_dir()``), made on
+first use with no set-up; ``LEADSCORE_DATABASE_URL`` names any other database (``postgresql+psycopg://...``
+for a team). SQLite runs in WAL mode with a busy timeout, so the dashboard, the command line and the API can
+write at once. Alembic migrations ship inside the package and run forward on first use; an upgrade never
+drops a table that holds records.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from filelock import FileLock
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+
+from leadscore.registry import models_dir
+
+log = logging.getLogger(__name__)
+# Alembic logs every plugin and migration step at INFO on each open; the store logs what matters itself.
+logging.getLogger("alembic").setLevel(logging.WARNING)
+
+ENV_DATABASE_URL = "LEADSCORE_DATABASE_URL"
+DEFAULT_FILE = "store.sqlite3"
+#: How long a writer waits for another one's lock on SQLite before giving up.
+BUSY_TIMEOUT_MS = 30_000
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+#: An arbitrary constant: the PostgreSQL advisory lock that lets one process at a time migrate.
+_PG_LOCK = 7_311_015
+
+
+class StoreUnavailableError(RuntimeError):
+    """The database cannot be reached or brought to the current schema (one line, no password)."""
+
+
+def database_url(url: str | None = None, registry: str | os.PathLike[str] | None = None) -> str:
+    """The argument, else $LEADSCORE_DATABASE_URL, else an SQLite file beside the model registry ``registry``."""
+    if url:
+        return url
+    if os.environ.get(ENV_DATABASE_URL):
+        return os.environ[ENV_DATABASE_URL]
+    folder = models_dir(registry)
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / DEFAULT_FILE}"
+
+
+def _sqlite_pragmas(connection: object, _record: object) -> None:
+    cursor = connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for the URL; SQLite gets WAL, a busy timeout and foreign keys on every connection."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def alembic_config() -> Config:
+    """The Alembic configuration of the migrations shipped in the package (no alembic.ini needed)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def head_revision() -> str:
+    """The newest schema revision this code knows."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The database's schema revision (None: an empty database)."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Run the migrations forward to ``revision``; one process at a time (a file lock or an advisory lock)."""
+    config = alembic_config()
+    if engine.dialect.name == "sqlite":
+        database = engine.url.database
+        lock = FileLock(f"{database}.migrate.lock") if database and database != ":memory:" else None
+        if lock:
+            lock.acquire(timeout=120)
+        try:
+            with engine.begin() as connection:
+                config.attributes["connection"] = connection
+                command.upgrade(config, revision)
+        finally:
+            if lock:
+                lock.release()
+        return
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK})
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def ensure_current(engine: Engine) -> None:
+    """Bring the database to the newest schema if it is not there yet (the first use of a new store)."""
+    if current_revision(engine) != head_revision():
+        log.info("store: migrating %s to schema %s", engine.url.render_as_string(hide_password=True),
+                 head_revision())
+        upgrade(engine)

@@ -1,0 +1,365 @@
+"""The Store: record scored leads, take outcomes back, report, keep drift references.
+
+One object per database; cheap to open (the schema check is one query once the store is current).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Connection, CursorResult, Engine, bindparam, delete, func, insert, select, text, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from leadscore.store import database
+from leadscore.store.outcomes import OutcomeRows
+from leadscore.store.record import scoring_columns
+from leadscore.store.tables import DriftReference, Outcome, SavedList, Scoring, ScoringData
+
+log = logging.getLogger(__name__)
+
+ENV_RETENTION_DAYS = "LEADSCORE_RETENTION_DAYS"
+#: How many unknown or changed IDs an import report lists as examples.
+EXAMPLES = 5
+_IN_CHUNK = 5_000
+_COLUMNS = ("id", "lead_id", "scored_at", "model_version", "list_id", "tier", "chance", "promise", "score", "outcome",
+            "latest")
+_DATA_COLUMNS = ("scoring_id", "chances", "fields", "reasons")
+
+
+def _utc(moment: datetime | None) -> datetime:
+    moment = moment or datetime.now(timezone.utc)
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+def retention_days() -> int | None:
+    """$LEADSCORE_RETENTION_DAYS: scorings older than this many days are deleted when new ones are recorded."""
+    value = os.environ.get(ENV_RETENTION_DAYS, "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{ENV_RETENTION_DAYS} must be a whole number of days (1 or more), not {value!r}")
+    return int(value)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What one ``record`` call stored."""
+
+    leads: int
+    list_name: str | None
+    deleted_by_retention: int
+
+
+@dataclass
+class ImportReport:
+    """What one outcomes import did; nothing is counted twice when the same file comes again."""
+
+    read: int
+    open_leads: int
+    duplicate_rows: int
+    new: int = 0
+    unchanged: int = 0
+    changed: int = 0
+    #: A different outcome older than the one stored: the stored (latest) one stays.
+    older_ignored: int = 0
+    unknown: int = 0
+    unknown_examples: list[str] = field(default_factory=list)
+    changed_examples: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe."""
+        return dict(self.__dict__)
+
+    def sentence(self) -> str:
+        """One paragraph for a terminal or a page."""
+        text = (f"{self.read:,} rows read: {self.new:,} new outcomes, {self.unchanged:,} already known, "
+                f"{self.changed:,} changed (the latest wins), {self.older_ignored:,} older than the one stored "
+                f"(ignored), {self.open_leads:,} still open, {self.duplicate_rows:,} repeated rows for a lead "
+                f"(its latest counted).")
+        if self.unknown:
+            text += (f" {self.unknown:,} IDs were never scored and were not stored (e.g. "
+                     f"{', '.join(self.unknown_examples)}).")
+        for change in self.changed_examples:
+            text += f" Lead {change['lead_id']}: {change['was']} -> {change['now']}."
+        return text
+
+
+def _sqlite_time(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _as_utc(value: datetime | str) -> datetime:
+    """A moment read by the driver: a datetime (PostgreSQL) or SQLite's text (naive UTC)."""
+    return _utc(datetime.fromisoformat(value) if isinstance(value, str) else value)
+
+
+def _where_ids(connection: Connection, sql: str, ids: Sequence[str]) -> CursorResult:
+    """Run ``sql`` with ``{ids}`` as "IN (the ids)" in the driver's own terms (``= ANY`` on PostgreSQL).
+
+    Written for the driver: SQLAlchemy renders an expanding IN of thousands of values slowly.
+    """
+    if connection.dialect.name == "postgresql":
+        return connection.exec_driver_sql(sql.format(ids="= ANY(%(ids)s)", false="false"), {"ids": list(ids)})
+    return connection.exec_driver_sql(sql.format(ids=f"IN ({', '.join('?' * len(ids))})", false="0"), tuple(ids))
+
+
+class Store:
+    """Scorings, outcomes, saved lists and drift references in one database. See the package docstring."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str | None = None, models_dir: str | os.PathLike[str] | None = None) -> Store:
+        """The store at ``url``, else $LEADSCORE_DATABASE_URL, else beside the registry; migrated to the newest.
+
+        Raises StoreUnavailableError with one line when the database cannot be reached or migrated.
+        """
+        engine = database.make_engine(database.database_url(url, models_dir))
+        try:
+            database.ensure_current(engine)
+        except SQLAlchemyError as error:
+            engine.dispose()
+            where = engine.url.render_as_string(hide_password=True)
+            reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+            raise database.StoreUnavailableError(f"the store at {where} cannot be opened: {reason}") from error
+        return cls(engine)
+
+    def close(self) -> None:
+        """Release the connections."""
+        self.engine.dispose()
+
+    @contextmanager
+    def _begin(self) -> Iterator[Connection]:
+        with self.engine.begin() as connection:
+            yield connection
+
+    # ---- recording ----------------------------------------------------------------------------------
+    def record(self, scored: pd.DataFrame, model_version: str, list_name: str | None = None,
+               id_column: str | None = None, chance_columns: Sequence[str] | None = None,
+               scored_at: datetime | None = None) -> Recorded:
+        """Record a scored batch (the scorer's output frame); with ``list_name``, the leads join that saved list."""
+        columns = scoring_columns(scored, chance_columns, id_column)
+        moment = _utc(scored_at)
+        n = len(scored)
+        lead_ids = columns["lead_id"]
+        latest = (~pd.Series(lead_ids).duplicated(keep="last")).tolist()  # a lead twice in one batch: the last
+        with self._begin() as connection:
+            list_id = self._list_id(connection, list_name, moment) if list_name else None
+            known: dict[str, int] = {}
+            unique = list(dict.fromkeys(lead_ids))
+            # PostgreSQL takes the whole batch as one array (one statement, one plan); SQLite caps variables.
+            step = max(len(unique), 1) if connection.dialect.name == "postgresql" else _IN_CHUNK
+            for start in range(0, len(unique), step):
+                chunk = unique[start:start + step]
+                _where_ids(connection, "UPDATE scorings SET latest = {false} WHERE latest AND lead_id {ids}", chunk)
+                known.update(_where_ids(connection, "SELECT lead_id, outcome FROM outcomes WHERE lead_id {ids}",
+                                        chunk).all())
+            ids = self._new_ids(connection, n)
+            # SQLite: the moment as SQLAlchemy's DateTime writes it (naive UTC text), once for the batch.
+            stamp = moment if connection.dialect.name == "postgresql" else _sqlite_time(moment)
+            rows = list(zip(ids, lead_ids, [stamp] * n, [model_version] * n, [list_id] * n, columns["tier"],
+                            columns["chance"], columns["promise"], columns["score"],
+                            [known.get(lead) for lead in lead_ids], latest, strict=True))
+            data = list(zip(ids, columns["chances"], columns["fields"], columns["reasons"], strict=True))
+            self._insert(connection, rows, data)
+            deleted = self._apply_retention(connection, moment)
+        log.info("store: recorded %d scored leads (model %s)", n, model_version)
+        return Recorded(n, list_name, deleted)
+
+    def _new_ids(self, connection: Connection, n: int) -> list[int]:
+        """Ids for n new scorings, taken before inserting so the lead's data can be written beside them.
+
+        PostgreSQL: from the table's sequence. SQLite: after the largest id, under the write lock that the
+        updates above already hold for this transaction (one writer at a time).
+        """
+        if n == 0:
+            return []
+        if connection.dialect.name == "postgresql":
+            return list(connection.execute(text("SELECT nextval(pg_get_serial_sequence('scorings', 'id')) "
+                                                "FROM generate_series(1, :n)"), {"n": n}).scalars())
+        connection.execute(update(Scoring).where(Scoring.id == -1).values(latest=False))  # take the write lock
+        first = int(connection.execute(select(func.coalesce(func.max(Scoring.id), 0))).scalar_one()) + 1
+        return list(range(first, first + n))
+
+    def _insert(self, connection: Connection, rows: list[tuple], data: list[tuple]) -> None:
+        """Bulk insert: COPY on PostgreSQL, one executemany per table elsewhere."""
+        if not rows:
+            return
+        if connection.dialect.name == "postgresql":
+            cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            for table, names, values in (("scorings", _COLUMNS, rows), ("scoring_data", _DATA_COLUMNS, data)):
+                with cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy:
+                    for row in values:
+                        copy.write_row(row)
+            return
+        # The driver's executemany on plain tuples: SQLAlchemy's per-row parameter handling would cost more
+        # than the insert itself.
+        for table, names, values in (("scorings", _COLUMNS, rows), ("scoring_data", _DATA_COLUMNS, data)):
+            connection.exec_driver_sql(f"INSERT INTO {table} ({', '.join(names)}) "
+                                       f"VALUES ({', '.join('?' * len(names))})", values)
+
+    def _list_id(self, connection: Connection, name: str, moment: datetime) -> int:
+        found = connection.execute(select(SavedList.id).where(SavedList.name == name)).scalar()
+        if found is not None:
+            return int(found)
+        return int(connection.execute(insert(SavedList).values(name=name, created_at=moment)
+                                      .returning(SavedList.id)).scalar_one())
+
+    def _apply_retention(self, connection: Connection, moment: datetime) -> int:
+        days = retention_days()
+        if days is None:
+            return 0
+        result = connection.execute(delete(Scoring).where(Scoring.scored_at < moment - timedelta(days=days)))
+        return int(result.rowcount or 0)
+
+    # ---- saved lists ----------------------------------------------------------------------------------
+    def saved_lists(self) -> list[dict[str, Any]]:
+        """Every saved list: name, when created, how many leads, newest first."""
+        query = (select(SavedList.name, SavedList.created_at, func.count(Scoring.id))
+                 .join(Scoring, Scoring.list_id == SavedList.id, isouter=True)
+                 .group_by(SavedList.id, SavedList.name, SavedList.created_at)
+                 .order_by(SavedList.created_at.desc()))
+        with self.engine.connect() as connection:
+            return [{"name": name, "created_at": _utc(created).isoformat(), "leads": int(leads)}
+                    for name, created, leads in connection.execute(query)]
+
+    def list_rows(self, name: str) -> pd.DataFrame:
+        """A saved list as it was scored: its fields as read, then lead_id, tier, the chances and the reasons."""
+        query = (select(Scoring.lead_id, Scoring.tier, Scoring.score, ScoringData.chances, ScoringData.fields,
+                        ScoringData.reasons).join(SavedList, SavedList.id == Scoring.list_id)
+                 .join(ScoringData, ScoringData.scoring_id == Scoring.id)
+                 .where(SavedList.name == name).order_by(Scoring.id))
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).all()
+        if not rows:
+            raise KeyError(f"no saved list named {name!r}")
+        fields = pd.DataFrame([json.loads(r.fields) for r in rows])
+        chances = pd.DataFrame([json.loads(r.chances) for r in rows])
+        reasons = [list(json.loads(r.reasons).values()) if r.reasons else [] for r in rows]
+        out = fields.assign(lead_id=[r.lead_id for r in rows], tier=[r.tier for r in rows])
+        out = pd.concat([out, chances], axis=1)
+        if any(r.score is not None for r in rows):
+            out["score"] = [r.score for r in rows]
+        for k in range(3):
+            out[f"reason_{k + 1}"] = [r[k] if len(r) > k else "" for r in reasons]
+        return out
+
+    # ---- outcomes ---------------------------------------------------------------------------------
+    def import_outcomes(self, outcomes: OutcomeRows, source: str) -> ImportReport:
+        """Store the outcomes of leads that were scored; the latest outcome of a lead wins. Idempotent."""
+        report = ImportReport(outcomes.read, outcomes.open_leads, outcomes.duplicate_rows)
+        frame = outcomes.rows
+        now = _utc(None)
+        with self._begin() as connection:
+            for start in range(0, len(frame), _IN_CHUNK):
+                self._import_chunk(connection, frame.iloc[start:start + _IN_CHUNK], source, now, report)
+        log.info("store: outcomes import from %s: %d new, %d changed, %d unknown IDs", source, report.new,
+                 report.changed, report.unknown)
+        return report
+
+    def _import_chunk(self, connection: Connection, chunk: pd.DataFrame, source: str, now: datetime,
+                      report: ImportReport) -> None:
+        ids = chunk["lead_id"].tolist()
+        scored = set(_where_ids(connection, "SELECT DISTINCT lead_id FROM scorings WHERE lead_id {ids}", ids).scalars())
+        stored = {lead: (outcome, _as_utc(known)) for lead, outcome, known in _where_ids(
+            connection, "SELECT lead_id, outcome, known_at FROM outcomes WHERE lead_id {ids}", ids)}
+        new, changes = [], []
+        for lead_id, outcome, known_at in chunk.itertuples(index=False):
+            if lead_id not in scored:
+                report.unknown += 1
+                if len(report.unknown_examples) < EXAMPLES:
+                    report.unknown_examples.append(lead_id)
+                continue
+            known = _utc(known_at.to_pydatetime())
+            old = stored.get(lead_id)
+            if old is None:
+                new.append({"lead_id": lead_id, "outcome": int(outcome), "known_at": known, "source": source,
+                            "recorded_at": now})
+            elif int(old[0]) == int(outcome):
+                report.unchanged += 1
+            elif known < old[1]:
+                report.older_ignored += 1
+            else:
+                changes.append({"b_lead_id": lead_id, "outcome": int(outcome), "known_at": known, "source": source,
+                                "recorded_at": now})
+                if len(report.changed_examples) < EXAMPLES:
+                    report.changed_examples.append({"lead_id": lead_id, "was": int(old[0]), "now": int(outcome)})
+        if new:
+            connection.execute(insert(Outcome), new)
+        if changes:
+            connection.execute(update(Outcome).where(Outcome.lead_id == bindparam("b_lead_id")), changes)
+        touched = [row["lead_id"] for row in new] + [row["b_lead_id"] for row in changes]
+        if touched:
+            _where_ids(connection, "UPDATE scorings SET outcome = (SELECT o.outcome FROM outcomes o WHERE "
+                                   "o.lead_id = scorings.lead_id) WHERE lead_id {ids}", touched)
+        report.new += len(new)
+        report.changed += len(changes)
+
+    # ---- drift references -----------------------------------------------------------------------------
+    def save_drift_reference(self, model_version: str, reference: Mapping[str, Any]) -> None:
+        """Keep a model version's training distribution (replacing an earlier one for the same version)."""
+        text = json.dumps(reference)
+        with self._begin() as connection:
+            connection.execute(delete(DriftReference).where(DriftReference.model_version == model_version))
+            connection.execute(insert(DriftReference).values(model_version=model_version, reference=text,
+                                                             created_at=_utc(None)))
+
+    def keep_drift_reference(self, model_version: str, reference: Mapping[str, Any]) -> None:
+        """Store a version's reference (from its metadata) unless the store already has one."""
+        if self.drift_reference(model_version) is None:
+            self.save_drift_reference(model_version, reference)
+
+    def drift_reference(self, model_version: str) -> dict[str, Any] | None:
+        """The stored reference of a version, or None (models trained before references existed)."""
+        with self.engine.connect() as connection:
+            text = connection.execute(select(DriftReference.reference)
+                                      .where(DriftReference.model_version == model_version)).scalar()
+        return json.loads(text) if text else None
+
+    # ---- results --------------------------------------------------------------------------------------
+    def report(self, since: datetime | None = None, until: datetime | None = None, model: str | None = None,
+               list_name: str | None = None, by: str | None = None, references: Mapping[str, Any] | None = None
+               ) -> dict[str, Any]:
+        """Each tier's promise against what happened, ranking, gain, drift (see ``report.build``)."""
+        from leadscore.store import report as results
+
+        with self.engine.connect() as connection:
+            return results.build(connection, self, since=since, until=until, model=model, list_name=list_name,
+                                 by=by, references=references)
+
+    def history(self, lead_id: str) -> list[dict[str, Any]]:
+        """One lead's scorings, oldest first: when, which model, tier, chance, score, list."""
+        query = (select(Scoring.scored_at, Scoring.model_version, Scoring.tier, Scoring.chance, Scoring.score,
+                        SavedList.name).join(SavedList, SavedList.id == Scoring.list_id, isouter=True)
+                 .where(Scoring.lead_id == str(lead_id)).order_by(Scoring.id))
+        with self.engine.connect() as connection:
+            return [{"scored_at": _utc(at).isoformat(), "model_version": version, "tier": tier,
+                     "chance": round(chance, 4), "score": score, "list": name}
+                    for at, version, tier, chance, score, name in connection.execute(query)]
+
+    def training_frame(self, model: str | None = None, target: str = "converted") -> pd.DataFrame:
+        """Recorded leads with a known outcome as a training set: each lead's latest fields as read + ``target``.
+
+        The outcome is written "yes"/"no" so the normal outcome trainer reads it without being told.
+        """
+        query = (select(Scoring.lead_id, ScoringData.fields, Scoring.outcome)
+                 .join(ScoringData, ScoringData.scoring_id == Scoring.id)
+                 .where(Scoring.latest, Scoring.outcome.is_not(None)).order_by(Scoring.id))
+        if model:
+            query = query.where(Scoring.model_version == model)
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).all()
+        fields = pd.DataFrame([json.loads(r.fields) for r in rows])
+        if target in fields.columns:
+            raise ValueError(f"the recorded fields already have a column {target!r}; choose another target name")
+        fields[target] = ["yes" if r.outcome else "no" for r in rows]
+        return fields.astype("string").fillna("")

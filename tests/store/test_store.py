@@ -1,0 +1,251 @@
+"""The store on SQLite and PostgreSQL: migrations, recording, outcomes, the report against a hand count."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import roc_auc_score
+from sqlalchemy import func, select, text
+
+from leadscore.fields.infer import OutcomeError
+from leadscore.store import Store, read_outcomes
+from leadscore.store import database as db
+from leadscore.store.record import TIER_PROMISE
+from leadscore.store.report import wilson
+from leadscore.store.tables import Outcome, Scoring
+
+T0 = datetime(2026, 5, 1, tzinfo=timezone.utc)
+
+
+def builtin_batch(ids: list[str], tiers: list[str], seed: int = 0, **extra: list) -> pd.DataFrame:
+    """A scored frame as the built-in scorer returns it: input columns, tier, p_low/p_medium/p_high, reasons."""
+    rng = np.random.default_rng(seed)
+    p = rng.dirichlet([1, 1, 1], len(ids))
+    return pd.DataFrame({"lead_id": ids, "age": rng.integers(22, 70, len(ids)), **extra, "tier": tiers,
+                         "p_low": p[:, 0], "p_medium": p[:, 1], "p_high": p[:, 2], "confidence": p.max(axis=1),
+                         "reason_1": "Credit score 790 (raises)", "reason_2": "", "reason_3": None})
+
+
+def outcome_batch(ids: list[str], chances: list[float], tiers: list[str]) -> pd.DataFrame:
+    """A scored frame as a team's model returns it: p_convert and score."""
+    return pd.DataFrame({"Lead": ids, "Source": ["web"] * len(ids), "p_convert": chances,
+                         "score": [round(100 * c) for c in chances], "tier": tiers,
+                         "reason_1": "Source: web (raises)", "reason_2": "", "reason_3": ""})
+
+
+def outcomes(ids: list[str], values: list[str], **kwargs: object) -> object:
+    return read_outcomes(pd.DataFrame({"id": ids, "stage": values}), "id", "stage", **kwargs)
+
+
+# ---- migrations -------------------------------------------------------------------------------------
+def test_a_new_database_is_migrated_to_the_newest_schema(store: Store) -> None:
+    assert db.current_revision(store.engine) == db.head_revision()
+    with store.engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(Scoring)).scalar() == 0
+
+
+def test_an_upgrade_from_the_previous_schema_keeps_every_record(database_url: str) -> None:
+    engine = db.make_engine(database_url)
+    db.upgrade(engine, "0001")
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO lists (id, name, created_at) VALUES (1, 'old', :t)"), {"t": T0})
+        connection.execute(text(
+            "INSERT INTO scorings (lead_id, scored_at, model_version, list_id, tier, chance, promise, score, chances,"
+            " fields, reasons) VALUES ('A', :t, 'v0', 1, 'High', 0.5, 0.375, NULL, '{}', '{\"age\": 40}', NULL)"),
+            {"t": T0})
+        connection.execute(text("INSERT INTO outcomes VALUES ('A', 1, :t, 'old.csv', :t)"), {"t": T0})
+    engine.dispose()
+    store = Store.open(database_url)
+    try:
+        assert db.current_revision(store.engine) == db.head_revision() != "0001"
+        report = store.report()
+        assert report["tiers"]["High"] | {} == report["tiers"]["High"]
+        assert (report["tiers"]["High"]["scored"], report["tiers"]["High"]["converted"]) == (1, 1)
+        assert report["drift_about"]["available"] is False and "v0" in report["drift_about"]["reason"]
+        assert store.list_rows("old")["age"].tolist() == [40]
+        store.save_drift_reference("v0", {"leads": 1, "fields": {}, "score": {"kind": "number", "edges": [],
+                                                                               "shares": [1.0, 0.0]}})
+        assert store.drift_reference("v0")["leads"] == 1
+    finally:
+        store.close()
+
+
+# ---- recording and the report -----------------------------------------------------------------------
+def test_report_matches_a_hand_count(store: Store) -> None:
+    tiers = ["High"] * 4 + ["Medium"] * 3 + ["Low"] * 3
+    ids = [f"L{i}" for i in range(10)]
+    store.record(builtin_batch(ids, tiers), "v1", list_name="may", id_column="lead_id", scored_at=T0)
+    # L0 is scored again later as Medium: it counts once, with its latest tier.
+    store.record(builtin_batch(["L0"], ["Medium"], seed=5), "v1", id_column="lead_id", scored_at=T0 + timedelta(1))
+    won = {"L1", "L2", "L4", "L9"}
+    decided = ["L0", "L1", "L2", "L3", "L4", "L5", "L7", "L9"]  # L6 and L8 have no outcome
+    store.import_outcomes(outcomes(decided, ["Won" if i in won else "Lost" for i in decided]), "crm.csv")
+
+    report = store.report()
+    # By hand: High = L1, L2, L3 (L0 moved): 3 scored, 3 with outcome, 2 won.
+    # Medium = L0, L4, L5, L6: 4 scored, 3 with outcome (L0, L4, L5), 1 won. Low = L7, L8, L9: 3, 2, 1.
+    expected = {"High": (3, 3, 2), "Medium": (4, 3, 1), "Low": (3, 2, 1)}
+    for tier, (scored, with_outcome, converted) in expected.items():
+        row = report["tiers"][tier]
+        assert (row["scored"], row["with_outcome"], row["converted"]) == (scored, with_outcome, converted)
+        assert row["rate"] == round(converted / with_outcome, 4)
+        assert row["interval"] == wilson(converted, with_outcome)
+        assert row["expected"] == round(TIER_PROMISE[tier], 4)
+        assert (row["rate_leads"], row["expected_leads"]) == (with_outcome, scored)
+    assert report["leads"] == 10
+    # L0 counts with its latest scoring, which is in no list and a day later.
+    assert store.report(list_name="may")["tiers"]["High"]["scored"] == 3
+    assert store.report(since=T0 + timedelta(hours=12))["leads"] == 1
+    assert store.report(until=T0 + timedelta(hours=12))["leads"] == 9
+    assert store.report(model="v2")["leads"] == 0
+
+
+def test_wilson_interval_against_a_known_value() -> None:
+    # Wilson (1927) / Newcombe (1998), 81 of 263: 0.2553 to 0.3662.
+    assert wilson(81, 263) == [0.2553, 0.3662]
+    assert wilson(0, 10)[0] == 0.0 and wilson(0, 0) is None
+
+
+def test_team_model_promise_ranking_and_breakdown(store: Store) -> None:
+    rng = np.random.default_rng(1)
+    chances = np.round(rng.uniform(0.01, 0.9, 400), 3)
+    tiers = np.where(chances > 0.6, "High", np.where(chances > 0.3, "Medium", "Low"))
+    ids = [f"C{i}" for i in range(400)]
+    frame = outcome_batch(ids, chances.tolist(), tiers.tolist())
+    frame["Owner"] = np.where(np.arange(400) % 2 == 0, "Dana", "Eli")
+    store.record(frame, "team-1", id_column="Lead")
+    converted = rng.random(400) < chances
+    store.import_outcomes(outcomes(ids, np.where(converted, "yes", "no").tolist()), "crm.csv")
+
+    report = store.report(by="Owner")
+    for tier in ("High", "Medium", "Low"):
+        mask = tiers == tier
+        assert report["tiers"][tier]["expected"] == pytest.approx(chances[mask].mean(), abs=1e-4)
+        assert report["tiers"][tier]["converted"] == int(converted[mask].sum())
+    assert report["ranking"]["auc"] == pytest.approx(roc_auc_score(converted, chances), abs=2e-3)
+    assert report["ranking"]["leads"] == 400 and report["ranking"]["converted"] == int(converted.sum())
+    gain = report["gain"]
+    assert gain[0] == {"leads_share": 0.0, "converted_share": 0.0} and gain[-1]["converted_share"] == 1.0
+    assert gain[2]["converted_share"] > gain[2]["leads_share"]  # the top 20% hold more than 20% of conversions
+    by = {v["value"]: v["tiers"] for v in report["by"]["values"]}
+    assert set(by) == {"Dana", "Eli"}
+    assert sum(t["scored"] for t in by["Dana"].values()) == 200
+    assert by["Dana"]["High"]["converted"] == int((converted & (tiers == "High") & (np.arange(400) % 2 == 0)).sum())
+    json.dumps(report)  # JSON-safe
+
+
+def test_without_an_id_column_a_lead_is_known_by_its_fields(store: Store) -> None:
+    frame = builtin_batch(["a", "a", "b"], ["High", "High", "Low"]).drop(columns="lead_id")
+    frame.loc[1, "age"] = frame.loc[0, "age"]
+    store.record(frame, "v1")
+    with store.engine.connect() as connection:
+        leads = connection.execute(select(func.count(func.distinct(Scoring.lead_id)))).scalar()
+    assert leads == len(frame[["age"]].drop_duplicates())
+
+
+def test_saved_lists_reopen_as_scored_and_history(store: Store) -> None:
+    frame = builtin_batch(["A", "B"], ["High", "Low"], owner=["Dana", "Eli"])
+    store.record(frame, "v1", list_name="Week 1", id_column="lead_id", scored_at=T0)
+    store.record(builtin_batch(["A"], ["Medium"]), "v2", id_column="lead_id", scored_at=T0 + timedelta(7))
+    assert [(s["name"], s["leads"]) for s in store.saved_lists()] == [("Week 1", 2)]
+    rows = store.list_rows("Week 1")
+    assert rows["owner"].tolist() == ["Dana", "Eli"] and rows["tier"].tolist() == ["High", "Low"]
+    assert rows["p_high"].tolist() == pytest.approx(frame["p_high"].tolist())
+    assert rows["reason_1"].tolist() == ["Credit score 790 (raises)"] * 2
+    history = store.history("A")
+    assert [(h["model_version"], h["tier"], h["list"]) for h in history] == [("v1", "High", "Week 1"),
+                                                                             ("v2", "Medium", None)]
+    with pytest.raises(KeyError):
+        store.list_rows("nope")
+
+
+def test_retention_deletes_old_scorings(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    store.record(builtin_batch(["old"], ["Low"]), "v1", id_column="lead_id", scored_at=T0)
+    monkeypatch.setenv("LEADSCORE_RETENTION_DAYS", "30")
+    recorded = store.record(builtin_batch(["new"], ["Low"]), "v1", id_column="lead_id", scored_at=T0 + timedelta(31))
+    assert recorded.deleted_by_retention == 1
+    assert [h["tier"] for h in store.history("old")] == []
+
+
+def test_training_frame_from_results(store: Store) -> None:
+    store.record(builtin_batch(["A", "B", "C"], ["High", "Low", "Low"]), "v1", id_column="lead_id")
+    store.import_outcomes(outcomes(["A", "B"], ["won", "lost"]), "crm.csv")
+    store.record(builtin_batch(["A"], ["Low"], seed=3), "v2", id_column="lead_id")  # scored again: outcome kept
+    assert store.report()["tiers"]["Low"]["converted"] == 1
+    frame = store.training_frame()
+    assert dict(zip(frame["lead_id"], frame["converted"], strict=True)) == {"A": "yes", "B": "no"}
+    assert "tier" not in frame.columns and "age" in frame.columns
+
+
+# ---- outcomes -----------------------------------------------------------------------------------------
+def test_importing_the_same_file_twice_counts_nothing_twice(store: Store) -> None:
+    store.record(builtin_batch(["A", "B", "C"], ["High", "Low", "Low"]), "v1", id_column="lead_id")
+    rows = outcomes(["A", "B", "C"], ["Won", "Lost", ""])
+    first = store.import_outcomes(rows, "crm.csv")
+    second = store.import_outcomes(rows, "crm.csv")
+    assert (first.new, first.unchanged, first.open_leads) == (2, 0, 1)
+    assert (second.new, second.unchanged, second.changed) == (0, 2, 0)
+    with store.engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(Outcome)).scalar() == 2
+    assert store.report()["tiers"]["High"]["converted"] == 1
+
+
+def test_ids_never_scored_are_reported_not_stored(store: Store) -> None:
+    store.record(builtin_batch(["A"], ["High"]), "v1", id_column="lead_id")
+    report = store.import_outcomes(outcomes(["A", "X1", "X2"], ["Won", "Won", "Lost"]), "crm.csv")
+    assert (report.new, report.unknown, report.unknown_examples) == (1, 2, ["X1", "X2"])
+    assert "2 IDs were never scored" in report.sentence()
+    with store.engine.connect() as connection:
+        assert connection.execute(select(Outcome.lead_id)).scalars().all() == ["A"]
+
+
+def test_a_changed_outcome_latest_wins_and_is_reported(store: Store) -> None:
+    store.record(builtin_batch(["A", "B"], ["High", "High"]), "v1", id_column="lead_id")
+    at = pd.DataFrame({"id": ["A", "B"], "stage": ["Lost", "Lost"], "when": ["2026-05-10", "2026-05-10"]})
+    named = {"positive": ["Won"], "negative": ["Lost"], "at_column": "when"}
+    store.import_outcomes(read_outcomes(at, "id", "stage", **named), "first.csv")  # a file of lost deals only
+    later = at.assign(stage=["Won", "Won"], when=["2026-06-01", "2026-04-01"])  # B's "Won" is older
+    report = store.import_outcomes(read_outcomes(later, "id", "stage", **named), "second.csv")
+    assert (report.changed, report.older_ignored) == (1, 1)
+    assert report.changed_examples == [{"lead_id": "A", "was": 0, "now": 1}]
+    with store.engine.connect() as connection:
+        assert dict(connection.execute(select(Outcome.lead_id, Outcome.outcome)).all()) == {"A": 1, "B": 0}
+
+
+def test_outcome_values_read_with_the_training_rules() -> None:
+    named = outcomes(["1", "2", "3", "4"], ["Won", "Lost", "Negotiation", ""], positive=["won"], negative=["lost"])
+    assert dict(zip(named.rows["lead_id"], named.rows["outcome"], strict=True)) == {"1": 1, "2": 0}
+    assert named.open_leads == 2
+    with pytest.raises(OutcomeError, match="Which of the others mean lost"):  # never a stage read as lost
+        outcomes(["1", "2", "3"], ["Won", "Lost", "Negotiation"], positive=["Won"])
+    only_won = outcomes(["1", "2"], ["Won", "Won"], positive=["Won"])  # a file of won deals only is normal
+    assert only_won.rows["outcome"].tolist() == [1, 1]
+    assert outcomes(["7.0", "8"], ["yes", "no"]).rows["lead_id"].tolist() == ["7", "8"]  # inferred, IDs as text
+    with pytest.raises(OutcomeError, match="not in the file"):
+        outcomes(["1", "2"], ["Lost", "Lost"], positive=["Wonn"])  # every row would be lost on a typo
+    with pytest.raises(OutcomeError, match="none of the named"):
+        outcomes(["1", "2"], ["Lost", "Lost"], positive=["Wonn"], negative=["Los"])
+    with pytest.raises(OutcomeError, match="Which of the others mean lost"):
+        outcomes(["1", "2", "3"], ["Won", "Lost", "Open"])
+    with pytest.raises(OutcomeError, match="row 3, column 'when'"):
+        read_outcomes(pd.DataFrame({"id": ["1", "2"], "s": ["yes", "no"], "when": ["2026-01-01", "soon"]}),
+                      "id", "s", at_column="when")
+    with pytest.raises(OutcomeError, match="ID column 'lead'"):
+        read_outcomes(pd.DataFrame({"id": ["1"], "s": ["yes"]}), "lead", "s")
+
+
+def test_sqlite_store_is_created_beside_the_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LEADSCORE_DATABASE_URL", raising=False)
+    store = Store.open(models_dir=tmp_path / "models")
+    try:
+        assert (tmp_path / "models" / db.DEFAULT_FILE).exists()
+        with store.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == db.BUSY_TIMEOUT_MS
+    finally:
+        store.close()
