@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from leadscore.scoring.outcome_scorer import OutcomeScorer
 
 import leadscore
 from leadscore.cli import main
 from leadscore.registry import ModelFileError, Registry
-from leadscore.scoring.outcome_scorer import OutcomeScorer
 from leadscore.scoring.scorer import Scorer
 from tests.conftest import BANK_SAMPLE
 

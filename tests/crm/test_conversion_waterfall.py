@@ -5,11 +5,11 @@ from __future__ import annotations
 import math
 
 import pytest
+from leadscore.scoring.outcome_scorer import OutcomeScorer
+from leadscore.scoring.outcome_template import typical_lead
 
 from leadscore import charts
 from leadscore.modeling.outcome import OutcomeTraining
-from leadscore.scoring.outcome_scorer import OutcomeScorer
-from leadscore.scoring.outcome_template import typical_lead
 
 
 def test_bars_add_up_to_the_leads_chance() -> None:

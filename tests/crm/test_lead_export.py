@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from leadscore.scoring.outcome_scorer import OutcomeScorer
 
 from leadscore.fields.infer import infer_columns
 from leadscore.modeling.outcome import OutcomeTraining, train_outcome
-from leadscore.scoring.outcome_scorer import OutcomeScorer
 from tests.conftest import SMALL_CANDIDATES
 from tests.crm.lead_export import lead_export
 

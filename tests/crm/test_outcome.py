@@ -8,12 +8,12 @@ import logging
 import numpy as np
 import pandas as pd
 import pytest
+from leadscore.scoring.outcome_scorer import OutcomeScorer
 
 from leadscore.data.csvio import read_table
 from leadscore.modeling.outcome import NotEnoughDataError, train_outcome
 from leadscore.modeling.outcome_model import BOOSTER_FILE, META_FILE, ModelFileError, OutcomeModel
 from leadscore.modeling.tiers import Bands
-from leadscore.scoring.outcome_scorer import OutcomeScorer
 from tests.conftest import BANK_SAMPLE
 from tests.crm.conftest import FAST, FAST_SMOTE, crm_frame
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pandas as pd
+from leadscore.scoring.outcome_scorer import OutcomeScorer
+from leadscore.scoring.outcome_template import template_frame, typical_lead
 
 from leadscore.data.csvio import read_table
 from leadscore.fields.field import Field, OutcomeSchema
 from leadscore.modeling.outcome import OutcomeTraining
-from leadscore.scoring.outcome_scorer import OutcomeScorer
-from leadscore.scoring.outcome_template import template_frame, typical_lead
 from tests.conftest import BANK_SAMPLE
 
 

@@ -7,11 +7,11 @@ import dataclasses
 
 import pandas as pd
 import pytest
+from leadscore.scoring.outcome_scorer import OutcomeScorer
+from leadscore.scoring.outcome_whatif import RANK, _options, move_up
 
 from leadscore.data.csvio import read_table
 from leadscore.modeling.outcome import OutcomeTraining
-from leadscore.scoring.outcome_scorer import OutcomeScorer
-from leadscore.scoring.outcome_whatif import RANK, _options, move_up
 from tests.conftest import BANK_SAMPLE
 
 
