@@ -404,7 +404,7 @@ def promise_vs_real(tiers: Mapping[str, Mapping[str, object]]) -> go.Figure:
                  "array": [hi - (r or 0) for (_, hi), r in zip(intervals, rates, strict=True)],
                  "arrayminus": [(r or 0) - lo for (lo, _), r in zip(intervals, rates, strict=True)]},
         text=[f"{r:.0%}" if r is not None else "no outcomes yet" for r in rates], textposition="inside",
-        hovertemplate="%{y:.1%} converted<extra></extra>")
+        insidetextanchor="start", hovertemplate="%{y:.1%} converted<extra></extra>")
     figure.add_scatter(x=names, y=[row.get("expected") for row in tiers.values()], mode="markers",
                        name="Promised", marker={"symbol": "diamond", "size": 14, "color": "#111"},
                        hovertemplate="promised %{y:.1%}<extra></extra>")

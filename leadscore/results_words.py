@@ -57,9 +57,9 @@ def tier_table(tiers: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
         interval = row.get("interval")
         rows.append({"Tier": tier, "Leads scored": row["scored"], "With an outcome": row["with_outcome"],
                      "Converted": row["converted"],
-                     "Real conversion": None if row["rate"] is None else percent(row["rate"]),
+                     "Real conversion": "–" if row["rate"] is None else percent(row["rate"]),
                      "Likely range (95%)": "" if not interval else f"{percent(interval[0])}–{percent(interval[1])}",
-                     "Promised": None if row.get("expected") is None else percent(row["expected"])})
+                     "Promised": "–" if row.get("expected") is None else percent(row["expected"])})
     return pd.DataFrame(rows)
 
 

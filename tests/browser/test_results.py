@@ -14,7 +14,15 @@ from leadscore.registry import Registry
 from leadscore.scoring.scorer import Scorer
 from leadscore.store import Store
 from tests.app.test_triage_page import _leads
-from tests.browser.conftest import act, copy_registry, finished, no_exception, open_dashboard, screenshot, serve_dashboard
+from tests.browser.conftest import (
+    act,
+    copy_registry,
+    finished,
+    no_exception,
+    open_dashboard,
+    screenshot,
+    serve_dashboard,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -64,3 +72,5 @@ def test_save_a_list_and_see_its_results(page: Page, kind: tuple[str, Path, str]
     page.mouse.move(0, 0)
     page.evaluate("document.activeElement && document.activeElement.blur()")
     screenshot(page, f"{name}-results")
+    page.get_by_text("3. Retrain from these results").scroll_into_view_if_needed()
+    screenshot(page, f"{name}-results-retrain")
