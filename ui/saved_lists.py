@@ -28,9 +28,9 @@ def save_form(scorer: Scorer, scored: pd.DataFrame, headers: dict[str, str], col
         st.markdown("**Save this list** so that you can check later how its leads really converted "
                     "(on the Results page, with the CRM's won/lost export).")
         a, b = st.columns(2)
-        name = a.text_input("List name", placeholder="e.g. May leads")
+        name = a.text_input("List name", placeholder="e.g. May leads", key="save_list_name")
         id_at = columns.index(scorer.schema.id_column) + 1 if scorer.schema.id_column in columns else 0
-        id_column = b.selectbox("Lead ID column", [HASH, *columns], index=id_at,
+        id_column = b.selectbox("Lead ID column", [HASH, *columns], index=id_at, key="save_list_id",
                                 help="The ID your CRM's won/lost export will carry. Without one, a lead is "
                                      "known by its fields, and only an export with the same fields can match it.")
         if not st.form_submit_button("Save this list"):
