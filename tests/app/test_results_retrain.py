@@ -15,6 +15,7 @@ from leadscore.scoring.scorer import Scorer
 from leadscore.store import Store, read_outcomes
 from leadscore.store.record import scoring_columns
 from tests.app.helpers import open_page, texts
+from tests.app.test_wording import _jargon
 from tests.conftest import BANK_SAMPLE
 
 LEADS = 400
@@ -43,10 +44,12 @@ def test_retrain_from_results_then_bring_back_the_previous_version(active_models
     before = active_models.active_version()
     app = open_page("results")
     assert results_gate.RULE in texts(app)
+    assert _jargon(app) == []  # plain words outside "Details for analysts"
     next(b for b in app.button if b.label == "Train a model on these results").click().run()
     assert not app.exception, [e.value for e in app.exception]
     said = texts(app)
     assert "On the newest 100 leads with an outcome, the new model ranked" in said, said[-2000:]
+    assert _jargon(app) == []
     publish = next(b for b in app.button if b.label.startswith("Publish"))
     publish.click().run()
     assert not app.exception, [e.value for e in app.exception]
