@@ -393,8 +393,11 @@ def promise_vs_real(tiers: Mapping[str, Mapping[str, object]]) -> go.Figure:
     ``tiers``: the results report's tiers (``rate``, ``interval``, ``expected``, ``with_outcome``); a tier with
     no outcome yet has no bar.
     """
-    names = [f"{tier}<br>{int(row['with_outcome']):,} with an outcome" for tier, row in tiers.items()]
     rates = [row["rate"] for row in tiers.values()]
+    # The rate is written under the bar, not on it: a low promise's marker would cover a label at the bar's foot.
+    names = [f"<b>{tier}</b><br>" + (f"{r:.0%} of {int(row['with_outcome']):,} converted" if r is not None
+                                     else "no outcomes yet")
+             for (tier, row), r in zip(tiers.items(), rates, strict=True)]
     intervals = [row.get("interval") or [r or 0, r or 0] for r, row in zip(rates, tiers.values(), strict=True)]
     figure = go.Figure()
     figure.add_bar(
@@ -403,8 +406,7 @@ def promise_vs_real(tiers: Mapping[str, Mapping[str, object]]) -> go.Figure:
         error_y={"type": "data", "symmetric": False, "color": "#444",
                  "array": [hi - (r or 0) for (_, hi), r in zip(intervals, rates, strict=True)],
                  "arrayminus": [(r or 0) - lo for (lo, _), r in zip(intervals, rates, strict=True)]},
-        text=[f"{r:.0%}" if r is not None else "no outcomes yet" for r in rates], textposition="inside",
-        insidetextanchor="start", hovertemplate="%{y:.1%} converted<extra></extra>")
+        hovertemplate="%{y:.1%} converted<extra></extra>")
     figure.add_scatter(x=names, y=[row.get("expected") for row in tiers.values()], mode="markers",
                        name="Promised", marker={"symbol": "diamond", "size": 14, "color": "#111"},
                        hovertemplate="promised %{y:.1%}<extra></extra>")

@@ -104,7 +104,7 @@ def drift(report: dict[str, Any], titles: dict[str, str]) -> None:
     """Which fields of the leads scored in the period moved away from the leads the model learned from."""
     st.subheader("Have the incoming leads changed?")
     st.markdown(md_escape(drift_sentence(report["drift"], report["drift_about"], titles)))
-    if report["drift"]:
+    if report["drift"] and report["drift"][0]["psi"] is not None:
         st.dataframe(drift_table(report["drift"], titles), hide_index=True)
 
 
@@ -145,7 +145,13 @@ def columns(store: Store, scorer: Scorer) -> list[str]:
     lists = store.saved_lists()
     if not lists:
         return [f.name for f in scorer.schema.fields]
-    recorded = store.list_rows(lists[0]["name"]).columns
+    newest = lists[0]
+    return _list_columns(newest["name"], newest["created_at"], newest["leads"], store)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _list_columns(name: str, created_at: str, leads: int, _store: Store) -> list[str]:
+    """A saved list's columns as read, cached on the list (reading a list parses every lead's fields)."""
     skip = {"lead_id", "tier", "score", "p_convert", "p_low", "p_medium", "p_high", "confidence",
             "reason_1", "reason_2", "reason_3"}
-    return [str(c) for c in recorded if c not in skip]
+    return [str(c) for c in _store.list_rows(name).columns if c not in skip]
