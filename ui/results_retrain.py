@@ -97,6 +97,9 @@ def panel(store: Store, active: Scorer) -> None:
                           key="results_high", help="Carried over from the active model on these leads.")
     medium = b.number_input("Share of leads in Medium (%)", 0, 100, round(100 * tiers["Medium"]["scored"] / scored),
                             key="results_medium", help="Carried over from the active model on these leads.")
+    if high == 0:
+        st.caption("None of these leads is in High today: choose the share of leads the new model should put in "
+                   "High, or it will have no High tier.")
     if guard.needs_password:
         st.text_input("Retrain password", type="password", key="results_password")
     if high + medium > 100:
