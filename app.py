@@ -24,6 +24,7 @@ with st.spinner("Getting the lead-scoring model ready: the first visit takes abo
     page = st.navigation([
         st.Page("app_pages/score.py", title="Score a lead", icon=":material/person_search:", default=True),
         st.Page("app_pages/triage.py", title="Triage a lead list", icon=":material/format_list_numbered:"),
+        st.Page("app_pages/results.py", title="Results", icon=":material/fact_check:"),
         st.Page("app_pages/model.py", title="Model", icon=":material/monitoring:"),
     ])
     # The Model page can still list the versions and activate a good one when the active model is damaged.

@@ -20,7 +20,7 @@ from leadscore.modeling.tiers import TIERS
 from leadscore.scoring import triage
 from leadscore.scoring.scorer import Scorer
 from leadscore.scoring.template import template_frame
-from ui import engine, lead_list, rejected_rows, widgets
+from ui import engine, lead_list, rejected_rows, saved_lists, widgets
 from ui.text import md_escape
 
 SAMPLE_NAME = "sample-leads.csv"
@@ -165,6 +165,10 @@ def results(scorer: Scorer, scored: pd.DataFrame, result_key: str, headers: dict
 def page(scorer: Scorer) -> None:
     """The whole page."""
     _header(scorer)
+    reopened = saved_lists.reopen()
+    if reopened is not None:
+        st.dataframe(reopened, hide_index=True, height=420,
+                     column_config={c: t for c, t in COLUMN_TITLES.items() if c in reopened.columns})
     source = lead_list.current_list()
     if source is None:
         st.info("Upload a CSV with one row per lead. The model reads these columns: "
@@ -205,7 +209,10 @@ def page(scorer: Scorer) -> None:
     if scored.empty:
         st.error("No row could be scored; see the problems above.")
         return
+    saved_lists.drift_note(scorer, scored, headers)
     results(scorer, scored, f"{file_key}:{scorer.version}:{choice}", headers, ids)
+    st.subheader("4. Save this list")
+    saved_lists.save_form(scorer, scored, headers, [renames.get(c, c) for c in table.columns])
 
 
 page(engine.active_scorer())

@@ -1,0 +1,107 @@
+"""The results report (``Store.report``) and drift in a sales manager's words, for the Results and Triage pages.
+
+Pure functions of the report's plain dicts, so any face can say the same sentence. Technical names (PSI,
+ROC AUC, Wilson interval) belong in the pages' "Details for analysts" section, not here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from leadscore.plain_words import percent
+from leadscore.store.drift import MIN_LEADS
+
+#: How each drift status is said on screen.
+DRIFT_WORDS = {"stable": "unchanged", "moderate": "moved a little", "significant": "moved a lot",
+               "not judged": "not judged (too few leads)"}
+
+
+def ranking_sentence(ranking: Mapping[str, Any]) -> str:
+    """How well the model ordered the leads whose outcome is known, as a manager would ask it."""
+    leads, converted = int(ranking.get("leads") or 0), int(ranking.get("converted") or 0)
+    if ranking.get("auc") is None:
+        if leads == 0:
+            return "No outcome is known yet for the leads shown: upload the CRM's won/lost export above."
+        return (f"Of the {leads:,} leads with a known outcome, {converted:,} converted: both converted and "
+                "unconverted leads are needed to say how well it ranks them.")
+    return (f"It ranked a lead that converted above one that did not {ranking['auc']:.0%} of the time, on "
+            f"{leads:,} leads with a known outcome ({converted:,} converted). 50% would be a coin toss.")
+
+
+def tier_verdict(tier: str, row: Mapping[str, Any]) -> str:
+    """One tier's real conversion against its promise, with its range and counts."""
+    if not row.get("with_outcome"):
+        return f"{tier}: {row.get('scored', 0):,} leads scored, no outcome known yet."
+    rate, low, high = row["rate"], *row["interval"]
+    expected = row.get("expected")
+    text = (f"{tier}: {percent(rate)} converted ({row['converted']:,} of {row['with_outcome']:,} leads with an "
+            f"outcome; the true rate is very likely between {percent(low)} and {percent(high)})")
+    if expected is None:
+        return text + "."
+    if low <= expected <= high:
+        verdict = "keeps its promise"
+    elif expected > high:
+        verdict = "converts less than promised"
+    else:
+        verdict = "converts more than promised"
+    return f"{text}; promised {percent(expected)}: {verdict}."
+
+
+def tier_table(tiers: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
+    """The tiers as a table a manager reads: promised, converted, range, counts."""
+    rows = []
+    for tier, row in tiers.items():
+        interval = row.get("interval")
+        rows.append({"Tier": tier, "Leads scored": row["scored"], "With an outcome": row["with_outcome"],
+                     "Converted": row["converted"],
+                     "Real conversion": "–" if row["rate"] is None else percent(row["rate"]),
+                     "Likely range (95%)": "" if not interval else f"{percent(interval[0])}–{percent(interval[1])}",
+                     "Promised": "–" if row.get("expected") is None else percent(row["expected"])})
+    return pd.DataFrame(rows)
+
+
+def drift_sentence(entries: Sequence[Mapping[str, Any]], about: Mapping[str, Any], titles: Mapping[str, str]
+                   ) -> str:
+    """Whether the leads scored lately look like the leads the model learned from, naming what moved most."""
+    if not about.get("available", True):
+        return f"Drift cannot be measured: {about.get('reason', 'no reference')}."
+    leads = int(entries[0]["leads"]) if entries else int(about.get("leads") or 0)
+    if not entries or entries[0]["psi"] is None:
+        return (f"Too few leads to judge drift: {leads:,} scored, at least {MIN_LEADS:,} are needed "
+                "(with fewer, the comparison would be noise).")
+    fields = [e for e in entries if e["field"] != "score"]
+    moved = [e for e in fields if e["status"] != "stable"]
+    name = lambda e: titles.get(e["field"], e["field"])  # noqa: E731
+    if not moved:
+        top = ", ".join(name(e) for e in fields[:3])
+        return (f"These {leads:,} leads look like the leads the model learned from: no field moved noticeably "
+                f"(the closest to moving: {top}).")
+    lot = [name(e) for e in moved if e["status"] == "significant"]
+    little = [name(e) for e in moved if e["status"] == "moderate"]
+    parts = []
+    if lot:
+        parts.append(f"moved a lot: {', '.join(lot[:5])}")
+    if little:
+        parts.append(f"moved a little: {', '.join(little[:5])}")
+    advice = (" The model's tiers may mean less for these leads; compare them with real outcomes on the Results "
+              "page." if lot else "")
+    return (f"These {leads:,} leads differ from the leads the model learned from. " + "; ".join(parts).capitalize()
+            + "." + advice)
+
+
+def drift_table(entries: Sequence[Mapping[str, Any]], titles: Mapping[str, str]) -> pd.DataFrame:
+    """Drift per field, largest first, in words (the index value stays for analysts)."""
+    return pd.DataFrame([{"Field": "Score (the model's own chance)" if e["field"] == "score"
+                          else titles.get(e["field"], e["field"]),
+                          "Change": DRIFT_WORDS.get(e["status"], e["status"]),
+                          "Index": e["psi"], "Leads": e["leads"]} for e in entries])
+
+
+def history_table(history: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """One lead's scorings, oldest first."""
+    return pd.DataFrame([{"Scored at": h["scored_at"][:16].replace("T", " "), "Model": h["model_version"],
+                          "Tier": h["tier"], "Chance of conversion": percent(h["chance"]),
+                          "Score": h["score"], "List": h["list"] or ""} for h in history])

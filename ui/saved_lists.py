@@ -1,0 +1,82 @@
+"""Triage's "Save this list" (recorded in the store, like ``leadscore score --record --list NAME``), the saved
+lists to reopen and download again, and whether an uploaded list drifts from the model's training leads.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pandas as pd
+import streamlit as st
+
+from leadscore.data.export import to_safe_csv
+from leadscore.results_words import drift_sentence, drift_table
+from leadscore.scoring.scorer import Scorer
+from leadscore.store import RecordError, drift
+from leadscore.store.record import BUILTIN_CHANCES, OUTCOME_CHANCES, builtin_chance, chance_columns_of
+from ui.store import record_list, store
+from ui.text import md_escape
+
+log = logging.getLogger(__name__)
+HASH = "(none: a fingerprint of the row)"
+OPENED = "saved_list_opened"
+
+
+def save_form(scorer: Scorer, scored: pd.DataFrame, headers: dict[str, str], columns: list[str]) -> None:
+    """A name, the ID column (the schema's when the file has it), and Save."""
+    with st.form("save_list"):
+        st.markdown("**Save this list** so that you can check later how its leads really converted "
+                    "(on the Results page, with the CRM's won/lost export).")
+        a, b = st.columns(2)
+        name = a.text_input("List name", placeholder="e.g. May leads", key="save_list_name")
+        id_at = columns.index(scorer.schema.id_column) + 1 if scorer.schema.id_column in columns else 0
+        id_column = b.selectbox("Lead ID column", [HASH, *columns], index=id_at, key="save_list_id",
+                                help="The ID your CRM's won/lost export will carry. Without one, a lead is "
+                                     "known by its fields, and only an export with the same fields can match it.")
+        if not st.form_submit_button("Save this list"):
+            return
+    if not name.strip():
+        st.error("Give the list a name first.")
+        return
+    try:
+        saved = record_list(scorer, scored, headers, name.strip(), None if id_column == HASH else id_column)
+    except RecordError as error:
+        st.error(f"The list was not saved: {md_escape(error)}")
+        return
+    st.success(f"Saved {saved.leads:,} leads as “{md_escape(name.strip())}”. Bring back their outcomes on the "
+               "Results page when they are known.")
+
+
+def reopen() -> pd.DataFrame | None:
+    """The saved lists: choose one to show it again and download it; the chosen list's rows, or None."""
+    lists = store().saved_lists()
+    if not lists:
+        return None
+    with st.expander(f"Saved lists ({len(lists)})"):
+        labels = {f"{e['name']} — {e['leads']:,} leads, saved {e['created_at'][:10]}": e["name"] for e in lists}
+        chosen = st.selectbox("Saved list", ["(choose a list)", *labels], key="saved_list_choice")
+        if chosen == "(choose a list)":
+            return None
+        rows = store().list_rows(labels[chosen])
+        st.download_button(f"Download “{labels[chosen]}” again (CSV)", to_safe_csv(rows),
+                           f"{labels[chosen]}.csv", "text/csv", key="saved_list_download")
+        return rows
+
+
+def drift_note(scorer: Scorer, scored: pd.DataFrame, headers: dict[str, str]) -> None:
+    """Whether the uploaded leads differ from the leads the model learned from (the report's PSI and rules)."""
+    reference = scorer.metadata.get("drift_reference")
+    if not reference:
+        st.caption("This model version keeps no picture of its training leads, so drift cannot be measured.")
+        return
+    fields = pd.DataFrame({name: scored[header] for name, header in headers.items() if header in scored.columns})
+    columns = chance_columns_of(scored)
+    chances = (scored[OUTCOME_CHANCES[0]].to_numpy(dtype=float) if columns == OUTCOME_CHANCES
+               else builtin_chance(*(scored[c].to_numpy(dtype=float) for c in BUILTIN_CHANCES)))
+    entries = drift.compare(reference, fields, chances)
+    titles = {f.name: f.title for f in scorer.schema.fields}
+    sentence = drift_sentence(entries, {"available": True}, titles)
+    moved = any(e["status"] == "significant" for e in entries)
+    with st.expander("Do these leads look like the ones the model learned from?", expanded=moved):
+        (st.warning if moved else st.markdown)(md_escape(sentence))
+        st.dataframe(drift_table(entries, titles), hide_index=True)
