@@ -168,10 +168,8 @@ def import_outcomes(body: OutcomesRequest, models_dir: str | os.PathLike[str] | 
         rows = read_outcomes(frame, "lead_id", "outcome", positive=body.positive or None,
                              negative=body.negative or None, at_column="at")
     except OutcomeError as error:
-        message = str(error)
-        at_row = message.startswith("row ") and "'at'" in message.split(":")[0]
-        field = ("outcomes" if at_row else "negative" if "--negative" in message or "lost" in message.lower()
-                 and body.negative else "positive")
+        message = str(error)  # the won/lost values cannot be told apart: a matter of positive or negative
+        field = "negative" if "--negative" in message or "named both" in message else "positive"
         raise OutcomesRefusedError([FieldError(field=field, reason=_in_api_words(message))]) from None
     store = Store.open(models_dir=models_dir)
     try:
