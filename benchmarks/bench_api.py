@@ -109,6 +109,8 @@ class ServerLog:
             self.offset = stream.tell()
         latencies = []
         for line in text.splitlines():
+            if not line.startswith("{"):  # a line written before the JSON log was set up
+                continue
             record = json.loads(line)
             if record.get("logger") == "leadscore.api.app.access" and record.get("path") == "/v1/score":
                 latencies.append(float(record["latency_ms"]))
