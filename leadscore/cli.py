@@ -204,13 +204,15 @@ def _refuse_same_paths(paths: dict[str, Path]) -> None:
 
 def _score_in_chunks(args: argparse.Namespace, output: Path, rejected: Path) -> dict[str, int]:
     counts = {"read": 0, "scored": 0, "rejected": 0, **dict.fromkeys(TIERS, 0)}
-    scorer = Scorer(_registry(args).load_or_train_default())
-    store = _open_store(args) if args.record else None
-    if store is not None and scorer.metadata.get("drift_reference"):
-        store.keep_drift_reference(scorer.version, scorer.metadata["drift_reference"])
     # Rows with more or fewer cells than the header: rejected with their line, never scored.
     ragged: list[tuple[int, str, str, str]] = []
     with csvio.open_table(args.input, chunk_rows=args.chunk_rows, rejected=ragged) as chunks:
+        # The file's header is read first: a missing or unreadable file is reported before an empty
+        # registry trains its default model (a minute on a busy machine).
+        scorer = Scorer(_registry(args).load_or_train_default())
+        store = _open_store(args) if args.record else None
+        if store is not None and scorer.metadata.get("drift_reference"):
+            store.keep_drift_reference(scorer.version, scorer.metadata["drift_reference"])
         first = True
         for chunk in chunks:
             start = int(chunk.index[0]) + 1 if len(chunk) else counts["read"] + 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -16,6 +17,7 @@ import pytest
 from leadscore.data import synth
 from leadscore.data.csvio import read_table
 from leadscore.modeling import train
+from leadscore.modeling.model import model_of
 from leadscore.modeling.outcome import Candidate, OutcomeTraining, train_outcome
 from leadscore.registry import Registry
 from leadscore.scoring.scorer import Scorer
@@ -60,8 +62,14 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory, default_training: train.
 
 @pytest.fixture(scope="session")
 def scorer(model_dir: Path) -> Scorer:
-    """A scorer loaded from disk, as every face of the product gets it."""
+    """A scorer of the default built-in model loaded from disk, as every face of the product gets it."""
     return Scorer(Registry(model_dir).load())
+
+
+@pytest.fixture(scope="session")
+def crm_scorer(crm_training: OutcomeTraining) -> Scorer:
+    """A scorer of the bank-marketing outcome model, as trained."""
+    return Scorer(model_of(crm_training.model))
 
 
 #: The committed 3,000-row sample of bank-marketing (tests/data/README.md): a real CRM-like export.
@@ -80,6 +88,51 @@ def crm_training() -> OutcomeTraining:
                            actionable=["campaign", "contact"], candidates=SMALL_CANDIDATES)
     result.model.metadata["data_source"] = f"file: {BANK_SAMPLE.name}"
     return result
+
+
+@pytest.fixture(scope="session")
+def small_training() -> train.TrainingResult:
+    """The built-in model trained small (2,000 synthetic leads, no baselines): enough for the faces' tests."""
+    result = train.train(synth.generate(2000, seed=train.DEFAULT_SEED), with_baselines=False)
+    result.model.metadata["data_source"] = f"synthetic: 2000 leads, seed {train.DEFAULT_SEED}"
+    return result
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of model as every face gets it, with leads it can score.
+
+    ``leads`` are 40 valid leads as a CRM file holds them (every cell text, an ID column and an
+    extra ``owner`` column); ``number`` is one of the model's number fields.
+    """
+
+    name: str
+    scorer: Scorer
+    leads: pd.DataFrame
+    number: str
+
+
+@pytest.fixture(scope="session")
+def _kinds_registry(tmp_path_factory: pytest.TempPathFactory, small_training: train.TrainingResult,
+                    crm_training: OutcomeTraining) -> tuple[Path, str, str]:
+    root = tmp_path_factory.mktemp("kinds-registry")
+    registry = Registry(root)
+    builtin = registry.publish(small_training.model, small_training.report)
+    won_lost = registry.publish(crm_training.model, crm_training.report)
+    return root, builtin, won_lost
+
+
+@pytest.fixture(scope="session", params=["three-tiers", "won-lost"])
+def kind(request: pytest.FixtureRequest, _kinds_registry: tuple[Path, str, str]) -> Kind:
+    """Each kind of model in turn, loaded from disk: the built-in three tiers and a team's won/lost model."""
+    root, builtin, won_lost = _kinds_registry
+    if request.param == "three-tiers":
+        frame = synth.generate(40, seed=3).drop(columns=["tier", *synth.TRUE_PROBABILITY_COLUMNS])
+        leads = frame.astype(str).assign(owner="Dana")
+        return Kind(request.param, Scorer(Registry(root).load(builtin)), leads, "credit_score")
+    bank = read_table(BANK_SAMPLE).tail(40).drop(columns=["y"]).reset_index(drop=True)
+    leads = bank.assign(lead_id=[f"B-{i}" for i in range(len(bank))], owner="Dana")
+    return Kind(request.param, Scorer(Registry(root).load(won_lost)), leads, "age")
 
 
 @pytest.fixture(scope="session")

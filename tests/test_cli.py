@@ -12,8 +12,12 @@ import pandas as pd
 import pytest
 
 from leadscore.cli import main
-from leadscore.fields.builtin import FEATURE_NAMES, OUTPUT_COLUMNS, REASON_COLUMNS, example_lead
+from leadscore.fields.builtin import FEATURE_NAMES, example_lead
+from leadscore.modeling.targets import REASON_COLUMNS
 from leadscore.registry import DEFAULT_MODELS_DIR
+
+#: The columns a scored file of the built-in model adds (../shared/DESIGN.md), in reading order.
+OUTPUT_COLUMNS = ("tier", "confidence", "p_high", "p_medium", "p_low", *REASON_COLUMNS)
 
 
 def run(*args: str) -> int:
@@ -62,9 +66,8 @@ def test_score_in_chunks_with_rejected_rows_counted(model_dir: Path, leads_csv: 
     assert len(scored) == 1498
     counts = scored["tier"].value_counts()
     assert tiers_line == f"tiers: High {counts['High']:,}, Medium {counts['Medium']:,}, Low {counts['Low']:,}"
-    assert list(scored.columns)[:9] == ["lead_id", "tier", "confidence", "p_high", "p_medium", "p_low",
-                                        *REASON_COLUMNS]
-    assert set(OUTPUT_COLUMNS) <= set(scored.columns)
+    assert list(scored.columns)[:9] == ["lead_id", *OUTPUT_COLUMNS]
+    assert list(scored.columns)[9:] == [c if c != "tier" else "tier_input" for c in frame.columns if c != "lead_id"]
     assert "tier_input" in scored.columns
     rejected = pd.read_csv(tmp_path / "out.rejected.csv", keep_default_na=False)
     assert rejected.to_dict("records") == [
@@ -75,7 +78,7 @@ def test_score_in_chunks_with_rejected_rows_counted(model_dir: Path, leads_csv: 
 @pytest.mark.parametrize(("content", "message"), [
     ("", "the file is empty"),
     (",".join(FEATURE_NAMES) + "\n", "has a header but no rows"),
-    ("name,email\nAl,a@x.io\n", "missing required columns: 'age', 'income'"),
+    ("name,email\nAl,a@x.io\n", "missing required columns: 'Age', 'Annual income' (income)"),
 ])
 def test_bad_input_exits_non_zero_with_one_line(model_dir: Path, tmp_path: Path, content: str, message: str,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
@@ -135,7 +138,7 @@ def _lead_file(tmp_path: Path, rows: list[dict], name: str = "in.csv") -> Path:
 
 def test_all_rows_invalid_with_explanations_writes_the_rejections(model_dir: Path, tmp_path: Path,
                                                                     capsys: pytest.CaptureFixture[str]) -> None:
-    source = _lead_file(tmp_path, [{**example_lead(), "income": "120,000"}] * 3)
+    source = _lead_file(tmp_path, [{**example_lead(), "income": "120k"}] * 3)
     out = tmp_path / "o.csv"
     assert run("score", source, "-o", out, "--explain", "--models-dir", model_dir) == 0
     assert capsys.readouterr().err.strip().splitlines()[-1].startswith("3 rows read, 0 scored")

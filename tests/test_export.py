@@ -6,8 +6,7 @@ import io
 
 import pandas as pd
 
-from leadscore.data.export import as_in_file, for_download, to_safe_csv
-from leadscore.fields.builtin import map_columns
+from leadscore.data.export import for_download, to_safe_csv
 
 
 def test_text_cells_that_are_plain_numbers_stay_numbers_and_formulas_do_not_run() -> None:
@@ -28,12 +27,12 @@ def test_probabilities_have_four_decimals_and_the_file_ends_with_a_line_break() 
 
 
 def test_download_keeps_the_crm_headers_and_puts_the_lead_first() -> None:
-    mapping = map_columns(["Owner", "Annual Income", "Lead ID", "age"])
-    scored = pd.DataFrame({"row": [1], "Owner": ["Al"], "income": [95_000], "lead_id": ["L-1"], "age": [41],
-                           "tier": ["High"], "p_low": [0.1], "p_medium": [0.2], "p_high": [0.7],
+    scored = pd.DataFrame({"row": [1], "Owner": ["Al"], "Annual Income": ["95000"], "Lead ID": ["L-1"],
+                           "age": ["41"], "tier": ["High"], "p_low": [0.1], "p_medium": [0.2], "p_high": [0.7],
                            "confidence": [0.7]})
-    out = for_download(scored, mapping)
+    out = for_download(scored, id_column="lead_id")
     assert list(out.columns) == ["row", "Lead ID", "tier", "confidence", "p_high", "p_medium", "p_low", "Owner",
                                  "Annual Income", "age"]
-    problems = pd.DataFrame({"row": [2], "column": ["income"], "value": ["x"], "reason": ["not a number"]})
-    assert as_in_file(problems, mapping)["column"].tolist() == ["Annual Income"]
+    crm = pd.DataFrame({"Ref": ["7"], "age": ["39"], "tier": ["Low"], "score": [12], "p_convert": [0.12],
+                        "reason_1": ["Age 39 (lowers)"]})
+    assert list(for_download(crm, id_column="Ref").columns) == ["Ref", "tier", "score", "p_convert", "reason_1", "age"]

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from leadscore.api import app as api
 from leadscore.cli import main
 from leadscore.registry import Registry
 
@@ -82,6 +81,8 @@ def test_activate_an_unknown_version_says_so(two_versions: tuple[Registry, str, 
 
 def test_serve_keeps_idle_connections_longer_than_clients_do(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from leadscore.api import app as api  # the web stack only for this test, as for the command
+
     calls: list[dict] = []
     monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: calls.append(kwargs))
     monkeypatch.setenv("LEADSCORE_MODELS_DIR", str(tmp_path))

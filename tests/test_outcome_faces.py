@@ -10,8 +10,9 @@ import pytest
 
 import leadscore
 from leadscore.cli import main
+from leadscore.modeling.model import model_of
+from leadscore.modeling.targets import ThreeTiers, WonLost
 from leadscore.registry import ModelFileError, Registry
-from leadscore.scoring.outcome_scorer import OutcomeScorer
 from leadscore.scoring.scorer import Scorer
 from tests.conftest import BANK_SAMPLE
 
@@ -22,11 +23,11 @@ def test_outcome_and_builtin_versions_live_side_by_side(outcome_registry: Regist
     outcome = next(row for row in rows if row.kind == "outcome")
     assert outcome.active and outcome.problem is None and outcome.target == "y"
     assert outcome.auc is not None and 0.6 < outcome.auc < 1
-    assert isinstance(leadscore.load(outcome_registry.root), OutcomeScorer)
+    assert isinstance(leadscore.load(outcome_registry.root).model.target, WonLost)
 
     builtin = outcome_registry.activate_builtin()
     assert builtin == next(row.version for row in rows if row.kind == "builtin")
-    assert isinstance(leadscore.load(outcome_registry.root), Scorer)
+    assert isinstance(leadscore.load(outcome_registry.root).model.target, ThreeTiers)
 
 
 def test_activate_builtin_trains_one_when_there_is_none(tmp_path: Path, crm_training) -> None:
@@ -34,7 +35,7 @@ def test_activate_builtin_trains_one_when_there_is_none(tmp_path: Path, crm_trai
     registry.publish(crm_training.model, crm_training.report)
     version = registry.activate_builtin()
     assert registry.active_version() == version
-    assert isinstance(leadscore.load(registry.root), Scorer)
+    assert isinstance(leadscore.load(registry.root).model.target, ThreeTiers)
 
 
 def test_a_changed_outcome_file_is_refused_by_name(outcome_registry: Registry) -> None:
@@ -48,8 +49,8 @@ def test_a_changed_outcome_file_is_refused_by_name(outcome_registry: Registry) -
 def test_a_saved_outcome_model_scores_like_the_trained_one(outcome_registry: Registry, crm_training) -> None:
     frame = pd.read_csv(BANK_SAMPLE, dtype=str, keep_default_na=False).head(200)
     loaded = leadscore.load(outcome_registry.root)
-    assert isinstance(loaded, OutcomeScorer)
-    fresh = OutcomeScorer(crm_training.model).score(frame).scored
+    assert isinstance(loaded, Scorer) and isinstance(loaded.model.target, WonLost)
+    fresh = Scorer(model_of(crm_training.model)).score(frame).scored
     assert loaded.score(frame).scored["p_convert"].tolist() == pytest.approx(fresh["p_convert"].tolist(), abs=1e-12)
 
 
@@ -97,7 +98,7 @@ def test_command_line_trains_on_a_crm_export_and_scores_new_leads(tmp_path: Path
 
     assert main(["models", "activate", "builtin", "--models-dir", models]) == 0
     assert "built-in model" in capsys.readouterr().out
-    assert isinstance(leadscore.load(models), Scorer)
+    assert isinstance(leadscore.load(models).model.target, ThreeTiers)
 
 
 def test_command_line_refuses_too_few_outcomes_in_one_line(tmp_path: Path,

@@ -36,8 +36,10 @@ def test_published_model_loads_back_with_identical_predictions(
     version = registry.publish(small.model, small.report)
     loaded = registry.load()
     features = synth.generate(200, seed=1)[list(synth.FEATURE_NAMES)].to_numpy(float)
-    np.testing.assert_allclose(loaded.predict_proba(features), small.model.predict_proba(features), atol=1e-6)
-    assert loaded.high_threshold == small.model.high_threshold
+    np.testing.assert_allclose(loaded.estimator.predict_proba(features), small.model.predict_proba(features),
+                               atol=1e-6)
+    np.testing.assert_allclose(loaded.probabilities(features), small.model.predict_proba(features), atol=1e-6)
+    assert loaded.target.high_threshold == loaded.estimator.high_threshold == small.model.high_threshold
     meta = loaded.metadata
     assert meta["version"] == version
     assert meta["preset"] == "default"

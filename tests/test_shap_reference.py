@@ -17,7 +17,7 @@ import shap
 import xgboost as xgb
 
 from leadscore.data import synth
-from leadscore.fields.builtin import FEATURE_NAMES, TIERS
+from leadscore.fields.builtin import CLASSES, FEATURE_NAMES
 from leadscore.modeling import train
 from leadscore.modeling.lead_model import LeadModel
 from leadscore.scoring.scorer import Scorer
@@ -29,7 +29,7 @@ def _shaps_own_treeshap(booster: xgb.Booster) -> shap.TreeExplainer:
     forest = json.loads(booster.save_raw("json"))["learner"]["gradient_booster"]["model"]
     trees = []
     for tree, group in zip(parsed.trees, forest["tree_info"], strict=True):
-        values = np.zeros((len(tree.values), len(TIERS)))
+        values = np.zeros((len(tree.values), len(CLASSES)))
         values[:, group] = tree.values[:, 0]  # shap stores one class per tree; internal models want all
         trees.append({"children_left": tree.children_left, "children_right": tree.children_right,
                       "children_default": tree.children_default, "features": tree.features,
@@ -37,7 +37,7 @@ def _shaps_own_treeshap(booster: xgb.Booster) -> shap.TreeExplainer:
                       "node_sample_weight": tree.node_sample_weight})
     base_score = np.asarray(json.loads(json.loads(booster.save_config())["learner"]["learner_model_param"]
                                        ["base_score"]), dtype=np.float64)
-    explainer = shap.TreeExplainer({"trees": trees, "base_offset": np.broadcast_to(base_score, len(TIERS))})
+    explainer = shap.TreeExplainer({"trees": trees, "base_offset": np.broadcast_to(base_score, len(CLASSES))})
     assert explainer.model.model_type == "internal"
     return explainer
 
@@ -57,7 +57,7 @@ def _uncalibrated(model: LeadModel, features: np.ndarray) -> np.ndarray:
 
 
 def test_step_functions_equal_shaps_own_treeshap(scorer: Scorer) -> None:
-    model = scorer.model
+    model = scorer.model.estimator
     assert model._step_functions is not None  # the default model takes the fast path
     features = synth.generate(500, seed=41)[list(FEATURE_NAMES)].to_numpy(float)
     scaled = model.scaled(features)
@@ -84,7 +84,7 @@ def test_deeper_preset_equals_shap_treeexplainer() -> None:
 @pytest.mark.parametrize("row", [0, 3])
 def test_calibration_only_rescales_shaps_values(scorer: Scorer, row: int) -> None:
     """Calibrated contributions are shap's divided by the temperature, with the bias in the base value."""
-    model = scorer.model
+    model = scorer.model.estimator
     features = synth.generate(4, seed=43)[list(FEATURE_NAMES)].to_numpy(float)[row:row + 1]
     reference = _as_ours(_shaps_own_treeshap(model.booster), model.scaled(features).astype(np.float64))
     expected = reference / model.temperature

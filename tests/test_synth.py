@@ -8,7 +8,7 @@ import pytest
 
 from leadscore.data import synth
 from leadscore.data.scenarios import SCENARIOS
-from leadscore.fields.builtin import FEATURES, TIERS, validate
+from leadscore.fields.builtin import BUILTIN_SCHEMA, CLASSES
 
 
 @pytest.fixture(scope="module")
@@ -22,9 +22,9 @@ def test_same_seed_same_leads_other_seed_other_leads() -> None:
 
 
 def test_every_generated_lead_is_valid(leads: pd.DataFrame) -> None:
-    checked = validate(leads)
-    assert checked.problems.empty
-    for feature in FEATURES:
+    checked = BUILTIN_SCHEMA.parse(leads)
+    assert checked.problems.empty and len(checked.matrix) == len(leads)
+    for feature in BUILTIN_SCHEMA.fields:
         assert leads[feature.name].between(feature.low, feature.high).all()
 
 
@@ -43,7 +43,7 @@ def test_bayes_accuracy_is_between_086_and_090(leads: pd.DataFrame) -> None:
 
 def test_tiers_are_drawn_from_the_true_probabilities(leads: pd.DataFrame) -> None:
     truth = leads[list(synth.TRUE_PROBABILITY_COLUMNS)].to_numpy()
-    observed = pd.get_dummies(leads["tier"])[list(TIERS)].to_numpy().mean(axis=0)
+    observed = pd.get_dummies(leads["tier"])[list(CLASSES)].to_numpy().mean(axis=0)
     assert np.allclose(observed, truth.mean(axis=0), atol=0.01)
 
 
@@ -59,6 +59,6 @@ def test_richer_leads_engage_more_as_the_seed_designs(leads: pd.DataFrame) -> No
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
 def test_true_probabilities_agree_with_the_seed_scenarios(scenario) -> None:  # noqa: ANN001
     truth = synth.true_probabilities(pd.DataFrame([scenario.lead]))[0]
-    assert TIERS[int(truth.argmax())] == scenario.tier
+    assert CLASSES[int(truth.argmax())] == scenario.tier
     low, high = scenario.band
     assert low < truth.max() <= high

@@ -13,7 +13,8 @@ import pytest
 from leadscore.cli import main
 from leadscore.data import synth
 from leadscore.data.scenarios import SCENARIOS
-from leadscore.fields.builtin import TIERS, SchemaError, validate
+from leadscore.fields.builtin import BUILTIN_SCHEMA, CLASSES
+from leadscore.fields.rejections import SchemaError
 from leadscore.modeling import train
 from leadscore.modeling.decision_rule import choose_on_fresh_leads, expected_outcomes
 from leadscore.modeling.evaluate import evaluate_probabilities
@@ -26,8 +27,8 @@ def holdout_report(scorer: Scorer, holdout: pd.DataFrame) -> dict:
     batch = scorer.score(holdout)
     assert batch.rejected_rows == 0
     scored = batch.scored
-    labels = scored["tier_input"].map({t: i for i, t in enumerate(TIERS)}).to_numpy()
-    predicted = scored["tier"].map({t: i for i, t in enumerate(TIERS)}).to_numpy()
+    labels = scored["tier_input"].map({t: i for i, t in enumerate(CLASSES)}).to_numpy()
+    predicted = scored["tier"].map({t: i for i, t in enumerate(CLASSES)}).to_numpy()
     return evaluate_probabilities(
         scored[["p_low", "p_medium", "p_high"]].to_numpy(), predicted, labels,
         scored[list(synth.TRUE_PROBABILITY_COLUMNS)].to_numpy())
@@ -52,7 +53,8 @@ def test_seed_scenario_tier_and_confidence_band(scorer: Scorer, scenario) -> Non
     result = scorer.score_lead(scenario.lead)
     assert result.tier == scenario.tier
     low, high = scenario.band
-    assert low < result.confidence <= high
+    assert low < result.chance <= high
+    assert result.chances["confidence"] == round(result.chance, 4)
 
 
 def test_report_holds_what_the_dashboard_and_model_card_show(default_training: train.TrainingResult) -> None:
@@ -91,7 +93,10 @@ def test_labeled_data_without_tier_or_with_bad_rows_is_refused() -> None:
     with pytest.raises(SchemaError, match="'tier' column"):
         train.train(frame.drop(columns=["tier"]))
     broken = frame.astype({"credit_score": object})
-    broken.loc[7, "credit_score"] = "n/a"
+    broken.loc[7, "credit_score"] = "n/a"  # a placeholder: the built-in fields are required
+    with pytest.raises(SchemaError, match="row 8, column 'credit_score': missing value"):
+        train.train(broken)
+    broken.loc[7, "credit_score"] = "abc"
     with pytest.raises(SchemaError, match="row 8, column 'credit_score': not a number"):
         train.train(broken)
     relabeled = frame.astype({"tier": object})
@@ -103,9 +108,10 @@ def test_labeled_data_without_tier_or_with_bad_rows_is_refused() -> None:
 @pytest.mark.parametrize("seed", [303])
 def test_decision_rule_meets_the_three_targets_on_another_fresh_seed(scorer: Scorer, seed: int) -> None:
     leads = synth.generate(20_000, seed=seed)
-    probabilities, decided = scorer.probabilities(validate(leads).features())
-    report = evaluate_probabilities(probabilities, decided, leads["tier"].map(TIERS.index).to_numpy(),
-                                    synth.truth_columns(leads))
+    codes = BUILTIN_SCHEMA.codes(BUILTIN_SCHEMA.parse(leads).matrix, fill_in=False)
+    probabilities, decided = scorer.decide(codes)
+    report = evaluate_probabilities(probabilities, np.array([CLASSES.index(t) for t in decided]),
+                                    leads["tier"].map(CLASSES.index).to_numpy(), synth.truth_columns(leads))
     assert report["accuracy"] >= report["bayes_accuracy"] - 0.010
     assert report["High"]["recall"] >= 0.82
     assert report["High"]["precision"] >= 0.75
@@ -139,7 +145,7 @@ def test_threshold_takes_the_best_accuracy_that_keeps_the_recall_floor() -> None
 
 def _identical_rows(n: int = 300) -> pd.DataFrame:
     frame = pd.concat([synth.generate(1, seed=8)] * n, ignore_index=True)
-    frame["tier"] = list(TIERS) * (n // 3)
+    frame["tier"] = list(CLASSES) * (n // 3)
     return frame
 
 
@@ -155,17 +161,17 @@ def test_identical_rows_are_refused_with_the_reason(tmp_path: Path, capsys: pyte
 
 def test_ten_leads_per_tier_get_a_clear_message_not_a_smote_traceback() -> None:
     leads = synth.generate(3000, seed=2)
-    ten_each = pd.concat([leads[leads["tier"] == t].head(10) for t in TIERS])
+    ten_each = pd.concat([leads[leads["tier"] == t].head(10) for t in CLASSES])
     with pytest.raises(train.TrainingRefusedError, match=r"at least 15 leads of each tier .*too few: Low \(10\), "
                                                     r"Medium \(10\), High \(10\)"):
         train.train(ten_each)
-    fifteen_each = pd.concat([leads[leads["tier"] == t].head(15) for t in TIERS])
+    fifteen_each = pd.concat([leads[leads["tier"] == t].head(15) for t in CLASSES])
     assert train.train(fifteen_each).report["rows"] == {"train": 36, "test": 9}  # the minimum trains
 
 
 def test_a_model_no_better_than_the_majority_tier_is_refused() -> None:
     frame = synth.generate(600, seed=3)
-    frame["tier"] = np.random.default_rng(0).choice(TIERS, 600, p=[0.5, 0.3, 0.2])  # labels unrelated to fields
+    frame["tier"] = np.random.default_rng(0).choice(CLASSES, 600, p=[0.5, 0.3, 0.2])  # labels unrelated to fields
     with pytest.raises(train.TrainingRefusedError, match="no better than putting every lead in Low"):
         train.train(frame, with_baselines=False)
 

@@ -91,7 +91,7 @@ def test_a_new_bands_version_is_named_for_its_bands(crm_training: OutcomeTrainin
     registry = Registry(tmp_path / "models")
     first = registry.publish(crm_training.model, crm_training.report)
     bands = bands_for(crm_training.model, "share", 0.25, 0.30)
-    model, report = with_bands(registry.load(first), crm_training.report, bands)
+    model, report = with_bands(registry.load(first).estimator, crm_training.report, bands)
     model.metadata["name"], model.metadata["change"] = with_new_bands(
         registry.name(first, model.metadata), band_words(bands.shares, bands.high, bands.medium))
     second = registry.publish(model, report)

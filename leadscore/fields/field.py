@@ -457,7 +457,7 @@ class Schema:
         """The column in model form, the mask of empty cells and each impossible cell's reason (None if fine)."""
         reasons = np.full(len(raw), None, dtype=object)
         if f.kind != "category" and (pd.api.types.is_numeric_dtype(raw) or pd.api.types.is_bool_dtype(raw)):
-            values = raw.to_numpy(dtype=np.float64, na_value=np.nan)
+            values = raw.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)  # a view is read-only: cells get set
             missing = np.isnan(values)
             bad = np.zeros(len(raw), dtype=bool)
         else:

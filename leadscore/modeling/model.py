@@ -57,7 +57,8 @@ class Model:
 
     def margins(self, codes: np.ndarray) -> np.ndarray:
         """(n, k) calibrated margins of leads given as codes (``Schema.codes``, filled in)."""
-        return np.asarray(self.estimator.margins(codes), dtype=np.float64).reshape(len(codes), -1)
+        margins = np.asarray(self.estimator.margins(codes), dtype=np.float64)
+        return margins if margins.ndim == 2 else margins.reshape(len(codes), 1)  # explicit: 0 leads work too
 
     def probabilities(self, codes: np.ndarray) -> np.ndarray:
         """(n, k) chances (the target's link on the margins)."""
@@ -66,7 +67,7 @@ class Model:
     def contributions(self, codes: np.ndarray) -> np.ndarray:
         """(n, k, fields + 1) exact SHAP contributions to the calibrated margins; last = base value."""
         raw = np.asarray(self.estimator.contributions(codes), dtype=np.float64)
-        return raw.reshape(len(codes), -1, len(self.schema.fields) + 1)
+        return raw if raw.ndim == 3 else raw.reshape(len(codes), 1, len(self.schema.fields) + 1)
 
 
 def _three_tiers(estimator: LeadModel) -> Model:

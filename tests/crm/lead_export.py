@@ -20,7 +20,7 @@ import pandas as pd
 
 
 def lead_export(n: int = 3000, seed: int = 5) -> pd.DataFrame:
-    """The imitation export, every cell as text, as ``csvio.read_table(as_text=True)`` reads a file."""
+    """The imitation export, every cell as text, as ``csvio.read_table`` reads a file."""
     rng = np.random.default_rng(seed)
     occupation = rng.choice(["Unemployed", "Working Professional", "Student", "Other", ""], n,
                             p=[0.45, 0.1, 0.03, 0.02, 0.4])

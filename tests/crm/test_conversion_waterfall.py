@@ -7,9 +7,8 @@ import math
 import pytest
 
 from leadscore import charts
-from leadscore.modeling.outcome import OutcomeTraining
-from leadscore.scoring.outcome_scorer import OutcomeScorer
-from leadscore.scoring.outcome_template import typical_lead
+from leadscore.scoring.scorer import Scorer
+from leadscore.scoring.template import typical_lead
 
 
 def test_bars_add_up_to_the_leads_chance() -> None:
@@ -26,12 +25,12 @@ def test_bars_add_up_to_the_leads_chance() -> None:
     assert figure.layout.title.text == "Why a 24.7% chance of conversion (the average lead: 11.3%)"
 
 
-def test_a_scored_lead_explains_itself_exactly(crm_training: OutcomeTraining) -> None:
-    scorer = OutcomeScorer(crm_training.model)
-    lead = {**typical_lead(scorer.model.schema), "job": "retired"}
-    result = scorer.score_lead(lead)
+def test_a_scored_lead_explains_itself_exactly(crm_scorer: Scorer) -> None:
+    lead = {**typical_lead(crm_scorer.schema), "job": "retired"}
+    result = crm_scorer.score_lead(lead)
     assert result.base_value + sum(result.contributions.values()) == pytest.approx(
-        math.log(result.p_convert / (1 - result.p_convert)), abs=1e-6)
+        math.log(result.chance / (1 - result.chance)), abs=1e-6)
+    assert (result.labels["job"], result.labels["age"]) == ("Job: retired", "Age 39")
     labels = {"Job: retired": result.contributions["job"], "Age 39": result.contributions["age"]}
     figure = charts.conversion_waterfall(result.base_value, labels, result.tier, tiny=0.0)
     assert list(figure.data[0].y)[:2] == sorted(labels, key=lambda k: -abs(labels[k]))

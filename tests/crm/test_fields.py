@@ -6,8 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from leadscore.fields.builtin import SchemaError
-from leadscore.fields.field import ALL_FIELDS, EMPTY_ROW_REASON, OTHER, Field, OutcomeSchema
+from leadscore.fields.field import ALL_FIELDS, EMPTY_ROW_REASON, FLAG_REASON, OTHER, Field, Schema
 from leadscore.fields.infer import (
     OutcomeError,
     build_schema,
@@ -17,6 +16,8 @@ from leadscore.fields.infer import (
     missing_mask,
     outcome_labels,
 )
+from leadscore.fields.rejections import SchemaError
+from leadscore.modeling.outcome_model import Outcome
 from tests.crm.conftest import crm_frame
 
 
@@ -118,9 +119,9 @@ def test_empty_outcome_is_an_open_lead():
     assert outcome_labels(pd.Series(["yes", "", "no", "Select"]), ("yes",)).tolist() == [1, -1, 0, -1]
 
 
-def _schema() -> OutcomeSchema:
+def _schema() -> Schema:
     frame = crm_frame()
-    return build_schema(frame, infer_columns(frame, "Converted"), ("1",))
+    return build_schema(frame, infer_columns(frame, "Converted"))
 
 
 def test_parse_scores_empty_cells_and_unseen_levels_and_rejects_only_impossible_values():
@@ -136,7 +137,7 @@ def test_parse_scores_empty_cells_and_unseen_levels_and_rejects_only_impossible_
     assert len(batch.matrix) + batch.rejected_rows == batch.rows_read
     assert batch.problems.to_dict("records") == [
         {"row": 13, "column": "VISITS", "value": "lots", "reason": "not a number"},
-        {"row": 14, "column": "Do Not Email", "value": "maybe", "reason": "must be yes or no (or 1/0, true/false)"},
+        {"row": 14, "column": "Do Not Email", "value": "maybe", "reason": FLAG_REASON},
     ]
     assert batch.matrix["Visits"].tolist()[0] == 3.0 and np.isnan(batch.matrix["Visits"].iloc[1])
     assert np.isnan(batch.matrix["Do Not Email"].iloc[1])
@@ -166,7 +167,7 @@ def test_map_columns_conflict_and_missing():
     assert match.conflicts == {"Visits": ("Visits", "visits")} or "Visits" in match.headers
     conflict = schema.map_columns(["VISITS", "visits", "Lead Source", "Do Not Email"])
     assert conflict.problem() == "columns 'VISITS', 'visits' all mean 'Visits'; keep one"
-    with pytest.raises(SchemaError, match="missing column: 'Lead Source'"):
+    with pytest.raises(SchemaError, match="missing required column: 'Lead Source'"):
         schema.parse(pd.DataFrame({"Visits": ["1"], "Do Not Email": ["no"]}))
 
 
@@ -179,19 +180,21 @@ def test_describe_in_plain_words():
 
 def test_schema_round_trip_and_refusals():
     schema = _schema()
-    assert OutcomeSchema.from_dict(schema.to_dict()) == schema
+    assert Schema.from_dict(schema.to_dict()) == schema
     data = schema.to_dict()
     data["fields"][0]["kind"] = "text"
     with pytest.raises(SchemaError, match="kind must be one of"):
-        OutcomeSchema.from_dict(data)
+        Schema.from_dict(data)
     data = schema.to_dict()
     data["fields"][0]["low"] = float("nan")
     with pytest.raises(SchemaError, match="finite"):
-        OutcomeSchema.from_dict(data)
-    data = schema.to_dict()
-    data["target"] = data["fields"][0]["name"]
+        Schema.from_dict(data)
+    outcome = Outcome("Converted", ("1",))
+    saved = {**schema.to_dict(), **outcome.to_dict()}  # as an outcome model's file keeps them
+    assert Outcome.from_dict(saved, Schema.from_dict(saved)) == outcome
+    saved["target"] = saved["fields"][0]["name"]
     with pytest.raises(SchemaError, match="target"):
-        OutcomeSchema.from_dict(data)
+        Outcome.from_dict(saved, schema)
 
 
 def test_one_lead_without_pandas_parses_like_a_batch():

@@ -6,8 +6,9 @@ import pandas as pd
 import pytest
 
 from leadscore.fields.infer import infer_columns
+from leadscore.modeling.model import model_of
 from leadscore.modeling.outcome import OutcomeTraining, train_outcome
-from leadscore.scoring.outcome_scorer import OutcomeScorer
+from leadscore.scoring.scorer import Scorer
 from tests.conftest import SMALL_CANDIDATES
 from tests.crm.lead_export import lead_export
 
@@ -61,7 +62,7 @@ def test_the_honest_model_ranks_well_and_empty_occupation_is_a_reason(trained: O
     assert abs(test["mean_p"] - test["base_rate"]) < 0.06
     tiers = {t["tier"]: t for t in test["tiers"]}
     assert tiers["High"]["conversion_rate"] > tiers["Medium"]["conversion_rate"] > tiers["Low"]["conversion_rate"]
-    batch = OutcomeScorer(trained.model).score(export.drop(columns=["Converted"]).tail(500))
+    batch = Scorer(model_of(trained.model)).score(export.drop(columns=["Converted"]).tail(500), explain=True)
     assert len(batch.scored) + batch.rejected_rows == 500 and batch.rejected_rows == 0
     no_occupation = batch.scored[batch.scored["What is your current occupation"] == ""]
     reasons = no_occupation[["reason_1", "reason_2", "reason_3"]].apply(" | ".join, axis=1)

@@ -10,10 +10,13 @@ import pandas as pd
 import pytest
 
 from leadscore.data.csvio import read_table
+from leadscore.modeling.model import model_of
 from leadscore.modeling.outcome import NotEnoughDataError, train_outcome
+from leadscore.modeling.outcome_bands import bands_for, with_bands
 from leadscore.modeling.outcome_model import BOOSTER_FILE, META_FILE, ModelFileError, OutcomeModel
+from leadscore.modeling.targets import WonLost
 from leadscore.modeling.tiers import Bands
-from leadscore.scoring.outcome_scorer import OutcomeScorer
+from leadscore.scoring.scorer import LeadError, Scorer
 from tests.conftest import BANK_SAMPLE
 from tests.crm.conftest import FAST, FAST_SMOTE, crm_frame
 
@@ -76,17 +79,19 @@ def test_bands_by_share_and_by_probability():
         Bands.by_share(reference, 0.7, 0.5)
 
 
-def test_scorer_sets_bands_and_reports_each_tiers_conversion(small):
+def test_the_target_cuts_tiers_by_the_models_bands(small):
     frame, model = small
-    scorer = OutcomeScorer(model)
+    scorer = Scorer(model_of(model))
+    assert isinstance(scorer.model.target, WonLost) and scorer.model.target.bands == model.bands
     assert model.bands.kind == "share" and model.bands.shares == (0.2, 0.3)
     scored = scorer.score(frame, explain=False).scored
     assert scored["tier"].value_counts(normalize=True)["High"] == pytest.approx(0.2, abs=0.07)
-    scorer.set_bands("probability", high=0.9, medium=0.5)
-    tiers = scorer.score(frame, explain=False).scored
+    by_chance, _ = with_bands(model, model.metadata.get("report", {}), bands_for(model, "probability", 0.9, 0.5))
+    tiers = Scorer(model_of(by_chance)).score(frame, explain=False).scored
     assert (tiers["tier"] == "High").tolist() == (tiers["p_convert"] >= 0.9).tolist()
-    scorer.set_bands("share", high=0.1, medium=0.2)
-    assert model.bands.kind == "share" and model.bands.high == pytest.approx(np.quantile(model.reference, 0.9))
+    assert ((tiers["tier"] == "Medium") == tiers["p_convert"].between(0.5, 0.9, inclusive="left")).all()
+    by_share = bands_for(model, "share", high=0.1, medium=0.2)
+    assert by_share.kind == "share" and by_share.high == pytest.approx(np.quantile(model.reference, 0.9))
 
 
 @pytest.mark.parametrize("candidates", [FAST, FAST_SMOTE], ids=["native", "onehot-smote"])
@@ -162,7 +167,7 @@ def test_end_to_end_on_bank_marketing_sample(bank):
     new_leads.loc[0, "job"] = "astronaut"  # a level never seen in training
     new_leads.loc[1, "contact"] = ""  # an empty cell
     new_leads.loc[2, "balance"] = "lots"  # cannot be a number
-    batch = OutcomeScorer(trained.model).score(new_leads, explain=True)
+    batch = Scorer(model_of(trained.model)).score(new_leads, explain=True)
     assert batch.rows_read == 5 and len(batch.scored) + batch.rejected_rows == 5
     assert batch.problems.to_dict("records") == [
         {"row": 3, "column": "balance", "value": "lots", "reason": "not a number"}]
@@ -174,28 +179,30 @@ def test_end_to_end_on_bank_marketing_sample(bank):
     assert set(scored["tier"]) <= {"High", "Medium", "Low"}
     assert scored["reason_1"].str.fullmatch(r".+ \((raises|lowers)\)").all()
 
-    scorer = OutcomeScorer(trained.model)
+    scorer = Scorer(model_of(trained.model))
     lead = {k: v for k, v in bank.iloc[0].items()}
     lead["JOB"] = lead.pop("job")  # keys matched like headers
     lead["customer_name"] = "Ana"  # extra keys are allowed
     lead["contact"] = ""
     one = scorer.score_lead(lead)
-    assert one.problems == []
     same_row = bank.head(1).copy()
     same_row.loc[0, "contact"] = ""
-    assert one.p_convert == pytest.approx(scorer.score(same_row).scored["p_convert"].iloc[0], abs=1e-12)
-    logit = np.log(one.p_convert / (1 - one.p_convert))
+    assert one.chance == pytest.approx(scorer.score(same_row, explain=True).scored["p_convert"].iloc[0],
+                                     abs=1e-12)
+    logit = np.log(one.chance / (1 - one.chance))
     assert one.base_value + sum(one.contributions.values()) == pytest.approx(logit, abs=1e-6)
-    assert one.score == round(one.p_convert * 100) and one.tier in {"High", "Medium", "Low"}
-    bad = scorer.score_lead({**lead, "age": "old"})
-    assert bad.problems == ["age: not a number ('old')"]
+    assert one.chances == {"p_convert": round(one.chance, 4), "score": round(one.chance * 100)}
+    assert one.tier in {"High", "Medium", "Low"}
+    with pytest.raises(LeadError) as bad:
+        scorer.score_lead({**lead, "age": "old"})
+    assert bad.value.problems == [("age", "old", "not a number")]
 
 
 def test_a_batch_with_every_row_rejected_scores_nothing_and_says_why(small):
     frame, model = small
     bad = frame.head(2).copy()
     bad["Visits"] = "many"
-    batch = OutcomeScorer(model).score(bad)
+    batch = Scorer(model_of(model)).score(bad, explain=True)
     assert (len(batch.scored), batch.rows_read, batch.rejected_rows) == (0, 2, 2)
     assert {"p_convert", "score", "tier", "reason_1"} <= set(batch.scored.columns)
 
@@ -206,13 +213,14 @@ def test_an_empty_cell_of_an_always_filled_field_is_taken_as_its_typical_value(c
     month, contact = schema.field("month"), schema.field("contact")
     assert not month.allow_empty and month.fill_in == 0.0 and month.levels[0] == "may"
     assert contact.allow_empty and contact.fill_in is None  # empty for 29% of leads: emptiness is information
-    scorer = OutcomeScorer(crm_training.model)
-    leads = read_table(BANK_SAMPLE, as_text=True).tail(300).drop(columns=["y"])
-    blank = scorer.score(leads.assign(month="")).scored
-    as_may = scorer.score(leads.assign(month="may")).scored
+    scorer = Scorer(model_of(crm_training.model))
+    leads = read_table(BANK_SAMPLE).tail(300).drop(columns=["y"])
+    blank = scorer.score(leads.assign(month=""), explain=True).scored
+    as_may = scorer.score(leads.assign(month="may"), explain=True).scored
     np.testing.assert_allclose(blank["p_convert"], as_may["p_convert"], atol=1e-12)
     reasons = blank[["reason_1", "reason_2", "reason_3"]].stack()
     assert reasons.str.startswith("Month: empty, taken as may (").any()
     assert not reasons.str.startswith("Month: unknown").any()
     one = scorer.score_lead({**leads.iloc[0].to_dict(), "month": ""})
-    assert one.p_convert == pytest.approx(as_may["p_convert"].iloc[0], abs=1e-6)  # one lead: pred_contribs, float32
+    assert one.chance == pytest.approx(as_may["p_convert"].iloc[0], abs=1e-6)
+    assert one.labels["month"] == "Month: empty, taken as may"  # one lead: pred_contribs, float32

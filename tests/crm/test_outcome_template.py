@@ -1,14 +1,13 @@
-"""The typical lead and CSV template of an outcome model come from its schema."""
+"""The typical lead of an outcome model is measured on its training rows (the template's scoring: test_template.py)."""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from leadscore.data.csvio import read_table
-from leadscore.fields.field import Field, OutcomeSchema
+from leadscore.fields.field import Field, Schema
 from leadscore.modeling.outcome import OutcomeTraining
-from leadscore.scoring.outcome_scorer import OutcomeScorer
-from leadscore.scoring.outcome_template import template_frame, typical_lead
+from leadscore.scoring.template import template_frame, typical_lead
 from tests.conftest import BANK_SAMPLE
 
 
@@ -16,7 +15,7 @@ def test_typical_values_are_measured_on_the_training_rows(crm_training: OutcomeT
     schema = crm_training.model.schema
     lead = typical_lead(schema)
     assert list(lead) == list(schema.names)
-    sample = read_table(BANK_SAMPLE, as_text=True)
+    sample = read_table(BANK_SAMPLE)
     # Medians of the whole sample; the training part (80%) gives the same whole numbers.
     assert lead["age"] == str(int(pd.to_numeric(sample["age"]).median())) == "39"
     assert lead["campaign"] == "2" and lead["previous"] == "0"
@@ -26,22 +25,19 @@ def test_typical_values_are_measured_on_the_training_rows(crm_training: OutcomeT
     assert lead["poutcome"] == ""  # 82% of past leads have no previous outcome: the typical lead neither
 
 
-def test_the_template_has_the_fields_as_columns_and_scores(crm_training: OutcomeTraining) -> None:
+def test_the_template_of_a_model_without_an_id_column_gets_one(crm_training: OutcomeTraining) -> None:
     schema = crm_training.model.schema
+    assert schema.id_column is None  # bank-marketing has no lead ID
     template = template_frame(schema)
     assert list(template.columns) == ["lead_id", *schema.names]
-    assert len(template) == 1 and template.loc[0, "lead_id"] == "L-0001"
-    batch = OutcomeScorer(crm_training.model).score(template.astype(str))
-    assert batch.rows_read == 1 and len(batch.scored) == 1 and batch.problems.empty
-    assert 0 < batch.scored["p_convert"].iloc[0] < 1
+    assert template.iloc[0, 1:].to_dict() == typical_lead(schema)
 
 
 def test_a_field_without_a_typical_value_is_left_empty() -> None:
     old = Field.from_dict({"name": "visits", "kind": "integer", "low": 0, "high": 9})
     assert old.typical is None
-    schema = OutcomeSchema(fields=(old, Field("source", "category", levels=("other", "Google")),
-                                   Field("rating", "integer", low=1, high=5, typical=3, fill_rate=0.3),
-                                   Field("calls", "integer", low=1, high=5, typical=2, fill_rate=0.6)),
-                           target="won", positive=("yes",))
+    schema = Schema(fields=(old, Field("source", "category", levels=("other", "Google")),
+                            Field("rating", "integer", low=1, high=5, typical=3, fill_rate=0.3),
+                            Field("calls", "integer", low=1, high=5, typical=2, fill_rate=0.6)))
     assert typical_lead(schema) == {"visits": "", "source": "Google", "rating": "", "calls": "2"}
     assert Field.from_dict(old.to_dict() | {"typical": 4}).typical == 4.0

@@ -1,4 +1,8 @@
-"""Scoring and explaining: output contract, exact SHAP, reasons in words, single leads."""
+"""The built-in target (three tiers): reasons against the runner-up tier, the bar for High, the seed's scenarios.
+
+What both kinds of model share (the output contract, rejected rows, single leads) is in test_scoring.py;
+this file holds what only the three-tier target does, on the default model.
+"""
 
 from __future__ import annotations
 
@@ -9,83 +13,46 @@ import pytest
 from leadscore import charts
 from leadscore.data import synth
 from leadscore.data.scenarios import SCENARIOS
-from leadscore.fields.builtin import (
-    FEATURE_NAMES,
-    FEATURES_BY_NAME,
-    OUTPUT_COLUMNS,
-    REASON_COLUMNS,
-    TIERS,
-    SchemaError,
-    example_lead,
-)
-from leadscore.scoring.scorer import LeadError, Scorer, decision_in_words, moves_up, reason_order
+from leadscore.fields.builtin import BUILTIN_SCHEMA, CLASSES, FEATURE_NAMES, example_lead
+from leadscore.modeling.targets import REASON_COLUMNS, ThreeTiers
+from leadscore.scoring.scorer import LeadError, Scorer, reason_order
 
 
-def test_scored_batch_keeps_input_and_adds_the_contract_columns(scorer: Scorer, leads: pd.DataFrame) -> None:
-    batch = scorer.score(leads, explain=True)
-    scored = batch.scored
-    assert list(scored.columns) == [*leads.columns, *OUTPUT_COLUMNS]
-    assert scored["lead_id"].tolist() == leads["lead_id"].tolist()
-    assert (scored["owner"] == "Dana").all()
-    probabilities = scored[["p_low", "p_medium", "p_high"]].to_numpy()
-    np.testing.assert_allclose(probabilities.sum(axis=1), 1, atol=1e-9)
-    chosen = scored[["p_low", "p_medium", "p_high"]].to_numpy()[
-        np.arange(len(scored)), scored["tier"].map(TIERS.index).to_numpy()]
-    np.testing.assert_allclose(scored["confidence"], chosen)
-    assert scored["tier"].isin(TIERS).all()
-
-
-def test_colliding_input_column_is_kept_with_input_suffix(scorer: Scorer, leads: pd.DataFrame) -> None:
-    labeled = leads.assign(tier="High", confidence="gut feeling")
-    scored = scorer.score(labeled).scored
-    assert (scored["tier_input"] == "High").all()
-    assert (scored["confidence_input"] == "gut feeling").all()
-    assert scored["confidence"].dtype == float
-
-
-def test_bad_rows_are_counted_not_dropped(scorer: Scorer, leads: pd.DataFrame) -> None:
-    broken = leads.astype({"credit_score": object, "age": object})
-    broken.loc[[3, 9], "credit_score"] = "unknown"
-    broken.loc[9, "age"] = 200
-    batch = scorer.score(broken)
-    assert batch.rows_read == 50
-    assert len(batch.scored) + batch.rejected_rows == 50
-    assert batch.rejected_rows == 2
-    assert batch.problems[["row", "column"]].values.tolist() == [[4, "credit_score"], [10, "age"],
-                                                                   [10, "credit_score"]]
-    assert not batch.scored["lead_id"].isin(leads.loc[[3, 9], "lead_id"]).any()
-
-
-def test_crm_headers_are_mapped(scorer: Scorer, leads: pd.DataFrame) -> None:
-    crm = leads.rename(columns={"income": "Annual Income", "credit_score": "Credit Score"})
-    batch = scorer.score(crm)
-    assert len(batch.scored) == 50
-    assert batch.mapping.renames == {"Annual Income": "income", "Credit Score": "credit_score"}
-
-
-def test_missing_column_stops_the_batch_with_its_name(scorer: Scorer, leads: pd.DataFrame) -> None:
-    with pytest.raises(SchemaError, match="'property_views'"):
-        scorer.score(leads.drop(columns=["property_views"]))
+def _explain(scorer: Scorer, leads: pd.DataFrame):  # noqa: ANN202
+    """Chances, tiers, contributions seen from each tier and reasons, for a batch of leads."""
+    codes = BUILTIN_SCHEMA.codes(BUILTIN_SCHEMA.parse(leads).matrix, fill_in=False)
+    probabilities, tiers, support = scorer.explain_codes(codes)
+    reasons = scorer.score(leads, explain=True).scored[list(REASON_COLUMNS)].to_numpy()
+    return probabilities, tiers, support, reasons
 
 
 def test_explanation_adds_up_to_the_log_odds_of_the_tier_over_its_runner_up(scorer: Scorer,
                                                                           leads: pd.DataFrame) -> None:
-    explanation = scorer.explain(leads)
+    probabilities, tiers, support, _ = _explain(scorer, leads)
     scored = scorer.score(leads, explain=True).scored
-    probabilities = scored[["p_low", "p_medium", "p_high"]].to_numpy()  # what the user sees
+    assert (scored["tier"] == tiers).all()
+    np.testing.assert_allclose(scored[["p_low", "p_medium", "p_high"]].to_numpy(), probabilities, atol=1e-12)
     rows = np.arange(len(leads))
-    tier_index = np.array([TIERS.index(t) for t in explanation.tier])
-    assert (scored["tier"] == explanation.tier).all()
-    second = np.array([TIERS.index(t) for t in explanation.runner_up])
+    tier_index = np.array([CLASSES.index(t) for t in tiers])
+    second = np.array([CLASSES.index(t) for t in support.runner_up])
     others = probabilities.copy()
     others[rows, tier_index] = -1
     assert (second == others.argmax(axis=1)).all()
-    totals = explanation.base_value + explanation.contributions.sum(axis=1)
+    totals = support.base_value + support.values.sum(axis=1)
     np.testing.assert_allclose(totals, np.log(probabilities[rows, tier_index] / probabilities[rows, second]),
                                rtol=0, atol=1e-9)
     # ... and XGBoost's own (float32) prediction agrees to its precision.
     features = leads[list(FEATURE_NAMES)].to_numpy(float)
-    np.testing.assert_allclose(probabilities, scorer.model.predict_proba(features), rtol=0, atol=1e-5)
+    np.testing.assert_allclose(probabilities, scorer.model.estimator.predict_proba(features), rtol=0, atol=1e-5)
+
+
+def test_crm_spellings_of_the_builtin_fields_are_scored(scorer: Scorer, leads: pd.DataFrame) -> None:
+    crm = leads.rename(columns={"income": "Annual Income", "credit_score": "FICO"})
+    batch = scorer.score(crm)
+    assert len(batch.scored) == 50
+    assert {k: v for k, v in batch.match.headers.items() if k != v} == {"income": "Annual Income",
+                                                                      "credit_score": "FICO"}
+    assert list(batch.scored.columns[:len(crm.columns)]) == list(crm.columns)  # the file's own headers
 
 
 def test_rich_but_inactive_reads_income_as_what_keeps_it_out_of_low(scorer: Scorer) -> None:
@@ -122,42 +89,49 @@ def test_reason_order_shows_a_strong_reason_against_rather_than_a_negligible_one
 
 
 def test_words_say_towards_a_higher_or_a_lower_tier() -> None:
-    contrast = np.array([[1.0, -1.0], [1.0, -1.0]])
-    medium_over_low = moves_up(contrast, np.array([1]), np.array([0]))
-    medium_over_high = moves_up(contrast, np.array([1]), np.array([2]))
-    assert medium_over_low[0].tolist() == [True, False]
-    assert medium_over_high[0].tolist() == [False, True]
+    contributions = np.zeros((2, 3, 3))
+    contributions[:, CLASSES.index("Medium"), :2] = [1.0, -1.0]  # two fields, then the base value
+    probabilities = np.array([[0.3, 0.6, 0.1], [0.1, 0.6, 0.3]])  # Medium over Low; Medium over High
+    target = ThreeTiers(high_threshold=0.9)
+    tiers = target.decide(probabilities)
+    support = target.support(contributions, probabilities, tiers)
+    assert tiers.tolist() == ["Medium", "Medium"] and support.runner_up.tolist() == ["Low", "High"]
+    assert support.raises.tolist() == [[True, False], [False, True]]
 
 
 def test_first_reason_supports_the_tier_against_its_runner_up_on_generated_leads(scorer: Scorer) -> None:
     leads = synth.generate(20_000, seed=31)
-    explanation = scorer.explain(leads)
-    first = reason_order(explanation.contributions)[:, 0]
-    supports = explanation.contributions[np.arange(len(leads)), first] > 0
+    _, tiers, support, reasons = _explain(scorer, leads)
+    first = reason_order(support.support)[:, 0]
+    supports = support.support[np.arange(len(leads)), first] > 0
     assert supports.mean() >= 0.999
-    tier_index = np.array([TIERS.index(t) for t in explanation.tier])
-    up = tier_index > np.array([TIERS.index(t) for t in explanation.runner_up])
-    words = np.array([r[0].endswith("(raises)") for r in explanation.reasons])
+    tier_index = np.array([CLASSES.index(t) for t in tiers])
+    up = tier_index > np.array([CLASSES.index(t) for t in support.runner_up])
+    words = np.array([r.endswith("(raises)") for r in reasons[:, 0]])
     assert (words == up)[supports].all()
 
 
 def test_counts_of_one_read_in_the_singular(scorer: Scorer) -> None:
     young = scorer.score_lead(SCENARIOS[4].lead)  # 1 website visit
     assert "1 website visit (lowers)" in young.reasons
-    assert FEATURES_BY_NAME["time_on_site_minutes"].describe(1) == "1 minute on site"
-    assert FEATURES_BY_NAME["email_opens"].describe(2) == "2 email opens"
+    assert BUILTIN_SCHEMA.field("time_on_site_minutes").describe(1) == "1 minute on site"
+    assert BUILTIN_SCHEMA.field("email_opens").describe(2) == "2 email opens"
     reasons = scorer.score(synth.generate(20_000, seed=31), explain=True).scored[list(REASON_COLUMNS)]
     assert not reasons.stack().str.contains(r"^1 .*\b(?:visits|opens|views|attempts|minutes)\b").any()
 
 
+def _decision(tier: str, low: float, medium: float, high: float, bar: float) -> str:
+    return ThreeTiers(bar).decision_words(np.array([low, medium, high]), tier)
+
+
 def test_decision_rule_says_when_the_tier_is_not_the_likeliest() -> None:
-    sentence = decision_in_words("High", {"Low": 0.0, "Medium": 0.61, "High": 0.39}, 0.38)
+    sentence = _decision("High", 0.0, 0.61, 0.39, 0.38)
     assert sentence == ("High: a 39% chance of High is above the 38% bar for a priority call; "
                         "Medium is likelier at 61%")
-    assert decision_in_words("Medium", {"Low": 0.2, "Medium": 0.7, "High": 0.1}, 0.38) == ""
-    assert decision_in_words("High", {"Low": 0.0, "Medium": 0.6156, "High": 0.3844}, 0.3838).startswith(
+    assert _decision("Medium", 0.2, 0.7, 0.1, 0.38) == ""
+    assert _decision("High", 0.0, 0.6156, 0.3844, 0.3838).startswith(
         "High: a 38.44% chance of High is above the 38.38% bar")
-    assert decision_in_words("Medium", {"Low": 0.3, "Medium": 0.33, "High": 0.37}, 0.38).startswith(
+    assert _decision("Medium", 0.3, 0.33, 0.37, 0.38).startswith(
         "Medium: High is the likeliest tier at 37%, but below the 38% bar")
 
 
@@ -166,13 +140,14 @@ def test_single_lead_carries_the_decision_sentence(scorer: Scorer) -> None:
     close = scored[(scored["tier"] == "High") & (scored["p_medium"] > scored["p_high"])].iloc[0]
     result = scorer.score_lead({name: close[name] for name in FEATURE_NAMES})
     assert result.tier == "High" and result.runner_up == "Medium"
-    assert result.decision == decision_in_words("High", result.probabilities, scorer.model.high_threshold)
+    chances = [result.bars[f"Chance of {t}"] for t in CLASSES]
+    assert result.decision == _decision("High", *chances, scorer.model.target.high_threshold)
     assert "Medium is likelier at" in result.decision
     assert scorer.score_lead(SCENARIOS[0].lead).decision == ""
 
 
 def _phrase(name: str, value: float) -> str:
-    return FEATURES_BY_NAME[name].describe(value)
+    return BUILTIN_SCHEMA.field(name).describe(value)
 
 
 def test_single_lead_path_agrees_with_the_batch_path(scorer: Scorer) -> None:
@@ -180,7 +155,8 @@ def test_single_lead_path_agrees_with_the_batch_path(scorer: Scorer) -> None:
         single = scorer.score_lead(scenario.lead)
         row = scorer.score(pd.DataFrame([scenario.lead]), explain=True).scored.iloc[0]
         assert single.tier == row["tier"]
-        assert single.probabilities["High"] == pytest.approx(row["p_high"])
+        assert single.bars["Chance of High"] == pytest.approx(row["p_high"])
+        assert single.chance == pytest.approx(row["confidence"])
         assert single.reasons == [row["reason_1"], row["reason_2"], row["reason_3"]]
         assert single.model_version == scorer.version
 
@@ -205,19 +181,20 @@ def test_single_lead_without_a_field_is_refused(scorer: Scorer) -> None:
 
 def test_high_threshold_catches_borderline_high_leads(scorer: Scorer) -> None:
     """The decision rule: High once p_high reaches the threshold, even when Medium is likelier."""
-    threshold = scorer.model.high_threshold
+    threshold = scorer.model.target.high_threshold
     assert 0.2 < threshold < 0.5
     probabilities = np.array([[0.1, 0.9 - threshold, threshold], [0.2, 0.45, threshold - 0.01]])
-    assert scorer.model.decide(probabilities).tolist() == [TIERS.index("High"), TIERS.index("Medium")]
+    assert scorer.model.target.decide(probabilities).tolist() == ["High", "Medium"]
 
 
 def test_waterfall_shows_the_same_numbers_as_the_reasons_and_the_probabilities(scorer: Scorer) -> None:
     lead = next(s for s in SCENARIOS if s.name == "Borderline everything").lead
     result = scorer.score_lead(lead)
-    labels = {FEATURES_BY_NAME[name].describe(lead[name]): value for name, value in result.contributions.items()}
+    labels = {BUILTIN_SCHEMA.field(name).describe(lead[name]): value for name, value in result.contributions.items()}
+    assert labels == {result.labels[name]: value for name, value in result.contributions.items()}
     figure = charts.odds_waterfall(result.base_value, labels, result.tier, result.runner_up)
     bars = dict(zip(figure.data[0].y, figure.data[0].x, strict=True))
-    log_ratio = np.log(result.probabilities[result.tier] / result.probabilities[result.runner_up])
+    log_ratio = np.log(result.bars[f"Chance of {result.tier}"] / result.bars[f"Chance of {result.runner_up}"])
     assert bars["This lead (Medium)"] == pytest.approx(log_ratio, abs=1e-9)
     assert sum(list(figure.data[0].x)[:-1]) == pytest.approx(log_ratio, abs=1e-9)
     assert bars["Budget disclosed"] == result.contributions["budget_disclosed"]  # its own bar, not lumped
@@ -226,7 +203,7 @@ def test_waterfall_shows_the_same_numbers_as_the_reasons_and_the_probabilities(s
         label, word = reason[:-1].rsplit(" (", 1)
         assert bars[label] == labels[label]
         assert word == ("raises" if bars[label] > 0 else "lowers")  # Medium over Low: for Medium raises
-    ratio = result.probabilities["Medium"] / result.probabilities["Low"]
+    ratio = result.bars["Chance of Medium"] / result.bars["Chance of Low"]
     assert f"odds of Medium over Low ×{ratio:.1f}" in figure.layout.title.text
 
 
