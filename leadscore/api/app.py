@@ -30,6 +30,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException
 
 from leadscore.api import openapi
@@ -39,7 +40,7 @@ from leadscore.api.current_model import POLL_SECONDS, ModelHolder
 from leadscore.api.middleware import API_KEY_HEADER, MODEL_VERSION_HEADER, AccessLog, ApiKey, BodyLimit
 from leadscore.api.model_summary import ModelInfo, model_info
 from leadscore.api.outcomes import OutcomesRefusedError, OutcomesRequest, OutcomesResponse, import_outcomes
-from leadscore.api.recording import Recorder, recording_enabled
+from leadscore.api.recording import Recorder, error_words, recording_enabled
 from leadscore.api.replies import INVALID, ErrorResponse, FieldError, Ready, Status, field_errors, refusal
 from leadscore.api.scoring import LeadRefusedError, score_many, score_one
 from leadscore.api.shapes import MAX_BATCH_LEADS, shapes_for
@@ -201,8 +202,8 @@ def create_app(models_dir: str | os.PathLike[str] | None = None, *, poll_seconds
             return await asyncio.to_thread(import_outcomes, body, models_dir)
         except OutcomesRefusedError as refused:
             return refusal(422, INVALID, refused.errors)
-        except StoreUnavailableError as error:
-            log.warning("outcomes: %s", error)
+        except (StoreUnavailableError, SQLAlchemyError) as error:  # the database, not the request
+            log.warning("outcomes: the store cannot be reached (%s)", error_words(error))
             return refusal(503, "the store cannot be reached; retry later", headers={"Retry-After": "5"})
 
 
