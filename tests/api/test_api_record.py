@@ -20,6 +20,7 @@ from leadscore.modeling.model import Model
 from leadscore.registry import Registry
 from leadscore.store import Store
 from leadscore.store.database import ENV_DATABASE_URL
+from tests.store.conftest import fresh_database, postgres_server  # noqa: F401 - the fixture, for PostgreSQL
 
 
 @pytest.fixture
@@ -147,3 +148,20 @@ def test_a_full_queue_drops_leads_and_says_so_without_failing_a_request(
     warnings = [r.getMessage() for r in caplog.records if r.name == "leadscore.api.recording"]
     assert sum("queue is full" in w and "degraded" in w for w in warnings) == 1  # once per burst
     assert not any("q-" in w for w in warnings)
+
+
+@pytest.mark.parametrize("kind", ["won_lost"])
+def test_recording_to_postgresql(registry: Registry, lead: dict, monkeypatch: pytest.MonkeyPatch,
+                                 tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    url = fresh_database("postgresql", tmp_path, request)
+    monkeypatch.setenv(ENV_RECORD, "1")
+    monkeypatch.setenv(ENV_DATABASE_URL, url)
+    for client in make_client(create_app(registry.root, poll_seconds=POLL_SECONDS)):
+        client.post("/v1/score", json=lead)
+        client.post("/v1/score/batch", json={"leads": [{**lead, "lead_id": f"pg-{k}"} for k in range(3)]})
+        wait_until(lambda c=client: _recorded(c) == 4)
+    store = Store.open(url)
+    try:
+        assert sorted(r[0] for r in _scorings(store)) == ["crm-1", "pg-0", "pg-1", "pg-2"]
+    finally:
+        store.close()
