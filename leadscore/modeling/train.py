@@ -109,10 +109,10 @@ def labeled_frame(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.DataF
     Training refuses bad rows rather than skipping them: a model trained on a
     silently filtered file would misreport what it was trained on.
     """
+    checked = BUILTIN_SCHEMA.parse(frame)  # a missing field's column is named first
     label_columns = [c for c in frame.columns if header_key(c) == header_key(LABEL_COLUMN)]
     if len(label_columns) != 1:
         raise SchemaError(f"training data needs one '{LABEL_COLUMN}' column with Low, Medium or High")
-    checked = BUILTIN_SCHEMA.parse(frame)
     if len(checked.problems):
         first = checked.problems.iloc[0]
         raise SchemaError(f"{checked.rejected_rows} invalid row(s) in training data; first: row "

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from leadscore.api.app import MAX_BODY_BYTES
 from leadscore.api.shapes import MAX_BATCH_LEADS
-from leadscore.fields.field import NUMBER_REASON
+from leadscore.fields.numbers import NOT_A_NUMBER, NOT_FINITE
 from leadscore.registry import Registry
 
 
@@ -30,7 +30,7 @@ def test_valid_leads_are_scored_and_invalid_ones_get_their_own_errors(client: Te
     assert [r["index"] for r in body["results"]] == [0, 1, 2, 3]
     assert [r["lead_id"] for r in body["results"]] == ["a", "b", "c", "d"]
     assert body["results"][1]["score"] is None
-    assert body["results"][1]["errors"] == [{"field": "age", "reason": NUMBER_REASON}]
+    assert body["results"][1]["errors"] == [{"field": "age", "reason": NOT_A_NUMBER}]
     required = [f.name for f in registry.load().schema.fields if f.required]
     assert [e["field"] for e in body["results"][2]["errors"]] == (required or ["body"])
     assert body["model_version"] == response.headers["X-Model-Version"]
@@ -107,5 +107,5 @@ def test_a_400_digit_integer_fails_only_its_own_lead(client: TestClient, lead: d
     assert response.status_code == 200
     body = response.json()
     assert (body["scored"], body["rejected"]) == (2, 1)
-    assert body["results"][1]["errors"] == [{"field": "age", "reason": NUMBER_REASON}]
+    assert body["results"][1]["errors"] == [{"field": "age", "reason": NOT_FINITE}]
     assert body["results"][1]["lead_id"] == lead["lead_id"]

@@ -131,10 +131,10 @@ def test_upload_review_train_publish_bands_and_back(models_dir: Path, caplog: py
     banded = Registry(models_dir).active_version()
     assert banded != crm
     model = Registry(models_dir).load()
-    assert model.bands.shares == (0.1, 0.3)
+    assert model.target.bands.shares == (0.1, 0.3)
     saved = model.metadata["report"]
     assert saved["bands"]["shares"] == [0.1, 0.3]
-    expected = tier_report(np.asarray(scores["p"]), np.asarray(scores["y"]), model.bands)
+    expected = tier_report(np.asarray(scores["p"]), np.asarray(scores["y"]), model.target.bands)
     assert saved["test"]["tiers"] == expected
     assert measured.loc["High", "Test leads"] == expected[0]["leads"]
     booster = models_dir / "versions" / "{}" / "model.ubj"
@@ -302,7 +302,7 @@ def test_bands_by_chance_of_conversion_are_measured_and_saved(outcome_registry: 
     assert table.loc["Low", "Test leads"] == int((p < 0.1).sum())
     app.button(key="bands_save").click().run()
     assert not app.exception, [e.value for e in app.exception]
-    bands = Registry(outcome_registry.root).load().bands
+    bands = Registry(outcome_registry.root).load().target.bands
     assert (bands.kind, bands.high, bands.medium) == ("probability", 0.3, 0.1)
 
 
