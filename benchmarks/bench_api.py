@@ -4,6 +4,7 @@
     python benchmarks/bench_api.py --workers 2 --rate 300 --duration 10
     python benchmarks/bench_api.py --model crm          # an outcome model of the bank-marketing sample
     python benchmarks/bench_api.py --model crm --crm-data ../shared/data/bank-marketing.csv
+    python benchmarks/bench_api.py --record both         # without, then with LEADSCORE_RECORD=1 (default)
 
 Trains a model into a temporary registry (the repository's models/ is never
 touched): the default-preset built-in model on 10,000 synthetic leads, or with
@@ -20,6 +21,11 @@ the file's headers, values strings, an extra "Lead ID"):
 2. closed loop: ``--concurrency`` clients send back to back: the most the
    server answers per second.
 
+With ``--record both`` (the default) the same load runs twice back to back, against a server
+without and then one with ``LEADSCORE_RECORD=1`` (every scored lead written to an SQLite store
+in the temporary folder, off the request path); the table shows both, the leads the store holds
+afterwards, and the CPU seconds the server and the client used in each run.
+
 The client runs on the same machine and shares its cores with the server.
 Everything is bounded in time; only 127.0.0.1 is contacted.
 """
@@ -31,7 +37,9 @@ import asyncio
 import json
 import multiprocessing
 import os
+import resource
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -101,6 +109,8 @@ class ServerLog:
             self.offset = stream.tell()
         latencies = []
         for line in text.splitlines():
+            if not line.startswith("{"):  # a line written before the JSON log was set up
+                continue
             record = json.loads(line)
             if record.get("logger") == "leadscore.api.app.access" and record.get("path") == "/v1/score":
                 latencies.append(float(record["latency_ms"]))
@@ -239,6 +249,66 @@ def _server_stack() -> str:
     return "uvicorn with " + (" + ".join(found) if found else "asyncio + h11")
 
 
+@dataclass
+class Served:
+    """One server's runs, its CPU seconds (user + system), the client's, and the leads its store holds."""
+
+    record: bool
+    runs: list[Run]
+    server_cpu: float
+    client_cpu: float
+    recorded: int | None
+
+
+def _cpu_self() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def serve_and_load(args: argparse.Namespace, models: Path, bodies: list[bytes], tmp: Path, record: bool) -> Served:
+    """Start a server (recording or not), warm it up, run the open then the closed loop, stop it."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log_path = tmp / f"server-{'record' if record else 'plain'}.log"
+    store = tmp / f"store-{port}.sqlite3"
+    env = {key: value for key, value in os.environ.items()
+           if key not in {"LEADSCORE_API_KEY", "LEADSCORE_RECORD", "LEADSCORE_DATABASE_URL"}}
+    if record:
+        env |= {"LEADSCORE_RECORD": "1", "LEADSCORE_DATABASE_URL": f"sqlite:///{store}"}
+    client_started = _cpu_self()
+    with log_path.open("w") as server_stderr:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "leadscore.cli", "serve", "--port", str(port), "--models-dir", str(models),
+             "--workers", str(args.workers)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=server_stderr)
+        server_cpu = 0.0
+        try:
+            wait_ready(base, server)
+            server_log = ServerLog(log_path)
+            asyncio.run(closed_loop(base, bodies, concurrency=4, seconds=2))  # warm-up, not reported
+            time.sleep(0.5)
+            server_log.new_latencies()
+            runs = []
+            for load in (lambda: open_loop(base, bodies, args.rate, args.duration),
+                         lambda: closed_loop(base, bodies, args.concurrency, args.closed_duration)):
+                run = asyncio.run(load())
+                time.sleep(0.5)  # let the last log lines reach the file
+                run.server_ms = server_log.new_latencies()
+                runs.append(run)
+        finally:
+            server.terminate()
+            try:
+                _, _, usage = os.wait4(server.pid, 0)  # the server's own CPU time (its workers are its children)
+                server_cpu = usage.ru_utime + usage.ru_stime
+                server.returncode = 0
+            except ChildProcessError:
+                server.wait(timeout=30)
+    recorded = None
+    if record:
+        with sqlite3.connect(store) as connection:
+            recorded = int(connection.execute("SELECT count(*) FROM scorings").fetchone()[0])
+    return Served(record, runs, server_cpu, _cpu_self() - client_started, recorded)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (default 1)")
@@ -248,6 +318,8 @@ def main() -> None:
     parser.add_argument("--closed-duration", type=float, default=10, help="closed-loop seconds (default 10)")
     parser.add_argument("--model", choices=("builtin", "crm"), default="builtin",
                         help="builtin: the default preset on synthetic leads; crm: an outcome model of --crm-data")
+    parser.add_argument("--record", choices=("off", "on", "both"), default="both",
+                        help="run without LEADSCORE_RECORD, with it, or both back to back (default both)")
     parser.add_argument("--crm-data", type=Path, default=CRM_SAMPLE,
                         help=f"the CRM export for --model crm (default {CRM_SAMPLE.relative_to(ROOT)})")
     args = parser.parse_args()
@@ -260,37 +332,19 @@ def main() -> None:
         else:
             version, bodies = publish_default_model(models), lead_bodies()
             described = "default preset"
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        log_path = Path(tmp) / "server.log"
-        env = {key: value for key, value in os.environ.items() if key != "LEADSCORE_API_KEY"}
-        with log_path.open("w") as server_stderr:
-            server = subprocess.Popen(
-                [sys.executable, "-m", "leadscore.cli", "serve", "--port", str(port), "--models-dir", str(models),
-                 "--workers", str(args.workers)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=server_stderr)
-            try:
-                wait_ready(base, server)
-                load_before = os.getloadavg()[0]
-                server_log = ServerLog(log_path)
-                asyncio.run(closed_loop(base, bodies, concurrency=4, seconds=2))  # warm-up, not reported
-                time.sleep(0.5)
-                server_log.new_latencies()
-                runs = []
-                for load in (lambda: open_loop(base, bodies, args.rate, args.duration),
-                             lambda: closed_loop(base, bodies, args.concurrency, args.closed_duration)):
-                    run = asyncio.run(load())
-                    time.sleep(0.5)  # let the last log lines reach the file
-                    run.server_ms = server_log.new_latencies()
-                    runs.append(run)
-            finally:
-                server.terminate()
-                server.wait(timeout=30)
+        load_before = os.getloadavg()[0]
+        settings = {"off": [False], "on": [True], "both": [False, True]}[args.record]
+        served = [serve_and_load(args, models, bodies, Path(tmp), record) for record in settings]
     print(f"POST /v1/score (with reasons), model {version} ({described}), {args.workers} worker(s), "
           f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}, {_server_stack()}; "
           f"1-min load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after; latency in ms")
     print(HEADER)
-    for run in runs:
-        print(run.row())
+    for result in served:
+        print(f"LEADSCORE_RECORD={'1' if result.record else 'off'}: server CPU {result.server_cpu:.1f} s, "
+              f"client CPU {result.client_cpu:.1f} s"
+              + (f", {result.recorded:,} scorings in the store" if result.recorded is not None else ""))
+        for run in result.runs:
+            print(run.row())
 
 
 if __name__ == "__main__":

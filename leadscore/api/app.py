@@ -4,14 +4,17 @@
 
 Endpoints (docs/api.md; the OpenAPI document is at /openapi.json, the docs at /docs):
 ``POST /v1/score``, ``POST /v1/score/batch``, ``GET /v1/model``, ``GET /healthz``,
-``GET /readyz``. The API serves the registry's active model, whatever its target,
+``GET /readyz``, ``POST /v1/outcomes``. The API serves the registry's active model, whatever its target,
 and follows it without a restart (current_model.py). The request and response
 models are generated from the model's schema and target (shapes.py) and leads
 are scored through one path (scoring.py); the routes never ask which kind of
 model they serve. The scoring routes read the body by hand (body.py) to validate
 it with the active model's request model, and the OpenAPI document follows the
 active model (openapi.py). Refusals have one shape (replies.py). The request
-log, API key and body limit are plain ASGI layers (middleware.py).
+log, API key and body limit are plain ASGI layers (middleware.py). With
+``LEADSCORE_RECORD=1`` every scored lead is recorded in the store off the
+request path (recording.py); outcomes come back through POST /v1/outcomes
+(outcomes.py).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException
 
 from leadscore.api import openapi
@@ -35,11 +39,14 @@ from leadscore.api.body import BodyError, read_json
 from leadscore.api.current_model import POLL_SECONDS, ModelHolder
 from leadscore.api.middleware import API_KEY_HEADER, MODEL_VERSION_HEADER, AccessLog, ApiKey, BodyLimit
 from leadscore.api.model_summary import ModelInfo, model_info
-from leadscore.api.replies import INVALID, ErrorResponse, FieldError, Status, field_errors, refusal
+from leadscore.api.outcomes import OutcomesRefusedError, OutcomesRequest, OutcomesResponse, import_outcomes
+from leadscore.api.recording import Recorder, error_words, recording_enabled
+from leadscore.api.replies import INVALID, ErrorResponse, FieldError, Ready, Status, field_errors, refusal
 from leadscore.api.scoring import LeadRefusedError, score_many, score_one
 from leadscore.api.shapes import MAX_BATCH_LEADS, shapes_for
 from leadscore.registry import ENV_MODELS_DIR
 from leadscore.scoring.scorer import Scorer
+from leadscore.store import Store, StoreUnavailableError
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +61,8 @@ _ERRORS = {
     422: {"model": ErrorResponse, "description": "Invalid request: each error names the field and the reason."},
     503: {"model": ErrorResponse, "description": "No model loaded yet (see /readyz)."},
 }
+#: The most field errors one refusal lists (a hostile body can break thousands of items).
+MAX_ERRORS = 50
 
 
 class ModelNotLoadedError(Exception):
@@ -65,7 +74,11 @@ class ModelNotLoadedError(Exception):
 
 async def _on_invalid_request(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    return refusal(422, INVALID, field_errors(exc.errors()))
+    errors = field_errors(exc.errors())
+    if len(errors) > MAX_ERRORS:
+        errors = [*errors[:MAX_ERRORS], FieldError(field="body", reason=f"and {len(errors) - MAX_ERRORS:,} more "
+                                                                         "errors")]
+    return refusal(422, INVALID, errors)
 
 
 async def _on_http_error(_: Request, exc: Exception) -> JSONResponse:
@@ -103,14 +116,20 @@ def create_app(models_dir: str | os.PathLike[str] | None = None, *, poll_seconds
     """
     holder = ModelHolder(models_dir)
     api_key = os.environ.get(ENV_API_KEY) or None
+    recorder = Recorder(lambda: Store.open(models_dir=models_dir)) if recording_enabled() else None
+    keep = recorder.offer if recorder is not None else None
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         watcher = asyncio.create_task(holder.watch(poll_seconds))
+        if recorder is not None:
+            recorder.start()
         yield
         watcher.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await watcher
+        if recorder is not None:
+            await asyncio.to_thread(recorder.close)  # writes what is still queued
 
     app = FastAPI(
         title="Lead scoring API",
@@ -122,6 +141,7 @@ def create_app(models_dir: str | os.PathLike[str] | None = None, *, poll_seconds
         lifespan=lifespan,
     )
     app.state.models = holder
+    app.state.recorder = recorder
     app.add_exception_handler(RequestValidationError, _on_invalid_request)
     app.add_exception_handler(HTTPException, _on_http_error)
     app.add_exception_handler(ModelNotLoadedError, _on_no_model)
@@ -153,7 +173,7 @@ def create_app(models_dir: str | os.PathLike[str] | None = None, *, poll_seconds
         lead's keys are the model's column names as in its files, its values as in the file."""
         scorer, raw = await body_and_scorer(request)
         try:
-            return _answer(scorer, score_one(scorer, raw))
+            return _answer(scorer, score_one(scorer, raw, keep))
         except LeadRefusedError as refused:
             return _answer(scorer, refusal(422, INVALID, refused.errors))
 
@@ -168,7 +188,24 @@ def create_app(models_dir: str | os.PathLike[str] | None = None, *, poll_seconds
         except ValidationError as error:
             return _answer(scorer, refusal(422, INVALID, field_errors(error.errors(include_url=False,
                                                                                      include_input=False))))
-        return _answer(scorer, await asyncio.to_thread(score_many, scorer, body.leads))
+        return _answer(scorer, await asyncio.to_thread(score_many, scorer, body.leads, keep))
+
+    @app.post("/v1/outcomes", response_model=OutcomesResponse, tags=["results"],
+              responses={**{k: v for k, v in _ERRORS.items() if k != 503},
+                         503: {"model": ErrorResponse, "description": "The store cannot be reached."}})
+    async def outcomes(body: OutcomesRequest) -> OutcomesResponse | JSONResponse:
+        """Take a CRM's won/lost results back: each lead's outcome, read with the same rules as
+        `leadscore outcomes` and training. The answer says what was imported: outcomes matched to scored
+        leads (new, unchanged, changed), IDs never scored (not stored; a few shown), open leads. Sending the
+        same outcomes twice counts nothing twice; of two different outcomes for a lead the latest wins."""
+        try:
+            return await asyncio.to_thread(import_outcomes, body, models_dir)
+        except OutcomesRefusedError as refused:
+            return refusal(422, INVALID, refused.errors)
+        except (StoreUnavailableError, SQLAlchemyError) as error:  # the database, not the request
+            log.warning("outcomes: the store cannot be reached (%s)", error_words(error))
+            return refusal(503, "the store cannot be reached; retry later", headers={"Retry-After": "5"})
+
 
     @app.get("/v1/model", response_model=ModelInfo, tags=["model"], responses={401: _ERRORS[401], 503: _ERRORS[503]})
     def model(response: Response) -> ModelInfo:
@@ -181,14 +218,18 @@ def create_app(models_dir: str | os.PathLike[str] | None = None, *, poll_seconds
         """Liveness: the process answers."""
         return Status(status="ok")
 
-    @app.get("/readyz", response_model=Status, tags=["operations"],
-             responses={503: {"model": Status, "description": "No model loaded yet."}})
-    async def readyz() -> Status | JSONResponse:
-        """Readiness: 200 once a model is loaded, 503 before."""
+    @app.get("/readyz", response_model=Ready, tags=["operations"],
+             responses={503: {"model": Ready, "description": "No model loaded yet."}})
+    async def readyz() -> Ready | JSONResponse:
+        """Readiness: 200 once a model is loaded, 503 before. With LEADSCORE_RECORD=1, ``recording`` says
+        whether scored leads are being recorded ("degraded" when the store cannot be written or the queue
+        overflows; scoring goes on either way)."""
         scorer = holder.scorer
+        recording = recorder.status() if recorder is not None else None
         if scorer is None:
-            return JSONResponse(Status(status="loading", detail=holder.problem).model_dump(), status_code=503)
-        return Status(status="ready", model_version=scorer.version)
+            return JSONResponse(Ready(status="loading", detail=holder.problem, recording=recording).model_dump(),
+                                status_code=503)
+        return Ready(status="ready", model_version=scorer.version, recording=recording)
 
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(ApiKey, key=api_key)

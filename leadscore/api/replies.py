@@ -46,6 +46,24 @@ class Status(BaseModel):
     detail: str | None = None
 
 
+class Recording(BaseModel):
+    """Whether the API records the leads it scores (LEADSCORE_RECORD=1), and the counts since it started."""
+
+    state: Literal["ok", "degraded"] = Field(description="degraded: the store cannot be written or the queue "
+                                                         "overflowed; scoring goes on.")
+    detail: str | None = Field(description="Why degraded, in words (never lead data).")
+    queued: int = Field(description="Scored leads waiting to be written.")
+    recorded: int = Field(description="Scored leads written.")
+    dropped: int = Field(description="Scored leads not recorded because the queue was full.")
+    failed: int = Field(description="Scored leads not recorded because of an error.")
+
+
+class Ready(Status):
+    """Readiness, and recording when it is on."""
+
+    recording: Recording | None = None
+
+
 def field_name(loc: Sequence[str | int]) -> str:
     """A pydantic error location as a field name: ("body", "age") -> "age", ("leads", 1) -> "leads[1]"."""
     parts = list(loc[1:] if loc and loc[0] == "body" else loc)

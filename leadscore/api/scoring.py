@@ -11,7 +11,7 @@ batch only that lead fails.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -23,6 +23,9 @@ from leadscore.scoring.scorer import LeadScore, Scorer
 
 #: Decimals of every number in an answer.
 DECIMALS = 4
+
+#: Receives the leads a request scored, as (body, lead id, result): the recorder (recording.py), or None.
+Keep = Callable[[Scorer, list[tuple[Any, str | None, LeadScore]]], None]
 
 
 class LeadRefusedError(Exception):
@@ -44,19 +47,22 @@ def lead_score(result: LeadScore) -> dict[str, Any]:
     return {"tier": result.tier, "action": result.action, "reasons": result.reasons, **_explanation(result)}
 
 
-def score_one(scorer: Scorer, raw: Any) -> dict[str, Any]:
-    """The answer to POST /v1/score (``ScoreResponse``); raises LeadRefusedError."""
+def score_one(scorer: Scorer, raw: Any, keep: Keep | None = None) -> dict[str, Any]:
+    """The answer to POST /v1/score (``ScoreResponse``); raises LeadRefusedError. ``keep`` gets the lead scored."""
     try:
         codes, lead_id = shapes_for(scorer).read(raw)
     except ValidationError as error:
         raise LeadRefusedError(field_errors(error.errors(include_url=False, include_input=False))) from None
     result = scorer.score_codes(codes)
+    if keep is not None:
+        keep(scorer, [(raw, lead_id, result)])
     return {"tier": result.tier, "action": result.action, "reasons": result.reasons, "lead_id": lead_id,
             "model_version": result.model_version, **_explanation(result)}
 
 
-def score_many(scorer: Scorer, leads: Sequence[Any]) -> dict[str, Any]:
-    """The answer to POST /v1/score/batch (``BatchResponse``): every lead in request order, each scored or refused."""
+def score_many(scorer: Scorer, leads: Sequence[Any], keep: Keep | None = None) -> dict[str, Any]:
+    """The answer to POST /v1/score/batch (``BatchResponse``): every lead in request order, each scored or refused.
+    ``keep`` gets the leads scored."""
     shapes = shapes_for(scorer)
     results: list[dict[str, Any]] = []
     valid: list[int] = []
@@ -73,7 +79,10 @@ def score_many(scorer: Scorer, leads: Sequence[Any]) -> dict[str, Any]:
         valid.append(index)
         rows.append(codes)
     if rows:
-        for index, result in zip(valid, scorer.score_codes_many(np.vstack(rows)), strict=True):
+        scored = scorer.score_codes_many(np.vstack(rows))
+        for index, result in zip(valid, scored, strict=True):
             results[index]["score"] = lead_score(result)
+        if keep is not None:
+            keep(scorer, [(leads[i], results[i]["lead_id"], result) for i, result in zip(valid, scored, strict=True)])
     return {"model_version": scorer.version, "scored": len(valid), "rejected": len(leads) - len(valid),
             "results": results}

@@ -13,19 +13,22 @@ import logging
 import os
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from filelock import FileLock
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from leadscore.registry import models_dir
 
-log = logging.getLogger(__name__)
-# Alembic logs every plugin and migration step at INFO on each open; the store logs what matters itself.
+# Alembic logs every plugin and migration step at INFO on each open (its plugins as soon as it is imported,
+# hence before importing it); the store logs what matters itself.
 logging.getLogger("alembic").setLevel(logging.WARNING)
+
+from alembic import command  # noqa: E402
+from alembic.config import Config  # noqa: E402
+from alembic.runtime.migration import MigrationContext  # noqa: E402
+from alembic.script import ScriptDirectory  # noqa: E402
+
+log = logging.getLogger(__name__)
 
 ENV_DATABASE_URL = "LEADSCORE_DATABASE_URL"
 DEFAULT_FILE = "store.sqlite3"

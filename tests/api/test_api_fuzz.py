@@ -48,11 +48,21 @@ def _sparse_lead_refused(response: schemathesis.Response) -> bool:
         (EMPTY_ROW_REASON, "only "))
 
 
+def _outcomes_unreadable(case: schemathesis.Case, response: schemathesis.Response) -> bool:
+    """The rules of reading outcomes the document states in words only (as training and the command line read
+    them): the won and lost values must be told apart, so a body whose values do not say which is won and which
+    is lost is refused naming "positive" or "negative"."""
+    if response.status_code != 422 or case.path != "/v1/outcomes":
+        return False
+    errors = response.json().get("errors", [])
+    return len(errors) == 1 and errors[0]["field"] in {"positive", "negative"}
+
+
 @schema.parametrize()
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_answers_as_its_schema_says(case: schemathesis.Case) -> None:
     headers = {"X-API-Key": API_KEY}
     response = case.call(headers=headers)
-    if _sparse_lead_refused(response):
+    if _sparse_lead_refused(response) or _outcomes_unreadable(case, response):
         return
     case.validate_response(response, headers=headers)
