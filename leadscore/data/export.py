@@ -72,14 +72,23 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _rounded(frame: pd.DataFrame) -> pd.DataFrame:
-    columns = [c for c in ROUNDED_COLUMNS if c in frame.columns and pd.api.types.is_float_dtype(frame[c])]
+def _rounded(frame: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
+    """The frame with probabilities to 4 decimals, and the float format that writes them.
+
+    When the probabilities are the only float columns (scored files: every input column is text),
+    pandas' writer formats them itself; formatting each cell in Python was a third of writing a
+    scored list. Otherwise the probability columns are turned into text here.
+    """
+    floats = {c for c in frame.columns if pd.api.types.is_float_dtype(frame[c])}
+    columns = [c for c in ROUNDED_COLUMNS if c in floats]
     if not columns:
-        return frame
+        return frame, None
+    if floats <= set(ROUNDED_COLUMNS):
+        return frame, f"%.{PROBABILITY_DECIMALS}f"
     out = frame.copy()
     for column in columns:
         out[column] = out[column].map(lambda p: f"{p:.{PROBABILITY_DECIMALS}f}", na_action="ignore")
-    return out
+    return out, None
 
 
 def to_safe_csv(frame: pd.DataFrame, header: bool = True) -> bytes:
@@ -88,7 +97,9 @@ def to_safe_csv(frame: pd.DataFrame, header: bool = True) -> bytes:
     With ``header`` the bytes start with a BOM (so Excel reads UTF-8) and the header line;
     without, they are rows to append to such a file.
     """
-    text = neutralise_formulas(_rounded(frame)).to_csv(index=False, header=header, lineterminator="\r\n")
+    rounded, float_format = _rounded(frame)
+    text = neutralise_formulas(rounded).to_csv(index=False, header=header, lineterminator="\r\n",
+                                               float_format=float_format)
     return text.encode("utf-8-sig" if header else "utf-8")
 
 
