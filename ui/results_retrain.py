@@ -91,6 +91,10 @@ def panel(store: Store, active: Scorer) -> None:
         st.info(guard.refusal)
         return
     tiers = store.report()["tiers"]
+    if not sum(t["with_outcome"] for t in tiers.values()):
+        st.info("Nothing to learn from yet: save a scored list on the Triage page, then bring back its outcomes "
+                "above.")
+        return
     scored = sum(t["scored"] for t in tiers.values()) or 1
     a, b = st.columns(2)
     high = a.number_input("Share of leads in High (%)", 0, 100, round(100 * tiers["High"]["scored"] / scored),
