@@ -67,7 +67,10 @@ def _outcome(value: Any) -> str:
 
 
 LeadId = Annotated[str, PlainValidator(_lead_id), WithJsonSchema({
-    "anyOf": [{"type": "string", "minLength": 1, "maxLength": MAX_TEXT, "pattern": r"\S"}, {"type": "integer"}],
+    # Not blank the way the validator strips: Python's whitespace also holds \x1c-\x1f and \x85, which a JSON
+    # Schema (ECMA) \S would let through.
+    "anyOf": [{"type": "string", "minLength": 1, "maxLength": MAX_TEXT, "pattern": r"[^\s\x1c-\x1f\x85]"},
+              {"type": "integer"}],
     "description": "The lead's id, as it was sent when the lead was scored (text or a whole number)."})]
 OutcomeValue = Annotated[str, PlainValidator(_outcome), WithJsonSchema({
     "anyOf": [{"type": "string", "maxLength": MAX_TEXT}, {"type": "integer"}, {"type": "boolean"}, {"type": "null"}],
