@@ -97,6 +97,17 @@ def copy_registry(source: Path, tmp_path_factory: pytest.TempPathFactory, name: 
     return models
 
 
+@pytest.fixture(scope="module", params=("built-in", "crm"))
+def kind(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, str]]:
+    """(kind, registry folder, base URL): the dashboard serving a copy of a registry with that kind active; one
+    server and one copy per test module, so a module that publishes or records never changes another's."""
+    source = request.getfixturevalue("model_dir" if request.param == "built-in" else "_crm_registry")
+    module = request.module.__name__.rsplit(".", 1)[-1]
+    models = copy_registry(source, tmp_path_factory, f"{module}-{request.param}")
+    with serve_dashboard(models) as url:
+        yield request.param, models, url
+
+
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory, model_dir: Path) -> Iterator[str]:
     """The dashboard's base URL, serving a copy of the session's registry (the built-in model)."""

@@ -3,7 +3,6 @@ the Results page, and read each tier's real conversion, checked against a hand c
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -16,23 +15,13 @@ from leadscore.store import Store
 from tests.app.test_triage_page import _leads
 from tests.browser.conftest import (
     act,
-    copy_registry,
     finished,
     no_exception,
     open_dashboard,
     screenshot,
-    serve_dashboard,
 )
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module", params=("built-in", "crm"))
-def kind(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, str]]:
-    source = request.getfixturevalue("model_dir" if request.param == "built-in" else "_crm_registry")
-    models = copy_registry(source, tmp_path_factory, f"browser-results-{request.param}")
-    with serve_dashboard(models) as url:
-        yield request.param, models, url
 
 
 def test_save_a_list_and_see_its_results(page: Page, kind: tuple[str, Path, str], tmp_path: Path) -> None:

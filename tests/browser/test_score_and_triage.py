@@ -4,7 +4,6 @@ of model (the built-in three tiers; a team's won/lost model of the bank-marketin
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -18,25 +17,14 @@ from leadscore.scoring.template import starting_leads
 from tests.app.test_triage_page import ROWS, _leads
 from tests.browser.conftest import (
     act,
-    copy_registry,
     finished,
     no_exception,
     open_dashboard,
     screenshot,
-    serve_dashboard,
 )
 from ui import lead_list, widgets
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module", params=("built-in", "crm"))
-def kind(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, str]]:
-    """(kind, registry folder, base URL): the dashboard serving a copy of a registry with that kind active."""
-    source = request.getfixturevalue("model_dir" if request.param == "built-in" else "_crm_registry")
-    models = copy_registry(source, tmp_path_factory, f"browser-{request.param}")
-    with serve_dashboard(models) as url:
-        yield request.param, models, url
 
 
 def _choose(page: Page, label: str, option: str) -> None:
