@@ -5,8 +5,8 @@ from streamlit.delta_generator import DeltaGenerator
 
 from leadscore import charts, plain_words
 from leadscore.fields.builtin import BUILTIN_SCHEMA
-from leadscore.modeling import compare, evaluate, seedref
 from leadscore.modeling.targets import ThreeTiers, WonLost
+from leadscore.modeling.three_tiers import compare, evaluate, seedref
 from leadscore.plain_words import data_words
 from leadscore.scoring.scorer import Scorer
 from ui import bands, crm_training, engine, outcome_report, retrain, versions

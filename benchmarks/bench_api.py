@@ -56,8 +56,8 @@ sys.path.insert(0, str(ROOT))
 from leadscore.data import synth  # noqa: E402 - after the path set-up, to benchmark this checkout
 from leadscore.data.csvio import read_table  # noqa: E402
 from leadscore.fields.builtin import FEATURE_NAMES  # noqa: E402
-from leadscore.modeling import train  # noqa: E402
-from leadscore.modeling.outcome import train_outcome  # noqa: E402
+from leadscore.modeling.three_tiers import train  # noqa: E402
+from leadscore.modeling.won_lost.train import train_outcome  # noqa: E402
 from leadscore.registry import Registry  # noqa: E402
 
 REQUEST_TIMEOUT_SECONDS = 5.0

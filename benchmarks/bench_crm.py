@@ -28,8 +28,8 @@ import xgboost as xgb
 
 from leadscore.data.csvio import read_table
 from leadscore.modeling.model import model_of
-from leadscore.modeling.outcome import train_outcome
-from leadscore.modeling.outcome_model import OutcomeModel
+from leadscore.modeling.won_lost.outcome_model import OutcomeModel
+from leadscore.modeling.won_lost.train import train_outcome
 from leadscore.scoring.scorer import Scorer
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "bank-marketing.csv"

@@ -31,8 +31,8 @@ from sklearn.metrics import roc_auc_score
 
 from leadscore.data.csvio import read_table
 from leadscore.fields.infer import build_schema, infer_columns, infer_positive, outcome_labels
-from leadscore.modeling import outcome
-from leadscore.modeling.outcome import train_outcome
+from leadscore.modeling.won_lost import train as outcome
+from leadscore.modeling.won_lost.train import train_outcome
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "bank-marketing.csv"
 NUMBERS = ("age", "balance", "day", "duration", "campaign", "pdays", "previous")

@@ -16,9 +16,9 @@ import xgboost as xgb
 
 from leadscore.data import synth
 from leadscore.fields.builtin import BUILTIN_SCHEMA, CLASSES
-from leadscore.modeling import train
-from leadscore.modeling.evaluate import evaluate_probabilities
-from leadscore.modeling.lead_model import LeadModel
+from leadscore.modeling.three_tiers import train
+from leadscore.modeling.three_tiers.evaluate import evaluate_probabilities
+from leadscore.modeling.three_tiers.lead_model import LeadModel
 
 CANDIDATES = {
     "default (depth 1, 600 trees, lr 0.2)": train.PRESETS["default"],

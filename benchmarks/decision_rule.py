@@ -21,8 +21,8 @@ import time
 
 from leadscore.data import synth
 from leadscore.fields.builtin import BUILTIN_SCHEMA, CLASSES
-from leadscore.modeling import train
-from leadscore.modeling.evaluate import evaluate_probabilities
+from leadscore.modeling.three_tiers import train
+from leadscore.modeling.three_tiers.evaluate import evaluate_probabilities
 
 HELD_OUT_ROWS = 20_000
 

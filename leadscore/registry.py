@@ -85,11 +85,11 @@ from leadscore.model_files import (
     read_json,
     read_object,
 )
-from leadscore.modeling.lead_model import LeadModel
 from leadscore.modeling.model import Model, model_of
 from leadscore.modeling.model_check import ParameterError, check_parameters
-from leadscore.modeling.outcome_model import ModelFileError as OutcomeFileError
-from leadscore.modeling.outcome_model import OutcomeModel
+from leadscore.modeling.three_tiers.lead_model import LeadModel
+from leadscore.modeling.won_lost.outcome_model import ModelFileError as OutcomeFileError
+from leadscore.modeling.won_lost.outcome_model import OutcomeModel
 from leadscore.version_names import default_change, default_name, read_names, write_name
 
 log = logging.getLogger(__name__)
@@ -590,7 +590,7 @@ class Registry:
 
     def _train_default(self) -> str:
         from leadscore.data import synth  # training libraries only when needed
-        from leadscore.modeling import train
+        from leadscore.modeling.three_tiers import train
 
         log.info("no model in %s yet: training the default model on 10,000 synthetic leads "
                  "(a few seconds, once)", self.root)

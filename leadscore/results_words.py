@@ -11,8 +11,8 @@ from typing import Any
 
 import pandas as pd
 
+from leadscore.monitoring.drift import MIN_LEADS
 from leadscore.plain_words import percent
-from leadscore.store.drift import MIN_LEADS
 
 #: How each drift status is said on screen.
 DRIFT_WORDS = {"stable": "unchanged", "moderate": "moved a little", "significant": "moved a lot",

@@ -16,9 +16,9 @@ import pytest
 
 from leadscore.data import synth
 from leadscore.data.csvio import read_table
-from leadscore.modeling import train
 from leadscore.modeling.model import model_of
-from leadscore.modeling.outcome import Candidate, OutcomeTraining, train_outcome
+from leadscore.modeling.three_tiers import train
+from leadscore.modeling.won_lost.train import Candidate, OutcomeTraining, train_outcome
 from leadscore.registry import Registry
 from leadscore.scoring.scorer import Scorer
 

@@ -7,9 +7,9 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from leadscore import charts
-from leadscore.modeling.outcome import OutcomeTraining
-from leadscore.modeling.outcome_bands import bands_for, measured_tiers, scored_test_leads, with_bands
 from leadscore.modeling.tiers import Bands, tier_report
+from leadscore.modeling.won_lost.bands import bands_for, measured_tiers, scored_test_leads, with_bands
+from leadscore.modeling.won_lost.train import OutcomeTraining
 
 
 def test_the_report_keeps_each_test_lead_chance_and_outcome(crm_training: OutcomeTraining) -> None:

@@ -19,7 +19,7 @@ import xgboost as xgb
 from leadscore import registry as registry_module
 from leadscore import signing
 from leadscore.data import synth
-from leadscore.modeling import train
+from leadscore.modeling.three_tiers import train
 from leadscore.registry import ModelFileError, NoModelError, NotPublishedError, Registry
 
 LEADSCORE_DIR = Path(registry_module.__file__).parent

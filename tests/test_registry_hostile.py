@@ -18,8 +18,8 @@ from leadscore import signing
 from leadscore.api.current_model import ModelHolder
 from leadscore.cli import main
 from leadscore.data import synth
-from leadscore.modeling import train
-from leadscore.modeling.outcome import OutcomeTraining, train_outcome
+from leadscore.modeling.three_tiers import train
+from leadscore.modeling.won_lost.train import OutcomeTraining, train_outcome
 from leadscore.registry import ModelFileError, Registry
 from tests import hostile_models as hostile
 from tests.crm.conftest import FAST, crm_frame

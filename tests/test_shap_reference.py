@@ -18,8 +18,8 @@ import xgboost as xgb
 
 from leadscore.data import synth
 from leadscore.fields.builtin import CLASSES, FEATURE_NAMES
-from leadscore.modeling import train
-from leadscore.modeling.lead_model import LeadModel
+from leadscore.modeling.three_tiers import train
+from leadscore.modeling.three_tiers.lead_model import LeadModel
 from leadscore.scoring.scorer import Scorer
 
 

@@ -8,8 +8,8 @@ import xgboost as xgb
 
 from leadscore.data import synth
 from leadscore.fields.builtin import CLASSES, FEATURE_NAMES
-from leadscore.modeling import train
-from leadscore.modeling.stump_shap import StepFunctions
+from leadscore.modeling.explain.stump_shap import StepFunctions
+from leadscore.modeling.three_tiers import train
 from leadscore.scoring.scorer import Scorer
 
 

@@ -15,9 +15,9 @@ from leadscore.data import synth
 from leadscore.data.scenarios import SCENARIOS
 from leadscore.fields.builtin import BUILTIN_SCHEMA, CLASSES
 from leadscore.fields.rejections import SchemaError
-from leadscore.modeling import train
-from leadscore.modeling.decision_rule import choose_on_fresh_leads, expected_outcomes
-from leadscore.modeling.evaluate import evaluate_probabilities
+from leadscore.modeling.three_tiers import train
+from leadscore.modeling.three_tiers.decision_rule import choose_on_fresh_leads, expected_outcomes
+from leadscore.modeling.three_tiers.evaluate import evaluate_probabilities
 from leadscore.registry import Registry
 from leadscore.scoring.scorer import Scorer
 

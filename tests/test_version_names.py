@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from leadscore.cli import main
-from leadscore.modeling.outcome import OutcomeTraining
+from leadscore.modeling.won_lost.train import OutcomeTraining
 from leadscore.registry import ModelFileError, Registry
 from leadscore.version_names import MAX_NAME, VersionNameError
 
@@ -85,7 +85,7 @@ def test_cli_renames_and_lists_the_name(registry: Registry, capsys: pytest.Captu
 
 
 def test_a_new_bands_version_is_named_for_its_bands(crm_training: OutcomeTraining, tmp_path: Path) -> None:
-    from leadscore.modeling.outcome_bands import bands_for, with_bands
+    from leadscore.modeling.won_lost.bands import bands_for, with_bands
     from leadscore.version_names import band_words, with_new_bands
 
     registry = Registry(tmp_path / "models")

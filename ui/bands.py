@@ -15,8 +15,8 @@ import pandas as pd
 import streamlit as st
 
 from leadscore import charts
-from leadscore.modeling.outcome_bands import bands_for, measured_tiers, with_bands
 from leadscore.modeling.tiers import DEFAULT_SHARES, Bands
+from leadscore.modeling.won_lost.bands import bands_for, measured_tiers, with_bands
 from leadscore.scoring.scorer import Scorer
 from leadscore.version_names import band_words, with_new_bands
 from ui import engine

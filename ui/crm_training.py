@@ -30,9 +30,9 @@ from leadscore.fields.infer import (
     outcome_counts,
 )
 from leadscore.fields.rejections import SchemaError
-from leadscore.modeling import outcome
-from leadscore.modeling.leakage import name_sign
-from leadscore.modeling.outcome_summary import READY_AUC, is_ready
+from leadscore.modeling.won_lost import train as outcome
+from leadscore.modeling.won_lost.leakage import name_sign
+from leadscore.modeling.won_lost.summary import READY_AUC, is_ready
 from ui import engine, outcome_report
 from ui.guard import current_guard, password_problem
 from ui.publish import publish_candidate

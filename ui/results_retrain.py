@@ -19,9 +19,9 @@ from leadscore.fields.infer import OutcomeError
 from leadscore.fields.rejections import SchemaError
 from leadscore.modeling import results_gate
 from leadscore.modeling.model import model_of
-from leadscore.modeling.outcome import NotEnoughDataError, train_outcome
-from leadscore.modeling.outcome_bands import with_bands
 from leadscore.modeling.tiers import Bands
+from leadscore.modeling.won_lost.bands import with_bands
+from leadscore.modeling.won_lost.train import NotEnoughDataError, train_outcome
 from leadscore.registry import ModelFileError
 from leadscore.scoring.scorer import Scorer
 from leadscore.store import Store

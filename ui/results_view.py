@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from leadscore import charts
+from leadscore.monitoring.drift import MIN_LEADS, MODERATE_TO, STABLE_BELOW
 from leadscore.results_words import (
     drift_sentence,
     drift_table,
@@ -23,7 +24,6 @@ from leadscore.results_words import (
 )
 from leadscore.scoring.scorer import Scorer
 from leadscore.store import Store
-from leadscore.store.drift import MIN_LEADS, MODERATE_TO, STABLE_BELOW
 from ui import engine
 from ui.text import md_escape
 from ui.widgets import NO_BAR

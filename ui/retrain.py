@@ -1,6 +1,6 @@
 """The retrain panel of the Model page: train a candidate, compare it with the active model, publish or discard.
 
-Training runs the same ``leadscore.modeling.train.train`` as ``leadscore train``. The
+Training runs the same ``leadscore.modeling.three_tiers.train.train`` as ``leadscore train``. The
 candidate lives only in this browser session until it is published; the
 registry's atomic, file-locked publish keeps two retrains at once from
 corrupting it, and a per-process lock keeps two trainings from sharing the
@@ -22,8 +22,8 @@ from leadscore import charts
 from leadscore.data import csvio, synth
 from leadscore.fields.builtin import CLASSES
 from leadscore.fields.rejections import SchemaError
-from leadscore.modeling import compare, evaluate, train
 from leadscore.modeling.model import model_of
+from leadscore.modeling.three_tiers import compare, evaluate, train
 from leadscore.plain_words import ANALYST_TERMS, data_words
 from leadscore.scoring.scorer import Scorer
 from ui.guard import current_guard, password_problem

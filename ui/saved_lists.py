@@ -10,9 +10,10 @@ import pandas as pd
 import streamlit as st
 
 from leadscore.data.export import to_safe_csv
+from leadscore.monitoring import drift
 from leadscore.results_words import drift_sentence, drift_table
 from leadscore.scoring.scorer import Scorer
-from leadscore.store import RecordError, drift
+from leadscore.store import RecordError
 from leadscore.store.record import BUILTIN_CHANCES, OUTCOME_CHANCES, builtin_chance, chance_columns_of
 from ui.store import record_list, store
 from ui.text import md_escape

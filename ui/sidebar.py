@@ -6,8 +6,8 @@ import datetime as dt
 
 import streamlit as st
 
-from leadscore.modeling.evaluate import measured_on
 from leadscore.modeling.targets import ThreeTiers, WonLost
+from leadscore.modeling.three_tiers.evaluate import measured_on
 from leadscore.plain_words import data_words, test_part_words
 from leadscore.scoring.scorer import Scorer
 from ui import engine

@@ -24,9 +24,9 @@ import numpy as np
 
 from leadscore.fields.builtin import BUILTIN_SCHEMA
 from leadscore.fields.field import Schema
-from leadscore.modeling.lead_model import LeadModel
-from leadscore.modeling.outcome_model import OutcomeModel
 from leadscore.modeling.targets import Target, ThreeTiers, WonLost, measured_rates
+from leadscore.modeling.three_tiers.lead_model import LeadModel
+from leadscore.modeling.won_lost.outcome_model import OutcomeModel
 
 Estimator = LeadModel | OutcomeModel
 

@@ -14,7 +14,7 @@ import numpy as np
 import xgboost as xgb
 
 from leadscore.fields.builtin import CLASSES
-from leadscore.modeling.lead_model import LeadModel
+from leadscore.modeling.three_tiers.lead_model import LeadModel
 
 
 class ParameterError(ValueError):

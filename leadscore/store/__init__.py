@@ -21,8 +21,8 @@ Retention: ``$LEADSCORE_RETENTION_DAYS`` deletes older scorings when new ones ar
 goes to the logs: only counts and model versions do.
 """
 
+from leadscore.monitoring.drift import drift_reference
 from leadscore.store.database import StoreUnavailableError
-from leadscore.store.drift import drift_reference
 from leadscore.store.outcomes import OutcomeRows, read_outcomes
 from leadscore.store.record import RecordError, builtin_chance
 from leadscore.store.store import ImportReport, Recorded, Store

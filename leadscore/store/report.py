@@ -17,7 +17,7 @@ import pandas as pd
 from sqlalchemy import Connection, Integer, cast, func, select
 from sqlalchemy.dialects.postgresql import JSONB
 
-from leadscore.store import drift
+from leadscore.monitoring import drift
 from leadscore.store.record import TIER_PROMISE
 from leadscore.store.tables import SavedList, Scoring, ScoringData
 

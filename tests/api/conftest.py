@@ -23,8 +23,8 @@ from fastapi.testclient import TestClient
 from leadscore.api.app import ENV_API_KEY, create_app
 from leadscore.data.csvio import read_table
 from leadscore.fields.builtin import example_lead
-from leadscore.modeling import train
-from leadscore.modeling.outcome import Candidate, OutcomeTraining, train_outcome
+from leadscore.modeling.three_tiers import train
+from leadscore.modeling.won_lost.train import Candidate, OutcomeTraining, train_outcome
 from leadscore.registry import ENV_MODELS_DIR, Registry
 from tests.conftest import BANK_SAMPLE
 

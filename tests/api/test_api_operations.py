@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from leadscore.api.app import ENV_API_KEY, create_app
 from leadscore.api.model_summary import EVALUATION_SUMMARY
 from leadscore.fields.builtin import example_lead
-from leadscore.modeling import train
+from leadscore.modeling.three_tiers import train
 from leadscore.registry import POINTER, Registry
 
 

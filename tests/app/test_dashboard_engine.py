@@ -13,8 +13,8 @@ from leadscore.data import synth
 from leadscore.data.export import neutralise_formulas, to_safe_csv
 from leadscore.data.scenarios import SCENARIOS
 from leadscore.fields.builtin import BUILTIN_SCHEMA
-from leadscore.modeling import compare
 from leadscore.modeling.targets import ThreeTiers, WonLost
+from leadscore.modeling.three_tiers import compare
 from leadscore.modeling.tiers import TIERS, Bands
 from leadscore.scoring import triage
 from leadscore.scoring.whatif import move_up

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 from streamlit import config
 
-from leadscore.modeling import outcome
 from leadscore.modeling.tiers import tier_report
+from leadscore.modeling.won_lost import train as outcome
 from leadscore.registry import ENV_MODELS_DIR, Registry
 from tests.app.helpers import open_page, texts
 from tests.conftest import BANK_SAMPLE, SMALL_CANDIDATES

@@ -21,7 +21,7 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block, Expander
 
 from leadscore.data.scenarios import SCENARIOS
-from leadscore.modeling import outcome
+from leadscore.modeling.won_lost import train as outcome
 from leadscore.plain_words import ANALYST_TERMS
 from leadscore.registry import ENV_MODELS_DIR, Registry
 from tests.app.helpers import JARGON, open_page, texts

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from leadscore.data.csvio import read_table
-from leadscore.modeling.outcome import Candidate
+from leadscore.modeling.won_lost.train import Candidate
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "bank-marketing-sample.csv"
 

@@ -17,7 +17,7 @@ from leadscore.fields.infer import (
     outcome_labels,
 )
 from leadscore.fields.rejections import SchemaError
-from leadscore.modeling.outcome_model import Outcome
+from leadscore.modeling.won_lost.outcome_model import Outcome
 from tests.crm.conftest import crm_frame
 
 

@@ -15,7 +15,7 @@ from leadscore.fields.dates import date_order, to_utc
 from leadscore.fields.infer import OutcomeError, build_schema, infer_columns, order_key
 from leadscore.fields.numbers import read_number
 from leadscore.fields.rejections import SchemaError
-from leadscore.modeling.outcome import train_outcome
+from leadscore.modeling.won_lost.train import train_outcome
 from leadscore.registry import Registry
 from tests.crm import hostile_exports as hostile
 from tests.crm.conftest import FAST, FAST_SMOTE

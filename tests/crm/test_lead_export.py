@@ -7,7 +7,7 @@ import pytest
 
 from leadscore.fields.infer import infer_columns
 from leadscore.modeling.model import model_of
-from leadscore.modeling.outcome import OutcomeTraining, train_outcome
+from leadscore.modeling.won_lost.train import OutcomeTraining, train_outcome
 from leadscore.scoring.scorer import Scorer
 from tests.conftest import SMALL_CANDIDATES
 from tests.crm.lead_export import lead_export

@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 from leadscore.data import synth
-from leadscore.modeling.leakage import LEAK_AUC, WorkSigns, emptier, field_power, judge, name_sign, screen
-from leadscore.modeling.outcome import train_outcome
-from leadscore.modeling.outcome_summary import summary_lines
+from leadscore.modeling.won_lost.leakage import LEAK_AUC, WorkSigns, emptier, field_power, judge, name_sign, screen
+from leadscore.modeling.won_lost.summary import summary_lines
+from leadscore.modeling.won_lost.train import train_outcome
 from tests.crm.conftest import FAST, crm_frame
 
 

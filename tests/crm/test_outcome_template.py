@@ -6,7 +6,7 @@ import pandas as pd
 
 from leadscore.data.csvio import read_table
 from leadscore.fields.field import Field, Schema
-from leadscore.modeling.outcome import OutcomeTraining
+from leadscore.modeling.won_lost.train import OutcomeTraining
 from leadscore.scoring.template import template_frame, typical_lead
 from tests.conftest import BANK_SAMPLE
 

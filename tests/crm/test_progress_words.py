@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from leadscore.data.csvio import read_table
-from leadscore.modeling.outcome import train_outcome
+from leadscore.modeling.won_lost.train import train_outcome
 from tests.app.helpers import JARGON
 from tests.conftest import BANK_SAMPLE, SMALL_CANDIDATES
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from leadscore.modeling.outcome import Candidate, train_outcome
-from leadscore.modeling.outcome_model import OutcomeModel
-from leadscore.modeling.tree_shap import TreeExplainer
+from leadscore.modeling.explain.tree_shap import TreeExplainer
+from leadscore.modeling.won_lost.outcome_model import OutcomeModel
+from leadscore.modeling.won_lost.train import Candidate, train_outcome
 from tests.crm.conftest import FAST_SMOTE
 
 _PARAMS = {"objective": "binary:logistic", "eval_metric": "logloss", "tree_method": "hist", "min_child_weight": 1}

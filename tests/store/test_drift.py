@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pandas as pd
 
+from leadscore.monitoring.drift import MIN_LEADS, compare, psi, status
 from leadscore.store import Store, drift_reference
-from leadscore.store.drift import MIN_LEADS, compare, psi, status
 
 KINDS = {"income": "number", "visits": "integer", "source": "category", "pre_approved": "flag"}
 

@@ -12,7 +12,7 @@ import pytest
 
 from leadscore.cli import main
 from leadscore.data import synth
-from leadscore.modeling.outcome import train_outcome
+from leadscore.modeling.won_lost.train import train_outcome
 from leadscore.store import Store
 from tests.conftest import SMALL_CANDIDATES
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from leadscore.data import synth
 from leadscore.fields.builtin import CLASSES, FEATURE_NAMES, LABEL_COLUMN
-from leadscore.modeling.evaluate import evaluate_probabilities
+from leadscore.modeling.three_tiers.evaluate import evaluate_probabilities
 from leadscore.scoring.scorer import Scorer
 
 #: The reference leads both models are measured on and the tier-change matrix is counted on: fixed and

@@ -34,10 +34,10 @@ import xgboost as xgb
 from leadscore.fields.field import Schema
 from leadscore.fields.headers import header_key
 from leadscore.fields.rejections import SchemaError
-from leadscore.modeling.encoding import Encoding
+from leadscore.modeling.explain.tree_shap import TreeExplainer
 from leadscore.modeling.targets import sigmoid
 from leadscore.modeling.tiers import Bands
-from leadscore.modeling.tree_shap import TreeExplainer
+from leadscore.modeling.won_lost.encoding import Encoding
 
 BOOSTER_FILE = "model.ubj"
 META_FILE = "outcome.json"

@@ -15,8 +15,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from leadscore.modeling.outcome_model import OutcomeModel
 from leadscore.modeling.tiers import Bands, tier_report
+from leadscore.modeling.won_lost.outcome_model import OutcomeModel
 
 BandsBy = Literal["share", "probability"]
 

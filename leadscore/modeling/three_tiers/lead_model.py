@@ -27,7 +27,7 @@ import numpy as np
 import xgboost as xgb
 
 from leadscore.fields.builtin import CLASSES
-from leadscore.modeling.stump_shap import StepFunctions
+from leadscore.modeling.explain.stump_shap import StepFunctions
 from leadscore.modeling.targets import ThreeTiers, softmax
 
 

@@ -64,8 +64,10 @@ from leadscore.fields.infer import (
 )
 from leadscore.fields.names import name_clash
 from leadscore.fields.rejections import SchemaError
-from leadscore.modeling.encoding import Encoding, EncodingKind
-from leadscore.modeling.leakage import (
+from leadscore.modeling.targets import sigmoid
+from leadscore.modeling.tiers import Bands, tier_report
+from leadscore.modeling.won_lost.encoding import Encoding, EncodingKind
+from leadscore.modeling.won_lost.leakage import (
     LEAK_AUC,
     NEWEST_SHARE,
     FieldPower,
@@ -74,11 +76,9 @@ from leadscore.modeling.leakage import (
     screen,
     work_signs,
 )
-from leadscore.modeling.outcome_model import Outcome, OutcomeModel
-from leadscore.modeling.targets import sigmoid
-from leadscore.modeling.tiers import Bands, tier_report
-from leadscore.modeling.training_rows import blank_impossible_cells, period_of, rows_with_fields
-from leadscore.store.drift import drift_reference
+from leadscore.modeling.won_lost.outcome_model import Outcome, OutcomeModel
+from leadscore.modeling.won_lost.training_rows import blank_impossible_cells, period_of, rows_with_fields
+from leadscore.monitoring.drift import drift_reference
 
 log = logging.getLogger(__name__)
 

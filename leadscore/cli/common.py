@@ -1,0 +1,73 @@
+"""What every command shares: the one-line user error, the registry and store of the arguments, argument types."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from leadscore.registry import Registry
+
+if TYPE_CHECKING:
+    from leadscore.store import Store
+
+log = logging.getLogger("leadscore")
+
+EXIT_BAD_INPUT = 2
+
+
+class UserError(Exception):
+    """A problem the user can fix; reported as one line, without a traceback."""
+
+
+def registry_of(args: argparse.Namespace) -> Registry:
+    return Registry(args.models_dir)
+
+
+def open_store(args: argparse.Namespace) -> Store:
+    from leadscore.store import Store, StoreUnavailableError
+
+    try:
+        return Store.open(models_dir=args.models_dir)
+    except StoreUnavailableError as error:
+        raise UserError(str(error)) from error
+
+
+def refuse_same_paths(paths: dict[str, Path]) -> None:
+    """UserError when two of the files would be the same file (writing one would destroy the other)."""
+    seen: dict[Path, str] = {}
+    for role, path in paths.items():
+        resolved = path.resolve()
+        if resolved in seen:
+            raise UserError(f"{role} and {seen[resolved]} are the same file ({path}); choose another name")
+        seen[resolved] = role
+
+
+def date_arg(value: str) -> datetime:
+    """A date (2026-05-31) or a moment (2026-05-31T14:00), read as UTC unless it names its zone."""
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date such as 2026-05-31") from error
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+
+
+def until_arg(value: str) -> datetime:
+    """The end of the period, exclusive: a plain date means up to the end of that day."""
+    moment = date_arg(value)
+    return moment + timedelta(days=1) if len(value.strip()) <= 10 else moment
+
+
+def file_name(value: str) -> str:
+    """A file or folder argument: refuse an empty name, which would otherwise fail later without naming it."""
+    if not value.strip():
+        raise argparse.ArgumentTypeError("the file name is empty")
+    return value
+
+
+def os_error_words(error: OSError) -> str:
+    """An operating-system error in one line, naming the file when the error knows it."""
+    reason = error.strerror or str(error)
+    return f"{error.filename}: {reason}" if error.filename else reason

@@ -1,0 +1,69 @@
+"""The models command group: list versions, activate one, rename one."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from typing import TYPE_CHECKING
+
+from leadscore.version_names import MAX_NAME, VersionNameError
+
+if TYPE_CHECKING:
+    pass
+
+from leadscore.cli.common import UserError, registry_of
+
+log = logging.getLogger("leadscore")
+
+
+def cmd_models_list(args: argparse.Namespace) -> None:
+    """Print every version: id, active or not, when trained, accuracy, signed or not, ok or damaged with the reason."""
+    registry = registry_of(args)
+    rows = registry.versions()
+    if not rows:
+        raise UserError(f"{registry.root}: no model versions yet; run `leadscore train`")
+    for row in rows:
+        if row.kind == "outcome":
+            quality = f"AUC {row.auc:.3f}" if row.auc is not None else "AUC unknown"
+            what = f"CRM: {row.target}"
+        else:
+            quality = f"accuracy {row.accuracy:.3f}" if row.accuracy is not None else "accuracy unknown"
+            what = "built-in"
+        print(f"{row.version}  {'active' if row.active else '-':<6}  {row.created_at or 'unknown':<25}  "
+              f"{what[:24]:<24}  {quality:<16}  {row.signature or '-':<19}  {row.state}  \"{row.name}\""
+              + (f" ({row.change})" if row.change else ""))
+
+
+def cmd_models_rename(args: argparse.Namespace) -> None:
+    """Give a version a name a manager reads; its files stay as published, so it still loads."""
+    try:
+        name = registry_of(args).rename(args.version, args.name)
+    except VersionNameError as error:
+        raise UserError(str(error)) from error
+    print(f"version {args.version} is now called \"{name}\"")
+
+
+def cmd_models_activate(args: argparse.Namespace) -> None:
+    """Make a version active (``builtin``: the built-in model); a damaged version is refused with the reason."""
+    registry = registry_of(args)
+    if args.version == "builtin":
+        print(f"the built-in model (version {registry.activate_builtin(source='command line')}) is now active")
+        return
+    registry.activate(args.version, source="command line")
+    print(f"version {args.version} is now active")
+
+
+def add_commands(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Add the models commands to the parser."""
+    md = commands.add_parser("models", help="list model versions, or make one active")
+    model_commands = md.add_subparsers(dest="models_command", required=True)
+    ml = model_commands.add_parser("list", parents=[common], help="every version, active or not, ok or damaged")
+    ml.set_defaults(handler=cmd_models_list)
+    ma = model_commands.add_parser("activate", parents=[common], help="make a version active (refuses a damaged one)")
+    ma.add_argument("version", help="version id, as `leadscore models list` prints it, or 'builtin' for the "
+                                 "built-in model (its newest good version, trained if there is none)")
+    ma.set_defaults(handler=cmd_models_activate)
+    mr = model_commands.add_parser("rename", parents=[common], help="give a version a name a manager reads")
+    mr.add_argument("version", help="version id, as `leadscore models list` prints it")
+    mr.add_argument("name", help=f"the new name (one line, at most {MAX_NAME} characters)")
+    mr.set_defaults(handler=cmd_models_rename)

@@ -1,0 +1,118 @@
+"""Results commands: take outcomes back, report each tier's promise against what happened."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from leadscore.data import csvio
+
+if TYPE_CHECKING:
+    pass
+
+from leadscore.cli.common import UserError, date_arg, file_name, open_store, until_arg
+
+log = logging.getLogger("leadscore")
+
+
+def cmd_outcomes(args: argparse.Namespace) -> None:
+    """Take a CRM's won/lost export back: outcomes of scored leads, the latest winning; unknown IDs reported."""
+    from leadscore.store import read_outcomes
+
+    frame = csvio.read_table(args.file)
+    rows = read_outcomes(frame, args.id, args.outcome, positive=args.positive, negative=args.negative,
+                         at_column=args.at)
+    store = open_store(args)
+    try:
+        report = store.import_outcomes(rows, source=Path(args.file).name)
+    finally:
+        store.close()
+    print(json.dumps(report.to_dict(), indent=2) if args.json else report.sentence())
+
+
+def cmd_report(args: argparse.Namespace) -> None:
+    """Each tier's promise against what happened, ranking, drift; or one lead's score history (--lead)."""
+    store = open_store(args)
+    try:
+        if args.lead:
+            history = store.history(args.lead)
+            if not history:
+                raise UserError(f"lead {args.lead!r} was never recorded")
+            print(json.dumps(history, indent=2) if args.json else "\n".join(
+                f"{h['scored_at']}  model {h['model_version']}  {h['tier']:<6}  chance {h['chance']:.1%}"
+                + (f"  list {h['list']}" if h["list"] else "") for h in history))
+            return
+        report = store.report(since=args.since, until=args.until, model=args.model, list_name=args.list, by=args.by)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return
+    print(format_results(report))
+
+
+def format_results(report: dict) -> str:
+    """The results report as a short table for a terminal."""
+    def pct(value: float | None) -> str:
+        return "n/a" if value is None else f"{value:.1%}"
+
+    lines = [f"{report['leads']:,} scored leads",
+             f"{'tier':<8}{'scored':>9}{'outcome':>9}{'converted':>10}{'rate':>8}{'95% interval':>17}{'expected':>10}"]
+    for tier, row in report["tiers"].items():
+        interval = f"{pct(row['interval'][0])}-{pct(row['interval'][1])}" if row["interval"] else "n/a"
+        lines.append(f"{tier:<8}{row['scored']:>9,}{row['with_outcome']:>9,}{row['converted']:>10,}"
+                     f"{pct(row['rate']):>8}{interval:>17}{pct(row['expected']):>10}")
+    for value in report.get("by", {}).get("values", []):
+        lines.append(f"  {report['by']['column']} = {value['value']}: " + ", ".join(
+            f"{tier} {row['converted']:,}/{row['with_outcome']:,} converted ({pct(row['rate'])}, expected "
+            f"{pct(row['expected'])})" for tier, row in value["tiers"].items()))
+    ranking = report["ranking"]
+    lines.append(f"ranking: ROC AUC {ranking['auc']:.3f} on {ranking['leads']:,} leads with an outcome"
+                 if ranking["auc"] is not None else
+                 f"ranking: not measurable ({ranking['leads']:,} leads with an outcome, both kinds needed)")
+    about = report["drift_about"]
+    if not about["available"]:
+        lines.append(f"drift: unavailable: {about['reason']}")
+    else:
+        lines.append(f"drift against model {about['model_version']}'s training leads ({about['leads']:,} leads; "
+                     f"judged from {about['min_leads']}):")
+        lines.extend(f"  {d['field'][:30]:<30} PSI {d['psi'] if d['psi'] is not None else 'n/a':>7}  {d['status']}"
+                     for d in report["drift"])
+    lines.extend(f"note: {note}" for note in report["notes"])
+    return "\n".join(lines)
+
+
+def add_commands(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Add the results commands to the parser."""
+    oc = commands.add_parser(
+        "outcomes", parents=[common], help="take the real outcomes (won/lost) of scored leads back",
+        description="Read a CRM export with the lead ID and the won/lost column. Won values are named with "
+                    "--positive or inferred; with --negative only those values mean lost and other values are "
+                    "still open. Importing the same file twice counts nothing twice; a changed outcome: the "
+                    "latest wins and it is reported; IDs never scored are reported, not stored.")
+    oc.add_argument("file", type=file_name, help="CSV with the lead ID and outcome columns")
+    oc.add_argument("--id", required=True, metavar="COLUMN", help="the lead ID column (as given to score --id)")
+    oc.add_argument("--outcome", required=True, metavar="COLUMN", help="the won/lost column")
+    oc.add_argument("--positive", nargs="+", metavar="VALUE", help="values that mean converted (default: inferred)")
+    oc.add_argument("--negative", nargs="+", metavar="VALUE",
+                    help="values that mean not converted (default: every other filled value)")
+    oc.add_argument("--at", metavar="COLUMN", help="the column saying when the outcome was known (default: now)")
+    oc.add_argument("--json", action="store_true", help="print the counts as JSON")
+    oc.set_defaults(handler=cmd_outcomes)
+
+    rp = commands.add_parser(
+        "report", parents=[common], help="each tier's real conversion against its promise, ranking, drift",
+        description="Results of the recorded leads: per tier scored, with an outcome, converted, the rate with a "
+                    "95%% Wilson interval and the expected (promised) rate; the ROC AUC and gain chart on leads "
+                    "with an outcome; drift (PSI) of the fields and the score against the model's training leads.")
+    rp.add_argument("--json", action="store_true", help="print the report as JSON")
+    rp.add_argument("--since", type=date_arg, metavar="DATE", help="leads scored on or after DATE (UTC)")
+    rp.add_argument("--until", type=until_arg, metavar="DATE", help="leads scored up to DATE (a date: that whole day)")
+    rp.add_argument("--model", metavar="VERSION", help="only leads scored by this model version")
+    rp.add_argument("--list", metavar="NAME", help="only leads of this saved list")
+    rp.add_argument("--by", metavar="COLUMN", help="break the tiers down by this input column (owner, source...)")
+    rp.add_argument("--lead", metavar="ID", help="print one lead's score history instead")
+    rp.set_defaults(handler=cmd_report)
