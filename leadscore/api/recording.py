@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -42,7 +41,7 @@ from leadscore.store.record import OUTPUT
 
 log = logging.getLogger(__name__)
 
-ENV_RECORD = "LEADSCORE_RECORD"
+
 #: The most leads waiting to be written; beyond it new leads are dropped (counted). ~100 s at 200 leads/s.
 QUEUE_LEADS = 20_000
 #: A batch is written when this many leads wait...
@@ -57,10 +56,6 @@ RETRY_MAX_SECONDS = 10.0
 _STORE_ERRORS = (SQLAlchemyError, StoreUnavailableError, OSError)
 _INT64 = 2**63
 
-
-def recording_enabled() -> bool:
-    """$LEADSCORE_RECORD is 1, true, yes or on."""
-    return os.environ.get(ENV_RECORD, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
 @dataclass(frozen=True)

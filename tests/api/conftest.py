@@ -20,12 +20,13 @@ from api_helpers import POLL_SECONDS, make_client
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from leadscore.api.app import ENV_API_KEY, create_app
+from leadscore.api.app import create_app
 from leadscore.data.csvio import read_table
 from leadscore.fields.builtin import example_lead
 from leadscore.modeling.three_tiers import train
 from leadscore.modeling.won_lost.train import Candidate, OutcomeTraining, train_outcome
 from leadscore.registry import ENV_MODELS_DIR, Registry
+from leadscore.settings import ENV_API_KEY
 from tests.conftest import BANK_SAMPLE
 
 KINDS = ("three_tiers", "won_lost")

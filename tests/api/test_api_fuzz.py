@@ -16,9 +16,10 @@ import schemathesis
 from api_helpers import POLL_SECONDS, make_client
 from hypothesis import HealthCheck, settings
 
-from leadscore.api.app import ENV_API_KEY, create_app
+from leadscore.api.app import create_app
 from leadscore.fields.field import EMPTY_ROW_REASON
 from leadscore.registry import Registry
+from leadscore.settings import ENV_API_KEY
 
 API_KEY = "fuzz-key"
 

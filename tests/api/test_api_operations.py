@@ -11,11 +11,12 @@ import pytest
 from api_helpers import POLL_SECONDS, make_client, wait_until
 from fastapi.testclient import TestClient
 
-from leadscore.api.app import ENV_API_KEY, create_app
+from leadscore.api.app import create_app
 from leadscore.api.model_summary import EVALUATION_SUMMARY
 from leadscore.fields.builtin import example_lead
 from leadscore.modeling.three_tiers import train
 from leadscore.registry import POINTER, Registry
+from leadscore.settings import ENV_API_KEY
 
 
 def test_model_endpoint_describes_the_active_model_in_one_shape(client: TestClient, registry: Registry) -> None:

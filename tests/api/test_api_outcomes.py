@@ -13,10 +13,10 @@ from api_helpers import POLL_SECONDS, make_client, wait_until
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from leadscore.api.app import ENV_API_KEY, create_app
+from leadscore.api.app import create_app
 from leadscore.api.outcomes import MAX_OUTCOMES, MAX_VALUES
-from leadscore.api.recording import ENV_RECORD
 from leadscore.registry import Registry
+from leadscore.settings import ENV_API_KEY, ENV_RECORD
 from leadscore.store import Store
 from leadscore.store.database import ENV_DATABASE_URL
 

@@ -15,9 +15,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from leadscore.api.app import create_app
-from leadscore.api.recording import ENV_RECORD, flat_chances
+from leadscore.api.recording import flat_chances
 from leadscore.modeling.model import Model
 from leadscore.registry import Registry
+from leadscore.settings import ENV_RECORD
 from leadscore.store import Store
 from leadscore.store.database import ENV_DATABASE_URL
 from tests.store.conftest import fresh_database, postgres_server  # noqa: F401 - the fixture, for PostgreSQL

@@ -1,0 +1,62 @@
+"""What a route asks for, as types (``ScorerDep``, ``ScorerAndBody``): the served model and the request body.
+
+The app keeps its state on ``app.state`` (the model holder, the recorder, the settings); routes get it
+through these dependencies instead of closures, so each router is a plain module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, Request, Response
+
+from leadscore.api.body import read_json
+from leadscore.api.current_model import ModelHolder
+from leadscore.api.middleware import MODEL_VERSION_HEADER
+from leadscore.scoring.scorer import Scorer
+from leadscore.settings import Settings
+
+
+class ModelNotLoadedError(Exception):
+    """Raised by a handler when the first model is still loading."""
+
+
+def _holder(request: Request) -> ModelHolder:
+    holder: ModelHolder = request.app.state.models
+    return holder
+
+
+def current_scorer(request: Request, response: Response) -> Scorer:
+    """The scorer this request keeps to the end, its version stamped on the response."""
+    scorer = _holder(request).scorer
+    if scorer is None:
+        raise ModelNotLoadedError
+    response.headers[MODEL_VERSION_HEADER] = scorer.version
+    return scorer
+
+
+async def scorer_and_body(request: Request) -> tuple[Scorer, Any]:
+    """The scorer this request keeps to the end, and the body as JSON (BodyError when it is not)."""
+    scorer = _holder(request).scorer
+    if scorer is None:
+        raise ModelNotLoadedError
+    return scorer, await read_json(request)
+
+
+def settings(request: Request) -> Settings:
+    """The settings the app was built with."""
+    value: Settings = request.app.state.settings
+    return value
+
+
+def keep_scored(request: Request) -> Callable[..., None] | None:
+    """Where scored leads go to be recorded (the recorder's ``offer``), or None when recording is off."""
+    recorder = request.app.state.recorder
+    return recorder.offer if recorder is not None else None
+
+
+ScorerDep = Annotated[Scorer, Depends(current_scorer)]
+ScorerAndBody = Annotated[tuple[Scorer, Any], Depends(scorer_and_body)]
+SettingsDep = Annotated[Settings, Depends(settings)]
+KeepDep = Annotated[Callable[..., None] | None, Depends(keep_scored)]

@@ -1,0 +1,18 @@
+"""``GET /v1/model``: the active model, its kind, fields and evaluation summary."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from leadscore.api.dependencies import ScorerDep
+from leadscore.api.errors import ERRORS
+from leadscore.api.model_summary import ModelInfo, model_info
+
+router = APIRouter(tags=["model"])
+
+
+@router.get("/v1/model", response_model=ModelInfo, responses={401: ERRORS[401], 503: ERRORS[503]})
+def model(scorer: ScorerDep) -> ModelInfo:
+    """The active model: its version, its kind (what it predicts), its target column, the fields a lead
+    carries, and the summary of its evaluation on held-out leads."""
+    return model_info(scorer)

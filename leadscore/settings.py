@@ -1,0 +1,77 @@
+"""Every setting the product reads from the environment, read in this one place.
+
+The faces (command line, API, dashboard) and the engine ask a ``Settings`` value instead of reading
+``os.environ`` themselves, so a variable has one name, one reading rule and one error message. A value
+that cannot be read (``LEADSCORE_RETENTION_DAYS=abc``) raises ``SettingsError`` naming the variable and
+the value, before anything is served or recorded.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+ENV_MODELS_DIR = "LEADSCORE_MODELS_DIR"
+ENV_DATABASE_URL = "LEADSCORE_DATABASE_URL"
+ENV_RETENTION_DAYS = "LEADSCORE_RETENTION_DAYS"
+ENV_API_KEY = "LEADSCORE_API_KEY"
+ENV_RECORD = "LEADSCORE_RECORD"
+ENV_SIGNING_KEY = "LEADSCORE_SIGNING_KEY"
+ENV_WEBHOOK_URL = "LEADSCORE_WEBHOOK_URL"
+ENV_WEBHOOK_SECRET = "LEADSCORE_WEBHOOK_SECRET"
+DEFAULT_MODELS_DIR = Path("models")
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"", "0", "false", "no", "off"}
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value the product cannot use (one line: the variable and the value)."""
+
+
+def _flag(environ: Mapping[str, str], name: str) -> bool:
+    value = environ.get(name, "").strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise SettingsError(f"{name} must be 1/true/yes/on or 0/false/no/off, not {environ.get(name)!r}")
+
+
+def _days(environ: Mapping[str, str], name: str) -> int | None:
+    value = environ.get(name, "").strip()
+    if not value:
+        return None
+    if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= 36_500:
+        raise SettingsError(f"{name} must be a whole number of days from 1 to 36500, not {environ.get(name)!r}")
+    return int(value)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The environment as the product reads it."""
+
+    models_dir: Path
+    database_url: str | None
+    retention_days: int | None
+    api_key: str | None
+    record: bool
+    webhook_url: str | None
+    webhook_secret: str | None
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None,
+                         models_dir: str | os.PathLike[str] | None = None) -> Settings:
+        """Read every variable; ``models_dir`` (a ``--models-dir`` argument) wins over the variable."""
+        env = os.environ if environ is None else environ
+        return cls(
+            models_dir=Path(models_dir or env.get(ENV_MODELS_DIR) or DEFAULT_MODELS_DIR),
+            database_url=env.get(ENV_DATABASE_URL) or None,
+            retention_days=_days(env, ENV_RETENTION_DAYS),
+            api_key=env.get(ENV_API_KEY) or None,
+            record=_flag(env, ENV_RECORD),
+            webhook_url=env.get(ENV_WEBHOOK_URL, "").strip() or None,
+            webhook_secret=env.get(ENV_WEBHOOK_SECRET) or None,
+        )
