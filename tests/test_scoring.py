@@ -228,3 +228,10 @@ def test_a_table_without_the_named_id_column_cannot_be_recorded(kind: Kind) -> N
     scored = kind.scorer.score(kind.leads).scored
     with pytest.raises(RecordError, match="ID column 'Lead ID' is not in the file"):
         kind.scorer.rows(scored, id_column="Lead ID")
+
+
+def test_a_scored_file_puts_the_contract_columns_in_reading_order(kind: Kind) -> None:
+    order = {"three-tiers": ("tier", "confidence", "p_high", "p_medium", "p_low"),
+             "won-lost": ("tier", "score", "p_convert")}[kind.name]
+    assert kind.scorer.file_columns == (*order, *REASON_COLUMNS)  # ../shared/DESIGN.md
+    assert set(kind.scorer.chance_columns) == {c for c in order if c.startswith("p_") or c == "confidence"}

@@ -58,6 +58,19 @@ def to_score(p: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
+class ScoreColumn:
+    """A column a target adds to a scored table, as a file and a screen show it."""
+
+    name: str
+    #: What the column is called on screen ("Chance of High").
+    title: str
+    #: A chance 0-1: written with 4 decimals in a file, shown as a percent.
+    chance: bool = True
+    #: Shown in the dashboard's table (a file always has it).
+    shown: bool = True
+
+
+@dataclass(frozen=True)
 class Support:
     """The contributions of a batch seen from each lead's tier.
 
@@ -89,15 +102,16 @@ class Target(Protocol):
     chance_columns: tuple[str, ...]
     #: What the chart of one lead explains, in words ("odds of High over Medium", "chance of conversion").
     explains: str
+    #: The target's columns in the order a scored file shows them, after the tier.
+    file_columns: tuple[ScoreColumn, ...]
+    #: The chance column that orders leads within a tier (call order) and filters a list: P(High) or p_convert.
+    headline_column: str
 
     def probabilities(self, margins: np.ndarray) -> np.ndarray:
         """(n, k) chances from (n, k) calibrated margins."""
 
     def decide(self, probabilities: np.ndarray) -> np.ndarray:
         """(n,) tier names."""
-
-    def headline(self, probabilities: np.ndarray, tiers: np.ndarray) -> np.ndarray:
-        """(n,) the chance that orders leads inside a tier: P(High), or the chance of conversion."""
 
     def columns(self, probabilities: np.ndarray, tiers: np.ndarray) -> dict[str, np.ndarray]:
         """The chance columns of a scored table."""
@@ -141,6 +155,10 @@ class ThreeTiers:
     high_threshold: float
     chance_columns: tuple[str, ...] = (*reversed(PROBABILITY_COLUMNS), "confidence")
     explains: str = "odds"
+    file_columns: tuple[ScoreColumn, ...] = (
+        ScoreColumn("confidence", "Sure of its tier", shown=False),
+        *(ScoreColumn(f"p_{t.lower()}", f"Chance of {t}") for t in reversed(CLASSES)))
+    headline_column: str = "p_high"
     kind: ClassVar[str] = "three_tiers"
     column: ClassVar[str] = LABEL_COLUMN
 
@@ -154,9 +172,6 @@ class ThreeTiers:
 
     def decide(self, probabilities: np.ndarray) -> np.ndarray:
         return _CLASS_NAMES[self.decide_index(probabilities)]
-
-    def headline(self, probabilities: np.ndarray, tiers: np.ndarray) -> np.ndarray:
-        return probabilities[:, HIGH]
 
     def columns(self, probabilities: np.ndarray, tiers: np.ndarray) -> dict[str, np.ndarray]:
         index = np.array([CLASSES.index(t) for t in tiers], dtype=np.int64)
@@ -252,6 +267,9 @@ class WonLost:
     rates: Mapping[str, float]
     chance_columns: tuple[str, ...] = ("p_convert", "score")
     explains: str = "chance"
+    file_columns: tuple[ScoreColumn, ...] = (ScoreColumn("score", "Score", chance=False),
+                                             ScoreColumn("p_convert", "Chance of conversion"))
+    headline_column: str = "p_convert"
     kind: ClassVar[str] = "won_lost"
 
     def probabilities(self, margins: np.ndarray) -> np.ndarray:
@@ -259,9 +277,6 @@ class WonLost:
 
     def decide(self, probabilities: np.ndarray) -> np.ndarray:
         return self.bands.tiers(probabilities[:, 0])
-
-    def headline(self, probabilities: np.ndarray, tiers: np.ndarray) -> np.ndarray:
-        return probabilities[:, 0]
 
     def columns(self, probabilities: np.ndarray, tiers: np.ndarray) -> dict[str, np.ndarray]:
         return {"p_convert": probabilities[:, 0], "score": to_score(probabilities[:, 0])}

@@ -182,6 +182,16 @@ class Scorer:
         """The columns scoring adds: tier, the target's chances, the reasons."""
         return ("tier", *self.model.target.chance_columns, *REASON_COLUMNS)
 
+    @property
+    def file_columns(self) -> tuple[str, ...]:
+        """The columns scoring adds in the order a scored file shows them (after the lead's ID and name)."""
+        return ("tier", *(c.name for c in self.model.target.file_columns), *REASON_COLUMNS)
+
+    @property
+    def chance_columns(self) -> tuple[str, ...]:
+        """The columns scoring adds that hold a chance 0-1 (4 decimals in a file, a percent on screen)."""
+        return tuple(c.name for c in self.model.target.file_columns if c.chance)
+
     def rows(self, scored: pd.DataFrame, id_column: str | None = None, owner_column: str | None = None
              ) -> ScoredRows:
         """A table this scorer scored as rows for the store (``rows.rows_of_table``)."""
