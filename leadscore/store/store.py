@@ -18,7 +18,7 @@ import pandas as pd
 from sqlalchemy import Connection, CursorResult, Engine, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from leadscore.store import database
+from leadscore.store import database, outbox
 from leadscore.store.outcomes import OutcomeRows
 from leadscore.store.record import scoring_columns
 from leadscore.store.tables import DriftReference, Outcome, SavedList, Scoring, ScoringData
@@ -114,15 +114,24 @@ def _where_ids(connection: Connection, sql: str, ids: Sequence[str]) -> CursorRe
 class Store:
     """Scorings, outcomes, saved lists and drift references in one database. See the package docstring."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, webhooks: bool = False) -> None:
         self.engine = engine
+        #: Whether recording puts an event in the webhook outbox for each lead whose tier is new or changed.
+        self.webhooks = webhooks
+        self.outbox = outbox.Outbox(engine)
 
     @classmethod
-    def open(cls, url: str | None = None, models_dir: str | os.PathLike[str] | None = None) -> Store:
+    def open(cls, url: str | None = None, models_dir: str | os.PathLike[str] | None = None,
+             webhooks: bool | None = None) -> Store:
         """The store at ``url``, else $LEADSCORE_DATABASE_URL, else beside the registry; migrated to the newest.
 
+        ``webhooks``: fill the webhook outbox when recording (default: when $LEADSCORE_WEBHOOK_URL is set).
         Raises StoreUnavailableError with one line when the database cannot be reached or migrated.
         """
+        if webhooks is None:
+            from leadscore.settings import Settings
+
+            webhooks = Settings.from_environment().webhooks_on
         engine = database.make_engine(database.database_url(url, models_dir))
         try:
             database.ensure_current(engine)
@@ -131,7 +140,7 @@ class Store:
             where = engine.url.render_as_string(hide_password=True)
             reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
             raise database.StoreUnavailableError(f"the store at {where} cannot be opened: {reason}") from error
-        return cls(engine)
+        return cls(engine, webhooks=webhooks)
 
     def close(self) -> None:
         """Release the connections."""
@@ -155,12 +164,17 @@ class Store:
         with self._begin() as connection:
             list_id = self._list_id(connection, list_name, moment) if list_name else None
             known: dict[str, int] = {}
+            previous: dict[str, str] = {}  # each lead's tier before this batch (for the webhook outbox)
+            unmark = ("UPDATE scorings SET latest = {false} WHERE latest AND lead_id {ids}"
+                      + (" RETURNING lead_id, tier" if self.webhooks else ""))
             unique = list(dict.fromkeys(lead_ids))
             # PostgreSQL takes the whole batch as one array (one statement, one plan); SQLite caps variables.
             step = max(len(unique), 1) if connection.dialect.name == "postgresql" else _IN_CHUNK
             for start in range(0, len(unique), step):
                 chunk = unique[start:start + step]
-                _where_ids(connection, "UPDATE scorings SET latest = {false} WHERE latest AND lead_id {ids}", chunk)
+                unmarked = _where_ids(connection, unmark, chunk)
+                if self.webhooks:
+                    previous.update(unmarked.all())
                 known.update(_where_ids(connection, "SELECT lead_id, outcome FROM outcomes WHERE lead_id {ids}",
                                         chunk).all())
             ids = self._new_ids(connection, n)
@@ -171,6 +185,9 @@ class Store:
                             [known.get(lead) for lead in lead_ids], latest, strict=True))
             data = list(zip(ids, columns["chances"], columns["fields"], columns["reasons"], strict=True))
             self._insert(connection, rows, data)
+            if self.webhooks:  # in this transaction: an event exists exactly when its scoring does
+                outbox.enqueue(connection, outbox.tier_changes(ids, lead_ids, latest, columns, previous,
+                                                               model_version, moment), moment)
             deleted = self._apply_retention(connection, moment)
         log.info("store: recorded %d scored leads (model %s)", n, model_version)
         return Recorded(n, list_name, deleted)
