@@ -1,4 +1,5 @@
-"""The ``leadscore`` command: a module per command group (training, scoring, results, models, serve, webhooks).
+"""The ``leadscore`` command: a module per command group (training, scoring, results, export, models,
+serve, webhooks).
 
 Every command takes ``--models-dir`` (or ``LEADSCORE_MODELS_DIR``). Bad input
 ends with a one-line reason on stderr and exit code 2; never a traceback.
@@ -11,7 +12,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from leadscore.cli import models, results, scoring, serve, training, webhooks
+from leadscore.cli import export, models, results, scoring, serve, training, webhooks
 from leadscore.cli.common import EXIT_BAD_INPUT, UserError, file_name, os_error_words, take_sheet
 from leadscore.data import csvio
 from leadscore.fields.infer import OutcomeError
@@ -37,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"model registry folder (default: ${ENV_MODELS_DIR} if set, else {default_dir})")
     commands = parser.add_subparsers(dest="command", required=True, title="commands", metavar="COMMAND")
 
-    for group in (training, scoring, results, models, serve, webhooks):
+    for group in (training, scoring, results, export, models, serve, webhooks):
         group.add_commands(commands, common)
     return parser
 
