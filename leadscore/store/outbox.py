@@ -25,6 +25,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
+from leadscore.store.record import Encoded
+
 _COLUMNS = ("event_id", "lead_id", "payload", "created_at", "attempts", "next_attempt_at")
 #: The longest error text kept per event (a receiver's error page can be long).
 MAX_ERROR = 500
@@ -76,32 +78,27 @@ def _read_time(value: datetime | str | None) -> str | None:
     return _utc(moment).isoformat()
 
 
-def tier_changes(scoring_ids: Sequence[int], lead_ids: Sequence[str], latest: Sequence[bool],
-                 columns: Mapping[str, Sequence[Any]], previous: Mapping[str, str], model_version: str,
-                 scored_at: datetime) -> list[tuple[str, str]]:
+def tier_changes(scoring_ids: Sequence[int], columns: Encoded, latest: Sequence[bool],
+                 previous: Mapping[str, str], scored_at: datetime) -> list[tuple[str, str]]:
     """(lead id, payload JSON) for each lead of a batch whose tier is new or changed.
 
     A lead twice in one batch counts once, by its last scoring (``latest``); ``previous`` holds each lead's
     tier before the batch (its latest scoring then). Built as text directly: this runs for every recorded lead.
     """
     dumps = json.dumps
-    version = dumps(model_version)
     moment = dumps(_utc(scored_at).isoformat())
-    tiers, chances, scores, reasons = columns["tier"], columns["chance"], columns["score"], columns["reasons"]
     out = []
-    for i, lead in enumerate(lead_ids):
+    for i, lead in enumerate(columns.lead_id):
         if not latest[i]:
             continue
-        tier = tiers[i]
+        tier = columns.tier[i]
         before = previous.get(lead)
         if before == tier:
             continue
-        score = scores[i]
-        chance = chances[i]
-        shown = round(100 * chance) if score is None else score
         out.append((lead, f'{{"scoring_id":{scoring_ids[i]},"tier":{dumps(tier)},'
-                          f'"previous_tier":{dumps(before)},"score":{dumps(shown)},"chance":{round(chance, 4)},'
-                          f'"reasons":{reasons[i] or "{}"},"model_version":{version},"scored_at":{moment}}}'))
+                          f'"previous_tier":{dumps(before)},"score":{int(columns.score[i])},'
+                          f'"chance":{round(columns.chance[i], 4)},"reasons":{columns.reasons[i] or "{}"},'
+                          f'"model_version":{dumps(columns.model_version[i])},"scored_at":{moment}}}'))
     return out
 
 

@@ -29,12 +29,10 @@ NAMES = {"v1": "Bank calls (y)", "v2": "Bank calls (y), top 25% High"}
 def filled(store: Store) -> datetime:
     """A list 'May' of three leads, one of them scored again later by another version; returns that moment."""
     first = datetime(2026, 5, 1, 9, 30, tzinfo=timezone.utc)
-    store.record(scored(["=cmd()", "00123", "L-3"], ["High", "Low", "Medium"]), "v1", list_name="May",
-                 id_column="Lead ID", scored_at=first)
+    store.record(scored(["=cmd()", "00123", "L-3"], ["High", "Low", "Medium"]), list_name="May", scored_at=first)
     later = first + timedelta(days=10)
-    store.record(scored(["00123"], ["High"], score=[91.0]), "v2", list_name="May", id_column="Lead ID",
-                 scored_at=later)
-    store.record(scored(["other"], ["Low"]), "v1", list_name="June", id_column="Lead ID", scored_at=later)
+    store.record(scored(["00123"], ["High"], score=[91], version="v2"), list_name="May", scored_at=later)
+    store.record(scored(["other"], ["Low"]), list_name="June", scored_at=later)
     return later
 
 
@@ -87,7 +85,7 @@ def test_an_unknown_list_names_the_lists_that_exist(store: Store) -> None:
 
 
 def test_a_list_saved_without_ids_says_so(store: Store) -> None:
-    store.record(scored(["A", "B"], ["High", "Low"]).drop(columns=["Lead ID"]), "v1", list_name="No IDs")
+    store.record(scored(["A", "B"], ["High", "Low"], with_ids=False), list_name="No IDs")
     result = export.export_list(store, "No IDs", NAMES)
     assert result.id_column == "lead_id" and result.hashed_ids and result.leads == 2
 
@@ -153,7 +151,7 @@ def test_migration_0004_keeps_lists_and_their_export_uses_lead_id(database_url: 
     try:
         result = export.export_list(store, "old", {})
         assert result.frame.iloc[0].tolist()[:3] == ["A-1", "High", 50] and result.id_column == "lead_id"
-        store.record(scored(["A-1"], ["Low"]), "v1", list_name="old", id_column="Lead ID")
+        store.record(scored(["A-1"], ["Low"]), list_name="old")
         assert export.export_list(store, "old", {}).frame.iloc[0].tolist()[:2] == ["A-1", "Low"]
         assert export.export_list(store, "old", {}).id_column == "Lead ID"
     finally:

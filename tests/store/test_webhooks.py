@@ -20,10 +20,12 @@ from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from sqlalchemy import text
 
+from leadscore.scoring.rows import ScoredRow, ScoredRows
 from leadscore.store import Store
 from leadscore.workflows import webhooks
 
@@ -83,14 +85,18 @@ def receiver() -> Iterator[Receiver]:
     up.stop()
 
 
-def scored(ids: list[str], tiers: list[str], score: list[float] | None = None) -> pd.DataFrame:
-    """A scored batch of a team's model as the scorer returns it."""
+def scored(ids: list[str], tiers: list[str], score: list[int] | None = None, version: str = "v1",
+           with_ids: bool = True) -> ScoredRows:
+    """Scored leads of a team's model as the store takes them (IDs read from a column 'Lead ID')."""
     n = len(ids)
-    frame = pd.DataFrame({"Lead ID": ids, "age": [str(30 + i) for i in range(n)], "tier": tiers,
-                          "p_convert": [0.8 if t == "High" else 0.3 if t == "Medium" else 0.05 for t in tiers],
-                          "score": score or [80.0 if t == "High" else 30.0 if t == "Medium" else 5.0 for t in tiers],
-                          "reason_1": "Age 45 (raises)", "reason_2": "Job: student (lowers)", "reason_3": ""})
-    return frame
+    chance = np.array([0.8 if t == "High" else 0.3 if t == "Medium" else 0.05 for t in tiers])
+    return ScoredRows(
+        model_version=version, tier=np.array(tiers, dtype=object), chance=chance,
+        score=np.array(score or [round(100 * c) for c in chance]),
+        fields=pd.DataFrame({"Lead ID": ids, "age": [str(30 + i) for i in range(n)]}),
+        lead_id=pd.Series(ids) if with_ids else None, id_column="Lead ID" if with_ids else None,
+        reasons=np.array([["Age 45 (raises)", "Job: student (lowers)", ""]] * n, dtype=object),
+        columns=pd.DataFrame({"p_convert": chance}))
 
 
 def webhook_store(url: str) -> Store:
@@ -119,23 +125,23 @@ def names() -> dict[str, str]:
 
 
 def test_one_event_per_lead_whose_tier_is_new_or_changed(hooked: Store) -> None:
-    hooked.record(scored(["A", "B", "C"], ["High", "Low", "Medium"]), "v1", id_column="Lead ID", list_name="May")
+    hooked.record(scored(["A", "B", "C"], ["High", "Low", "Medium"]), list_name="May")
     assert [(r["lead_id"], json.loads(r["payload"])["previous_tier"]) for r in outbox_rows(hooked)] == [
         ("A", None), ("B", None), ("C", None)]
     # Again, the same tiers: nothing new. B changes; D is new; A twice in the batch counts once, by its last.
-    hooked.record(scored(["A", "B", "C"], ["High", "Low", "Medium"]), "v1", id_column="Lead ID")
+    hooked.record(scored(["A", "B", "C"], ["High", "Low", "Medium"]))
     assert len(outbox_rows(hooked)) == 3
-    hooked.record(scored(["A", "B", "D", "A"], ["Low", "Medium", "High", "High"]), "v1", id_column="Lead ID")
+    hooked.record(scored(["A", "B", "D", "A"], ["Low", "Medium", "High", "High"]))
     new = [json.loads(r["payload"]) | {"lead": r["lead_id"]} for r in outbox_rows(hooked)[3:]]
     assert [(p["lead"], p["previous_tier"], p["tier"]) for p in new] == [("B", "Low", "Medium"), ("D", None, "High")]
-    assert new[0]["score"] == 30.0 and new[0]["model_version"] == "v1"
+    assert new[0]["score"] == 30 and new[0]["model_version"] == "v1"
     assert new[0]["reasons"] == {"reason_1": "Age 45 (raises)", "reason_2": "Job: student (lowers)", "reason_3": ""}
     assert len({r["event_id"] for r in outbox_rows(hooked)}) == 5
 
 
 def test_without_webhooks_recording_writes_no_event(store: Store) -> None:
     assert store.webhooks is False  # no LEADSCORE_WEBHOOK_URL in the tests' environment
-    store.record(scored(["A"], ["High"]), "v1", id_column="Lead ID")
+    store.record(scored(["A"], ["High"]))
     assert outbox_rows(store) == []
 
 
@@ -145,25 +151,24 @@ def test_the_event_and_the_scoring_are_one_transaction(hooked: Store, monkeypatc
 
     monkeypatch.setattr(hooked, "_apply_retention", broken)
     with pytest.raises(RuntimeError):
-        hooked.record(scored(["A", "B"], ["High", "Low"]), "v1", id_column="Lead ID")
+        hooked.record(scored(["A", "B"], ["High", "Low"]))
     with hooked.engine.connect() as connection:
         assert connection.execute(text("SELECT COUNT(*) FROM scorings")).scalar() == 0
     assert outbox_rows(hooked) == []
 
 
-def test_a_built_in_lead_gets_its_chance_as_a_score(hooked: Store) -> None:
-    frame = pd.DataFrame({"lead_id": ["Z"], "tier": ["High"], "p_low": [0.1], "p_medium": [0.2], "p_high": [0.7],
-                          "confidence": [0.7]})
-    hooked.record(frame, "builtin-1", id_column="lead_id")
+def test_a_lead_from_the_api_without_reasons(hooked: Store) -> None:
+    hooked.record([ScoredRow(lead_id="Z", model_version="builtin-1", tier="High", chance=0.42, score=42,
+                             fields={"age": 40})])
     payload = json.loads(outbox_rows(hooked)[0]["payload"])
-    assert payload["score"] == round(100 * payload["chance"]) and payload["reasons"] == {}
+    assert (payload["score"], payload["chance"], payload["reasons"]) == (42, 0.42, {})
 
 
 # ---- delivery ---------------------------------------------------------------------------------------------------
 
 
 def test_events_are_posted_signed_and_marked_delivered(hooked: Store, receiver: Receiver) -> None:
-    hooked.record(scored(["A", "B"], ["High", "Low"]), "v1", id_column="Lead ID")
+    hooked.record(scored(["A", "B"], ["High", "Low"]))
     report = webhooks.send_pending(hooked, receiver.url, SECRET, names)
     assert (report.delivered, report.failed) == (2, 0)
     assert len(receiver.requests) == 2
@@ -174,7 +179,7 @@ def test_events_are_posted_signed_and_marked_delivered(hooked: Store, receiver: 
     first = receiver.acknowledged()[0]
     assert set(first) == {"event_id", "lead_id", "tier", "previous_tier", "score", "reasons", "model",
                           "model_version", "scored_at"}
-    assert (first["lead_id"], first["tier"], first["previous_tier"], first["score"]) == ("A", "High", None, 80.0)
+    assert (first["lead_id"], first["tier"], first["previous_tier"], first["score"]) == ("A", "High", None, 80)
     assert first["reasons"] == ["Age 45 (raises)", "Job: student (lowers)"]
     assert first["model"] == "Bank calls (y)" and first["model_version"] == "v1"
     assert datetime.fromisoformat(first["scored_at"]).tzinfo is not None
@@ -185,7 +190,7 @@ def test_events_are_posted_signed_and_marked_delivered(hooked: Store, receiver: 
 
 
 def test_a_failing_receiver_gets_the_same_event_again_after_a_backoff(hooked: Store, receiver: Receiver) -> None:
-    hooked.record(scored(["A"], ["High"]), "v1", id_column="Lead ID")
+    hooked.record(scored(["A"], ["High"]))
     receiver.statuses = [500, 302]
     clock = [datetime.now(timezone.utc)]
     report = webhooks.send_pending(hooked, receiver.url, SECRET, names, first_delay=timedelta(seconds=30),
@@ -209,7 +214,7 @@ def test_a_failing_receiver_gets_the_same_event_again_after_a_backoff(hooked: St
 
 
 def test_a_receiver_that_is_down_and_comes_back(hooked: Store) -> None:
-    hooked.record(scored([f"L{i}" for i in range(5)], ["High"] * 5), "v1", id_column="Lead ID")
+    hooked.record(scored([f"L{i}" for i in range(5)], ["High"] * 5))
     down = Receiver()
     port = down.port
     down.stop()  # nothing listens on the port now
@@ -231,7 +236,7 @@ def test_a_receiver_that_is_down_and_comes_back(hooked: Store) -> None:
 
 
 def test_a_receiver_that_does_not_answer_in_time_is_a_failed_attempt(hooked: Store, receiver: Receiver) -> None:
-    hooked.record(scored(["A"], ["High"]), "v1", id_column="Lead ID")
+    hooked.record(scored(["A"], ["High"]))
     receiver.delay = 1.5
     report = webhooks.send_pending(hooked, receiver.url, SECRET, names, timeout=0.3)
     assert report.failed == 1 and "no answer in time" in report.last_error
@@ -240,7 +245,7 @@ def test_a_receiver_that_does_not_answer_in_time_is_a_failed_attempt(hooked: Sto
 def test_two_senders_at_once_never_send_an_event_twice(database_url: str, receiver: Receiver) -> None:
     first, second = webhook_store(database_url), webhook_store(database_url)
     try:
-        first.record(scored([f"L{i}" for i in range(60)], ["High"] * 60), "v1", id_column="Lead ID")
+        first.record(scored([f"L{i}" for i in range(60)], ["High"] * 60))
         receiver.delay = 0.005
         threads = [threading.Thread(target=webhooks.send_pending, args=(s, receiver.url, SECRET, names))
                    for s in (first, second)]
@@ -259,7 +264,7 @@ def test_two_senders_at_once_never_send_an_event_twice(database_url: str, receiv
 def test_the_outbox_survives_a_restart_and_another_process_delivers_it(database_url: str, receiver: Receiver,
                                                                       tmp_path: Path) -> None:
     before = webhook_store(database_url)
-    before.record(scored(["A", "B", "C"], ["High", "Medium", "Low"]), "v1", id_column="Lead ID")
+    before.record(scored(["A", "B", "C"], ["High", "Medium", "Low"]))
     before.close()  # the process that recorded is gone
     environment = {**os.environ, "LEADSCORE_DATABASE_URL": database_url, "LEADSCORE_WEBHOOK_URL": receiver.url,
                    "LEADSCORE_WEBHOOK_SECRET": SECRET}
@@ -284,7 +289,7 @@ def test_send_with_the_receiver_down_exits_1_and_logs_no_secret_nor_lead(databas
     from leadscore.cli import main
 
     store = webhook_store(database_url)
-    store.record(scored(["lead-secret-4471"], ["High"]), "v1", id_column="Lead ID")
+    store.record(scored(["lead-secret-4471"], ["High"]))
     store.close()
     down = Receiver()
     url = f"http://user:pw-in-url-993@127.0.0.1:{down.port}/hook"
