@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from leadscore.cli import models, results, scoring, serve, training
-from leadscore.cli.common import EXIT_BAD_INPUT, UserError, file_name, os_error_words
+from leadscore.cli.common import EXIT_BAD_INPUT, UserError, file_name, os_error_words, take_sheet
 from leadscore.data import csvio
 from leadscore.fields.infer import OutcomeError
 from leadscore.fields.rejections import SchemaError
@@ -47,6 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     try:
+        take_sheet(args)
         args.handler(args)
     except (UserError, SchemaError, ModelFileError, csvio.TableError, OutcomeError) as error:
         print(f"leadscore {args.command}: {error}", file=sys.stderr)

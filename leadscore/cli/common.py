@@ -60,6 +60,23 @@ def until_arg(value: str) -> datetime:
     return moment + timedelta(days=1) if len(value.strip()) <= 10 else moment
 
 
+def sheet_argument(parser: argparse.ArgumentParser, file_dest: str) -> None:
+    """``--sheet NAME`` for a command whose file (``args.<file_dest>``) may be an Excel workbook."""
+    parser.add_argument("--sheet", metavar="NAME",
+                        help="when the file is an Excel workbook (.xlsx): the sheet to read (default: the first)")
+    parser.set_defaults(sheet_of=file_dest)
+
+
+def take_sheet(args: argparse.Namespace) -> None:
+    """With ``--sheet``, the command's file becomes that sheet of the workbook (still a path to the file)."""
+    from leadscore.data.csvio import with_sheet
+
+    name = getattr(args, "sheet", None)
+    dest = getattr(args, "sheet_of", None)
+    if name and dest and getattr(args, dest, None):
+        setattr(args, dest, with_sheet(getattr(args, dest), name))
+
+
 def file_name(value: str) -> str:
     """A file or folder argument: refuse an empty name, which would otherwise fail later without naming it."""
     if not value.strip():
