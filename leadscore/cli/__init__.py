@@ -11,7 +11,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from leadscore.cli import models, results, scoring, serve, training
+from leadscore.cli import audit, keys, models, results, scoring, serve, training, users
 from leadscore.cli.common import EXIT_BAD_INPUT, UserError, file_name, os_error_words, take_sheet
 from leadscore.data import csvio
 from leadscore.fields.infer import OutcomeError
@@ -36,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"model registry folder (default: ${ENV_MODELS_DIR} if set, else {default_dir})")
     commands = parser.add_subparsers(dest="command", required=True, title="commands", metavar="COMMAND")
 
-    for group in (training, scoring, results, models, serve):
+    for group in (training, scoring, results, models, serve, users, keys, audit):
         group.add_commands(commands, common)
     return parser
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import logging
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -20,6 +21,14 @@ EXIT_BAD_INPUT = 2
 
 class UserError(Exception):
     """A problem the user can fix; reported as one line, without a traceback."""
+
+
+def cli_actor() -> str:
+    """Who makes a change at the command line, for the audit trail: the operating-system user."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name for this uid (a container without a passwd entry)
+        return "unknown user"
 
 
 def registry_of(args: argparse.Namespace) -> Registry:

@@ -1,7 +1,8 @@
 """API keys with scopes: made once, shown once, kept only as a hash, revoked by name.
 
-Scopes: ``score`` (POST /v1/score and /v1/score/batch), ``record`` (the leads it scores are recorded when the
-server records), ``outcomes`` (POST /v1/outcomes), ``models`` (GET /v1/model). A key is
+Scopes (``leadscore/permissions.py``): ``score`` (POST /v1/score and /v1/score/batch), ``record`` (the leads
+it scores are recorded when the server records), ``outcomes`` (POST /v1/outcomes), ``models`` (GET
+/v1/model). A key is
 ``lsk_`` + 43 characters of ``secrets.token_urlsafe(32)``: 256 random bits.
 
 Why SHA-256 and not argon2 as for passwords: a password is short and guessable, so its hash must be slow to
@@ -28,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from leadscore.permissions import SCOPES
 from leadscore.store import audit as trail
 from leadscore.store.tables import ApiKey
 
@@ -36,8 +38,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SCORE, RECORD, OUTCOMES, MODELS = "score", "record", "outcomes", "models"
-SCOPES = (SCORE, RECORD, OUTCOMES, MODELS)
 PREFIX = "lsk_"
 MAX_NAME = 100
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._@-]*$")
@@ -124,20 +124,21 @@ def add_key(store: Store, name: str, scopes: Iterable[str], *, actor: str, sourc
     return key
 
 
-def revoke_key(store: Store, name: str, *, actor: str, source: str) -> KeyInfo:
-    """Revoke a key by name (it stops working; its row stays for the record). Revoking twice changes nothing."""
+def revoke_key(store: Store, name: str, *, actor: str, source: str) -> tuple[KeyInfo, bool]:
+    """Revoke a key by name (it stops working; its row stays for the record): the key, and whether it was
+    revoked now (False: it already was, and nothing changed)."""
     name = name.strip()
     with store.engine.begin() as connection:
         row = connection.execute(select(ApiKey.__table__).where(ApiKey.name == name)).first()
         if row is None:
             raise ApiKeyError(f"no key named {name!r}; `leadscore keys list` shows them")
         if row.revoked_at is not None:
-            return _info(row)
+            return _info(row), False
         now = datetime.now(timezone.utc)
         connection.execute(update(ApiKey).where(ApiKey.id == row.id).values(revoked_at=now))
         trail.write(connection, actor, trail.KEY_REVOKED, {"name": name}, source)
     log.info("keys: revoked %r", name)
-    return KeyInfo(row.name, tuple(row.scopes.split()), _utc(row.created_at), now)
+    return KeyInfo(row.name, tuple(row.scopes.split()), _utc(row.created_at), now), True
 
 
 def list_keys(store: Store) -> list[KeyInfo]:

@@ -1,11 +1,7 @@
-"""People who sign in, their roles, and what each role may do: the one table the CLI, the API and the dashboard ask.
+"""People who sign in and their roles (admin, manager, rep, viewer), kept in the store.
 
-Roles (``PERMISSIONS``; each includes the one below it):
-
-- ``viewer``: the Model and Results pages (totals, no lead rows);
-- ``rep``: also lead rows, saved lists and exports, but only the leads whose owner is the rep's ``owner``;
-- ``manager``: every lead, outcomes, saved lists, results and exports for everyone;
-- ``admin``: also people, API keys, training, publishing, activating and retraining models.
+What each role may do is the table in ``leadscore/permissions.py`` (its names are here too, so the dashboard
+asks one module: ``people.may(account.role, people.EVERY_LEAD)``).
 
 Passwords are hashed with argon2id (``argon2-cffi``, its default parameters, RFC 9106's second choice) and
 never stored, logged or put in the audit trail. Emails are kept trimmed and in lower case, so an account is
@@ -22,9 +18,9 @@ found whatever case is typed. Every change writes its audit event in the same tr
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -34,6 +30,30 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import Connection, Row, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from leadscore.permissions import (
+    ACTIVATING,
+    ADMIN,
+    EVERY_LEAD,
+    EXPORTS,
+    KEYS,
+    MANAGER,
+    MODEL_PAGE,
+    OUTCOMES,
+    OWN_LEADS,
+    PEOPLE,
+    PERMISSIONS,
+    PUBLISHING,
+    REP,
+    RESULTS,
+    RETRAINING,
+    ROLE_WORDS,
+    ROLES,
+    SAVED_LISTS,
+    TRAINING,
+    VIEWER,
+    may,
+    permissions,
+)
 from leadscore.store import audit as trail
 from leadscore.store.tables import SavedView, User
 
@@ -41,30 +61,6 @@ if TYPE_CHECKING:
     from leadscore.store.store import Store
 
 log = logging.getLogger(__name__)
-
-ADMIN, MANAGER, REP, VIEWER = "admin", "manager", "rep", "viewer"
-ROLES = (ADMIN, MANAGER, REP, VIEWER)
-
-# What a role may do. Pages and commands ask ``may(role, ...)``, never the role's name.
-#: The Model page (what the model does, its versions) and the Results page's totals.
-MODEL_PAGE, RESULTS = "model page", "results"
-#: Lead rows: only one's own (a rep: leads whose owner is theirs), or every lead.
-OWN_LEADS, EVERY_LEAD = "own leads", "every lead"
-SAVED_LISTS, OUTCOMES, EXPORTS = "saved lists", "outcomes", "exports"
-PEOPLE, KEYS, TRAINING, PUBLISHING, ACTIVATING, RETRAINING = ("people", "keys", "training", "publishing",
-                                                              "activating", "retraining")
-
-_VIEWER = frozenset({MODEL_PAGE, RESULTS})
-_REP = _VIEWER | {OWN_LEADS, SAVED_LISTS, EXPORTS}
-_MANAGER = _REP | {EVERY_LEAD, OUTCOMES}
-_ADMIN = _MANAGER | {PEOPLE, KEYS, TRAINING, PUBLISHING, ACTIVATING, RETRAINING}
-#: The role -> permissions table.
-PERMISSIONS: Mapping[str, frozenset[str]] = {VIEWER: _VIEWER, REP: _REP, MANAGER: _MANAGER, ADMIN: _ADMIN}
-#: What each role is, in a sales team's words (help texts, the sidebar).
-ROLE_WORDS = {ADMIN: "administrator: people, API keys and model changes, and everything a manager does",
-              MANAGER: "manager: every lead, saved lists, outcomes, results and exports",
-              REP: "sales rep: only the leads whose owner is theirs",
-              VIEWER: "viewer: the Model and Results pages, no lead rows"}
 
 MAX_EMAIL = 320
 MAX_OWNER = 200
@@ -74,8 +70,12 @@ MAX_PASSWORD = 1024
 _EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],;:\".]+$")
 
 _hasher = PasswordHasher()
-#: Verified against when the email is unknown, so a wrong email takes as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the email is unknown, so a wrong email takes as long as a wrong password."""
+    return _hasher.hash("not a password of anyone")
 
 
 #: One event into the audit trail: ``audit(store, actor, action, detail, source)`` (``audit.record``), for the
@@ -110,16 +110,6 @@ class Account:
         """JSON-safe: email, role, owner, created_at."""
         return {"email": self.email, "role": self.role, "owner": self.owner,
                 "created_at": self.created_at.isoformat()}
-
-
-def permissions(role: str) -> frozenset[str]:
-    """What ``role`` may do (an unknown role: nothing)."""
-    return PERMISSIONS.get(role, frozenset())
-
-
-def may(role: str, permission: str) -> bool:
-    """Whether ``role`` grants ``permission``."""
-    return permission in permissions(role)
 
 
 def lead_scope(account: Account) -> str | None:
@@ -227,7 +217,7 @@ def check_password(store: Store, email: str, password: str) -> Account | None:
         user = _find(connection, email)
     stored = user.password_hash if user is not None and user.password_hash else None
     try:
-        _hasher.verify(stored or _DUMMY_HASH, password)
+        _hasher.verify(stored or _dummy_hash(), password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return None
     if stored is None or user is None:
@@ -309,6 +299,8 @@ def remove_user(store: Store, email: str, *, actor: str, source: str) -> None:
     log.info("people: removed %s", email)
 
 
-__all__ = ["ADMIN", "MANAGER", "PERMISSIONS", "REP", "ROLES", "VIEWER", "Account", "PeopleError", "add_user",
-           "audit", "check_password", "count_users", "find_user", "has_admin", "lead_scope", "list_users",
-           "may", "permissions", "remove_user", "set_password", "set_role"]
+__all__ = ["ACTIVATING", "ADMIN", "EVERY_LEAD", "EXPORTS", "KEYS", "MANAGER", "MODEL_PAGE", "OUTCOMES", "OWN_LEADS",
+           "PEOPLE", "PERMISSIONS", "PUBLISHING", "REP", "RESULTS", "RETRAINING", "ROLES", "ROLE_WORDS",
+           "SAVED_LISTS", "TRAINING", "VIEWER", "Account", "PeopleError", "add_user", "audit", "check_password",
+           "count_users", "find_user", "has_admin", "lead_scope", "list_users", "may", "permissions", "remove_user",
+           "set_password", "set_role"]

@@ -123,10 +123,10 @@ def test_keys_are_shown_once_stored_hashed_found_and_revoked(store: Store, caplo
     with pytest.raises(keys.ApiKeyError, match="not a key name"):
         keys.add_key(store, " ", ["score"], **CLI)
 
-    revoked = keys.revoke_key(store, "website form", **CLI)
-    assert revoked.revoked_at is not None
+    revoked, now = keys.revoke_key(store, "website form", **CLI)
+    assert revoked.revoked_at is not None and now
     assert keys.find_key(store, key) is None and keys.active_keys(store) == 0
-    assert keys.revoke_key(store, "website form", **CLI).revoked_at == revoked.revoked_at
+    assert keys.revoke_key(store, "website form", **CLI) == (keys.list_keys(store)[0], False)
     with pytest.raises(keys.ApiKeyError, match="no key named 'ghost'"):
         keys.revoke_key(store, "ghost", **CLI)
     with pytest.raises(keys.ApiKeyError, match="names are not reused"):
