@@ -106,8 +106,8 @@ def _record(store: Store, batch: ScoredBatch, scorer: Scorer, args: argparse.Nam
 
     as_fields = {header: name for name, header in batch.match.headers.items() if header != name}
     try:
-        store.record(batch.scored.rename(columns=as_fields), scorer.version, list_name=args.list,
-                     id_column=as_fields.get(args.id, args.id) if args.id else None)
+        rows = scorer.rows(batch.scored.rename(columns=as_fields), as_fields.get(args.id, args.id) if args.id else None)
+        store.record(rows, list_name=args.list)
     except RecordError as error:
         raise UserError(f"{args.input}: {error}; nothing more was recorded") from error
 
