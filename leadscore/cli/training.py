@@ -68,6 +68,7 @@ def _publish_gate(registry: Registry, candidate: Scorer) -> str:
 
 def cmd_train(args: argparse.Namespace) -> None:
     """Train a model, report it, and publish it as the active version if it is at least as good."""
+    registry_of(args).publishing_key()  # a signing key that would refuse the publish refuses now, before training
     if args.from_results:
         if args.data or args.target:
             raise UserError("--from-results trains on the recorded leads with outcomes: leave out --data and --target")
