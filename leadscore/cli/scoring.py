@@ -79,8 +79,8 @@ def _score_in_chunks(args: argparse.Namespace, output: Path, rejected: Path) -> 
                 counts["read"] += len(ragged)
                 counts["rejected"] += len(ragged)
                 ragged.clear()
-            scored = export.reading_order(batch.scored, id_column=scorer.schema.id_column)
-            export.append_safe_csv(scored, output, first)
+            scored = export.reading_order(batch.scored, scorer.file_columns, id_column=scorer.schema.id_column)
+            export.append_safe_csv(scored, output, first, rounded=scorer.chance_columns)
             export.append_safe_csv(problems, rejected, first)
             first = False
             if store is not None:
@@ -106,8 +106,8 @@ def _record(store: Store, batch: ScoredBatch, scorer: Scorer, args: argparse.Nam
 
     as_fields = {header: name for name, header in batch.match.headers.items() if header != name}
     try:
-        store.record(batch.scored.rename(columns=as_fields), scorer.version, list_name=args.list,
-                     id_column=as_fields.get(args.id, args.id) if args.id else None)
+        rows = scorer.rows(batch.scored.rename(columns=as_fields), as_fields.get(args.id, args.id) if args.id else None)
+        store.record(rows, list_name=args.list)
     except RecordError as error:
         raise UserError(f"{args.input}: {error}; nothing more was recorded") from error
 

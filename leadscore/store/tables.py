@@ -38,6 +38,9 @@ class SavedList(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: The column the list's lead IDs were read from (``--id``), for exports; None: hashes or not known.
+    #: Added by migration 0004.
+    id_column: Mapped[str | None] = mapped_column(String(200))
 
 
 class Scoring(Base):
@@ -55,10 +58,12 @@ class Scoring(Base):
     model_version: Mapped[str] = mapped_column(String(100))
     list_id: Mapped[int | None] = mapped_column(ForeignKey("lists.id", ondelete="CASCADE"))
     tier: Mapped[str] = mapped_column(String(20))
-    #: The model's chance of conversion (p_convert; for the built-in model, its tiers' expected conversion).
+    #: The lead's calibrated chance of conversion, as its model's target defines it (``Target.conversion``).
     chance: Mapped[float] = mapped_column(Float)
-    #: The conversion this lead was promised: p_convert, or the built-in tier's expected conversion (midpoint).
+    #: Written as ``chance`` (a tier's promise for a set of leads is their mean chance) and not read; scorings
+    #: recorded before that hold the built-in tier's midpoint here.
     promise: Mapped[float] = mapped_column(Float)
+    #: The chance as a whole score 0-100 (None for built-in scorings recorded before every lead had one).
     score: Mapped[float | None] = mapped_column(Float)
     outcome: Mapped[int | None] = mapped_column(SmallInteger)
     latest: Mapped[bool] = mapped_column(Boolean)
