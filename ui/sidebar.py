@@ -6,8 +6,9 @@ import datetime as dt
 
 import streamlit as st
 
-from leadscore.modeling.targets import ThreeTiers, WonLost
 from leadscore.modeling.three_tiers.evaluate import measured_on
+from leadscore.modeling.three_tiers.target import ThreeTiers
+from leadscore.modeling.won_lost.target import WonLost
 from leadscore.plain_words import data_words, test_part_words
 from leadscore.scoring.scorer import Scorer
 from ui import engine

@@ -16,7 +16,8 @@ from leadscore.fields.builtin import CLASSES, FEATURE_NAMES, LABEL_COLUMN
 from leadscore.fields.headers import header_key
 from leadscore.fields.infer import OutcomeError, outcome_counts, outcome_labels
 from leadscore.modeling.model import model_of
-from leadscore.modeling.targets import ThreeTiers, WonLost
+from leadscore.modeling.three_tiers.target import ThreeTiers
+from leadscore.modeling.won_lost.target import WonLost
 from leadscore.registry import ModelFileError, Registry
 from leadscore.scoring.scorer import Scorer
 
