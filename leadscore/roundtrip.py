@@ -18,7 +18,7 @@ import pandas as pd
 
 from leadscore.fields.field import OTHER, Field, format_number
 from leadscore.modeling.model import Estimator, model_of
-from leadscore.modeling.targets import REASON_COLUMNS
+from leadscore.modeling.target import REASON_COLUMNS
 from leadscore.scoring.scorer import Scorer
 
 log = logging.getLogger(__name__)
