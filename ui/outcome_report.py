@@ -84,9 +84,9 @@ def _leakage(report: dict, choose: bool) -> list[str]:
                "almost perfectly was probably filled in after the sale was won or lost, such as a closing note. "
                "One that the sales team fills in while working a lead (a status, a quality rating, a call's "
                "duration, the last activity: its name says so, or its fill rate moves on the newest leads or "
-               "falls on the still open leads) and that sways the model's decisions is not known yet when a new lead arrives. A model "
-               "using either looks excellent on paper and is useless on a new lead. Keep one only if you are "
-               "sure it is known when the lead arrives.")
+               "falls on the still open leads) and that sways the model's decisions is not known yet when a new "
+               "lead arrives. A model using either looks excellent on paper and is useless on a new lead. Keep "
+               "one only if you are sure it is known when the lead arrives.")
     st.dataframe(pd.DataFrame([{
         "Field": f["name"], "Alone, ranks right": f.get("auc"),
         "Just being filled in, ranks right": "never empty" if f.get("filled_auc") is None else f"{f['filled_auc']:.0%}",
