@@ -6,9 +6,14 @@ The page files live in ``app_pages/``, not ``pages/``: Streamlit still runs a
 fresh server's first session in its old multipage mode when a ``pages/``
 folder exists, so a bookmarked page opened first after a restart would bypass
 this entrypoint (no sidebar, a different menu).
+
+The first visit to a fresh server shows its page's title and a word at once, before the engine's libraries
+are imported (seconds); on an empty registry the page says the built-in model is being prepared
+(ui/startup.py) and fills in by itself when it is ready.
 """
 
 import logging
+import sys
 
 import streamlit as st
 
@@ -16,18 +21,47 @@ logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(messag
 
 st.set_page_config(page_title="Lead scoring", page_icon=":material/leaderboard:", layout="wide")
 
-# The first visit to a fresh server waits several seconds for the engine's libraries and the model (and trains
-# the built-in model on an empty registry): say so. A spinner shows only when the wait is longer than a moment.
-with st.spinner("Getting the lead-scoring model ready: the first visit takes about 10 seconds…"):
-    from ui import engine, sidebar, versions  # noqa: E402 (imported under the spinner: the slow part of a first visit)
+page = st.navigation([
+    st.Page("app_pages/score.py", title="Score a lead", icon=":material/person_search:", default=True),
+    st.Page("app_pages/triage.py", title="Triage a lead list", icon=":material/format_list_numbered:"),
+    st.Page("app_pages/results.py", title="Results", icon=":material/fact_check:"),
+    st.Page("app_pages/model.py", title="Model", icon=":material/monitoring:"),
+])
+waiting = st.empty()
+if "ui.engine" not in sys.modules:  # the first visit to this server: the engine's libraries take seconds
+    with waiting.container():
+        st.title(page.title)
+        st.info("Getting the lead-scoring model ready (a few seconds)…")
 
-    page = st.navigation([
-        st.Page("app_pages/score.py", title="Score a lead", icon=":material/person_search:", default=True),
-        st.Page("app_pages/triage.py", title="Triage a lead list", icon=":material/format_list_numbered:"),
-        st.Page("app_pages/results.py", title="Results", icon=":material/fact_check:"),
-        st.Page("app_pages/model.py", title="Model", icon=":material/monitoring:"),
-    ])
-    # The Model page can still list the versions and activate a good one when the active model is damaged.
-    sidebar.show_active_model(versions.active_scorer_or_recovery() if page.url_path == "model"
-                              else engine.active_scorer())
+from ui import engine, sidebar, startup, versions  # noqa: E402 (after the word on screen: the slow part)
+
+
+@st.fragment(run_every=1)
+def _preparing() -> None:
+    """How long the built-in model has been training; the whole page runs again once it is ready."""
+    preparation = startup.preparing(engine.registry())
+    if preparation is None:
+        st.rerun()
+    elif preparation.error:
+        st.error(f"The built-in model could not be prepared: {preparation.error}. The server's log has the details.")
+        if st.button("Try again"):
+            startup.preparing(engine.registry(), retry=True)
+    else:
+        st.progress(min(preparation.seconds / 20, 0.95), text=f"Training: {preparation.seconds:.0f} s so far")
+
+
+if startup.preparing(engine.registry()) is not None:
+    with waiting.container():
+        st.title(page.title)
+        st.info(f"Preparing the built-in model, {startup.TRAINING_WORDS}: it is trained once, on 10,000 generated "
+                "leads, the first time the dashboard starts. This page fills in by itself when it is ready.")
+        _preparing()
+    with st.sidebar:
+        st.subheader("Active model")
+        st.caption("Preparing the built-in model…")
+    st.stop()
+waiting.empty()
+# The Model page can still list the versions and activate a good one when the active model is damaged.
+sidebar.show_active_model(versions.active_scorer_or_recovery() if page.url_path == "model"
+                          else engine.active_scorer())
 page.run()
