@@ -172,17 +172,9 @@ def columns(store: Store, scorer: Scorer) -> list[str]:
 @st.cache_data(max_entries=8, show_spinner=False)
 def _list_columns(name: str, created_at: str, leads: int, _store: Store) -> list[str]:
     """A saved list's columns as read, cached on the list (reading a list parses every lead's fields)."""
-    skip = {"lead_id", "tier", "score", "p_convert", "p_low", "p_medium", "p_high", "confidence",
-            "reason_1", "reason_2", "reason_3"}
-    rows = _store.list_rows(name)
-    return [str(c) for c in rows.columns if c not in skip and not id_like(rows[c])]
+    return [str(c) for c in _store.list_fields(name) if c != "lead_id" and not id_like(str(c))]
 
 
-def id_like(values: pd.Series) -> bool:
+def id_like(column: str) -> bool:
     """A column that names leads rather than groups them (an ID, a name, an email): no breakdown by it."""
-    name = str(values.name)
-    if identity_columns([name]) or _ID_HEADER.search(name.strip()):
-        return True
-    filled = values.dropna().astype(str).str.strip()
-    filled = filled[filled != ""]
-    return len(filled) >= 20 and filled.nunique() > 0.9 * len(filled)
+    return bool(identity_columns([column]) or _ID_HEADER.search(column.strip()))

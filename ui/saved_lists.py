@@ -8,37 +8,34 @@ import logging
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from leadscore.data.export import to_safe_csv
 from leadscore.monitoring import drift
 from leadscore.results_words import drift_sentence, drift_table
 from leadscore.scoring.scorer import Scorer
 from leadscore.store import RecordError
-from leadscore.store.record import (
-    BUILTIN_CHANCES,
-    OUTCOME_CHANCES,
-    OUTPUT,
-    builtin_chance,
-    chance_columns_of,
-    normalize_ids,
-)
+from leadscore.store.record import encode
+from leadscore.workflows import export
+from ui import engine
 from ui.lead_list import NO_HEADER
 from ui.store import record_list, store
 from ui.text import md_escape
 
 log = logging.getLogger(__name__)
 HASH = "(none: a fingerprint of the row)"
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Session state: {scored list's key: what was said when it was saved}.
 SAVED = "saved_lists.saved"
 
 
-def distinct_leads(scored: pd.DataFrame, id_column: str | None) -> int:
-    """How many different leads the store will hold for these rows: one per lead ID, or, without an ID column,
-    one per set of fields as read (the store knows such a lead by its fields: identical rows are one lead)."""
-    if id_column is not None:
-        return int(normalize_ids(scored[id_column]).nunique())
-    fields = scored.loc[:, [c for c in scored.columns if c not in OUTPUT]]
-    return int(len(fields) - fields.duplicated().sum())
+def distinct_leads(scorer: Scorer, scored: pd.DataFrame, headers: dict[str, str], id_column: str | None) -> int:
+    """How many different leads the store holds for these rows, by the store's own rule: one per lead ID, or,
+    without an ID column, one per set of fields as read (identical rows are one lead)."""
+    as_fields = {header: field for field, header in headers.items() if header != field}
+    frame = scored.reset_index(drop=True).rename(columns=as_fields)
+    rows = scorer.rows(frame, as_fields.get(id_column, id_column) if id_column else None)
+    return len(set(encode(rows).lead_id))
 
 
 def saved_words(name: str, rows: int, leads: int, id_column: str | None) -> str:
@@ -97,7 +94,8 @@ def save_form(scorer: Scorer, scored: pd.DataFrame, headers: dict[str, str], col
     except RecordError as error:
         st.error(f"The list was not saved: {md_escape(error)}")
         return
-    done[list_key] = saved_words(name, saved.leads, distinct_leads(scored, chosen_id), chosen_id) + (
+    leads = distinct_leads(scorer, scored, headers, chosen_id)
+    done[list_key] = saved_words(name, saved.leads, leads, chosen_id) + (
         " Bring back their outcomes on the Results page when they are known." if chosen_id else
         " Without a lead ID, the CRM's won/lost export cannot be matched to these leads later.")
     st.success(done[list_key])
@@ -114,9 +112,24 @@ def reopen() -> pd.DataFrame | None:
         if chosen == "(choose a list)":
             return None
         rows = store().list_rows(labels[chosen])
-        st.download_button(f"Download “{labels[chosen]}” again (CSV)", to_safe_csv(rows),
-                           f"{labels[chosen]}.csv", "text/csv", key="saved_list_download")
+        a, b, c = st.columns(3)
+        a.download_button(f"Download “{labels[chosen]}” again (CSV)", to_safe_csv(rows),
+                          f"{labels[chosen]}.csv", "text/csv", key="saved_list_download")
+        crm_download(labels[chosen], b, c)
         return rows
+
+
+def crm_download(name: str, *places: DeltaGenerator, owner: str | None = None) -> None:
+    """"Download for the CRM": the list's latest scores, one row per lead, as .xlsx and as CSV
+    (``leadscore export``); ``owner`` keeps one owner's leads (a rep's)."""
+    result = export.export_list(store(), name, {v.version: v.name for v in engine.registry().versions()},
+                                owner=owner)
+    help_text = (f"{result.leads:,} leads, one row each: the ID (column “{result.id_column}”), tier, score, "
+                 "three reasons, the model's name and when it was scored (UTC), ready for the CRM's import.")
+    for place, fmt, mime in zip(places, ("xlsx", "csv"), (XLSX_MIME, "text/csv"), strict=False):
+        place.download_button(f"Download for the CRM ({'Excel' if fmt == 'xlsx' else 'CSV'})",
+                              export.to_bytes(result, fmt), f"{name} for the CRM.{fmt}", mime,
+                              key=f"saved_list_crm_{fmt}", help=help_text)
 
 
 def drift_note(scorer: Scorer, scored: pd.DataFrame, headers: dict[str, str]) -> None:
@@ -126,10 +139,7 @@ def drift_note(scorer: Scorer, scored: pd.DataFrame, headers: dict[str, str]) ->
         st.caption("This model version keeps no picture of its training leads, so drift cannot be measured.")
         return
     fields = pd.DataFrame({name: scored[header] for name, header in headers.items() if header in scored.columns})
-    columns = chance_columns_of(scored)
-    chances = (scored[OUTCOME_CHANCES[0]].to_numpy(dtype=float) if columns == OUTCOME_CHANCES
-               else builtin_chance(*(scored[c].to_numpy(dtype=float) for c in BUILTIN_CHANCES)))
-    entries = drift.compare(reference, fields, chances)
+    entries = drift.compare(reference, fields, scorer.rows(scored).chance)
     titles = {f.name: f.title for f in scorer.schema.fields}
     sentence = drift_sentence(entries, {"available": True}, titles)
     moved = any(e["status"] == "significant" for e in entries)
