@@ -5,8 +5,9 @@ from streamlit.delta_generator import DeltaGenerator
 
 from leadscore import charts, plain_words
 from leadscore.fields.builtin import BUILTIN_SCHEMA
-from leadscore.modeling.targets import ThreeTiers, WonLost
 from leadscore.modeling.three_tiers import compare, evaluate, seedref
+from leadscore.modeling.three_tiers.target import ThreeTiers
+from leadscore.modeling.won_lost.target import WonLost
 from leadscore.plain_words import data_words
 from leadscore.scoring.scorer import Scorer
 from ui import bands, crm_training, engine, outcome_report, retrain, stakeholders, versions

@@ -309,6 +309,16 @@ class Store:
             out[f"reason_{k + 1}"] = [r[k] if len(r) > k else "" for r in reasons]
         return out
 
+    def list_fields(self, name: str) -> list[str]:
+        """The fields of a saved list as recorded (its columns besides what scoring added), in the file's order."""
+        query = (select(ScoringData.fields).join(Scoring, ScoringData.scoring_id == Scoring.id)
+                 .join(SavedList, SavedList.id == Scoring.list_id).where(SavedList.name == name))
+        with self.engine.connect() as connection:
+            texts = connection.execute(query).scalars().all()
+        if not texts:
+            raise KeyError(f"no saved list named {name!r}")
+        return list(dict.fromkeys(key for text in texts for key in json.loads(text)))
+
     # ---- outcomes ---------------------------------------------------------------------------------
     def import_outcomes(self, outcomes: OutcomeRows, source: str) -> ImportReport:
         """Store the outcomes of leads that were scored; the latest outcome of a lead wins. Idempotent."""

@@ -1,4 +1,5 @@
-""""Download for stakeholders" on the Model and Results pages (the file: tests/browser/test_stakeholder_report.py)."""
+""""Download for stakeholders" on the Model and Results pages (the file itself: tests/browser/
+test_stakeholder_report.py)."""
 
 from __future__ import annotations
 
