@@ -79,7 +79,8 @@ def describe(registry: Registry, version: str) -> ModelAbout:
         quality = builtin_sentence(report)
         outcome = ""
     else:
-        test = report.get("test") if isinstance(report.get("test"), dict) else {}
+        found = report.get("test")
+        test: Mapping[str, Any] = found if isinstance(found, dict) else {}
         quality = ranking_sentence(test.get("roc_auc"))
         outcome = str(report.get("target") or model.target.column)
     return ModelAbout(version=version, name=name, kind=kind, titles=titles, outcome=outcome,
@@ -207,7 +208,8 @@ def stakeholder_report(results: Mapping[str, Any], versions: Sequence[VersionInf
                        title: str = "Lead scoring: how the model is doing") -> str:
     """The whole HTML document (module docstring). ``about``: the model of each version the results cover."""
     moment = (generated_at or datetime.now(timezone.utc)).astimezone(timezone.utc)
-    sections = results.get("versions") if isinstance(results.get("versions"), list) else [results]
+    listed = results.get("versions")
+    sections: list[Mapping[str, Any]] = listed if isinstance(listed, list) else [results]
     body = []
     for report in sections:
         version = str((report.get("model") or {}).get("version") if isinstance(report.get("model"), dict)
