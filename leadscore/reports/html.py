@@ -133,6 +133,10 @@ def _tier_table(tiers: Mapping[str, Mapping[str, Any]]) -> str:
 def _how_good(report: Mapping[str, Any]) -> str:
     tiers = report.get("tiers", {})
     known = sum(int(row.get("with_outcome") or 0) for row in tiers.values())
+    if not report.get("leads"):
+        return ("<p>No scored lead has been recorded yet, so there is nothing to compare with real outcomes. "
+                "Save the scored lists (or score with <code>--record</code>), then bring back the CRM's won/lost "
+                "export.</p>")
     parts = [f"<p>{report.get('leads', 0):,} leads were scored and recorded; the real outcome (won or lost) is "
              f"known for {known:,} of them. For each tier, the model's promise (the average chance it gave those "
              "leads) is set against how many really converted, with the range the true rate very likely lies in "
@@ -141,7 +145,10 @@ def _how_good(report: Mapping[str, Any]) -> str:
     parts.append(_tier_table(tiers))
     if known:
         parts.append(_chart(charts.promise_vs_real(tiers)))
-    parts.append(f"<h3>Who to call first</h3><p>{_e(results_ranking_sentence(report.get('ranking', {})))}</p>")
+    ranking = report.get("ranking") or {}
+    said = (results_ranking_sentence(ranking) if ranking.get("leads") else
+            "No outcome is known yet, so how well it ranks the leads cannot be measured.")
+    parts.append(f"<h3>Who to call first</h3><p>{_e(said)}</p>")
     gain = report.get("gain") or []
     if gain and (report.get("ranking") or {}).get("converted"):
         points = [{"share_called": p["leads_share"], "share_caught": p["converted_share"]} for p in gain]
