@@ -15,7 +15,7 @@ from leadscore.data.export import to_safe_csv
 from leadscore.fields.builtin import BUILTIN_SCHEMA
 from leadscore.fields.headers import input_renames
 from leadscore.fields.rejections import REJECTION_COLUMNS
-from leadscore.modeling.targets import REASON_COLUMNS
+from leadscore.modeling.target import REASON_COLUMNS
 from leadscore.modeling.tiers import TIERS
 from leadscore.scoring import triage
 from leadscore.scoring.scorer import Scorer
