@@ -20,7 +20,7 @@ from collections.abc import Mapping
 
 import streamlit as st
 
-from leadscore import charts
+from leadscore import charts, plain_words
 from leadscore.fields.field import Schema
 from leadscore.modeling.target import Target
 from leadscore.modeling.tiers import TIER_ACTIONS, TIERS
@@ -36,26 +36,17 @@ REASONS_NOTE = ("The fields that weigh most for this tier, in plain words: “ra
                 "which can itself be telling.")
 
 
-def percent(value: float) -> str:
-    """A share as a whole percentage; "under 1%" and "over 99%" rather than a 0% or 100% that is not one."""
-    if 0 < value < 0.005:
-        return "under 1%"
-    if 0.995 <= value < 1:
-        return "over 99%"
-    return f"{value:.0%}"
-
-
 def promise_words(promise: float | None, leads: int) -> str:
     """"These 120 leads' chance of conversion: 34% on average" (their tier's promise for them; "" for none)."""
     if promise is None or not leads:
         return ""
-    return (f"This lead's chance of conversion: {percent(promise)}." if leads == 1 else
-            f"These {leads:,} leads' chance of conversion: {percent(promise)} on average.")
+    return (f"This lead's chance of conversion: {plain_words.chance(promise)}." if leads == 1 else
+            f"These {leads:,} leads' chance of conversion: {plain_words.chance(promise)} on average.")
 
 
 def chance_words(target: Target, tier: str, chance: float) -> str:
     """The chance shown with a tier, in words that say what it is a chance of."""
-    return target.framing.chance_words.format(chance=percent(chance), tier=tier)
+    return target.framing.chance_words.format(chance=plain_words.chance(chance), tier=tier)
 
 
 def tier_help(target: Target, promises: Mapping[str, float | None], counts: Mapping[str, int]) -> dict[str, str]:
@@ -75,7 +66,7 @@ def tier_badge(target: Target, result: LeadScore) -> None:
     score = result.chances.get("score")
     chance = chance_words(target, tier, result.chance) + (f" (score {score} of 100)" if score is not None else "")
     if target.framing.conversion_words:  # the chance above is not one of converting: say the lead's too
-        chance += ". " + target.framing.conversion_words.format(chance=percent(result.conversion))
+        chance += ". " + target.framing.conversion_words.format(chance=plain_words.chance(result.conversion))
     rule = (f'<div class="tier-rule" style="font-weight:600">{html.escape(result.decision)}.</div>'
             if result.decision else "")
     promise = target.history(tier)
@@ -99,14 +90,15 @@ def chances_chart(target: Target, result: LeadScore, before: LeadScore | None = 
 
 def readable_reasons(schema: Schema, result: LeadScore) -> list[str]:
     """The reasons, a field of ID-like values (a landing-page ID) saying what its value meant in the past:
-    "Landing page id: b76ef374 (raises): leads with this landing page id did better than most before"."""
+    "Landing page id: b76ef374 (raises): leads with the same Landing page id did better than most before" (the
+    field's own label, its case kept)."""
     out = []
     for reason in result.reasons:
         for f in schema.fields:
             label = result.labels.get(f.name, "")
             if label and reason.startswith(label) and is_id_like(f):
                 better = "better" if reason.endswith("(raises)") else "worse"
-                reason = f"{reason}: leads with this {f.title[:1].lower()}{f.title[1:]} did {better} than most before"
+                reason = f"{reason}: leads with the same {f.title} did {better} than most before"
         out.append(reason)
     return out
 

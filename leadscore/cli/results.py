@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,7 +14,7 @@ from leadscore.data import csvio
 if TYPE_CHECKING:
     pass
 
-from leadscore.cli.common import UserError, date_arg, file_name, open_store, sheet_argument, until_arg
+from leadscore.cli.common import UserError, date_arg, file_name, open_store, registry_of, sheet_argument, until_arg
 
 log = logging.getLogger("leadscore")
 
@@ -35,23 +36,48 @@ def cmd_outcomes(args: argparse.Namespace) -> None:
 
 def cmd_report(args: argparse.Namespace) -> None:
     """Each tier's promise against what happened, ranking, drift; or one lead's score history (--lead)."""
+    if args.html:
+        _html_report(args)
+        return
     store = open_store(args)
     try:
         if args.lead:
-            history = store.history(args.lead)
+            history = store.history(args.lead, owner=args.owner)
             if not history:
                 raise UserError(f"lead {args.lead!r} was never recorded")
             print(json.dumps(history, indent=2) if args.json else "\n".join(
                 f"{h['scored_at']}  model {h['model_version']}  {h['tier']:<6}  chance {h['chance']:.1%}"
                 + (f"  list {h['list']}" if h["list"] else "") for h in history))
             return
-        report = store.report(since=args.since, until=args.until, model=args.model, list_name=args.list, by=args.by)
+        report = store.report(since=args.since, until=args.until, model=args.model, list_name=args.list, by=args.by,
+                              owner=args.owner)
     finally:
         store.close()
     if args.json:
         print(json.dumps(report, indent=2))
         return
     print(format_results(report))
+
+
+def _html_report(args: argparse.Namespace) -> None:
+    """``report --html FILE``: the stakeholders' report, one self-contained HTML file (written whole or not)."""
+    from leadscore.workflows.stakeholders import stakeholder_html
+
+    output = Path(args.html)
+    store = open_store(args)
+    try:
+        document = stakeholder_html(store, registry_of(args), model=args.model, list_name=args.list,
+                                    since=args.since, until=args.until)
+    finally:
+        store.close()
+    partial = output.with_name(output.name + ".partial")
+    try:
+        partial.write_text(document, encoding="utf-8")
+        partial.replace(output)
+    finally:
+        partial.unlink(missing_ok=True)
+    print(f"report for stakeholders -> {output} ({len(document.encode()) >> 10:,} KiB, opens offline)",
+          file=sys.stderr)
 
 
 def format_results(report: dict) -> str:
@@ -114,6 +140,11 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
     rp.add_argument("--until", type=until_arg, metavar="DATE", help="leads scored up to DATE (a date: that whole day)")
     rp.add_argument("--model", metavar="VERSION", help="only leads scored by this model version")
     rp.add_argument("--list", metavar="NAME", help="only leads of this saved list")
-    rp.add_argument("--by", metavar="COLUMN", help="break the tiers down by this input column (owner, source...)")
+    rp.add_argument("--by", metavar="COLUMN", help="break the tiers down by this input column (Lead Source...), or by "
+                                                  "'owner': each lead's recorded owner (see score --owner)")
+    rp.add_argument("--owner", metavar="VALUE", help="only the leads of this owner (a rep's results)")
     rp.add_argument("--lead", metavar="ID", help="print one lead's score history instead")
+    rp.add_argument("--html", metavar="FILE", type=file_name,
+                    help="write the report for stakeholders instead: one self-contained HTML file (plain words, "
+                         "charts, drift, the versions) that opens offline")
     rp.set_defaults(handler=cmd_report)

@@ -6,13 +6,14 @@ from __future__ import annotations
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
+from leadscore import plain_words
 from leadscore.fields.builtin import BUILTIN_SCHEMA, FEATURE_NAMES
 from leadscore.registry import Registry
 from leadscore.scoring import triage
 from leadscore.scoring.scorer import Scorer
 from tests.app.helpers import metric, open_page, shown_tier, texts
 from tests.conftest import BANK_SAMPLE
-from ui import lead_list, widgets
+from ui import lead_list
 
 ROWS = 24
 
@@ -199,7 +200,7 @@ def test_each_tier_promises_the_mean_chance_of_its_leads_in_the_list(active_mode
     for tier, promise in scorer.model.target.promises(rows.chance, rows.tier).items():
         count = int((rows.tier == tier).sum())
         if count:  # the same figure the store records for these leads, and the Results page will judge
-            assert f"These {count:,} leads' chance of conversion: {widgets.percent(promise)} on average" in said \
-                or (count == 1 and f"This lead's chance of conversion: {widgets.percent(promise)}" in said)
+            assert f"These {count:,} leads' chance of conversion: {plain_words.chance(promise)} on average" in said \
+                or (count == 1 and f"This lead's chance of conversion: {plain_words.chance(promise)}" in said)
     assert metric(app, "Expected conversions") == f"{rows.chance.sum():,.0f}"
     assert "usually convert" not in said
