@@ -66,33 +66,27 @@ from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
-import xgboost as xgb
 from filelock import FileLock
 
 from leadscore import roundtrip, signing
-from leadscore.fields.builtin import BUILTIN_SCHEMA, CLASSES
+from leadscore.fields.builtin import CLASSES
 from leadscore.folders import make_folders
 from leadscore.model_files import (
     MAX_BOOSTER_BYTES,
     MAX_JSON_BYTES,
-    BuiltinParameters,
     Manifest,
     Metadata,
     ModelFileError,
     Pointer,
     booster_problem,
     checked,
-    parse_json,
     read_capped,
     read_json,
     read_object,
 )
 from leadscore.modeling.model import Model, model_of
-from leadscore.modeling.model_check import ParameterError, check_parameters
 from leadscore.modeling.three_tiers.lead_model import LeadModel
-from leadscore.modeling.won_lost.outcome_model import ModelFileError as OutcomeFileError
 from leadscore.modeling.won_lost.outcome_model import OutcomeModel
 from leadscore.version_names import default_change, default_name, read_names, write_name
 
@@ -105,14 +99,14 @@ DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 POINTER = "active.json"
 VERSIONS = "versions"
 BOOSTER_FILE = "model.ubj"
-PARAMS_FILE = "model.json"
 METADATA_FILE = "metadata.json"
 MANIFEST_FILE = "manifest.json"
-CHECKED_FILES = (BOOSTER_FILE, PARAMS_FILE, METADATA_FILE)
-OUTCOME_FILE = "outcome.json"
 BUILTIN, OUTCOME = "builtin", "outcome"
+#: The one table of the kinds of model a version can hold: each estimator saves and loads itself
+#: (``to_files`` / ``from_files``) and names its files (``FILES``).
+KINDS: dict[str, type[LeadModel] | type[OutcomeModel]] = {BUILTIN: LeadModel, OUTCOME: OutcomeModel}
 #: The files each kind of version is made of (all checksummed by its manifest).
-KIND_FILES: dict[str, tuple[str, ...]] = {BUILTIN: CHECKED_FILES, OUTCOME: (BOOSTER_FILE, OUTCOME_FILE, METADATA_FILE)}
+KIND_FILES: dict[str, tuple[str, ...]] = {kind: (*estimator.FILES, METADATA_FILE) for kind, estimator in KINDS.items()}
 FILE_MODE, FOLDER_MODE = 0o644, 0o755
 #: Leftover ``.staging-*`` folders (a training killed while publishing) older than this are removed.
 STALE_SECONDS = 600
@@ -349,23 +343,12 @@ class Registry:
         versions = self.root / VERSIONS
         make_folders(versions, FOLDER_MODE)
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=versions))  # 0700 while it is written
-        kind = OUTCOME if isinstance(model, OutcomeModel) else BUILTIN
+        kind = next(name for name, estimator in KINDS.items() if isinstance(model, estimator))
         try:
-            if isinstance(model, OutcomeModel):
-                for name, content in model.to_files().items():
-                    (staging / name).write_bytes(content)
-                    (staging / name).chmod(FILE_MODE)
-                features: list[dict[str, Any]] = [f.to_dict() for f in model.schema.fields]
-            else:
-                model.booster.save_model(str(staging / BOOSTER_FILE))
-                (staging / BOOSTER_FILE).chmod(FILE_MODE)
-                _write_json(staging / PARAMS_FILE, {
-                    "scaler_mean": model.mean.tolist(), "scaler_scale": model.scale.tolist(),
-                    "temperature": model.temperature, "bias": model.bias.tolist(),
-                    "high_threshold": model.high_threshold,
-                })
-                features = [{"name": f.name, "kind": f.kind, "low": f.low, "high": f.high}
-                            for f in BUILTIN_SCHEMA.fields]
+            for name, content in model.to_files().items():
+                (staging / name).write_bytes(content)
+                (staging / name).chmod(FILE_MODE)
+            features = model.features()
             metadata = {key: value for key, value in model.metadata.items()
                         if key not in ("sha256", "version", "created_at", "report", "libraries")}
             _write_json(staging / METADATA_FILE, {
@@ -618,46 +601,15 @@ class Registry:
                      check_signature: bool = True) -> LeadModel | OutcomeModel:
         """Load the version in ``folder`` (its own folder, or the staging folder while publishing)."""
         files, meta = self._read_files(folder, version, pointer, check_signature)
-        load = self._load_outcome if meta.kind == OUTCOME else self._load_builtin
-        model = load(folder, files, meta)
+        estimator = KINDS[meta.kind]
+        try:
+            model = estimator.from_files({name: files[name] for name in estimator.FILES})
+        except ModelFileError as error:
+            raise ModelFileError(f"{folder}: {error}") from error
+        model.metadata = {**model.metadata, **meta.model_dump()}
         problem = booster_problem(bytes(model.booster.save_raw("json")))
         if problem:
             raise ModelFileError(f"{folder / BOOSTER_FILE}: {problem}")
-        return model
-
-    def _load_builtin(self, folder: Path, files: dict[str, bytes], meta: Metadata) -> LeadModel:
-        params = checked(BuiltinParameters, read_object(files[PARAMS_FILE], folder / PARAMS_FILE),
-                         folder / PARAMS_FILE)
-        booster = xgb.Booster()
-        try:
-            booster.load_model(bytearray(files[BOOSTER_FILE]))
-        except xgb.core.XGBoostError as error:
-            raise ModelFileError(f"{folder / BOOSTER_FILE}: cannot be read as a booster ({error})") from error
-        model = LeadModel(
-            booster=booster,
-            mean=np.asarray(params.scaler_mean, dtype=np.float64),
-            scale=np.asarray(params.scaler_scale, dtype=np.float64),
-            temperature=params.temperature,
-            bias=np.asarray(params.bias, dtype=np.float64),
-            high_threshold=params.high_threshold,
-            metadata=meta.model_dump(),
-        )
-        try:
-            check_parameters(model, len(BUILTIN_SCHEMA.fields))
-        except ParameterError as error:
-            name = BOOSTER_FILE if error.parameter == "booster" else PARAMS_FILE
-            raise ModelFileError(f"{folder / name}: {error}") from error
-        return model
-
-    def _load_outcome(self, folder: Path, files: dict[str, bytes], meta: Metadata) -> OutcomeModel:
-        parse_json(files[OUTCOME_FILE], folder / OUTCOME_FILE)  # bounded depth, finite numbers, before the loader
-        try:
-            model = OutcomeModel.from_files({name: files[name] for name in (BOOSTER_FILE, OUTCOME_FILE)})
-        except OutcomeFileError as error:
-            raise ModelFileError(f"{folder}: {error}") from error
-        except (AttributeError, KeyError, IndexError, TypeError, ValueError) as error:  # a value of the wrong type
-            raise ModelFileError(f"{folder / OUTCOME_FILE}: a value has the wrong type ({error!r})") from error
-        model.metadata = {**model.metadata, **meta.model_dump()}
         return model
 
     def builtin_versions(self) -> list[VersionInfo]:

@@ -9,12 +9,15 @@ temperature every lead Low with empty probabilities). The registry runs
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import numpy as np
 import xgboost as xgb
 
 from leadscore.fields.builtin import CLASSES
-from leadscore.modeling.three_tiers.lead_model import LeadModel
+
+if TYPE_CHECKING:  # the estimator checks itself with this on loading
+    from leadscore.modeling.three_tiers.lead_model import LeadModel
 
 
 class ParameterError(ValueError):

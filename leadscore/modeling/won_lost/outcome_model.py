@@ -25,7 +25,8 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -34,6 +35,7 @@ import xgboost as xgb
 from leadscore.fields.field import Schema
 from leadscore.fields.headers import header_key
 from leadscore.fields.rejections import SchemaError
+from leadscore.model_files import ModelFileError, parse_json
 from leadscore.modeling.explain.tree_shap import TreeExplainer
 from leadscore.modeling.target import sigmoid
 from leadscore.modeling.tiers import Bands
@@ -49,10 +51,6 @@ PREDICT_THREADS = 1
 LIST_ROWS = 256
 #: Rows the numpy TreeSHAP is checked on against pred_contribs when it is first built.
 PROBE_ROWS = 64
-
-
-class ModelFileError(ValueError):
-    """A saved outcome model is damaged or does not fit together."""
 
 
 @dataclass(frozen=True)
@@ -86,6 +84,9 @@ class Outcome:
 @dataclass
 class OutcomeModel:
     """Everything needed to score and explain leads of one CRM's schema."""
+
+    #: The files a saved outcome model is made of.
+    FILES: ClassVar[tuple[str, ...]] = (BOOSTER_FILE, META_FILE)
 
     booster: xgb.Booster
     schema: Schema
@@ -145,6 +146,10 @@ class OutcomeModel:
         return out
 
     # ---- files ----------------------------------------------------------------------------------
+    def features(self) -> list[dict[str, Any]]:
+        """The fields it reads, as its metadata lists them."""
+        return [f.to_dict() for f in self.schema.fields]
+
     def to_files(self) -> dict[str, bytes]:
         """The model as files: the booster in UBJSON and the rest as JSON."""
         booster = bytes(self.booster.save_raw("ubj"))
@@ -156,15 +161,19 @@ class OutcomeModel:
 
     @classmethod
     def from_files(cls, files: dict[str, bytes]) -> OutcomeModel:
-        """Load and check a saved model; ModelFileError says what is wrong."""
+        """Load and check a saved model; ModelFileError names the file and says what is wrong."""
         try:
             booster_bytes, meta_bytes = files[BOOSTER_FILE], files[META_FILE]
         except KeyError as error:
             raise ModelFileError(f"missing file {error}") from error
+        meta = parse_json(meta_bytes, Path(META_FILE))  # bounded depth, finite numbers, before any value is read
         try:
-            meta = json.loads(meta_bytes.decode("utf-8"), parse_constant=_refuse_constant)
-        except (UnicodeDecodeError, ValueError) as error:
-            raise ModelFileError(f"{META_FILE} is not valid JSON: {error}") from error
+            return cls._checked(booster_bytes, meta)
+        except (AttributeError, KeyError, IndexError, TypeError, ValueError) as error:  # a value of the wrong type
+            raise ModelFileError(f"{META_FILE}: a value has the wrong type ({error!r})") from error
+
+    @classmethod
+    def _checked(cls, booster_bytes: bytes, meta: Any) -> OutcomeModel:
         if not isinstance(meta, dict) or meta.get("format") != FORMAT:
             raise ModelFileError(f"{META_FILE} is not a {FORMAT} file")
         if hashlib.sha256(booster_bytes).hexdigest() != meta.get("booster_sha256"):
@@ -206,7 +215,3 @@ class OutcomeModel:
             raise ModelFileError("the booster is not a binary (converted or not) model")
         return cls(booster, schema, outcome, encoding, float(slope), float(intercept), bands,
                    tuple(float(v) for v in reference), metadata)
-
-
-def _refuse_constant(name: str) -> float:
-    raise ValueError(f"{name} is not a number JSON allows")
