@@ -206,3 +206,4 @@ def test_lookups_are_cached_for_a_few_seconds(registry: Registry, made: dict[str
         assert check.check(key).key is None
     finally:
         check.close()
+
