@@ -74,12 +74,8 @@ def workbench(scorer: Scorer) -> None:
         result = scorer.score_lead(lead)
     except LeadError as error:
         with results:
-            if error.field == "(every field)":
-                st.info("Fill in at least one field: with every field unknown there is nothing to score this "
-                        "lead on.")
-            else:
-                title = schema.field(error.field).title if error.field in schema.names else error.field
-                st.error(f"This lead cannot be scored: {md_escape(title)}: {md_escape(error.reason)}.")
+            title = schema.field(error.field).title if error.field in schema.names else error.field
+            st.error(f"This lead cannot be scored: {md_escape(title)}: {md_escape(error.reason)}.")
         return
     with results:
         widgets.tier_badge(target, result)
