@@ -31,15 +31,16 @@ from ui.widgets import NO_BAR
 ALL = "All"
 
 
-def filters(store: Store) -> dict[str, Any]:
-    """Period, model version and saved list; the keyword arguments of ``Store.report``."""
+def filters(store: Store, owner: str | None = None) -> dict[str, Any]:
+    """Period, model version and saved list; the keyword arguments of ``Store.report`` (with ``owner``, a rep's:
+    their lists and their leads only)."""
     a, b, c = st.columns(3)
     today = datetime.now(timezone.utc).date()
     period = a.date_input("Scored between", value=(), max_value=today, key="results_period",
                           help="Leave empty for every lead ever scored.")
     versions = [v.version for v in engine.registry().versions()]
     model = b.selectbox("Model version", [ALL, *versions], key="results_model")
-    lists = [entry["name"] for entry in store.saved_lists()]
+    lists = [entry["name"] for entry in store.saved_lists(owner=owner)]
     chosen = c.selectbox("Saved list", [ALL, *lists], key="results_list")
     since = until = None
     if isinstance(period, tuple | list) and period:
@@ -47,7 +48,7 @@ def filters(store: Store) -> dict[str, Any]:
         last: date = period[-1]
         until = datetime.combine(last + timedelta(days=1), time(), timezone.utc)
     return {"since": since, "until": until, "model": None if model == ALL else model,
-            "list_name": None if chosen == ALL else chosen}
+            "list_name": None if chosen == ALL else chosen, "owner": owner}
 
 
 def tiers(report: dict[str, Any]) -> None:
@@ -108,13 +109,13 @@ def drift(report: dict[str, Any], titles: dict[str, str]) -> None:
         st.dataframe(drift_table(report["drift"], titles), hide_index=True)
 
 
-def lead_history(store: Store) -> None:
+def lead_history(store: Store, owner: str | None = None) -> None:
     """For one lead, how its score changed between scorings."""
     st.subheader("One lead over time")
     lead = st.text_input("Lead ID", key="results_lead", placeholder="the ID the list was saved with")
     if not lead.strip():
         return
-    history = store.history(lead.strip())
+    history = store.history(lead.strip(), owner=owner)
     if not history:
         st.info(f"Lead {md_escape(lead.strip())} was never recorded.")
         return
@@ -140,18 +141,19 @@ def analysts(report: dict[str, Any]) -> None:
             st.caption(md_escape(note))
 
 
-def columns(store: Store, scorer: Scorer) -> list[str]:
+def columns(store: Store, scorer: Scorer, owner: str | None = None) -> list[str]:
     """Columns to break the results down by: the newest saved list's columns as read, else the model's fields."""
-    lists = store.saved_lists()
+    lists = store.saved_lists(owner=owner)
     if not lists:
         return [f.name for f in scorer.schema.fields]
     newest = lists[0]
-    return _list_columns(newest["name"], newest["created_at"], newest["leads"], store)
+    return _list_columns(newest["name"], newest["created_at"], newest["leads"], owner, store)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def _list_columns(name: str, created_at: str, leads: int, _store: Store) -> list[str]:
-    """A saved list's columns as read, cached on the list (reading a list parses every lead's fields)."""
+def _list_columns(name: str, created_at: str, leads: int, owner: str | None, _store: Store) -> list[str]:
+    """A saved list's columns as read, cached on the list and the owner (reading a list parses every lead's
+    fields)."""
     skip = {"lead_id", "tier", "score", "p_convert", "p_low", "p_medium", "p_high", "confidence",
             "reason_1", "reason_2", "reason_3"}
-    return [str(c) for c in _store.list_rows(name).columns if c not in skip]
+    return [str(c) for c in _store.list_rows(name, owner=owner).columns if c not in skip]

@@ -10,10 +10,13 @@ import pandas as pd
 import streamlit as st
 
 from leadscore.data.export import to_safe_csv
+from leadscore.fields.owner import owner_column
 from leadscore.monitoring import drift
 from leadscore.results_words import drift_sentence, drift_table
 from leadscore.scoring.scorer import Scorer
 from leadscore.store import RecordError
+from leadscore.store import audit as trail
+from ui.guard import audit, lead_owner
 from ui.store import record_list, store
 from ui.text import md_escape
 
@@ -39,17 +42,20 @@ def save_form(scorer: Scorer, scored: pd.DataFrame, headers: dict[str, str], col
         st.error("Give the list a name first.")
         return
     try:
-        saved = record_list(scorer, scored, headers, name.strip(), None if id_column == HASH else id_column)
+        saved = record_list(scorer, scored, headers, name.strip(), None if id_column == HASH else id_column,
+                            owner_column(columns))
     except RecordError as error:
         st.error(f"The list was not saved: {md_escape(error)}")
         return
+    audit(trail.LIST_SAVED, {"list": name.strip(), "leads": saved.leads})
     st.success(f"Saved {saved.leads:,} leads as “{md_escape(name.strip())}”. Bring back their outcomes on the "
                "Results page when they are known.")
 
 
 def reopen() -> pd.DataFrame | None:
     """The saved lists: choose one to show it again and download it; the chosen list's rows, or None."""
-    lists = store().saved_lists()
+    owner = lead_owner()
+    lists = store().saved_lists(owner=owner)
     if not lists:
         return None
     with st.expander(f"Saved lists ({len(lists)})"):
@@ -57,7 +63,7 @@ def reopen() -> pd.DataFrame | None:
         chosen = st.selectbox("Saved list", ["(choose a list)", *labels], key="saved_list_choice")
         if chosen == "(choose a list)":
             return None
-        rows = store().list_rows(labels[chosen])
+        rows = store().list_rows(labels[chosen], owner=owner)
         st.download_button(f"Download “{labels[chosen]}” again (CSV)", to_safe_csv(rows),
                            f"{labels[chosen]}.csv", "text/csv", key="saved_list_download")
         return rows

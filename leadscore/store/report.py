@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Integer, cast, func, select
+from sqlalchemy import ColumnElement, Connection, Integer, cast, func, select
 from sqlalchemy.dialects.postgresql import JSONB
 
 from leadscore.monitoring import drift
@@ -46,8 +46,11 @@ def wilson(converted: int, n: int) -> list[float] | None:
     return [round(max(0.0, centre - half), 4), round(min(1.0, centre + half), 4)]
 
 
-def _filters(since: datetime | None, until: datetime | None, model: str | None, list_name: str | None) -> list:
-    where = [Scoring.latest]
+def _filters(since: datetime | None, until: datetime | None, model: str | None, list_name: str | None,
+             owner: str | None = None) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = [Scoring.latest.expression]
+    if owner is not None:  # a rep: their leads only, in every figure of the report
+        where.append(Scoring.owner == owner)
     if since is not None:
         where.append(Scoring.scored_at >= since)
     if until is not None:
@@ -123,9 +126,10 @@ def _drift(connection: Connection, store: Store, where: list, model: str | None,
 
 def build(connection: Connection, store: Store, since: datetime | None = None, until: datetime | None = None,
           model: str | None = None, list_name: str | None = None, by: str | None = None,
-          references: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The report as a JSON-safe dict: tiers, drift (largest PSI first), ranking, gain, breakdown."""
-    where = _filters(since, until, model, list_name)
+          references: dict[str, Any] | None = None, owner: str | None = None) -> dict[str, Any]:
+    """The report as a JSON-safe dict: tiers, drift (largest PSI first), ranking, gain, breakdown; with ``owner``,
+    of that owner's leads only."""
+    where = _filters(since, until, model, list_name, owner)
     tiers_query = (select(Scoring.tier, func.count(), func.count(Scoring.outcome),
                           func.coalesce(func.sum(Scoring.outcome), 0), func.avg(Scoring.chance))
                    .where(*where).group_by(Scoring.tier))

@@ -31,7 +31,7 @@ ENV_RETENTION_DAYS = "LEADSCORE_RETENTION_DAYS"
 EXAMPLES = 5
 _IN_CHUNK = 5_000
 _COLUMNS = ("id", "lead_id", "scored_at", "model_version", "list_id", "tier", "chance", "promise", "score", "outcome",
-            "latest")
+            "latest", "owner")
 _DATA_COLUMNS = ("scoring_id", "chances", "fields", "reasons")
 
 
@@ -172,7 +172,7 @@ class Store:
             # ``promise`` repeats the chance: a tier's promise for a set of leads is their mean chance.
             rows_ = list(zip(ids, lead_ids, [stamp] * n, columns.model_version, [list_id] * n, columns.tier,
                              columns.chance, columns.chance, columns.score,
-                             [known.get(lead) for lead in lead_ids], latest, strict=True))
+                             [known.get(lead) for lead in lead_ids], latest, columns.owner, strict=True))
             data = list(zip(ids, columns.columns, columns.fields, columns.reasons, strict=True))
             self._insert(connection, rows_, data)
             deleted = self._apply_retention(connection, moment)
@@ -226,27 +226,32 @@ class Store:
         return int(result.rowcount or 0)
 
     # ---- saved lists ----------------------------------------------------------------------------------
-    def saved_lists(self) -> list[dict[str, Any]]:
-        """Every saved list: name, when created, how many leads, newest first."""
+    def saved_lists(self, owner: str | None = None) -> list[dict[str, Any]]:
+        """Every saved list: name, when created, how many leads, newest first. With ``owner`` (a rep): only the
+        lists holding that owner's leads, counting only those."""
         query = (select(SavedList.name, SavedList.created_at, func.count(Scoring.id))
-                 .join(Scoring, Scoring.list_id == SavedList.id, isouter=True)
+                 .join(Scoring, Scoring.list_id == SavedList.id, isouter=owner is None)
                  .group_by(SavedList.id, SavedList.name, SavedList.created_at)
                  .order_by(SavedList.created_at.desc()))
+        if owner is not None:
+            query = query.where(Scoring.owner == owner)
         with self.engine.connect() as connection:
             return [{"name": name, "created_at": _utc(created).isoformat(), "leads": int(leads)}
                     for name, created, leads in connection.execute(query)]
 
-    def list_rows(self, name: str) -> pd.DataFrame:
+    def list_rows(self, name: str, owner: str | None = None) -> pd.DataFrame:
         """A saved list as it was scored: its fields as read, then lead_id, tier, the target's columns (as the
-        scored file showed them) and the reasons."""
+        scored file showed them) and the reasons. With ``owner`` (a rep): only that owner's leads."""
         query = (select(Scoring.lead_id, Scoring.tier, ScoringData.chances, ScoringData.fields,
                         ScoringData.reasons).join(SavedList, SavedList.id == Scoring.list_id)
                  .join(ScoringData, ScoringData.scoring_id == Scoring.id)
                  .where(SavedList.name == name).order_by(Scoring.id))
+        if owner is not None:
+            query = query.where(Scoring.owner == owner)
         with self.engine.connect() as connection:
             rows = connection.execute(query).all()
         if not rows:
-            raise KeyError(f"no saved list named {name!r}")
+            raise KeyError(f"no saved list named {name!r}" + ("" if owner is None else f" with leads of {owner!r}"))
         fields = pd.DataFrame([json.loads(r.fields) for r in rows])
         chances = pd.DataFrame([json.loads(r.chances) for r in rows])
         reasons = [list(json.loads(r.reasons).values()) if r.reasons else [] for r in rows]
@@ -330,20 +335,24 @@ class Store:
 
     # ---- results --------------------------------------------------------------------------------------
     def report(self, since: datetime | None = None, until: datetime | None = None, model: str | None = None,
-               list_name: str | None = None, by: str | None = None, references: Mapping[str, Any] | None = None
-               ) -> dict[str, Any]:
-        """Each tier's promise against what happened, ranking, gain, drift (see ``report.build``)."""
+               list_name: str | None = None, by: str | None = None, references: Mapping[str, Any] | None = None,
+               owner: str | None = None) -> dict[str, Any]:
+        """Each tier's promise against what happened, ranking, gain, drift (see ``report.build``); with ``owner``
+        (a rep), of that owner's leads only."""
         from leadscore.store import report as results
 
         with self.engine.connect() as connection:
             return results.build(connection, self, since=since, until=until, model=model, list_name=list_name,
-                                 by=by, references=references)
+                                 by=by, references=references, owner=owner)
 
-    def history(self, lead_id: str) -> list[dict[str, Any]]:
-        """One lead's scorings, oldest first: when, which model, tier, chance, score, list."""
+    def history(self, lead_id: str, owner: str | None = None) -> list[dict[str, Any]]:
+        """One lead's scorings, oldest first: when, which model, tier, chance, score, list. With ``owner`` (a rep):
+        only the scorings of the lead while it was that owner's."""
         query = (select(Scoring.scored_at, Scoring.model_version, Scoring.tier, Scoring.chance, Scoring.score,
                         SavedList.name).join(SavedList, SavedList.id == Scoring.list_id, isouter=True)
                  .where(Scoring.lead_id == str(lead_id)).order_by(Scoring.id))
+        if owner is not None:
+            query = query.where(Scoring.owner == owner)
         with self.engine.connect() as connection:
             return [{"scored_at": _utc(at).isoformat(), "model_version": version, "tier": tier,
                      "chance": round(chance, 4), "score": score, "list": name}
