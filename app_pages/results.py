@@ -6,7 +6,7 @@ ui/results_retrain.py; the figures come from the store's report (leadscore/store
 
 import streamlit as st
 
-from ui import accounts, engine, guard, outcomes_upload, results_retrain, results_view
+from ui import accounts, engine, guard, outcomes_upload, results_retrain, results_view, stakeholders
 from ui.store import store as open_store
 from ui.text import md_escape
 
@@ -40,6 +40,9 @@ else:
     if accounts.sees_leads(visitor):
         results_view.lead_history(store, owner)
     results_view.analysts(report)
+    if owner is None:  # the stakeholders' report tells every owner's totals: not a rep's to hand over
+        stakeholders.download_button("results_stakeholders",
+                                     **{k: v for k, v in arguments.items() if k != "owner"})
 if visitor.may(accounts.CHANGE_MODEL):
     st.header("3. Retrain from these results")
     results_retrain.panel(store, scorer)

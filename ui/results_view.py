@@ -147,13 +147,10 @@ def columns(store: Store, scorer: Scorer, owner: str | None = None) -> list[str]
     if not lists:
         return [f.name for f in scorer.schema.fields]
     newest = lists[0]
-    return _list_columns(newest["name"], newest["created_at"], newest["leads"], owner, store)
+    return _list_columns(newest["name"], newest["created_at"], newest["leads"], store)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def _list_columns(name: str, created_at: str, leads: int, owner: str | None, _store: Store) -> list[str]:
-    """A saved list's columns as read, cached on the list and the owner (reading a list parses every lead's
-    fields)."""
-    skip = {"lead_id", "tier", "score", "p_convert", "p_low", "p_medium", "p_high", "confidence",
-            "reason_1", "reason_2", "reason_3"}
-    return [str(c) for c in _store.list_rows(name, owner=owner).columns if c not in skip]
+def _list_columns(name: str, created_at: str, leads: int, _store: Store) -> list[str]:
+    """A saved list's columns as read (their names, no lead's values), cached on the list."""
+    return [str(c) for c in _store.list_fields(name) if c != "lead_id"]
