@@ -248,13 +248,14 @@ class Store:
     # ---- saved lists ----------------------------------------------------------------------------------
     def saved_lists(self, owner: str | None = None) -> list[dict[str, Any]]:
         """Every saved list: name, when created, how many leads, newest first. With ``owner`` (a rep): only the
-        lists holding that owner's leads, counting only those."""
+        lists holding that owner's leads, each counting only theirs."""
+        joined = Scoring.list_id == SavedList.id
+        if owner is not None:
+            joined = joined & (Scoring.owner == owner)
         query = (select(SavedList.name, SavedList.created_at, func.count(Scoring.id))
-                 .join(Scoring, Scoring.list_id == SavedList.id, isouter=owner is None)
+                 .join(Scoring, joined, isouter=owner is None)
                  .group_by(SavedList.id, SavedList.name, SavedList.created_at)
                  .order_by(SavedList.created_at.desc()))
-        if owner is not None:
-            query = query.where(Scoring.owner == owner)
         with self.engine.connect() as connection:
             return [{"name": name, "created_at": _utc(created).isoformat(), "leads": int(leads)}
                     for name, created, leads in connection.execute(query)]
@@ -296,7 +297,8 @@ class Store:
 
     def list_rows(self, name: str, owner: str | None = None) -> pd.DataFrame:
         """A saved list as it was scored: its fields as read, then lead_id, tier, the target's columns (as the
-        scored file showed them) and the reasons. With ``owner`` (a rep): only that owner's leads."""
+        scored file showed them) and the reasons. ``owner``: only that owner's leads (KeyError when the list has
+        none of them, as for an unknown list: a rep learns nothing of other owners' lists)."""
         query = (select(Scoring.lead_id, Scoring.tier, ScoringData.chances, ScoringData.fields,
                         ScoringData.reasons).join(SavedList, SavedList.id == Scoring.list_id)
                  .join(ScoringData, ScoringData.scoring_id == Scoring.id)
@@ -306,7 +308,7 @@ class Store:
         with self.engine.connect() as connection:
             rows = connection.execute(query).all()
         if not rows:
-            raise KeyError(f"no saved list named {name!r}" + ("" if owner is None else f" with leads of {owner!r}"))
+            raise KeyError(f"no saved list named {name!r}")
         fields = pd.DataFrame([json.loads(r.fields) for r in rows])
         chances = pd.DataFrame([json.loads(r.chances) for r in rows])
         reasons = [list(json.loads(r.reasons).values()) if r.reasons else [] for r in rows]
@@ -402,8 +404,8 @@ class Store:
     def report(self, since: datetime | None = None, until: datetime | None = None, model: str | None = None,
                list_name: str | None = None, by: str | None = None, references: Mapping[str, Any] | None = None,
                owner: str | None = None) -> dict[str, Any]:
-        """Each tier's promise against what happened, ranking, gain, drift (see ``report.build``); with ``owner``
-        (a rep), of that owner's leads only."""
+        """Each tier's promise against what happened, ranking, gain, drift (see ``report.build``); ``owner``: only
+        that owner's leads (a rep's results); ``by="owner"``: a breakdown per owner (a manager's)."""
         from leadscore.store import report as results
 
         with self.engine.connect() as connection:
@@ -411,17 +413,17 @@ class Store:
                                  by=by, references=references, owner=owner)
 
     def history(self, lead_id: str, owner: str | None = None) -> list[dict[str, Any]]:
-        """One lead's scorings, oldest first: when, which model, tier, chance, score, list. With ``owner`` (a rep):
-        only the scorings of the lead while it was that owner's."""
+        """One lead's scorings, oldest first: when, which model, tier, chance, score, list, owner. ``owner``:
+        only the scorings that gave the lead to that owner (a rep sees nothing of another owner's lead)."""
         query = (select(Scoring.scored_at, Scoring.model_version, Scoring.tier, Scoring.chance, Scoring.score,
-                        SavedList.name).join(SavedList, SavedList.id == Scoring.list_id, isouter=True)
+                        SavedList.name, Scoring.owner).join(SavedList, SavedList.id == Scoring.list_id, isouter=True)
                  .where(Scoring.lead_id == str(lead_id)).order_by(Scoring.id))
         if owner is not None:
             query = query.where(Scoring.owner == owner)
         with self.engine.connect() as connection:
             return [{"scored_at": _utc(at).isoformat(), "model_version": version, "tier": tier,
-                     "chance": round(chance, 4), "score": score, "list": name}
-                    for at, version, tier, chance, score, name in connection.execute(query)]
+                     "chance": round(chance, 4), "score": score, "list": name, "owner": lead_owner}
+                    for at, version, tier, chance, score, name, lead_owner in connection.execute(query)]
 
     def training_frame(self, model: str | None = None, target: str = "converted") -> pd.DataFrame:
         """Recorded leads with a known outcome as a training set: each lead's latest fields as read + ``target``.
