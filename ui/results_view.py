@@ -24,6 +24,7 @@ from leadscore.results_words import (
 )
 from leadscore.scoring.scorer import Scorer
 from leadscore.store import Store
+from leadscore.store.report import BY_OWNER
 from ui import engine
 from ui.text import md_escape
 from ui.widgets import NO_BAR
@@ -142,12 +143,14 @@ def analysts(report: dict[str, Any]) -> None:
 
 
 def columns(store: Store, scorer: Scorer, owner: str | None = None) -> list[str]:
-    """Columns to break the results down by: the newest saved list's columns as read, else the model's fields."""
+    """Columns to break the results down by: each lead's recorded owner first (everyone's results: a manager's
+    per-owner breakdown), then the newest saved list's columns as read, else the model's fields."""
     lists = store.saved_lists(owner=owner)
-    if not lists:
-        return [f.name for f in scorer.schema.fields]
-    newest = lists[0]
-    return _list_columns(newest["name"], newest["created_at"], newest["leads"], store)
+    found = ([f.name for f in scorer.schema.fields] if not lists else
+             _list_columns(lists[0]["name"], lists[0]["created_at"], lists[0]["leads"], store))
+    if owner is not None or any(c.strip().lower() == BY_OWNER for c in found):  # "Owner" is the owner too
+        return found
+    return [BY_OWNER, *found]
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
