@@ -93,12 +93,10 @@ def sign_in_limiter() -> SignInLimiter:
 
 
 def client_address() -> str:
-    """The visitor's address as Streamlit reports it, for the audit log and the attempt limit. Streamlit gives no
-    address for a browser on this machine (127.0.0.1 or ::1): "this machine" when a browser sent its headers."""
+    """The visitor's address as Streamlit reports it, for the audit log and the attempt limit; "this computer"
+    for a visitor on the server's own machine (Streamlit gives no address for localhost)."""
     address = getattr(st.context, "ip_address", None)
-    if isinstance(address, str) and address:
-        return address
-    return "this machine" if st.context.headers else "an unknown address"
+    return address if isinstance(address, str) and address else "this computer"
 
 
 def who() -> str:

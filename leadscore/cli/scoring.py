@@ -51,11 +51,11 @@ def cmd_score(args: argparse.Namespace) -> None:
         rejected_path.unlink(missing_ok=True)  # an old one from an earlier run would mislead
     if counts["scored"]:
         print("tiers: " + ", ".join(f"{tier} {counts[tier]:,}" for tier in TIERS), file=sys.stderr)
-    summary = (f"{counts['read']} rows read, {counts['scored']} scored -> {output}, "
-               f"{counts['rejected']} rejected")
+    summary = (f"{counts['read']:,} rows read, {counts['scored']:,} scored -> {output}, "
+               f"{counts['rejected']:,} rejected")
     print(summary + (f" -> {rejected_path}" if counts["rejected"] else ""), file=sys.stderr)
     if args.record:
-        print(f"{counts['scored']} scored leads recorded" + (f" in list '{args.list}'" if args.list else "")
+        print(f"{counts['scored']:,} scored leads recorded" + (f" in list '{args.list}'" if args.list else "")
               + (f", each lead's owner from column '{args.owner_found}'" if args.owner_found
                  else ", without an owner (no Owner, Lead Owner, Sales Rep... column; name it with --owner)"),
               file=sys.stderr)

@@ -168,17 +168,15 @@ class Store:
             id_column = rows.id_column if isinstance(rows, ScoredRows) else None
             list_id = self._list_id(connection, list_name, moment, id_column) if list_name else None
             known: dict[str, int] = {}
-            previous: dict[str, str] = {}  # each lead's tier before this batch (for the webhook outbox)
-            unmark = ("UPDATE scorings SET latest = {false} WHERE latest AND lead_id {ids}"
-                      + (" RETURNING lead_id, tier" if self.webhooks else ""))
+            unmark = "UPDATE scorings SET latest = {false} WHERE latest AND lead_id {ids}"
+            if self.webhooks:  # the tiers before this batch, for the outbox
+                unmark = outbox.keeping_previous(connection, unmark)
             unique = list(dict.fromkeys(lead_ids))
             # PostgreSQL takes the whole batch as one array (one statement, one plan); SQLite caps variables.
             step = max(len(unique), 1) if connection.dialect.name == "postgresql" else _IN_CHUNK
             for start in range(0, len(unique), step):
                 chunk = unique[start:start + step]
-                unmarked = _where_ids(connection, unmark, chunk)
-                if self.webhooks:
-                    previous.update(unmarked.all())
+                _where_ids(connection, unmark, chunk)
                 known.update(_where_ids(connection, "SELECT lead_id, outcome FROM outcomes WHERE lead_id {ids}",
                                         chunk).all())
             ids = self._new_ids(connection, n)
@@ -191,7 +189,7 @@ class Store:
             data = list(zip(ids, columns.columns, columns.fields, columns.reasons, strict=True))
             self._insert(connection, rows_, data)
             if self.webhooks:  # in this transaction: an event exists exactly when its scoring does
-                outbox.enqueue(connection, outbox.tier_changes(ids, columns, latest, previous, moment), moment)
+                outbox.enqueue_tier_changes(connection, ids, moment)
             deleted = self._apply_retention(connection, moment)
         log.info("store: recorded %d scored leads (model %s)", n, ", ".join(sorted(set(columns.model_version))))
         return Recorded(n, list_name, deleted)

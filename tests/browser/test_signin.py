@@ -90,6 +90,11 @@ def test_a_rep_signs_in_and_sees_only_their_leads(page: Page, team: tuple[str, P
     no_exception(page)
     screenshot(page, "signin-rep-my-leads")
     assert sorted(shown_leads(page)) == ANN  # Bob's B-1 and B-2 are absent
+    act(page, lambda: page.get_by_test_id("stSidebarNav").get_by_role("link", name="Results").click())
+    expect(page.get_by_text("Your leads only (owner “Ann Lee”).")).to_be_visible()
+    expect(page.get_by_text("Bring back the outcomes")).to_have_count(0)  # outcomes are a manager's
+    no_exception(page)
+    screenshot(page, "signin-rep-results")
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", name="Sign in", exact=True)).to_be_visible()
 
@@ -142,7 +147,7 @@ def test_wrong_passwords_are_throttled_and_audited(page: Page, team: tuple[str, 
     failures = [e for e in audit.events(store) if e.action == audit.SIGN_IN_FAILED and e.actor == "ann@example.com"]
     store.close()
     assert len(failures) == 5 - earlier + 1
-    assert {e.source for e in failures} == {"this machine"}  # Streamlit gives no address for 127.0.0.1
+    assert {e.source for e in failures} == {"this computer"}  # Streamlit gives no address for 127.0.0.1
     assert [e.detail["reason"] for e in failures] == ["wrong email or password"] * (5 - earlier) + [
         "too many wrong passwords"]
     assert all("guess" not in str(e.detail) and PASSWORD not in str(e.detail) for e in failures)
