@@ -20,7 +20,7 @@ from leadscore.modeling.tiers import TIERS
 from leadscore.scoring import triage
 from leadscore.scoring.scorer import Scorer
 from leadscore.scoring.template import template_frame
-from ui import engine, keep, lead_list, rejected_rows, saved_lists, widgets
+from ui import engine, guard, keep, lead_list, rejected_rows, saved_lists, widgets
 from ui.text import md_escape
 
 SAMPLE_NAME = "sample-leads.csv"
@@ -229,6 +229,11 @@ def page(scorer: Scorer) -> None:
     if table.empty and not ragged:
         st.warning(f"{md_escape(name)} has a header row but no leads in it. Rows read: 0.")
         return
+    own = guard.own_rows(table, ragged)  # a rep: their own rows only
+    if own is None:
+        return
+    table, ragged = own
+    file_key = guard.scoped_key(file_key)  # a rep's rows are cached apart from the whole file's
     matched = _columns(scorer, table, file_key)
     if matched is None:
         return

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from leadscore.fields.field import ALL_FIELDS, ColumnMatch, ParsedBatch, Schema
+from leadscore.fields.field import ColumnMatch, ParsedBatch, Schema
 from leadscore.fields.headers import input_renames
 from leadscore.fields.rejections import CountsRejections
 from leadscore.modeling.model import Model
@@ -254,7 +254,7 @@ class Scorer:
         """Score and explain one lead given as {column name: value as in a file}; no pandas.
 
         Keys are matched like headers; extra keys are ignored. Raises LeadError naming every
-        impossible value (and a lead with no field filled in).
+        impossible value; a lead with no field filled in is scored, unless the model requires its fields.
         """
         codes, problems = self.schema.parse_lead(lead)
         if problems:
@@ -271,8 +271,6 @@ class Scorer:
         One call to the explainer for all of them: explaining a thousand leads one by one took about
         300 times as long.
         """
-        if np.isnan(codes).all(axis=1).any():
-            raise LeadError([(ALL_FIELDS, "", "every field the model uses is empty: nothing to score")])
         target = self.model.target
         probabilities, tiers, explained = self.explain_codes(codes)
         empty, filled = np.isnan(codes), self.schema.fill_in(codes)

@@ -168,17 +168,18 @@ def test_badge_chart_and_reasons_argue_for_high_when_the_rule_picks_it_below_the
     assert all(r.endswith("(raises)") for r in expected.reasons[:2])
 
 
-def test_a_lead_left_empty_is_not_scored_and_the_page_says_why(active_models: Registry) -> None:
+def test_a_lead_left_empty_follows_the_models_rule(active_models: Registry) -> None:
     scorer = _scorer(active_models)
     app = open_page()
     _set(app, scorer, {f.name: "" for f in scorer.schema.fields if not (f.required and f.kind == "flag")})
-    assert not [h for h in app.get("html") if "tier-badge" in h.proto.body]
     required = [f for f in scorer.schema.fields if f.required]
     if required:  # the built-in model: an empty cell of a required field is named, by its title
+        assert not [h for h in app.get("html") if "tier-badge" in h.proto.body]
         assert "This lead cannot be scored, so no tier is shown until it is fixed" in texts(app)
         assert f"{required[0].title} is empty: this model needs it for every lead." in texts(app)
-    else:  # a team's model: empty cells are information, but a lead with none filled in is nothing to score
-        assert "Fill in at least one field" in texts(app)
+    else:  # a team's model: a lead with nothing known is a lead, scored as the model learned such leads
+        expected = scorer.score_lead({})
+        assert shown_tier(app) == expected.tier and "cannot be scored" not in texts(app)
 
 
 # ---- the form's values, without a page -------------------------------------------------------------
