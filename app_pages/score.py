@@ -8,8 +8,8 @@ up a tier" writes its steps into the same form.
 import streamlit as st
 
 from leadscore import plain_words
-from leadscore.data.scenarios import SCENARIOS
 from leadscore.fields.field import MISSING_REASON, Schema
+from leadscore.fields.scenarios import SCENARIOS
 from leadscore.modeling.tiers import TIERS
 from leadscore.scoring.scorer import LeadError, LeadScore, Scorer
 from leadscore.scoring.whatif import MoveUp

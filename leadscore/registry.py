@@ -32,7 +32,7 @@ exactly: the manifest's sums catch any file changed after publishing
 manifest rewritten to match; the manifest's signature (an HMAC under a key
 outside the models folder, ``signing.py``) catches a signed version resealed
 with fresh sums by someone without the key; every loaded parameter is checked
-(model_check.py). Not detected: an unsigned version resealed (versions
+(the estimators' ``from_files``). Not detected: an unsigned version resealed (versions
 published before signing still load, listed as unsigned; so does one whose
 signature was removed), or changes made with the key. Files are
 world-readable (0644, folders 0755, whatever the umask: ``folders.py``) so a
@@ -71,7 +71,7 @@ from filelock import FileLock
 
 from leadscore import roundtrip, signing
 from leadscore.fields.builtin import CLASSES
-from leadscore.folders import make_folders
+from leadscore.folders import make_folders, models_dir
 from leadscore.model_files import (
     MAX_BOOSTER_BYTES,
     MAX_JSON_BYTES,
@@ -94,8 +94,6 @@ log = logging.getLogger(__name__)
 #: One line per publish and activation: when, which version, from where.
 audit_log = logging.getLogger("leadscore.audit")
 
-ENV_MODELS_DIR = "LEADSCORE_MODELS_DIR"
-DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 POINTER = "active.json"
 VERSIONS = "versions"
 BOOSTER_FILE = "model.ubj"
@@ -120,11 +118,6 @@ class NoModelError(ModelFileError):
 
 class NotPublishedError(ModelFileError):
     """A trained model was not published: read back from disk, it does not load or scores differently."""
-
-
-def models_dir(path: str | os.PathLike[str] | None = None) -> Path:
-    """The registry folder: the argument, else $LEADSCORE_MODELS_DIR, else ./models."""
-    return Path(path or os.environ.get(ENV_MODELS_DIR) or DEFAULT_MODELS_DIR)
 
 
 @dataclass(frozen=True)

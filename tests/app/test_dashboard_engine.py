@@ -11,8 +11,8 @@ import pytest
 from leadscore import charts
 from leadscore.data import synth
 from leadscore.data.export import neutralise_formulas, to_safe_csv
-from leadscore.data.scenarios import SCENARIOS
 from leadscore.fields.builtin import BUILTIN_SCHEMA
+from leadscore.fields.scenarios import SCENARIOS
 from leadscore.modeling.three_tiers import compare
 from leadscore.modeling.three_tiers.target import ThreeTiers
 from leadscore.modeling.tiers import TIERS, Bands

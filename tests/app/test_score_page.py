@@ -12,9 +12,9 @@ from streamlit.testing.v1 import AppTest
 
 from leadscore import plain_words
 from leadscore.data import synth
-from leadscore.data.scenarios import SCENARIOS
 from leadscore.fields.builtin import BUILTIN_SCHEMA
 from leadscore.fields.field import DEFAULT_PLACEHOLDERS, Field, Schema
+from leadscore.fields.scenarios import SCENARIOS
 from leadscore.registry import Registry
 from leadscore.scoring.scorer import LeadScore, Scorer
 from leadscore.scoring.template import starting_leads

@@ -31,8 +31,8 @@ import xgboost as xgb
 from leadscore.fields.builtin import BUILTIN_SCHEMA, CLASSES
 from leadscore.model_files import BuiltinParameters, ModelFileError, checked, read_object
 from leadscore.modeling.explain.stump_shap import StepFunctions
-from leadscore.modeling.model_check import ParameterError, check_parameters
 from leadscore.modeling.target import softmax
+from leadscore.modeling.three_tiers.model_check import ParameterError, check_parameters
 from leadscore.modeling.three_tiers.target import ThreeTiers
 
 BOOSTER_FILE = "model.ubj"
@@ -118,7 +118,8 @@ class LeadModel:
                     scale=np.asarray(params.scaler_scale, dtype=np.float64), temperature=params.temperature,
                     bias=np.asarray(params.bias, dtype=np.float64), high_threshold=params.high_threshold)
         try:
-            check_parameters(model, len(BUILTIN_SCHEMA.fields))
+            check_parameters(booster, model.mean, model.scale, model.bias, model.temperature, model.high_threshold,
+                             len(BUILTIN_SCHEMA.fields))
         except ParameterError as error:
             raise ModelFileError(f"{BOOSTER_FILE if error.parameter == 'booster' else PARAMS_FILE}: {error}") from error
         return model
