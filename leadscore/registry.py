@@ -64,7 +64,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import metadata as importlib_metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import pandas as pd
 from filelock import FileLock
@@ -166,7 +166,7 @@ def _library_versions() -> dict[str, str]:
     return versions
 
 
-def _is_number(value: object) -> bool:
+def _is_number(value: object) -> TypeGuard[float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
@@ -270,8 +270,8 @@ class Registry:
             except ModelFileError:
                 meta = Metadata(version=path.name)
             accuracy = meta.report.get("accuracy")
-            test = meta.report.get("test") if isinstance(meta.report.get("test"), dict) else {}
-            auc = test.get("roc_auc")
+            test = meta.report.get("test")
+            auc = test.get("roc_auc") if isinstance(test, dict) else None
             target = meta.report.get("target")
             rows.append(VersionInfo(
                 version=path.name, created_at=meta.created_at, preset=meta.preset,
@@ -530,8 +530,9 @@ class Registry:
 
         pointer = read(self.root / POINTER)
         version = self._active_pointer().get("version") if pointer else None
-        safe = isinstance(version, str) and "/" not in version and not version.startswith(".")
-        return pointer, read(self.root / VERSIONS / version / MANIFEST_FILE) if safe else None
+        if not isinstance(version, str) or "/" in version or version.startswith("."):
+            return pointer, None
+        return pointer, read(self.root / VERSIONS / version / MANIFEST_FILE)
 
     def _read_files(self, folder: Path, version: str, pointer: dict[str, Any],
                     check_signature: bool = True) -> tuple[dict[str, bytes], Metadata]:

@@ -54,7 +54,7 @@ class ReferenceLeads:
 
     features: np.ndarray
     labels: np.ndarray
-    truth: np.ndarray
+    truth: np.ndarray | None
 
 
 def reference_leads() -> ReferenceLeads:

@@ -26,7 +26,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeGuard
 
 import numpy as np
 import pandas as pd
@@ -102,14 +102,16 @@ class OutcomeModel:
 
     def __post_init__(self) -> None:
         self.booster.set_param({"nthread": PREDICT_THREADS})
-        self._explainer: TreeExplainer | None | bool = False  # False: not built yet
+        self._explainer: TreeExplainer | None = None
+        self._explainer_built = False
 
     def _raw_contributions(self, codes: np.ndarray) -> np.ndarray:
         """The booster's SHAP values per booster column: numpy TreeSHAP for lists, pred_contribs otherwise."""
         data = self.encoding.encode(codes, self.schema)
         if len(codes) >= LIST_ROWS:
-            if self._explainer is False:
+            if not self._explainer_built:
                 self._explainer = TreeExplainer.build(self.booster, data[:PROBE_ROWS])
+                self._explainer_built = True
             if self._explainer is not None:
                 return self._explainer.contributions(data)
         dmatrix = self.encoding.dmatrix(codes, self.schema, nthread=PREDICT_THREADS)
@@ -179,14 +181,16 @@ class OutcomeModel:
         if hashlib.sha256(booster_bytes).hexdigest() != meta.get("booster_sha256"):
             raise ModelFileError(f"{BOOSTER_FILE} does not match its checksum")
         try:
-            schema = Schema.from_dict(meta.get("schema"))
+            described = meta.get("schema")
+            if not isinstance(described, dict):
+                raise ValueError("the schema must be an object")
+            schema = Schema.from_dict(described)
             outcome = Outcome.from_dict(meta.get("schema"), schema)
             encoding = Encoding.from_dict(meta.get("encoding") or {}, schema)
             bands = Bands.from_dict(meta.get("bands") or {})
             calibration = meta.get("calibration") or {}
             slope, intercept = calibration.get("slope"), calibration.get("intercept")
-            if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-                       for v in (slope, intercept)) or not 0 < slope < 100 or abs(intercept) > 100:
+            if not (_finite(slope) and _finite(intercept) and 0 < slope < 100 and abs(intercept) <= 100):
                 raise ValueError("calibration slope must be in (0, 100) and intercept finite")
             reference = meta.get("reference", [])
             if not isinstance(reference, list) or not all(
@@ -215,3 +219,8 @@ class OutcomeModel:
             raise ModelFileError("the booster is not a binary (converted or not) model")
         return cls(booster, schema, outcome, encoding, float(slope), float(intercept), bands,
                    tuple(float(v) for v in reference), metadata)
+
+
+def _finite(value: Any) -> TypeGuard[float]:
+    """A JSON number (not a boolean) that is finite."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)

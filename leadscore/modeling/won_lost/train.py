@@ -485,8 +485,7 @@ def train_outcome(frame: pd.DataFrame, target: str, positive: Sequence[str] | No
     test_codes = schema.codes(schema.parse(test_frame).matrix)
     outcome = Outcome(review.target, tuple(positive), tuple(negative))
 
-    large = sample_rows is not None and len(y_train) > sample_rows
-    if large:
+    if sample_rows is not None and len(y_train) > sample_rows:  # a large file
         model, comparison, chosen, sampling = _fit_large(candidates, train_frame, y_train, schema, outcome,
                                                          sample_rows, seed, nthread, progress)
     else:
