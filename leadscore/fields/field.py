@@ -280,7 +280,8 @@ class Field:
             if bound is not None and (isinstance(bound, bool) or not isinstance(bound, (int, float))
                                       or not math.isfinite(bound)):
                 raise SchemaError(f"field '{name}': low and high must be finite numbers or null")
-        if None not in bounds and bounds[0] > bounds[1]:
+        low, high = bounds
+        if low is not None and high is not None and low > high:
             raise SchemaError(f"field '{name}': low is above high")
         levels = data.get("levels", [])
         if (not isinstance(levels, list) or not all(isinstance(v, str) and v for v in levels)

@@ -429,12 +429,12 @@ def infer_columns(frame: pd.DataFrame, target: str, id_column: str | None = None
             if problem:
                 raise SchemaError(f"the order column '{order_by}' cannot order the leads: {problem}; "
                                   "name another with --order-by, or none")
-    review = Review(tuple(columns), target, id_column, order_by, order_source)
-    if not review.fields():
+    reviewed = Review(tuple(columns), target, id_column, order_by, order_source)
+    if not reviewed.fields():
         ignored = [f"'{c.name}' {c.reason}" for c in columns if c.role == "ignored"]
         raise SchemaError("no column can be a field: " + ("; ".join(ignored) if ignored else
                                                           "the file has only the outcome and ID columns"))
-    return review
+    return reviewed
 
 
 def _spelled(values: pd.Series, placeholders: Sequence[str]) -> tuple[pd.Series, pd.Series]:
