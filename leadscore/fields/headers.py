@@ -3,8 +3,19 @@
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 from collections.abc import Iterable
+
+#: Words (and phrases, all of whose words must appear) of consent and opt-out fields: what a lead agreed to or
+#: refused. A salesperson must never reverse them, so they are never "changeable" and a what-if never moves them.
+CONSENT_WORDS: tuple[str, ...] = (
+    "do not email", "do not call", "do not contact", "do not mail", "do not text", "do not sms", "dnc",
+    "dont email", "dont call", "dont contact", "no email", "no call", "no contact",
+    "unsubscribe", "unsubscribed", "opt out", "optout", "opted out", "opt in", "optin", "opted in",
+    "consent", "consented", "gdpr", "permission", "permissions", "subscribed", "subscription", "newsletter",
+    "marketing emails", "receive updates", "get updates", "update me", "agree", "agreed",
+)
 
 
 @functools.lru_cache(maxsize=16_384)
@@ -18,6 +29,21 @@ def header_key(name: str) -> str:
     """
     folded = unicodedata.normalize("NFKC", str(name)).casefold()
     return "".join(character for character in folded if character.isalnum())
+
+
+def header_words(name: str) -> tuple[str, ...]:
+    """A header's words, lower case: split at anything not a letter or digit and at camelCase humps."""
+    spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", str(name))
+    return tuple(w for w in re.split(r"[^0-9a-z]+", spaced.lower()) if w)
+
+
+def consent_word(name: str) -> str | None:
+    """The consent or opt-out word or phrase in a header (``Do Not Email``: "do not email"), or None.
+
+    Such a field records what the lead agreed to: it is never a field a salesperson may change.
+    """
+    words = set(header_words(name))
+    return next((entry for entry in CONSENT_WORDS if set(entry.split()) <= words), None)
 
 
 def conflict_message(field: str, headers: Iterable[str]) -> str:
@@ -43,3 +69,20 @@ def input_renames(columns: Iterable[str], reserved: Iterable[str]) -> dict[str, 
             taken.add(new)
             renames[column] = new
     return renames
+
+
+#: Headers that name who a lead belongs to, in order of preference (matched as ``header_key`` compares):
+#: the CRMs' own (Salesforce and Zoho "Lead Owner", HubSpot "Contact owner", Pipedrive "Owner", Dynamics
+#: "Owner") and the usual hand-made ones.
+OWNER_HEADERS = ("Owner", "Lead Owner", "Contact Owner", "Account Owner", "Deal Owner", "Owner Name", "Owner Email",
+                 "Lead Owner Email", "Sales Rep", "Sales Representative", "Assigned Rep", "Assigned To",
+                 "Sales Agent", "Salesperson", "Sales Person")
+_OWNER_KEYS = {header_key(header): rank for rank, header in enumerate(OWNER_HEADERS)}
+
+
+def owner_column(columns: Iterable[str]) -> str | None:
+    """The column that names each lead's owner (``Lead Owner``, ``sales_agent``, ``owner_email``...), the most
+    telling one when several do; None when no header says so."""
+    ranked = [(_OWNER_KEYS[header_key(column)], index, column) for index, column in enumerate(map(str, columns))
+              if header_key(column) in _OWNER_KEYS]
+    return min(ranked)[2] if ranked else None
