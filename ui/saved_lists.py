@@ -17,7 +17,7 @@ from leadscore.scoring.scorer import Scorer
 from leadscore.store import RecordError
 from leadscore.store.record import encode
 from leadscore.workflows import export
-from ui import engine
+from ui import engine, guard
 from ui.lead_list import NO_HEADER
 from ui.store import record_list, store
 from ui.text import md_escape
@@ -115,7 +115,7 @@ def reopen() -> pd.DataFrame | None:
         a, b, c = st.columns(3)
         a.download_button(f"Download “{labels[chosen]}” again (CSV)", to_safe_csv(rows),
                           f"{labels[chosen]}.csv", "text/csv", key="saved_list_download")
-        crm_download(labels[chosen], b, c)
+        crm_download(labels[chosen], b, c, owner=guard.lead_owner())
         return rows
 
 
