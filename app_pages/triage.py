@@ -143,16 +143,16 @@ def results(scorer: Scorer, scored: pd.DataFrame, result_key: str, headers: dict
     target = scorer.model.target
     st.subheader("2. Scored leads")
     counts = {tier: int((scored["tier"] == tier).sum()) for tier in TIERS}
-    helps = widgets.tier_help(target)
+    rows = scorer.rows(scored)  # each lead's chance of conversion, as the store records it
+    helps = widgets.tier_help(target, target.promises(rows.chance, rows.tier), counts)
     left, right = st.columns([1, 1.3])
     with left:
         for column, tier in zip(st.columns(len(TIERS)), TIERS, strict=True):
             column.metric(tier, f"{counts[tier]:,}", help=helps[tier])
-        expected = triage.expected_conversions(counts, target)
-        if expected is not None:
-            low, high = expected
-            st.metric("Expected conversions", f"{low:,.0f}" if round(low) == round(high) else f"{low:,.0f}–{high:,.0f}",
-                      help="Each tier's count times the conversion its leads usually reach.")
+        expected = triage.expected_conversions(rows.chance)
+        st.metric("Expected conversions", f"{expected:,.0f}",
+                  help="The leads' chances of conversion added up: each tier's count times what it promises for "
+                       "its leads here.")
         st.caption(" ".join(f"{tier}: {helps[tier]}" for tier in TIERS))
     right.plotly_chart(charts.tier_distribution(counts), config=widgets.NO_BAR)
 
