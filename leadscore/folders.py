@@ -8,7 +8,11 @@ already exists is left as its owner set it.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+#: The documented modes: world-readable, so a server running as another user can read the models.
+FILE_MODE, FOLDER_MODE = 0o644, 0o755
 
 
 def make_folders(path: Path, mode: int) -> None:
@@ -26,3 +30,12 @@ def make_folders(path: Path, mode: int) -> None:
                 continue  # made by another process at the same moment: left as it made it
             raise
         folder.chmod(mode)
+
+
+def create_file(path: Path, mode: int = FILE_MODE) -> None:
+    """Create ``path`` empty unless it exists, with at most ``mode``: the umask may take bits away (``umask 077``
+    keeps it private), never add any (``umask 000`` does not make it writable by everyone)."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode))
+    except OSError:  # there already, or cannot be made here: whoever opens it next says why
+        return

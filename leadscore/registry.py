@@ -73,7 +73,7 @@ from filelock import FileLock
 
 from leadscore import roundtrip, signing
 from leadscore.fields.builtin import BUILTIN_SCHEMA, CLASSES
-from leadscore.folders import make_folders
+from leadscore.folders import FILE_MODE, FOLDER_MODE, make_folders
 from leadscore.model_files import (
     MAX_BOOSTER_BYTES,
     MAX_JSON_BYTES,
@@ -113,7 +113,6 @@ OUTCOME_FILE = "outcome.json"
 BUILTIN, OUTCOME = "builtin", "outcome"
 #: The files each kind of version is made of (all checksummed by its manifest).
 KIND_FILES: dict[str, tuple[str, ...]] = {BUILTIN: CHECKED_FILES, OUTCOME: (BOOSTER_FILE, OUTCOME_FILE, METADATA_FILE)}
-FILE_MODE, FOLDER_MODE = 0o644, 0o755
 #: Leftover ``.staging-*`` folders (a training killed while publishing) older than this are removed.
 STALE_SECONDS = 600
 LOCK_TIMEOUT_SECONDS = 600
