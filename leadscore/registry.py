@@ -60,7 +60,7 @@ import platform
 import secrets
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import metadata as importlib_metadata
 from pathlib import Path
@@ -199,9 +199,8 @@ def _published_name(meta: dict[str, Any], report: dict[str, Any]) -> str:
     return name if isinstance(name, str) and name else default_name(str(meta.get("kind", BUILTIN)), meta, report)
 
 
-def _audit(action: str, version: str, source: str) -> None:
-    when = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    audit_log.info("%s %s model version %s from %s", when, action, version, source)
+#: What a registry tells its ``on_change`` callback: the action (the audit trail's words), what changed, from where.
+ChangeCallback = Callable[[str, dict[str, Any], str], None]
 
 
 @functools.lru_cache(maxsize=256)
@@ -232,9 +231,19 @@ class SignResult:
 class Registry:
     """Versions of trained models in one folder."""
 
-    def __init__(self, root: str | os.PathLike[str] | None = None) -> None:
+    def __init__(self, root: str | os.PathLike[str] | None = None, on_change: ChangeCallback | None = None) -> None:
+        """``on_change(action, detail, source)`` hears of each publish, activation, rename and signing after it
+        happened (the command line writes them to the store's audit trail; the registry has no store)."""
         self.root = models_dir(root)
         self._file_lock: FileLock | None = None
+        self._on_change = on_change
+
+    def _changed(self, action: str, words: str, detail: dict[str, Any], source: str) -> None:
+        """Log a change (one audit log line: ``words``) and tell the ``on_change`` callback (``action``)."""
+        when = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        audit_log.info("%s %s model version %s from %s", when, words, detail.get("version"), source)
+        if self._on_change is not None:
+            self._on_change(action, detail, source)
 
     @property
     def _lock(self) -> FileLock:
@@ -392,7 +401,8 @@ class Registry:
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        _audit("published and activated" if activate else "published", version, source)
+        self._changed("model published", "published and activated" if activate else "published",
+                      {"version": version, "activated": activate}, source)
         return version
 
     def publishing_key(self) -> bytes:
@@ -429,7 +439,7 @@ class Registry:
         return read_names(self.root).get(version) or _published_name(metadata, report if isinstance(report, dict)
                                                                       else {})
 
-    def rename(self, version: str, name: str) -> str:
+    def rename(self, version: str, name: str, source: str = "command line") -> str:
         """Give ``version`` a new name (kept in names.json; the version's own files are not touched).
 
         Returns the name as stored; raises ModelFileError for an unknown version, VersionNameError for a bad name.
@@ -437,7 +447,9 @@ class Registry:
         if not any(row.version == version for row in self.versions()):
             raise ModelFileError(f"{self.root / VERSIONS / version}: no such model version")
         with self._lock:
-            return write_name(self.root, version, name)
+            stored = write_name(self.root, version, name)
+        self._changed("model renamed", "renamed", {"version": version, "name": stored}, source)
+        return stored
 
     def _remove_stale_staging(self) -> None:
         """Remove temporary folders and pointer files a killed publisher left (older than STALE_SECONDS)."""
@@ -461,7 +473,7 @@ class Registry:
         self.load(version)  # refuse to point at a broken version
         with self._lock:
             self._point_to(version)
-        _audit("activated", version, source)
+        self._changed("model activated", "activated", {"version": version}, source)
 
     def sign_versions(self, versions: Sequence[str] = (), include_unsigned: bool = False,
                       source: str = "command line") -> list[SignResult]:
@@ -485,7 +497,7 @@ class Registry:
             results = [self._sign_one(version, key, include_unsigned, pointer) for version in versions]
         for result in results:
             if result.signed:
-                _audit("signed", result.version, source)
+                self._changed("model signed", "signed", {"version": result.version}, source)
         return results
 
     def _sign_one(self, version: str, key: bytes, include_unsigned: bool, pointer: dict[str, Any]) -> SignResult:

@@ -20,7 +20,7 @@ from pydantic_core import PydanticCustomError
 
 from leadscore.api.replies import FieldError
 from leadscore.fields.infer import OutcomeError
-from leadscore.store import Store, read_outcomes
+from leadscore.store import Store, audit, read_outcomes
 
 #: The most outcomes one request may carry (about 600 kB of JSON, under the body limit).
 MAX_OUTCOMES = 10_000
@@ -164,8 +164,10 @@ def _in_api_words(message: str) -> str:
             .replace("--negative VALUE ...", 'the body\'s "negative" list'))
 
 
-def import_outcomes(body: OutcomesRequest, models_dir: str | os.PathLike[str] | None) -> OutcomesResponse:
-    """Read the body with the command line's rules and import it; OutcomesRefusedError, StoreUnavailableError."""
+def import_outcomes(body: OutcomesRequest, models_dir: str | os.PathLike[str] | None, actor: str = "API",
+                    address: str = "API") -> OutcomesResponse:
+    """Read the body with the command line's rules and import it; OutcomesRefusedError, StoreUnavailableError.
+    The import goes to the audit trail as made by ``actor`` (the API key's name) from ``address``."""
     frame = _frame(body)
     try:
         rows = read_outcomes(frame, "lead_id", "outcome", positive=body.positive or None,
@@ -177,6 +179,9 @@ def import_outcomes(body: OutcomesRequest, models_dir: str | os.PathLike[str] | 
     store = Store.open(models_dir=models_dir)
     try:
         report = store.import_outcomes(rows, source=body.source)
+        audit.record(store, actor, audit.OUTCOMES_IMPORTED, {"source": body.source, "new": report.new,
+                                                            "changed": report.changed, "unknown": report.unknown},
+                     address)
     finally:
         store.close()
     matched = report.new + report.unchanged + report.changed + report.older_ignored

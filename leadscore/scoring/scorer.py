@@ -54,6 +54,8 @@ class LeadScore:
     tier: str
     #: The chance shown with the tier: P(tier) for three tiers, the chance of conversion for won/lost.
     chance: float
+    #: The lead's chance of conversion (``Target.conversion``): what its tier promises for it, what is recorded.
+    conversion: float
     #: The target's chance fields as the API answers them (``Target.chances``).
     chances: dict[str, Any]
     #: Each tier's chance (three tiers) or the chance of conversion, by label, for charts.
@@ -275,11 +277,13 @@ class Scorer:
         reasons = reasons_in_words(self.schema, codes, explained)
         names, fields = self.schema.names, self.schema.fields
         runner_up = explained.runner_up
+        conversion = target.conversion(probabilities)
         results = []
         for i, tier in enumerate(tiers.tolist()):
             p = probabilities[i]
             results.append(LeadScore(
-                tier=tier, chance=target.chance(p, tier), chances=target.chances(p, tier), bars=target.bars(p),
+                tier=tier, chance=target.chance(p, tier), conversion=float(conversion[i]),
+                chances=target.chances(p, tier), bars=target.bars(p),
                 reasons=[r for r in reasons[i] if r], base_value=float(explained.base_value[i]),
                 contributions=dict(zip(names, explained.values[i].tolist(), strict=True)),
                 labels={f.name: value_words(self.schema, j, filled[i, j], bool(empty[i, j]))
