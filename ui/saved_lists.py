@@ -112,7 +112,7 @@ def reopen() -> pd.DataFrame | None:
     if not lists:
         return None
     with st.expander(f"Saved lists ({len(lists)})"):
-        labels = {f"{e['name']} — {e['leads']:,} rows, saved {e['created_at'][:10]}": e["name"] for e in lists}
+        labels = {f"{e['name']} — {e['leads']:,} leads, saved {e['created_at'][:10]}": e["name"] for e in lists}
         chosen = st.selectbox("Saved list", ["(choose a list)", *labels], key="saved_list_choice")
         if chosen == "(choose a list)":
             return None
