@@ -13,6 +13,8 @@ from pathlib import Path
 
 ENV_MODELS_DIR = "LEADSCORE_MODELS_DIR"
 DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+#: The documented modes: world-readable, so a server running as another user can read the models.
+FILE_MODE, FOLDER_MODE = 0o644, 0o755
 
 
 def models_dir(path: str | os.PathLike[str] | None = None) -> Path:
@@ -36,3 +38,12 @@ def make_folders(path: Path, mode: int) -> None:
                 continue  # made by another process at the same moment: left as it made it
             raise
         folder.chmod(mode)
+
+
+def create_file(path: Path, mode: int = FILE_MODE) -> None:
+    """Create ``path`` empty unless it exists, with at most ``mode``: the umask may take bits away (``umask 077``
+    keeps it private), never add any (``umask 000`` does not make it writable by everyone)."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode))
+    except OSError:  # there already, or cannot be made here: whoever opens it next says why
+        return

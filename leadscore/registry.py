@@ -71,7 +71,7 @@ from filelock import FileLock
 
 from leadscore import roundtrip, signing
 from leadscore.fields.builtin import CLASSES
-from leadscore.folders import make_folders, models_dir
+from leadscore.folders import FILE_MODE, FOLDER_MODE, make_folders, models_dir
 from leadscore.model_files import (
     MAX_BOOSTER_BYTES,
     MAX_JSON_BYTES,
@@ -105,7 +105,6 @@ BUILTIN, OUTCOME = "builtin", "outcome"
 KINDS: dict[str, type[LeadModel] | type[OutcomeModel]] = {BUILTIN: LeadModel, OUTCOME: OutcomeModel}
 #: The files each kind of version is made of (all checksummed by its manifest).
 KIND_FILES: dict[str, tuple[str, ...]] = {kind: (*estimator.FILES, METADATA_FILE) for kind, estimator in KINDS.items()}
-FILE_MODE, FOLDER_MODE = 0o644, 0o755
 #: Leftover ``.staging-*`` folders (a training killed while publishing) older than this are removed.
 STALE_SECONDS = 600
 LOCK_TIMEOUT_SECONDS = 600

@@ -248,3 +248,18 @@ def test_folders_and_files_keep_their_modes_whatever_the_umask(
     key = signing.key_path()
     assert (mode(key), mode(key.parent), mode(key.parent.parent)) == (0o600, 0o700, 0o700)
     assert json.loads((registry.root / "active.json").read_text())["version"] == version
+
+
+@pytest.mark.parametrize("umask", [0o000, 0o077], indirect=True, ids=["umask-000", "umask-077"])
+def test_the_store_beside_the_models_is_never_writable_by_everyone(tmp_path: Path, umask: int,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from leadscore.store import Store
+
+    monkeypatch.delenv("LEADSCORE_DATABASE_URL", raising=False)
+    store = Store.open(models_dir=tmp_path / "models")
+    store.close()
+    files = {p.name: stat.S_IMODE(p.stat().st_mode) for p in (tmp_path / "models").iterdir()}
+    assert files.pop("store.sqlite3.migrate.lock") == 0o644  # an empty lock file
+    assert files and set(files) <= {"store.sqlite3", "store.sqlite3-wal", "store.sqlite3-shm"}
+    assert set(files.values()) == {0o644 & ~umask}  # the umask may keep lead data private, never open it
+    assert stat.S_IMODE((tmp_path / "models").stat().st_mode) == 0o755

@@ -17,7 +17,7 @@ from filelock import FileLock
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
-from leadscore.folders import models_dir
+from leadscore.folders import FILE_MODE, FOLDER_MODE, create_file, make_folders, models_dir
 
 # Alembic logs every plugin and migration step at INFO on each open (its plugins as soon as it is imported,
 # hence before importing it); the store logs what matters itself.
@@ -50,7 +50,7 @@ def database_url(url: str | None = None, registry: str | os.PathLike[str] | None
     if os.environ.get(ENV_DATABASE_URL):
         return os.environ[ENV_DATABASE_URL]
     folder = models_dir(registry)
-    folder.mkdir(parents=True, exist_ok=True)
+    make_folders(folder, FOLDER_MODE)
     return f"sqlite:///{folder / DEFAULT_FILE}"
 
 
@@ -67,6 +67,10 @@ def make_engine(url: str) -> Engine:
     """An engine for the URL; SQLite gets WAL, a busy timeout and foreign keys on every connection."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
+            # made here, not by SQLite, so that no umask makes the store (and its -wal and -shm files, which
+            # SQLite gives the same mode) writable by everyone
+            create_file(Path(parsed.database))
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -98,7 +102,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     config = alembic_config()
     if engine.dialect.name == "sqlite":
         database = engine.url.database
-        lock = FileLock(f"{database}.migrate.lock") if database and database != ":memory:" else None
+        lock = FileLock(f"{database}.migrate.lock", mode=FILE_MODE) if database and database != ":memory:" else None
         if lock:
             lock.acquire(timeout=120)
         try:
