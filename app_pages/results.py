@@ -19,19 +19,21 @@ st.title("Results")
 st.caption("Weeks after saving a scored list on the Triage page, bring back the CRM's won/lost export: see how each "
            "tier really converted against its promise, whether the incoming leads have changed, and whether a "
            "model retrained on your own results would do better.")
+#: The sections this visitor has, numbered in order (importing outcomes and retraining are not everyone's).
+steps = iter(range(1, 4))
 if visitor.may(accounts.OUTCOMES):
-    with st.expander("1. Bring back the outcomes (the CRM's won/lost export)", expanded=True):
+    with st.expander(f"{next(steps)}. Bring back the outcomes (the CRM's won/lost export)", expanded=True):
         outcomes_upload.panel(store, scorer.schema.id_column)
 elif owner is not None:
     st.caption(f"Your leads only (owner “{md_escape(owner)}”).")
-st.header("2. What happened")
+st.header(f"{next(steps)}. What happened")
 arguments = results_view.filters(store, owner)
 report = store.report(**arguments)
 if report["leads"] == 0:
     st.info("No scored lead was saved for these filters yet. On the Triage page, upload a list and use "
             "“Save this list”; then come back with the outcomes.")
 else:
-    rows = next((e["leads"] for e in store.saved_lists() if e["name"] == arguments["list_name"]), None)
+    rows = next((e["leads"] for e in store.saved_lists(owner=owner) if e["name"] == arguments["list_name"]), None)
     if rows is not None and rows > report["leads"]:
         st.caption(f"“{md_escape(arguments['list_name'])}” holds {rows:,} rows for {report['leads']:,} different "
                    "leads: a lead that appears more than once (the same ID, or without an ID the same fields) "
@@ -49,5 +51,5 @@ else:
         stakeholders.download_button("results_stakeholders",
                                      **{k: v for k, v in arguments.items() if k != "owner"})
 if visitor.may(accounts.CHANGE_MODEL):
-    st.header("3. Retrain from these results")
+    st.header(f"{next(steps)}. Retrain from these results")
     results_retrain.panel(store, scorer)

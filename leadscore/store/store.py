@@ -127,12 +127,16 @@ class Store:
         """The store at ``url``, else $LEADSCORE_DATABASE_URL, else beside the registry; migrated to the newest.
 
         ``webhooks``: fill the webhook outbox when recording (default: when $LEADSCORE_WEBHOOK_URL is set).
-        Raises StoreUnavailableError with one line when the database cannot be reached or migrated.
+        Raises StoreUnavailableError with one line when the database cannot be reached or migrated, or the
+        environment's settings cannot be read.
         """
         if webhooks is None:
-            from leadscore.settings import Settings
+            from leadscore.settings import Settings, SettingsError
 
-            webhooks = Settings.from_environment().webhooks_on
+            try:
+                webhooks = Settings.from_environment().webhooks_on
+            except SettingsError as error:  # every face already says a store it cannot open in one line
+                raise database.StoreUnavailableError(str(error)) from error
         engine = database.make_engine(database.database_url(url, models_dir))
         try:
             database.ensure_current(engine)
