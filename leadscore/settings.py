@@ -21,7 +21,10 @@ ENV_RECORD = "LEADSCORE_RECORD"
 ENV_SIGNING_KEY = "LEADSCORE_SIGNING_KEY"
 ENV_WEBHOOK_URL = "LEADSCORE_WEBHOOK_URL"
 ENV_WEBHOOK_SECRET = "LEADSCORE_WEBHOOK_SECRET"
+ENV_LOCK_TIMEOUT = "LEADSCORE_LOCK_TIMEOUT"
 DEFAULT_MODELS_DIR = Path("models")
+#: Seconds a store write waits for another program's lock (SQLite's busy timeout, PostgreSQL's lock_timeout).
+DEFAULT_LOCK_SECONDS = 30
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
@@ -49,6 +52,15 @@ def _days(environ: Mapping[str, str], name: str) -> int | None:
     return int(value)
 
 
+def _seconds(environ: Mapping[str, str], name: str, default: int) -> int:
+    value = environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= 3_600:
+        raise SettingsError(f"{name} must be a whole number of seconds from 1 to 3600, not {environ.get(name)!r}")
+    return int(value)
+
+
 @dataclass(frozen=True)
 class Settings:
     """The environment as the product reads it."""
@@ -60,6 +72,7 @@ class Settings:
     record: bool
     webhook_url: str | None
     webhook_secret: str | None
+    lock_seconds: int = DEFAULT_LOCK_SECONDS
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None,
@@ -74,4 +87,5 @@ class Settings:
             record=_flag(env, ENV_RECORD),
             webhook_url=env.get(ENV_WEBHOOK_URL, "").strip() or None,
             webhook_secret=env.get(ENV_WEBHOOK_SECRET) or None,
+            lock_seconds=_seconds(env, ENV_LOCK_TIMEOUT, DEFAULT_LOCK_SECONDS),
         )

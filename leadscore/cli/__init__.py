@@ -1,7 +1,10 @@
 """The ``leadscore`` command: a module per command group (training, scoring, results, models, serve).
 
 Every command takes ``--models-dir`` (or ``LEADSCORE_MODELS_DIR``). Bad input
-ends with a one-line reason on stderr and exit code 2; never a traceback.
+ends with a one-line reason on stderr and exit code 2; never a traceback. So
+does a store fault (a locked, read-only or damaged file, a full disk, a
+database server that went away): the store's ``StoreError`` is one line
+naming the cause, without lead data.
 """
 
 from __future__ import annotations
@@ -10,13 +13,16 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from leadscore.cli import models, results, scoring, serve, training
 from leadscore.cli.common import EXIT_BAD_INPUT, UserError, file_name, os_error_words
 from leadscore.data import csvio
 from leadscore.fields.infer import OutcomeError
+from leadscore.fields.lead_id import LeadIdError
 from leadscore.fields.rejections import SchemaError
 from leadscore.registry import DEFAULT_MODELS_DIR, ENV_MODELS_DIR, ModelFileError
+from leadscore.settings import SettingsError
 
 DESCRIPTION = ("Score real estate leads into High, Medium and Low priority: train and evaluate the model, "
                "score a CSV of leads, or serve the REST API. Run 'leadscore COMMAND --help' for a command's "
@@ -48,7 +54,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     try:
         args.handler(args)
-    except (UserError, SchemaError, ModelFileError, csvio.TableError, OutcomeError) as error:
+    except (UserError, SchemaError, ModelFileError, csvio.TableError, OutcomeError, LeadIdError,
+            SettingsError) as error:
+        print(f"leadscore {args.command}: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except Exception as error:
+        if not _is_store_fault(error):
+            raise
+        logging.getLogger("leadscore").debug("store fault", exc_info=True)
         print(f"leadscore {args.command}: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as error:
@@ -57,6 +70,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     return 0
+
+
+def _is_store_fault(error: Exception) -> bool:
+    """A store's ``StoreError`` or ``RecordError``, without importing the store (SQLAlchemy, Alembic) for
+    commands that never open it: an error can only come from the store once it was imported."""
+    store: Any = sys.modules.get("leadscore.store")
+    return store is not None and isinstance(error, (store.StoreError, store.RecordError))
 
 
 __all__ = ["EXIT_BAD_INPUT", "UserError", "build_parser", "main"]

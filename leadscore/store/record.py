@@ -8,13 +8,13 @@ not the scorer, so it serves both kinds of model: ``p_convert`` (a team's model)
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from leadscore.fields.builtin import CLASSES, TIER_CONVERSION_RATES
+from leadscore.fields.lead_id import id_problems, normalize_ids
 
 OUTCOME_CHANCES = ("p_convert",)
 BUILTIN_CHANCES = tuple(f"p_{t.lower()}" for t in CLASSES)
@@ -23,17 +23,10 @@ REASONS = ("reason_1", "reason_2", "reason_3")
 OUTPUT = frozenset({"tier", "confidence", "score", *OUTCOME_CHANCES, *BUILTIN_CHANCES, *REASONS})
 #: The built-in tiers' promise: the midpoint of the seed's expected conversion range (High 35-40% -> 37.5%).
 TIER_PROMISE = {tier: (low + high) / 2 for tier, (low, high) in TIER_CONVERSION_RATES.items()}
-_INTEGRAL = re.compile(r"^(-?\d+)\.0+$")
 
 
 class RecordError(ValueError):
     """The batch cannot be recorded (the message names the column, and the row when there is one)."""
-
-
-def normalize_ids(values: pd.Series) -> pd.Series:
-    """Lead IDs as text, so 12, "12" and 12.0 (a number column read with empty cells) are one lead."""
-    text = values.astype("string").str.strip()
-    return text.str.replace(_INTEGRAL, r"\1", regex=True)
 
 
 def builtin_chance(p_low: np.ndarray, p_medium: np.ndarray, p_high: np.ndarray) -> np.ndarray:
@@ -76,10 +69,10 @@ def scoring_columns(frame: pd.DataFrame, chance_columns: Sequence[str] | None = 
             columns = ", ".join(map(str, frame.columns))
             raise RecordError(f"ID column {id_column!r} is not in the file; columns: {columns}")
         ids = normalize_ids(frame[id_column])
-        empty = ids.isna() | (ids == "")
-        if empty.any():
-            row = frame.index[np.flatnonzero(empty.to_numpy())[0]]
-            raise RecordError(f"row {row}, column {id_column!r}: the lead ID is empty")
+        problems = id_problems(ids)
+        if problems.notna().any():  # the one rule of leadscore.fields.lead_id
+            at = int(np.flatnonzero(problems.notna().to_numpy())[0])
+            raise RecordError(f"row {frame.index[at]}, column {id_column!r}: {problems.iloc[at]}")
         lead_ids = ids.tolist()
     else:
         lead_ids = ["h:" + hashlib.sha256(line.encode()).hexdigest()[:20] for line in fields]
