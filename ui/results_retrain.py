@@ -25,7 +25,6 @@ from leadscore.modeling.won_lost.train import NotEnoughDataError, train_outcome
 from leadscore.registry import ModelFileError
 from leadscore.scoring.scorer import Scorer
 from leadscore.store import Store
-from leadscore.store.record import scoring_columns
 from ui import engine
 from ui.guard import client_address, current_guard, password_problem
 from ui.publish import publish_candidate
@@ -40,10 +39,8 @@ PREVIOUS = "results_previous"
 
 def _chances(scorer: Scorer, leads: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Chance of conversion, tier and the positions (0-based) of the leads the scorer could score."""
-    batch = scorer.score(leads)
-    columns = scoring_columns(batch.scored)
-    return (np.asarray(columns["chance"]), np.asarray(columns["tier"]),
-            batch.scored.index.to_numpy(dtype=int) - 1)
+    rows = scorer.rows(scorer.score(leads).scored)
+    return rows.chance, rows.tier, rows.fields.index.to_numpy(dtype=int) - 1
 
 
 def _train(store: Store, active: Scorer, high: float, medium: float) -> dict[str, Any] | str:

@@ -14,7 +14,6 @@ from leadscore.monitoring import drift
 from leadscore.results_words import drift_sentence, drift_table
 from leadscore.scoring.scorer import Scorer
 from leadscore.store import RecordError
-from leadscore.store.record import BUILTIN_CHANCES, OUTCOME_CHANCES, builtin_chance, chance_columns_of
 from ui.store import record_list, store
 from ui.text import md_escape
 
@@ -71,10 +70,7 @@ def drift_note(scorer: Scorer, scored: pd.DataFrame, headers: dict[str, str]) ->
         st.caption("This model version keeps no picture of its training leads, so drift cannot be measured.")
         return
     fields = pd.DataFrame({name: scored[header] for name, header in headers.items() if header in scored.columns})
-    columns = chance_columns_of(scored)
-    chances = (scored[OUTCOME_CHANCES[0]].to_numpy(dtype=float) if columns == OUTCOME_CHANCES
-               else builtin_chance(*(scored[c].to_numpy(dtype=float) for c in BUILTIN_CHANCES)))
-    entries = drift.compare(reference, fields, chances)
+    entries = drift.compare(reference, fields, scorer.rows(scored).chance)
     titles = {f.name: f.title for f in scorer.schema.fields}
     sentence = drift_sentence(entries, {"available": True}, titles)
     moved = any(e["status"] == "significant" for e in entries)

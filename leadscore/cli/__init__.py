@@ -15,8 +15,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from leadscore.cli import models, results, scoring, serve, training
-from leadscore.cli.common import EXIT_BAD_INPUT, UserError, file_name, os_error_words
+from leadscore.cli import audit, keys, models, results, scoring, serve, training, users
+from leadscore.cli.common import EXIT_BAD_INPUT, UserError, file_name, os_error_words, take_sheet
 from leadscore.data import csvio
 from leadscore.fields.infer import OutcomeError
 from leadscore.fields.lead_id import LeadIdError
@@ -42,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"model registry folder (default: ${ENV_MODELS_DIR} if set, else {default_dir})")
     commands = parser.add_subparsers(dest="command", required=True, title="commands", metavar="COMMAND")
 
-    for group in (training, scoring, results, models, serve):
+    for group in (training, scoring, results, models, serve, users, keys, audit):
         group.add_commands(commands, common)
     return parser
 
@@ -53,6 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     try:
+        take_sheet(args)
         args.handler(args)
     except (UserError, SchemaError, ModelFileError, csvio.TableError, OutcomeError, LeadIdError,
             SettingsError) as error:

@@ -35,6 +35,9 @@ from leadscore.modeling.tiers import TIERS, Bands
 HIGH = CLASSES.index("High")
 _CLASS_NAMES = np.asarray(CLASSES, dtype=object)
 REASON_COLUMNS: tuple[str, ...] = ("reason_1", "reason_2", "reason_3")
+#: The conversion the seed expects of each built-in tier (the midpoint of its range, High 35-40% -> 37.5%),
+#: in CLASSES order: a built-in lead's chance of conversion weighs its tier chances by them.
+_TIER_CONVERSION = np.array([sum(TIER_CONVERSION_RATES[t]) / 2 for t in CLASSES])
 
 
 def softmax(margins: np.ndarray) -> np.ndarray:
@@ -99,6 +102,12 @@ class Target(Protocol):
     def columns(self, probabilities: np.ndarray, tiers: np.ndarray) -> dict[str, np.ndarray]:
         """The chance columns of a scored table."""
 
+    def probabilities_of(self, columns: Mapping[str, np.ndarray]) -> np.ndarray:
+        """(n, k) chances read back from the chance columns of a scored table (``columns``' inverse)."""
+
+    def conversion(self, probabilities: np.ndarray) -> np.ndarray:
+        """(n,) each lead's calibrated chance of conversion: the one the store records and results judge."""
+
     def chances(self, probabilities: np.ndarray, tier: str) -> dict[str, Any]:
         """One lead's chance fields as the API answers them (numbers rounded to 4 decimals)."""
 
@@ -154,6 +163,13 @@ class ThreeTiers:
         out = {column: probabilities[:, k] for k, column in enumerate(PROBABILITY_COLUMNS)}
         out["confidence"] = probabilities[np.arange(len(index)), index]
         return {c: out[c] for c in self.chance_columns}
+
+    def probabilities_of(self, columns: Mapping[str, np.ndarray]) -> np.ndarray:
+        return np.column_stack([np.asarray(columns[c], dtype=np.float64) for c in PROBABILITY_COLUMNS])
+
+    def conversion(self, probabilities: np.ndarray) -> np.ndarray:
+        """Each tier's chance weighted by the conversion the seed expects of it (the midpoint of its range)."""
+        return np.asarray(probabilities, dtype=np.float64) @ _TIER_CONVERSION
 
     def chances(self, probabilities: np.ndarray, tier: str) -> dict[str, Any]:
         by_tier = {t: round(float(probabilities[CLASSES.index(t)]), 4) for t in TIERS}
@@ -249,6 +265,12 @@ class WonLost:
 
     def columns(self, probabilities: np.ndarray, tiers: np.ndarray) -> dict[str, np.ndarray]:
         return {"p_convert": probabilities[:, 0], "score": to_score(probabilities[:, 0])}
+
+    def probabilities_of(self, columns: Mapping[str, np.ndarray]) -> np.ndarray:
+        return np.asarray(columns["p_convert"], dtype=np.float64).reshape(-1, 1)
+
+    def conversion(self, probabilities: np.ndarray) -> np.ndarray:
+        return np.asarray(probabilities, dtype=np.float64)[:, 0]
 
     def chances(self, probabilities: np.ndarray, tier: str) -> dict[str, Any]:
         return {"p_convert": round(float(probabilities[0]), 4), "score": int(to_score(probabilities[:1])[0])}

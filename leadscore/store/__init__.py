@@ -5,7 +5,7 @@ Public interface (the command line, the dashboard and the API all use only this)
     from leadscore.store import Store, drift_reference, read_outcomes
 
     store = Store.open()                  # url=None: $LEADSCORE_DATABASE_URL, else store.sqlite3 beside the registry
-    store.record(scored_frame, model_version, list_name="May leads", id_column="Lead ID")
+    store.record(scorer.rows(scored_frame, id_column="Lead ID"), list_name="May leads")   # typed rows
     rows = read_outcomes(frame, id_column="Lead ID", outcome_column="Stage", positive=["Won"], negative=["Lost"])
     store.import_outcomes(rows, source="crm-export.csv")   # -> ImportReport (new, changed, unknown IDs...)
     store.report(since=..., until=..., model=..., list_name=..., by="Lead Source")   # the JSON contract
@@ -13,8 +13,8 @@ Public interface (the command line, the dashboard and the API all use only this)
     store.training_frame(target="converted")             # fields as read + outcome, for the normal trainers
     store.save_drift_reference(version, drift_reference(training_fields, field_kinds, scores))
 
-``record`` takes the scorer's output frame as plain data (``tier``; ``p_convert`` and ``score``, or
-``p_low/p_medium/p_high/confidence``; ``reason_1..3``; the input columns), so it serves both kinds of model.
+``record`` takes typed rows (``leadscore.scoring.rows``: ``ScoredRows`` for a table, ``ScoredRow`` one by one)
+whose tier, chance of conversion and score the model's target defined, so the store never knows a kind of model.
 Drift references are written by the trainers into ``metadata["drift_reference"]``; the report reads them from
 the store, or from the caller (``references={version: reference}``, e.g. from the registry's metadata).
 Retention: ``$LEADSCORE_RETENTION_DAYS`` (read through ``Settings`` when the store is opened) deletes older
@@ -27,8 +27,8 @@ from leadscore.monitoring.drift import drift_reference
 from leadscore.store.database import StoreUnavailableError
 from leadscore.store.faults import StoreError
 from leadscore.store.outcomes import OutcomeRows, read_outcomes
-from leadscore.store.record import RecordError, builtin_chance
+from leadscore.store.record import RecordError
 from leadscore.store.store import ImportReport, Recorded, Store
 
 __all__ = ["ImportReport", "OutcomeRows", "RecordError", "Recorded", "Store", "StoreError", "StoreUnavailableError",
-           "builtin_chance", "drift_reference", "read_outcomes"]
+           "drift_reference", "read_outcomes"]

@@ -18,7 +18,6 @@ from sqlalchemy import Connection, Integer, cast, func, select
 from sqlalchemy.dialects.postgresql import JSONB
 
 from leadscore.monitoring import drift
-from leadscore.store.record import TIER_PROMISE
 from leadscore.store.tables import SavedList, Scoring, ScoringData
 
 if TYPE_CHECKING:
@@ -33,9 +32,8 @@ DRIFT_SAMPLE = 20_000
 #: A breakdown shows at most this many values of the chosen column (the most scored).
 BY_VALUES = 20
 Z95 = 1.959963984540054
-EXPECTED_NOTE = ("expected: for a team's model, the mean calibrated chance of the tier's leads; for the built-in "
-                 "model, the midpoint of the tier's expected conversion (" +
-                 ", ".join(f"{t} {v:.1%}" for t, v in TIER_PROMISE.items()) + ")")
+EXPECTED_NOTE = ("expected (the promise): the mean calibrated chance of conversion of the tier's leads, each "
+                 "lead's chance as its model gave it")
 
 
 def wilson(converted: int, n: int) -> list[float] | None:
@@ -129,7 +127,7 @@ def build(connection: Connection, store: Store, since: datetime | None = None, u
     """The report as a JSON-safe dict: tiers, drift (largest PSI first), ranking, gain, breakdown."""
     where = _filters(since, until, model, list_name)
     tiers_query = (select(Scoring.tier, func.count(), func.count(Scoring.outcome),
-                          func.coalesce(func.sum(Scoring.outcome), 0), func.avg(Scoring.promise))
+                          func.coalesce(func.sum(Scoring.outcome), 0), func.avg(Scoring.chance))
                    .where(*where).group_by(Scoring.tier))
     counts = {tier: (int(n), int(k), int(c), float(e)) for tier, n, k, c, e in connection.execute(tiers_query)}
     tiers = {tier: _tier_row(*counts.get(tier, (0, 0, 0, None))) for tier in TIER_ORDER}
@@ -150,7 +148,7 @@ def build(connection: Connection, store: Store, since: datetime | None = None, u
     if by:
         value = _field(connection, by)
         by_query = (select(value, Scoring.tier, func.count(), func.count(Scoring.outcome),
-                           func.coalesce(func.sum(Scoring.outcome), 0), func.avg(Scoring.promise))
+                           func.coalesce(func.sum(Scoring.outcome), 0), func.avg(Scoring.chance))
                     .join(ScoringData, ScoringData.scoring_id == Scoring.id).where(*where)
                     .group_by(value, Scoring.tier))
         groups: dict[str, dict[str, Any]] = {}

@@ -19,12 +19,13 @@ import pandas as pd
 from sqlalchemy import Connection, CursorResult, Engine, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from leadscore.fields.lead_id import LeadIdError, check_list_name, first_bad_id, text_problem
+from leadscore.fields.lead_id import LeadIdError, check_list_name, text_problem
+from leadscore.scoring.rows import ScoredRow, ScoredRows
 from leadscore.settings import Settings, SettingsError
 from leadscore.store import database
 from leadscore.store.faults import StoreError, cause_words, file_identity, is_database_error, store_error
 from leadscore.store.outcomes import OutcomeRows
-from leadscore.store.record import RecordError, scoring_columns
+from leadscore.store.record import RecordError, encode
 from leadscore.store.tables import DriftReference, Outcome, SavedList, Scoring, ScoringData
 
 log = logging.getLogger(__name__)
@@ -219,23 +220,19 @@ class Store:
 
     # ---- recording ----------------------------------------------------------------------------------
     @_faults("record the scored leads")
-    def record(self, scored: pd.DataFrame, model_version: str, list_name: str | None = None,
-               id_column: str | None = None, chance_columns: Sequence[str] | None = None,
+    def record(self, rows: ScoredRows | Sequence[ScoredRow], list_name: str | None = None,
                scored_at: datetime | None = None) -> Recorded:
-        """Record a scored batch (the scorer's output frame); with ``list_name``, the leads join that saved list.
+        """Record scored leads (typed rows, ``scoring/rows.py``); with ``list_name``, they join that saved list.
 
-        RecordError when a lead ID or the list name breaks the rule of ``leadscore.fields.lead_id`` (the same
-        on every database), before anything is written.
+        Raises RecordError (a lead ID or list name that breaks the rule of ``leadscore.fields.lead_id``, the
+        same on every database; a lead with no chance) naming the row, before writing anything.
         """
         if list_name is not None:
             _check_name(list_name)
-        columns = scoring_columns(scored, chance_columns, id_column)
+        columns = encode(rows)
         moment = _utc(scored_at)
-        n = len(scored)
-        lead_ids = columns["lead_id"]
-        bad = first_bad_id(lead_ids) if id_column is not None else None
-        if bad is not None:
-            raise RecordError(f"row {scored.index[bad[0]]}, column {id_column!r}: {bad[1]}")
+        n = len(columns)
+        lead_ids = columns.lead_id
         latest = (~pd.Series(lead_ids).duplicated(keep="last")).tolist()  # a lead twice in one batch: the last
         with self._begin() as connection:
             list_id = self._list_id(connection, list_name, moment) if list_name else None
@@ -251,13 +248,14 @@ class Store:
             ids = self._new_ids(connection, n)
             # SQLite: the moment as SQLAlchemy's DateTime writes it (naive UTC text), once for the batch.
             stamp = moment if connection.dialect.name == "postgresql" else _sqlite_time(moment)
-            rows = list(zip(ids, lead_ids, [stamp] * n, [model_version] * n, [list_id] * n, columns["tier"],
-                            columns["chance"], columns["promise"], columns["score"],
-                            [known.get(lead) for lead in lead_ids], latest, strict=True))
-            data = list(zip(ids, columns["chances"], columns["fields"], columns["reasons"], strict=True))
-            self._insert(connection, rows, data)
+            # ``promise`` repeats the chance: a tier's promise for a set of leads is their mean chance.
+            rows_ = list(zip(ids, lead_ids, [stamp] * n, columns.model_version, [list_id] * n, columns.tier,
+                             columns.chance, columns.chance, columns.score,
+                             [known.get(lead) for lead in lead_ids], latest, strict=True))
+            data = list(zip(ids, columns.columns, columns.fields, columns.reasons, strict=True))
+            self._insert(connection, rows_, data)
             deleted = self._apply_retention(connection, moment)
-        log.info("store: recorded %d scored leads (model %s)", n, model_version)
+        log.info("store: recorded %d scored leads (model %s)", n, ", ".join(sorted(set(columns.model_version))))
         return Recorded(n, list_name, deleted)
 
     def _new_ids(self, connection: Connection, n: int) -> list[int]:
@@ -321,10 +319,11 @@ class Store:
 
     @_faults("read the saved list")
     def list_rows(self, name: str) -> pd.DataFrame:
-        """A saved list as it was scored: its fields as read, then lead_id, tier, the chances and the reasons."""
+        """A saved list as it was scored: its fields as read, then lead_id, tier, the target's columns (as the
+        scored file showed them) and the reasons."""
         if text_problem(name, "the list name"):
             raise KeyError(f"no saved list named {name!r}")  # no list can have such a name
-        query = (select(Scoring.lead_id, Scoring.tier, Scoring.score, ScoringData.chances, ScoringData.fields,
+        query = (select(Scoring.lead_id, Scoring.tier, ScoringData.chances, ScoringData.fields,
                         ScoringData.reasons).join(SavedList, SavedList.id == Scoring.list_id)
                  .join(ScoringData, ScoringData.scoring_id == Scoring.id)
                  .where(SavedList.name == name).order_by(Scoring.id))
@@ -337,8 +336,6 @@ class Store:
         reasons = [list(json.loads(r.reasons).values()) if r.reasons else [] for r in rows]
         out = fields.assign(lead_id=[r.lead_id for r in rows], tier=[r.tier for r in rows])
         out = pd.concat([out, chances], axis=1)
-        if any(r.score is not None for r in rows):
-            out["score"] = [r.score for r in rows]
         for k in range(3):
             out[f"reason_{k + 1}"] = [r[k] if len(r) > k else "" for r in reasons]
         return out

@@ -54,13 +54,13 @@ def test_a_json_id_is_kept_exactly_as_sent() -> None:
 @pytest.mark.parametrize(("lead_id", "reason"), BAD_IDS, ids=[repr(i)[:12] for i, _ in BAD_IDS])
 def test_both_databases_refuse_the_same_ids_before_writing(store: Store, lead_id: str, reason: str) -> None:
     with pytest.raises(RecordError, match=reason) as refused:
-        store.record(builtin_batch(["ok-1", lead_id], ["Low", "High"]), "v1", id_column="lead_id")
-    assert "row 1, column 'lead_id'" in str(refused.value)
+        store.record(builtin_batch(["ok-1", lead_id], ["Low", "High"]))
+    assert "row 2, column 'lead_id'" in str(refused.value)
     assert store.history("ok-1") == []  # nothing of the batch was written
 
 
 def test_both_databases_take_the_same_ids(store: Store) -> None:
-    store.record(builtin_batch(GOOD_IDS, ["Low"] * len(GOOD_IDS)), "v1", id_column="lead_id")
+    store.record(builtin_batch(GOOD_IDS, ["Low"] * len(GOOD_IDS)))
     assert all(len(store.history(lead_id)) == 1 for lead_id in GOOD_IDS)
 
 
@@ -69,8 +69,8 @@ def test_both_databases_take_the_same_ids(store: Store) -> None:
                          ids=["300 characters", "blank", "NUL"])
 def test_a_list_name_follows_the_rule_on_both_databases(store: Store, name: str, reason: str) -> None:
     with pytest.raises(RecordError, match=f"the list name {reason}"):
-        store.record(builtin_batch(["a"], ["Low"]), "v1", list_name=name, id_column="lead_id")
-    store.record(builtin_batch(["a"], ["Low"]), "v1", list_name="L" * 200, id_column="lead_id")
+        store.record(builtin_batch(["a"], ["Low"]), list_name=name)
+    store.record(builtin_batch(["a"], ["Low"]), list_name="L" * 200)
     assert store.saved_lists()[0]["name"] == "L" * 200
     with pytest.raises(KeyError):
         store.list_rows(name)
@@ -93,7 +93,7 @@ def _refuse_a_lead(store: Store, lead_id: str) -> None:
 def test_a_row_the_database_refuses_is_a_row_fault_in_one_line_without_values(store: Store) -> None:
     _refuse_a_lead(store, SECRET)
     with pytest.raises(StoreError) as refused:
-        store.record(builtin_batch(["fine", SECRET], ["Low", "Low"]), "v1", id_column="lead_id")
+        store.record(builtin_batch(["fine", SECRET], ["Low", "Low"]))
     message = str(refused.value)
     assert "could not record the scored leads: the database refused a row" in message
     assert SECRET not in message and "\n" not in message and "[parameters" not in message
@@ -114,7 +114,7 @@ def test_a_lock_held_by_another_program_times_out_with_one_line(
                 connection.exec_driver_sql("BEGIN")
                 connection.exec_driver_sql("LOCK TABLE scorings IN ACCESS EXCLUSIVE MODE")
             with pytest.raises(StoreError) as locked:
-                store.record(builtin_batch([SECRET], ["Low"]), "v1", id_column="lead_id")
+                store.record(builtin_batch([SECRET], ["Low"]))
             connection.rollback()
     finally:
         holder.dispose()
@@ -122,18 +122,18 @@ def test_a_lock_held_by_another_program_times_out_with_one_line(
         "it waited 1 s for a lock that another program holds"
     assert words in str(locked.value) and SECRET not in str(locked.value)
     assert not locked.value.permanent
-    store.record(builtin_batch([SECRET], ["Low"]), "v1", id_column="lead_id")  # free again: it goes in
+    store.record(builtin_batch([SECRET], ["Low"]))  # free again: it goes in
     store.close()
 
 
 def test_a_store_file_deleted_while_open_is_noticed(tmp_path: Path) -> None:
     path = tmp_path / "store.sqlite3"
     store = Store.open(f"sqlite:///{path}")
-    store.record(builtin_batch(["a"], ["Low"]), "v1", id_column="lead_id")
+    store.record(builtin_batch(["a"], ["Low"]))
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     with pytest.raises(StoreError, match="was deleted or replaced while in use"):
-        store.record(builtin_batch(["b"], ["Low"]), "v1", id_column="lead_id")
+        store.record(builtin_batch(["b"], ["Low"]))
     store.close()
 
 
@@ -146,7 +146,7 @@ def test_a_damaged_file_cannot_be_opened_and_says_so(tmp_path: Path) -> None:
 
 # ---- instants and dates ----------------------------------------------------------------------------------
 def test_since_and_until_mean_the_same_instant_on_both_databases(store: Store) -> None:
-    store.record(builtin_batch(["a", "b"], ["Low", "High"]), "v1", id_column="lead_id", scored_at=T0)
+    store.record(builtin_batch(["a", "b"], ["Low", "High"]), scored_at=T0)
     plus2 = timezone(timedelta(hours=2))
     minus5 = timezone(timedelta(hours=-5))
     assert store.report(since=datetime(2026, 5, 1, 14, 0, tzinfo=plus2))["leads"] == 2  # 12:00 UTC: included
@@ -157,7 +157,7 @@ def test_since_and_until_mean_the_same_instant_on_both_databases(store: Store) -
 
 
 def test_outcome_dates_are_read_day_first_per_column_as_in_training(store: Store) -> None:
-    store.record(builtin_batch(["L1"], ["High"]), "v1", id_column="lead_id", scored_at=T0)
+    store.record(builtin_batch(["L1"], ["High"]), scored_at=T0)
     crm = pd.DataFrame({"id": ["L1", "L1"], "stage": ["Lost", "Won"], "closed": ["13/05/2026", "12/06/2026"]})
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no Pandas4Warning (or any other) on the way
@@ -168,7 +168,7 @@ def test_outcome_dates_are_read_day_first_per_column_as_in_training(store: Store
 
 
 def test_out_of_range_times_and_bad_ids_are_rejected_rows_with_their_reason(store: Store) -> None:
-    store.record(builtin_batch(["A", "B"], ["High", "Low"]), "v1", id_column="lead_id", scored_at=T0)
+    store.record(builtin_batch(["A", "B"], ["High", "Low"]), scored_at=T0)
     crm = pd.DataFrame({"id": ["A", "B", "C\x00", "A"], "stage": ["Won", "Lost", "Won", "Lost"],
                         "at": ["2026-05-02", "2026-05-02", "2026-05-02", "9999-12-31T23:59:59-14:00"]})
     rows = read_outcomes(crm, "id", "stage", at_column="at", positive=["Won"], negative=["Lost"])
@@ -197,7 +197,7 @@ def _import(url: str, outcome: str, day: int, done: multiprocessing.Queue) -> No
 
 def test_two_outcome_imports_at_once_both_land(database_url: str) -> None:
     store = Store.open(database_url)
-    store.record(builtin_batch([f"L{k}" for k in range(LEADS)], ["Low"] * LEADS), "v1", id_column="lead_id")
+    store.record(builtin_batch([f"L{k}" for k in range(LEADS)], ["Low"] * LEADS))
     store.close()
     context = multiprocessing.get_context("spawn")
     done = context.Queue()
@@ -226,7 +226,7 @@ def test_the_command_line_imports_at_once_in_two_processes(tmp_path: Path) -> No
     """Two ``leadscore outcomes`` commands at once on one SQLite store beside the registry: both exit 0."""
     url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
     store = Store.open(url)
-    store.record(builtin_batch([f"L{k}" for k in range(LEADS)], ["Low"] * LEADS), "v1", id_column="lead_id")
+    store.record(builtin_batch([f"L{k}" for k in range(LEADS)], ["Low"] * LEADS))
     store.close()
     files = []
     for day, stage in ((1, "Won"), (2, "Lost")):
