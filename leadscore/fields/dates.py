@@ -11,8 +11,8 @@ means month first. When no cell tells (or cells disagree), the column is read
 month first and called ambiguous, so the review can say so. Cells that start
 with a four-digit year are always read year, month, day.
 
-A date outside what a timestamp column holds (``EARLIEST`` to ``LATEST``: 1677-09-22 to 2262-04-11 in UTC,
-e.g. ``9999-12-31T23:59:59-14:00``) is not read: ``read_dates`` tells it apart from a cell that is no date.
+A date outside the years ``FIRST_YEAR`` to ``LAST_YEAR`` (1678 to 2261: what a timestamp column holds, in any
+zone; e.g. ``9999-12-31T23:59:59-14:00``) is not read: ``read_dates`` tells it apart from a cell that is no date.
 """
 
 from __future__ import annotations
@@ -25,10 +25,15 @@ import pandas as pd
 
 _YEAR_FIRST = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}")
 _SHORT_FIRST = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.]\d{2,4}")
-#: The first and last moments a date column holds (pandas' nanosecond timestamps), in UTC.
-EARLIEST = pd.Timestamp.min.tz_localize("UTC").ceil("s")
-LATEST = pd.Timestamp.max.tz_localize("UTC").floor("s")
-OUT_OF_RANGE = f"is outside the dates that can be read ({EARLIEST:%Y-%m-%d} to {LATEST:%Y-%m-%d})"
+#: The years a date may have: every moment of them, in any zone, fits a date column (pandas' nanosecond
+#: timestamps hold 1677-09-21 to 2262-04-11 in UTC).
+FIRST_YEAR, LAST_YEAR = 1678, 2261
+#: In UTC: the first and last moments of those years in any zone (offsets reach 14 hours).
+EARLIEST = pd.Timestamp(f"{FIRST_YEAR}-01-01", tz="UTC") - pd.Timedelta(hours=14)
+LATEST = pd.Timestamp(f"{LAST_YEAR + 1}-01-01", tz="UTC") + pd.Timedelta(hours=14)
+OUT_OF_RANGE = f"is outside the years {FIRST_YEAR} to {LAST_YEAR} that dates can have"
+#: The same as a JSON Schema pattern of a written date (its year: the first four characters).
+YEAR_PATTERN = r"^(16(7[89]|[89][0-9])|1[789][0-9]{2}|2[01][0-9]{2}|22[0-5][0-9]|226[01])-"
 NOT_A_DATE = "is not a date"
 
 
@@ -68,9 +73,8 @@ def date_order(cells: pd.Series) -> DateOrder:
 
 
 def in_range(moment: datetime) -> bool:
-    """Whether a moment (with a zone, or read as UTC) is within ``EARLIEST``..``LATEST``."""
-    stamp = pd.Timestamp(moment)
-    return EARLIEST <= (stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp) <= LATEST
+    """Whether a moment is within the years ``FIRST_YEAR`` to ``LAST_YEAR``, as written (in its own zone)."""
+    return FIRST_YEAR <= moment.year <= LAST_YEAR
 
 
 def read_dates(cells: pd.Series, order: DateOrder | None = None) -> tuple[pd.Series, pd.Series]:

@@ -9,9 +9,10 @@ A lead ID is text that
 - is valid Unicode: no lone surrogate (``"\\ud800"`` in JSON), which no database and no UTF-8 file can hold.
 
 A file's ID cell is text as read, its spaces around stripped; ``12.0`` (a number column read with empty cells)
-is the lead ``12``. Through the API an ID is text, kept exactly as sent, or a JSON whole number, kept as its
-digits (``48213`` is ``"48213"``); a number with a decimal point or an exponent (``12.0``, ``1e300``) is refused,
-because it cannot be kept exactly as sent: send such an ID as text. A saved list's name follows the same rule.
+is the lead ``12``. Through the API an ID is text, kept exactly as sent, or a JSON number that is a whole number
+of at most ``MAX_NUMBER`` (2^53, the largest every JSON reader keeps exactly), kept as its digits (``48213`` and
+``48213.0`` are ``"48213"``, as in a file). A fraction, or a larger number (``1e300``: 301 digits, which no
+reader kept exactly as sent), is refused: send such an ID as text. A saved list's name follows the same rule.
 Messages never quote the value: they say what is wrong with it.
 """
 
@@ -24,6 +25,8 @@ import pandas as pd
 
 #: The longest lead ID or list name, in characters (the store's columns are VARCHAR(200)).
 MAX_LENGTH = 200
+#: The largest whole number (either sign) taken as a lead ID from JSON: beyond it, JSON readers round.
+MAX_NUMBER = 2**53
 #: Control characters (Unicode Cc), line and paragraph separators (written so both Python's and Arrow's regular
 #: expressions read it: pandas' text columns use the latter).
 _CONTROL_PATTERN = "[\\x00-\\x1f\\x7f-\\x9f\u2028\u2029]"
@@ -32,19 +35,33 @@ _CONTROL_WORDS = "holds a control character (such as a NUL byte, a tab or a line
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _INTEGRAL = re.compile(r"^(-?\d+)\.0+$")
 
+#: The rule as JSON Schema alternatives (text; a whole number up to MAX_NUMBER), for the API's
+#: document: not blank the way Python strips (its whitespace also holds \x1c-\x1f and \x85, which an ECMA
+#: ``\s`` lets through: they are control characters here anyway), no control character.
+ID_SCHEMA: tuple[dict[str, Any], ...] = (
+    {"type": "string", "minLength": 1, "maxLength": MAX_LENGTH,
+     "pattern": r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029]*[^\s\x00-\x1f\x7f-\x9f\u2028\u2029]"
+                r"[^\x00-\x1f\x7f-\x9f\u2028\u2029]*$"},
+    {"type": "integer", "minimum": -MAX_NUMBER, "maximum": MAX_NUMBER},
+)
 EMPTY = "the lead ID is empty"
 NOT_TEXT = "must be text or a whole number"
-INEXACT = ("a number with a decimal point or an exponent cannot be kept exactly as sent; send the ID as text "
-           "(in quotes)")
+TOO_BIG = (f"a number beyond {MAX_NUMBER:,} cannot be kept exactly as sent (JSON readers round it); send the ID "
+           "as text (in quotes)")
 
 
 class LeadIdError(ValueError):
     """A lead ID or list name breaks the rule; the message says why, without the value."""
 
 
+def lone_surrogate(text: str) -> bool:
+    """Whether ``text`` holds a lone surrogate (JSON's ``"\\ud800"``): not Unicode text any file or database holds."""
+    return _SURROGATE.search(text) is not None
+
+
 def text_problem(text: str, what: str = "the lead ID") -> str | None:
     """Why ``text`` cannot be a lead ID (or, with ``what``, a list name); None when it can."""
-    if _SURROGATE.search(text):
+    if lone_surrogate(text):
         return f"{what} is not valid Unicode text (it holds a lone surrogate such as \\ud800)"
     if not text.strip():
         return f"{what} is empty"
@@ -72,16 +89,17 @@ def check_list_name(name: str) -> str:
 
 
 def id_from_json(value: Any) -> str:
-    """A JSON value as a lead ID: text kept as sent, a whole number as its digits; LeadIdError otherwise."""
-    if isinstance(value, bool):
-        raise LeadIdError(NOT_TEXT)
-    if isinstance(value, int):
-        return check_id(str(value))
-    if isinstance(value, float):
-        raise LeadIdError(INEXACT if value.is_integer() else NOT_TEXT)
+    """A JSON value as a lead ID: text kept as sent, a whole number (up to ``MAX_NUMBER``) as its digits;
+    LeadIdError otherwise."""
     if isinstance(value, str):
         return check_id(value)
-    raise LeadIdError(NOT_TEXT)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise LeadIdError(NOT_TEXT)
+    if isinstance(value, float) and not value.is_integer():
+        raise LeadIdError(NOT_TEXT)  # a fraction, an infinity or NaN
+    if not -MAX_NUMBER <= value <= MAX_NUMBER:
+        raise LeadIdError(TOO_BIG)
+    return str(int(value))
 
 
 def normalize_ids(values: pd.Series) -> pd.Series:
