@@ -6,7 +6,7 @@ ui/results_retrain.py; the figures come from the store's report (leadscore/store
 
 import streamlit as st
 
-from ui import engine, outcomes_upload, results_retrain, results_view
+from ui import engine, outcomes_upload, results_retrain, results_view, stakeholders
 from ui.store import store as open_store
 
 scorer = engine.active_scorer()
@@ -31,5 +31,6 @@ else:
     results_view.drift(report, titles)
     results_view.lead_history(store)
     results_view.analysts(report)
+    stakeholders.download_button("results_stakeholders", **arguments)
 st.header("3. Retrain from these results")
 results_retrain.panel(store, scorer)

@@ -1,9 +1,11 @@
 """Store benchmark: the report over 1,000,000 recorded scorings with outcomes, and the cost of --record.
 
     python benchmarks/bench_store.py [--rows 1000000] [--record-rows 100000] [--postgres URL]
+    python benchmarks/bench_store.py --only-webhooks [--record-rows 100000] [--repeat 3]
 
 Targets (issue 15): ``report`` over 1,000,000 scorings with outcomes within 2 s on SQLite and PostgreSQL;
-``leadscore score --record`` of 100,000 leads within 1.5x the time of ``leadscore score`` alone. Without
+``leadscore score --record`` of 100,000 leads within 1.5x the time of ``leadscore score`` alone; with webhooks
+on (issue 20: every lead new, so one outbox event each) within 1.1x of recording without them. Without
 --postgres (or $LEADSCORE_TEST_POSTGRES_URL) a throwaway cluster is started (tests/store/postgres.py).
 Prints one table; absolute figures depend on the machine and its load (printed too).
 """
@@ -26,6 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from leadscore.cli import main as cli  # noqa: E402
 from leadscore.data import synth  # noqa: E402
 from leadscore.fields.builtin import FEATURE_NAMES  # noqa: E402
+from leadscore.modeling.target import to_score  # noqa: E402
+from leadscore.modeling.three_tiers.target import ThreeTiers  # noqa: E402
+from leadscore.scoring.rows import ScoredRows  # noqa: E402
 from leadscore.store import Store, drift_reference  # noqa: E402
 from leadscore.store.outcomes import OutcomeRows  # noqa: E402
 
@@ -33,34 +38,36 @@ BATCH = 100_000
 TIERS = np.array(["Low", "Medium", "High"])
 
 
-def scored_batch(start: int, n: int, seed: int) -> pd.DataFrame:
-    """n scored leads as the built-in scorer returns them (synthetic fields, chances from the true tiers)."""
+def scored_batch(start: int, n: int, seed: int) -> ScoredRows:
+    """n leads scored as the built-in model would (synthetic fields, chances from the true tiers), as typed rows."""
     leads = synth.generate(n, seed=seed)
     p = leads[list(synth.TRUE_PROBABILITY_COLUMNS)].to_numpy()
-    frame = leads[["lead_id", *FEATURE_NAMES]].assign(lead_id=[f"B{start + i}" for i in range(n)],
-                                                      owner=np.array(["Dana", "Eli", "Kim"])[np.arange(n) % 3])
-    return frame.assign(tier=TIERS[p.argmax(axis=1)], p_low=p[:, 0], p_medium=p[:, 1], p_high=p[:, 2],
-                        confidence=p.max(axis=1), reason_1="Credit score 790 (raises)",
-                        reason_2="3 property views (lowers)", reason_3="")
+    fields = leads[["lead_id", *FEATURE_NAMES]].assign(lead_id=[f"B{start + i}" for i in range(n)],
+                                                       owner=np.array(["Dana", "Eli", "Kim"])[np.arange(n) % 3])
+    chance = ThreeTiers(0.4).conversion(p)
+    reasons = np.array([["Credit score 790 (raises)", "3 property views (lowers)", ""]] * n, dtype=object)
+    columns = pd.DataFrame({"p_high": p[:, 2], "p_medium": p[:, 1], "p_low": p[:, 0], "confidence": p.max(axis=1)})
+    return ScoredRows(model_version="bench", tier=TIERS[p.argmax(axis=1)], chance=chance, score=to_score(chance),
+                      fields=fields, lead_id=fields["lead_id"], id_column="lead_id", reasons=reasons,
+                      columns=columns.round(4))
 
 
 def fill(store: Store, rows: int) -> dict[str, float]:
     """Record ``rows`` scorings and the outcomes of 70% of them; seconds spent on each."""
     reference = scored_batch(0, 20_000, seed=7)
-    store.save_drift_reference("bench", drift_reference(reference[list(FEATURE_NAMES)],
-                                                        dict.fromkeys(FEATURE_NAMES, "number"),
-                                                        reference["p_high"].to_numpy()))
+    store.save_drift_reference("bench", drift_reference(reference.fields[list(FEATURE_NAMES)],
+                                                        dict.fromkeys(FEATURE_NAMES, "number"), reference.chance))
     spent = {"record": 0.0, "outcomes": 0.0}  # wall seconds
     rng = np.random.default_rng(0)
     for start in range(0, rows, BATCH):
         batch = scored_batch(start, min(BATCH, rows - start), seed=start // BATCH)
         began = time.perf_counter()
-        store.record(batch, "bench", id_column="lead_id")
+        store.record(batch)
         spent["record"] += time.perf_counter() - began
-        known = batch.sample(frac=0.7, random_state=start)
-        rate = known["tier"].map({"High": 0.375, "Medium": 0.175, "Low": 0.035}).to_numpy()
-        rows_ = pd.DataFrame({"lead_id": known["lead_id"].to_numpy(), "outcome": (rng.random(len(known)) < rate)
-                              .astype(int), "known_at": pd.Timestamp.now(tz="UTC")})
+        known = np.sort(rng.permutation(len(batch))[: int(0.7 * len(batch))])
+        rows_ = pd.DataFrame({"lead_id": batch.fields["lead_id"].to_numpy()[known],
+                              "outcome": (rng.random(len(known)) < batch.chance[known]).astype(int),
+                              "known_at": pd.Timestamp.now(tz="UTC")})
         began = time.perf_counter()
         store.import_outcomes(OutcomeRows(rows_, len(rows_), 0, 0, ("1",)), "bench.csv")
         spent["outcomes"] += time.perf_counter() - began
@@ -120,11 +127,70 @@ def bench_record(rows: int, folder: Path) -> list[tuple[str, str]]:
     return out
 
 
+def bench_webhooks(rows: int, folder: Path, repeat: int, postgres: str | None) -> list[tuple[str, str]]:
+    """``score --record`` of ``rows`` new leads into a fresh store (SQLite, or a new database on the PostgreSQL
+    server ``postgres``), with and without webhooks, alternated.
+
+    Every lead is new, so with webhooks each one puts an event in the outbox: the most the outbox costs.
+    """
+    from sqlalchemy import create_engine, text
+
+    def fresh(run: int, webhooks: bool) -> str:
+        name = f"hooks_{run}_{int(webhooks)}_{os.getpid()}"
+        if postgres is None:
+            return f"sqlite:///{folder / f'{name}.sqlite3'}"
+        admin = create_engine(postgres, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        return postgres.rsplit("/", 1)[0] + "/" + name
+
+    models = folder / "models"
+    leads = folder / "leads-webhooks.csv"
+    synth.generate(rows, seed=6).to_csv(leads, index=False)
+    cli(["score", str(leads), "-o", str(folder / "warm.csv"), "--models-dir", str(models)])  # trains the default
+    hooks = {"LEADSCORE_WEBHOOK_URL": "http://127.0.0.1:9/never-called", "LEADSCORE_WEBHOOK_SECRET": "bench"}
+
+    def record(run: int, webhooks: bool) -> tuple[float, float]:
+        os.environ["LEADSCORE_DATABASE_URL"] = fresh(run, webhooks)
+        cli(["webhooks", "status", "--models-dir", str(models)])  # the schema made before timing
+        for name, value in hooks.items():
+            if webhooks:
+                os.environ[name] = value
+            else:
+                os.environ.pop(name, None)
+        try:
+            return timed(lambda: cli(["score", str(leads), "-o", str(folder / "out.csv"), "--models-dir",
+                                      str(models), "--record", "--id", "lead_id", "--list", "bench"]))
+        finally:
+            for name in hooks:
+                os.environ.pop(name, None)
+            if postgres is not None:  # the shared server keeps no benchmark database
+                admin = create_engine(postgres, isolation_level="AUTOCOMMIT")
+                with admin.connect() as connection:
+                    connection.execute(text(f'DROP DATABASE IF EXISTS "hooks_{run}_{int(webhooks)}_{os.getpid()}" '
+                                            "WITH (FORCE)"))
+                admin.dispose()
+
+    plain, hooked = [], []
+    for run in range(repeat):
+        plain.append(record(run, False))
+        hooked.append(record(run, True))
+    best_plain, best_hooked = min(plain), min(hooked)
+    label = f"{'PostgreSQL' if postgres else 'SQLite'}: score --record {rows:,} new leads"
+    return [(label, seconds(best_plain)), (f"{label}, webhooks on (an event per lead)", seconds(best_hooked)),
+            (f"{label}: webhooks on / off (best of {repeat})",
+             f"{best_hooked[0] / best_plain[0]:.2f}x wall, {best_hooked[1] / best_plain[1]:.2f}x CPU (target <= 1.1x)")]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--record-rows", type=int, default=100_000)
     parser.add_argument("--postgres", default=os.environ.get("LEADSCORE_TEST_POSTGRES_URL"))
+    parser.add_argument("--only-webhooks", action="store_true", help="only the webhooks on/off comparison")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each side of the webhooks comparison")
     args = parser.parse_args()
     import logging
 
@@ -133,8 +199,6 @@ def main() -> None:
                                                + " ".join(f"{v:.1f}" for v in os.getloadavg()))]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        rows += bench_record(args.record_rows, folder)
-        rows += bench_report("SQLite", f"sqlite:///{folder / 'bench.sqlite3'}", args.rows)
         server = None
         url = args.postgres
         if not url:
@@ -143,7 +207,12 @@ def main() -> None:
             server = ThrowawayPostgres()
             url = server.url
         try:
-            rows += bench_report("PostgreSQL", url, args.rows)
+            rows += bench_webhooks(args.record_rows, folder, args.repeat, None)
+            rows += bench_webhooks(args.record_rows, folder, args.repeat, url)
+            if not args.only_webhooks:
+                rows += bench_record(args.record_rows, folder)
+                rows += bench_report("SQLite", f"sqlite:///{folder / 'bench.sqlite3'}", args.rows)
+                rows += bench_report("PostgreSQL", url, args.rows)
         finally:
             if server:
                 server.stop()

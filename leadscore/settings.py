@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ENV_MODELS_DIR = "LEADSCORE_MODELS_DIR"
@@ -22,6 +22,8 @@ ENV_SIGNING_KEY = "LEADSCORE_SIGNING_KEY"
 ENV_WEBHOOK_URL = "LEADSCORE_WEBHOOK_URL"
 ENV_WEBHOOK_SECRET = "LEADSCORE_WEBHOOK_SECRET"
 ENV_LOCK_TIMEOUT = "LEADSCORE_LOCK_TIMEOUT"
+#: Where per-user configuration lives (the signing key's folder): $XDG_CONFIG_HOME, else ~/.config.
+ENV_CONFIG_HOME = "XDG_CONFIG_HOME"
 DEFAULT_MODELS_DIR = Path("models")
 #: Seconds a store write waits for another program's lock (SQLite's busy timeout, PostgreSQL's lock_timeout).
 DEFAULT_LOCK_SECONDS = 30
@@ -61,6 +63,42 @@ def _seconds(environ: Mapping[str, str], name: str, default: int) -> int:
     return int(value)
 
 
+def signing_key_text(environ: Mapping[str, str] | None = None) -> str | None:
+    """``LEADSCORE_SIGNING_KEY`` exactly as set, or None when it is unset or empty (then the key file is used).
+
+    Kept as given: ``signing.py`` reads it and the key file by one rule (surrounding whitespace ignored, a
+    blank key refused), so a key copied from the file with its line break is the same key.
+    """
+    env = os.environ if environ is None else environ
+    return env.get(ENV_SIGNING_KEY) or None
+
+
+def config_home(environ: Mapping[str, str] | None = None) -> Path:
+    """The user's configuration folder: ``$XDG_CONFIG_HOME``, else ``~/.config``."""
+    env = os.environ if environ is None else environ
+    return Path(env.get(ENV_CONFIG_HOME) or Path.home() / ".config")
+
+
+def _webhook_url(environ: Mapping[str, str]) -> str | None:
+    value = environ.get(ENV_WEBHOOK_URL, "").strip()
+    if not value:
+        return None
+    if not value.lower().startswith(("http://", "https://")) or any(c.isspace() for c in value):
+        # The value may hold a password (https://user:secret@host/): named only by its scheme.
+        raise SettingsError(f"{ENV_WEBHOOK_URL} must be an http:// or https:// address")
+    return value
+
+
+def _webhook_secret(environ: Mapping[str, str]) -> str | None:
+    """The signing secret, exactly as set except a trailing line end (a value read from a file); required with
+    a webhook URL: every event is signed. Its value is never shown."""
+    value = environ.get(ENV_WEBHOOK_SECRET, "").rstrip("\r\n")
+    if environ.get(ENV_WEBHOOK_URL, "").strip() and not value.strip():
+        raise SettingsError(f"{ENV_WEBHOOK_URL} is set but {ENV_WEBHOOK_SECRET} is not: every webhook event is "
+                            "signed with it (choose a long random value and give it to the receiver)")
+    return value or None
+
+
 @dataclass(frozen=True)
 class Settings:
     """The environment as the product reads it."""
@@ -73,6 +111,13 @@ class Settings:
     webhook_url: str | None
     webhook_secret: str | None
     lock_seconds: int = DEFAULT_LOCK_SECONDS
+    #: ``LEADSCORE_SIGNING_KEY`` as set (``signing.py`` reads it); None: the key file in ``config_home``.
+    signing_key: str | None = field(default=None, repr=False)
+
+    @property
+    def webhooks_on(self) -> bool:
+        """Whether recorded tier changes go to the webhook outbox ($LEADSCORE_WEBHOOK_URL set)."""
+        return self.webhook_url is not None
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None,
@@ -85,7 +130,8 @@ class Settings:
             retention_days=_days(env, ENV_RETENTION_DAYS),
             api_key=env.get(ENV_API_KEY) or None,
             record=_flag(env, ENV_RECORD),
-            webhook_url=env.get(ENV_WEBHOOK_URL, "").strip() or None,
-            webhook_secret=env.get(ENV_WEBHOOK_SECRET) or None,
+            webhook_url=_webhook_url(env),
+            webhook_secret=_webhook_secret(env),
+            signing_key=signing_key_text(env),
             lock_seconds=_seconds(env, ENV_LOCK_TIMEOUT, DEFAULT_LOCK_SECONDS),
         )

@@ -13,7 +13,7 @@ import pytest
 
 from leadscore.cli import main
 from leadscore.fields.builtin import FEATURE_NAMES, example_lead
-from leadscore.modeling.targets import REASON_COLUMNS
+from leadscore.modeling.target import REASON_COLUMNS
 from leadscore.registry import DEFAULT_MODELS_DIR
 
 #: The columns a scored file of the built-in model adds (../shared/DESIGN.md), in reading order.

@@ -23,7 +23,7 @@ import streamlit as st
 
 from leadscore import charts
 from leadscore.fields.field import Schema
-from leadscore.modeling.targets import Target
+from leadscore.modeling.target import Target
 from leadscore.modeling.tiers import TIER_ACTIONS, TIERS
 from leadscore.scoring.scorer import LeadScore
 from ui.lead_form import is_id_like

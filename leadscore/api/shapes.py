@@ -58,7 +58,7 @@ from leadscore.fields.field import (
 )
 from leadscore.fields.headers import conflict_message, header_key
 from leadscore.fields.lead_id import ID_SCHEMA, LeadIdError, id_from_json
-from leadscore.modeling.targets import Target
+from leadscore.modeling.target import Target
 from leadscore.modeling.tiers import TIER_ACTIONS, TIERS
 from leadscore.scoring.scorer import Scorer
 

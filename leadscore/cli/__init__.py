@@ -1,4 +1,5 @@
-"""The ``leadscore`` command: a module per command group (training, scoring, results, models, serve).
+"""The ``leadscore`` command: a module per command group (training, scoring, results, export, models,
+serve, webhooks).
 
 Every command takes ``--models-dir`` (or ``LEADSCORE_MODELS_DIR``). Bad input
 ends with a one-line reason on stderr and exit code 2; never a traceback. So
@@ -15,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from leadscore.cli import audit, keys, models, results, scoring, serve, training, users
+from leadscore.cli import audit, export, keys, models, results, scoring, serve, training, users, webhooks
 from leadscore.cli.common import EXIT_BAD_INPUT, UserError, file_name, os_error_words, take_sheet
 from leadscore.data import csvio
 from leadscore.fields.infer import OutcomeError
@@ -42,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"model registry folder (default: ${ENV_MODELS_DIR} if set, else {default_dir})")
     commands = parser.add_subparsers(dest="command", required=True, title="commands", metavar="COMMAND")
 
-    for group in (training, scoring, results, models, serve, users, keys, audit):
+    for group in (training, scoring, results, export, models, serve, webhooks, users, keys, audit):
         group.add_commands(commands, common)
     return parser
 
@@ -54,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     try:
         take_sheet(args)
-        args.handler(args)
+        code = args.handler(args)
     except (UserError, SchemaError, ModelFileError, csvio.TableError, OutcomeError, LeadIdError,
             SettingsError) as error:
         print(f"leadscore {args.command}: {error}", file=sys.stderr)
@@ -70,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
-    return 0
+    return int(code or 0)
 
 
 def _is_store_fault(error: Exception) -> bool:

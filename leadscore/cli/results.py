@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,7 +14,7 @@ from leadscore.data import csvio
 if TYPE_CHECKING:
     pass
 
-from leadscore.cli.common import UserError, date_arg, file_name, open_store, sheet_argument, until_arg
+from leadscore.cli.common import UserError, date_arg, file_name, open_store, registry_of, sheet_argument, until_arg
 
 log = logging.getLogger("leadscore")
 
@@ -35,6 +36,9 @@ def cmd_outcomes(args: argparse.Namespace) -> None:
 
 def cmd_report(args: argparse.Namespace) -> None:
     """Each tier's promise against what happened, ranking, drift; or one lead's score history (--lead)."""
+    if args.html:
+        _html_report(args)
+        return
     store = open_store(args)
     try:
         if args.lead:
@@ -52,6 +56,27 @@ def cmd_report(args: argparse.Namespace) -> None:
         print(json.dumps(report, indent=2))
         return
     print(format_results(report))
+
+
+def _html_report(args: argparse.Namespace) -> None:
+    """``report --html FILE``: the stakeholders' report, one self-contained HTML file (written whole or not)."""
+    from leadscore.workflows.stakeholders import stakeholder_html
+
+    output = Path(args.html)
+    store = open_store(args)
+    try:
+        document = stakeholder_html(store, registry_of(args), model=args.model, list_name=args.list,
+                                    since=args.since, until=args.until)
+    finally:
+        store.close()
+    partial = output.with_name(output.name + ".partial")
+    try:
+        partial.write_text(document, encoding="utf-8")
+        partial.replace(output)
+    finally:
+        partial.unlink(missing_ok=True)
+    print(f"report for stakeholders -> {output} ({len(document.encode()) >> 10:,} KiB, opens offline)",
+          file=sys.stderr)
 
 
 def format_results(report: dict) -> str:
@@ -116,4 +141,7 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
     rp.add_argument("--list", metavar="NAME", help="only leads of this saved list")
     rp.add_argument("--by", metavar="COLUMN", help="break the tiers down by this input column (owner, source...)")
     rp.add_argument("--lead", metavar="ID", help="print one lead's score history instead")
+    rp.add_argument("--html", metavar="FILE", type=file_name,
+                    help="write the report for stakeholders instead: one self-contained HTML file (plain words, "
+                         "charts, drift, the versions) that opens offline")
     rp.set_defaults(handler=cmd_report)

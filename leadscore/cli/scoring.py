@@ -79,8 +79,8 @@ def _score_in_chunks(args: argparse.Namespace, output: Path, rejected: Path) -> 
                 counts["read"] += len(ragged)
                 counts["rejected"] += len(ragged)
                 ragged.clear()
-            scored = export.reading_order(batch.scored, id_column=scorer.schema.id_column)
-            export.append_safe_csv(scored, output, first)
+            scored = export.reading_order(batch.scored, scorer.file_columns, id_column=scorer.schema.id_column)
+            export.append_safe_csv(scored, output, first, rounded=scorer.chance_columns)
             export.append_safe_csv(problems, rejected, first)
             first = False
             if store is not None:

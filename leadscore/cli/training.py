@@ -16,7 +16,8 @@ from leadscore.fields.builtin import CLASSES, FEATURE_NAMES, LABEL_COLUMN
 from leadscore.fields.headers import header_key
 from leadscore.fields.infer import OutcomeError, outcome_labels
 from leadscore.modeling.model import model_of
-from leadscore.modeling.targets import ThreeTiers, WonLost
+from leadscore.modeling.three_tiers.target import ThreeTiers
+from leadscore.modeling.won_lost.target import WonLost
 from leadscore.registry import ModelFileError, Registry
 from leadscore.scoring.scorer import Scorer
 
@@ -67,6 +68,7 @@ def _publish_gate(registry: Registry, candidate: Scorer) -> str:
 
 def cmd_train(args: argparse.Namespace) -> None:
     """Train a model, report it, and publish it as the active version if it is at least as good."""
+    registry_of(args).publishing_key()  # a signing key that would refuse the publish refuses now, before training
     if args.from_results:
         if args.data or args.target:
             raise UserError("--from-results trains on the recorded leads with outcomes: leave out --data and --target")

@@ -106,7 +106,11 @@ def normalize_ids(values: pd.Series) -> pd.Series:
     """A file's ID cells as lead IDs: text, stripped, so 12, "12" and 12.0 (a number column read with empty
     cells) are one lead. The rule is checked apart (``first_bad_id``)."""
     text = values.astype("string").str.strip()
-    return text.str.replace(_INTEGRAL, r"\1", regex=True)
+    dotted = text.str.contains(".", regex=False).fillna(False).to_numpy(dtype=bool)
+    if dotted.any():  # the regular expression only where it can match: most IDs have no dot
+        text = text.copy()
+        text[dotted] = text[dotted].str.replace(_INTEGRAL, r"\1", regex=True)
+    return text
 
 
 def id_problems(ids: pd.Series) -> pd.Series:

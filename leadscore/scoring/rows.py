@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 import pandas as pd
 
-from leadscore.modeling.targets import REASON_COLUMNS, to_score
+from leadscore.data.export import PROBABILITY_DECIMALS
+from leadscore.modeling.target import REASON_COLUMNS, to_score
 
 if TYPE_CHECKING:  # the store imports these types without loading a model's libraries
     from leadscore.modeling.model import Model
@@ -45,8 +46,8 @@ class ScoredRow:
     reasons: tuple[str, ...] = ()
     #: Who the lead belongs to (stored once the store has the column), None when unknown.
     owner: str | None = None
-    #: The target's own columns for this lead as a scored file shows them, kept as they are so that a saved
-    #: list reopens as it was scored; the store does not read them.
+    #: The target's own columns for this lead as a scored file shows them (chances to 4 decimals), kept as
+    #: they are so that a saved list reopens as it was scored; the store does not read them.
     columns: Mapping[str, float] = field(default_factory=dict)
 
 
@@ -162,7 +163,7 @@ def rows_of_table(model: Model, scored: pd.DataFrame, id_column: str | None = No
         score=to_score(chance), fields=scored.drop(columns=[c for c in scored.columns if c in produced]),
         lead_id=None if id_column is None else scored[id_column], id_column=id_column,
         reasons=scored[reasons].astype("string").fillna("").to_numpy(dtype=object) if reasons else None,
-        owner=owner, columns=scored[list(target.chance_columns)])
+        owner=owner, columns=scored[list(target.chance_columns)].round(PROBABILITY_DECIMALS))
 
 
 def rows_of_leads(model: Model, leads: Sequence[tuple[Mapping[str, Any], str | None, ScoredLead]]) -> list[ScoredRow]:
@@ -177,7 +178,7 @@ def rows_of_leads(model: Model, leads: Sequence[tuple[Mapping[str, Any], str | N
     tiers = np.array([result.tier for _, _, result in leads], dtype=object)
     chance = target.conversion(probabilities)
     score = to_score(chance)
-    columns = pd.DataFrame(target.columns(probabilities, tiers)).to_dict(orient="records")
+    columns = pd.DataFrame(target.columns(probabilities, tiers)).round(PROBABILITY_DECIMALS).to_dict(orient="records")
     return [ScoredRow(lead_id=lead_id, model_version=model.version, tier=result.tier, chance=float(chance[i]),
                       score=int(score[i]), fields=fields, reasons=tuple(result.reasons), columns=columns[i])
             for i, (fields, lead_id, result) in enumerate(leads)]

@@ -11,7 +11,7 @@ tiers, and its explainer gives each field's exact SHAP contribution. Reasons
 answer "why this tier": the strongest reasons for it first, by size; the last
 reason may be one against it when that outweighs the next reason for it. The
 word is a direction: "raises" is towards a higher tier (or conversion),
-"lowers" towards a lower one (``targets.py`` says what a contribution is
+"lowers" towards a lower one (``modeling/target.py`` says what a contribution is
 measured against for each target).
 """
 
@@ -28,7 +28,7 @@ from leadscore.fields.field import ALL_FIELDS, ColumnMatch, ParsedBatch, Schema
 from leadscore.fields.headers import input_renames
 from leadscore.fields.rejections import CountsRejections
 from leadscore.modeling.model import Model
-from leadscore.modeling.targets import REASON_COLUMNS, Support
+from leadscore.modeling.target import REASON_COLUMNS, Support
 from leadscore.modeling.tiers import TIER_ACTIONS
 from leadscore.scoring.rows import ScoredLead, ScoredRow, ScoredRows, rows_of_leads, rows_of_table
 
@@ -181,6 +181,16 @@ class Scorer:
     def output_columns(self) -> tuple[str, ...]:
         """The columns scoring adds: tier, the target's chances, the reasons."""
         return ("tier", *self.model.target.chance_columns, *REASON_COLUMNS)
+
+    @property
+    def file_columns(self) -> tuple[str, ...]:
+        """The columns scoring adds in the order a scored file shows them (after the lead's ID and name)."""
+        return ("tier", *(c.name for c in self.model.target.file_columns), *REASON_COLUMNS)
+
+    @property
+    def chance_columns(self) -> tuple[str, ...]:
+        """The columns scoring adds that hold a chance 0-1 (4 decimals in a file, a percent on screen)."""
+        return tuple(c.name for c in self.model.target.file_columns if c.chance)
 
     def rows(self, scored: pd.DataFrame, id_column: str | None = None, owner_column: str | None = None
              ) -> ScoredRows:

@@ -22,7 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from leadscore.fields.lead_id import LeadIdError, check_list_name, text_problem
 from leadscore.scoring.rows import ScoredRow, ScoredRows
 from leadscore.settings import Settings, SettingsError
-from leadscore.store import database
+from leadscore.store import database, outbox
 from leadscore.store.faults import StoreError, cause_words, file_identity, is_database_error, store_error
 from leadscore.store.outcomes import OutcomeRows
 from leadscore.store.record import RecordError, encode
@@ -160,9 +160,12 @@ class Store:
     value). An SQLite file deleted or replaced while the store is open is noticed before and after each write.
     """
 
-    def __init__(self, engine: Engine, retention_days: int | None = None,
+    def __init__(self, engine: Engine, webhooks: bool = False, retention_days: int | None = None,
                  lock_seconds: float = database.BUSY_TIMEOUT_MS / 1000) -> None:
         self.engine = engine
+        #: Whether recording puts an event in the webhook outbox for each lead whose tier is new or changed.
+        self.webhooks = webhooks
+        self.outbox = outbox.Outbox(engine)
         self.retention_days = retention_days
         self.lock_seconds = lock_seconds
         self._file = engine.url.database if engine.dialect.name == "sqlite" else None
@@ -172,16 +175,20 @@ class Store:
 
     @classmethod
     def open(cls, url: str | None = None, models_dir: str | os.PathLike[str] | None = None,
-             settings: Settings | None = None) -> Store:
+             webhooks: bool | None = None, settings: Settings | None = None) -> Store:
         """The store at ``url``, else $LEADSCORE_DATABASE_URL, else beside the registry; migrated to the newest.
 
-        The environment is read through ``Settings`` (retention, lock timeout). Raises StoreUnavailableError
-        with one line when the database cannot be reached or migrated, or a setting cannot be read.
+        ``webhooks``: fill the webhook outbox when recording (default: when $LEADSCORE_WEBHOOK_URL is set).
+        The environment is read through ``Settings`` (retention, lock timeout, webhooks). Raises
+        StoreUnavailableError with one line when the database cannot be reached or migrated, or a setting
+        cannot be read.
         """
         try:
             settings = settings or Settings.from_environment(models_dir=models_dir)
         except SettingsError as error:
             raise database.StoreUnavailableError(f"the store cannot be opened: {error}") from error
+        if webhooks is None:
+            webhooks = settings.webhooks_on
         engine = database.make_engine(database.database_url(url, models_dir, settings), settings.lock_seconds)
         where = engine.url.render_as_string(hide_password=True)
         try:
@@ -192,7 +199,8 @@ class Store:
                 raise
             reason = cause_words(error, settings.lock_seconds)
             raise database.StoreUnavailableError(f"the store at {where} cannot be opened: {reason}") from error
-        return cls(engine, settings.retention_days, settings.lock_seconds)
+        return cls(engine, webhooks=webhooks, retention_days=settings.retention_days,
+                   lock_seconds=settings.lock_seconds)
 
     def close(self) -> None:
         """Release the connections."""
@@ -235,14 +243,20 @@ class Store:
         lead_ids = columns.lead_id
         latest = (~pd.Series(lead_ids).duplicated(keep="last")).tolist()  # a lead twice in one batch: the last
         with self._begin() as connection:
-            list_id = self._list_id(connection, list_name, moment) if list_name else None
+            id_column = rows.id_column if isinstance(rows, ScoredRows) else None
+            list_id = self._list_id(connection, list_name, moment, id_column) if list_name else None
             known: dict[str, int] = {}
+            previous: dict[str, str] = {}  # each lead's tier before this batch (for the webhook outbox)
+            unmark = ("UPDATE scorings SET latest = {false} WHERE latest AND lead_id {ids}"
+                      + (" RETURNING lead_id, tier" if self.webhooks else ""))
             unique = list(dict.fromkeys(lead_ids))
             # PostgreSQL takes the whole batch as one array (one statement, one plan); SQLite caps variables.
             step = max(len(unique), 1) if connection.dialect.name == "postgresql" else _IN_CHUNK
             for start in range(0, len(unique), step):
                 chunk = unique[start:start + step]
-                _where_ids(connection, "UPDATE scorings SET latest = {false} WHERE latest AND lead_id {ids}", chunk)
+                unmarked = _where_ids(connection, unmark, chunk)
+                if self.webhooks:
+                    previous.update(unmarked.all())
                 known.update(_where_ids(connection, "SELECT lead_id, outcome FROM outcomes WHERE lead_id {ids}",
                                         chunk).all())
             ids = self._new_ids(connection, n)
@@ -254,6 +268,8 @@ class Store:
                              [known.get(lead) for lead in lead_ids], latest, strict=True))
             data = list(zip(ids, columns.columns, columns.fields, columns.reasons, strict=True))
             self._insert(connection, rows_, data)
+            if self.webhooks:  # in this transaction: an event exists exactly when its scoring does
+                outbox.enqueue(connection, outbox.tier_changes(ids, columns, latest, previous, moment), moment)
             deleted = self._apply_retention(connection, moment)
         log.info("store: recorded %d scored leads (model %s)", n, ", ".join(sorted(set(columns.model_version))))
         return Recorded(n, list_name, deleted)
@@ -290,11 +306,14 @@ class Store:
             connection.exec_driver_sql(f"INSERT INTO {table} ({', '.join(names)}) "
                                        f"VALUES ({', '.join('?' * len(names))})", values)
 
-    def _list_id(self, connection: Connection, name: str, moment: datetime) -> int:
-        found = connection.execute(select(SavedList.id).where(SavedList.name == name)).scalar()
+    def _list_id(self, connection: Connection, name: str, moment: datetime, id_column: str | None = None) -> int:
+        """The list's id (made if new); it remembers the column its IDs were last read from, for exports."""
+        found = connection.execute(select(SavedList.id, SavedList.id_column).where(SavedList.name == name)).first()
         if found is not None:
-            return int(found)
-        return int(connection.execute(insert(SavedList).values(name=name, created_at=moment)
+            if id_column and found.id_column != id_column:
+                connection.execute(update(SavedList).where(SavedList.id == found.id).values(id_column=id_column))
+            return int(found.id)
+        return int(connection.execute(insert(SavedList).values(name=name, created_at=moment, id_column=id_column)
                                       .returning(SavedList.id)).scalar_one())
 
     def _apply_retention(self, connection: Connection, moment: datetime) -> int:
@@ -318,6 +337,42 @@ class Store:
                     for name, created, leads in connection.execute(query)]
 
     @_faults("read the saved list")
+    def list_latest(self, name: str, since: datetime | None = None, owner: str | None = None
+                    ) -> tuple[str | None, pd.DataFrame]:
+        """A saved list's leads, one row each (its latest scoring in the list), for a CRM's import.
+
+        Returns the column the IDs were read from (None: not known) and a frame of lead_id, tier, score,
+        chance, reason_1..3, model_version, scored_at (UTC), oldest first. ``since``: only leads whose latest
+        scoring in the list is from then on; ``owner``: only that owner's leads. KeyError for an unknown list.
+        """
+        with self.engine.connect() as connection:
+            found = connection.execute(select(SavedList.id, SavedList.id_column)
+                                       .where(SavedList.name == name)).first()
+            if found is None:
+                raise KeyError(f"no saved list named {name!r}")
+            latest = (select(func.max(Scoring.id)).where(Scoring.list_id == found.id)
+                      .group_by(Scoring.lead_id).scalar_subquery())
+            query = (select(Scoring.lead_id, Scoring.tier, Scoring.score, Scoring.chance, ScoringData.reasons,
+                            Scoring.model_version, Scoring.scored_at)
+                     .join(ScoringData, ScoringData.scoring_id == Scoring.id)
+                     .where(Scoring.id.in_(latest)).order_by(Scoring.id))
+            if since is not None:
+                query = query.where(Scoring.scored_at >= _utc(since))
+            if owner is not None:
+                query = query.where(Scoring.owner == owner)
+            rows = connection.execute(query).all()
+        reasons = [list(json.loads(r.reasons).values()) if r.reasons else [] for r in rows]
+        frame = pd.DataFrame({
+            "lead_id": [r.lead_id for r in rows], "tier": [r.tier for r in rows],
+            "score": pd.array([round(100 * r.chance) if r.score is None else round(r.score) for r in rows],
+                              dtype="Int64"),
+            "chance": [float(r.chance) for r in rows],
+            **{f"reason_{k + 1}": [r[k] if len(r) > k else "" for r in reasons] for k in range(3)},
+            "model_version": [r.model_version for r in rows],
+            "scored_at": pd.to_datetime([_as_utc(r.scored_at) for r in rows], utc=True)})
+        return found.id_column, frame
+
+    @_faults("read the saved list")
     def list_rows(self, name: str) -> pd.DataFrame:
         """A saved list as it was scored: its fields as read, then lead_id, tier, the target's columns (as the
         scored file showed them) and the reasons."""
@@ -339,6 +394,17 @@ class Store:
         for k in range(3):
             out[f"reason_{k + 1}"] = [r[k] if len(r) > k else "" for r in reasons]
         return out
+
+    @_faults("read the saved list")
+    def list_fields(self, name: str) -> list[str]:
+        """The fields of a saved list as recorded (its columns besides what scoring added), in the file's order."""
+        query = (select(ScoringData.fields).join(Scoring, ScoringData.scoring_id == Scoring.id)
+                 .join(SavedList, SavedList.id == Scoring.list_id).where(SavedList.name == name))
+        with self.engine.connect() as connection:
+            texts = connection.execute(query).scalars().all()
+        if not texts:
+            raise KeyError(f"no saved list named {name!r}")
+        return list(dict.fromkeys(key for text in texts for key in json.loads(text)))
 
     # ---- outcomes ---------------------------------------------------------------------------------
     def import_outcomes(self, outcomes: OutcomeRows, source: str) -> ImportReport:

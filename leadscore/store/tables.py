@@ -38,6 +38,9 @@ class SavedList(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: The column the list's lead IDs were read from (``--id``), for exports; None: hashes or not known.
+    #: Added by migration 0004.
+    id_column: Mapped[str | None] = mapped_column(String(200))
 
 
 class Scoring(Base):

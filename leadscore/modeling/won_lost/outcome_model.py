@@ -35,7 +35,7 @@ from leadscore.fields.field import Schema
 from leadscore.fields.headers import header_key
 from leadscore.fields.rejections import SchemaError
 from leadscore.modeling.explain.tree_shap import TreeExplainer
-from leadscore.modeling.targets import sigmoid
+from leadscore.modeling.target import sigmoid
 from leadscore.modeling.tiers import Bands
 from leadscore.modeling.won_lost.encoding import Encoding
 

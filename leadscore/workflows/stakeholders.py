@@ -1,0 +1,44 @@
+"""The stakeholders' report as one job: the results report and the registry's versions, rendered to one HTML file.
+
+``leadscore report --html FILE`` and the dashboard's "Download for stakeholders" (Results and Model pages) call
+``stakeholder_html``; the rendering is ``reports/html.py``.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from leadscore.registry import ModelFileError, Registry
+from leadscore.reports.html import ModelAbout, describe, stakeholder_report
+from leadscore.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def _versions_in(results: dict[str, Any], fallback: str | None) -> list[str]:
+    """The model versions a results report covers (one section each), else the active one."""
+    sections = results.get("versions") if isinstance(results.get("versions"), list) else [results]
+    found = []
+    for section in sections:
+        model = section.get("model")
+        version = model.get("version") if isinstance(model, dict) else model or (section.get("filters") or {}).get(
+            "model")
+        if version:
+            found.append(str(version))
+    return found or ([fallback] if fallback else [])
+
+
+def stakeholder_html(store: Store, registry: Registry, model: str | None = None, list_name: str | None = None,
+                     since: datetime | None = None, until: datetime | None = None) -> str:
+    """The report (``reports/html.py``) on the recorded leads within the filters, as an HTML document."""
+    results = store.report(since=since, until=until, model=model, list_name=list_name)
+    about: dict[str, ModelAbout] = {}
+    for version in _versions_in(results, registry.active_version()):
+        try:
+            about[version] = describe(registry, version)
+        except ModelFileError as error:  # a damaged version: the report still tells its results
+            log.warning("stakeholder report: version %s cannot be described (%s)", version, error)
+    log.info("stakeholder report: %d leads, %d model version(s) described", results.get("leads", 0), len(about))
+    return stakeholder_report(results, registry.versions(), about)
