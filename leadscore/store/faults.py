@@ -21,7 +21,8 @@ _SQLITE = (
     ("disk image is malformed", "the store file is damaged"),
     ("not a database", "the file is not a database or it is damaged"),
     ("database or disk is full", "the disk is full, or the file-size limit was reached"),
-    ("disk i/o error", "a disk error (the disk may be full, or the store file was removed)"),
+    ("disk i/o error", "a disk error (the disk may be full, a file-size limit reached, or the store file "
+                       "removed)"),
     ("unable to open database file", "the store file cannot be opened (does its folder exist and can it be "
                                      "written?)"),
     ("constraint failed", "the database refused a row (a constraint failed)"),
