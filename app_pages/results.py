@@ -8,6 +8,7 @@ import streamlit as st
 
 from ui import engine, outcomes_upload, results_retrain, results_view, stakeholders
 from ui.store import store as open_store
+from ui.text import md_escape
 
 scorer = engine.active_scorer()
 store = open_store()
@@ -24,6 +25,11 @@ if report["leads"] == 0:
     st.info("No scored lead was saved for these filters yet. On the Triage page, upload a list and use "
             "“Save this list”; then come back with the outcomes.")
 else:
+    rows = next((e["leads"] for e in store.saved_lists() if e["name"] == arguments["list_name"]), None)
+    if rows is not None and rows > report["leads"]:
+        st.caption(f"“{md_escape(arguments['list_name'])}” holds {rows:,} rows for {report['leads']:,} different "
+                   "leads: a lead that appears more than once (the same ID, or without an ID the same fields) "
+                   "counts once, with its latest scoring.")
     titles = {f.name: f.title for f in scorer.schema.fields}
     results_view.tiers(report)
     results_view.ranking(report)

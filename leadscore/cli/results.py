@@ -42,14 +42,15 @@ def cmd_report(args: argparse.Namespace) -> None:
     store = open_store(args)
     try:
         if args.lead:
-            history = store.history(args.lead)
+            history = store.history(args.lead, owner=args.owner)
             if not history:
                 raise UserError(f"lead {args.lead!r} was never recorded")
             print(json.dumps(history, indent=2) if args.json else "\n".join(
                 f"{h['scored_at']}  model {h['model_version']}  {h['tier']:<6}  chance {h['chance']:.1%}"
                 + (f"  list {h['list']}" if h["list"] else "") for h in history))
             return
-        report = store.report(since=args.since, until=args.until, model=args.model, list_name=args.list, by=args.by)
+        report = store.report(since=args.since, until=args.until, model=args.model, list_name=args.list, by=args.by,
+                              owner=args.owner)
     finally:
         store.close()
     if args.json:
@@ -139,7 +140,9 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
     rp.add_argument("--until", type=until_arg, metavar="DATE", help="leads scored up to DATE (a date: that whole day)")
     rp.add_argument("--model", metavar="VERSION", help="only leads scored by this model version")
     rp.add_argument("--list", metavar="NAME", help="only leads of this saved list")
-    rp.add_argument("--by", metavar="COLUMN", help="break the tiers down by this input column (owner, source...)")
+    rp.add_argument("--by", metavar="COLUMN", help="break the tiers down by this input column (Lead Source...), or by "
+                                                  "'owner': each lead's recorded owner (see score --owner)")
+    rp.add_argument("--owner", metavar="VALUE", help="only the leads of this owner (a rep's results)")
     rp.add_argument("--lead", metavar="ID", help="print one lead's score history instead")
     rp.add_argument("--html", metavar="FILE", type=file_name,
                     help="write the report for stakeholders instead: one self-contained HTML file (plain words, "

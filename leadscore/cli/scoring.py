@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from leadscore.data import csvio, export
+from leadscore.fields.headers import owner_column
 from leadscore.fields.rejections import REJECTION_COLUMNS
 from leadscore.modeling.tiers import TIERS
 from leadscore.scoring.scorer import ScoredBatch, Scorer
@@ -33,8 +34,8 @@ def cmd_score(args: argparse.Namespace) -> None:
     output = Path(args.output)
     rejected_path = Path(args.rejected) if args.rejected else output.with_name(output.stem + ".rejected.csv")
     refuse_same_paths({"the input": Path(args.input), "-o": output, "--rejected": rejected_path})
-    if (args.id or args.list) and not args.record:
-        raise UserError("--id and --list need --record (remember the scored leads in the store)")
+    if (args.id or args.list or args.owner) and not args.record:
+        raise UserError("--id, --list and --owner need --record (remember the scored leads in the store)")
     partial = {path: path.with_name(path.name + ".partial") for path in (output, rejected_path)}
     try:
         counts = _score_in_chunks(args, partial[output], partial[rejected_path])
@@ -50,11 +51,13 @@ def cmd_score(args: argparse.Namespace) -> None:
         rejected_path.unlink(missing_ok=True)  # an old one from an earlier run would mislead
     if counts["scored"]:
         print("tiers: " + ", ".join(f"{tier} {counts[tier]:,}" for tier in TIERS), file=sys.stderr)
-    summary = (f"{counts['read']} rows read, {counts['scored']} scored -> {output}, "
-               f"{counts['rejected']} rejected")
+    summary = (f"{counts['read']:,} rows read, {counts['scored']:,} scored -> {output}, "
+               f"{counts['rejected']:,} rejected")
     print(summary + (f" -> {rejected_path}" if counts["rejected"] else ""), file=sys.stderr)
     if args.record:
-        print(f"{counts['scored']} scored leads recorded" + (f" in list '{args.list}'" if args.list else ""),
+        print(f"{counts['scored']:,} scored leads recorded" + (f" in list '{args.list}'" if args.list else "")
+              + (f", each lead's owner from column '{args.owner_found}'" if args.owner_found
+                 else ", without an owner (no Owner, Lead Owner, Sales Rep... column; name it with --owner)"),
               file=sys.stderr)
 
 
@@ -105,8 +108,11 @@ def _record(store: Store, batch: ScoredBatch, scorer: Scorer, args: argparse.Nam
     from leadscore.store import RecordError
 
     as_fields = {header: name for name, header in batch.match.headers.items() if header != name}
+    owner = args.owner or owner_column(batch.scored.columns)
+    args.owner_found = owner
     try:
-        rows = scorer.rows(batch.scored.rename(columns=as_fields), as_fields.get(args.id, args.id) if args.id else None)
+        rows = scorer.rows(batch.scored.rename(columns=as_fields), as_fields.get(args.id, args.id) if args.id else None,
+                           as_fields.get(owner, owner) if owner else None)
         store.record(rows, list_name=args.list)
     except RecordError as error:
         raise UserError(f"{args.input}: {error}; nothing more was recorded") from error
@@ -129,4 +135,9 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
                          "$LEADSCORE_DATABASE_URL for another database)")
     sc.add_argument("--id", metavar="COLUMN", help="with --record: the lead ID column (default: a hash of the fields)")
     sc.add_argument("--list", metavar="NAME", help="with --record: save the scored leads as a named list")
+    sc.add_argument("--owner", metavar="COLUMN",
+                    help="with --record: the column naming each lead's owner, so a rep sees their own leads "
+                         "(default: a column called Owner, Lead Owner, Sales Rep, Assigned To, sales_agent, "
+                         "owner_email...)")
+    sc.set_defaults(owner_found=None)
     sc.set_defaults(handler=cmd_score)

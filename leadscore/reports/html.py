@@ -79,7 +79,8 @@ def describe(registry: Registry, version: str) -> ModelAbout:
         quality = builtin_sentence(report)
         outcome = ""
     else:
-        test = report.get("test") if isinstance(report.get("test"), dict) else {}
+        found = report.get("test")
+        test: Mapping[str, Any] = found if isinstance(found, dict) else {}
         quality = ranking_sentence(test.get("roc_auc"))
         outcome = str(report.get("target") or model.target.column)
     return ModelAbout(version=version, name=name, kind=kind, titles=titles, outcome=outcome,
@@ -132,6 +133,10 @@ def _tier_table(tiers: Mapping[str, Mapping[str, Any]]) -> str:
 def _how_good(report: Mapping[str, Any]) -> str:
     tiers = report.get("tiers", {})
     known = sum(int(row.get("with_outcome") or 0) for row in tiers.values())
+    if not report.get("leads"):
+        return ("<p>No scored lead has been recorded yet, so there is nothing to compare with real outcomes. "
+                "Save the scored lists (or score with <code>--record</code>), then bring back the CRM's won/lost "
+                "export.</p>")
     parts = [f"<p>{report.get('leads', 0):,} leads were scored and recorded; the real outcome (won or lost) is "
              f"known for {known:,} of them. For each tier, the model's promise (the average chance it gave those "
              "leads) is set against how many really converted, with the range the true rate very likely lies in "
@@ -140,7 +145,10 @@ def _how_good(report: Mapping[str, Any]) -> str:
     parts.append(_tier_table(tiers))
     if known:
         parts.append(_chart(charts.promise_vs_real(tiers)))
-    parts.append(f"<h3>Who to call first</h3><p>{_e(results_ranking_sentence(report.get('ranking', {})))}</p>")
+    ranking = report.get("ranking") or {}
+    said = (results_ranking_sentence(ranking) if ranking.get("leads") else
+            "No outcome is known yet, so how well it ranks the leads cannot be measured.")
+    parts.append(f"<h3>Who to call first</h3><p>{_e(said)}</p>")
     gain = report.get("gain") or []
     if gain and (report.get("ranking") or {}).get("converted"):
         points = [{"share_called": p["leads_share"], "share_caught": p["converted_share"]} for p in gain]
@@ -207,7 +215,8 @@ def stakeholder_report(results: Mapping[str, Any], versions: Sequence[VersionInf
                        title: str = "Lead scoring: how the model is doing") -> str:
     """The whole HTML document (module docstring). ``about``: the model of each version the results cover."""
     moment = (generated_at or datetime.now(timezone.utc)).astimezone(timezone.utc)
-    sections = results.get("versions") if isinstance(results.get("versions"), list) else [results]
+    listed = results.get("versions")
+    sections: list[Mapping[str, Any]] = listed if isinstance(listed, list) else [results]
     body = []
     for report in sections:
         version = str((report.get("model") or {}).get("version") if isinstance(report.get("model"), dict)

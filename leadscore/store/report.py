@@ -31,6 +31,8 @@ BUCKETS = 1000
 DRIFT_SAMPLE = 20_000
 #: A breakdown shows at most this many values of the chosen column (the most scored).
 BY_VALUES = 20
+#: A breakdown by owner shows this many owners (a team's reps, all of them in practice).
+BY_OWNERS = 200
 Z95 = 1.959963984540054
 EXPECTED_NOTE = ("expected (the promise): the mean calibrated chance of conversion of the tier's leads, each "
                  "lead's chance as its model gave it")
@@ -46,8 +48,15 @@ def wilson(converted: int, n: int) -> list[float] | None:
     return [round(max(0.0, centre - half), 4), round(min(1.0, centre + half), 4)]
 
 
-def _filters(since: datetime | None, until: datetime | None, model: str | None, list_name: str | None) -> list:
+#: ``by`` this name breaks the results down by each lead's recorded owner (``Scoring.owner``), not a field.
+BY_OWNER = "owner"
+
+
+def _filters(since: datetime | None, until: datetime | None, model: str | None, list_name: str | None,
+             owner: str | None = None) -> list:
     where = [Scoring.latest]
+    if owner is not None:
+        where.append(Scoring.owner == owner)
     if since is not None:
         where.append(Scoring.scored_at >= since)
     if until is not None:
@@ -123,9 +132,13 @@ def _drift(connection: Connection, store: Store, where: list, model: str | None,
 
 def build(connection: Connection, store: Store, since: datetime | None = None, until: datetime | None = None,
           model: str | None = None, list_name: str | None = None, by: str | None = None,
-          references: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The report as a JSON-safe dict: tiers, drift (largest PSI first), ranking, gain, breakdown."""
-    where = _filters(since, until, model, list_name)
+          references: dict[str, Any] | None = None, owner: str | None = None) -> dict[str, Any]:
+    """The report as a JSON-safe dict: tiers, drift (largest PSI first), ranking, gain, breakdown.
+
+    ``owner``: only that owner's leads; ``by``: a breakdown by a field as read, or by each lead's recorded owner
+    (``BY_OWNER``: every owner, up to BY_OWNERS; a lead recorded without one by its field of that name).
+    """
+    where = _filters(since, until, model, list_name, owner)
     tiers_query = (select(Scoring.tier, func.count(), func.count(Scoring.outcome),
                           func.coalesce(func.sum(Scoring.outcome), 0), func.avg(Scoring.chance))
                    .where(*where).group_by(Scoring.tier))
@@ -138,7 +151,7 @@ def build(connection: Connection, store: Store, since: datetime | None = None, u
     drift_rows, drift_about = _drift(connection, store, where, model, references)
     report: dict[str, Any] = {
         "filters": {"since": since.isoformat() if since else None, "until": until.isoformat() if until else None,
-                    "model": model, "list": list_name},
+                    "model": model, "list": list_name, "owner": owner},
         "leads": sum(t["scored"] for t in tiers.values()),
         "tiers": tiers, "drift": drift_rows, "drift_about": drift_about, "ranking": ranking, "gain": gain,
         "notes": [EXPECTED_NOTE,
@@ -146,16 +159,19 @@ def build(connection: Connection, store: Store, since: datetime | None = None, u
                   "interval: 95% Wilson interval of the rate; rate_leads/expected_leads: the leads each stands on"],
     }
     if by:
-        value = _field(connection, by)
+        by_owner = by.strip().lower() == BY_OWNER
+        # By owner: the owner recorded with the scoring, else (leads recorded before owners were) the field.
+        value = func.coalesce(Scoring.owner, _field(connection, by)) if by_owner else _field(connection, by)
         by_query = (select(value, Scoring.tier, func.count(), func.count(Scoring.outcome),
                            func.coalesce(func.sum(Scoring.outcome), 0), func.avg(Scoring.chance))
                     .join(ScoringData, ScoringData.scoring_id == Scoring.id).where(*where)
                     .group_by(value, Scoring.tier))
         groups: dict[str, dict[str, Any]] = {}
         for level, tier, n, k, c, e in connection.execute(by_query):
-            key = "(empty)" if level is None else str(level)
+            key = ("(no owner)" if by_owner else "(empty)") if level is None else str(level)
             groups.setdefault(key, {})[tier] = _tier_row(int(n), int(k), int(c), float(e))
-        top = sorted(groups, key=lambda g: -sum(t["scored"] for t in groups[g].values()))[:BY_VALUES]
+        top = sorted(groups, key=lambda g: -sum(t["scored"] for t in groups[g].values()))[
+            :BY_OWNERS if by_owner else BY_VALUES]
         report["by"] = {"column": by, "values": [{"value": g, "tiers": groups[g]} for g in top],
                         "values_total": len(groups)}
     return report

@@ -38,7 +38,7 @@ IMPORT_TRIES = 3
 _RETRY_STATES = frozenset({"40P01", "40001"})
 _IN_CHUNK = 5_000
 _COLUMNS = ("id", "lead_id", "scored_at", "model_version", "list_id", "tier", "chance", "promise", "score", "outcome",
-            "latest")
+            "latest", "owner")
 _DATA_COLUMNS = ("scoring_id", "chances", "fields", "reasons")
 
 
@@ -246,17 +246,15 @@ class Store:
             id_column = rows.id_column if isinstance(rows, ScoredRows) else None
             list_id = self._list_id(connection, list_name, moment, id_column) if list_name else None
             known: dict[str, int] = {}
-            previous: dict[str, str] = {}  # each lead's tier before this batch (for the webhook outbox)
-            unmark = ("UPDATE scorings SET latest = {false} WHERE latest AND lead_id {ids}"
-                      + (" RETURNING lead_id, tier" if self.webhooks else ""))
+            unmark = "UPDATE scorings SET latest = {false} WHERE latest AND lead_id {ids}"
+            if self.webhooks:  # the tiers before this batch, for the outbox
+                unmark = outbox.keeping_previous(connection, unmark)
             unique = list(dict.fromkeys(lead_ids))
             # PostgreSQL takes the whole batch as one array (one statement, one plan); SQLite caps variables.
             step = max(len(unique), 1) if connection.dialect.name == "postgresql" else _IN_CHUNK
             for start in range(0, len(unique), step):
                 chunk = unique[start:start + step]
-                unmarked = _where_ids(connection, unmark, chunk)
-                if self.webhooks:
-                    previous.update(unmarked.all())
+                _where_ids(connection, unmark, chunk)
                 known.update(_where_ids(connection, "SELECT lead_id, outcome FROM outcomes WHERE lead_id {ids}",
                                         chunk).all())
             ids = self._new_ids(connection, n)
@@ -265,11 +263,11 @@ class Store:
             # ``promise`` repeats the chance: a tier's promise for a set of leads is their mean chance.
             rows_ = list(zip(ids, lead_ids, [stamp] * n, columns.model_version, [list_id] * n, columns.tier,
                              columns.chance, columns.chance, columns.score,
-                             [known.get(lead) for lead in lead_ids], latest, strict=True))
+                             [known.get(lead) for lead in lead_ids], latest, columns.owner, strict=True))
             data = list(zip(ids, columns.columns, columns.fields, columns.reasons, strict=True))
             self._insert(connection, rows_, data)
             if self.webhooks:  # in this transaction: an event exists exactly when its scoring does
-                outbox.enqueue(connection, outbox.tier_changes(ids, columns, latest, previous, moment), moment)
+                outbox.enqueue_tier_changes(connection, ids, moment)
             deleted = self._apply_retention(connection, moment)
         log.info("store: recorded %d scored leads (model %s)", n, ", ".join(sorted(set(columns.model_version))))
         return Recorded(n, list_name, deleted)
@@ -326,10 +324,14 @@ class Store:
 
     # ---- saved lists ----------------------------------------------------------------------------------
     @_faults("read the saved lists")
-    def saved_lists(self) -> list[dict[str, Any]]:
-        """Every saved list: name, when created, how many leads, newest first."""
+    def saved_lists(self, owner: str | None = None) -> list[dict[str, Any]]:
+        """Every saved list: name, when created, how many leads, newest first. With ``owner`` (a rep): only the
+        lists holding that owner's leads, each counting only theirs."""
+        joined = Scoring.list_id == SavedList.id
+        if owner is not None:
+            joined = joined & (Scoring.owner == owner)
         query = (select(SavedList.name, SavedList.created_at, func.count(Scoring.id))
-                 .join(Scoring, Scoring.list_id == SavedList.id, isouter=True)
+                 .join(Scoring, joined, isouter=owner is None)
                  .group_by(SavedList.id, SavedList.name, SavedList.created_at)
                  .order_by(SavedList.created_at.desc()))
         with self.engine.connect() as connection:
@@ -373,15 +375,18 @@ class Store:
         return found.id_column, frame
 
     @_faults("read the saved list")
-    def list_rows(self, name: str) -> pd.DataFrame:
+    def list_rows(self, name: str, owner: str | None = None) -> pd.DataFrame:
         """A saved list as it was scored: its fields as read, then lead_id, tier, the target's columns (as the
-        scored file showed them) and the reasons."""
+        scored file showed them) and the reasons. ``owner``: only that owner's leads (KeyError when the list has
+        none of them, as for an unknown list: a rep learns nothing of other owners' lists)."""
         if text_problem(name, "the list name"):
             raise KeyError(f"no saved list named {name!r}")  # no list can have such a name
         query = (select(Scoring.lead_id, Scoring.tier, ScoringData.chances, ScoringData.fields,
                         ScoringData.reasons).join(SavedList, SavedList.id == Scoring.list_id)
                  .join(ScoringData, ScoringData.scoring_id == Scoring.id)
                  .where(SavedList.name == name).order_by(Scoring.id))
+        if owner is not None:
+            query = query.where(Scoring.owner == owner)
         with self.engine.connect() as connection:
             rows = connection.execute(query).all()
         if not rows:
@@ -532,9 +537,10 @@ class Store:
     # ---- results --------------------------------------------------------------------------------------
     @_faults("build the report")
     def report(self, since: datetime | None = None, until: datetime | None = None, model: str | None = None,
-               list_name: str | None = None, by: str | None = None, references: Mapping[str, Any] | None = None
-               ) -> dict[str, Any]:
-        """Each tier's promise against what happened, ranking, gain, drift (see ``report.build``).
+               list_name: str | None = None, by: str | None = None, references: Mapping[str, Any] | None = None,
+               owner: str | None = None) -> dict[str, Any]:
+        """Each tier's promise against what happened, ranking, gain, drift (see ``report.build``); ``owner``: only
+        that owner's leads (a rep's results); ``by="owner"``: a breakdown per owner (a manager's).
 
         ``since`` and ``until`` are instants: a moment with a zone offset means the same on every database.
         """
@@ -545,20 +551,23 @@ class Store:
         since, until = (None if moment is None else _utc(moment) for moment in (since, until))
         with self.engine.connect() as connection:
             return results.build(connection, self, since=since, until=until, model=model, list_name=list_name,
-                                 by=by, references=references)
+                                 by=by, references=references, owner=owner)
 
     @_faults("read the lead's history")
-    def history(self, lead_id: str) -> list[dict[str, Any]]:
-        """One lead's scorings, oldest first: when, which model, tier, chance, score, list."""
+    def history(self, lead_id: str, owner: str | None = None) -> list[dict[str, Any]]:
+        """One lead's scorings, oldest first: when, which model, tier, chance, score, list, owner. ``owner``:
+        only the scorings that gave the lead to that owner (a rep sees nothing of another owner's lead)."""
         if text_problem(str(lead_id)):
             return []  # an ID no store holds
         query = (select(Scoring.scored_at, Scoring.model_version, Scoring.tier, Scoring.chance, Scoring.score,
-                        SavedList.name).join(SavedList, SavedList.id == Scoring.list_id, isouter=True)
+                        SavedList.name, Scoring.owner).join(SavedList, SavedList.id == Scoring.list_id, isouter=True)
                  .where(Scoring.lead_id == str(lead_id)).order_by(Scoring.id))
+        if owner is not None:
+            query = query.where(Scoring.owner == owner)
         with self.engine.connect() as connection:
             return [{"scored_at": _utc(at).isoformat(), "model_version": version, "tier": tier,
-                     "chance": round(chance, 4), "score": score, "list": name}
-                    for at, version, tier, chance, score, name in connection.execute(query)]
+                     "chance": round(chance, 4), "score": score, "list": name, "owner": lead_owner}
+                    for at, version, tier, chance, score, name, lead_owner in connection.execute(query)]
 
     @_faults("read the recorded leads")
     def training_frame(self, model: str | None = None, target: str = "converted") -> pd.DataFrame:

@@ -19,7 +19,8 @@ log = logging.getLogger(__name__)
 
 def _versions_in(results: dict[str, Any], fallback: str | None) -> list[str]:
     """The model versions a results report covers (one section each), else the active one."""
-    sections = results.get("versions") if isinstance(results.get("versions"), list) else [results]
+    listed = results.get("versions")
+    sections: list[dict[str, Any]] = listed if isinstance(listed, list) else [results]
     found = []
     for section in sections:
         model = section.get("model")

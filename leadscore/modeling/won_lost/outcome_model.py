@@ -121,6 +121,8 @@ class OutcomeModel:
 
     def margins(self, rows: pd.DataFrame | np.ndarray) -> np.ndarray:
         """Calibrated log-odds of conversion; rows as the model matrix or its codes (``Schema.codes``)."""
+        if len(rows) == 0:  # XGBoost warns of an empty dataset on stderr
+            return np.zeros(0)
         dmatrix = self.encoding.dmatrix(self._codes(rows, self.schema), self.schema, nthread=PREDICT_THREADS)
         raw = self.booster.predict(dmatrix, output_margin=True)
         return self.slope * np.asarray(raw, dtype=np.float64) + self.intercept
