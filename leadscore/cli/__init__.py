@@ -60,14 +60,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             SettingsError) as error:
         print(f"leadscore {args.command}: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except OSError as error:
+        print(f"leadscore {args.command}: {os_error_words(error)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except Exception as error:
         if not _is_store_fault(error):
             raise
         logging.getLogger("leadscore").debug("store fault", exc_info=True)
         print(f"leadscore {args.command}: {error}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except OSError as error:
-        print(f"leadscore {args.command}: {os_error_words(error)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
