@@ -64,7 +64,7 @@ def _preparing() -> None:
         if st.button("Try again"):
             startup.preparing(engine.registry(), retry=True)
     else:
-        st.progress(min(preparation.seconds / 20, 0.95), text=f"Training: {preparation.seconds:.0f} s so far")
+        st.progress(min(preparation.seconds / 20, 0.95), text=f"Waiting for it: {preparation.seconds:.0f} s")
 
 
 if startup.preparing(engine.registry()) is not None:

@@ -46,7 +46,7 @@ def page() -> None:
                 "your leads carry in the CRM's owner column (leadscore users add EMAIL --role rep --owner NAME).")
         return
     scope = guard.lead_owner()
-    lists = [entry["name"] for entry in store().saved_lists()]
+    lists = [entry["name"] for entry in store().saved_lists(owner=scope)]
     owners = [] if mine else [entry["owner"] for entry in recorded.owners(store()) if entry["owner"]]
     views.restore(PAGE, {"tiers": ("leads_tiers", list(TIERS)), "owner": ("leads_owner", ALL),
                          "list": ("leads_list", ALL), "sort": ("leads_sort", CALL_ORDER),
@@ -69,12 +69,11 @@ def page() -> None:
     if not mine and owner == ALL:
         _breakdown(table)
     view = table[table["tier"].isin(tiers)]
-    d, e, f = st.columns([1, 1, 2])
+    d, e = st.columns(2)
     by = d.selectbox("Sort by", [CALL_ORDER, *TITLES], key="leads_sort", format_func=lambda c: TITLES.get(c, c))
     descending = e.radio("Order", [ASCENDING, DESCENDING], key="leads_order", horizontal=True,
                          disabled=by == CALL_ORDER) == DESCENDING
-    columns = f.multiselect("Columns", list(TITLES), key="leads_columns",
-                            format_func=TITLES.__getitem__)
+    columns = st.multiselect("Columns", list(TITLES), key="leads_columns", format_func=TITLES.__getitem__)
     if by == CALL_ORDER:
         rank = {tier: k for k, tier in enumerate(TIERS)}
         view = view.assign(_rank=view["tier"].map(rank)).sort_values(["_rank", "chance"], ascending=[True, False],
@@ -85,7 +84,7 @@ def page() -> None:
                       "order": DESCENDING if descending else ASCENDING, "columns": columns})
     shown = view.loc[:, columns or DEFAULT_COLUMNS].reset_index(drop=True)
     st.caption(f"Showing {len(shown):,} of {len(table):,} leads.")
-    st.dataframe(shown, hide_index=True, height=420,
+    st.dataframe(shown, hide_index=True, height=min(420, 35 * (len(shown) + 1) + 3),
                  column_config={**{k: v for k, v in TITLES.items() if k in shown.columns},
                                 "chance": st.column_config.ProgressColumn(TITLES["chance"], format="percent",
                                                                           min_value=0, max_value=1),

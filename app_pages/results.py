@@ -6,26 +6,34 @@ ui/results_retrain.py; the figures come from the store's report (leadscore/store
 
 import streamlit as st
 
-from ui import engine, outcomes_upload, results_retrain, results_view, stakeholders
+from ui import accounts, engine, guard, outcomes_upload, results_retrain, results_view, stakeholders
 from ui.store import store as open_store
 from ui.text import md_escape
 
 scorer = engine.active_scorer()
 store = open_store()
+visitor = guard.visitor()
+# A rep's figures are of their own leads (the store's queries filter by owner); a viewer's are the totals.
+owner = guard.lead_owner() if accounts.sees_leads(visitor) else None
 st.title("Results")
 st.caption("Weeks after saving a scored list on the Triage page, bring back the CRM's won/lost export: see how each "
            "tier really converted against its promise, whether the incoming leads have changed, and whether a "
            "model retrained on your own results would do better.")
-with st.expander("1. Bring back the outcomes (the CRM's won/lost export)", expanded=True):
-    outcomes_upload.panel(store, scorer.schema.id_column)
-st.header("2. What happened")
-arguments = results_view.filters(store)
+#: The sections this visitor has, numbered in order (importing outcomes and retraining are not everyone's).
+steps = iter(range(1, 4))
+if visitor.may(accounts.OUTCOMES):
+    with st.expander(f"{next(steps)}. Bring back the outcomes (the CRM's won/lost export)", expanded=True):
+        outcomes_upload.panel(store, scorer.schema.id_column)
+elif owner is not None:
+    st.caption(f"Your leads only (owner “{md_escape(owner)}”).")
+st.header(f"{next(steps)}. What happened")
+arguments = results_view.filters(store, owner)
 report = store.report(**arguments)
 if report["leads"] == 0:
     st.info("No scored lead was saved for these filters yet. On the Triage page, upload a list and use "
             "“Save this list”; then come back with the outcomes.")
 else:
-    rows = next((e["leads"] for e in store.saved_lists() if e["name"] == arguments["list_name"]), None)
+    rows = next((e["leads"] for e in store.saved_lists(owner=owner) if e["name"] == arguments["list_name"]), None)
     if rows is not None and rows > report["leads"]:
         st.caption(f"“{md_escape(arguments['list_name'])}” holds {rows:,} rows for {report['leads']:,} different "
                    "leads: a lead that appears more than once (the same ID, or without an ID the same fields) "
@@ -33,10 +41,15 @@ else:
     titles = {f.name: f.title for f in scorer.schema.fields}
     results_view.tiers(report)
     results_view.ranking(report)
-    results_view.breakdown(store, scorer, arguments, results_view.columns(store, scorer))
+    if accounts.sees_leads(visitor):  # a breakdown or one lead's history can show single leads
+        results_view.breakdown(store, scorer, arguments, results_view.columns(store, scorer, owner))
     results_view.drift(report, titles)
-    results_view.lead_history(store)
+    if accounts.sees_leads(visitor):
+        results_view.lead_history(store, owner)
     results_view.analysts(report)
-    stakeholders.download_button("results_stakeholders", **arguments)
-st.header("3. Retrain from these results")
-results_retrain.panel(store, scorer)
+    if owner is None:  # the stakeholders' report tells every owner's totals: not a rep's to hand over
+        stakeholders.download_button("results_stakeholders",
+                                     **{k: v for k, v in arguments.items() if k != "owner"})
+if visitor.may(accounts.CHANGE_MODEL):
+    st.header(f"{next(steps)}. Retrain from these results")
+    results_retrain.panel(store, scorer)

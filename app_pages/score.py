@@ -8,8 +8,8 @@ up a tier" writes its steps into the same form.
 import streamlit as st
 
 from leadscore import plain_words
-from leadscore.data.scenarios import SCENARIOS
-from leadscore.fields.field import ALL_FIELDS, MISSING_REASON, Schema
+from leadscore.fields.field import MISSING_REASON, Schema
+from leadscore.fields.scenarios import SCENARIOS
 from leadscore.modeling.tiers import TIERS
 from leadscore.scoring.scorer import LeadError, LeadScore, Scorer
 from leadscore.scoring.whatif import MoveUp
@@ -102,12 +102,9 @@ def workbench(scorer: Scorer) -> None:
         result = scorer.score_lead(lead)
     except LeadError as error:
         with results:
-            if error.field == ALL_FIELDS:
-                st.info("Fill in at least one field: with every field unknown there is nothing to score this "
-                        "lead on.")
-            else:  # no result is shown: an earlier one would describe another lead
-                st.error("This lead cannot be scored, so no tier is shown until it is fixed:\n\n"
-                         + _problem_words(schema, error.problems))
+            # no result is shown: an earlier one would describe another lead
+            st.error("This lead cannot be scored, so no tier is shown until it is fixed:\n\n"
+                     + _problem_words(schema, error.problems))
         return
     with results:
         widgets.tier_badge(target, result)

@@ -20,7 +20,7 @@ from leadscore.modeling.tiers import TIERS
 from leadscore.scoring import triage
 from leadscore.scoring.scorer import Scorer
 from leadscore.scoring.template import template_frame
-from ui import engine, keep, lead_list, rejected_rows, saved_lists, widgets
+from ui import engine, guard, keep, lead_list, rejected_rows, saved_lists, widgets
 from ui.text import md_escape
 
 SAMPLE_NAME = "sample-leads.csv"
@@ -143,16 +143,16 @@ def results(scorer: Scorer, scored: pd.DataFrame, result_key: str, headers: dict
     target = scorer.model.target
     st.subheader("2. Scored leads")
     counts = {tier: int((scored["tier"] == tier).sum()) for tier in TIERS}
-    helps = widgets.tier_help(target)
+    rows = scorer.rows(scored)  # each lead's chance of conversion, as the store records it
+    helps = widgets.tier_help(target, target.promises(rows.chance, rows.tier), counts)
     left, right = st.columns([1, 1.3])
     with left:
         for column, tier in zip(st.columns(len(TIERS)), TIERS, strict=True):
             column.metric(tier, f"{counts[tier]:,}", help=helps[tier])
-        expected = triage.expected_conversions(counts, target)
-        if expected is not None:
-            low, high = expected
-            st.metric("Expected conversions", f"{low:,.0f}" if round(low) == round(high) else f"{low:,.0f}–{high:,.0f}",
-                      help="Each tier's count times the conversion its leads usually reach.")
+        expected = triage.expected_conversions(rows.chance)
+        st.metric("Expected conversions", f"{expected:,.0f}",
+                  help="The leads' chances of conversion added up: each tier's count times what it promises for "
+                       "its leads here.")
         st.caption(" ".join(f"{tier}: {helps[tier]}" for tier in TIERS))
     right.plotly_chart(charts.tier_distribution(counts), config=widgets.NO_BAR)
 
@@ -229,6 +229,11 @@ def page(scorer: Scorer) -> None:
     if table.empty and not ragged:
         st.warning(f"{md_escape(name)} has a header row but no leads in it. Rows read: 0.")
         return
+    own = guard.own_rows(table, ragged)  # a rep: their own rows only
+    if own is None:
+        return
+    table, ragged = own
+    file_key = guard.scoped_key(file_key)  # a rep's rows are cached apart from the whole file's
     matched = _columns(scorer, table, file_key)
     if matched is None:
         return

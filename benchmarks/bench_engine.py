@@ -25,8 +25,8 @@ import pandas as pd
 import xgboost as xgb
 
 from leadscore.data import synth
-from leadscore.data.scenarios import SCENARIOS
 from leadscore.fields.builtin import FEATURE_NAMES
+from leadscore.fields.scenarios import SCENARIOS
 from leadscore.modeling.three_tiers import train
 from leadscore.registry import Registry
 from leadscore.scoring.scorer import Scorer

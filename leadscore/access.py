@@ -1,11 +1,18 @@
-"""Who may change the model (retrain, publish, activate): the rules, without any user interface.
+"""Who may use the dashboard and change the model: the rules, without any user interface.
 
-Fail closed:
+Signing in (``sign_in_mode``): with no account in the store, a dashboard listening on this machine only is one
+person's desk tool (no sign-in); reachable from other machines, it shows no lead data and says how to add the first
+administrator. Once an account exists, everyone signs in: through the team's OpenID Connect provider when
+``.streamlit/secrets.toml`` configures one (``oidc_provider``; only a verified email names an account), else with a
+local password, wrong ones limited per network address and per email (``SignInLimiter``).
+
+Model changes (retrain, publish, activate), failing closed:
 
 - ``LEADSCORE_RETRAIN_ENABLED``: ``1``/``true``/``yes``/``on`` (or unset) allow changes,
   ``0``/``false``/``no``/``off`` forbid them; any other value forbids them too (a typo
   must not open the door) and is logged.
-- A password (``LEADSCORE_RETRAIN_PASSWORD`` or the dashboard's secret) is needed, except
+- Once an administrator account exists, the signed-in role decides (``Access.by_role``): no password.
+- Until then, a password (``LEADSCORE_RETRAIN_PASSWORD`` or the dashboard's secret) is needed, except
   when no password is set and the dashboard listens only on this machine (127.0.0.1,
   ``localhost``, ``::1``): then whoever can reach it is already on the machine.
 - Failed password attempts are limited: after ``MAX_FAILURES`` within ``WINDOW_SECONDS``
@@ -31,6 +38,8 @@ ENABLED_WORDS = frozenset({"1", "true", "yes", "on"})
 DISABLED_WORDS = frozenset({"0", "false", "no", "off"})
 MAX_FAILURES = 5
 WINDOW_SECONDS = 600.0
+#: What a shared dashboard with no account says: how to add the first administrator.
+FIRST_ADMIN_COMMAND = "leadscore users add you@example.com --role admin --password-stdin"
 
 
 def enabled_setting(value: str | None) -> bool:
@@ -88,8 +97,9 @@ class Access:
         if self.by_role:
             return self.role_refusal
         if self.password is None and not self.local_only:
-            return ("Changing the model needs an administrator password on a shared server: set "
-                    "LEADSCORE_RETRAIN_PASSWORD, or run the dashboard with --server.address 127.0.0.1.")
+            return ("Changing the model needs an administrator password on a shared server: add an administrator "
+                    f"account and sign in ({FIRST_ADMIN_COMMAND}), or set LEADSCORE_RETRAIN_PASSWORD, or run the "
+                    "dashboard with --server.address 127.0.0.1.")
         return None
 
     def admits(self, attempt: str) -> bool:
@@ -141,8 +151,6 @@ class AttemptLimiter:
 
 
 # ---- sign-in: who is using the dashboard, and what they may open ------------------------------------------------
-#: What a shared dashboard with no account says: how to add the first administrator.
-FIRST_ADMIN_COMMAND = "leadscore users add you@example.com --role admin --password-stdin"
 
 
 class Mode(Enum):

@@ -1,4 +1,4 @@
-"""Folders made with their documented modes whatever the process's umask.
+"""Where the model registry lives, and folders made with their documented modes whatever the process's umask.
 
 ``mkdir`` applies the umask: under ``umask 000`` a registry would be made
 world-writable (0777), under ``umask 077`` unreadable by a server running as
@@ -8,7 +8,17 @@ already exists is left as its owner set it.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+ENV_MODELS_DIR = "LEADSCORE_MODELS_DIR"
+DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+
+
+def models_dir(path: str | os.PathLike[str] | None = None) -> Path:
+    """The registry folder: the argument, else $LEADSCORE_MODELS_DIR, else ./models (the store's SQLite file
+    sits beside it too)."""
+    return Path(path or os.environ.get(ENV_MODELS_DIR) or DEFAULT_MODELS_DIR)
 
 
 def make_folders(path: Path, mode: int) -> None:

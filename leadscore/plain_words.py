@@ -34,8 +34,8 @@ ANALYST_TERMS: dict[str, str] = {
 
 
 def percent(value: float) -> str:
-    """0.374 -> "37%" (one decimal below 10%, where a point matters: "4.5%")."""
-    return f"{value:.1%}" if 0 < value < 0.1 else f"{value:.0%}"
+    """0.374 -> "37%" (one decimal below 10%, where a point matters: "4.5%"; "2%" rather than "2.0%")."""
+    return f"{value:.1%}".replace(".0%", "%") if 0 < value < 0.1 else f"{value:.0%}"
 
 
 def chance(value: float) -> str:

@@ -32,7 +32,7 @@ exactly: the manifest's sums catch any file changed after publishing
 manifest rewritten to match; the manifest's signature (an HMAC under a key
 outside the models folder, ``signing.py``) catches a signed version resealed
 with fresh sums by someone without the key; every loaded parameter is checked
-(model_check.py). Not detected: an unsigned version resealed (versions
+(the estimators' ``from_files``). Not detected: an unsigned version resealed (versions
 published before signing still load, listed as unsigned; so does one whose
 signature was removed), or changes made with the key. Files are
 world-readable (0644, folders 0755, whatever the umask: ``folders.py``) so a
@@ -60,39 +60,33 @@ import platform
 import secrets
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import metadata as importlib_metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
-import numpy as np
 import pandas as pd
-import xgboost as xgb
 from filelock import FileLock
 
 from leadscore import roundtrip, signing
-from leadscore.fields.builtin import BUILTIN_SCHEMA, CLASSES
-from leadscore.folders import make_folders
+from leadscore.fields.builtin import CLASSES
+from leadscore.folders import make_folders, models_dir
 from leadscore.model_files import (
     MAX_BOOSTER_BYTES,
     MAX_JSON_BYTES,
-    BuiltinParameters,
     Manifest,
     Metadata,
     ModelFileError,
     Pointer,
     booster_problem,
     checked,
-    parse_json,
     read_capped,
     read_json,
     read_object,
 )
 from leadscore.modeling.model import Model, model_of
-from leadscore.modeling.model_check import ParameterError, check_parameters
 from leadscore.modeling.three_tiers.lead_model import LeadModel
-from leadscore.modeling.won_lost.outcome_model import ModelFileError as OutcomeFileError
 from leadscore.modeling.won_lost.outcome_model import OutcomeModel
 from leadscore.version_names import default_change, default_name, read_names, write_name
 
@@ -100,19 +94,17 @@ log = logging.getLogger(__name__)
 #: One line per publish and activation: when, which version, from where.
 audit_log = logging.getLogger("leadscore.audit")
 
-ENV_MODELS_DIR = "LEADSCORE_MODELS_DIR"
-DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 POINTER = "active.json"
 VERSIONS = "versions"
 BOOSTER_FILE = "model.ubj"
-PARAMS_FILE = "model.json"
 METADATA_FILE = "metadata.json"
 MANIFEST_FILE = "manifest.json"
-CHECKED_FILES = (BOOSTER_FILE, PARAMS_FILE, METADATA_FILE)
-OUTCOME_FILE = "outcome.json"
 BUILTIN, OUTCOME = "builtin", "outcome"
+#: The one table of the kinds of model a version can hold: each estimator saves and loads itself
+#: (``to_files`` / ``from_files``) and names its files (``FILES``).
+KINDS: dict[str, type[LeadModel] | type[OutcomeModel]] = {BUILTIN: LeadModel, OUTCOME: OutcomeModel}
 #: The files each kind of version is made of (all checksummed by its manifest).
-KIND_FILES: dict[str, tuple[str, ...]] = {BUILTIN: CHECKED_FILES, OUTCOME: (BOOSTER_FILE, OUTCOME_FILE, METADATA_FILE)}
+KIND_FILES: dict[str, tuple[str, ...]] = {kind: (*estimator.FILES, METADATA_FILE) for kind, estimator in KINDS.items()}
 FILE_MODE, FOLDER_MODE = 0o644, 0o755
 #: Leftover ``.staging-*`` folders (a training killed while publishing) older than this are removed.
 STALE_SECONDS = 600
@@ -126,11 +118,6 @@ class NoModelError(ModelFileError):
 
 class NotPublishedError(ModelFileError):
     """A trained model was not published: read back from disk, it does not load or scores differently."""
-
-
-def models_dir(path: str | os.PathLike[str] | None = None) -> Path:
-    """The registry folder: the argument, else $LEADSCORE_MODELS_DIR, else ./models."""
-    return Path(path or os.environ.get(ENV_MODELS_DIR) or DEFAULT_MODELS_DIR)
 
 
 @dataclass(frozen=True)
@@ -179,7 +166,7 @@ def _library_versions() -> dict[str, str]:
     return versions
 
 
-def _is_number(value: object) -> bool:
+def _is_number(value: object) -> TypeGuard[float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
@@ -200,9 +187,8 @@ def _published_name(meta: dict[str, Any], report: dict[str, Any]) -> str:
     return name if isinstance(name, str) and name else default_name(str(meta.get("kind", BUILTIN)), meta, report)
 
 
-def _audit(action: str, version: str, source: str) -> None:
-    when = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    audit_log.info("%s %s model version %s from %s", when, action, version, source)
+#: What a registry tells its ``on_change`` callback: the action (the audit trail's words), what changed, from where.
+ChangeCallback = Callable[[str, dict[str, Any], str], None]
 
 
 @functools.lru_cache(maxsize=256)
@@ -233,9 +219,19 @@ class SignResult:
 class Registry:
     """Versions of trained models in one folder."""
 
-    def __init__(self, root: str | os.PathLike[str] | None = None) -> None:
+    def __init__(self, root: str | os.PathLike[str] | None = None, on_change: ChangeCallback | None = None) -> None:
+        """``on_change(action, detail, source)`` hears of each publish, activation, rename and signing after it
+        happened (the command line writes them to the store's audit trail; the registry has no store)."""
         self.root = models_dir(root)
         self._file_lock: FileLock | None = None
+        self._on_change = on_change
+
+    def _changed(self, action: str, words: str, detail: dict[str, Any], source: str) -> None:
+        """Log a change (one audit log line: ``words``) and tell the ``on_change`` callback (``action``)."""
+        when = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        audit_log.info("%s %s model version %s from %s", when, words, detail.get("version"), source)
+        if self._on_change is not None:
+            self._on_change(action, detail, source)
 
     @property
     def _lock(self) -> FileLock:
@@ -274,8 +270,8 @@ class Registry:
             except ModelFileError:
                 meta = Metadata(version=path.name)
             accuracy = meta.report.get("accuracy")
-            test = meta.report.get("test") if isinstance(meta.report.get("test"), dict) else {}
-            auc = test.get("roc_auc")
+            test = meta.report.get("test")
+            auc = test.get("roc_auc") if isinstance(test, dict) else None
             target = meta.report.get("target")
             rows.append(VersionInfo(
                 version=path.name, created_at=meta.created_at, preset=meta.preset,
@@ -349,23 +345,12 @@ class Registry:
         versions = self.root / VERSIONS
         make_folders(versions, FOLDER_MODE)
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=versions))  # 0700 while it is written
-        kind = OUTCOME if isinstance(model, OutcomeModel) else BUILTIN
+        kind = next(name for name, estimator in KINDS.items() if isinstance(model, estimator))
         try:
-            if isinstance(model, OutcomeModel):
-                for name, content in model.to_files().items():
-                    (staging / name).write_bytes(content)
-                    (staging / name).chmod(FILE_MODE)
-                features: list[dict[str, Any]] = [f.to_dict() for f in model.schema.fields]
-            else:
-                model.booster.save_model(str(staging / BOOSTER_FILE))
-                (staging / BOOSTER_FILE).chmod(FILE_MODE)
-                _write_json(staging / PARAMS_FILE, {
-                    "scaler_mean": model.mean.tolist(), "scaler_scale": model.scale.tolist(),
-                    "temperature": model.temperature, "bias": model.bias.tolist(),
-                    "high_threshold": model.high_threshold,
-                })
-                features = [{"name": f.name, "kind": f.kind, "low": f.low, "high": f.high}
-                            for f in BUILTIN_SCHEMA.fields]
+            for name, content in model.to_files().items():
+                (staging / name).write_bytes(content)
+                (staging / name).chmod(FILE_MODE)
+            features = model.features()
             metadata = {key: value for key, value in model.metadata.items()
                         if key not in ("sha256", "version", "created_at", "report", "libraries")}
             _write_json(staging / METADATA_FILE, {
@@ -393,7 +378,8 @@ class Registry:
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        _audit("published and activated" if activate else "published", version, source)
+        self._changed("model published", "published and activated" if activate else "published",
+                      {"version": version, "activated": activate}, source)
         return version
 
     def publishing_key(self) -> bytes:
@@ -430,7 +416,7 @@ class Registry:
         return read_names(self.root).get(version) or _published_name(metadata, report if isinstance(report, dict)
                                                                       else {})
 
-    def rename(self, version: str, name: str) -> str:
+    def rename(self, version: str, name: str, source: str = "command line") -> str:
         """Give ``version`` a new name (kept in names.json; the version's own files are not touched).
 
         Returns the name as stored; raises ModelFileError for an unknown version, VersionNameError for a bad name.
@@ -438,7 +424,9 @@ class Registry:
         if not any(row.version == version for row in self.versions()):
             raise ModelFileError(f"{self.root / VERSIONS / version}: no such model version")
         with self._lock:
-            return write_name(self.root, version, name)
+            stored = write_name(self.root, version, name)
+        self._changed("model renamed", "renamed", {"version": version, "name": stored}, source)
+        return stored
 
     def _remove_stale_staging(self) -> None:
         """Remove temporary folders and pointer files a killed publisher left (older than STALE_SECONDS)."""
@@ -462,7 +450,7 @@ class Registry:
         self.load(version)  # refuse to point at a broken version
         with self._lock:
             self._point_to(version)
-        _audit("activated", version, source)
+        self._changed("model activated", "activated", {"version": version}, source)
 
     def sign_versions(self, versions: Sequence[str] = (), include_unsigned: bool = False,
                       source: str = "command line") -> list[SignResult]:
@@ -486,7 +474,7 @@ class Registry:
             results = [self._sign_one(version, key, include_unsigned, pointer) for version in versions]
         for result in results:
             if result.signed:
-                _audit("signed", result.version, source)
+                self._changed("model signed", "signed", {"version": result.version}, source)
         return results
 
     def _sign_one(self, version: str, key: bytes, include_unsigned: bool, pointer: dict[str, Any]) -> SignResult:
@@ -542,8 +530,9 @@ class Registry:
 
         pointer = read(self.root / POINTER)
         version = self._active_pointer().get("version") if pointer else None
-        safe = isinstance(version, str) and "/" not in version and not version.startswith(".")
-        return pointer, read(self.root / VERSIONS / version / MANIFEST_FILE) if safe else None
+        if not isinstance(version, str) or "/" in version or version.startswith("."):
+            return pointer, None
+        return pointer, read(self.root / VERSIONS / version / MANIFEST_FILE)
 
     def _read_files(self, folder: Path, version: str, pointer: dict[str, Any],
                     check_signature: bool = True) -> tuple[dict[str, bytes], Metadata]:
@@ -618,46 +607,15 @@ class Registry:
                      check_signature: bool = True) -> LeadModel | OutcomeModel:
         """Load the version in ``folder`` (its own folder, or the staging folder while publishing)."""
         files, meta = self._read_files(folder, version, pointer, check_signature)
-        load = self._load_outcome if meta.kind == OUTCOME else self._load_builtin
-        model = load(folder, files, meta)
+        estimator = KINDS[meta.kind]
+        try:
+            model = estimator.from_files({name: files[name] for name in estimator.FILES})
+        except ModelFileError as error:
+            raise ModelFileError(f"{folder}: {error}") from error
+        model.metadata = {**model.metadata, **meta.model_dump()}
         problem = booster_problem(bytes(model.booster.save_raw("json")))
         if problem:
             raise ModelFileError(f"{folder / BOOSTER_FILE}: {problem}")
-        return model
-
-    def _load_builtin(self, folder: Path, files: dict[str, bytes], meta: Metadata) -> LeadModel:
-        params = checked(BuiltinParameters, read_object(files[PARAMS_FILE], folder / PARAMS_FILE),
-                         folder / PARAMS_FILE)
-        booster = xgb.Booster()
-        try:
-            booster.load_model(bytearray(files[BOOSTER_FILE]))
-        except xgb.core.XGBoostError as error:
-            raise ModelFileError(f"{folder / BOOSTER_FILE}: cannot be read as a booster ({error})") from error
-        model = LeadModel(
-            booster=booster,
-            mean=np.asarray(params.scaler_mean, dtype=np.float64),
-            scale=np.asarray(params.scaler_scale, dtype=np.float64),
-            temperature=params.temperature,
-            bias=np.asarray(params.bias, dtype=np.float64),
-            high_threshold=params.high_threshold,
-            metadata=meta.model_dump(),
-        )
-        try:
-            check_parameters(model, len(BUILTIN_SCHEMA.fields))
-        except ParameterError as error:
-            name = BOOSTER_FILE if error.parameter == "booster" else PARAMS_FILE
-            raise ModelFileError(f"{folder / name}: {error}") from error
-        return model
-
-    def _load_outcome(self, folder: Path, files: dict[str, bytes], meta: Metadata) -> OutcomeModel:
-        parse_json(files[OUTCOME_FILE], folder / OUTCOME_FILE)  # bounded depth, finite numbers, before the loader
-        try:
-            model = OutcomeModel.from_files({name: files[name] for name in (BOOSTER_FILE, OUTCOME_FILE)})
-        except OutcomeFileError as error:
-            raise ModelFileError(f"{folder}: {error}") from error
-        except (AttributeError, KeyError, IndexError, TypeError, ValueError) as error:  # a value of the wrong type
-            raise ModelFileError(f"{folder / OUTCOME_FILE}: a value has the wrong type ({error!r})") from error
-        model.metadata = {**model.metadata, **meta.model_dump()}
         return model
 
     def builtin_versions(self) -> list[VersionInfo]:

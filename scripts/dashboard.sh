@@ -2,8 +2,9 @@
 # Set up (first run only) and start the dashboard on http://localhost:8501.
 # On an empty registry (a fresh clone) the built-in model is trained beside the server, at once (about 15
 # seconds, once); a page opened meanwhile says so and fills in when it is ready. Extra arguments go to streamlit.
-# It listens on this machine only (127.0.0.1). To serve a team, set LEADSCORE_RETRAIN_PASSWORD and
-# pass --server.address 0.0.0.0 (without a password, a shared dashboard refuses model changes).
+# It listens on this machine only (127.0.0.1) and needs no sign-in while the store has no account. To serve
+# a team, add accounts (leadscore users add you@example.com --role admin --password-stdin) and pass
+# --server.address 0.0.0.0 (README: Serving the dashboard to a team).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh

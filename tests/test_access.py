@@ -18,6 +18,7 @@ from leadscore.access import (
     oidc_provider,
     sign_in_mode,
 )
+from leadscore.fields.owner import owner_column
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -125,3 +126,16 @@ def test_only_a_verified_email_of_an_identity_names_an_account() -> None:
     assert identity_email({"email": "rep@example.com"}) == "rep@example.com"  # providers that do not say
     assert identity_email({"email": "rep@example.com", "email_verified": False}) is None
     assert identity_email({"name": "Rep"}) is None
+
+
+@pytest.mark.parametrize(("columns", "owner"), [
+    (["Lead ID", "Lead Owner", "Income"], "Lead Owner"),
+    (["id", "sales_agent", "x"], "sales_agent"),
+    (["ID", "Assigned To"], "Assigned To"),
+    (["ID", "OWNER", "Lead Owner"], "Lead Owner"),  # the more specific header wins
+    (["ID", "Sales Rep."], "Sales Rep."),
+    (["ID", "Income", "Owner ID2"], None),
+    ([], None),
+])
+def test_the_owner_column_is_recognised_among_the_crms_headers(columns: list[str], owner: str | None) -> None:
+    assert owner_column(columns) == owner

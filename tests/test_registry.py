@@ -284,3 +284,16 @@ def test_leftovers_of_a_killed_publish_are_cleaned(tmp_path: Path, small: train.
     registry.publish(small.model, small.report)
     assert not old.exists() and not stale_pointer.exists()
     assert fresh.exists()  # perhaps another publisher's, still being written
+
+
+def test_each_kind_of_estimator_saves_and_loads_itself_and_one_error_names_a_bad_file(kind) -> None:
+    estimator = kind.scorer.model.estimator
+    files = estimator.to_files()
+    assert set(files) == set(type(estimator).FILES) == set(registry_module.KINDS[
+        next(k for k, cls in registry_module.KINDS.items() if isinstance(estimator, cls))].FILES)
+    loaded = type(estimator).from_files(files)
+    codes = kind.scorer.schema.codes(kind.scorer.schema.parse(kind.leads).matrix)
+    np.testing.assert_allclose(loaded.margins(codes), estimator.margins(codes))
+    damaged = {**files, type(estimator).FILES[-1]: b'{"nested": ' * 100 + b"1" + b"}" * 100}
+    with pytest.raises(ModelFileError, match=re.escape(type(estimator).FILES[-1])):
+        type(estimator).from_files(damaged)

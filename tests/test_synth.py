@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from leadscore.data import synth
-from leadscore.data.scenarios import SCENARIOS
 from leadscore.fields.builtin import BUILTIN_SCHEMA, CLASSES
+from leadscore.fields.scenarios import SCENARIOS
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,8 @@ The values measured on the bank-marketing sample are checked in crm/test_outcome
 
 from __future__ import annotations
 
-from leadscore.data.scenarios import SCENARIOS
 from leadscore.fields.builtin import BUILTIN_SCHEMA, example_lead
+from leadscore.fields.scenarios import SCENARIOS
 from leadscore.scoring.template import TEMPLATE_ID, TYPICAL, starting_leads, template_frame, typical_lead
 from tests.conftest import Kind
 

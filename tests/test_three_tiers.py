@@ -12,8 +12,8 @@ import pytest
 
 from leadscore import charts
 from leadscore.data import synth
-from leadscore.data.scenarios import SCENARIOS
 from leadscore.fields.builtin import BUILTIN_SCHEMA, CLASSES, FEATURE_NAMES, example_lead
+from leadscore.fields.scenarios import SCENARIOS
 from leadscore.modeling.target import REASON_COLUMNS
 from leadscore.modeling.three_tiers.target import ThreeTiers
 from leadscore.scoring.scorer import LeadError, Scorer, reason_order

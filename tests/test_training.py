@@ -12,9 +12,9 @@ import pytest
 
 from leadscore.cli import main
 from leadscore.data import synth
-from leadscore.data.scenarios import SCENARIOS
 from leadscore.fields.builtin import BUILTIN_SCHEMA, CLASSES
 from leadscore.fields.rejections import SchemaError
+from leadscore.fields.scenarios import SCENARIOS
 from leadscore.modeling.three_tiers import train
 from leadscore.modeling.three_tiers.decision_rule import choose_on_fresh_leads, expected_outcomes
 from leadscore.modeling.three_tiers.evaluate import evaluate_probabilities

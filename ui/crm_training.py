@@ -18,11 +18,12 @@ import streamlit as st
 
 from leadscore import roundtrip
 from leadscore.data import csvio
-from leadscore.fields.headers import header_key
+from leadscore.fields.headers import consent_word, header_key
 from leadscore.fields.infer import (
     ColumnReview,
     OutcomeError,
     Review,
+    default_changeable,
     infer_columns,
     infer_negative,
     infer_positive,
@@ -49,9 +50,6 @@ NO_ORDER = "(none: find a date or increasing ID, else split at random)"
 #: Header names that usually hold a won/lost outcome.
 OUTCOME_NAMES = ("converted", "won", "y", "outcome", "status", "result", "target", "label", "closed", "sale",
                  "stage")
-#: Header words that suggest a salesperson's own work (contacts, calls): ticked by default in the review.
-ACTIONABLE_HINTS = ("contact", "campaign", "call", "email", "followup", "attempt", "touch")
-
 
 def likely_outcome(frame: pd.DataFrame) -> int:
     """The position of the column most likely to be the outcome: a typical name, else the last 2-valued one."""
@@ -137,15 +135,19 @@ def _review(review: Review, prefix: str) -> dict[str, Any]:
         place.markdown(title)
     use: dict[str, bool] = {}
     salesperson: dict[str, bool] = {}
+    changeable = default_changeable(review)  # the command line's default too: none until the manager ticks one
     for column in reviewed:
         is_id = column.name == id_column
         row = st.columns(widths, vertical_alignment="center")
         use[column.name] = row[0].checkbox(md_escape(column.name), value=column.role == "field",
                                            key=f"{prefix}_use_{column.name}", disabled=is_id) and not is_id
-        actionable = column.role == "field" and any(h in header_key(column.name) for h in ACTIONABLE_HINTS)
+        consent = consent_word(column.name)
         salesperson[column.name] = row[1].checkbox(
-            f"A salesperson can change {md_escape(column.name)}", value=actionable, label_visibility="collapsed",
-            key=f"{prefix}_sales_{column.name}", disabled=not use[column.name])
+            f"A salesperson can change {md_escape(column.name)}", value=column.name in changeable,
+            label_visibility="collapsed", key=f"{prefix}_sales_{column.name}",
+            disabled=not use[column.name] or consent is not None,
+            help="A consent or opt-out: what the lead agreed to is never changed to win it." if consent else None
+        ) and consent is None
         row[2].caption(md_escape(_kind_words(column)))
         word = name_sign(column.name) if use[column.name] else None
         row[3].caption(md_escape(reason_words(column, use[column.name], is_id))

@@ -21,14 +21,18 @@ Model changes, read on every run so a change of setting needs no restart:
 
 from __future__ import annotations
 
+import hashlib
 import os
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
 from leadscore.access import Access, AttemptLimiter, Mode, SignInLimiter, Visitor, enabled_setting, is_local_address
+from leadscore.fields.owner import owner_column
 from ui import accounts
+from ui.text import md_escape
 
 ENV_ENABLED = "LEADSCORE_RETRAIN_ENABLED"
 ENV_PASSWORD = "LEADSCORE_RETRAIN_PASSWORD"
@@ -120,3 +124,31 @@ def password_problem(guard: Access, attempt: str) -> str | None:
     if not admitted:
         return guard.refusal or "Wrong password."
     return None
+
+
+def own_rows(table: pd.DataFrame, ragged: list[tuple[int, str, str, str]]
+             ) -> tuple[pd.DataFrame, list[tuple[int, str, str, str]]] | None:
+    """An uploaded list as this visitor may see it: a rep's own rows only (its owner column equal to their owner
+    value), with the rows that could not be read left out (their owner is unknown); everyone else's unchanged.
+    None (and says why) when a rep's list has no owner column."""
+    owner = lead_owner()
+    if owner is None:
+        return table, ragged
+    column = owner_column(table.columns)
+    if column is None:
+        st.warning("This list has no owner column (Owner, Lead Owner, Sales Rep, Assigned To…), so none of its "
+                   "leads can be shown as yours. Export it from the CRM with the owner column.")
+        return None
+    mine = table[column].astype("string").str.strip() == owner
+    others = int((~mine.fillna(False)).sum())
+    if others or ragged:
+        st.caption(f"Showing your leads only (“{md_escape(column)}” is “{md_escape(owner)}”): {others:,} rows of "
+                   f"other owners" + (f" and {len(ragged):,} unreadable rows" if ragged else "") + " are left out.")
+    return table[mine.fillna(False).to_numpy(dtype=bool)], []
+
+
+def scoped_key(key: str) -> str:
+    """A cache key of lead data made this visitor's: a rep's filtered rows never share a cache entry with the
+    whole file's (caches are shared by every session of the server)."""
+    owner = lead_owner()
+    return key if owner is None else f"{key}:owner:{hashlib.sha256(owner.encode()).hexdigest()[:16]}"

@@ -27,6 +27,7 @@ from leadscore.results_words import (
 )
 from leadscore.scoring.scorer import Scorer
 from leadscore.store import Store
+from leadscore.store.report import BY_OWNER
 from ui import engine, keep
 from ui.text import md_escape
 from ui.widgets import NO_BAR
@@ -39,8 +40,9 @@ COUNTS = {column: st.column_config.NumberColumn(column, format="localized")
 _ID_HEADER = re.compile(r"(?:^|[\s_.\-])id$|[a-z]Id$", re.IGNORECASE)
 
 
-def filters(store: Store) -> dict[str, Any]:
-    """Period, model version and saved list; the keyword arguments of ``Store.report``."""
+def filters(store: Store, owner: str | None = None) -> dict[str, Any]:
+    """Period, model version and saved list; the keyword arguments of ``Store.report`` (with ``owner``, a rep's:
+    their lists and their leads only)."""
     a, b, c = st.columns(3)
     today = datetime.now(timezone.utc).date()
     # Each choice is kept for the session (ui/keep.py): a visit to another page does not reset it.
@@ -51,7 +53,7 @@ def filters(store: Store) -> dict[str, Any]:
     options = [ALL, *versions]
     model = keep.remember("results_model", b.selectbox("Model version", options, key="results_model",
                                                        index=keep.index("results_model", options)))
-    lists = [ALL, *(entry["name"] for entry in store.saved_lists())]
+    lists = [ALL, *(entry["name"] for entry in store.saved_lists(owner=owner))]
     chosen = keep.remember("results_list", c.selectbox("Saved list", lists, key="results_list",
                                                        index=keep.index("results_list", lists)))
     since = until = None
@@ -60,7 +62,7 @@ def filters(store: Store) -> dict[str, Any]:
         last: date = period[-1]
         until = datetime.combine(last + timedelta(days=1), time(), timezone.utc)
     return {"since": since, "until": until, "model": None if model == ALL else model,
-            "list_name": None if chosen == ALL else chosen}
+            "list_name": None if chosen == ALL else chosen, "owner": owner}
 
 
 def tiers(report: dict[str, Any]) -> None:
@@ -123,7 +125,7 @@ def drift(report: dict[str, Any], titles: dict[str, str]) -> None:
         st.dataframe(drift_table(report["drift"], titles), hide_index=True, column_config=COUNTS)
 
 
-def lead_history(store: Store) -> None:
+def lead_history(store: Store, owner: str | None = None) -> None:
     """For one lead, how its score changed between scorings."""
     st.subheader("One lead over time")
     lead = keep.remember("results_lead", st.text_input("Lead ID", value=keep.value("results_lead", ""),
@@ -131,7 +133,7 @@ def lead_history(store: Store) -> None:
                                                         placeholder="the ID the list was saved with"))
     if not lead.strip():
         return
-    history = store.history(lead.strip())
+    history = store.history(lead.strip(), owner=owner)
     if not history:
         st.info(f"Lead {md_escape(lead.strip())} was never recorded.")
         return
@@ -160,13 +162,15 @@ def analysts(report: dict[str, Any]) -> None:
             st.caption(md_escape(note))
 
 
-def columns(store: Store, scorer: Scorer) -> list[str]:
-    """Columns to break the results down by: the newest saved list's columns as read, else the model's fields."""
-    lists = store.saved_lists()
-    if not lists:
-        return [f.name for f in scorer.schema.fields]
-    newest = lists[0]
-    return _list_columns(newest["name"], newest["created_at"], newest["leads"], store)
+def columns(store: Store, scorer: Scorer, owner: str | None = None) -> list[str]:
+    """Columns to break the results down by: each lead's recorded owner first (everyone's results: a manager's
+    per-owner breakdown), then the newest saved list's columns as read, else the model's fields."""
+    lists = store.saved_lists(owner=owner)
+    found = ([f.name for f in scorer.schema.fields] if not lists else
+             _list_columns(lists[0]["name"], lists[0]["created_at"], lists[0]["leads"], store))
+    if owner is not None or any(c.strip().lower() == BY_OWNER for c in found):  # "Owner" is the owner too
+        return found
+    return [BY_OWNER, *found]
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

@@ -11,13 +11,16 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from leadscore.data.export import to_safe_csv
+from leadscore.fields.owner import owner_column
 from leadscore.monitoring import drift
 from leadscore.results_words import drift_sentence, drift_table
 from leadscore.scoring.scorer import Scorer
 from leadscore.store import RecordError
+from leadscore.store import audit as trail
 from leadscore.store.record import encode
 from leadscore.workflows import export
 from ui import engine
+from ui.guard import audit, lead_owner
 from ui.lead_list import NO_HEADER
 from ui.store import record_list, store
 from ui.text import md_escape
@@ -90,10 +93,11 @@ def save_form(scorer: Scorer, scored: pd.DataFrame, headers: dict[str, str], col
         return
     chosen_id = None if id_column == HASH else id_column
     try:
-        saved = record_list(scorer, scored, headers, name, chosen_id)
+        saved = record_list(scorer, scored, headers, name, chosen_id, owner_column(columns))
     except RecordError as error:
         st.error(f"The list was not saved: {md_escape(error)}")
         return
+    audit(trail.LIST_SAVED, {"list": name, "leads": saved.leads})
     leads = distinct_leads(scorer, scored, headers, chosen_id)
     done[list_key] = saved_words(name, saved.leads, leads, chosen_id) + (
         " Bring back their outcomes on the Results page when they are known." if chosen_id else
@@ -103,19 +107,20 @@ def save_form(scorer: Scorer, scored: pd.DataFrame, headers: dict[str, str], col
 
 def reopen() -> pd.DataFrame | None:
     """The saved lists: choose one to show it again and download it; the chosen list's rows, or None."""
-    lists = store().saved_lists()
+    owner = lead_owner()
+    lists = store().saved_lists(owner=owner)
     if not lists:
         return None
     with st.expander(f"Saved lists ({len(lists)})"):
-        labels = {f"{e['name']} — {e['leads']:,} rows, saved {e['created_at'][:10]}": e["name"] for e in lists}
+        labels = {f"{e['name']} — {e['leads']:,} leads, saved {e['created_at'][:10]}": e["name"] for e in lists}
         chosen = st.selectbox("Saved list", ["(choose a list)", *labels], key="saved_list_choice")
         if chosen == "(choose a list)":
             return None
-        rows = store().list_rows(labels[chosen])
+        rows = store().list_rows(labels[chosen], owner=owner)
         a, b, c = st.columns(3)
         a.download_button(f"Download “{labels[chosen]}” again (CSV)", to_safe_csv(rows),
                           f"{labels[chosen]}.csv", "text/csv", key="saved_list_download")
-        crm_download(labels[chosen], b, c)
+        crm_download(labels[chosen], b, c, owner=owner)
         return rows
 
 

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 from streamlit.errors import StreamlitSecretNotFoundError
 
 from leadscore.access import (
@@ -65,6 +66,11 @@ def _visitor(account: accounts.Account) -> Visitor:
     return Visitor(account.email, account.role, account.owner, accounts.permissions(account.role), Mode.SIGN_IN)
 
 
+def _middle() -> DeltaGenerator:
+    """The middle of the page: a sign-in screen as wide as a form, not as the wide layout."""
+    return st.columns([1, 1.4, 1])[1]
+
+
 # ---- a local password ----------------------------------------------------------------------------------------
 def _with_password() -> Visitor:
     email = st.session_state.get(SIGNED_IN_KEY)
@@ -74,7 +80,8 @@ def _with_password() -> Visitor:
             return _visitor(account)
         del st.session_state[SIGNED_IN_KEY]  # the account was removed since: sign in again
         st.warning("Your account was removed from this dashboard.")
-    _password_form()
+    with _middle():
+        _password_form()
     st.stop()
     raise AssertionError  # st.stop() does not return
 
@@ -102,20 +109,25 @@ def _password_form() -> None:
         else:
             st.error("Wrong email or password.")
         return
-    account = result.account
-    assert isinstance(account, accounts.Account)
+    account = cast(accounts.Account, result.account)
     accounts.audit(account.email, accounts.SIGNED_IN, {"how": "password"}, source)
     st.session_state[SIGNED_IN_KEY] = account.email
     st.rerun()
 
 
 # ---- the team's OpenID Connect provider (st.login) -----------------------------------------------------------
+def _logged_in_with_provider() -> bool:
+    """Whether the browser carries the provider's identity cookie (``st.user`` says so only when [auth] is set)."""
+    return bool(st.user.to_dict().get("is_logged_in"))
+
+
 def _through_provider(provider: str) -> Visitor:
-    if not st.user.is_logged_in:
-        st.title("Sign in")
-        st.caption("This dashboard holds the team's leads: sign in with your company account.")
-        st.button("Sign in with your company account", type="primary", on_click=st.login,
-                  args=(None if provider == "default" else provider,))
+    if not _logged_in_with_provider():
+        with _middle():
+            st.title("Sign in")
+            st.caption("This dashboard holds the team's leads: sign in with your company account.")
+            st.button("Sign in with your company account", type="primary", on_click=st.login,
+                      args=(None if provider == "default" else provider,))
         st.stop()
     email = identity_email(st.user.to_dict())
     account = accounts.find(email) if email else None
@@ -124,14 +136,15 @@ def _through_provider(provider: str) -> Visitor:
             accounts.audit(email or "(no verified email)", accounts.SIGN_IN_FAILED,
                            {"reason": "no account for this identity", "how": provider}, guard.client_address())
             st.session_state[AUDITED_KEY] = True
-        st.title("Sign in")
-        shown = email or "Your company account"
-        st.error(f"{md_escape(shown)} has no account on this dashboard"
-                 + ("" if email else " (the provider gave no verified email)")
-                 + ". Ask an administrator to add it:")
-        st.code(f"leadscore users add {email or 'you@example.com'} --role rep --owner \"Your name in the CRM\"",
-                language="bash")
-        st.button("Sign out", on_click=st.logout)
+        with _middle():
+            st.title("Sign in")
+            shown = email or "Your company account"
+            st.error(f"{md_escape(shown)} has no account on this dashboard"
+                     + ("" if email else " (the provider gave no verified email)")
+                     + ". Ask an administrator to add it:")
+            st.code(f"leadscore users add {email or 'you@example.com'} --role rep --owner \"Your name in the CRM\"",
+                    language="bash", wrap_lines=True)
+            st.button("Sign out", on_click=st.logout)
         st.stop()
     if not st.session_state.get(AUDITED_KEY):
         accounts.audit(account.email, accounts.SIGNED_IN, {"how": provider}, guard.client_address())
@@ -145,7 +158,7 @@ def _sign_out() -> None:
     accounts.audit(person.name, accounts.SIGNED_OUT, {}, guard.client_address())
     for key in (SIGNED_IN_KEY, AUDITED_KEY, guard.VISITOR_KEY):
         st.session_state.pop(key, None)
-    if st.user.is_logged_in:
+    if _logged_in_with_provider():
         st.logout()
 
 
@@ -165,7 +178,8 @@ def no_account_banner(visitor: Visitor) -> None:
     """On a shared dashboard with no account: say what is off and how to add the first administrator."""
     if visitor.mode is not Mode.NO_ACCOUNT_SHARED:
         return
-    st.warning("This dashboard is reachable from other machines and has no account yet, so lead data and "
-               "changes are off: only the model and the results' totals are shown. Add the first administrator on "
+    st.warning("This dashboard is reachable from other machines and has no account yet, so it shows no lead "
+               "data: only the model and the results' totals. Changing the model needs the retrain password "
+               "(LEADSCORE_RETRAIN_PASSWORD) until the first administrator exists. Add the first administrator on "
                "the server, then sign in:")
-    st.code(FIRST_ADMIN_COMMAND, language="bash")
+    st.code(FIRST_ADMIN_COMMAND, language="bash", wrap_lines=True)

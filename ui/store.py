@@ -39,12 +39,13 @@ def store() -> Store:
 
 
 def record_list(scorer: Scorer, scored: pd.DataFrame, headers: dict[str, str], name: str,
-                id_column: str | None) -> Recorded:
+                id_column: str | None, owner_column: str | None = None) -> Recorded:
     """Record a scored list as ``leadscore score --record --list NAME`` does.
 
     ``scored`` has the file's own headers; ``headers`` maps each field to its header. The fields are recorded
     under the model's own names (a file may spell them its own way), so outcomes, drift and retraining read
     them whatever the file called them. The version's drift reference is kept the first time it is used.
+    ``owner_column`` (the file's own header) says whose lead each one is, so a rep sees it.
     Raises RecordError (a missing or empty ID) with a message naming the row and the column.
     """
     found = store()
@@ -52,5 +53,6 @@ def record_list(scorer: Scorer, scored: pd.DataFrame, headers: dict[str, str], n
         found.keep_drift_reference(scorer.version, scorer.metadata["drift_reference"])
     as_fields = {header: field for field, header in headers.items() if header != field}
     frame = scored.reset_index(drop=True).rename(columns=as_fields)
-    rows = scorer.rows(frame, as_fields.get(id_column, id_column) if id_column else None)
+    rows = scorer.rows(frame, as_fields.get(id_column, id_column) if id_column else None,
+                       as_fields.get(owner_column, owner_column) if owner_column else None)
     return found.record(rows, list_name=name)

@@ -1,14 +1,13 @@
 """Pieces of a page that show one scored lead, whatever its model: the tier badge, chances, reasons, waterfall.
 
-Every piece reads a ``LeadScore`` and the model's target; what differs
-between targets is data, chosen by ``Target.explains`` ("odds" for the three
-tiers, "chance" for won/lost), never by the model's class:
+Every piece reads a ``LeadScore`` and the model's target; the words come from the target
+(``Target.framing``), never from a branch on the model's class:
 
-- the badge quotes the tier's follow-up, the chance shown with it and the
-  conversion the tier promises (``Target.promise``). For three tiers the
-  chance is how sure the model is of the tier, never a chance of converting,
-  and it is worded so: "The model is 85% sure this lead is Medium" beside
-  "Leads in this tier usually convert 15–20%";
+- the badge quotes the tier's follow-up, the chance shown with it and, when that is not one, the lead's
+  chance of conversion (what its tier promises for it, ``Target.promise``), then what the tier's leads did
+  when the model was made (``Target.history``), named as such. For three tiers the chance shown with the
+  tier is how sure the model is of the tier, never a chance of converting, and it is worded so: "The model
+  is 85% sure this lead is Medium" beside "Chance this lead converts: 19%";
 - the waterfall explains the odds of the tier over its runner-up, or the chance
   of conversion (``charts.lead_waterfall``); when the rule chose a tier that
   is not the likeliest, it marks the bar the lead cleared.
@@ -32,64 +31,45 @@ from ui.text import md_escape
 _BACKGROUNDS = {"High": "#e8f5ec", "Medium": "#fbf3e0", "Low": "#f0f2f4"}
 NO_BAR = {"displayModeBar": False}
 
-#: What the chance shown with a tier means, by what the target explains.
-CHANCE_WORDS: dict[str, str] = {
-    "odds": "The model is {chance} sure this lead is {tier}",
-    "chance": "Chance this lead converts: {chance}",
-}
-#: The title of the chart of one lead's chances, by what the target explains.
-CHANCES_TITLE: dict[str, str] = {
-    "odds": "How sure the model is of each tier (not a chance of converting)",
-    "chance": "Chance this lead converts",
-}
-#: How to read the waterfall, by what the target explains.
-CHART_NOTES: dict[str, str] = {
-    "odds": ("How to read this: the chart compares this lead's tier with the tier it nearly got. It starts from "
-             "the odds of the average lead and each bar is one field multiplying them (×2 doubles the odds of "
-             "this tier over the other, ÷2 halves them): green bars towards this tier, red bars away from it. "
-             "Together they give exactly this lead's odds. The top reasons are the longest green bars, and "
-             "perhaps a red one."),
-    "chance": ("How to read this: the chart starts from the chance of conversion of the average lead in your "
-               "history; each bar is one field of this lead multiplying the odds of converting (×2 doubles "
-               "them, ÷2 halves them): green bars make conversion more likely, red bars less. Together they give "
-               "exactly this lead's chance. Fields that barely matter for this lead are grouped in one bar."),
-}
 REASONS_NOTE = ("The fields that weigh most for this tier, in plain words: “raises” pushes the lead towards a "
                 "higher tier (or conversion), “lowers” towards a lower one; “unknown” means the field was empty, "
                 "which can itself be telling.")
 
 
-def promise_words(target: Target, tier: str) -> str:
-    """"Leads in this tier usually convert 15–20%" ("" when the tier promises nothing yet)."""
-    promise = target.promise(tier)
-    if promise is None:
+def promise_words(promise: float | None, leads: int) -> str:
+    """"These 120 leads' chance of conversion: 34% on average" (their tier's promise for them; "" for none)."""
+    if promise is None or not leads:
         return ""
-    low, high = promise
-    rate = (plain_words.percent(low) if round(low, 3) == round(high, 3)
-            else f"{plain_words.percent(low)}–{plain_words.percent(high)}")
-    return f"Leads in this tier usually convert {rate}."
+    return (f"This lead's chance of conversion: {plain_words.chance(promise)}." if leads == 1 else
+            f"These {leads:,} leads' chance of conversion: {plain_words.chance(promise)} on average.")
 
 
-def chance_words(target: Target, tier: str, value: float) -> str:
+def chance_words(target: Target, tier: str, chance: float) -> str:
     """The chance shown with a tier, in words that say what it is a chance of."""
-    return CHANCE_WORDS[target.explains].format(chance=plain_words.chance(value), tier=tier)
+    return target.framing.chance_words.format(chance=plain_words.chance(chance), tier=tier)
 
 
-def tier_help(target: Target) -> dict[str, str]:
-    """One line per tier for help texts: its follow-up and the conversion it promises."""
-    return {tier: f"{TIER_ACTIONS[tier]}. {promise_words(target, tier)}".strip() for tier in TIERS}
+def tier_help(target: Target, promises: Mapping[str, float | None], counts: Mapping[str, int]) -> dict[str, str]:
+    """One line per tier for help texts: its follow-up, its promise for the leads in hand (``promises``, with
+    their ``counts``) and what its leads did when the model was made."""
+    return {tier: " ".join(w for w in (f"{TIER_ACTIONS[tier]}.", promise_words(promises.get(tier), counts.get(tier, 0)),
+                                       target.history(tier)) if w)
+            for tier in TIERS}
 
 
 def tier_badge(target: Target, result: LeadScore) -> None:
-    """The tier as a large coloured badge: the follow-up, what the chance shown is a chance of, the conversion
-    the tier promises, and (when the rule chose a tier that is not the likeliest) why."""
+    """The tier as a large coloured badge: the follow-up, what the chance shown is a chance of, the lead's chance
+    of conversion, what the tier's leads did when the model was made, and (when the rule chose a tier that is
+    not the likeliest) why."""
     tier = result.tier
     colour = charts.TIER_COLOURS[tier]
     score = result.chances.get("score")
     chance = chance_words(target, tier, result.chance) + (f" (score {score} of 100)" if score is not None else "")
+    if target.framing.conversion_words:  # the chance above is not one of converting: say the lead's too
+        chance += ". " + target.framing.conversion_words.format(chance=plain_words.chance(result.conversion))
     rule = (f'<div class="tier-rule" style="font-weight:600">{html.escape(result.decision)}.</div>'
             if result.decision else "")
-    promise = promise_words(target, tier)
+    promise = target.history(tier)
     st.html(
         f'<div class="tier-badge" data-tier="{tier}" style="border-left:10px solid {colour};'
         f'background:{_BACKGROUNDS[tier]};padding:14px 20px;border-radius:8px;line-height:1.35">'
@@ -104,7 +84,7 @@ def tier_badge(target: Target, result: LeadScore) -> None:
 
 def chances_chart(target: Target, result: LeadScore, before: LeadScore | None = None) -> None:
     """The lead's chances as bars (each tier's, or the chance of conversion), the starting lead's beside them."""
-    st.plotly_chart(charts.chance_bars(result.bars, CHANCES_TITLE[target.explains],
+    st.plotly_chart(charts.chance_bars(result.bars, target.framing.chances_title,
                                        None if before is None else before.bars), config=NO_BAR)
 
 
@@ -141,7 +121,7 @@ def waterfall(target: Target, result: LeadScore) -> None:
         labels[result.labels.get(name, name)] = labels.get(result.labels.get(name, name), 0.0) + value
     st.plotly_chart(charts.lead_waterfall(target.explains, result.base_value, labels, result.tier,
                                           result.runner_up, result.cleared), config=NO_BAR)
-    st.caption(CHART_NOTES[target.explains])
+    st.caption(target.framing.chart_note)
 
 
 def lead_explanation(schema: Schema, target: Target, result: LeadScore) -> None:

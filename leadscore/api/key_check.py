@@ -59,6 +59,8 @@ class KeyCheck:
         self._open_lock = threading.Lock()
         self._active: tuple[float, int] | None = None
         self._keys: dict[str, tuple[float, keys.KeyInfo | None]] = {}
+        #: Until when the store is taken as unreadable (after an error: not asked again on every request).
+        self._down_until = -1.0
 
     def close(self) -> None:
         """Release the store's connections."""
@@ -96,6 +98,8 @@ class KeyCheck:
         if self.environment_key is not None and presented and hmac.compare_digest(presented, self.environment_key):
             return Checked(True, ENVIRONMENT_KEY)
         now = self._clock()
+        if now < self._down_until:
+            return self._unreadable()
         try:
             active = self._cached_active(now, fetch)
             if active is None:
@@ -106,10 +110,15 @@ class KeyCheck:
                 return Checked(True)
             return self._cached_key(presented, now, fetch)
         except (SQLAlchemyError, StoreUnavailableError, OSError) as error:
-            log.warning("API keys cannot be checked: the store cannot be read (%s)", type(error).__name__)
-            if self.environment_key is not None:
-                return Checked(True)  # only the environment's key can be checked; this is not it
-            return Checked(True, problem="API keys cannot be checked now: the store cannot be reached")
+            log.warning("API keys cannot be checked for %.0f s: the store cannot be read (%s)", self.ttl,
+                        type(error).__name__)
+            self._down_until = now + self.ttl
+            return self._unreadable()
+
+    def _unreadable(self) -> Checked:
+        if self.environment_key is not None:
+            return Checked(True)  # only the environment's key can be checked, and this is not it
+        return Checked(True, problem="API keys cannot be checked now: the store cannot be reached")
 
     def _cached_active(self, now: float, fetch: bool) -> int | None:
         if self._active is not None and self._active[0] > now:

@@ -22,7 +22,7 @@ from leadscore.api.replies import FieldError
 from leadscore.fields.dates import OUT_OF_RANGE, YEAR_PATTERN, in_range
 from leadscore.fields.infer import OutcomeError
 from leadscore.fields.lead_id import ID_SCHEMA, LeadIdError, id_from_json, lone_surrogate, text_problem
-from leadscore.store import Store, read_outcomes
+from leadscore.store import Store, audit, read_outcomes
 
 #: The most outcomes one request may carry (about 600 kB of JSON, under the body limit).
 MAX_OUTCOMES = 10_000
@@ -182,8 +182,10 @@ def _in_api_words(message: str) -> str:
             .replace("--negative VALUE ...", 'the body\'s "negative" list'))
 
 
-def import_outcomes(body: OutcomesRequest, models_dir: str | os.PathLike[str] | None) -> OutcomesResponse:
-    """Read the body with the command line's rules and import it; OutcomesRefusedError, StoreUnavailableError."""
+def import_outcomes(body: OutcomesRequest, models_dir: str | os.PathLike[str] | None, actor: str = "API",
+                    address: str = "API") -> OutcomesResponse:
+    """Read the body with the command line's rules and import it; OutcomesRefusedError, StoreUnavailableError.
+    The import goes to the audit trail as made by ``actor`` (the API key's name) from ``address``."""
     frame = _frame(body)
     try:
         rows = read_outcomes(frame, "lead_id", "outcome", positive=body.positive or None,
@@ -195,6 +197,9 @@ def import_outcomes(body: OutcomesRequest, models_dir: str | os.PathLike[str] | 
     store = Store.open(models_dir=models_dir)
     try:
         report = store.import_outcomes(rows, source=body.source)
+        audit.record(store, actor, audit.OUTCOMES_IMPORTED, {"source": body.source, "new": report.new,
+                                                            "changed": report.changed, "unknown": report.unknown},
+                     address)
     finally:
         store.close()
     matched = report.new + report.unchanged + report.changed + report.older_ignored

@@ -9,7 +9,7 @@ lead data, like the request log.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from fastapi.responses import JSONResponse
@@ -94,7 +94,7 @@ def field_errors(errors: Sequence[Any]) -> list[FieldError]:
 
 
 def refusal(status: int, detail: str, errors: Sequence[FieldError] = (),
-            headers: dict[str, str] | None = None) -> JSONResponse:
+            headers: Mapping[str, str] | None = None) -> JSONResponse:
     """An ``ErrorResponse`` with its status."""
     body = ErrorResponse(detail=detail, errors=list(errors)).model_dump()
     return JSONResponse(body, status_code=status, headers=headers)

@@ -22,7 +22,8 @@ from leadscore.data import csvio
 from leadscore.fields.infer import OutcomeError
 from leadscore.fields.lead_id import LeadIdError
 from leadscore.fields.rejections import SchemaError
-from leadscore.registry import DEFAULT_MODELS_DIR, ENV_MODELS_DIR, ModelFileError
+from leadscore.folders import DEFAULT_MODELS_DIR, ENV_MODELS_DIR
+from leadscore.registry import ModelFileError
 from leadscore.settings import SettingsError
 
 DESCRIPTION = ("Score real estate leads into High, Medium and Low priority: train and evaluate the model, "

@@ -7,7 +7,7 @@ import getpass
 import logging
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from leadscore.registry import Registry
 
@@ -32,7 +32,26 @@ def cli_actor() -> str:
 
 
 def registry_of(args: argparse.Namespace) -> Registry:
-    return Registry(args.models_dir)
+    """The registry of the arguments; each change it makes (publish, activate, rename, sign) goes to the audit
+    trail as made from the command line by the operating-system user."""
+    return Registry(args.models_dir, on_change=lambda action, detail, source: audit_change(args, action, detail))
+
+
+def audit_change(args: argparse.Namespace, action: str, detail: dict[str, Any]) -> None:
+    """Write a change made at the command line to the store's audit trail. The change already happened: a
+    store that cannot be written is said on stderr (one line), not raised."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from leadscore.store import StoreUnavailableError, audit
+
+    try:
+        store = open_store(args)
+        try:
+            audit.record(store, cli_actor(), action, detail, audit.COMMAND_LINE)
+        finally:
+            store.close()
+    except (UserError, StoreUnavailableError, SQLAlchemyError, OSError) as error:
+        log.warning("the audit trail could not be written (%s): %s %s", type(error).__name__, action, detail)
 
 
 def open_store(args: argparse.Namespace) -> Store:

@@ -7,7 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
-from leadscore.cli.common import UserError, date_arg, file_name, open_store, registry_of
+from leadscore.cli.common import UserError, audit_change, date_arg, file_name, open_store, registry_of
 
 log = logging.getLogger("leadscore")
 
@@ -35,6 +35,8 @@ def cmd_export(args: argparse.Namespace) -> None:
         partial.replace(output)
     finally:
         partial.unlink(missing_ok=True)
+    audit_change(args, "list exported", {"list": result.list_name, "leads": result.leads, "file": output.name,
+                                         "owner": args.owner})
     since = f" scored since {args.changed_since:%Y-%m-%d %H:%M} UTC" if args.changed_since else ""
     print(f"{result.leads:,} leads of '{result.list_name}'{since} -> {output} (IDs in column "
           f"'{result.id_column}')", file=sys.stderr)

@@ -14,7 +14,16 @@ from leadscore.data import csvio
 if TYPE_CHECKING:
     pass
 
-from leadscore.cli.common import UserError, date_arg, file_name, open_store, registry_of, sheet_argument, until_arg
+from leadscore.cli.common import (
+    UserError,
+    audit_change,
+    date_arg,
+    file_name,
+    open_store,
+    registry_of,
+    sheet_argument,
+    until_arg,
+)
 
 log = logging.getLogger("leadscore")
 
@@ -31,6 +40,8 @@ def cmd_outcomes(args: argparse.Namespace) -> None:
         report = store.import_outcomes(rows, source=Path(args.file).name)
     finally:
         store.close()
+    audit_change(args, "outcomes imported", {"file": Path(args.file).name, "new": report.new,
+                                             "changed": report.changed, "unknown": report.unknown})
     print(json.dumps(report.to_dict(), indent=2) if args.json else report.sentence())
 
 

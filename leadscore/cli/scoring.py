@@ -19,7 +19,15 @@ from leadscore.scoring.scorer import ScoredBatch, Scorer
 if TYPE_CHECKING:
     from leadscore.store import Store
 
-from leadscore.cli.common import UserError, file_name, open_store, refuse_same_paths, registry_of, sheet_argument
+from leadscore.cli.common import (
+    UserError,
+    audit_change,
+    file_name,
+    open_store,
+    refuse_same_paths,
+    registry_of,
+    sheet_argument,
+)
 
 log = logging.getLogger("leadscore")
 
@@ -54,6 +62,8 @@ def cmd_score(args: argparse.Namespace) -> None:
     summary = (f"{counts['read']:,} rows read, {counts['scored']:,} scored -> {output}, "
                f"{counts['rejected']:,} rejected")
     print(summary + (f" -> {rejected_path}" if counts["rejected"] else ""), file=sys.stderr)
+    if args.record and args.list:
+        audit_change(args, "list saved", {"list": args.list, "leads": counts["scored"], "file": Path(args.input).name})
     if args.record:
         print(f"{counts['scored']:,} scored leads recorded" + (f" in list '{args.list}'" if args.list else "")
               + (f", each lead's owner from column '{args.owner_found}'" if args.owner_found

@@ -120,7 +120,7 @@ def cmd_train_outcome(args: argparse.Namespace) -> None:
     try:
         result = train_outcome(frame, target, positive=positive, id_column=args.id,
                                order_by=args.order_by, exclude=args.exclude or (), keep=args.keep or (),
-                               actionable=args.actionable or (), open_values=args.open or (),
+                               actionable=args.actionable or None, open_values=args.open or (),
                                negative=args.negative or None, rejected_rows=rejected)
     except (OutcomeError, NotEnoughDataError) as error:
         raise UserError(f"{args.data or 'the recorded results'}: {error}") from error

@@ -10,8 +10,8 @@ the form, the CSV template, the API request model, the docs) reads
 
 from __future__ import annotations
 
-from leadscore.data.scenarios import SCENARIOS
 from leadscore.fields.field import Field, Schema
+from leadscore.fields.scenarios import SCENARIOS
 
 
 def example_lead() -> dict[str, float]:

@@ -40,8 +40,11 @@ FIELD_KINDS: tuple[str, ...] = get_args(FieldKind)
 
 #: The level unseen and rare category values are scored as.
 OTHER = "other"
-#: The ``column`` of a rejected row whose every field is empty, and the reason given.
+#: The ``column`` of a rejected row whose every cell is blank (a spreadsheet's stray line of separators), and the
+#: reason given. A lead whose fields are all empty but that has anything else (an ID, an outcome) is a lead.
 ALL_FIELDS = "(every field)"
+BLANK_LINE_REASON = "the line is blank: no cell is filled in"
+#: The API's reason for a lead without a single field filled in (api/shapes.py: it asks for half of them).
 EMPTY_ROW_REASON = "every field the model uses is empty: nothing to score"
 MISSING_REASON = "missing value"
 FLAG_REASON = "must be 0 or 1 (or yes/no, true/false)"
@@ -85,6 +88,17 @@ def number_cell(raw: object, decimal: str = ".") -> tuple[float, str | None]:
             return math.nan, NOT_FINITE
         return (value, None) if math.isfinite(value) else (math.nan, NOT_FINITE)
     return read_number(str(raw), decimal)
+
+
+def _blank_lines(frame: pd.DataFrame, candidates: np.ndarray) -> np.ndarray:
+    """Of the ``candidates`` rows (every field empty), those whose every cell, of any column, is blank."""
+    blank = candidates.copy()
+    positions = np.flatnonzero(candidates)
+    for k in range(frame.shape[1]):
+        cells = frame.iloc[positions, k]
+        filled = ~(cells.isna() | (cells.astype("string").str.strip() == "")).to_numpy(dtype=bool)
+        blank[positions[filled]] = False
+    return blank
 
 
 def _is_nan(value: object) -> bool:
@@ -266,7 +280,8 @@ class Field:
             if bound is not None and (isinstance(bound, bool) or not isinstance(bound, (int, float))
                                       or not math.isfinite(bound)):
                 raise SchemaError(f"field '{name}': low and high must be finite numbers or null")
-        if None not in bounds and bounds[0] > bounds[1]:
+        low, high = bounds
+        if low is not None and high is not None and low > high:
             raise SchemaError(f"field '{name}': low is above high")
         levels = data.get("levels", [])
         if (not isinstance(levels, list) or not all(isinstance(v, str) and v for v in levels)
@@ -529,12 +544,14 @@ class Schema:
                                  str(reasons[i])) for i in bad)
             all_empty &= missing
             columns[f.name] = values
-        # A row with every field empty is not a lead (a spreadsheet's stray line of separators): the
-        # model would only score the average empty lead, so it is rejected, not scored.
-        all_empty &= ~any_bad
-        if all_empty.any():
-            any_bad |= all_empty
-            problems.extend((int(rows[i]), ALL_FIELDS, "", EMPTY_ROW_REASON) for i in np.flatnonzero(all_empty))
+        # A lead whose every field is empty is still a lead (it has an ID, an outcome: the model has learned
+        # what such leads convert at); only a line with no cell filled in at all (a spreadsheet's stray line of
+        # separators) is not one.
+        blank = all_empty & ~any_bad
+        if blank.any():
+            blank = _blank_lines(frame, blank)
+            any_bad |= blank
+            problems.extend((int(rows[i]), ALL_FIELDS, "", BLANK_LINE_REASON) for i in np.flatnonzero(blank))
         good = ~any_bad
         index = pd.Index(rows[good], name="row")
         matrix = pd.DataFrame({name: col[good] for name, col in columns.items()}, index=index)
@@ -567,8 +584,8 @@ class Schema:
 
         Keys are matched like headers; absent fields are empty and extra keys are fine. Returns the
         lead's codes (1, fields) (see ``codes``), impossible cells set to empty, and the problems as
-        (field, value, reason); a lead with every field empty is one problem (``ALL_FIELDS``), as in
-        ``parse``.
+        (field, value, reason). A lead with every field empty is scored, as a row of a file with anything in
+        it is (``parse``).
         """
         values, problems = self.lead_keys(lead)
         codes = np.empty((1, len(self.fields)))
@@ -577,8 +594,6 @@ class Schema:
             codes[0, j], reason = f.parse_cell(raw, self._placeholder_set)
             if reason:
                 problems.append((f.name, "" if _is_nan(raw) else str(raw), reason))
-        if not problems and np.isnan(codes).all():
-            problems.append((ALL_FIELDS, "", EMPTY_ROW_REASON))
         return codes, problems
 
     def codes(self, matrix: pd.DataFrame, fill_in: bool = True) -> np.ndarray:

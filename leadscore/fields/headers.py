@@ -3,8 +3,19 @@
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 from collections.abc import Iterable
+
+#: Words (and phrases, all of whose words must appear) of consent and opt-out fields: what a lead agreed to or
+#: refused. A salesperson must never reverse them, so they are never "changeable" and a what-if never moves them.
+CONSENT_WORDS: tuple[str, ...] = (
+    "do not email", "do not call", "do not contact", "do not mail", "do not text", "do not sms", "dnc",
+    "dont email", "dont call", "dont contact", "no email", "no call", "no contact",
+    "unsubscribe", "unsubscribed", "opt out", "optout", "opted out", "opt in", "optin", "opted in",
+    "consent", "consented", "gdpr", "permission", "permissions", "subscribed", "subscription", "newsletter",
+    "marketing emails", "receive updates", "get updates", "update me", "agree", "agreed",
+)
 
 
 @functools.lru_cache(maxsize=16_384)
@@ -18,6 +29,21 @@ def header_key(name: str) -> str:
     """
     folded = unicodedata.normalize("NFKC", str(name)).casefold()
     return "".join(character for character in folded if character.isalnum())
+
+
+def header_words(name: str) -> tuple[str, ...]:
+    """A header's words, lower case: split at anything not a letter or digit and at camelCase humps."""
+    spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", str(name))
+    return tuple(w for w in re.split(r"[^0-9a-z]+", spaced.lower()) if w)
+
+
+def consent_word(name: str) -> str | None:
+    """The consent or opt-out word or phrase in a header (``Do Not Email``: "do not email"), or None.
+
+    Such a field records what the lead agreed to: it is never a field a salesperson may change.
+    """
+    words = set(header_words(name))
+    return next((entry for entry in CONSENT_WORDS if set(entry.split()) <= words), None)
 
 
 def conflict_message(field: str, headers: Iterable[str]) -> str:

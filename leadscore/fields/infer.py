@@ -29,7 +29,7 @@ from leadscore.fields.field import (
     Schema,
     default_label,
 )
-from leadscore.fields.headers import header_key
+from leadscore.fields.headers import consent_word, header_key
 from leadscore.fields.numbers import decimal_mark, not_finite, read_numbers
 from leadscore.fields.rejections import SchemaError
 
@@ -321,6 +321,26 @@ def check_fields(review: Review, names: Iterable[str], flag: str) -> None:
             raise SchemaError(f"{flag} '{name}': that is {what}, not a field")
 
 
+def default_changeable(review: Review) -> tuple[str, ...]:
+    """The fields marked "a salesperson can change it" before anyone says so: none, on every face.
+
+    A name says too little: "Do Not Email" holds "email", and a review that ticked by name made the
+    what-if offer to reverse an opt-out. The dashboard's column review starts from this, and the
+    command line trains with it unless ``--actionable`` names fields; the manager ticks what the
+    sales team really changes (a follow-up call, a campaign), never a consent (``check_changeable``).
+    """
+    return ()
+
+
+def check_changeable(names: Iterable[str], flag: str) -> None:
+    """SchemaError naming the first of ``names`` that is a consent or opt-out field (``consent_word``)."""
+    for name in names:
+        word = consent_word(name)
+        if word:
+            raise SchemaError(f"{flag} '{name}': a consent or opt-out field (its name has '{word}'): what a lead "
+                              "agreed to is never something a salesperson changes to win it")
+
+
 def order_key(frame: pd.DataFrame, review: Review,
               placeholders: Sequence[str] = DEFAULT_PLACEHOLDERS) -> pd.Series | None:
     """The key to order the rows in time by, from the review's order column (None when there is none)."""
@@ -409,12 +429,12 @@ def infer_columns(frame: pd.DataFrame, target: str, id_column: str | None = None
             if problem:
                 raise SchemaError(f"the order column '{order_by}' cannot order the leads: {problem}; "
                                   "name another with --order-by, or none")
-    review = Review(tuple(columns), target, id_column, order_by, order_source)
-    if not review.fields():
+    reviewed = Review(tuple(columns), target, id_column, order_by, order_source)
+    if not reviewed.fields():
         ignored = [f"'{c.name}' {c.reason}" for c in columns if c.role == "ignored"]
         raise SchemaError("no column can be a field: " + ("; ".join(ignored) if ignored else
                                                           "the file has only the outcome and ID columns"))
-    return review
+    return reviewed
 
 
 def _spelled(values: pd.Series, placeholders: Sequence[str]) -> tuple[pd.Series, pd.Series]:
@@ -572,6 +592,7 @@ def build_schema(frame: pd.DataFrame, review: Review,
         fields.append(Field(name=column.name, kind=column.kind or "category", label=default_label(column.name),
                             low=low, high=high, levels=levels, allow_empty=fill_rate < ALWAYS_FILLED,
                             fill_rate=round(fill_rate, 6),
-                            actionable=header_key(column.name) in salesperson, typical=typical,
+                            actionable=header_key(column.name) in salesperson and not consent_word(column.name),
+                            typical=typical,
                             decimal=column.decimal))
     return Schema(fields=tuple(fields), id_column=review.id_column, placeholders=tuple(placeholders))

@@ -29,6 +29,7 @@ from leadscore.modeling.three_tiers.lead_model import LeadModel
 from leadscore.modeling.three_tiers.target import ThreeTiers
 from leadscore.modeling.won_lost.outcome_model import OutcomeModel
 from leadscore.modeling.won_lost.target import WonLost, measured_rates
+from leadscore.plain_words import test_part_words
 
 Estimator = LeadModel | OutcomeModel
 
@@ -77,9 +78,10 @@ def _three_tiers(estimator: LeadModel) -> Model:
 
 
 def _won_lost(estimator: OutcomeModel) -> Model:
-    rates = measured_rates(estimator.metadata.get("report", {}))
+    report = estimator.metadata.get("report", {})
     outcome = estimator.outcome
-    target = WonLost(outcome.column, outcome.positive, outcome.negative, estimator.bands, rates)
+    target = WonLost(outcome.column, outcome.positive, outcome.negative, estimator.bands, measured_rates(report),
+                     test_part_words(str(report.get("split", ""))) if isinstance(report, dict) else "")
     return Model(estimator.schema, target, estimator)
 
 

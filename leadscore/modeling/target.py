@@ -33,6 +33,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from leadscore.modeling.tiers import TIERS, promise
+
 REASON_COLUMNS: tuple[str, ...] = ("reason_1", "reason_2", "reason_3")
 #: A chance between 0 and 1 in the API's JSON Schema.
 PROBABILITY: dict[str, Any] = {"type": "number", "minimum": 0, "maximum": 1}
@@ -53,6 +55,20 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
 def to_score(p: np.ndarray) -> np.ndarray:
     """A chance as a whole score 0-100."""
     return np.rint(np.asarray(p) * 100).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class Framing:
+    """How the faces frame one lead of this target: what the chance beside its tier is a chance of, the title of
+    its chances' chart, how to read its waterfall (``explains`` picks the waterfall: the odds of the tier over
+    its runner-up, or the chance of conversion)."""
+
+    #: The chance shown with the tier ({chance}, {tier}): "The model is 85% sure this lead is Medium".
+    chance_words: str
+    #: The lead's chance of conversion ({chance}) when the chance above is not it; "" when it is.
+    conversion_words: str
+    chances_title: str
+    chart_note: str
 
 
 @dataclass(frozen=True)
@@ -100,6 +116,18 @@ class Target(ABC):
     file_columns: tuple[ScoreColumn, ...]
     #: The chance column that orders leads within a tier (call order) and filters a list: P(High) or p_convert.
     headline_column: str
+    framing: Framing
+
+    def promise(self, chances: np.ndarray) -> float | None:
+        """What a tier promises for these leads of it: the mean of their chances of conversion (``conversion``);
+        None for no leads (``tiers.promise``, the one definition)."""
+        chances = np.asarray(chances, dtype=np.float64)
+        return promise(float(chances.sum()), len(chances))
+
+    def promises(self, chances: np.ndarray, tiers: np.ndarray) -> dict[str, float | None]:
+        """Each tier's promise for its leads among these (``chances`` of conversion and ``tiers``, one per lead)."""
+        chances, tiers = np.asarray(chances, dtype=np.float64), np.asarray(tiers, dtype=object)
+        return {tier: self.promise(chances[tiers == tier]) for tier in TIERS}
 
     @abstractmethod
     def probabilities(self, margins: np.ndarray) -> np.ndarray:
@@ -146,8 +174,11 @@ class Target(ABC):
         """Why the rule chose ``tier`` when another tier is likelier; "" otherwise."""
 
     @abstractmethod
-    def promise(self, tier: str) -> tuple[float, float] | None:
-        """The conversion rate a tier promises (a range; a point is (r, r)), None when unknown."""
+    def history(self, tier: str) -> str:
+        """What the tier's leads did, or were expected to do, when the model was made, in words that say so
+        ("When it was trained, 31% of its test leads in this tier converted"); "" when nothing is known.
+
+        Not the promise: that stands on the leads in hand (``promise``)."""
 
     @abstractmethod
     def cleared_bar(self, probabilities: np.ndarray, tier: str) -> tuple[float, str] | None:

@@ -86,13 +86,25 @@ class Bands:
             raise ValueError(f"bands are damaged: {error}") from error
 
 
+def promise(chance_total: float, leads: int) -> float | None:
+    """What a tier promises for a set of its leads: the mean of their calibrated chances of conversion (given
+    as their sum and their number); None for no leads.
+
+    The one definition every face shows (Score, Triage, the Model page, Results): for the same leads, the same
+    promise. The leads are always said: a list's leads in the tier, the test leads in it, those with an outcome.
+    """
+    return chance_total / leads if leads else None
+
+
 def tier_report(p_convert: np.ndarray, y: np.ndarray, bands: Bands) -> list[dict[str, Any]]:
-    """Each tier's share of leads and measured conversion rate (for the test part)."""
-    tiers = bands.tiers(p_convert)
+    """Each tier's share of leads, its promise and its measured conversion rate on the same leads (the test part)."""
+    p = np.asarray(p_convert, dtype=np.float64)
+    tiers = bands.tiers(p)
     rows = []
     for tier in TIERS:
         mask = tiers == tier
         rows.append({"tier": tier, "leads": int(mask.sum()), "share": float(mask.mean()) if len(mask) else 0.0,
+                     "promise": promise(float(p[mask].sum()), int(mask.sum())),
                      "conversion_rate": float(y[mask].mean()) if mask.any() else None,
                      "conversions": int(y[mask].sum())})
     return rows

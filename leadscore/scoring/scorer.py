@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from leadscore.fields.field import ALL_FIELDS, ColumnMatch, ParsedBatch, Schema
+from leadscore.fields.field import ColumnMatch, ParsedBatch, Schema
 from leadscore.fields.headers import input_renames
 from leadscore.fields.rejections import CountsRejections
 from leadscore.modeling.model import Model
@@ -54,6 +54,8 @@ class LeadScore:
     tier: str
     #: The chance shown with the tier: P(tier) for three tiers, the chance of conversion for won/lost.
     chance: float
+    #: The lead's chance of conversion (``Target.conversion``): what its tier promises for it, what is recorded.
+    conversion: float
     #: The target's chance fields as the API answers them (``Target.chances``).
     chances: dict[str, Any]
     #: Each tier's chance (three tiers) or the chance of conversion, by label, for charts.
@@ -252,7 +254,7 @@ class Scorer:
         """Score and explain one lead given as {column name: value as in a file}; no pandas.
 
         Keys are matched like headers; extra keys are ignored. Raises LeadError naming every
-        impossible value (and a lead with no field filled in).
+        impossible value; a lead with no field filled in is scored, unless the model requires its fields.
         """
         codes, problems = self.schema.parse_lead(lead)
         if problems:
@@ -269,19 +271,19 @@ class Scorer:
         One call to the explainer for all of them: explaining a thousand leads one by one took about
         300 times as long.
         """
-        if np.isnan(codes).all(axis=1).any():
-            raise LeadError([(ALL_FIELDS, "", "every field the model uses is empty: nothing to score")])
         target = self.model.target
         probabilities, tiers, explained = self.explain_codes(codes)
         empty, filled = np.isnan(codes), self.schema.fill_in(codes)
         reasons = reasons_in_words(self.schema, codes, explained)
         names, fields = self.schema.names, self.schema.fields
         runner_up = explained.runner_up
+        conversion = target.conversion(probabilities)
         results = []
         for i, tier in enumerate(tiers.tolist()):
             p = probabilities[i]
             results.append(LeadScore(
-                tier=tier, chance=target.chance(p, tier), chances=target.chances(p, tier), bars=target.bars(p),
+                tier=tier, chance=target.chance(p, tier), conversion=float(conversion[i]),
+                chances=target.chances(p, tier), bars=target.bars(p),
                 reasons=[r for r in reasons[i] if r], base_value=float(explained.base_value[i]),
                 contributions=dict(zip(names, explained.values[i].tolist(), strict=True)),
                 labels={f.name: value_words(self.schema, j, filled[i, j], bool(empty[i, j]))

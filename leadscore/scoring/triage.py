@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import numpy as np
 import pandas as pd
 
@@ -36,15 +34,7 @@ def sample_list(n: int = 10_000, seed: int = 11) -> pd.DataFrame:
     return frame
 
 
-def expected_conversions(counts: Mapping[str, int], target: Target) -> tuple[float, float] | None:
-    """The range of conversions to expect: each tier's count times the conversion it promises
-    (None when a tier with leads has no promise)."""
-    low = high = 0.0
-    for tier, count in counts.items():
-        if not count:
-            continue
-        promise = target.promise(tier)
-        if promise is None:
-            return None
-        low, high = low + count * promise[0], high + count * promise[1]
-    return low, high
+def expected_conversions(chances: np.ndarray) -> float:
+    """How many of these leads should convert: the sum of their chances of conversion (each tier's count times
+    its promise for its leads, added up)."""
+    return float(np.asarray(chances, dtype=np.float64).sum())

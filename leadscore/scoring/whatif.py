@@ -3,7 +3,10 @@
 Only the fields marked ``actionable`` in the schema may change (for the
 built-in model the engagement counts and intent flags, never age, income or
 credit score; for a team's model the fields the manager marked). Who the lead
-is never changes. Each such field is tried at the values a salesperson can
+is never changes, and neither does what the lead agreed to: a consent or
+opt-out field (Do Not Email, Do Not Call, unsubscribed, GDPR consent...:
+``fields.headers.consent_word``) is never moved, even in a model that marked it.
+Each such field is tried at the values a salesperson can
 bring about in one round of work: a flag's other answer, a category's other
 kept levels (never "other" or "unknown": nobody sets a lead to those), and a
 number moved by at most ``REACH`` of its range either way (a few more visits,
@@ -37,6 +40,7 @@ import numpy as np
 
 from leadscore.fields.builtin import CLASSES
 from leadscore.fields.field import OTHER, Field
+from leadscore.fields.headers import consent_word
 from leadscore.modeling.tiers import TIERS
 from leadscore.scoring.scorer import LeadError, Scorer
 
@@ -267,7 +271,7 @@ def move_up(scorer: Scorer, lead: Mapping[str, object]) -> MoveUp:
         raise LeadError(problems)
     probabilities, tiers = scorer.decide(start)
     tier = str(tiers[0])
-    actionable = [j for j, f in enumerate(schema.fields) if f.actionable]
+    actionable = [j for j, f in enumerate(schema.fields) if f.actionable and not consent_word(f.name)]
     answer = MoveUp(tier, scorer.model.target.chance(probabilities[0], tier),
                     tuple(schema.fields[j].name for j in actionable))
     if RANK[tier] == len(TIERS) - 1 or not actionable:

@@ -1,6 +1,6 @@
 """Where the store lives and how it is brought to the current schema.
 
-By default an SQLite file beside the model registry (``store.sqlite3`` in ``registry.models_dir()``), made on
+By default an SQLite file beside the model registry (``store.sqlite3`` in ``folders.models_dir()``), made on
 first use with no set-up; ``LEADSCORE_DATABASE_URL`` names any other database (``postgresql+psycopg://...``
 for a team). SQLite runs in WAL mode with a busy timeout, so the dashboard, the command line and the API can
 write at once; PostgreSQL gets the same wait as a lock timeout (a table locked by another program fails the
@@ -19,7 +19,7 @@ from filelock import FileLock
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
-from leadscore.registry import models_dir
+from leadscore.folders import models_dir
 from leadscore.settings import DEFAULT_LOCK_SECONDS, Settings
 from leadscore.store.faults import StoreError
 

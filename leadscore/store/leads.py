@@ -48,8 +48,9 @@ def _reasons(text: str | None) -> dict[str, str]:
 
 
 def owners(store: Store) -> list[dict[str, Any]]:
-    """Every owner value of the recorded leads (latest scorings) with its number of leads, most leads first."""
-    query = (select(Scoring.owner, func.count()).where(Scoring.latest).group_by(Scoring.owner)
-             .order_by(func.count().desc()))
+    """Every owner value of the recorded leads (latest scorings; "" for none) with its number of leads, most leads
+    first."""
+    query = select(Scoring.owner, func.count()).where(Scoring.latest).group_by(Scoring.owner)
     with store.engine.connect() as connection:
-        return [{"owner": owner or "", "leads": int(n)} for owner, n in connection.execute(query)]
+        found = [{"owner": owner or "", "leads": int(n)} for owner, n in connection.execute(query)]
+    return sorted(found, key=lambda entry: (-entry["leads"], entry["owner"]))

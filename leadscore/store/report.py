@@ -54,7 +54,7 @@ BY_OWNER = "owner"
 
 def _filters(since: datetime | None, until: datetime | None, model: str | None, list_name: str | None,
              owner: str | None = None) -> list:
-    where = [Scoring.latest]
+    where: list[Any] = [Scoring.latest]
     if owner is not None:
         where.append(Scoring.owner == owner)
     if since is not None:

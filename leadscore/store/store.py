@@ -180,8 +180,8 @@ class Store:
 
         ``webhooks``: fill the webhook outbox when recording (default: when $LEADSCORE_WEBHOOK_URL is set).
         The environment is read through ``Settings`` (retention, lock timeout, webhooks). Raises
-        StoreUnavailableError with one line when the database cannot be reached or migrated, or a setting
-        cannot be read.
+        StoreUnavailableError with one line when the database cannot be reached or migrated, or the
+        environment's settings cannot be read.
         """
         try:
             settings = settings or Settings.from_environment(models_dir=models_dir)

@@ -19,7 +19,7 @@ from leadscore.api.app import create_app
 from leadscore.api.key_check import KeyCheck
 from leadscore.registry import Registry
 from leadscore.settings import ENV_API_KEY, ENV_DATABASE_URL, ENV_RECORD
-from leadscore.store import Store, keys
+from leadscore.store import Store, audit, keys
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = {"actor": "tests", "source": "command line"}
@@ -107,6 +107,8 @@ def test_keys_and_scopes_through_a_running_server(server: str, made: dict[str, s
         wait_until(lambda: bool(store.history("recorded-1")), timeout=30)
         answer = call("POST", "/v1/outcomes", made["crm sync"], json=outcomes)
         assert answer.status_code == 200 and answer.json()["new"] == 1, answer.text
+        [imported] = [e for e in audit.events(store) if e.action == "outcomes imported"]
+        assert (imported.actor, imported.source) == ("API key crm sync", "API from 127.0.0.1")
         # Revoked while the server runs: refused within the cache's lifetime.
         keys.revoke_key(store, "reader", **CLI)
         wait_until(lambda: call("GET", "/v1/model", made["reader"]).status_code == 401, timeout=30)
@@ -204,3 +206,4 @@ def test_lookups_are_cached_for_a_few_seconds(registry: Registry, made: dict[str
         assert check.check(key).key is None
     finally:
         check.close()
+

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from leadscore.registry import ENV_MODELS_DIR, Registry
+from leadscore.folders import ENV_MODELS_DIR
+from leadscore.registry import Registry
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ import pytest
 from leadscore import charts
 from leadscore.data import synth
 from leadscore.data.export import neutralise_formulas, to_safe_csv
-from leadscore.data.scenarios import SCENARIOS
 from leadscore.fields.builtin import BUILTIN_SCHEMA
+from leadscore.fields.scenarios import SCENARIOS
 from leadscore.modeling.three_tiers import compare
 from leadscore.modeling.three_tiers.target import ThreeTiers
 from leadscore.modeling.tiers import TIERS, Bands
@@ -73,9 +73,16 @@ def test_both_models_are_measured_on_the_same_labeled_reference_leads(scorer) ->
     assert compare.headline_metrics(report) == compare.headline_metrics(compare.reference_report(scorer, leads))
 
 
-def test_expected_conversions_use_the_seed_rates() -> None:
-    counts = {"High": 100, "Medium": 100, "Low": 100}
-    assert triage.expected_conversions(counts, ThreeTiers(0.38)) == pytest.approx((52, 65))
+def test_a_tiers_promise_is_the_mean_chance_of_its_leads_and_the_expected_conversions_their_sum() -> None:
+    target = ThreeTiers(0.38)
+    # A built-in lead's chance of conversion: its tier chances weighed by the conversion the seed expects of each
+    # tier (the midpoints of 2-5%, 15-20%, 35-40%).
+    chances = target.conversion(np.array([[0.1, 0.2, 0.7], [0.6, 0.3, 0.1], [0.2, 0.5, 0.3]]))
+    assert chances == pytest.approx([0.0035 + 0.035 + 0.2625, 0.021 + 0.0525 + 0.0375, 0.007 + 0.0875 + 0.1125])
+    promises = target.promises(chances, np.array(["High", "Low", "Medium"]))
+    assert promises == pytest.approx({"High": chances[0], "Low": chances[1], "Medium": chances[2]})
+    assert target.promises(chances[:1], np.array(["High"]))["Low"] is None  # no leads, no promise
+    assert triage.expected_conversions(chances) == pytest.approx(chances.sum())
 
 
 def test_waterfall_adds_up_to_the_lead_score(scorer) -> None:
@@ -88,6 +95,7 @@ def test_waterfall_adds_up_to_the_lead_score(scorer) -> None:
 def test_call_order_is_tier_then_chance_for_both_kinds_of_model() -> None:
     scored = pd.DataFrame({"tier": ["Low", "High", "Medium", "High", "Low"],
                            "p_convert": [0.02, 0.30, 0.10, 0.55, 0.04]}, index=pd.Index([1, 2, 3, 4, 5], name="row"))
-    target = WonLost(column="y", positive=("yes",), negative=("no",), bands=Bands("probability", 0.5, 0.1), rates={})
+    target = WonLost(column="y", positive=("yes",), negative=("no",), bands=Bands("probability", 0.5, 0.1),
+                     test_rates={})
     ordered = triage.call_order(scored, target)
     assert ordered["row"].tolist() == [4, 2, 3, 5, 1]

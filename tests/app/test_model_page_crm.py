@@ -12,9 +12,10 @@ import pandas as pd
 import pytest
 from streamlit import config
 
+from leadscore.folders import ENV_MODELS_DIR
 from leadscore.modeling.tiers import tier_report
 from leadscore.modeling.won_lost import train as outcome
-from leadscore.registry import ENV_MODELS_DIR, Registry
+from leadscore.registry import Registry
 from tests.app.helpers import open_page, texts
 from tests.conftest import BANK_SAMPLE, SMALL_CANDIDATES
 from ui import crm_training, guard
@@ -151,6 +152,7 @@ def test_the_review_is_one_tick_per_column_and_its_reason_follows_the_tick(model
     frame = pd.read_csv(io.BytesIO(_bank(leak=False)), dtype=str, keep_default_na=False)
     frame.insert(0, "lead_ref", [f"L{i:05d}" for i in range(len(frame))])
     frame["notes"] = [f"called on day {i}, said to call back about offer {i * 7}" for i in range(len(frame))]
+    frame["Do Not Email"] = np.where(np.arange(len(frame)) % 3 == 0, "Yes", "No")
     content = frame.to_csv(index=False).encode()
     app = _upload(open_page("model"), content)
     key = _review_key(content, list(frame.columns).index("y"))
@@ -165,8 +167,9 @@ def test_the_review_is_one_tick_per_column_and_its_reason_follows_the_tick(model
     app.checkbox(key=f"{key}_use_duration").uncheck().run()
     assert "you chose to use it" in captions() and "you left it out" in captions()
     assert app.checkbox(key=f"{key}_sales_duration").disabled  # a left-out field cannot be a salesperson's
-    assert app.checkbox(key=f"{key}_sales_campaign").value  # a contact-like name is ticked at first
-    app.checkbox(key=f"{key}_sales_campaign").uncheck().run()
+    # Nothing is ticked by name alone (the command line's default too), and an opt-out can never be ticked
+    assert not any(app.checkbox(key=f"{key}_sales_{name}").value for name in ("campaign", "contact", "Do Not Email"))
+    assert app.checkbox(key=f"{key}_sales_Do Not Email").disabled
     app.checkbox(key=f"{key}_sales_balance").check().run()
     _train(app)
     args = app.session_state[crm_training.CANDIDATE]["args"]

@@ -6,14 +6,15 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from leadscore import plain_words
 from leadscore.data import synth
-from leadscore.data.scenarios import SCENARIOS
 from leadscore.fields.builtin import BUILTIN_SCHEMA
 from leadscore.fields.field import DEFAULT_PLACEHOLDERS, Field, Schema
+from leadscore.fields.scenarios import SCENARIOS
 from leadscore.registry import Registry
 from leadscore.scoring.scorer import LeadScore, Scorer
 from leadscore.scoring.template import starting_leads
@@ -89,13 +90,17 @@ def test_the_badge_tells_the_models_certainty_from_a_conversion_rate(active_mode
     result = scorer.score_lead(next(iter(starting_leads(scorer.schema).values())))
     badge = _badge(app)
     assert "Chance of this tier" not in badge
-    promise = scorer.model.target.promise(result.tier)
+    # The lead's chance of conversion is what its tier promises for it, in the same words for both kinds; what
+    # the tier's leads did when the model was made is another figure, named as such.
+    assert f"Chance this lead converts: {plain_words.chance(result.conversion)}" in badge
+    assert result.conversion == scorer.model.target.promise(np.array([result.conversion]))
+    assert "usually convert" not in badge
     if scorer.schema == BUILTIN_SCHEMA:
         assert f"The model is {plain_words.chance(result.chance)} sure this lead is {result.tier}" in badge
-        assert f"Leads in this tier usually convert {promise[0]:.0%}–{promise[1]:.0%}." in badge
+        assert "The original study expected" in badge
     else:
-        assert f"Chance this lead converts: {plain_words.chance(result.chance)}" in badge
-        assert f"Leads in this tier usually convert {plain_words.percent(promise[0])}." in badge
+        assert result.conversion == result.chance
+        assert "When it was trained, " in badge and "of its test leads in this tier converted" in badge
 
 
 def _a_lead_that_can_move_up(scorer: Scorer) -> tuple[str | None, dict[str, str]]:
@@ -163,17 +168,18 @@ def test_badge_chart_and_reasons_argue_for_high_when_the_rule_picks_it_below_the
     assert all(r.endswith("(raises)") for r in expected.reasons[:2])
 
 
-def test_a_lead_left_empty_is_not_scored_and_the_page_says_why(active_models: Registry) -> None:
+def test_a_lead_left_empty_follows_the_models_rule(active_models: Registry) -> None:
     scorer = _scorer(active_models)
     app = open_page()
     _set(app, scorer, {f.name: "" for f in scorer.schema.fields if not (f.required and f.kind == "flag")})
-    assert not [h for h in app.get("html") if "tier-badge" in h.proto.body]
     required = [f for f in scorer.schema.fields if f.required]
     if required:  # the built-in model: an empty cell of a required field is named, by its title
+        assert not [h for h in app.get("html") if "tier-badge" in h.proto.body]
         assert "This lead cannot be scored, so no tier is shown until it is fixed" in texts(app)
         assert f"{required[0].title} is empty: this model needs it for every lead." in texts(app)
-    else:  # a team's model: empty cells are information, but a lead with none filled in is nothing to score
-        assert "Fill in at least one field" in texts(app)
+    else:  # a team's model: a lead with nothing known is a lead, scored as the model learned such leads
+        expected = scorer.score_lead({})
+        assert shown_tier(app) == expected.tier and "cannot be scored" not in texts(app)
 
 
 # ---- the form's values, without a page -------------------------------------------------------------
@@ -217,7 +223,7 @@ def test_a_field_of_hundreds_of_hash_like_levels_is_typed_not_chosen() -> None:
 
 
 def test_the_reason_of_an_id_like_field_says_what_its_value_meant() -> None:
-    result = LeadScore(tier="High", chance=0.4, chances={}, bars={}, base_value=0.0, contributions={},
+    result = LeadScore(tier="High", chance=0.4, conversion=0.4, chances={}, bars={}, base_value=0.0, contributions={},
                        reasons=["Landing page id: 0000ef7e (raises)", "Job: retired (raises)"], model_version="x",
                        labels={"landing_page_id": "Landing page id: 0000ef7e", "job": "Job: retired"})
     assert widgets.readable_reasons(SCHEMA, result) == [

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
+from leadscore import plain_words
 from leadscore.fields.builtin import BUILTIN_SCHEMA, FEATURE_NAMES
 from leadscore.registry import Registry
 from leadscore.scoring import triage
@@ -187,3 +188,19 @@ def test_a_row_with_the_wrong_number_of_cells_is_rejected_and_later_rows_keep_th
     assert problems.loc[1, ["lead_id", "column", "value"]].tolist() == [leads.loc[4, "lead_id"], "credit_score", "lots"]
     assert sorted(_table(app)["row"]) == [1, 2, 4, 6]
     assert sorted(_table(app)["lead_id"]) == sorted(leads.drop(index=[2, 4])["lead_id"])
+
+
+def test_each_tier_promises_the_mean_chance_of_its_leads_in_the_list(active_models: Registry) -> None:
+    scorer = Scorer(active_models.load())
+    leads = _leads(scorer)
+    app = _upload(open_page("triage"), leads)
+    batch = scorer.score(leads.drop(index=2))
+    rows = scorer.rows(batch.scored)
+    said = texts(app)
+    for tier, promise in scorer.model.target.promises(rows.chance, rows.tier).items():
+        count = int((rows.tier == tier).sum())
+        if count:  # the same figure the store records for these leads, and the Results page will judge
+            assert f"These {count:,} leads' chance of conversion: {plain_words.chance(promise)} on average" in said \
+                or (count == 1 and f"This lead's chance of conversion: {plain_words.chance(promise)}" in said)
+    assert metric(app, "Expected conversions") == f"{rows.chance.sum():,.0f}"
+    assert "usually convert" not in said

@@ -46,7 +46,8 @@ new MutationObserver(records => {
 expect.set_options(timeout=WAIT_MS)
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
@@ -67,16 +68,18 @@ def _wait_ready(url: str, server: subprocess.Popen, log: Path) -> None:
 
 
 @contextlib.contextmanager
-def serve_dashboard(models: Path) -> Iterator[str]:
-    """`streamlit run app.py` on a free port over the registry folder ``models``; its base URL while open."""
+def serve_dashboard(models: Path, port: int | None = None, secrets: Path | None = None) -> Iterator[str]:
+    """`streamlit run app.py` on ``port`` (else a free one) over the registry folder ``models``, with the secrets
+    file ``secrets`` (else the repository's, if any); its base URL while open."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEADSCORE_RETRAIN")}
     env["LEADSCORE_MODELS_DIR"] = str(models)
-    port = _free_port()
+    port = port or free_port()
     log = models.parent / "streamlit.log"
     with open(log, "wb") as output:
         server = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none"],
+             "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
+             *(["--secrets.files", str(secrets)] if secrets else [])],
             cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from leadscore.fields.field import ALL_FIELDS, EMPTY_ROW_REASON, FLAG_REASON, OTHER, Field, Schema
+from leadscore.fields.field import ALL_FIELDS, BLANK_LINE_REASON, FLAG_REASON, OTHER, Field, Schema
 from leadscore.fields.infer import (
     OutcomeError,
     build_schema,
@@ -147,18 +147,19 @@ def test_parse_scores_empty_cells_and_unseen_levels_and_rejects_only_impossible_
     assert batch.valid["lead number"].tolist() == ["1", "2"]
 
 
-def test_a_row_with_every_field_empty_is_rejected_not_scored_as_an_average_lead():
+def test_a_lead_whose_every_field_is_empty_is_a_lead_and_only_a_blank_line_is_rejected():
     schema = _schema()
     batch = schema.parse(pd.DataFrame({
-        "Lead Number": ["1", "2", "3"], "Visits": ["", "4", "N/A"],
-        "Do Not Email": ["", "", "-"], "Lead Source": ["Select", "", ""],
+        "Lead Number": ["1", "2", "3", " ", None], "Visits": ["", "4", "N/A", "", ""],
+        "Do Not Email": ["", "", "-", "", None], "Lead Source": ["Select", "", "", "", ""],
     }))
-    assert batch.matrix.index.tolist() == [2]
+    assert batch.matrix.index.tolist() == [1, 2, 3]  # rows 1 and 3: fields empty or placeholders, an ID: leads
+    assert batch.matrix.loc[[1, 3]].isna().all().all()
     assert batch.problems.to_dict("records") == [
-        {"row": r, "column": ALL_FIELDS, "value": "", "reason": EMPTY_ROW_REASON} for r in (1, 3)]
-    assert len(batch.matrix) + batch.rejected_rows == batch.rows_read == 3
-    _, problems = schema.parse_lead({"Lead Number": "1", "Visits": "", "Lead Source": "Select"})
-    assert problems == [(ALL_FIELDS, "", EMPTY_ROW_REASON)]
+        {"row": r, "column": ALL_FIELDS, "value": "", "reason": BLANK_LINE_REASON} for r in (4, 5)]
+    assert len(batch.matrix) + batch.rejected_rows == batch.rows_read == 5
+    codes, problems = schema.parse_lead({"Lead Number": "1", "Visits": "", "Lead Source": "Select"})
+    assert problems == [] and np.isnan(codes).all()
 
 
 def test_map_columns_conflict_and_missing():

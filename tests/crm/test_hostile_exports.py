@@ -15,8 +15,10 @@ from leadscore.fields.dates import date_order, to_utc
 from leadscore.fields.infer import OutcomeError, build_schema, infer_columns, order_key
 from leadscore.fields.numbers import read_number
 from leadscore.fields.rejections import SchemaError
+from leadscore.modeling.model import model_of
 from leadscore.modeling.won_lost.train import train_outcome
 from leadscore.registry import Registry
+from leadscore.scoring.scorer import Scorer
 from tests.crm import hostile_exports as hostile
 from tests.crm.conftest import FAST, FAST_SMOTE
 
@@ -137,13 +139,20 @@ def test_a_bare_carriage_return_never_splits_a_lead():
     assert frame.loc[0, "Converted"] in {"0", "1"}
 
 
-def test_rows_with_every_field_empty_are_dropped_with_their_outcomes():
+def test_leads_whose_every_field_is_empty_stay_in_training_and_in_the_test_part():
     frame = hostile.rows_with_every_field_empty()
     trained = train_outcome(frame, "Converted", candidates=FAST)
     report = trained.report
-    assert report["empty_rows"] == 80
-    assert report["train_rows"] + report["test_rows"] == 520
-    assert "80 leads with every field empty were left out, with their outcomes" in trained.warnings
+    assert report["empty_rows"] == 0 and not any("left out, with their" in w for w in trained.warnings)
+    assert report["train_rows"] + report["test_rows"] == 600
+    assert report["test_rows"] == 120 and "most recent 20%" in report["split"]  # still the newest leads
+    # the model learned what such leads convert at (80%, against about 30% for the others)
+    scorer = Scorer(model_of(trained.model))
+    empty = scorer.score_lead({"Lead Number": "999999", "Lead Source": "Select"})
+    typical = scorer.score(frame.drop(columns=["Converted"])).scored["p_convert"].to_numpy(float)
+    assert empty.chance > 0.6 > float(np.median(typical))
+    batch = scorer.score(frame.assign(Visits="", **{"Do Not Email": "", "Lead Source": ""}).head(10))
+    assert len(batch.scored) == 10 and batch.rejected_rows == 0  # scored, not rejected
 
 
 # ---- outcome values -----------------------------------------------------------------------------

@@ -78,6 +78,18 @@ def test_changed_since_and_owner_keep_only_those_leads(store: Store) -> None:
     assert export.export_list(store, "May", NAMES, owner="Eli").leads == 0
 
 
+def test_a_reps_export_holds_only_their_own_leads(store: Store) -> None:
+    ids = [f"L{i}" for i in range(9)]
+    owners = ["Dana", "Eli", "Kim"] * 3
+    store.record(scored(ids, ["High", "Medium", "Low"] * 3, owners=owners), list_name="Team")
+    store.record(scored(["L1"], ["High"], owners=["Dana"]), list_name="Team")  # L1 moved to Dana
+    dana = export.export_list(store, "Team", NAMES, owner="Dana").frame["Lead ID"].tolist()
+    eli = export.export_list(store, "Team", NAMES, owner="Eli").frame["Lead ID"].tolist()
+    assert dana == ["L0", "L3", "L6", "L1"] and eli == ["L4", "L7"]
+    everyone = export.export_list(store, "Team", NAMES).frame["Lead ID"].tolist()
+    assert sorted(everyone) == sorted(ids)  # every lead once
+
+
 def test_an_unknown_list_names_the_lists_that_exist(store: Store) -> None:
     filled(store)
     with pytest.raises(export.UnknownListError, match=r"no saved list named 'Mai'; the saved lists: 'June', 'May'"):

@@ -15,6 +15,7 @@ import pytest
 from leadscore.cli import main
 from leadscore.data import synth
 from leadscore.fields.headers import owner_column
+from leadscore.registry import Registry
 from leadscore.scoring.rows import ScoredRows
 from leadscore.store import RecordError, Store, read_outcomes
 from leadscore.store.leads import latest_leads
@@ -147,3 +148,32 @@ def test_score_record_takes_a_named_owner_column(tmp_path: Path, model_dir: Path
     assert "owner column 'Nope' is not in the file" in capsys.readouterr().err
     assert run("score", tmp_path / "leads.csv", "-o", out, "--owner", "Closer", "--models-dir", models) == 2
     assert "need --record" in capsys.readouterr().err
+
+
+def test_changes_made_at_the_command_line_are_in_the_audit_trail(tmp_path: Path, model_dir: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.delenv("LEADSCORE_DATABASE_URL", raising=False)
+    models = tmp_path / "models"
+    shutil.copytree(model_dir, models)
+    version = Registry(models).active_version()
+    leads = synth.generate(30, seed=5)
+    leads.to_csv(tmp_path / "leads.csv", index=False)
+    pd.DataFrame({"id": leads["lead_id"], "stage": ["won", "lost", "open"] * 10}).to_csv(tmp_path / "crm.csv",
+                                                                                        index=False)
+    assert run("score", tmp_path / "leads.csv", "-o", tmp_path / "scored.csv", "--record", "--id", "lead_id",
+               "--list", "June", "--models-dir", models) == 0
+    assert run("outcomes", tmp_path / "crm.csv", "--id", "id", "--outcome", "stage", "--positive", "won",
+               "--negative", "lost", "--models-dir", models) == 0
+    assert run("models", "rename", version, "June model", "--models-dir", models) == 0
+    assert run("models", "activate", version, "--models-dir", models) == 0
+    assert run("export", "--list", "June", "-o", tmp_path / "june.csv", "--models-dir", models) == 0
+    capsys.readouterr()
+    assert run("audit", "--json", "--models-dir", models) == 0
+    events = json.loads(capsys.readouterr().out)
+    assert [(e["action"], e["source"]) for e in events] == [
+        ("list saved", "command line"), ("outcomes imported", "command line"), ("model renamed", "command line"),
+        ("model activated", "command line"), ("list exported", "command line")]
+    assert events[0]["detail"] == {"list": "June", "leads": 30, "file": "leads.csv"}
+    assert events[1]["detail"]["new"] == 20
+    assert events[2]["detail"] == {"version": version, "name": "June model"}

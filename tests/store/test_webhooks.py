@@ -86,7 +86,7 @@ def receiver() -> Iterator[Receiver]:
 
 
 def scored(ids: list[str], tiers: list[str], score: list[int] | None = None, version: str = "v1",
-           with_ids: bool = True) -> ScoredRows:
+           with_ids: bool = True, owners: list[str] | None = None) -> ScoredRows:
     """Scored leads of a team's model as the store takes them (IDs read from a column 'Lead ID')."""
     n = len(ids)
     chance = np.array([0.8 if t == "High" else 0.3 if t == "Medium" else 0.05 for t in tiers])
@@ -96,7 +96,8 @@ def scored(ids: list[str], tiers: list[str], score: list[int] | None = None, ver
         fields=pd.DataFrame({"Lead ID": ids, "age": [str(30 + i) for i in range(n)]}),
         lead_id=pd.Series(ids) if with_ids else None, id_column="Lead ID" if with_ids else None,
         reasons=np.array([["Age 45 (raises)", "Job: student (lowers)", ""]] * n, dtype=object),
-        columns=pd.DataFrame({"p_convert": chance}))
+        columns=pd.DataFrame({"p_convert": chance}),
+        owner=None if owners is None else np.array(owners, dtype=object))
 
 
 def webhook_store(url: str) -> Store:

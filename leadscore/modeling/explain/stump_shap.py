@@ -72,8 +72,8 @@ class StepFunctions:
             suffix[group][feature] = np.append(np.cumsum(steps[::-1])[::-1], 0.0)
             right_total[group, feature] = sum(s[2] for s in ordered)
         base_score = np.asarray(json.loads(model["learner_model_param"]["base_score"]), dtype=np.float64)
-        steps = cls(thresholds, suffix, right_total, expected + base_score)
-        return steps if steps._agrees_with(booster) else None
+        functions = cls(thresholds, suffix, right_total, expected + base_score)
+        return functions if functions._agrees_with(booster) else None
 
     def _agrees_with(self, booster: xgb.Booster) -> bool:
         """Whether XGBoost's own pred_contribs gives the same values on a few probe leads."""

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from leadscore.data import synth
 from leadscore.fields.builtin import CLASSES, FEATURE_NAMES, LABEL_COLUMN
 from leadscore.modeling.three_tiers.evaluate import evaluate_probabilities
-from leadscore.scoring.scorer import Scorer
+
+
+class Decides(Protocol):
+    """What a comparison needs of a model: chances and tiers of leads given as codes (``Scorer.decide``)."""
+
+    def decide(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
+
 
 #: The reference leads both models are measured on and the tier-change matrix is counted on: fixed and
 #: labeled, so every comparison uses the same leads and a difference is the models', not the test sets'.
@@ -48,7 +54,7 @@ class ReferenceLeads:
 
     features: np.ndarray
     labels: np.ndarray
-    truth: np.ndarray
+    truth: np.ndarray | None
 
 
 def reference_leads() -> ReferenceLeads:
@@ -61,7 +67,7 @@ def reference_leads() -> ReferenceLeads:
     )
 
 
-def reference_report(scorer: Scorer, leads: ReferenceLeads) -> dict[str, Any]:
+def reference_report(scorer: Decides, leads: ReferenceLeads) -> dict[str, Any]:
     """A model's evaluation report on the reference leads."""
     probabilities, tiers = scorer.decide(leads.features)
     return evaluate_probabilities(probabilities, _class_index(tiers), leads.labels, leads.truth)
@@ -91,7 +97,7 @@ def verdict(current: dict[str, Any], candidate: dict[str, Any]) -> Verdict:
     return Verdict(True, f"The new model is better than the current one: {figures}")
 
 
-def tier_changes(current: Scorer, candidate: Scorer, features: np.ndarray) -> np.ndarray:
+def tier_changes(current: Decides, candidate: Decides, features: np.ndarray) -> np.ndarray:
     """Counts (3, 3): row = tier under the current model, column = tier under the candidate (CLASSES order)."""
     before, after = (_class_index(scorer.decide(features)[1]) for scorer in (current, candidate))
     matrix = np.zeros((len(CLASSES), len(CLASSES)), dtype=np.int64)

@@ -20,12 +20,14 @@ CALIBRATION_BINS = 10
 
 
 def calibration_table(probabilities: np.ndarray, labels: np.ndarray) -> dict[str, dict[str, list[float]]]:
-    """Per tier: mean predicted probability vs observed frequency in equal-width bins."""
+    """Per tier: mean predicted probability vs observed frequency in equal-width bins (and each bin's count)."""
     edges = np.linspace(0, 1, CALIBRATION_BINS + 1)
-    table = {}
+    table: dict[str, dict[str, list[float]]] = {}
     for k, tier in enumerate(CLASSES):
         bins = np.clip(np.digitize(probabilities[:, k], edges) - 1, 0, CALIBRATION_BINS - 1)
-        predicted, observed, count = [], [], []
+        predicted: list[float] = []
+        observed: list[float] = []
+        count: list[float] = []
         for b in range(CALIBRATION_BINS):
             inside = bins == b
             if inside.any():

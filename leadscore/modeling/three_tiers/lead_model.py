@@ -19,22 +19,36 @@ leads are caught), otherwise the likelier of Low and Medium.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from pathlib import Path
+from typing import Any, ClassVar
 
 import numpy as np
 import xgboost as xgb
 
-from leadscore.fields.builtin import CLASSES
+from leadscore.fields.builtin import BUILTIN_SCHEMA, CLASSES
+from leadscore.model_files import BuiltinParameters, ModelFileError, checked, read_object
 from leadscore.modeling.explain.stump_shap import StepFunctions
 from leadscore.modeling.target import softmax
+from leadscore.modeling.three_tiers.model_check import ParameterError, check_parameters
 from leadscore.modeling.three_tiers.target import ThreeTiers
+
+BOOSTER_FILE = "model.ubj"
+PARAMS_FILE = "model.json"
 
 
 @dataclass
 class LeadModel:
-    """Booster plus the arrays around it; no pickled objects anywhere."""
+    """Booster plus the arrays around it; no pickled objects anywhere.
+
+    On disk (``to_files``): ``model.ubj`` (XGBoost's own UBJSON) and ``model.json`` (scaler, calibration, the bar
+    for High); ``from_files`` checks every value before using it, so nothing can run code on load.
+    """
+
+    #: The files a saved built-in model is made of.
+    FILES: ClassVar[tuple[str, ...]] = (BOOSTER_FILE, PARAMS_FILE)
 
     booster: xgb.Booster
     mean: np.ndarray
@@ -82,3 +96,34 @@ class LeadModel:
         raw = np.asarray(raw, dtype=np.float64).reshape(shape) / self.temperature
         raw[:, :, -1] += self.bias
         return raw
+
+    # ---- files ----------------------------------------------------------------------------------
+    def to_files(self) -> dict[str, bytes]:
+        """The model as files: the booster in UBJSON and the numbers around it as JSON."""
+        params = {"scaler_mean": self.mean.tolist(), "scaler_scale": self.scale.tolist(),
+                  "temperature": self.temperature, "bias": self.bias.tolist(), "high_threshold": self.high_threshold}
+        return {BOOSTER_FILE: bytes(self.booster.save_raw("ubj")),
+                PARAMS_FILE: json.dumps(params, indent=2, sort_keys=True, allow_nan=False).encode("utf-8")}
+
+    @classmethod
+    def from_files(cls, files: dict[str, bytes]) -> LeadModel:
+        """Load and check a saved model; ModelFileError names the file and what is wrong."""
+        params = checked(BuiltinParameters, read_object(files[PARAMS_FILE], Path(PARAMS_FILE)), Path(PARAMS_FILE))
+        booster = xgb.Booster()
+        try:
+            booster.load_model(bytearray(files[BOOSTER_FILE]))
+        except xgb.core.XGBoostError as error:
+            raise ModelFileError(f"{BOOSTER_FILE}: cannot be read as a booster ({error})") from error
+        model = cls(booster=booster, mean=np.asarray(params.scaler_mean, dtype=np.float64),
+                    scale=np.asarray(params.scaler_scale, dtype=np.float64), temperature=params.temperature,
+                    bias=np.asarray(params.bias, dtype=np.float64), high_threshold=params.high_threshold)
+        try:
+            check_parameters(booster, model.mean, model.scale, model.bias, model.temperature, model.high_threshold,
+                             len(BUILTIN_SCHEMA.fields))
+        except ParameterError as error:
+            raise ModelFileError(f"{BOOSTER_FILE if error.parameter == 'booster' else PARAMS_FILE}: {error}") from error
+        return model
+
+    def features(self) -> list[dict[str, Any]]:
+        """The fields it reads, as its metadata lists them."""
+        return [{"name": f.name, "kind": f.kind, "low": f.low, "high": f.high} for f in BUILTIN_SCHEMA.fields]

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from leadscore.fields.builtin import CLASSES, LABEL_COLUMN, PROBABILITY_COLUMNS, TIER_CONVERSION_RATES
-from leadscore.modeling.target import PROBABILITY, ScoreColumn, Support, Target, softmax
+from leadscore.modeling.target import PROBABILITY, Framing, ScoreColumn, Support, Target, softmax
 from leadscore.modeling.tiers import TIERS
 
 HIGH = CLASSES.index("High")
@@ -30,6 +30,15 @@ class ThreeTiers(Target):
         ScoreColumn("confidence", "Sure of its tier", shown=False),
         *(ScoreColumn(f"p_{t.lower()}", f"Chance of {t}") for t in reversed(CLASSES)))
     headline_column: str = "p_high"
+    framing: Framing = Framing(
+        chance_words="The model is {chance} sure this lead is {tier}",
+        conversion_words="Chance this lead converts: {chance}",
+        chances_title="How sure the model is of each tier (not a chance of converting)",
+        chart_note=("How to read this: the chart compares this lead's tier with the tier it nearly got. It starts "
+                    "from the odds of the average lead and each bar is one field multiplying them (×2 doubles the "
+                    "odds of this tier over the other, ÷2 halves them): green bars towards this tier, red bars away "
+                    "from it. Together they give exactly this lead's odds. The top reasons are the longest green "
+                    "bars, and perhaps a red one."))
     kind: ClassVar[str] = "three_tiers"
     column: str = LABEL_COLUMN
 
@@ -101,8 +110,9 @@ class ThreeTiers(Target):
         return (f"{tier}: {likeliest} is the likeliest tier at {chance}, but below the {bar} bar for a "
                 f"priority call; {tier} is the likelier of the rest at {by_tier[tier]:.0%}")
 
-    def promise(self, tier: str) -> tuple[float, float] | None:
-        return TIER_CONVERSION_RATES[tier]
+    def history(self, tier: str) -> str:
+        low, high = TIER_CONVERSION_RATES[tier]
+        return f"The original study expected {low:.0%}–{high:.0%} of {tier} leads to convert."
 
     def cleared_bar(self, probabilities: np.ndarray, tier: str) -> tuple[float, str] | None:
         """The log(P(tier) / P(runner-up)) at which P(High) would sit exactly on the bar, the lead's other two

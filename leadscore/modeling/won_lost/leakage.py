@@ -58,7 +58,6 @@ left out when it sways the outcome: the reason names the word, and
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -66,6 +65,8 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
+
+from leadscore.fields.headers import header_words
 
 #: Stand-alone ROC AUC at or above which a field is flagged as probably filled in after the outcome.
 LEAK_AUC = 0.90
@@ -101,12 +102,6 @@ MIN_GROUP = 30
 #: Rule 2's "sways the outcome": a share of the model's decisions, or a stand-alone AUC.
 MIN_SHARE = 0.03
 MIN_AUC = 0.60
-
-
-def header_words(name: str) -> tuple[str, ...]:
-    """A header's words, lower case: split at anything not a letter or digit and at camelCase humps."""
-    spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", str(name))
-    return tuple(w for w in re.split(r"[^0-9a-z]+", spaced.lower()) if w)
 
 
 def name_sign(name: str) -> str | None:

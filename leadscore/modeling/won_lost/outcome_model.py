@@ -25,7 +25,8 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, ClassVar, TypeGuard
 
 import numpy as np
 import pandas as pd
@@ -34,6 +35,7 @@ import xgboost as xgb
 from leadscore.fields.field import Schema
 from leadscore.fields.headers import header_key
 from leadscore.fields.rejections import SchemaError
+from leadscore.model_files import ModelFileError, parse_json
 from leadscore.modeling.explain.tree_shap import TreeExplainer
 from leadscore.modeling.target import sigmoid
 from leadscore.modeling.tiers import Bands
@@ -49,10 +51,6 @@ PREDICT_THREADS = 1
 LIST_ROWS = 256
 #: Rows the numpy TreeSHAP is checked on against pred_contribs when it is first built.
 PROBE_ROWS = 64
-
-
-class ModelFileError(ValueError):
-    """A saved outcome model is damaged or does not fit together."""
 
 
 @dataclass(frozen=True)
@@ -87,6 +85,9 @@ class Outcome:
 class OutcomeModel:
     """Everything needed to score and explain leads of one CRM's schema."""
 
+    #: The files a saved outcome model is made of.
+    FILES: ClassVar[tuple[str, ...]] = (BOOSTER_FILE, META_FILE)
+
     booster: xgb.Booster
     schema: Schema
     outcome: Outcome
@@ -101,14 +102,16 @@ class OutcomeModel:
 
     def __post_init__(self) -> None:
         self.booster.set_param({"nthread": PREDICT_THREADS})
-        self._explainer: TreeExplainer | None | bool = False  # False: not built yet
+        self._explainer: TreeExplainer | None = None
+        self._explainer_built = False
 
     def _raw_contributions(self, codes: np.ndarray) -> np.ndarray:
         """The booster's SHAP values per booster column: numpy TreeSHAP for lists, pred_contribs otherwise."""
         data = self.encoding.encode(codes, self.schema)
         if len(codes) >= LIST_ROWS:
-            if self._explainer is False:
+            if not self._explainer_built:
                 self._explainer = TreeExplainer.build(self.booster, data[:PROBE_ROWS])
+                self._explainer_built = True
             if self._explainer is not None:
                 return self._explainer.contributions(data)
         dmatrix = self.encoding.dmatrix(codes, self.schema, nthread=PREDICT_THREADS)
@@ -145,6 +148,10 @@ class OutcomeModel:
         return out
 
     # ---- files ----------------------------------------------------------------------------------
+    def features(self) -> list[dict[str, Any]]:
+        """The fields it reads, as its metadata lists them."""
+        return [f.to_dict() for f in self.schema.fields]
+
     def to_files(self) -> dict[str, bytes]:
         """The model as files: the booster in UBJSON and the rest as JSON."""
         booster = bytes(self.booster.save_raw("ubj"))
@@ -156,28 +163,34 @@ class OutcomeModel:
 
     @classmethod
     def from_files(cls, files: dict[str, bytes]) -> OutcomeModel:
-        """Load and check a saved model; ModelFileError says what is wrong."""
+        """Load and check a saved model; ModelFileError names the file and says what is wrong."""
         try:
             booster_bytes, meta_bytes = files[BOOSTER_FILE], files[META_FILE]
         except KeyError as error:
             raise ModelFileError(f"missing file {error}") from error
+        meta = parse_json(meta_bytes, Path(META_FILE))  # bounded depth, finite numbers, before any value is read
         try:
-            meta = json.loads(meta_bytes.decode("utf-8"), parse_constant=_refuse_constant)
-        except (UnicodeDecodeError, ValueError) as error:
-            raise ModelFileError(f"{META_FILE} is not valid JSON: {error}") from error
+            return cls._checked(booster_bytes, meta)
+        except (AttributeError, KeyError, IndexError, TypeError, ValueError) as error:  # a value of the wrong type
+            raise ModelFileError(f"{META_FILE}: a value has the wrong type ({error!r})") from error
+
+    @classmethod
+    def _checked(cls, booster_bytes: bytes, meta: Any) -> OutcomeModel:
         if not isinstance(meta, dict) or meta.get("format") != FORMAT:
             raise ModelFileError(f"{META_FILE} is not a {FORMAT} file")
         if hashlib.sha256(booster_bytes).hexdigest() != meta.get("booster_sha256"):
             raise ModelFileError(f"{BOOSTER_FILE} does not match its checksum")
         try:
-            schema = Schema.from_dict(meta.get("schema"))
+            described = meta.get("schema")
+            if not isinstance(described, dict):
+                raise ValueError("the schema must be an object")
+            schema = Schema.from_dict(described)
             outcome = Outcome.from_dict(meta.get("schema"), schema)
             encoding = Encoding.from_dict(meta.get("encoding") or {}, schema)
             bands = Bands.from_dict(meta.get("bands") or {})
             calibration = meta.get("calibration") or {}
             slope, intercept = calibration.get("slope"), calibration.get("intercept")
-            if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-                       for v in (slope, intercept)) or not 0 < slope < 100 or abs(intercept) > 100:
+            if not (_finite(slope) and _finite(intercept) and 0 < slope < 100 and abs(intercept) <= 100):
                 raise ValueError("calibration slope must be in (0, 100) and intercept finite")
             reference = meta.get("reference", [])
             if not isinstance(reference, list) or not all(
@@ -208,5 +221,6 @@ class OutcomeModel:
                    tuple(float(v) for v in reference), metadata)
 
 
-def _refuse_constant(name: str) -> float:
-    raise ValueError(f"{name} is not a number JSON allows")
+def _finite(value: Any) -> TypeGuard[float]:
+    """A JSON number (not a boolean) that is finite."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)

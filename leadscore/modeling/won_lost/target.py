@@ -8,28 +8,39 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from leadscore.modeling.target import PROBABILITY, ScoreColumn, Support, Target, sigmoid, to_score
+from leadscore.modeling.target import PROBABILITY, Framing, ScoreColumn, Support, Target, sigmoid, to_score
 from leadscore.modeling.tiers import Bands
+from leadscore.plain_words import percent
 
 
 @dataclass
 class WonLost(Target):
     """A team's model: the calibrated chance of conversion, cut into tiers by ``bands`` (module docstring).
 
-    ``column`` and ``positive`` say what converted means in the team's file; ``rates`` are each tier's
-    measured conversion on the test part of that file (the training report).
+    ``column`` and ``positive`` say what converted means in the team's file; ``test_rates`` are each tier's
+    conversion measured on the test part of that file when it was trained (``test_part`` says which leads), a
+    figure of the past named as such, never the promise.
     """
 
     column: str
     positive: tuple[str, ...]
     negative: tuple[str, ...]
     bands: Bands
-    rates: Mapping[str, float]
+    test_rates: Mapping[str, float]
+    test_part: str = "the test part of its history"
     chance_columns: tuple[str, ...] = ("p_convert", "score")
     explains: str = "chance"
     file_columns: tuple[ScoreColumn, ...] = (ScoreColumn("score", "Score", chance=False),
                                              ScoreColumn("p_convert", "Chance of conversion"))
     headline_column: str = "p_convert"
+    framing: Framing = Framing(
+        chance_words="Chance this lead converts: {chance}", conversion_words="",
+        chances_title="Chance this lead converts",
+        chart_note=("How to read this: the chart starts from the chance of conversion of the average lead in your "
+                    "history; each bar is one field of this lead multiplying the odds of converting (×2 doubles "
+                    "them, ÷2 halves them): green bars make conversion more likely, red bars less. Together they "
+                    "give exactly this lead's chance. Fields that barely matter for this lead are grouped in one "
+                    "bar."))
     kind: ClassVar[str] = "won_lost"
 
     def probabilities(self, margins: np.ndarray) -> np.ndarray:
@@ -71,9 +82,11 @@ class WonLost(Target):
     def decision_words(self, probabilities: np.ndarray, tier: str) -> str:
         return ""
 
-    def promise(self, tier: str) -> tuple[float, float] | None:
-        rate = self.rates.get(tier)
-        return None if rate is None else (rate, rate)
+    def history(self, tier: str) -> str:
+        rate = self.test_rates.get(tier)
+        if rate is None:
+            return ""
+        return f"When it was trained, {percent(rate)} of its test leads in this tier converted ({self.test_part})."
 
     def cleared_bar(self, probabilities: np.ndarray, tier: str) -> tuple[float, str] | None:
         return None

@@ -52,7 +52,9 @@ from leadscore.fields.headers import header_key
 from leadscore.fields.infer import (
     Review,
     build_schema,
+    check_changeable,
     check_fields,
+    default_changeable,
     infer_columns,
     infer_negative,
     infer_positive,
@@ -305,7 +307,7 @@ def leakage_screen(labelled: pd.DataFrame, all_rows: pd.DataFrame, labels: np.nd
     train_frame = labelled.iloc[train_pos]
     sample = train_frame.iloc[screened]
     schema = build_schema(sample, review)
-    matrix = schema.parse(sample).matrix  # a row with every field empty is not parsed: its outcome goes too
+    matrix = schema.parse(sample).matrix  # every labelled row parses (training_rows.py); outcomes follow the index
     powers = screen(matrix, y_train[screened][matrix.index.to_numpy() - 1], threshold)
     signs = _work_signs(all_rows, labels, review, seed)
     alone = review
@@ -410,7 +412,8 @@ def _class_counts(y: np.ndarray) -> tuple[list[str], str | None]:
 
 def train_outcome(frame: pd.DataFrame, target: str, positive: Sequence[str] | None = None,
                   id_column: str | None = None, order_by: str | None = None, exclude: Sequence[str] = (),
-                  keep: Sequence[str] = (), actionable: Sequence[str] = (), open_values: Sequence[str] = (), *,
+                  keep: Sequence[str] = (), actionable: Sequence[str] | None = None,
+                  open_values: Sequence[str] = (), *,
                   negative: Sequence[str] | None = None,
                   rejected_rows: Sequence[tuple[int, str, str, str]] = (), leak_threshold: float = LEAK_AUC,
                   sample_rows: int | None = COMPARE_ROWS,
@@ -418,7 +421,8 @@ def train_outcome(frame: pd.DataFrame, target: str, positive: Sequence[str] | No
                   nthread: int = TRAINING_THREADS, progress: Progress = _quiet) -> OutcomeTraining:
     """Train an outcome model on a CRM export read as text (``csvio.read_table``); see the module docstring.
 
-    ``actionable`` names the fields a salesperson can change (marked in the schema for what-if);
+    ``actionable`` names the fields a salesperson can change (marked in the schema for what-if; None: the
+    default every face shares, ``default_changeable``; a consent or opt-out field is refused);
     ``open_values`` the outcome values that mean "not decided yet" (open leads, like an empty outcome);
     ``negative`` the values that mean lost: with more than two outcome values and no doubt-free reading,
     naming them is required, and any value named neither converted nor lost is an open lead.
@@ -434,7 +438,9 @@ def train_outcome(frame: pd.DataFrame, target: str, positive: Sequence[str] | No
     clash = name_clash([c.name for c in review.fields()], review.target)
     if clash:
         raise SchemaError(clash)
+    actionable = default_changeable(review) if actionable is None else actionable
     check_fields(review, actionable, "--actionable")
+    check_changeable(actionable, "--actionable")
     outcome_column = mark_open(frame[review.target], open_values)
     positive = infer_positive(outcome_column, positive, negative=negative)
     negative = infer_negative(outcome_column, positive, negative)
@@ -473,14 +479,13 @@ def train_outcome(frame: pd.DataFrame, target: str, positive: Sequence[str] | No
     train_frame, y_train, empty_train = rows_with_fields(schema, train_frame, y_train)
     test_frame, y_test, empty_test = rows_with_fields(schema, test_frame, y_test)
     if empty_train + empty_test:
-        warnings.append(f"{empty_train + empty_test:,} leads with every field empty were left out, with their "
-                        "outcomes")
+        warnings.append(f"{empty_train + empty_test:,} leads the fields could not be read from were left out, "
+                        "with their outcomes")
         log.warning(warnings[-1])
     test_codes = schema.codes(schema.parse(test_frame).matrix)
     outcome = Outcome(review.target, tuple(positive), tuple(negative))
 
-    large = sample_rows is not None and len(y_train) > sample_rows
-    if large:
+    if sample_rows is not None and len(y_train) > sample_rows:  # a large file
         model, comparison, chosen, sampling = _fit_large(candidates, train_frame, y_train, schema, outcome,
                                                          sample_rows, seed, nthread, progress)
     else:

@@ -1,14 +1,18 @@
 """Which rows and cells of a CRM export an outcome model trains on, and the words the report says about them.
 
-The parsers reject a row whose every field is empty and a row with a cell that
-cannot be what its field is; training must never lose a row's features and
-keep its outcome (that misalignment was "Found input variables with
+The parser rejects a row with a cell that cannot be what its field is, and a
+line with no cell filled in at all; training must never lose a row's features
+and keep its outcome (that misalignment was "Found input variables with
 inconsistent numbers of samples: [5478, 6400]"). Here, before training:
 
 - a cell that is not what its field is (``inf`` in a number field, ``maybe`` in
   a yes/no field) is read as empty, and said;
-- after parsing, the outcomes are taken for the parsed rows only, so a row
-  whose every field is empty leaves together with its outcome, and is counted.
+- a lead whose every field is empty or a placeholder stays, with its outcome:
+  it is a lead (the model learns what such leads convert at, and the test part
+  stays the newest leads); its outcome makes its line not blank;
+- after parsing, the outcomes are taken for the parsed rows only (a safety
+  net: after the two rules above no labelled row is rejected), and a row left
+  out would be counted.
 
 It also words the period (or ID range) of the test part for the report.
 """
@@ -52,8 +56,8 @@ def blank_impossible_cells(frame: pd.DataFrame, review: Review) -> tuple[pd.Data
 def rows_with_fields(schema: Schema, frame: pd.DataFrame, y: np.ndarray) -> tuple[pd.DataFrame, np.ndarray, int]:
     """The rows the schema parses, their outcomes, and how many rows were left out.
 
-    Rows are left out when every field is empty (after ``blank_impossible_cells`` no other row is), each
-    together with its outcome.
+    After ``blank_impossible_cells`` the parser rejects no labelled row (a lead whose fields are all empty is
+    scored; its outcome makes its line not blank); any row it did reject would leave with its outcome.
     """
     kept = schema.parse(frame).matrix.index.to_numpy() - 1
     if len(kept) == len(frame):

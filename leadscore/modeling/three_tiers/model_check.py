@@ -2,8 +2,8 @@
 
 A model whose files pass their checksums can still hold numbers that cannot
 score a lead correctly (a threshold of 0 makes every lead High, a NaN
-temperature every lead Low with empty probabilities). The registry runs
-``check_parameters`` on every load and refuses such a model, naming the parameter.
+temperature every lead Low with empty probabilities). ``LeadModel.from_files``
+runs ``check_parameters`` on every load and refuses such a model, naming the parameter.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import numpy as np
 import xgboost as xgb
 
 from leadscore.fields.builtin import CLASSES
-from leadscore.modeling.three_tiers.lead_model import LeadModel
 
 
 class ParameterError(ValueError):
@@ -31,25 +30,26 @@ def _booster_shape(booster: xgb.Booster) -> tuple[int, int]:
     return booster.num_features(), int(config["learner"]["learner_model_param"]["num_class"])
 
 
-def check_parameters(model: LeadModel, n_features: int) -> None:
-    """Refuse a model whose arrays or numbers cannot score leads correctly; names the parameter.
+def check_parameters(booster: xgb.Booster, mean: np.ndarray, scale: np.ndarray, bias: np.ndarray,
+                     temperature: float, high_threshold: float, n_features: int) -> None:
+    """Refuse parameters (a ``LeadModel``'s) that cannot score leads correctly; names the parameter.
 
     Booster problems name ``booster``; the rest name their key in model.json.
     """
-    features, classes = _booster_shape(model.booster)
+    features, classes = _booster_shape(booster)
     if features != n_features:
         raise ParameterError("booster", f"expects {features} features, the schema has {n_features}")
     if classes != len(CLASSES):
         raise ParameterError("booster", f"predicts {classes} classes, expected {len(CLASSES)} tiers")
-    for name, values, length in (("scaler_mean", model.mean, n_features), ("scaler_scale", model.scale, n_features),
-                                 ("bias", model.bias, len(CLASSES))):
+    for name, values, length in (("scaler_mean", mean, n_features), ("scaler_scale", scale, n_features),
+                                 ("bias", bias, len(CLASSES))):
         if values.shape != (length,):
             raise ParameterError(name, f"has shape {list(values.shape)}, expected [{length}]")
         if not np.isfinite(values).all():
             raise ParameterError(name, "holds a value that is not a finite number")
-    if not (model.scale > 0).all():
+    if not (scale > 0).all():
         raise ParameterError("scaler_scale", "holds a value that is not above 0")
-    if not (np.isfinite(model.temperature) and model.temperature > 0):
-        raise ParameterError("temperature", f"is {model.temperature}; it must be a finite number above 0")
-    if not 0 < model.high_threshold < 1:
-        raise ParameterError("high_threshold", f"is {model.high_threshold}; it must be strictly between 0 and 1")
+    if not (np.isfinite(temperature) and temperature > 0):
+        raise ParameterError("temperature", f"is {temperature}; it must be a finite number above 0")
+    if not 0 < high_threshold < 1:
+        raise ParameterError("high_threshold", f"is {high_threshold}; it must be strictly between 0 and 1")
