@@ -1,13 +1,16 @@
 """Results: the real outcomes taken back, each tier's promise against what happened, ranking, drift, retraining.
 
 Thin: the sections live in ui/results_view.py, the outcomes upload in ui/outcomes_upload.py, retraining in
-ui/results_retrain.py; the figures come from the store's report (leadscore/store/report.py).
+ui/results_retrain.py; the figures come from the results workflow (leadscore/workflows/results.py), one model
+version at a time (the active one unless the manager picks another by name, or every version, each on its own).
 """
 
 import streamlit as st
 
+from leadscore.workflows import results
 from ui import engine, outcomes_upload, results_retrain, results_view
 from ui.store import store as open_store
+from ui.text import md_escape
 
 scorer = engine.active_scorer()
 store = open_store()
@@ -19,17 +22,31 @@ with st.expander("1. Bring back the outcomes (the CRM's won/lost export)", expan
     outcomes_upload.panel(store, scorer.schema.id_column)
 st.header("2. What happened")
 arguments = results_view.filters(store)
-report = store.report(**arguments)
-if report["leads"] == 0:
+try:
+    report = results.results_report(store, engine.registry(), **arguments)
+except results.ResultsError as error:
+    st.error(f"These results cannot be shown: {md_escape(error)}.")
+    report = None
+if report is not None and not any(section.leads for section in report.versions):
     st.info("No scored lead was saved for these filters yet. On the Triage page, upload a list and use "
             "“Save this list”; then come back with the outcomes.")
-else:
+elif report is not None:
     titles = {f.name: f.title for f in scorer.schema.fields}
-    results_view.tiers(report)
-    results_view.ranking(report)
-    results_view.breakdown(store, scorer, arguments, results_view.columns(store, scorer))
-    results_view.drift(report, titles)
+    names = results_view.version_names([section.model for section in report.versions])
+    columns = results_view.columns(store, scorer)
+    for number, section in enumerate(report.versions):
+        key = f"_{number}" if number else ""
+        if len(report.versions) > 1:
+            st.subheader(f"Model: {md_escape(names[section.model.version])}")
+            st.caption(f"{section.leads:,} leads scored by this model in these filters; its tiers, promises and "
+                       "verdicts are its own.")
+        results_view.tiers(section, key)
+        results_view.ranking(section, key)
+        results_view.breakdown(store, section, arguments, columns, key)
+        results_view.drift(section, titles)
+        results_view.analysts(report, section)
+        if len(report.versions) > 1:
+            st.divider()
     results_view.lead_history(store)
-    results_view.analysts(report)
 st.header("3. Retrain from these results")
 results_retrain.panel(store, scorer)

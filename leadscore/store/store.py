@@ -325,17 +325,7 @@ class Store:
                                       .where(DriftReference.model_version == model_version)).scalar()
         return json.loads(text) if text else None
 
-    # ---- results --------------------------------------------------------------------------------------
-    def report(self, since: datetime | None = None, until: datetime | None = None, model: str | None = None,
-               list_name: str | None = None, by: str | None = None, references: Mapping[str, Any] | None = None
-               ) -> dict[str, Any]:
-        """Each tier's promise against what happened, ranking, gain, drift (see ``report.build``)."""
-        from leadscore.store import report as results
-
-        with self.engine.connect() as connection:
-            return results.build(connection, self, since=since, until=until, model=model, list_name=list_name,
-                                 by=by, references=references)
-
+    # ---- results (the report itself: leadscore.workflows.results) --------------------------------------
     def history(self, lead_id: str) -> list[dict[str, Any]]:
         """One lead's scorings, oldest first: when, which model, tier, chance, score, list."""
         query = (select(Scoring.scored_at, Scoring.model_version, Scoring.tier, Scoring.chance, Scoring.score,
