@@ -25,10 +25,8 @@ from ui.text import md_escape
 
 SAMPLE_NAME = "sample-leads.csv"
 TABLE_KEY = "table"
-#: How the columns scoring adds are titled on screen.
-COLUMN_TITLES = {"row": "Row", "tier": "Tier", "p_high": "Chance of High", "p_medium": "Chance of Medium",
-                 "p_low": "Chance of Low", "confidence": "Sure of its tier", "p_convert": "Chance of conversion",
-                 "score": "Score", **{c: f"Reason {i}" for i, c in enumerate(REASON_COLUMNS, 1)}}
+#: How the columns scoring adds are titled on screen, besides the target's own (``Target.file_columns``).
+COLUMN_TITLES = {"row": "Row", "tier": "Tier", **{c: f"Reason {i}" for i, c in enumerate(REASON_COLUMNS, 1)}}
 
 
 def _header(scorer: Scorer) -> None:
@@ -121,34 +119,36 @@ def results(scorer: Scorer, scored: pd.DataFrame, result_key: str, headers: dict
         st.caption(" ".join(f"{tier}: {helps[tier]}" for tier in TIERS))
     right.plotly_chart(charts.tier_distribution(counts), config=widgets.NO_BAR)
 
-    chance = target.chance_columns[0]
+    titles = {**COLUMN_TITLES, **{c.name: c.title for c in target.file_columns}}
+    chance = target.headline_column
     f1, f2 = st.columns([1, 1])
     tiers = f1.multiselect("Show tiers", list(TIERS), default=list(TIERS), key="tiers")
-    lowest, highest = f2.slider(f"{COLUMN_TITLES.get(chance, chance)} between (%)", 0, 100, (0, 100), key="chance")
+    lowest, highest = f2.slider(f"{titles[chance]} between (%)", 0, 100, (0, 100), key="chance")
     ordered = triage.call_order(scored, target)
     view = ordered[ordered["tier"].isin(tiers) & ordered[chance].between(lowest / 100, highest / 100)]
     skip = {*headers.values(), *ids, *scorer.output_columns, "row"}
     view = lead_list.filters(view, lead_list.filter_columns(scored, sorted(skip)))
-    order = list(export.for_download(view.iloc[:0], scorer.schema.id_column).columns)
-    order = [c for c in order if c != "confidence"]
-    by, descending = lead_list.sort_controls(order, COLUMN_TITLES, TABLE_KEY)
+    order = list(export.for_download(view.iloc[:0], scorer.file_columns, scorer.schema.id_column).columns)
+    order = [c for c in order if c not in {c.name for c in target.file_columns if not c.shown}]
+    by, descending = lead_list.sort_controls(order, titles, TABLE_KEY)
     view = lead_list.sorted_view(view, by, descending).reset_index(drop=True)
     st.caption(f"Showing {len(view):,} of {len(scored):,} leads"
-               + (", High first" if by == lead_list.CALL_ORDER else f", by {COLUMN_TITLES.get(by, by)}")
+               + (", High first" if by == lead_list.CALL_ORDER else f", by {titles.get(by, by)}")
                + ". Tick a row's box to see why it got its tier.")
-    percent = {c: st.column_config.ProgressColumn(COLUMN_TITLES[c], format="percent", min_value=0, max_value=1)
-               for c in target.chance_columns if c in ("p_high", "p_medium", "p_low", "p_convert")}
+    percent = {c.name: st.column_config.ProgressColumn(c.title, format="percent", min_value=0, max_value=1)
+               for c in target.file_columns if c.chance and c.shown}
     event = st.dataframe(view, hide_index=True, column_order=order, on_select="rerun",
                          selection_mode=["single-row", "single-column"], key=TABLE_KEY, height=420,
-                         column_config={**{c: t for c, t in COLUMN_TITLES.items() if c in view.columns}, **percent,
+                         column_config={**{c: t for c, t in titles.items() if c in view.columns}, **percent,
                                         "row": st.column_config.NumberColumn("Row", format="%d")})
-    shown = export.for_download(view, scorer.schema.id_column)
+    shown = export.for_download(view, scorer.file_columns, scorer.schema.id_column)
     d1, d2 = st.columns(2)
-    everything = export.for_download(ordered, scorer.schema.id_column)
+    everything = export.for_download(ordered, scorer.file_columns, scorer.schema.id_column)
     d1.download_button(f"Download all {len(scored):,} scored leads (CSV)",
-                       lambda: engine.safe_csv(f"{result_key}:all", everything),
+                       lambda: engine.safe_csv(f"{result_key}:all", everything, scorer.chance_columns),
                        "scored-leads.csv", "text/csv", type="primary", key="download_all")
-    d2.download_button(f"Download the {len(view):,} shown (CSV)", lambda: to_safe_csv(shown),
+    d2.download_button(f"Download the {len(view):,} shown (CSV)",
+                       lambda: to_safe_csv(shown, rounded=scorer.chance_columns),
                        "scored-leads-shown.csv", "text/csv", key="download_view",
                        help="The leads shown, in the order shown, with the file's own columns as written.")
     if view.empty:

@@ -26,41 +26,46 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from leadscore.cli import main as cli  # noqa: E402
 from leadscore.data import synth  # noqa: E402
 from leadscore.fields.builtin import FEATURE_NAMES  # noqa: E402
+from leadscore.modeling.targets import ThreeTiers, to_score  # noqa: E402
+from leadscore.scoring.rows import ScoredRows  # noqa: E402
 from leadscore.store import Store, drift_reference  # noqa: E402
 from leadscore.store.outcomes import OutcomeRows  # noqa: E402
+from leadscore.workflows.results import version_results  # noqa: E402
 
 BATCH = 100_000
 TIERS = np.array(["Low", "Medium", "High"])
 
 
-def scored_batch(start: int, n: int, seed: int) -> pd.DataFrame:
-    """n scored leads as the built-in scorer returns them (synthetic fields, chances from the true tiers)."""
+def scored_batch(start: int, n: int, seed: int) -> ScoredRows:
+    """n leads scored as the built-in model would (synthetic fields, chances from the true tiers), as typed rows."""
     leads = synth.generate(n, seed=seed)
     p = leads[list(synth.TRUE_PROBABILITY_COLUMNS)].to_numpy()
-    frame = leads[["lead_id", *FEATURE_NAMES]].assign(lead_id=[f"B{start + i}" for i in range(n)],
-                                                      owner=np.array(["Dana", "Eli", "Kim"])[np.arange(n) % 3])
-    return frame.assign(tier=TIERS[p.argmax(axis=1)], p_low=p[:, 0], p_medium=p[:, 1], p_high=p[:, 2],
-                        confidence=p.max(axis=1), reason_1="Credit score 790 (raises)",
-                        reason_2="3 property views (lowers)", reason_3="")
+    fields = leads[["lead_id", *FEATURE_NAMES]].assign(lead_id=[f"B{start + i}" for i in range(n)],
+                                                       owner=np.array(["Dana", "Eli", "Kim"])[np.arange(n) % 3])
+    chance = ThreeTiers(0.4).conversion(p)
+    reasons = np.array([["Credit score 790 (raises)", "3 property views (lowers)", ""]] * n, dtype=object)
+    columns = pd.DataFrame({"p_high": p[:, 2], "p_medium": p[:, 1], "p_low": p[:, 0], "confidence": p.max(axis=1)})
+    return ScoredRows(model_version="bench", tier=TIERS[p.argmax(axis=1)], chance=chance, score=to_score(chance),
+                      fields=fields, lead_id=fields["lead_id"], id_column="lead_id", reasons=reasons,
+                      columns=columns.round(4))
 
 
 def fill(store: Store, rows: int) -> dict[str, float]:
     """Record ``rows`` scorings and the outcomes of 70% of them; seconds spent on each."""
     reference = scored_batch(0, 20_000, seed=7)
-    store.save_drift_reference("bench", drift_reference(reference[list(FEATURE_NAMES)],
-                                                        dict.fromkeys(FEATURE_NAMES, "number"),
-                                                        reference["p_high"].to_numpy()))
+    store.save_drift_reference("bench", drift_reference(reference.fields[list(FEATURE_NAMES)],
+                                                        dict.fromkeys(FEATURE_NAMES, "number"), reference.chance))
     spent = {"record": 0.0, "outcomes": 0.0}  # wall seconds
     rng = np.random.default_rng(0)
     for start in range(0, rows, BATCH):
         batch = scored_batch(start, min(BATCH, rows - start), seed=start // BATCH)
         began = time.perf_counter()
-        store.record(batch, "bench", id_column="lead_id")
+        store.record(batch)
         spent["record"] += time.perf_counter() - began
-        known = batch.sample(frac=0.7, random_state=start)
-        rate = known["tier"].map({"High": 0.375, "Medium": 0.175, "Low": 0.035}).to_numpy()
-        rows_ = pd.DataFrame({"lead_id": known["lead_id"].to_numpy(), "outcome": (rng.random(len(known)) < rate)
-                              .astype(int), "known_at": pd.Timestamp.now(tz="UTC")})
+        known = np.sort(rng.permutation(len(batch))[: int(0.7 * len(batch))])
+        rows_ = pd.DataFrame({"lead_id": batch.fields["lead_id"].to_numpy()[known],
+                              "outcome": (rng.random(len(known)) < batch.chance[known]).astype(int),
+                              "known_at": pd.Timestamp.now(tz="UTC")})
         began = time.perf_counter()
         store.import_outcomes(OutcomeRows(rows_, len(rows_), 0, 0, ("1",)), "bench.csv")
         spent["outcomes"] += time.perf_counter() - began
@@ -91,8 +96,10 @@ def bench_report(name: str, url: str, rows: int) -> list[tuple[str, str]]:
     if store.engine.dialect.name == "postgresql":
         with store.engine.begin() as connection:
             connection.exec_driver_sql("ANALYZE")
-    out.append((f"{name}: report (tiers, AUC, gain, drift), best of 3", seconds(best_of(store.report))))
-    out.append((f"{name}: report --by owner, best of 3", seconds(best_of(lambda: store.report(by="owner")))))
+    out.append((f"{name}: report (tiers, AUC, gain, drift), best of 3",
+                seconds(best_of(lambda: version_results(store, "bench")))))
+    out.append((f"{name}: report --by owner, best of 3",
+                seconds(best_of(lambda: version_results(store, "bench", by="owner")))))
     store.close()
     return out
 

@@ -20,8 +20,10 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from enum import Enum
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -58,22 +60,33 @@ def is_local_address(address: str | None) -> bool:
 
 @dataclass(frozen=True)
 class Access:
-    """The rule as configured: on or off, the password (None: none set), local-only or not."""
+    """The rule as configured: on or off, the password (None: none set), local-only or not.
+
+    ``by_role``: people sign in and an administrator exists, so the visitor's role decides and no password is
+    asked; ``role_refusal`` says why this visitor may not (None: an administrator, who may).
+    """
 
     enabled: bool
     password: str | None
     local_only: bool
+    by_role: bool = False
+    role_refusal: str | None = None
 
     @property
     def needs_password(self) -> bool:
-        """Whether a password must be typed (always, unless no password is set on a local-only server)."""
+        """Whether a password must be typed (always, unless no password is set on a local-only server, or the
+        visitor signed in and their role decides)."""
+        if self.by_role:
+            return False
         return self.password is not None or not self.local_only
 
     @property
     def refusal(self) -> str | None:
-        """Why nobody may change the model here, or None when a change can be allowed."""
+        """Why this visitor may not change the model here, or None when a change can be allowed."""
         if not self.enabled:
             return "Changing the model is switched off on this server (LEADSCORE_RETRAIN_ENABLED)."
+        if self.by_role:
+            return self.role_refusal
         if self.password is None and not self.local_only:
             return ("Changing the model needs an administrator password on a shared server: set "
                     "LEADSCORE_RETRAIN_PASSWORD, or run the dashboard with --server.address 127.0.0.1.")
@@ -83,7 +96,7 @@ class Access:
         """Whether ``attempt`` opens the rule (constant-time comparison)."""
         if self.refusal is not None:
             return False
-        if self.password is None:
+        if self.by_role or self.password is None:
             return True
         return hmac.compare_digest(attempt.encode("utf-8"), self.password.encode("utf-8"))
 
@@ -117,7 +130,132 @@ class AttemptLimiter:
             return None
         admitted = check()
         if not admitted:
-            with self._lock:
-                self._recent(key).append(self._clock())
+            self.record_failure(key)
             log.warning("failed model-change password attempt from %s", key)
         return admitted
+
+    def record_failure(self, key: str) -> None:
+        """Count one failed attempt for ``key`` now."""
+        with self._lock:
+            self._recent(key).append(self._clock())
+
+
+# ---- sign-in: who is using the dashboard, and what they may open ------------------------------------------------
+#: What a shared dashboard with no account says: how to add the first administrator.
+FIRST_ADMIN_COMMAND = "leadscore users add you@example.com --role admin --password-stdin"
+
+
+class Mode(Enum):
+    """How the dashboard admits people, from the accounts in the store and where it listens."""
+
+    #: No account and listening on this machine only: one person, everything allowed as before accounts existed.
+    SINGLE_USER = "single-user"
+    #: No account and reachable from other machines: no lead data, no change; says how to add the first admin.
+    NO_ACCOUNT_SHARED = "no-account-shared"
+    #: Accounts exist: everyone signs in (through the team's OpenID Connect provider, or a local password).
+    SIGN_IN = "sign-in"
+
+
+def sign_in_mode(accounts: int, local_only: bool) -> Mode:
+    """The mode for ``accounts`` accounts in the store on a server that is ``local_only`` or not."""
+    if accounts:
+        return Mode.SIGN_IN
+    return Mode.SINGLE_USER if local_only else Mode.NO_ACCOUNT_SHARED
+
+
+def normal_email(email: str) -> str:
+    """An email as accounts are looked up: trimmed, lower case."""
+    return email.strip().lower()
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """Who is using the dashboard now and what they may do.
+
+    ``email`` is None when nobody signed in (single-user mode, or a shared dashboard with no account).
+    ``permissions`` come from the role (the store's role table); ``owner`` is a rep's owner value.
+    """
+
+    email: str | None
+    role: str
+    owner: str | None
+    permissions: frozenset[str]
+    mode: Mode
+
+    def may(self, permission: str) -> bool:
+        """Whether the visitor's role grants ``permission``."""
+        return permission in self.permissions
+
+    @property
+    def name(self) -> str:
+        """How the audit trail and the sidebar name the visitor."""
+        if self.email:
+            return self.email
+        return "single user (this machine)" if self.mode is Mode.SINGLE_USER else "not signed in"
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    """A sign-in attempt: the account admitted, or why not (``locked`` when too many wrong tries)."""
+
+    account: object | None
+    failure: str | None = None
+    wait_seconds: float = 0.0
+
+    @property
+    def locked(self) -> bool:
+        """Whether the attempt was refused without checking the password (too many recent failures)."""
+        return self.wait_seconds > 0
+
+
+class SignInLimiter:
+    """Wrong passwords limited per address: the visitor's network address and the email tried, each at most
+    ``max_failures`` within ``window`` seconds (one guesser cannot try many accounts, nor many guessers one)."""
+
+    def __init__(self, max_failures: int = MAX_FAILURES, window: float = WINDOW_SECONDS,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._limiter = AttemptLimiter(max_failures, window, clock)
+
+    def attempt(self, source: str, email: str, check: Callable[[], object | None]) -> SignInResult:
+        """Run ``check`` (the account, or None for a wrong email or password) unless ``source`` or ``email`` is
+        locked out; a failure counts against both."""
+        keys = (f"from {source}", f"as {normal_email(email)}")
+        wait = max(self._limiter.wait_seconds(key) for key in keys)
+        if wait > 0:
+            return SignInResult(None, "too many wrong passwords", wait)
+        account = check()
+        if account is None:
+            for key in keys:
+                self._limiter.record_failure(key)
+            return SignInResult(None, "wrong email or password")
+        return SignInResult(account)
+
+
+#: What an [auth] provider needs for Streamlit's st.login (OpenID Connect), beside [auth]'s own settings.
+OIDC_PROVIDER_KEYS = ("client_id", "client_secret", "server_metadata_url")
+OIDC_SHARED_KEYS = ("redirect_uri", "cookie_secret")
+
+
+def oidc_provider(auth: Mapping[str, Any] | None) -> str | None:
+    """The OpenID Connect provider that ``.streamlit/secrets.toml``'s ``[auth]`` section configures for
+    ``st.login``: "default" for settings directly in ``[auth]``, else the first complete ``[auth.NAME]``; None when
+    no provider is configured (people then sign in with a local password)."""
+    if not auth or any(not auth.get(key) for key in OIDC_SHARED_KEYS):
+        return None
+    if all(auth.get(key) for key in OIDC_PROVIDER_KEYS):
+        return "default"
+    for name, section in auth.items():
+        if isinstance(section, Mapping) and "_" not in name and all(section.get(key) for key in OIDC_PROVIDER_KEYS):
+            return str(name)
+    return None
+
+
+def identity_email(identity: Mapping[str, Any]) -> str | None:
+    """The email an OpenID Connect identity (``st.user``) vouches for, or None: missing, or marked unverified by
+    the provider (``email_verified`` false), which must not open someone else's account."""
+    email = identity.get("email")
+    if not isinstance(email, str) or "@" not in email:
+        return None
+    if identity.get("email_verified") is False:
+        return None
+    return normal_email(email)

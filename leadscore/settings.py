@@ -49,6 +49,26 @@ def _days(environ: Mapping[str, str], name: str) -> int | None:
     return int(value)
 
 
+def _webhook_url(environ: Mapping[str, str]) -> str | None:
+    value = environ.get(ENV_WEBHOOK_URL, "").strip()
+    if not value:
+        return None
+    if not value.lower().startswith(("http://", "https://")) or any(c.isspace() for c in value):
+        # The value may hold a password (https://user:secret@host/): named only by its scheme.
+        raise SettingsError(f"{ENV_WEBHOOK_URL} must be an http:// or https:// address")
+    return value
+
+
+def _webhook_secret(environ: Mapping[str, str]) -> str | None:
+    """The signing secret, exactly as set except a trailing line end (a value read from a file); required with
+    a webhook URL: every event is signed. Its value is never shown."""
+    value = environ.get(ENV_WEBHOOK_SECRET, "").rstrip("\r\n")
+    if environ.get(ENV_WEBHOOK_URL, "").strip() and not value.strip():
+        raise SettingsError(f"{ENV_WEBHOOK_URL} is set but {ENV_WEBHOOK_SECRET} is not: every webhook event is "
+                            "signed with it (choose a long random value and give it to the receiver)")
+    return value or None
+
+
 @dataclass(frozen=True)
 class Settings:
     """The environment as the product reads it."""
@@ -61,6 +81,11 @@ class Settings:
     webhook_url: str | None
     webhook_secret: str | None
 
+    @property
+    def webhooks_on(self) -> bool:
+        """Whether recorded tier changes go to the webhook outbox ($LEADSCORE_WEBHOOK_URL set)."""
+        return self.webhook_url is not None
+
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None,
                          models_dir: str | os.PathLike[str] | None = None) -> Settings:
@@ -72,6 +97,6 @@ class Settings:
             retention_days=_days(env, ENV_RETENTION_DAYS),
             api_key=env.get(ENV_API_KEY) or None,
             record=_flag(env, ENV_RECORD),
-            webhook_url=env.get(ENV_WEBHOOK_URL, "").strip() or None,
-            webhook_secret=env.get(ENV_WEBHOOK_SECRET) or None,
+            webhook_url=_webhook_url(env),
+            webhook_secret=_webhook_secret(env),
         )

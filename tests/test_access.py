@@ -6,7 +6,18 @@ from pathlib import Path
 
 import pytest
 
-from leadscore.access import Access, AttemptLimiter, enabled_setting, is_local_address
+from leadscore.access import (
+    FIRST_ADMIN_COMMAND,
+    Access,
+    AttemptLimiter,
+    Mode,
+    SignInLimiter,
+    enabled_setting,
+    identity_email,
+    is_local_address,
+    oidc_provider,
+    sign_in_mode,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -56,3 +67,61 @@ def test_the_dashboard_listens_on_this_machine_only_by_default() -> None:
     server = (ROOT / ".streamlit" / "config.toml").read_text().split("[server]", 1)[1].split("\n[", 1)[0]
     assert 'address = "127.0.0.1"' in server.splitlines()
     assert "--server.address 127.0.0.1" in (ROOT / "scripts" / "dashboard.sh").read_text()
+
+
+def test_the_sign_in_mode_follows_the_accounts_and_the_listening_address() -> None:
+    assert sign_in_mode(0, local_only=True) is Mode.SINGLE_USER
+    assert sign_in_mode(0, local_only=False) is Mode.NO_ACCOUNT_SHARED
+    assert sign_in_mode(1, local_only=True) is Mode.SIGN_IN  # once an account exists, even this machine signs in
+    assert sign_in_mode(3, local_only=False) is Mode.SIGN_IN
+    assert "--role admin" in FIRST_ADMIN_COMMAND and "--password-stdin" in FIRST_ADMIN_COMMAND
+
+
+def test_wrong_sign_ins_lock_the_address_and_the_email_for_the_window() -> None:
+    now = [0.0]
+    limiter = SignInLimiter(max_failures=5, window=600, clock=lambda: now[0])
+    for k in range(5):  # one address trying five accounts
+        assert limiter.attempt("10.0.0.1", f"user{k}@example.com", lambda: None).failure == "wrong email or password"
+    locked = limiter.attempt("10.0.0.1", "rep@example.com", lambda: "account")
+    assert locked.account is None and locked.locked and locked.wait_seconds == 600
+    assert limiter.attempt("10.0.0.2", "rep@example.com", lambda: "account").account == "account"
+    for k in range(5):  # five addresses trying one account (case and spaces do not make another account)
+        limiter.attempt(f"10.0.1.{k}", " Boss@Example.com", lambda: None)
+    assert limiter.attempt("10.0.2.1", "boss@example.com", lambda: "account").locked
+    now[0] = 600.5
+    assert limiter.attempt("10.0.0.1", "rep@example.com", lambda: "account").account == "account"
+    assert limiter.attempt("10.0.2.1", "boss@example.com", lambda: "account").account == "account"
+
+
+def test_a_signed_in_role_decides_model_changes_without_a_password() -> None:
+    admin = Access(enabled=True, password="old secret", local_only=False, by_role=True, role_refusal=None)
+    assert not admin.needs_password and admin.refusal is None and admin.admits("")
+    manager = Access(enabled=True, password=None, local_only=True, by_role=True,
+                     role_refusal="Only an administrator can change the model")
+    assert manager.refusal and not manager.admits("") and not manager.admits("anything")
+    switched_off = Access(enabled=False, password=None, local_only=True, by_role=True, role_refusal=None)
+    assert "LEADSCORE_RETRAIN_ENABLED" in (switched_off.refusal or "") and not switched_off.admits("")
+
+
+@pytest.mark.parametrize(("auth", "provider"), [
+    (None, None),
+    ({}, None),
+    ({"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "s"}, None),
+    ({"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "s", "client_id": "c",
+      "client_secret": "x", "server_metadata_url": "https://id.example.com/.well-known/openid-configuration"},
+     "default"),
+    ({"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "s",
+      "microsoft": {"client_id": "c", "client_secret": "x",
+                    "server_metadata_url": "https://login.example.com/.well-known/openid-configuration"}},
+     "microsoft"),
+    ({"cookie_secret": "s", "client_id": "c", "client_secret": "x", "server_metadata_url": "https://x"}, None),
+])
+def test_an_openid_connect_provider_is_found_in_the_auth_secrets(auth: dict | None, provider: str | None) -> None:
+    assert oidc_provider(auth) == provider
+
+
+def test_only_a_verified_email_of_an_identity_names_an_account() -> None:
+    assert identity_email({"email": " Rep@Example.com ", "email_verified": True}) == "rep@example.com"
+    assert identity_email({"email": "rep@example.com"}) == "rep@example.com"  # providers that do not say
+    assert identity_email({"email": "rep@example.com", "email_verified": False}) is None
+    assert identity_email({"name": "Rep"}) is None

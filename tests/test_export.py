@@ -18,7 +18,7 @@ def test_text_cells_that_are_plain_numbers_stay_numbers_and_formulas_do_not_run(
 def test_probabilities_have_four_decimals_and_the_file_ends_with_a_line_break() -> None:
     frame = pd.DataFrame({"p_high": [0.9999883383302326, 4.7e-16], "confidence": [0.5, 1.0],
                           "note": ["a\rb", "c"]})
-    raw = to_safe_csv(frame)
+    raw = to_safe_csv(frame, rounded=("p_high", "confidence"))
     assert raw.endswith(b"\r\n")
     assert b"0.99999" not in raw and b"e-16" not in raw
     back = pd.read_csv(io.BytesIO(raw), encoding="utf-8-sig", dtype=str)
@@ -30,9 +30,11 @@ def test_download_keeps_the_crm_headers_and_puts_the_lead_first() -> None:
     scored = pd.DataFrame({"row": [1], "Owner": ["Al"], "Annual Income": ["95000"], "Lead ID": ["L-1"],
                            "age": ["41"], "tier": ["High"], "p_low": [0.1], "p_medium": [0.2], "p_high": [0.7],
                            "confidence": [0.7]})
-    out = for_download(scored, id_column="lead_id")
+    out = for_download(scored, ("tier", "confidence", "p_high", "p_medium", "p_low"), id_column="lead_id")
     assert list(out.columns) == ["row", "Lead ID", "tier", "confidence", "p_high", "p_medium", "p_low", "Owner",
                                  "Annual Income", "age"]
     crm = pd.DataFrame({"Ref": ["7"], "age": ["39"], "tier": ["Low"], "score": [12], "p_convert": [0.12],
                         "reason_1": ["Age 39 (lowers)"]})
-    assert list(for_download(crm, id_column="Ref").columns) == ["Ref", "tier", "score", "p_convert", "reason_1", "age"]
+    order = ("tier", "score", "p_convert", "reason_1")
+    assert list(for_download(crm, order, id_column="Ref").columns) == ["Ref", "tier", "score", "p_convert", "reason_1",
+                                                                       "age"]

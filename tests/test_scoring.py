@@ -11,11 +11,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from leadscore.fields.builtin import CLASSES
+from leadscore.fields.builtin import CLASSES, TIER_CONVERSION_RATES
 from leadscore.fields.field import ALL_FIELDS, EMPTY_ROW_REASON, MISSING_REASON, NUMBER_REASON
 from leadscore.fields.rejections import SchemaError
 from leadscore.modeling.targets import REASON_COLUMNS, Support
 from leadscore.modeling.tiers import TIER_ACTIONS, TIERS
+from leadscore.scoring.rows import RecordError
 from leadscore.scoring.scorer import LeadError
 from tests.conftest import Kind
 
@@ -194,3 +195,43 @@ def test_an_absent_field_follows_the_fields_rule(kind: Kind) -> None:
         label = kind.scorer.score_lead(lead).labels[kind.number]
         fill_in = kind.scorer.schema.field(kind.number).fill_in
         assert label.endswith("unknown") if fill_in is None else label.endswith(f"empty, taken as {fill_in:g}")
+
+
+def test_the_rows_a_scorer_records_carry_the_targets_numbers(kind: Kind) -> None:
+    scorer = kind.scorer
+    target = scorer.model.target
+    batch = scorer.score(kind.leads, explain=True)
+    rows = scorer.rows(batch.scored, id_column="lead_id")
+    probabilities = target.probabilities_of({c: batch.scored[c].to_numpy() for c in target.chance_columns})
+    assert rows.chance == pytest.approx(target.conversion(probabilities))
+    assert rows.score.tolist() == np.rint(rows.chance * 100).astype(int).tolist()
+    assert rows.chance.min() > 0 and rows.chance.max() < 1
+    if kind.name == "won-lost":
+        assert rows.chance.tolist() == batch.scored["p_convert"].tolist()  # the chance the file shows
+    else:  # each tier's chance weighed by the conversion the seed expects of the tier (its range's midpoint)
+        expected = sum(batch.scored[f"p_{t.lower()}"] * (low + high) / 2
+                       for t, (low, high) in TIER_CONVERSION_RATES.items())
+        assert rows.chance == pytest.approx(expected.to_numpy())
+    assert rows.tier.tolist() == batch.scored["tier"].tolist()
+    assert list(rows.columns.columns) == list(target.chance_columns)
+    assert set(rows.fields.columns) == set(kind.leads.columns)  # every input column, none the scorer added
+    assert rows.reasons is not None and rows.reasons.shape == (len(batch.scored), 3)
+    # One by one (the API), each lead's row is the table's.
+    one = scorer.score_lead(kind.leads.iloc[0].to_dict())
+    [row] = scorer.lead_rows([({"note": "x"}, "B-0", one)])
+    assert (row.tier, row.score) == (rows.tier[0], rows.score[0])
+    assert row.chance == pytest.approx(rows.chance[0])
+    assert row.reasons == tuple(r for r in rows.reasons[0] if r)
+
+
+def test_a_table_without_the_named_id_column_cannot_be_recorded(kind: Kind) -> None:
+    scored = kind.scorer.score(kind.leads).scored
+    with pytest.raises(RecordError, match="ID column 'Lead ID' is not in the file"):
+        kind.scorer.rows(scored, id_column="Lead ID")
+
+
+def test_a_scored_file_puts_the_contract_columns_in_reading_order(kind: Kind) -> None:
+    order = {"three-tiers": ("tier", "confidence", "p_high", "p_medium", "p_low"),
+             "won-lost": ("tier", "score", "p_convert")}[kind.name]
+    assert kind.scorer.file_columns == (*order, *REASON_COLUMNS)  # ../shared/DESIGN.md
+    assert set(kind.scorer.chance_columns) == {c for c in order if c.startswith("p_") or c == "confidence"}

@@ -14,7 +14,8 @@ import pytest
 from leadscore.fields.field import OTHER
 from leadscore.modeling.model import Model
 from leadscore.scoring.scorer import LeadError, Scorer
-from leadscore.scoring.whatif import RANK, REACH, _options, move_up
+from leadscore.scoring.template import starting_leads
+from leadscore.scoring.whatif import RANK, REACH, FieldChange, _options, move_up
 from tests.conftest import Kind
 
 
@@ -90,3 +91,44 @@ def test_the_steps_tried_are_ones_a_salesperson_can_take(kind: Kind) -> None:
             assert all(f.low <= v <= f.high and abs(v - centre) <= reach for v in values), (f.name, code, values)
             if f.kind == "integer":
                 assert all(float(v).is_integer() for v in values)
+
+
+def test_suggested_numbers_are_round(kind: Kind) -> None:
+    """A number is suggested on its own step's grid (whole visits, whole or 5 minutes), never "25 → 54.75"."""
+    schema = kind.scorer.schema
+    for i in range(15):
+        codes, _ = schema.parse_lead(kind.leads.iloc[i].to_dict())
+        for j, f in enumerate(schema.fields):
+            if f.actionable and f.kind in ("integer", "number"):
+                for value in _options(f, codes[0, j]):
+                    steps = value / f.step
+                    assert abs(steps - round(steps)) < 1e-6 or value in (f.low, f.high), (f.name, value)
+                    assert len(FieldChange(f, codes[0, j], value).new_value) <= 12
+
+
+def test_every_starting_lead_gets_steps_or_the_closest_ones(scorer: Scorer) -> None:
+    """The built-in model's ten starting leads: a lead below High gets the steps that reach a higher tier, or,
+    when no round of work can, the steps that bring it closest, each moving it towards the tier above."""
+    found = 0
+    for name, lead in starting_leads(scorer.schema).items():
+        answer = move_up(scorer, lead)
+        if answer.current_tier == "High":
+            continue
+        if answer.found:
+            found += 1
+            assert scorer.score_lead(_changed(lead, answer)).tier == answer.new_tier, name
+            continue
+        assert answer.closest and answer.progress is not None, name
+        before, after = answer.progress
+        assert after > before, name
+        assert answer.towards in ("High", "Medium or High"), name
+        assert all(f"{c}" and c.field.actionable for c in answer.closest)
+    assert found >= 2
+
+
+def test_the_time_on_site_step_reads_as_whole_minutes(scorer: Scorer) -> None:
+    """The step seen on the Score page: minutes on site move to a round number within a quarter of the range."""
+    answer = move_up(scorer, starting_leads(scorer.schema)["Good medium ($110K, inquiry)"])
+    minutes = [c for c in (*answer.changes, *answer.closest) if c.field.name == "time_on_site_minutes"]
+    assert minutes and all(float(c.new).is_integer() and c.new % 5 == 0 for c in minutes)
+    assert all("." not in str(c) for c in (*answer.changes, *answer.closest))

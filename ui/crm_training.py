@@ -222,8 +222,9 @@ def _candidate(candidate: dict[str, Any]) -> None:
 
 
 def _form(guard_needs_password: bool) -> None:
-    upload = st.file_uploader("CRM export of past leads (CSV), with a column saying whether each was won or lost",
-                              type=["csv", "txt"], key="crm_upload")
+    upload = st.file_uploader("CRM export of past leads (CSV or Excel .xlsx), with a column saying whether each "
+                              "was won or lost",
+                              type=["csv", "txt", "xlsx"], key="crm_upload")
     if upload is None:
         return
     content = upload.getvalue()

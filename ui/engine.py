@@ -125,9 +125,10 @@ def sample_list_csv() -> bytes:
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def safe_csv(key: str, _frame: pd.DataFrame) -> bytes:
-    """A table as spreadsheet-safe CSV, cached on ``key`` (file, version, mapping, view)."""
-    return to_safe_csv(_frame)
+def safe_csv(key: str, _frame: pd.DataFrame, rounded: tuple[str, ...] = ()) -> bytes:
+    """A table as spreadsheet-safe CSV (``rounded``: its chance columns), cached on ``key`` (file, version,
+    mapping, view)."""
+    return to_safe_csv(_frame, rounded=rounded)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)

@@ -1,10 +1,19 @@
-"""Who may retrain, publish or switch the model, as the dashboard asks it (rules: leadscore/access.py).
+"""Who is using the dashboard and what they may do, as the pages ask it (rules: leadscore/access.py).
 
-Settings, read on every run so a change needs no restart:
+The visitor is decided once per script run by ``ui/signin.py`` (``admit``) and read here by every page:
+
+- ``visitor()``: the person signed in (their role's permissions, a rep's owner value), or the single user of a
+  dashboard on this machine with no account, or an anonymous viewer of a shared dashboard with no account.
+- ``lead_owner()``: the owner value every lead query of this visitor is filtered by (None: every lead).
+- ``current_guard()``: whether the model may be changed (retrain, publish, activate), and how.
+
+Model changes, read on every run so a change of setting needs no restart:
 
 - ``LEADSCORE_RETRAIN_ENABLED`` (environment): ``0``/``false``/``no``/``off`` switch model
   changes off for everyone; an unrecognised value does too.
-- ``LEADSCORE_RETRAIN_PASSWORD`` (environment), else ``retrain_password`` in
+- Once an administrator account exists, the role decides: an admin who signed in changes the model without a
+  further password; nobody else can.
+- Until then, ``LEADSCORE_RETRAIN_PASSWORD`` (environment), else ``retrain_password`` in
   ``.streamlit/secrets.toml``: asked for and compared in constant time. Without one, changes
   are allowed only when the dashboard listens on this machine alone (``server.address``
   127.0.0.1 or localhost, as ``scripts/dashboard.sh`` starts it).
@@ -13,15 +22,19 @@ Settings, read on every run so a change needs no restart:
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from leadscore.access import Access, AttemptLimiter, enabled_setting, is_local_address
+from leadscore.access import Access, AttemptLimiter, Mode, SignInLimiter, Visitor, enabled_setting, is_local_address
+from ui import accounts
 
 ENV_ENABLED = "LEADSCORE_RETRAIN_ENABLED"
 ENV_PASSWORD = "LEADSCORE_RETRAIN_PASSWORD"
 SECRET_PASSWORD = "retrain_password"
+#: Where ``ui/signin.py`` keeps this run's visitor.
+VISITOR_KEY = "signin.visitor"
 
 
 def _secret_password() -> str | None:
@@ -32,17 +45,47 @@ def _secret_password() -> str | None:
     return str(value) if value else None
 
 
+def local_only() -> bool:
+    """Whether the dashboard listens on this machine only."""
+    return is_local_address(st.get_option("server.address"))
+
+
+def visitor() -> Visitor:
+    """This run's visitor (decided by ``signin.admit`` before any page runs)."""
+    found = st.session_state.get(VISITOR_KEY)
+    if not isinstance(found, Visitor):
+        raise RuntimeError("signin.admit() must run before a page asks who the visitor is")
+    return found
+
+
+def lead_owner() -> str | None:
+    """The owner value this visitor's lead queries are filtered by: a rep's own, None for everyone's."""
+    return accounts.lead_scope(visitor())
+
+
 def current_guard() -> Access:
-    """The rule as configured now."""
-    return Access(enabled=enabled_setting(os.environ.get(ENV_ENABLED)),
-                  password=os.environ.get(ENV_PASSWORD) or _secret_password(),
-                  local_only=is_local_address(st.get_option("server.address")))
+    """The model-change rule as configured now, for this visitor."""
+    enabled = enabled_setting(os.environ.get(ENV_ENABLED))
+    person = visitor()
+    if person.mode is Mode.SIGN_IN and accounts.has_admin():
+        allowed = person.may(accounts.CHANGE_MODEL)
+        refusal = None if allowed else (f"Only an administrator can change the model; you are signed in as "
+                                        f"{person.email} ({person.role}).")
+        return Access(enabled=enabled, password=None, local_only=local_only(), by_role=True, role_refusal=refusal)
+    return Access(enabled=enabled, password=os.environ.get(ENV_PASSWORD) or _secret_password(),
+                  local_only=local_only())
 
 
 @st.cache_resource
 def _limiter() -> AttemptLimiter:
-    """One limiter per server process, keyed by the visitor's address."""
+    """One limiter per server process for model-change passwords, keyed by the visitor's address."""
     return AttemptLimiter()
+
+
+@st.cache_resource
+def sign_in_limiter() -> SignInLimiter:
+    """One limiter per server process for sign-in passwords, keyed by address and by email."""
+    return SignInLimiter()
 
 
 def client_address() -> str:
@@ -51,8 +94,24 @@ def client_address() -> str:
     return address if isinstance(address, str) and address else "an unknown address"
 
 
+def who() -> str:
+    """Who asked for a change, for the registry's audit log line: the person and their address."""
+    person = st.session_state.get(VISITOR_KEY)
+    name = person.email if isinstance(person, Visitor) and person.email else None
+    return f"{name} from {client_address()}" if name else client_address()
+
+
+def audit(action: str, detail: dict[str, Any]) -> None:
+    """One change by this visitor into the store's audit trail (who, when, what, from where)."""
+    person = st.session_state.get(VISITOR_KEY)
+    actor = person.name if isinstance(person, Visitor) else "unknown"
+    accounts.audit(actor, action, detail, client_address())
+
+
 def password_problem(guard: Access, attempt: str) -> str | None:
     """None when ``attempt`` is admitted, else why not (a wrong password, or too many of them)."""
+    if guard.by_role:
+        return guard.refusal
     admitted = _limiter().attempt(client_address(), lambda: guard.admits(attempt))
     if admitted is None:
         minutes = max(1, round(_limiter().wait_seconds(client_address()) / 60))

@@ -55,8 +55,10 @@ def _take_upload() -> None:
 
 def uploader() -> None:
     """The file uploader; a file uploaded becomes the session's list."""
-    st.file_uploader("Upload a lead list (CSV)", type=["csv", "txt"], key=uploader_key(), on_change=_take_upload,
-                     help="One row per lead, as the CRM exports it. Comma, semicolon or tab separated; extra "
+    st.file_uploader("Upload a lead list (CSV or Excel .xlsx)", type=["csv", "txt", "xlsx"], key=uploader_key(),
+                     on_change=_take_upload,
+                     help="One row per lead, as the CRM exports it: CSV (comma, semicolon or tab separated) or "
+                          "an Excel workbook (its first sheet). Extra "
                           "columns such as name, email or owner are kept as they are.")
 
 

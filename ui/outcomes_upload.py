@@ -46,7 +46,7 @@ def _show(report: ImportReport) -> None:
 
 def panel(store: Store, id_hint: str | None) -> None:
     """Upload, choose the columns and values, import; the import's counts stay shown until the next one."""
-    upload = st.file_uploader("The CRM's won/lost export (CSV)", type=["csv", "txt"],
+    upload = st.file_uploader("The CRM's won/lost export (CSV or Excel .xlsx)", type=["csv", "txt", "xlsx"],
                               key="outcomes_file")
     if upload is None:
         st.caption("Export the leads you scored, with their lead ID and their won/lost stage, from the CRM.")

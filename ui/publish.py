@@ -8,8 +8,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from ui import engine
-from ui.guard import client_address, current_guard
+from leadscore.store import audit as trail
+from ui import engine, guard
+from ui.guard import current_guard
 from ui.text import md_escape
 
 log = logging.getLogger(__name__)
@@ -29,11 +30,12 @@ def publish_candidate(model: Any, report: dict[str, Any], session_key: str | Non
         st.error(f"{refusal} Nothing was published.")
         return
     try:
-        version = engine.registry().publish(model, report, source=client_address(), check_rows=check_rows)
+        version = engine.registry().publish(model, report, source=guard.who(), check_rows=check_rows)
     except Exception as error:  # the registry's publish is atomic: nothing changed
         log.exception("publishing failed")
         st.error(f"Publishing failed ({md_escape(error)}); the active model is unchanged.")
         return
+    guard.audit(trail.MODEL_PUBLISHED, {"version": version, "activated": True})
     if session_key is not None:
         del st.session_state[session_key]
     st.session_state["flash"] = done.replace("{version}", version)

@@ -15,9 +15,10 @@ import streamlit as st
 from leadscore.registry import ModelFileError
 from leadscore.scoring.scorer import Scorer
 from leadscore.store import Store
+from leadscore.store import audit as trail
 from leadscore.workflows import gate, train
 from ui import engine
-from ui.guard import client_address, current_guard, password_problem
+from ui.guard import audit, current_guard, password_problem, who
 from ui.publish import publish_candidate
 from ui.retrain import training_lock
 from ui.text import md_escape
@@ -88,10 +89,11 @@ def _bring_back() -> None:
         return
     if st.button(f"Bring back the previous version ({previous})") and _admitted("results_password"):
         try:
-            engine.registry().activate(previous, source=client_address())
+            engine.registry().activate(previous, source=who())
         except ModelFileError as error:
             st.error(f"Version {md_escape(previous)} cannot be made active: {md_escape(error)}")
             return
+        audit(trail.MODEL_ACTIVATED, {"version": previous})
         del st.session_state[PREVIOUS]
         st.session_state["flash"] = f"Version {previous} is active again."
         st.rerun()

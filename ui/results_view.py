@@ -182,6 +182,4 @@ def columns(store: Store, scorer: Scorer) -> list[str]:
 @st.cache_data(max_entries=8, show_spinner=False)
 def _list_columns(name: str, created_at: str, leads: int, _store: Store) -> list[str]:
     """A saved list's columns as read, cached on the list (reading a list parses every lead's fields)."""
-    skip = {"lead_id", "tier", "score", "p_convert", "p_low", "p_medium", "p_high", "confidence",
-            "reason_1", "reason_2", "reason_3"}
-    return [str(c) for c in _store.list_rows(name).columns if c not in skip]
+    return [str(c) for c in _store.list_fields(name) if c != "lead_id"]

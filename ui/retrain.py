@@ -169,7 +169,7 @@ def panel(scorer: Scorer) -> None:
         rows = int(st.number_input("How many leads", 1_000, 100_000, train.DEFAULT_ROWS, step=1_000, key="rt_rows"))
     else:
         upload = st.file_uploader("Labeled CSV: the 12 fields plus a 'tier' column (Low, Medium or High)",
-                                  type=["csv", "txt"], key="rt_upload")
+                                  type=["csv", "txt", "xlsx"], key="rt_upload")
     presets = [train.DEFAULT_PRESET, *(p for p in train.PRESETS if p != train.DEFAULT_PRESET)]
     with st.expander("Details for analysts", expanded=False):
         st.caption(f"**Preset**: {ANALYST_TERMS['preset']}. **Data variant**: {ANALYST_TERMS['data variant']}.")

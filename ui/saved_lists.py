@@ -8,18 +8,21 @@ import logging
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from leadscore.data.export import to_safe_csv
 from leadscore.monitoring import drift
 from leadscore.results_words import drift_sentence, drift_table
 from leadscore.scoring.scorer import Scorer
 from leadscore.store import RecordError
-from leadscore.store.record import BUILTIN_CHANCES, OUTCOME_CHANCES, builtin_chance, chance_columns_of
+from leadscore.workflows import export
+from ui import engine
 from ui.store import record_list, store
 from ui.text import md_escape
 
 log = logging.getLogger(__name__)
 HASH = "(none: a fingerprint of the row)"
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 OPENED = "saved_list_opened"
 
 
@@ -59,9 +62,24 @@ def reopen() -> pd.DataFrame | None:
         if chosen == "(choose a list)":
             return None
         rows = store().list_rows(labels[chosen])
-        st.download_button(f"Download “{labels[chosen]}” again (CSV)", to_safe_csv(rows),
-                           f"{labels[chosen]}.csv", "text/csv", key="saved_list_download")
+        a, b, c = st.columns(3)
+        a.download_button(f"Download “{labels[chosen]}” again (CSV)", to_safe_csv(rows),
+                          f"{labels[chosen]}.csv", "text/csv", key="saved_list_download")
+        crm_download(labels[chosen], b, c)
         return rows
+
+
+def crm_download(name: str, *places: DeltaGenerator, owner: str | None = None) -> None:
+    """"Download for the CRM": the list's latest scores, one row per lead, as .xlsx and as CSV
+    (``leadscore export``); ``owner`` keeps one owner's leads (a rep's)."""
+    result = export.export_list(store(), name, {v.version: v.name for v in engine.registry().versions()},
+                                owner=owner)
+    help_text = (f"{result.leads:,} leads, one row each: the ID (column “{result.id_column}”), tier, score, "
+                 "three reasons, the model's name and when it was scored (UTC), ready for the CRM's import.")
+    for place, fmt, mime in zip(places, ("xlsx", "csv"), (XLSX_MIME, "text/csv"), strict=False):
+        place.download_button(f"Download for the CRM ({'Excel' if fmt == 'xlsx' else 'CSV'})",
+                              export.to_bytes(result, fmt), f"{name} for the CRM.{fmt}", mime,
+                              key=f"saved_list_crm_{fmt}", help=help_text)
 
 
 def drift_note(scorer: Scorer, scored: pd.DataFrame, headers: dict[str, str]) -> None:
@@ -71,10 +89,7 @@ def drift_note(scorer: Scorer, scored: pd.DataFrame, headers: dict[str, str]) ->
         st.caption("This model version keeps no picture of its training leads, so drift cannot be measured.")
         return
     fields = pd.DataFrame({name: scored[header] for name, header in headers.items() if header in scored.columns})
-    columns = chance_columns_of(scored)
-    chances = (scored[OUTCOME_CHANCES[0]].to_numpy(dtype=float) if columns == OUTCOME_CHANCES
-               else builtin_chance(*(scored[c].to_numpy(dtype=float) for c in BUILTIN_CHANCES)))
-    entries = drift.compare(reference, fields, chances)
+    entries = drift.compare(reference, fields, scorer.rows(scored).chance)
     titles = {f.name: f.title for f in scorer.schema.fields}
     sentence = drift_sentence(entries, {"available": True}, titles)
     moved = any(e["status"] == "significant" for e in entries)

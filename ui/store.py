@@ -52,5 +52,5 @@ def record_list(scorer: Scorer, scored: pd.DataFrame, headers: dict[str, str], n
         found.keep_drift_reference(scorer.version, scorer.metadata["drift_reference"])
     as_fields = {header: field for field, header in headers.items() if header != field}
     frame = scored.reset_index(drop=True).rename(columns=as_fields)
-    return found.record(frame, scorer.version, list_name=name,
-                        id_column=as_fields.get(id_column, id_column) if id_column else None)
+    rows = scorer.rows(frame, as_fields.get(id_column, id_column) if id_column else None)
+    return found.record(rows, list_name=name)

@@ -11,9 +11,10 @@ import streamlit as st
 
 from leadscore.registry import OUTCOME, ModelFileError, VersionInfo
 from leadscore.scoring.scorer import Scorer
+from leadscore.store import audit as trail
 from leadscore.version_names import MAX_NAME, VersionNameError
 from ui import engine, sidebar
-from ui.guard import client_address, current_guard, password_problem
+from ui.guard import audit, current_guard, password_problem, who
 from ui.text import md_escape
 
 
@@ -93,6 +94,7 @@ def _rename(history: list[VersionInfo]) -> None:
             except (VersionNameError, ModelFileError) as error:
                 st.error(f"The name is unchanged: {md_escape(error)}.")
                 return
+            audit(trail.MODEL_RENAMED, {"version": chosen, "name": stored})
             st.session_state["flash"] = f"Version {chosen} is now called “{md_escape(stored)}”."
             st.rerun()
 
@@ -113,10 +115,11 @@ def _bring_back_builtin() -> None:
                 st.error(f"{problem} The active model is unchanged.")
                 return
             try:
-                version = engine.registry().activate_builtin(source=client_address())
+                version = engine.registry().activate_builtin(source=who())
             except ModelFileError as error:
                 st.error(f"The built-in model cannot be brought back: {error}")
                 return
+            audit(trail.MODEL_ACTIVATED, {"version": version, "built-in": True})
             st.session_state["flash"] = f"The built-in model (version {version}) is active again."
             st.rerun()
 
@@ -127,10 +130,11 @@ def _activate(version: str, password: str) -> None:
         st.error(f"{problem} The active model is unchanged.")
         return
     try:
-        engine.registry().activate(version, source=client_address())
+        engine.registry().activate(version, source=who())
     except ModelFileError as error:
         st.error(f"Version {version} cannot be made active: {error}")
         return
+    audit(trail.MODEL_ACTIVATED, {"version": version})
     st.session_state["flash"] = f"Version {version} is now active."
     st.rerun()
 

@@ -25,7 +25,7 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from fastapi import FastAPI
 
@@ -60,7 +60,10 @@ def create_app(models_dir: str | os.PathLike[str] | None = None, *, poll_seconds
         watcher = asyncio.create_task(holder.watch(poll_seconds))
         if recorder is not None:
             recorder.start()
+        stop_webhooks = _start_webhooks(settings)
         yield
+        if stop_webhooks is not None:
+            await asyncio.to_thread(stop_webhooks)
         watcher.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await watcher
@@ -87,6 +90,16 @@ def create_app(models_dir: str | os.PathLike[str] | None = None, *, poll_seconds
     app.add_middleware(ApiKey, key=settings.api_key)
     app.add_middleware(AccessLog)
     return app
+
+
+def _start_webhooks(settings: Settings) -> Callable[[], None] | None:
+    """With $LEADSCORE_WEBHOOK_URL: deliver the outbox in the background while the API runs."""
+    if not settings.webhooks_on or settings.webhook_secret is None or settings.webhook_url is None:
+        return None
+    from leadscore.workflows import webhooks
+
+    return webhooks.start_in_background(lambda: Store.open(models_dir=settings.models_dir), settings.webhook_url,
+                                        settings.webhook_secret, webhooks.registry_names(settings.models_dir))
 
 
 #: Seconds an idle keep-alive connection stays open. Longer than the idle time after which common

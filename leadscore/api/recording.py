@@ -29,15 +29,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import pandas as pd
 from sqlalchemy.exc import SQLAlchemyError
 
 from leadscore.api.shapes import shapes_for
 from leadscore.fields.headers import header_key, input_renames
-from leadscore.modeling.targets import REASON_COLUMNS
+from leadscore.scoring.rows import ScoredRow
 from leadscore.scoring.scorer import LeadScore, Scorer
 from leadscore.store import Store, StoreUnavailableError
-from leadscore.store.record import OUTPUT
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +63,7 @@ class _Lead:
     raw: Mapping[str, Any]
     lead_id: str | None
     tier: str
-    chances: Mapping[str, Any]
+    probabilities: tuple[float, ...]
     reasons: Sequence[str]
 
 
@@ -103,21 +101,6 @@ def error_words(error: BaseException) -> str:
         else type(cause).__name__
 
 
-def flat_chances(chances: Mapping[str, Any]) -> dict[str, Any]:
-    """A lead's chance fields as the answer has them, as the scorer's output columns name them.
-
-    ``{"probabilities": {"Low": .., ...}, "confidence": ..}`` -> ``p_low, p_medium, p_high, confidence``;
-    ``{"p_convert": .., "score": ..}`` stays. The values are the answer's (4 decimals).
-    """
-    out: dict[str, Any] = {}
-    for name, value in chances.items():
-        if isinstance(value, Mapping):
-            out.update({f"p_{label.lower()}": part for label, part in value.items()})
-        else:
-            out[name] = value
-    return out
-
-
 def _plain(value: Any) -> Any:
     """A JSON value as the store can write it: ints beyond 64 bits as text, no lone surrogates, no NaN."""
     if isinstance(value, bool) or value is None:
@@ -138,32 +121,26 @@ def _is_plain(value: Any) -> bool:
     return value is None or isinstance(value, (str, int, float, bool))
 
 
-def scored_frame(scorer: Scorer, leads: Sequence[_Lead]) -> dict[tuple[bool, tuple[str, ...]], pd.DataFrame]:
-    """The leads as the scorer's output frames, one per (has an id, other keys sent).
-
-    Grouped so that every lead of a frame has the same columns: a lead's content hash then does not depend
-    on the leads it was written with.
-    """
+def scored_rows(scorer: Scorer, leads: Sequence[_Lead]) -> list[ScoredRow]:
+    """The leads as rows for the store: the values of the keys the model read under the model's own names, the
+    body's other plain keys beside them (renamed if they clash with the scorer's columns), and the ID."""
     schema = scorer.schema
     shapes = shapes_for(scorer)
     names = list(schema.names)
     known = {key for f in schema.fields for key in f.keys} | set(shapes.id_keys)
-    groups: dict[tuple[bool, tuple[str, ...]], list[dict[str, Any]]] = {}
+    scored: list[tuple[dict[str, Any], str | None, _Lead]] = []
     for lead in leads:
         values, _ = schema.lead_keys(lead.raw)
         row: dict[str, Any] = {name: _plain(values.get(name)) for name in names}
         extras = tuple(k for k, v in lead.raw.items() if header_key(k) not in known and _is_plain(v))
-        renames = input_renames(extras, OUTPUT | {shapes.id_name, *names})
+        renames = input_renames(extras, {*scorer.output_columns, shapes.id_name, *names})
         for key in extras:
             row[renames.get(key, key)] = _plain(lead.raw[key])
+        lead_id = None
         if lead.lead_id is not None:
-            row[shapes.id_name] = _plain(lead.lead_id)
-        row["tier"] = lead.tier
-        row.update(flat_chances(lead.chances))
-        for k, column in enumerate(REASON_COLUMNS):
-            row[column] = lead.reasons[k] if k < len(lead.reasons) else ""
-        groups.setdefault((lead.lead_id is not None, extras), []).append(row)
-    return {key: pd.DataFrame(rows, dtype=object) for key, rows in groups.items()}
+            row[shapes.id_name] = lead_id = _plain(lead.lead_id)
+        scored.append((row, None if lead_id is None else str(lead_id), lead))
+    return scorer.lead_rows(scored)
 
 
 @dataclass
@@ -199,7 +176,8 @@ class Recorder:
         """Queue scored leads (raw body, lead id, result); never waits and never raises for the store."""
         if not scored:
             return
-        leads = [_Lead(raw, lead_id, result.tier, result.chances, result.reasons) for raw, lead_id, result in scored]
+        leads = [_Lead(raw, lead_id, result.tier, result.probabilities, result.reasons)
+                 for raw, lead_id, result in scored]
         with self._lock:
             if self._closing or self._pending.leads + len(leads) > self.queue_leads:
                 self._full.fail(len(leads), f"{self.queue_leads:,} leads waiting")
@@ -313,6 +291,4 @@ class Recorder:
         if reference and scorer.version not in self._referenced:
             self._store.keep_drift_reference(scorer.version, reference)
             self._referenced.add(scorer.version)
-        shapes = shapes_for(scorer)
-        for (has_id, _), frame in scored_frame(scorer, leads).items():
-            self._store.record(frame, scorer.version, id_column=shapes.id_name if has_id else None)
+        self._store.record(scored_rows(scorer, leads))

@@ -1,4 +1,5 @@
-"""The ``leadscore`` command: a module per command group (training, scoring, results, models, serve).
+"""The ``leadscore`` command: a module per command group (training, scoring, results, export, models,
+serve, webhooks).
 
 Every command takes ``--models-dir`` (or ``LEADSCORE_MODELS_DIR``). Bad input
 ends with a one-line reason on stderr and exit code 2; never a traceback.
@@ -11,12 +12,13 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from leadscore.cli import models, results, scoring, serve, training
-from leadscore.cli.common import EXIT_BAD_INPUT, UserError, file_name, os_error_words
+from leadscore.cli import audit, export, keys, models, results, scoring, serve, training, users, webhooks
+from leadscore.cli.common import EXIT_BAD_INPUT, UserError, file_name, os_error_words, take_sheet
 from leadscore.data import csvio
 from leadscore.fields.infer import OutcomeError
 from leadscore.fields.rejections import SchemaError
 from leadscore.registry import DEFAULT_MODELS_DIR, ENV_MODELS_DIR, ModelFileError
+from leadscore.settings import SettingsError
 
 DESCRIPTION = ("Score real estate leads into High, Medium and Low priority: train and evaluate the model, "
                "score a CSV of leads, or serve the REST API. Run 'leadscore COMMAND --help' for a command's "
@@ -36,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"model registry folder (default: ${ENV_MODELS_DIR} if set, else {default_dir})")
     commands = parser.add_subparsers(dest="command", required=True, title="commands", metavar="COMMAND")
 
-    for group in (training, scoring, results, models, serve):
+    for group in (training, scoring, results, export, models, serve, webhooks, users, keys, audit):
         group.add_commands(commands, common)
     return parser
 
@@ -47,8 +49,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     try:
-        args.handler(args)
-    except (UserError, SchemaError, ModelFileError, csvio.TableError, OutcomeError) as error:
+        take_sheet(args)
+        code = args.handler(args)
+    except (UserError, SchemaError, ModelFileError, csvio.TableError, OutcomeError, SettingsError) as error:
         print(f"leadscore {args.command}: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as error:
@@ -56,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
-    return 0
+    return int(code or 0)
 
 
 __all__ = ["EXIT_BAD_INPUT", "UserError", "build_parser", "main"]

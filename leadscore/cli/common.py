@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import logging
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -20,6 +21,14 @@ EXIT_BAD_INPUT = 2
 
 class UserError(Exception):
     """A problem the user can fix; reported as one line, without a traceback."""
+
+
+def cli_actor() -> str:
+    """Who makes a change at the command line, for the audit trail: the operating-system user."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name for this uid (a container without a passwd entry)
+        return "unknown user"
 
 
 def registry_of(args: argparse.Namespace) -> Registry:
@@ -58,6 +67,23 @@ def until_arg(value: str) -> datetime:
     """The end of the period, exclusive: a plain date means up to the end of that day."""
     moment = date_arg(value)
     return moment + timedelta(days=1) if len(value.strip()) <= 10 else moment
+
+
+def sheet_argument(parser: argparse.ArgumentParser, file_dest: str) -> None:
+    """``--sheet NAME`` for a command whose file (``args.<file_dest>``) may be an Excel workbook."""
+    parser.add_argument("--sheet", metavar="NAME",
+                        help="when the file is an Excel workbook (.xlsx): the sheet to read (default: the first)")
+    parser.set_defaults(sheet_of=file_dest)
+
+
+def take_sheet(args: argparse.Namespace) -> None:
+    """With ``--sheet``, the command's file becomes that sheet of the workbook (still a path to the file)."""
+    from leadscore.data.csvio import with_sheet
+
+    name = getattr(args, "sheet", None)
+    dest = getattr(args, "sheet_of", None)
+    if name and dest and getattr(args, dest, None):
+        setattr(args, dest, with_sheet(getattr(args, dest), name))
 
 
 def file_name(value: str) -> str:

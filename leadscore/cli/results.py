@@ -7,7 +7,7 @@ import json
 import logging
 from pathlib import Path
 
-from leadscore.cli.common import UserError, date_arg, file_name, open_store, registry_of, until_arg
+from leadscore.cli.common import UserError, date_arg, file_name, open_store, registry_of, sheet_argument, until_arg
 from leadscore.data import csvio
 from leadscore.workflows import outcomes, results
 
@@ -102,7 +102,8 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
                     "--positive or inferred; with --negative only those values mean lost and other values are "
                     "still open. Importing the same file twice counts nothing twice; a changed outcome: the "
                     "latest wins and it is reported; IDs never scored are reported, not stored.")
-    oc.add_argument("file", type=file_name, help="CSV with the lead ID and outcome columns")
+    oc.add_argument("file", type=file_name, help="CSV or Excel workbook (.xlsx) with the lead ID and outcome columns")
+    sheet_argument(oc, "file")
     oc.add_argument("--id", required=True, metavar="COLUMN", help="the lead ID column (as given to score --id)")
     oc.add_argument("--outcome", required=True, metavar="COLUMN", help="the won/lost column")
     oc.add_argument("--positive", nargs="+", metavar="VALUE", help="values that mean converted (default: inferred)")

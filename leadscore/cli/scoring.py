@@ -18,7 +18,7 @@ from leadscore.scoring.scorer import ScoredBatch, Scorer
 if TYPE_CHECKING:
     from leadscore.store import Store
 
-from leadscore.cli.common import UserError, file_name, open_store, refuse_same_paths, registry_of
+from leadscore.cli.common import UserError, file_name, open_store, refuse_same_paths, registry_of, sheet_argument
 
 log = logging.getLogger("leadscore")
 
@@ -79,8 +79,8 @@ def _score_in_chunks(args: argparse.Namespace, output: Path, rejected: Path) -> 
                 counts["read"] += len(ragged)
                 counts["rejected"] += len(ragged)
                 ragged.clear()
-            scored = export.reading_order(batch.scored, id_column=scorer.schema.id_column)
-            export.append_safe_csv(scored, output, first)
+            scored = export.reading_order(batch.scored, scorer.file_columns, id_column=scorer.schema.id_column)
+            export.append_safe_csv(scored, output, first, rounded=scorer.chance_columns)
             export.append_safe_csv(problems, rejected, first)
             first = False
             if store is not None:
@@ -106,8 +106,8 @@ def _record(store: Store, batch: ScoredBatch, scorer: Scorer, args: argparse.Nam
 
     as_fields = {header: name for name, header in batch.match.headers.items() if header != name}
     try:
-        store.record(batch.scored.rename(columns=as_fields), scorer.version, list_name=args.list,
-                     id_column=as_fields.get(args.id, args.id) if args.id else None)
+        rows = scorer.rows(batch.scored.rename(columns=as_fields), as_fields.get(args.id, args.id) if args.id else None)
+        store.record(rows, list_name=args.list)
     except RecordError as error:
         raise UserError(f"{args.input}: {error}; nothing more was recorded") from error
 
@@ -115,7 +115,9 @@ def _record(store: Store, batch: ScoredBatch, scorer: Scorer, args: argparse.Nam
 def add_commands(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     """Add the scoring commands to the parser."""
     sc = commands.add_parser("score", parents=[common], help="score a CSV of leads")
-    sc.add_argument("input", type=file_name, help="CSV of leads (comma, semicolon or tab separated)")
+    sc.add_argument("input", type=file_name,
+                    help="CSV of leads (comma, semicolon or tab separated), or an Excel workbook (.xlsx)")
+    sheet_argument(sc, "input")
     sc.add_argument("-o", "--output", required=True, type=file_name, help="CSV file for the scored leads")
     sc.add_argument("--rejected", type=file_name,
                     help="CSV for rejected rows (default: OUTPUT without its extension + .rejected.csv, "

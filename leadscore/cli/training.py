@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from leadscore.cli.common import UserError, file_name, open_store, registry_of
+from leadscore.cli.common import UserError, file_name, open_store, registry_of, sheet_argument
 from leadscore.data import csvio, synth
 from leadscore.fields.builtin import CLASSES, LABEL_COLUMN
 from leadscore.fields.headers import header_key
@@ -231,7 +231,8 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
                     "are left out (and listed), and the model is tested on the most recent 20% of leads.")
     tr.add_argument("--data", type=file_name,
                     help="labeled CSV: a CRM export with --target, else one with a 'tier' column "
-                         "(default: synthetic leads)")
+                         "(default: synthetic leads); a CSV or an Excel workbook (.xlsx)")
+    sheet_argument(tr, "data")
     tr.add_argument("--target", metavar="COLUMN", help="the outcome column of a CRM export (won/lost, 1/0, yes/no...)")
     tr.add_argument("--positive", nargs="+", metavar="VALUE",
                     help="the outcome values that mean converted (default: inferred when there is no doubt)")
@@ -273,7 +274,8 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
     ev = commands.add_parser("evaluate", parents=[common], help="evaluate the active model")
     ev.add_argument("--data", type=file_name,
                     help="labeled CSV: with a 'tier' column for the built-in model (default: fresh synthetic "
-                         "leads), or closed leads with the outcome column for a model of your CRM history")
+                         "leads), or closed leads with the outcome column for a model of CRM history (CSV or .xlsx)")
+    sheet_argument(ev, "data")
     ev.add_argument("-n", type=int, default=20_000, help="synthetic leads when no --data (default 20000)")
     ev.add_argument("--seed", type=int, default=2024,
                     help="data variant of the synthetic leads (default 2024, not the one trained on)")

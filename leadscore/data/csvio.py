@@ -19,6 +19,13 @@ parser in stretches of whole lines (``_fast_frame``), which yields the same
 cells for any stretch it accepts; a stretch it refuses, or reads differently
 (a bare CR, a NUL byte, a quote left open), is halved until the rows in doubt
 are read by csv. tests/test_reading_paths.py reads files both ways.
+
+An Excel workbook (``.xlsx``; recognised by its bytes, so an upload needs no name) is read by
+``data/xlsx.py`` into the same text cells, its first visible sheet or the one named
+(``with_sheet(path, "Leads")``, ``sheet=``), and then follows the same rules: the first non-blank row is
+the header (no repeated name, no line break in a name, at most ``MAX_COLUMNS``), a row with a value to the
+right of the header's last column is rejected with its sheet row, blank rows are skipped, and chunks are
+indexed by data row the way a CSV's are.
 """
 
 from __future__ import annotations
@@ -35,6 +42,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
+
+from leadscore.data import xlsx
 
 SEPARATORS = (",", ";", "\t", "|")
 Source = str | os.PathLike[str] | IO[bytes]
@@ -480,22 +489,99 @@ def _read_rows(source: Source, options: dict, chunk_rows: int,
             stream.close()
 
 
+def with_sheet(path: str | os.PathLike[str], sheet: str | None) -> str | os.PathLike[str]:
+    """``path``, or with ``sheet`` (``--sheet NAME``) the workbook's sheet of that name, for ``open_table``
+    and ``read_table`` (it still opens as the file wherever a path is wanted)."""
+    return xlsx.SheetSource(path, sheet) if sheet else path
+
+
+def _is_workbook(source: Source, sheet: str | None) -> bool:
+    """Whether ``source`` is a workbook; a sheet named for a file that is not one is refused."""
+    if xlsx.is_workbook(source):
+        return True
+    if sheet or isinstance(source, xlsx.SheetSource):
+        raise TableError(f"{_name(source)}: a sheet is named, but this is not an Excel workbook (.xlsx)")
+    return False
+
+
+def _workbook_rows(source: Source, sheet: str | None, chunk_rows: int,
+                   rejected: list[tuple[int, str, str, str]] | None) -> Iterator[pd.DataFrame]:
+    """A workbook's sheet as ``_read_rows`` gives a CSV's rows (see the module docstring); the sheet and its
+    header are read at once, so a bad file is refused before anything else is done."""
+    try:
+        label, rows = xlsx.read_rows(source, sheet)
+    except xlsx.WorkbookError as error:
+        raise TableError(str(error)) from error
+    header = next(rows, None)
+    if header is None:
+        raise TableError(f"{label}: the sheet is empty")
+    header_row, cells = header
+    width = max(i for i, cell in enumerate(cells) if cell.strip()) + 1
+    names = cells[:width]
+    if width > MAX_COLUMNS:
+        raise TableError(f"{label}: the header has {width:,} columns, more than {MAX_COLUMNS:,}")
+    broken = next((n for n in names if "\n" in n or "\r" in n), None)
+    if broken is not None:
+        raise TableError(f"{label}: row {header_row} (the header): column name {broken!r} holds a line break")
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise TableError(f"{label}: column '{repeated[0]}' appears {names.count(repeated[0])} times; keep one")
+    layout = _Layout(names, ",", "\n", chunk_rows, rejected, label)
+
+    def pieces() -> Iterator[pd.DataFrame | None]:
+        run: list[list[str]] = []
+        row = start = 0
+        for sheet_row, line in rows:
+            beyond = [cell for cell in line[width:] if cell.strip()]
+            if beyond:
+                if rejected is None:
+                    raise TableError(f"{label}: sheet row {sheet_row} has a value to the right of the header's last "
+                                     "column")
+                shown = ",".join(line)
+                rejected.append((row + 1, WHOLE_ROW, shown if len(shown) <= 200 else shown[:200] + "…",
+                                 f"sheet row {sheet_row} has a value to the right of the header's last column "
+                                 f"({beyond[0][:40]!r}): a column without a name?"))
+                if run:
+                    yield _frame(run, names, start)
+                yield None
+                row += 1
+                run, start = [], row
+                continue
+            run.append(line[:width] + [""] * (width - len(line)))
+            row += 1
+            if len(run) >= chunk_rows:
+                yield _frame(run, names, start)
+                run, start = [], row
+        if run:
+            yield _frame(run, names, start)
+
+    return _chunks(pieces(), _Place(0), layout)
+
+
 @contextlib.contextmanager
 def open_table(source: Source, chunk_rows: int = 50_000,
-               rejected: list[tuple[int, str, str, str]] | None = None) -> Iterator[Iterator[pd.DataFrame]]:
+               rejected: list[tuple[int, str, str, str]] | None = None,
+               sheet: str | None = None) -> Iterator[Iterator[pd.DataFrame]]:
     """Open a lead file for reading in chunks of at most ``chunk_rows`` rows, every column as text.
 
     ``rejected``: a list that receives the rows whose number of cells differs from the header's, in
     ``REJECTION_COLUMNS`` order (row, column, value, reason naming the line); without it such a row
     refuses the file. Each chunk's index is its rows' 0-based position in the file, so ``index[0] + 1``
-    is its first row number.
+    is its first row number. A workbook (``.xlsx``) is read from ``sheet`` (default: its first visible one).
     """
+    if _is_workbook(source, sheet):
+        yield _workbook_rows(source, sheet, chunk_rows, rejected)
+        return
     yield _read_rows(source, _reader_options(source), chunk_rows, rejected)
 
 
-def read_table(source: Source, rejected: list[tuple[int, str, str, str]] | None = None) -> pd.DataFrame:
-    """Read a whole lead file into one DataFrame of text (headers as in the file); ``rejected`` as in
-    ``open_table``. The index is 0-based: with rows rejected it has gaps where they were.
+def read_table(source: Source, rejected: list[tuple[int, str, str, str]] | None = None,
+               sheet: str | None = None) -> pd.DataFrame:
+    """Read a whole lead file into one DataFrame of text (headers as in the file); ``rejected`` and ``sheet``
+    as in ``open_table``. The index is 0-based: with rows rejected it has gaps where they were.
     """
+    if _is_workbook(source, sheet):
+        chunks = list(_workbook_rows(source, sheet, 1 << 62, rejected))
+        return chunks[0] if len(chunks) == 1 else pd.concat(chunks)
     chunks = list(_read_rows(source, _reader_options(source), 1 << 62, rejected))
     return chunks[0] if len(chunks) == 1 else pd.concat(chunks)

@@ -8,39 +8,34 @@ spreadsheets show as plain text. A cell that is a plain number (``-5``,
 ``+3.5``) is left alone, whether its column was read as numbers or as text:
 it stays the number -5.
 
-Probabilities are written with 4 decimals; lines end in CRLF (RFC 4180),
+Chances (the columns the caller names, the scorer's) are written with 4 decimals; lines end in CRLF (RFC 4180),
 which also makes the writer quote a cell holding a bare carriage return
 instead of letting it split the row; the file ends with a line break.
 
 Scored lists keep the file's own headers (``Annual Income`` stays ``Annual
 Income``) and put the columns in the order a sales manager reads them:
-the lead's ID and name columns, tier, confidence and the chance of each tier,
-the reasons, then everything else as it was in the file.
+the lead's ID and name columns, the columns scoring added (in the order the
+scorer gives, ``Scorer.file_columns``), then everything else as it was in the file.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 import pandas as pd
 
-from leadscore.fields.builtin import PROBABILITY_COLUMNS
 from leadscore.fields.headers import header_key
 from leadscore.fields.numbers import NUMBER_PATTERN
-from leadscore.modeling.targets import REASON_COLUMNS
 
 FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 ESCAPE = "'"
 #: Columns written with a fixed number of decimals.
 PROBABILITY_DECIMALS = 4
-ROUNDED_COLUMNS: tuple[str, ...] = (*PROBABILITY_COLUMNS, "confidence", "p_convert")
 #: Header keys (``schema.header_key``) of the columns that say who a lead is; they come first.
 IDENTITY_KEYS: tuple[str, ...] = ("leadid", "id", "crmid", "contactid", "name", "fullname", "firstname",
                                   "lastname", "company", "email")
-#: Built-in model: tier, confidence, p_high..p_low; outcome model: tier, score, p_convert. Then the reasons.
-SCORE_COLUMNS: tuple[str, ...] = ("tier", "score", "p_convert", "confidence", *reversed(PROBABILITY_COLUMNS),
-                                  *REASON_COLUMNS)
 _PLAIN_NUMBER = re.compile(NUMBER_PATTERN)
 
 
@@ -72,18 +67,18 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _rounded(frame: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
-    """The frame with probabilities to 4 decimals, and the float format that writes them.
+def _rounded(frame: pd.DataFrame, rounded: Collection[str]) -> tuple[pd.DataFrame, str | None]:
+    """The frame with the ``rounded`` columns to 4 decimals, and the float format that writes them.
 
-    When the probabilities are the only float columns (scored files: every input column is text),
+    When they are the only float columns (scored files: every input column is text),
     pandas' writer formats them itself; formatting each cell in Python was a third of writing a
-    scored list. Otherwise the probability columns are turned into text here.
+    scored list. Otherwise those columns are turned into text here.
     """
     floats = {c for c in frame.columns if pd.api.types.is_float_dtype(frame[c])}
-    columns = [c for c in ROUNDED_COLUMNS if c in floats]
+    columns = [c for c in rounded if c in floats]
     if not columns:
         return frame, None
-    if floats <= set(ROUNDED_COLUMNS):
+    if floats <= set(columns):
         return frame, f"%.{PROBABILITY_DECIMALS}f"
     out = frame.copy()
     for column in columns:
@@ -91,22 +86,22 @@ def _rounded(frame: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
     return out, None
 
 
-def to_safe_csv(frame: pd.DataFrame, header: bool = True) -> bytes:
-    """``frame`` as UTF-8 CSV bytes, formulas neutralised, probabilities to 4 decimals.
+def to_safe_csv(frame: pd.DataFrame, header: bool = True, rounded: Collection[str] = ()) -> bytes:
+    """``frame`` as UTF-8 CSV bytes, formulas neutralised, the ``rounded`` columns (chances) to 4 decimals.
 
     With ``header`` the bytes start with a BOM (so Excel reads UTF-8) and the header line;
     without, they are rows to append to such a file.
     """
-    rounded, float_format = _rounded(frame)
-    text = neutralise_formulas(rounded).to_csv(index=False, header=header, lineterminator="\r\n",
+    rounded_frame, float_format = _rounded(frame, rounded)
+    text = neutralise_formulas(rounded_frame).to_csv(index=False, header=header, lineterminator="\r\n",
                                                float_format=float_format)
     return text.encode("utf-8-sig" if header else "utf-8")
 
 
-def append_safe_csv(frame: pd.DataFrame, path: Path, first: bool) -> None:
+def append_safe_csv(frame: pd.DataFrame, path: Path, first: bool, rounded: Collection[str] = ()) -> None:
     """Write ``frame`` to ``path`` (``first``: a new file with the header), the way ``to_safe_csv`` does."""
     with open(path, "wb" if first else "ab") as stream:
-        stream.write(to_safe_csv(frame, header=first))
+        stream.write(to_safe_csv(frame, header=first, rounded=rounded))
 
 
 def identity_columns(columns: list[str], id_column: str | None = None) -> list[str]:
@@ -115,15 +110,17 @@ def identity_columns(columns: list[str], id_column: str | None = None) -> list[s
     return [c for c in columns if header_key(c) in keys]
 
 
-def reading_order(frame: pd.DataFrame, first: tuple[str, ...] = (), id_column: str | None = None) -> pd.DataFrame:
-    """``frame`` with its columns in reading order (module docstring); ``first`` goes before all."""
+def reading_order(frame: pd.DataFrame, scored_columns: Sequence[str], first: tuple[str, ...] = (),
+                  id_column: str | None = None) -> pd.DataFrame:
+    """``frame`` with its columns in reading order (module docstring): ``first``, the lead's identity, then
+    ``scored_columns`` (the columns scoring added), then the rest."""
     columns = [str(c) for c in frame.columns]
     head = [c for c in first if c in columns]
     head += [c for c in identity_columns(columns, id_column) if c not in head]
-    head += [c for c in SCORE_COLUMNS if c in columns and c not in head]
+    head += [c for c in scored_columns if c in columns and c not in head]
     return frame.loc[:, head + [c for c in columns if c not in head]]
 
 
-def for_download(scored: pd.DataFrame, id_column: str | None = None) -> pd.DataFrame:
+def for_download(scored: pd.DataFrame, scored_columns: Sequence[str], id_column: str | None = None) -> pd.DataFrame:
     """A scored list as the dashboard offers it: the file's own headers, reading order, row number first."""
-    return reading_order(scored, first=("row",), id_column=id_column)
+    return reading_order(scored, scored_columns, first=("row",), id_column=id_column)

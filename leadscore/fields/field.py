@@ -169,6 +169,15 @@ class Field:
         return self.prefix + format_number(number)
 
     @property
+    def step(self) -> float:
+        """A number's natural step: 1 for a count; for an amount, a power of ten about a hundredth of its range
+        (1 minute on a 1-120 range, $1,000 on $30,000-$500,000, 0.01 on 0-1). The form's +/- and the what-if's
+        suggestions move by it, so a suggestion reads "25 → 35 minutes", never "25 → 54.75"."""
+        if self.kind == "integer" or self.low is None or self.high is None or self.high <= self.low:
+            return 1.0
+        return float(10 ** math.floor(math.log10((self.high - self.low) / 100)))
+
+    @property
     def range_words(self) -> str:
         """``22–70``, ``$30,000–$500,000`` ("" without a range)."""
         if self.low is None or self.high is None:

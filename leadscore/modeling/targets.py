@@ -35,6 +35,9 @@ from leadscore.modeling.tiers import TIERS, Bands
 HIGH = CLASSES.index("High")
 _CLASS_NAMES = np.asarray(CLASSES, dtype=object)
 REASON_COLUMNS: tuple[str, ...] = ("reason_1", "reason_2", "reason_3")
+#: The conversion the seed expects of each built-in tier (the midpoint of its range, High 35-40% -> 37.5%),
+#: in CLASSES order: a built-in lead's chance of conversion weighs its tier chances by them.
+_TIER_CONVERSION = np.array([sum(TIER_CONVERSION_RATES[t]) / 2 for t in CLASSES])
 
 
 def softmax(margins: np.ndarray) -> np.ndarray:
@@ -52,6 +55,19 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
 def to_score(p: np.ndarray) -> np.ndarray:
     """A chance as a whole score 0-100."""
     return np.rint(np.asarray(p) * 100).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class ScoreColumn:
+    """A column a target adds to a scored table, as a file and a screen show it."""
+
+    name: str
+    #: What the column is called on screen ("Chance of High").
+    title: str
+    #: A chance 0-1: written with 4 decimals in a file, shown as a percent.
+    chance: bool = True
+    #: Shown in the dashboard's table (a file always has it).
+    shown: bool = True
 
 
 @dataclass(frozen=True)
@@ -86,6 +102,10 @@ class Target(Protocol):
     chance_columns: tuple[str, ...]
     #: What the chart of one lead explains, in words ("odds of High over Medium", "chance of conversion").
     explains: str
+    #: The target's columns in the order a scored file shows them, after the tier.
+    file_columns: tuple[ScoreColumn, ...]
+    #: The chance column that orders leads within a tier (call order) and filters a list: P(High) or p_convert.
+    headline_column: str
 
     def probabilities(self, margins: np.ndarray) -> np.ndarray:
         """(n, k) chances from (n, k) calibrated margins."""
@@ -93,11 +113,14 @@ class Target(Protocol):
     def decide(self, probabilities: np.ndarray) -> np.ndarray:
         """(n,) tier names."""
 
-    def headline(self, probabilities: np.ndarray, tiers: np.ndarray) -> np.ndarray:
-        """(n,) the chance that orders leads inside a tier: P(High), or the chance of conversion."""
-
     def columns(self, probabilities: np.ndarray, tiers: np.ndarray) -> dict[str, np.ndarray]:
         """The chance columns of a scored table."""
+
+    def probabilities_of(self, columns: Mapping[str, np.ndarray]) -> np.ndarray:
+        """(n, k) chances read back from the chance columns of a scored table (``columns``' inverse)."""
+
+    def conversion(self, probabilities: np.ndarray) -> np.ndarray:
+        """(n,) each lead's calibrated chance of conversion: the one the store records and results judge."""
 
     def chances(self, probabilities: np.ndarray, tier: str) -> dict[str, Any]:
         """One lead's chance fields as the API answers them (numbers rounded to 4 decimals)."""
@@ -132,6 +155,10 @@ class ThreeTiers:
     high_threshold: float
     chance_columns: tuple[str, ...] = (*reversed(PROBABILITY_COLUMNS), "confidence")
     explains: str = "odds"
+    file_columns: tuple[ScoreColumn, ...] = (
+        ScoreColumn("confidence", "Sure of its tier", shown=False),
+        *(ScoreColumn(f"p_{t.lower()}", f"Chance of {t}") for t in reversed(CLASSES)))
+    headline_column: str = "p_high"
     kind: ClassVar[str] = "three_tiers"
     column: ClassVar[str] = LABEL_COLUMN
 
@@ -146,14 +173,18 @@ class ThreeTiers:
     def decide(self, probabilities: np.ndarray) -> np.ndarray:
         return _CLASS_NAMES[self.decide_index(probabilities)]
 
-    def headline(self, probabilities: np.ndarray, tiers: np.ndarray) -> np.ndarray:
-        return probabilities[:, HIGH]
-
     def columns(self, probabilities: np.ndarray, tiers: np.ndarray) -> dict[str, np.ndarray]:
         index = np.array([CLASSES.index(t) for t in tiers], dtype=np.int64)
         out = {column: probabilities[:, k] for k, column in enumerate(PROBABILITY_COLUMNS)}
         out["confidence"] = probabilities[np.arange(len(index)), index]
         return {c: out[c] for c in self.chance_columns}
+
+    def probabilities_of(self, columns: Mapping[str, np.ndarray]) -> np.ndarray:
+        return np.column_stack([np.asarray(columns[c], dtype=np.float64) for c in PROBABILITY_COLUMNS])
+
+    def conversion(self, probabilities: np.ndarray) -> np.ndarray:
+        """Each tier's chance weighted by the conversion the seed expects of it (the midpoint of its range)."""
+        return np.asarray(probabilities, dtype=np.float64) @ _TIER_CONVERSION
 
     def chances(self, probabilities: np.ndarray, tier: str) -> dict[str, Any]:
         by_tier = {t: round(float(probabilities[CLASSES.index(t)]), 4) for t in TIERS}
@@ -236,6 +267,9 @@ class WonLost:
     rates: Mapping[str, float]
     chance_columns: tuple[str, ...] = ("p_convert", "score")
     explains: str = "chance"
+    file_columns: tuple[ScoreColumn, ...] = (ScoreColumn("score", "Score", chance=False),
+                                             ScoreColumn("p_convert", "Chance of conversion"))
+    headline_column: str = "p_convert"
     kind: ClassVar[str] = "won_lost"
 
     def probabilities(self, margins: np.ndarray) -> np.ndarray:
@@ -244,11 +278,14 @@ class WonLost:
     def decide(self, probabilities: np.ndarray) -> np.ndarray:
         return self.bands.tiers(probabilities[:, 0])
 
-    def headline(self, probabilities: np.ndarray, tiers: np.ndarray) -> np.ndarray:
-        return probabilities[:, 0]
-
     def columns(self, probabilities: np.ndarray, tiers: np.ndarray) -> dict[str, np.ndarray]:
         return {"p_convert": probabilities[:, 0], "score": to_score(probabilities[:, 0])}
+
+    def probabilities_of(self, columns: Mapping[str, np.ndarray]) -> np.ndarray:
+        return np.asarray(columns["p_convert"], dtype=np.float64).reshape(-1, 1)
+
+    def conversion(self, probabilities: np.ndarray) -> np.ndarray:
+        return np.asarray(probabilities, dtype=np.float64)[:, 0]
 
     def chances(self, probabilities: np.ndarray, tier: str) -> dict[str, Any]:
         return {"p_convert": round(float(probabilities[0]), 4), "score": int(to_score(probabilities[:1])[0])}

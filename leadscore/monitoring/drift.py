@@ -77,7 +77,7 @@ def drift_reference(fields: pd.DataFrame, field_kinds: Mapping[str, str], scores
 
     ``fields``: the training leads' fields as read; ``field_kinds``: name -> "number", "integer", "flag" or
     "category" (flags are compared as categories); ``scores``: the model's chance of conversion for those
-    leads (for the built-in model, the expected conversion of its tier probabilities, ``builtin_chance``).
+    leads, as its target defines it (``Target.conversion``).
     """
     reference: dict[str, Any] = {"leads": int(len(fields)), "fields": {}, "other": OTHER}
     for name, kind in field_kinds.items():

@@ -17,7 +17,7 @@ measured against for each target).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +30,7 @@ from leadscore.fields.rejections import CountsRejections
 from leadscore.modeling.model import Model
 from leadscore.modeling.targets import REASON_COLUMNS, Support
 from leadscore.modeling.tiers import TIER_ACTIONS
+from leadscore.scoring.rows import ScoredLead, ScoredRow, ScoredRows, rows_of_leads, rows_of_table
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,8 @@ class LeadScore:
     decision: str = ""
     #: Then: where the bar the lead cleared lies on the waterfall's scale, and its words (``Target.cleared_bar``).
     cleared: tuple[float, str] | None = None
+    #: The target's chances of this lead (``Target.probabilities``), from which its recorded numbers follow.
+    probabilities: tuple[float, ...] = ()
 
     @property
     def action(self) -> str:
@@ -179,6 +182,25 @@ class Scorer:
         """The columns scoring adds: tier, the target's chances, the reasons."""
         return ("tier", *self.model.target.chance_columns, *REASON_COLUMNS)
 
+    @property
+    def file_columns(self) -> tuple[str, ...]:
+        """The columns scoring adds in the order a scored file shows them (after the lead's ID and name)."""
+        return ("tier", *(c.name for c in self.model.target.file_columns), *REASON_COLUMNS)
+
+    @property
+    def chance_columns(self) -> tuple[str, ...]:
+        """The columns scoring adds that hold a chance 0-1 (4 decimals in a file, a percent on screen)."""
+        return tuple(c.name for c in self.model.target.file_columns if c.chance)
+
+    def rows(self, scored: pd.DataFrame, id_column: str | None = None, owner_column: str | None = None
+             ) -> ScoredRows:
+        """A table this scorer scored as rows for the store (``rows.rows_of_table``)."""
+        return rows_of_table(self.model, scored, id_column, owner_column)
+
+    def lead_rows(self, leads: Sequence[tuple[Mapping[str, Any], str | None, ScoredLead]]) -> list[ScoredRow]:
+        """Leads this scorer scored one by one as rows for the store (``rows.rows_of_leads``)."""
+        return rows_of_leads(self.model, leads)
+
     # ---- arrays ---------------------------------------------------------------------------------
     def decide(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Chances (n, k) and tiers (n,) of leads given as codes (empty cells NaN); no explanation."""
@@ -265,5 +287,6 @@ class Scorer:
                 labels={f.name: value_words(self.schema, j, filled[i, j], bool(empty[i, j]))
                         for j, f in enumerate(fields)},
                 model_version=self.version, runner_up=None if runner_up is None else str(runner_up[i]),
-                decision=target.decision_words(p, tier), cleared=target.cleared_bar(p, tier)))
+                decision=target.decision_words(p, tier), cleared=target.cleared_bar(p, tier),
+                probabilities=tuple(p.tolist())))
         return results

@@ -18,11 +18,10 @@ TIER_RANK: dict[str, int] = {tier: rank for rank, tier in enumerate(TIERS)}
 
 
 def call_order(scored: pd.DataFrame, target: Target) -> pd.DataFrame:
-    """The scored list in call order: High first, then Medium, then Low; within a tier by the target's first
-    chance column (``p_high`` for three tiers, ``p_convert`` for won/lost), highest first. The row number
-    (the index) becomes a column."""
+    """The scored list in call order: High first, then Medium, then Low; within a tier by the target's headline
+    chance (``Target.headline_column``), highest first. The row number (the index) becomes a column."""
     table = scored.reset_index()
-    key = table["tier"].map(TIER_RANK) * 2 - table[target.chance_columns[0]]
+    key = table["tier"].map(TIER_RANK) * 2 - table[target.headline_column]
     return table.iloc[key.argsort(kind="stable").to_numpy()].reset_index(drop=True)
 
 

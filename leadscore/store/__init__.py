@@ -5,15 +5,15 @@ Public interface (the command line, the dashboard and the API all use only this)
     from leadscore.store import Store, drift_reference, read_outcomes
 
     store = Store.open()                  # url=None: $LEADSCORE_DATABASE_URL, else store.sqlite3 beside the registry
-    store.record(scored_frame, model_version, list_name="May leads", id_column="Lead ID")
+    store.record(scorer.rows(scored_frame, id_column="Lead ID"), list_name="May leads")   # typed rows
     rows = read_outcomes(frame, id_column="Lead ID", outcome_column="Stage", positive=["Won"], negative=["Lost"])
     store.import_outcomes(rows, source="crm-export.csv")   # -> ImportReport (new, changed, unknown IDs...)
     store.saved_lists(); store.list_rows("May leads"); store.history("L-1001")
     store.training_frame(target="converted")             # fields as read + outcome, for the normal trainers
     store.save_drift_reference(version, drift_reference(training_fields, field_kinds, scores))
 
-``record`` takes the scorer's output frame as plain data (``tier``; ``p_convert`` and ``score``, or
-``p_low/p_medium/p_high/confidence``; ``reason_1..3``; the input columns), so it serves both kinds of model.
+``record`` takes typed rows (``leadscore.scoring.rows``: ``ScoredRows`` for a table, ``ScoredRow`` one by one)
+whose tier, chance of conversion and score the model's target defined, so the store never knows a kind of model.
 Drift references are written by the trainers into ``metadata["drift_reference"]`` and kept in the store when a
 version first records. The results report is built from the store's queries (``store/report.py``) by
 ``leadscore.workflows.results``, one model version at a time.
@@ -24,8 +24,8 @@ goes to the logs: only counts and model versions do.
 from leadscore.monitoring.drift import drift_reference
 from leadscore.store.database import StoreUnavailableError
 from leadscore.store.outcomes import OutcomeRows, read_outcomes
-from leadscore.store.record import RecordError, builtin_chance
+from leadscore.store.record import RecordError
 from leadscore.store.store import ImportReport, Recorded, Store
 
 __all__ = ["ImportReport", "OutcomeRows", "RecordError", "Recorded", "Store", "StoreUnavailableError",
-           "builtin_chance", "drift_reference", "read_outcomes"]
+           "drift_reference", "read_outcomes"]

@@ -1,8 +1,9 @@
-"""A scored batch as rows of the scorings table: plain data in (the scorer's output frame), tuples out.
+"""Typed scored rows (``scoring/rows.py``) as rows of the scorings tables: plain lists, encoded column by column.
 
-Takes the frame the scorer returns (its input columns kept, ``tier``, the chance columns, ``reason_1..3``),
-not the scorer, so it serves both kinds of model: ``p_convert`` (a team's model) or ``p_low/p_medium/p_high``
-(the built-in model).
+The rows carry the target's numbers already (tier, chance of conversion, score), so nothing here knows a
+kind of model or a column a target writes: the target's own columns are kept as they came, as JSON.
+Lead IDs are checked here, once for every face: an ID is text, 12, "12" and 12.0 (a number column read with
+empty cells) are one lead, and an empty ID is refused naming its row and column.
 """
 
 from __future__ import annotations
@@ -10,45 +11,46 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from leadscore.fields.builtin import CLASSES, TIER_CONVERSION_RATES
+from leadscore.scoring.rows import RecordError, ScoredRow, ScoredRows
 
-OUTCOME_CHANCES = ("p_convert",)
-BUILTIN_CHANCES = tuple(f"p_{t.lower()}" for t in CLASSES)
-REASONS = ("reason_1", "reason_2", "reason_3")
-#: Columns the scorer adds; every other column is a field as read.
-OUTPUT = frozenset({"tier", "confidence", "score", *OUTCOME_CHANCES, *BUILTIN_CHANCES, *REASONS})
-#: The built-in tiers' promise: the midpoint of the seed's expected conversion range (High 35-40% -> 37.5%).
-TIER_PROMISE = {tier: (low + high) / 2 for tier, (low, high) in TIER_CONVERSION_RATES.items()}
+__all__ = ["Encoded", "RecordError", "encode", "normalize_ids"]
+
 _INTEGRAL = re.compile(r"^(-?\d+)\.0+$")
+#: The keys of the reasons' JSON (the format the store has always written).
+_REASON_KEYS = ("reason_1", "reason_2", "reason_3")
 
 
-class RecordError(ValueError):
-    """The batch cannot be recorded (the message names the column, and the row when there is one)."""
+@dataclass
+class Encoded:
+    """A batch as the store writes it, one list per column, in the rows' order."""
+
+    lead_id: list[str]
+    model_version: list[str]
+    tier: list[str]
+    chance: list[float]
+    score: list[int]
+    owner: list[str | None]
+    fields: list[str]
+    reasons: list[str | None]
+    columns: list[str]
+
+    def __len__(self) -> int:
+        return len(self.lead_id)
 
 
 def normalize_ids(values: pd.Series) -> pd.Series:
     """Lead IDs as text, so 12, "12" and 12.0 (a number column read with empty cells) are one lead."""
     text = values.astype("string").str.strip()
-    return text.str.replace(_INTEGRAL, r"\1", regex=True)
-
-
-def builtin_chance(p_low: np.ndarray, p_medium: np.ndarray, p_high: np.ndarray) -> np.ndarray:
-    """The built-in model's chance of conversion: its tier probabilities weighted by each tier's promise."""
-    return (np.asarray(p_low) * TIER_PROMISE["Low"] + np.asarray(p_medium) * TIER_PROMISE["Medium"]
-            + np.asarray(p_high) * TIER_PROMISE["High"])
-
-
-def chance_columns_of(frame: pd.DataFrame) -> tuple[str, ...]:
-    """The chance columns the frame carries: a team's model's or the built-in model's."""
-    if set(OUTCOME_CHANCES) <= set(frame.columns):
-        return OUTCOME_CHANCES
-    if set(BUILTIN_CHANCES) <= set(frame.columns):
-        return BUILTIN_CHANCES
-    raise RecordError("the scored leads have neither p_convert nor p_low, p_medium and p_high: nothing to record")
+    dotted = text.str.contains(".", regex=False).fillna(False).to_numpy(dtype=bool)
+    if dotted.any():  # the regular expression only where it can match: most IDs have no dot
+        text = text.copy()
+        text[dotted] = text[dotted].str.replace(_INTEGRAL, r"\1", regex=True)
+    return text
 
 
 def _json_lines(frame: pd.DataFrame) -> list[str]:
@@ -58,45 +60,56 @@ def _json_lines(frame: pd.DataFrame) -> list[str]:
     return text.rstrip("\n").split("\n") if len(frame) else []
 
 
-def scoring_columns(frame: pd.DataFrame, chance_columns: Sequence[str] | None = None,
-                    id_column: str | None = None) -> dict[str, list]:
-    """Column lists for the scorings table (lead_id, tier, chance, promise, score, chances, fields, reasons).
+def _lead_ids(rows: ScoredRows, fields: list[str]) -> list[str]:
+    """Each lead's ID as text; without IDs, a hash of its fields as read (the same lead scored twice is one lead,
+    and an outcome can only be matched if the file carries the same fields)."""
+    if rows.lead_id is None:
+        return ["h:" + hashlib.sha256(line.encode()).hexdigest()[:20] for line in fields]
+    ids = normalize_ids(rows.lead_id)
+    empty = ids.isna() | (ids == "")
+    if empty.any():
+        row = rows.lead_id.index[np.flatnonzero(empty.to_numpy())[0]]
+        where = f", column {rows.id_column!r}" if rows.id_column else ""
+        raise RecordError(f"row {row}{where}: the lead ID is empty")
+    return ids.tolist()
 
-    ``id_column`` names the lead ID; without it a lead is known by a hash of its fields as read (so the same
-    lead scored twice is one lead, and an outcome can only be matched if the file carries the same fields).
+
+def _encode_batch(rows: ScoredRows) -> Encoded:
+    n = len(rows)
+    chance = np.asarray(rows.chance, dtype=np.float64)
+    unknown = ~np.isfinite(chance)
+    if unknown.any():
+        raise RecordError(f"row {rows.fields.index[np.flatnonzero(unknown)[0]]}: no chance of conversion")
+    fields = _json_lines(rows.fields)
+    reasons: list[str | None] = [None] * n
+    if rows.reasons is not None and rows.reasons.shape[1]:
+        width = min(rows.reasons.shape[1], len(_REASON_KEYS))
+        reasons = list(_json_lines(pd.DataFrame(rows.reasons[:, :width], columns=list(_REASON_KEYS[:width]))))
+    return Encoded(
+        lead_id=_lead_ids(rows, fields), model_version=[rows.model_version] * n,
+        tier=[str(t) for t in rows.tier], chance=chance.tolist(), score=np.asarray(rows.score).astype(int).tolist(),
+        owner=[None] * n if rows.owner is None else [None if o is None else str(o) for o in rows.owner],
+        fields=fields, reasons=reasons, columns=_json_lines(rows.columns.reset_index(drop=True)))
+
+
+def encode(rows: ScoredRows | Sequence[ScoredRow]) -> Encoded:
+    """The rows as the store writes them, in their order.
+
+    Single rows are encoded in groups of the same model version, field names and ID presence, so a lead's
+    fields read the same (and hash the same, without an ID) whatever rows it came with.
     """
-    chance_columns = tuple(chance_columns or chance_columns_of(frame))
-    missing = [c for c in ("tier", *chance_columns) if c not in frame.columns]
-    if missing:
-        raise RecordError(f"the scored leads have no column {missing[0]!r}")
-    field_columns = [c for c in frame.columns if c not in OUTPUT]
-    fields = _json_lines(frame[field_columns])
-    if id_column is not None:
-        if id_column not in frame.columns:
-            columns = ", ".join(map(str, frame.columns))
-            raise RecordError(f"ID column {id_column!r} is not in the file; columns: {columns}")
-        ids = normalize_ids(frame[id_column])
-        empty = ids.isna() | (ids == "")
-        if empty.any():
-            row = frame.index[np.flatnonzero(empty.to_numpy())[0]]
-            raise RecordError(f"row {row}, column {id_column!r}: the lead ID is empty")
-        lead_ids = ids.tolist()
-    else:
-        lead_ids = ["h:" + hashlib.sha256(line.encode()).hexdigest()[:20] for line in fields]
-    chances = frame[list(chance_columns)].astype(float)
-    if chance_columns == OUTCOME_CHANCES:
-        chance = chances["p_convert"].to_numpy()
-        promise = chance
-    else:
-        chance = builtin_chance(*(chances[c].to_numpy() for c in BUILTIN_CHANCES))
-        promise = frame["tier"].map(TIER_PROMISE).astype(float).to_numpy()
-    if np.isnan(chance).any() or np.isnan(promise).any():
-        row = frame.index[np.flatnonzero(np.isnan(chance) | np.isnan(promise))[0]]
-        raise RecordError(f"row {row}: no chance or an unknown tier {frame.loc[row, 'tier']!r}")
-    reason_columns = [c for c in REASONS if c in frame.columns]
-    reasons = (_json_lines(frame[reason_columns].astype("string").fillna("")) if reason_columns
-               else [None] * len(frame))
-    score = frame["score"].astype(float).tolist() if "score" in frame.columns else [None] * len(frame)
-    return {"lead_id": lead_ids, "tier": frame["tier"].astype(str).tolist(), "chance": chance.tolist(),
-            "promise": promise.tolist(), "score": score, "chances": _json_lines(chances), "fields": fields,
-            "reasons": reasons}
+    if isinstance(rows, ScoredRows):
+        return _encode_batch(rows)
+    groups: dict[tuple, list[int]] = {}
+    for i, row in enumerate(rows):
+        key = (row.model_version, row.lead_id is None, tuple(row.fields), tuple(row.columns))
+        groups.setdefault(key, []).append(i)
+    out = Encoded([], [], [], [], [], [], [], [], [])
+    slots: list[tuple[Encoded, int]] = [(out, 0)] * len(rows)
+    for positions in groups.values():
+        encoded = _encode_batch(ScoredRows.of([rows[i] for i in positions]))
+        for k, i in enumerate(positions):
+            slots[i] = (encoded, k)
+    for name in out.__dataclass_fields__:
+        setattr(out, name, [getattr(encoded, name)[k] for encoded, k in slots])
+    return out

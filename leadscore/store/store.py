@@ -18,9 +18,10 @@ import pandas as pd
 from sqlalchemy import Connection, CursorResult, Engine, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from leadscore.store import database
+from leadscore.scoring.rows import ScoredRow, ScoredRows
+from leadscore.store import database, outbox
 from leadscore.store.outcomes import OutcomeRows
-from leadscore.store.record import scoring_columns
+from leadscore.store.record import encode
 from leadscore.store.tables import DriftReference, Outcome, SavedList, Scoring, ScoringData
 
 log = logging.getLogger(__name__)
@@ -114,15 +115,24 @@ def _where_ids(connection: Connection, sql: str, ids: Sequence[str]) -> CursorRe
 class Store:
     """Scorings, outcomes, saved lists and drift references in one database. See the package docstring."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, webhooks: bool = False) -> None:
         self.engine = engine
+        #: Whether recording puts an event in the webhook outbox for each lead whose tier is new or changed.
+        self.webhooks = webhooks
+        self.outbox = outbox.Outbox(engine)
 
     @classmethod
-    def open(cls, url: str | None = None, models_dir: str | os.PathLike[str] | None = None) -> Store:
+    def open(cls, url: str | None = None, models_dir: str | os.PathLike[str] | None = None,
+             webhooks: bool | None = None) -> Store:
         """The store at ``url``, else $LEADSCORE_DATABASE_URL, else beside the registry; migrated to the newest.
 
+        ``webhooks``: fill the webhook outbox when recording (default: when $LEADSCORE_WEBHOOK_URL is set).
         Raises StoreUnavailableError with one line when the database cannot be reached or migrated.
         """
+        if webhooks is None:
+            from leadscore.settings import Settings
+
+            webhooks = Settings.from_environment().webhooks_on
         engine = database.make_engine(database.database_url(url, models_dir))
         try:
             database.ensure_current(engine)
@@ -131,7 +141,7 @@ class Store:
             where = engine.url.render_as_string(hide_password=True)
             reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
             raise database.StoreUnavailableError(f"the store at {where} cannot be opened: {reason}") from error
-        return cls(engine)
+        return cls(engine, webhooks=webhooks)
 
     def close(self) -> None:
         """Release the connections."""
@@ -143,36 +153,47 @@ class Store:
             yield connection
 
     # ---- recording ----------------------------------------------------------------------------------
-    def record(self, scored: pd.DataFrame, model_version: str, list_name: str | None = None,
-               id_column: str | None = None, chance_columns: Sequence[str] | None = None,
+    def record(self, rows: ScoredRows | Sequence[ScoredRow], list_name: str | None = None,
                scored_at: datetime | None = None) -> Recorded:
-        """Record a scored batch (the scorer's output frame); with ``list_name``, the leads join that saved list."""
-        columns = scoring_columns(scored, chance_columns, id_column)
+        """Record scored leads (typed rows, ``scoring/rows.py``); with ``list_name``, they join that saved list.
+
+        Raises RecordError (an empty lead ID, a lead with no chance) naming the row, before writing anything.
+        """
+        columns = encode(rows)
         moment = _utc(scored_at)
-        n = len(scored)
-        lead_ids = columns["lead_id"]
+        n = len(columns)
+        lead_ids = columns.lead_id
         latest = (~pd.Series(lead_ids).duplicated(keep="last")).tolist()  # a lead twice in one batch: the last
         with self._begin() as connection:
-            list_id = self._list_id(connection, list_name, moment) if list_name else None
+            id_column = rows.id_column if isinstance(rows, ScoredRows) else None
+            list_id = self._list_id(connection, list_name, moment, id_column) if list_name else None
             known: dict[str, int] = {}
+            previous: dict[str, str] = {}  # each lead's tier before this batch (for the webhook outbox)
+            unmark = ("UPDATE scorings SET latest = {false} WHERE latest AND lead_id {ids}"
+                      + (" RETURNING lead_id, tier" if self.webhooks else ""))
             unique = list(dict.fromkeys(lead_ids))
             # PostgreSQL takes the whole batch as one array (one statement, one plan); SQLite caps variables.
             step = max(len(unique), 1) if connection.dialect.name == "postgresql" else _IN_CHUNK
             for start in range(0, len(unique), step):
                 chunk = unique[start:start + step]
-                _where_ids(connection, "UPDATE scorings SET latest = {false} WHERE latest AND lead_id {ids}", chunk)
+                unmarked = _where_ids(connection, unmark, chunk)
+                if self.webhooks:
+                    previous.update(unmarked.all())
                 known.update(_where_ids(connection, "SELECT lead_id, outcome FROM outcomes WHERE lead_id {ids}",
                                         chunk).all())
             ids = self._new_ids(connection, n)
             # SQLite: the moment as SQLAlchemy's DateTime writes it (naive UTC text), once for the batch.
             stamp = moment if connection.dialect.name == "postgresql" else _sqlite_time(moment)
-            rows = list(zip(ids, lead_ids, [stamp] * n, [model_version] * n, [list_id] * n, columns["tier"],
-                            columns["chance"], columns["promise"], columns["score"],
-                            [known.get(lead) for lead in lead_ids], latest, strict=True))
-            data = list(zip(ids, columns["chances"], columns["fields"], columns["reasons"], strict=True))
-            self._insert(connection, rows, data)
+            # ``promise`` repeats the chance: a tier's promise for a set of leads is their mean chance.
+            rows_ = list(zip(ids, lead_ids, [stamp] * n, columns.model_version, [list_id] * n, columns.tier,
+                             columns.chance, columns.chance, columns.score,
+                             [known.get(lead) for lead in lead_ids], latest, strict=True))
+            data = list(zip(ids, columns.columns, columns.fields, columns.reasons, strict=True))
+            self._insert(connection, rows_, data)
+            if self.webhooks:  # in this transaction: an event exists exactly when its scoring does
+                outbox.enqueue(connection, outbox.tier_changes(ids, columns, latest, previous, moment), moment)
             deleted = self._apply_retention(connection, moment)
-        log.info("store: recorded %d scored leads (model %s)", n, model_version)
+        log.info("store: recorded %d scored leads (model %s)", n, ", ".join(sorted(set(columns.model_version))))
         return Recorded(n, list_name, deleted)
 
     def _new_ids(self, connection: Connection, n: int) -> list[int]:
@@ -207,11 +228,14 @@ class Store:
             connection.exec_driver_sql(f"INSERT INTO {table} ({', '.join(names)}) "
                                        f"VALUES ({', '.join('?' * len(names))})", values)
 
-    def _list_id(self, connection: Connection, name: str, moment: datetime) -> int:
-        found = connection.execute(select(SavedList.id).where(SavedList.name == name)).scalar()
+    def _list_id(self, connection: Connection, name: str, moment: datetime, id_column: str | None = None) -> int:
+        """The list's id (made if new); it remembers the column its IDs were last read from, for exports."""
+        found = connection.execute(select(SavedList.id, SavedList.id_column).where(SavedList.name == name)).first()
         if found is not None:
-            return int(found)
-        return int(connection.execute(insert(SavedList).values(name=name, created_at=moment)
+            if id_column and found.id_column != id_column:
+                connection.execute(update(SavedList).where(SavedList.id == found.id).values(id_column=id_column))
+            return int(found.id)
+        return int(connection.execute(insert(SavedList).values(name=name, created_at=moment, id_column=id_column)
                                       .returning(SavedList.id)).scalar_one())
 
     def _apply_retention(self, connection: Connection, moment: datetime) -> int:
@@ -232,9 +256,45 @@ class Store:
             return [{"name": name, "created_at": _utc(created).isoformat(), "leads": int(leads)}
                     for name, created, leads in connection.execute(query)]
 
+    def list_latest(self, name: str, since: datetime | None = None, owner: str | None = None
+                    ) -> tuple[str | None, pd.DataFrame]:
+        """A saved list's leads, one row each (its latest scoring in the list), for a CRM's import.
+
+        Returns the column the IDs were read from (None: not known) and a frame of lead_id, tier, score,
+        chance, reason_1..3, model_version, scored_at (UTC), oldest first. ``since``: only leads whose latest
+        scoring in the list is from then on; ``owner``: only that owner's leads. KeyError for an unknown list.
+        """
+        with self.engine.connect() as connection:
+            found = connection.execute(select(SavedList.id, SavedList.id_column)
+                                       .where(SavedList.name == name)).first()
+            if found is None:
+                raise KeyError(f"no saved list named {name!r}")
+            latest = (select(func.max(Scoring.id)).where(Scoring.list_id == found.id)
+                      .group_by(Scoring.lead_id).scalar_subquery())
+            query = (select(Scoring.lead_id, Scoring.tier, Scoring.score, Scoring.chance, ScoringData.reasons,
+                            Scoring.model_version, Scoring.scored_at)
+                     .join(ScoringData, ScoringData.scoring_id == Scoring.id)
+                     .where(Scoring.id.in_(latest)).order_by(Scoring.id))
+            if since is not None:
+                query = query.where(Scoring.scored_at >= _utc(since))
+            if owner is not None:
+                query = query.where(Scoring.owner == owner)
+            rows = connection.execute(query).all()
+        reasons = [list(json.loads(r.reasons).values()) if r.reasons else [] for r in rows]
+        frame = pd.DataFrame({
+            "lead_id": [r.lead_id for r in rows], "tier": [r.tier for r in rows],
+            "score": pd.array([round(100 * r.chance) if r.score is None else round(r.score) for r in rows],
+                              dtype="Int64"),
+            "chance": [float(r.chance) for r in rows],
+            **{f"reason_{k + 1}": [r[k] if len(r) > k else "" for r in reasons] for k in range(3)},
+            "model_version": [r.model_version for r in rows],
+            "scored_at": pd.to_datetime([_as_utc(r.scored_at) for r in rows], utc=True)})
+        return found.id_column, frame
+
     def list_rows(self, name: str) -> pd.DataFrame:
-        """A saved list as it was scored: its fields as read, then lead_id, tier, the chances and the reasons."""
-        query = (select(Scoring.lead_id, Scoring.tier, Scoring.score, ScoringData.chances, ScoringData.fields,
+        """A saved list as it was scored: its fields as read, then lead_id, tier, the target's columns (as the
+        scored file showed them) and the reasons."""
+        query = (select(Scoring.lead_id, Scoring.tier, ScoringData.chances, ScoringData.fields,
                         ScoringData.reasons).join(SavedList, SavedList.id == Scoring.list_id)
                  .join(ScoringData, ScoringData.scoring_id == Scoring.id)
                  .where(SavedList.name == name).order_by(Scoring.id))
@@ -247,11 +307,19 @@ class Store:
         reasons = [list(json.loads(r.reasons).values()) if r.reasons else [] for r in rows]
         out = fields.assign(lead_id=[r.lead_id for r in rows], tier=[r.tier for r in rows])
         out = pd.concat([out, chances], axis=1)
-        if any(r.score is not None for r in rows):
-            out["score"] = [r.score for r in rows]
         for k in range(3):
             out[f"reason_{k + 1}"] = [r[k] if len(r) > k else "" for r in reasons]
         return out
+
+    def list_fields(self, name: str) -> list[str]:
+        """The fields of a saved list as recorded (its columns besides what scoring added), in the file's order."""
+        query = (select(ScoringData.fields).join(Scoring, ScoringData.scoring_id == Scoring.id)
+                 .join(SavedList, SavedList.id == Scoring.list_id).where(SavedList.name == name))
+        with self.engine.connect() as connection:
+            texts = connection.execute(query).scalars().all()
+        if not texts:
+            raise KeyError(f"no saved list named {name!r}")
+        return list(dict.fromkeys(key for text in texts for key in json.loads(text)))
 
     # ---- outcomes ---------------------------------------------------------------------------------
     def import_outcomes(self, outcomes: OutcomeRows, source: str) -> ImportReport:

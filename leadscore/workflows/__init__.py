@@ -5,6 +5,8 @@
 - ``train``: train the built-in model, a model of a team's history, a model of the recorded results.
 - ``outcomes``: take a CRM's won/lost results back into the store.
 - ``results``: the results report of one model version or several, never blended.
+- ``export``: a saved list's latest scores as a file a CRM imports (xlsx or CSV).
+- ``webhooks``: deliver the webhook outbox (signed POSTs, retried with backoff).
 
 Library functions returning typed results; no printing, no streamlit. See docs/architecture.md, "Workflows".
 """

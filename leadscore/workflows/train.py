@@ -25,7 +25,6 @@ from leadscore.modeling.tiers import Bands
 from leadscore.registry import ModelFileError, Registry
 from leadscore.scoring.scorer import Scorer
 from leadscore.store import Store
-from leadscore.store.record import scoring_columns
 from leadscore.workflows import gate
 from leadscore.workflows.gate import Verdict
 
@@ -183,10 +182,10 @@ def train_history(frame: pd.DataFrame, target: str, source: str, *, positive: Se
 
 # ---- the recorded results ----------------------------------------------------------------------------------
 def _chances(scorer: Scorer, leads: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Each scorable lead's chance of conversion, and its position (0-based) among ``leads``."""
-    batch = scorer.score(leads)
-    return (np.asarray(scoring_columns(batch.scored)["chance"], dtype=np.float64),
-            batch.scored.index.to_numpy(dtype=int) - 1)
+    """Each scorable lead's chance of conversion (the target's, as recorded), and its position (0-based) among
+    ``leads``."""
+    rows = scorer.rows(scorer.score(leads).scored)
+    return np.asarray(rows.chance, dtype=np.float64), rows.fields.index.to_numpy(dtype=int) - 1
 
 
 def carried_shares(store: Store, version: str | None) -> tuple[float, float] | None:

@@ -9,14 +9,14 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from api_helpers import POLL_SECONDS, make_client, wait_until
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from leadscore.api.app import create_app
-from leadscore.api.recording import flat_chances
-from leadscore.modeling.model import Model
+from leadscore.fields.builtin import CLASSES
 from leadscore.registry import Registry
 from leadscore.settings import ENV_RECORD
 from leadscore.store import Store
@@ -40,13 +40,6 @@ def _recorded(client: TestClient) -> int:
     return int(client.get("/readyz").json()["recording"]["recorded"])
 
 
-def test_the_chance_fields_are_named_as_the_scorer_names_its_columns(registry: Registry) -> None:
-    model: Model = registry.load()
-    chances = {"three_tiers": {"probabilities": {"Low": 0.2, "Medium": 0.3, "High": 0.5}, "confidence": 0.5},
-               "won_lost": {"p_convert": 0.4, "score": 40}}[model.target.kind]
-    assert set(flat_chances(chances)) == set(model.target.chance_columns)
-
-
 @pytest.mark.usefixtures("recording")
 def test_a_score_and_a_batch_are_recorded_and_flushed_at_shutdown(registry: Registry, lead: dict) -> None:
     app = create_app(registry.root, poll_seconds=POLL_SECONDS)
@@ -66,6 +59,13 @@ def test_a_score_and_a_batch_are_recorded_and_flushed_at_shutdown(registry: Regi
         ids = [r[0] for r in rows]
         assert ids[:2] == ["crm-1", "crm-2"] and ids[2].startswith("h:")
         assert rows[0][1] == one.json()["tier"]
+        with store.engine.connect() as connection:
+            chance, score = connection.execute(text("SELECT chance, score FROM scorings ORDER BY id")).first()
+        model = registry.load()
+        answer = one.json()
+        conversion = (answer["p_convert"] if "p_convert" in answer else  # the target's chance of conversion
+                      float(model.target.conversion(np.array([[answer["probabilities"][t] for t in CLASSES]]))[0]))
+        assert chance == pytest.approx(conversion, abs=1e-4) and score == round(100 * chance)
         assert store.history("crm-2")[0]["tier"] == batch.json()["results"][0]["score"]["tier"]
         with store.engine.connect() as connection:
             fields = connection.execute(text("SELECT fields FROM scoring_data ORDER BY scoring_id")).scalars().all()

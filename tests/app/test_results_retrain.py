@@ -12,7 +12,6 @@ from leadscore.registry import Registry
 from leadscore.scoring import triage
 from leadscore.scoring.scorer import Scorer
 from leadscore.store import Store, read_outcomes
-from leadscore.store.record import scoring_columns
 from leadscore.workflows import gate
 from tests.app.helpers import open_page, texts
 from tests.app.test_wording import _jargon
@@ -31,8 +30,9 @@ def _recorded_with_outcomes(models: Registry) -> None:
         leads.insert(0, "lead_id", [f"B-{i}" for i in range(LEADS)])
     batch = scorer.score(leads)
     store = Store.open(models_dir=models.root)
-    store.record(batch.scored, scorer.version, list_name="Spring", id_column="lead_id")
-    chance = np.asarray(scoring_columns(batch.scored)["chance"])
+    rows = scorer.rows(batch.scored, id_column="lead_id")
+    store.record(rows, list_name="Spring")
+    chance = rows.chance
     won = np.random.default_rng(7).random(len(chance)) < np.clip(chance * 3, 0.2, 0.9)
     export = pd.DataFrame({"lead_id": batch.scored["lead_id"], "Stage": np.where(won, "Won", "Lost")})
     store.import_outcomes(read_outcomes(export, "lead_id", "Stage", positive=["Won"], negative=["Lost"]), "crm.csv")

@@ -34,11 +34,12 @@ def two_lists(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, _crm_registry: Pa
     store = Store.open(models_dir=root)
     try:
         seed = triage.sample_list(30, seed=5).astype(str)
-        store.record(Scorer(registry.load(builtin)).score(seed).scored, builtin, list_name="Seed list",
-                     id_column="lead_id")
+        scorer = Scorer(registry.load(builtin))
+        store.record(scorer.rows(scorer.score(seed).scored, "lead_id"), list_name="Seed list")
         bank = pd.read_csv(BANK_SAMPLE, dtype=str, keep_default_na=False).head(20).drop(columns=["y"])
         bank.insert(0, "lead_id", [f"B-{i}" for i in range(20)])
-        store.record(Scorer(registry.load(team)).score(bank).scored, team, list_name="Bank list", id_column="lead_id")
+        scorer = Scorer(registry.load(team))
+        store.record(scorer.rows(scorer.score(bank).scored, "lead_id"), list_name="Bank list")
         ids = [*seed["lead_id"], *bank["lead_id"]]
         stage = ["Lost"] * 30 + ["Won"] * 20
         store.import_outcomes(read_outcomes(pd.DataFrame({"id": ids, "stage": stage}), "id", "stage"), "crm.csv")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import xgboost as xgb
 
-from leadscore.modeling.explain.tree_shap import TreeExplainer
+from leadscore.modeling.explain.tree_shap import CHUNK_ROWS, TreeExplainer
 from leadscore.modeling.won_lost.outcome_model import OutcomeModel
 from leadscore.modeling.won_lost.train import Candidate, train_outcome
 from tests.crm.conftest import FAST_SMOTE
@@ -28,6 +29,25 @@ def test_same_values_as_pred_contribs(bank, candidates):
     # the model's list path (numpy) and its one-lead path (pred_contribs) agree
     listed = model.contributions(codes)
     np.testing.assert_allclose(listed[:5], np.vstack([model.contributions(codes[i:i + 1]) for i in range(5)]),
+                               atol=2e-5)
+
+
+def test_same_values_across_chunks_with_empty_cells_and_unseen_categories(bank):
+    """More rows than one chunk, an empty value in every column (each split's default way), and category
+    codes no split has seen: still XGBoost's values."""
+    model = train_outcome(bank, "y", exclude=["duration"], candidates=DEPTH4).model
+    data = model.encoding.encode(model.schema.codes(model.schema.parse(bank).matrix), model.schema)
+    data = np.vstack([data, data, data])[: 2 * CHUNK_ROWS + 123].astype(np.float32)
+    rng = np.random.default_rng(3)
+    data[rng.random(data.shape) < 0.15] = np.nan
+    categorical = [i for i, kind in enumerate(model.booster.feature_types) if kind == "c"]
+    assert categorical
+    data[rng.random(len(data)) < 0.05, categorical[0]] = 250  # a code no split names
+    explainer = TreeExplainer.build(model.booster, data[:64])
+    assert explainer is not None
+    dmatrix = xgb.DMatrix(data, feature_names=model.booster.feature_names,
+                          feature_types=model.booster.feature_types, enable_categorical=True)
+    np.testing.assert_allclose(explainer.contributions(data), model.booster.predict(dmatrix, pred_contribs=True),
                                atol=2e-5)
 
 

@@ -19,8 +19,7 @@ def _writer(url: str, name: str) -> None:
     store = Store.open(url)
     for batch in range(BATCHES):
         ids = [f"{name}-{batch}-{i}" for i in range(ROWS)]
-        store.record(builtin_batch(ids, ["Low"] * ROWS, seed=batch), name, list_name=f"list-{name}",
-                     id_column="lead_id")
+        store.record(builtin_batch(ids, ["Low"] * ROWS, version=name, seed=batch), list_name=f"list-{name}")
     store.close()
 
 

@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import func, select, text
 
 from leadscore.fields.infer import OutcomeError
-from leadscore.store import Store, read_outcomes
+from leadscore.scoring.rows import ScoredRow, ScoredRows
+from leadscore.store import RecordError, Store, read_outcomes
 from leadscore.store import database as db
 from leadscore.store.tables import Outcome, Scoring
 from leadscore.workflows.results import version_results
@@ -19,20 +20,38 @@ from leadscore.workflows.results import version_results
 T0 = datetime(2026, 5, 1, tzinfo=timezone.utc)
 
 
-def builtin_batch(ids: list[str], tiers: list[str], seed: int = 0, **extra: list) -> pd.DataFrame:
-    """A scored frame as the built-in scorer returns it: input columns, tier, p_low/p_medium/p_high, reasons."""
+def rows(version: str, ids: list[str] | None, tiers: list[str], chances: list[float] | np.ndarray,
+         fields: dict[str, list], reasons: list[str] | None = None, columns: dict[str, list] | None = None,
+         id_column: str | None = None) -> ScoredRows:
+    """Typed scored rows as a scorer gives them to the store."""
+    chance = np.asarray(chances, dtype=float)
+    frame = pd.DataFrame(fields, index=pd.RangeIndex(1, len(tiers) + 1))
+    return ScoredRows(model_version=version, tier=np.array(tiers, dtype=object), chance=chance,
+                      score=np.rint(chance * 100).astype(int), fields=frame,
+                      lead_id=None if ids is None else pd.Series(ids, index=frame.index, dtype=object),
+                      id_column=id_column,
+                      reasons=None if reasons is None else np.array([[r, "", ""] for r in reasons], dtype=object),
+                      columns=pd.DataFrame(columns or {}, index=frame.index))
+
+
+def builtin_batch(ids: list[str], tiers: list[str], version: str = "v1", seed: int = 0,
+                  **extra: list) -> ScoredRows:
+    """Leads as the built-in model scores them: its tier chances kept as its columns, the chance of conversion
+    its (the rows' numbers are the target's; the store only stores them)."""
     rng = np.random.default_rng(seed)
     p = rng.dirichlet([1, 1, 1], len(ids))
-    return pd.DataFrame({"lead_id": ids, "age": rng.integers(22, 70, len(ids)), **extra, "tier": tiers,
-                         "p_low": p[:, 0], "p_medium": p[:, 1], "p_high": p[:, 2], "confidence": p.max(axis=1),
-                         "reason_1": "Credit score 790 (raises)", "reason_2": "", "reason_3": None})
+    fields = {"lead_id": ids, "age": rng.integers(22, 70, len(ids)).tolist(), **extra}
+    return rows(version, ids, tiers, p @ np.array([0.035, 0.175, 0.375]), fields,
+                ["Credit score 790 (raises)"] * len(ids),
+                {"p_high": p[:, 2], "p_medium": p[:, 1], "p_low": p[:, 0], "confidence": p.max(axis=1)},
+                id_column="lead_id")
 
 
-def outcome_batch(ids: list[str], chances: list[float], tiers: list[str]) -> pd.DataFrame:
-    """A scored frame as a team's model returns it: p_convert and score."""
-    return pd.DataFrame({"Lead": ids, "Source": ["web"] * len(ids), "p_convert": chances,
-                         "score": [round(100 * c) for c in chances], "tier": tiers,
-                         "reason_1": "Source: web (raises)", "reason_2": "", "reason_3": ""})
+def outcome_batch(ids: list[str], chances: list[float], tiers: list[str], **extra: list) -> ScoredRows:
+    """Leads as a team's model scores them."""
+    return rows("team-1", ids, tiers, chances, {"Lead": ids, "Source": ["web"] * len(ids), **extra},
+                ["Source: web (raises)"] * len(ids),
+                {"p_convert": chances, "score": [round(100 * c) for c in chances]}, id_column="Lead")
 
 
 def outcomes(ids: list[str], values: list[str], **kwargs: object) -> object:
@@ -71,24 +90,41 @@ def test_an_upgrade_from_the_previous_schema_keeps_every_record(database_url: st
         store.close()
 
 
-# ---- recording (the report on these records: tests/workflows/test_results.py) ---------------------------
+# ---- recording (the report on these records: tests/workflows/test_results_report.py) --------------------
 def test_without_an_id_column_a_lead_is_known_by_its_fields(store: Store) -> None:
-    frame = builtin_batch(["a", "a", "b"], ["High", "High", "Low"]).drop(columns="lead_id")
-    frame.loc[1, "age"] = frame.loc[0, "age"]
-    store.record(frame, "v1")
+    store.record(rows("v1", None, ["High", "High", "Low"], [0.3, 0.3, 0.1], {"age": [40, 40, 51]}))
+    store.record([ScoredRow(None, "v1", "High", 0.3, 30, {"age": 40}), ScoredRow(None, "v1", "Low", 0.1, 10,
+                                                                                 {"age": 52})])
     with store.engine.connect() as connection:
         leads = connection.execute(select(func.count(func.distinct(Scoring.lead_id)))).scalar()
-    assert leads == len(frame[["age"]].drop_duplicates())
+    assert leads == 3  # 40 (three times, as a table and one by one), 51, 52
+
+
+def test_rows_one_by_one_of_several_versions_keep_their_order(store: Store) -> None:
+    store.record([ScoredRow("A", "v1", "High", 0.4, 40, {"lead_id": "A"}, ("Age 41 (raises)",)),
+                  ScoredRow(None, "v2", "Low", 0.05, 5, {"age": 30}),
+                  ScoredRow("A", "v2", "Medium", 0.2, 20, {"lead_id": "A", "note": "again"})])
+    history = store.history("A")
+    assert [(h["model_version"], h["tier"], h["score"]) for h in history] == [("v1", "High", 40),
+                                                                              ("v2", "Medium", 20)]
+    assert version_results(store, "v2").tiers["Medium"].scored == 1  # A once, its latest
+    assert version_results(store, "v1").leads == 0 and version_results(store, "v2").leads == 2
+
+
+def test_an_empty_lead_id_records_nothing_and_names_the_row(store: Store) -> None:
+    with pytest.raises(RecordError, match="row 2, column 'lead_id': the lead ID is empty"):
+        store.record(builtin_batch(["A", " ", "C"], ["High", "Low", "Low"]))
+    assert version_results(store, "v1").leads == 0
 
 
 def test_saved_lists_reopen_as_scored_and_history(store: Store) -> None:
-    frame = builtin_batch(["A", "B"], ["High", "Low"], owner=["Dana", "Eli"])
-    store.record(frame, "v1", list_name="Week 1", id_column="lead_id", scored_at=T0)
-    store.record(builtin_batch(["A"], ["Medium"]), "v2", id_column="lead_id", scored_at=T0 + timedelta(7))
+    batch = builtin_batch(["A", "B"], ["High", "Low"], owner=["Dana", "Eli"])
+    store.record(batch, list_name="Week 1", scored_at=T0)
+    store.record(builtin_batch(["A"], ["Medium"], version="v2"), scored_at=T0 + timedelta(7))
     assert [(s["name"], s["leads"]) for s in store.saved_lists()] == [("Week 1", 2)]
     rows = store.list_rows("Week 1")
     assert rows["owner"].tolist() == ["Dana", "Eli"] and rows["tier"].tolist() == ["High", "Low"]
-    assert rows["p_high"].tolist() == pytest.approx(frame["p_high"].tolist())
+    assert rows["p_high"].tolist() == pytest.approx(batch.columns["p_high"].tolist())  # the target's columns
     assert rows["reason_1"].tolist() == ["Credit score 790 (raises)"] * 2
     history = store.history("A")
     assert [(h["model_version"], h["tier"], h["list"]) for h in history] == [("v1", "High", "Week 1"),
@@ -98,17 +134,17 @@ def test_saved_lists_reopen_as_scored_and_history(store: Store) -> None:
 
 
 def test_retention_deletes_old_scorings(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    store.record(builtin_batch(["old"], ["Low"]), "v1", id_column="lead_id", scored_at=T0)
+    store.record(builtin_batch(["old"], ["Low"]), scored_at=T0)
     monkeypatch.setenv("LEADSCORE_RETENTION_DAYS", "30")
-    recorded = store.record(builtin_batch(["new"], ["Low"]), "v1", id_column="lead_id", scored_at=T0 + timedelta(31))
+    recorded = store.record(builtin_batch(["new"], ["Low"]), scored_at=T0 + timedelta(31))
     assert recorded.deleted_by_retention == 1
     assert [h["tier"] for h in store.history("old")] == []
 
 
 def test_training_frame_from_results(store: Store) -> None:
-    store.record(builtin_batch(["A", "B", "C"], ["High", "Low", "Low"]), "v1", id_column="lead_id")
+    store.record(builtin_batch(["A", "B", "C"], ["High", "Low", "Low"]))
     store.import_outcomes(outcomes(["A", "B"], ["won", "lost"]), "crm.csv")
-    store.record(builtin_batch(["A"], ["Low"], seed=3), "v2", id_column="lead_id")  # scored again: outcome kept
+    store.record(builtin_batch(["A"], ["Low"], version="v2", seed=3))  # scored again: outcome kept
     assert version_results(store, "v2").tiers["Low"].converted == 1
     frame = store.training_frame()
     assert dict(zip(frame["lead_id"], frame["converted"], strict=True)) == {"A": "yes", "B": "no"}
@@ -117,7 +153,7 @@ def test_training_frame_from_results(store: Store) -> None:
 
 # ---- outcomes -----------------------------------------------------------------------------------------
 def test_importing_the_same_file_twice_counts_nothing_twice(store: Store) -> None:
-    store.record(builtin_batch(["A", "B", "C"], ["High", "Low", "Low"]), "v1", id_column="lead_id")
+    store.record(builtin_batch(["A", "B", "C"], ["High", "Low", "Low"]))
     rows = outcomes(["A", "B", "C"], ["Won", "Lost", ""])
     first = store.import_outcomes(rows, "crm.csv")
     second = store.import_outcomes(rows, "crm.csv")
@@ -129,7 +165,7 @@ def test_importing_the_same_file_twice_counts_nothing_twice(store: Store) -> Non
 
 
 def test_ids_never_scored_are_reported_not_stored(store: Store) -> None:
-    store.record(builtin_batch(["A"], ["High"]), "v1", id_column="lead_id")
+    store.record(builtin_batch(["A"], ["High"]))
     report = store.import_outcomes(outcomes(["A", "X1", "X2"], ["Won", "Won", "Lost"]), "crm.csv")
     assert (report.new, report.unknown, report.unknown_examples) == (1, 2, ["X1", "X2"])
     assert "2 IDs were never scored" in report.sentence()
@@ -138,7 +174,7 @@ def test_ids_never_scored_are_reported_not_stored(store: Store) -> None:
 
 
 def test_a_changed_outcome_latest_wins_and_is_reported(store: Store) -> None:
-    store.record(builtin_batch(["A", "B"], ["High", "High"]), "v1", id_column="lead_id")
+    store.record(builtin_batch(["A", "B"], ["High", "High"]))
     at = pd.DataFrame({"id": ["A", "B"], "stage": ["Lost", "Lost"], "when": ["2026-05-10", "2026-05-10"]})
     named = {"positive": ["Won"], "negative": ["Lost"], "at_column": "when"}
     store.import_outcomes(read_outcomes(at, "id", "stage", **named), "first.csv")  # a file of lost deals only

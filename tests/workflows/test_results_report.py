@@ -4,57 +4,37 @@ and unknown lists, versions and names refused naming what exists."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
 from leadscore.registry import Registry
-from leadscore.store import Store, builtin_chance, read_outcomes
+from leadscore.store import Store
 from leadscore.workflows import results
 from leadscore.workflows.results import ModelVersion, ResultsError, version_results, wilson
+from tests.store.test_store import builtin_batch, outcome_batch, outcomes
 
 T0 = datetime(2026, 5, 1, tzinfo=timezone.utc)
-
-
-def builtin_batch(ids: list[str], tiers: list[str], seed: int = 0, **extra: list) -> pd.DataFrame:
-    """A scored frame as the built-in scorer returns it: input columns, tier, p_low/p_medium/p_high, reasons."""
-    rng = np.random.default_rng(seed)
-    p = rng.dirichlet([1, 1, 1], len(ids))
-    return pd.DataFrame({"lead_id": ids, "age": rng.integers(22, 70, len(ids)), **extra, "tier": tiers,
-                         "p_low": p[:, 0], "p_medium": p[:, 1], "p_high": p[:, 2], "confidence": p.max(axis=1),
-                         "reason_1": "Credit score 790 (raises)", "reason_2": "", "reason_3": None})
-
-
-def outcome_batch(ids: list[str], chances: list[float], tiers: list[str]) -> pd.DataFrame:
-    """A scored frame as a team's model returns it: p_convert and score."""
-    return pd.DataFrame({"Lead": ids, "Source": ["web"] * len(ids), "p_convert": chances,
-                         "score": [round(100 * c) for c in chances], "tier": tiers,
-                         "reason_1": "Source: web (raises)", "reason_2": "", "reason_3": ""})
-
-
-def outcomes(ids: list[str], values: list[str]) -> object:
-    return read_outcomes(pd.DataFrame({"id": ids, "stage": values}), "id", "stage")
 
 
 def test_report_matches_a_hand_count(store: Store) -> None:
     tiers = ["High"] * 4 + ["Medium"] * 3 + ["Low"] * 3
     ids = [f"L{i}" for i in range(10)]
     first = builtin_batch(ids, tiers)
-    store.record(first, "v1", list_name="may", id_column="lead_id", scored_at=T0)
+    store.record(first, list_name="may", scored_at=T0)
     # L0 is scored again later as Medium: it counts once, with its latest tier.
     again = builtin_batch(["L0"], ["Medium"], seed=5)
-    store.record(again, "v1", id_column="lead_id", scored_at=T0 + timedelta(1))
+    store.record(again, scored_at=T0 + timedelta(1))
     won = {"L1", "L2", "L4", "L9"}
     decided = ["L0", "L1", "L2", "L3", "L4", "L5", "L7", "L9"]  # L6 and L8 have no outcome
     store.import_outcomes(outcomes(decided, ["Won" if i in won else "Lost" for i in decided]), "crm.csv")
-    chance = dict(zip(ids, builtin_chance(first["p_low"], first["p_medium"], first["p_high"]), strict=True))
-    chance["L0"] = float(builtin_chance(again["p_low"], again["p_medium"], again["p_high"])[0])
+    chance = dict(zip(ids, first.chance, strict=True)) | {"L0": again.chance[0]}
 
     report = version_results(store, "v1")
     # By hand: High = L1, L2, L3 (L0 moved): 3 scored, 3 with outcome, 2 won, 0 open.
@@ -94,9 +74,8 @@ def test_team_model_promise_ranking_and_breakdown(store: Store) -> None:
     chances = np.round(rng.uniform(0.01, 0.9, 400), 3)
     tiers = np.where(chances > 0.6, "High", np.where(chances > 0.3, "Medium", "Low"))
     ids = [f"C{i}" for i in range(400)]
-    frame = outcome_batch(ids, chances.tolist(), tiers.tolist())
-    frame["Owner"] = np.where(np.arange(400) % 2 == 0, "Dana", "Eli")
-    store.record(frame, "team-1", id_column="Lead")
+    store.record(outcome_batch(ids, chances.tolist(), tiers.tolist(),
+                               Owner=np.where(np.arange(400) % 2 == 0, "Dana", "Eli").tolist()))
     converted = rng.random(400) < chances
     known = np.arange(400) % 5 != 0  # every fifth lead still open
     store.import_outcomes(outcomes([i for i, k in zip(ids, known, strict=True) if k],
@@ -126,10 +105,11 @@ def test_team_model_promise_ranking_and_breakdown(store: Store) -> None:
 
 def _two_models(store: Store, builtin: str, team: str) -> None:
     """A built-in list and a team model's list in one store; the team's leads convert far more."""
-    store.record(builtin_batch([f"B{i}" for i in range(30)], ["High"] * 10 + ["Low"] * 20), builtin,
-                 list_name="built-in list", id_column="lead_id", scored_at=T0)
-    store.record(outcome_batch([f"T{i}" for i in range(20)], [0.9] * 10 + [0.1] * 10, ["High"] * 10 + ["Low"] * 10),
-                 team, list_name="team list", id_column="Lead", scored_at=T0 + timedelta(1))
+    store.record(builtin_batch([f"B{i}" for i in range(30)], ["High"] * 10 + ["Low"] * 20, version=builtin),
+                 list_name="built-in list", scored_at=T0)
+    team_rows = outcome_batch([f"T{i}" for i in range(20)], [0.9] * 10 + [0.1] * 10, ["High"] * 10 + ["Low"] * 10)
+    store.record(dataclasses.replace(team_rows, model_version=team), list_name="team list",
+                 scored_at=T0 + timedelta(1))
     store.import_outcomes(outcomes([f"B{i}" for i in range(30)] + [f"T{i}" for i in range(20)],
                                    ["yes" if i % 3 == 0 else "no" for i in range(30)]
                                    + ["yes"] * 9 + ["no"] + ["no"] * 10), "crm.csv")

@@ -20,6 +20,7 @@ from leadscore.scoring.scorer import Scorer
 from leadscore.store import Store
 from leadscore.store.tables import Scoring
 from leadscore.workflows import gate, train
+from tests.store.test_store import builtin_batch
 
 LEADS = 800
 
@@ -133,8 +134,8 @@ def test_tier_shares_are_carried_over_from_the_active_models_own_leads(recorded:
     store = Store.open(models_dir=models)
     try:
         # Another version's leads in the same store do not change the active model's shares.
-        other = scored.head(300).assign(lead_id=[f"X{i}" for i in range(300)], tier="High")
-        store.record(other, "another-version", id_column="lead_id")
+        other = builtin_batch([f"X{i}" for i in range(300)], ["High"] * 300, version="another-version")
+        store.record(other)
         high, medium = train.carried_shares(store, Registry(models).active_version())
     finally:
         store.close()

@@ -43,12 +43,11 @@ from leadscore.data.synth import truth_columns
 from leadscore.fields.builtin import BUILTIN_SCHEMA, CLASSES, FEATURE_NAMES, LABEL_COLUMN
 from leadscore.fields.headers import header_key
 from leadscore.fields.rejections import SchemaError
-from leadscore.modeling.targets import HIGH, softmax
+from leadscore.modeling.targets import HIGH, ThreeTiers, softmax
 from leadscore.modeling.three_tiers.decision_rule import choose_on_fresh_leads
 from leadscore.modeling.three_tiers.evaluate import evaluate_probabilities
 from leadscore.modeling.three_tiers.lead_model import LeadModel
 from leadscore.monitoring.drift import drift_reference
-from leadscore.store.record import builtin_chance
 
 log = logging.getLogger(__name__)
 
@@ -374,7 +373,7 @@ def train(frame: pd.DataFrame, preset: str = DEFAULT_PRESET, with_baselines: boo
         # What incoming leads are compared with (the store's drift): training fields, held-out chances.
         "drift_reference": drift_reference(pd.DataFrame(features[train_index], columns=FEATURE_NAMES),
                                            dict.fromkeys(FEATURE_NAMES, "number"),
-                                           builtin_chance(*probabilities.T)),
+                                           ThreeTiers(model.high_threshold).conversion(probabilities)),
     })
     model.metadata = finite(model.metadata)
     report = finite(report)
