@@ -5,11 +5,12 @@ from streamlit.delta_generator import DeltaGenerator
 
 from leadscore import charts, plain_words
 from leadscore.fields.builtin import BUILTIN_SCHEMA
-from leadscore.modeling.targets import ThreeTiers, WonLost
 from leadscore.modeling.three_tiers import compare, evaluate, seedref
+from leadscore.modeling.three_tiers.target import ThreeTiers
+from leadscore.modeling.won_lost.target import WonLost
 from leadscore.plain_words import data_words
 from leadscore.scoring.scorer import Scorer
-from ui import bands, crm_training, engine, outcome_report, retrain, versions
+from ui import bands, crm_training, engine, outcome_report, retrain, stakeholders, versions
 from ui.outcome_report import NO_BAR
 from ui.text import data_source, md_escape
 
@@ -135,4 +136,5 @@ scorer = engine.active_scorer()
 st.title("Model")
 if "flash" in st.session_state:
     st.success(st.session_state.pop("flash"))
+stakeholders.download_button("model_stakeholders")
 PANELS[type(scorer.model.target)](scorer)

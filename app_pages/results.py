@@ -8,7 +8,7 @@ version at a time (the active one unless the manager picks another by name, or e
 import streamlit as st
 
 from leadscore.workflows import results
-from ui import engine, outcomes_upload, results_retrain, results_view
+from ui import engine, outcomes_upload, results_retrain, results_view, stakeholders
 from ui.store import store as open_store
 from ui.text import md_escape
 
@@ -31,6 +31,12 @@ if report is not None and not any(section.leads for section in report.versions):
     st.info("No scored lead was saved for these filters yet. On the Triage page, upload a list and use "
             "“Save this list”; then come back with the outcomes.")
 elif report is not None:
+    rows = next((e["leads"] for e in store.saved_lists() if e["name"] == arguments["list_name"]), None)
+    shown = sum(section.leads for section in report.versions)
+    if rows is not None and rows > shown:
+        st.caption(f"“{md_escape(arguments['list_name'])}” holds {rows:,} rows for {shown:,} different leads of "
+                   "the model(s) shown: a lead that appears more than once (the same ID, or without an ID the same "
+                   "fields) counts once, with its latest scoring.")
     titles = {f.name: f.title for f in scorer.schema.fields}
     names = results_view.version_names([section.model for section in report.versions])
     columns = results_view.columns(store, scorer)
@@ -48,5 +54,6 @@ elif report is not None:
         if len(report.versions) > 1:
             st.divider()
     results_view.lead_history(store)
+    stakeholders.download_button("results_stakeholders", **arguments)
 st.header("3. Retrain from these results")
 results_retrain.panel(store, scorer)

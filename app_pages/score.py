@@ -7,7 +7,9 @@ up a tier" writes its steps into the same form.
 
 import streamlit as st
 
+from leadscore import plain_words
 from leadscore.data.scenarios import SCENARIOS
+from leadscore.fields.field import ALL_FIELDS, MISSING_REASON, Schema
 from leadscore.modeling.tiers import TIERS
 from leadscore.scoring.scorer import LeadError, LeadScore, Scorer
 from leadscore.scoring.whatif import MoveUp
@@ -22,10 +24,9 @@ def _comparison(scorer: Scorer, start: LeadScore, result: LeadScore) -> None:
     st.markdown(f"**Compared with the starting lead:** tier {start.tier} → **{result.tier}**"
                 + (" (unchanged)" if result.tier == start.tier else ""))
     for column, (label, value) in zip(st.columns(len(result.bars)), result.bars.items(), strict=True):
-        change = 100 * (value - start.bars[label])
-        column.metric(label, widgets.percent(value),
-                      delta="no change" if abs(change) < 0.5 else f"{change:+.0f} points",
-                      delta_color="off" if abs(change) < 0.5 else "normal")
+        change = plain_words.points_change(start.bars[label], value)  # from the figures as shown: 85% → 98% is +13
+        column.metric(label, plain_words.chance(value), delta=change,
+                      delta_color="off" if change == "no change" else "normal")
 
 
 def _searched_words(scorer: Scorer, answer: MoveUp) -> str:
@@ -43,8 +44,7 @@ def _move_up(scorer: Scorer, lead: dict[str, str]) -> None:
         return
     names = md_escape(_searched_words(scorer, answer))
     if not answer.found:
-        st.info(f"No step a salesperson can take in one round of work ({names}) reaches a higher tier for this "
-                "lead: its tier comes from who the lead is.")
+        _closest(scorer, answer, names)
         return
     target = scorer.model.target
     steps = "\n".join(f"- {md_escape(str(change))}" for change in answer.changes)
@@ -55,6 +55,34 @@ def _move_up(scorer: Scorer, lead: dict[str, str]) -> None:
                "visits, an answer obtained, never who the lead is. Fewest fields first, then the smallest step.")
     st.button("Try these changes", on_click=lead_form.apply_changes,
               args=(scorer.version, scorer.schema, {c.field.name: c.new_value for c in answer.changes}))
+
+
+def _closest(scorer: Scorer, answer: MoveUp, names: str) -> None:
+    """No round of work reaches a higher tier: say so, and show the steps that bring the lead closest."""
+    st.info(f"No step a salesperson can take in one round of work ({names}) reaches a higher tier for this "
+            "lead: its tier comes mostly from who the lead is.")
+    if not answer.closest or answer.progress is None:
+        return
+    before, after = answer.progress
+    steps = "\n".join(f"- {md_escape(str(change))}" for change in answer.closest)
+    st.markdown(f"What brings it closest to a higher tier (its chance of {md_escape(answer.towards)} goes from "
+                f"{plain_words.chance(before)} to {plain_words.chance(after)}):\n\n{steps}")
+    st.caption("Together these steps are still not enough for a higher tier; the chance shows how near they bring "
+               "the lead.")
+    st.button("Try these steps", on_click=lead_form.apply_changes,
+              args=(scorer.version, scorer.schema, {c.field.name: c.new_value for c in answer.closest}))
+
+
+def _problem_words(schema: Schema, problems: list[tuple[str, str, str]]) -> str:
+    """Why the lead cannot be scored, one line per field, each named by its label."""
+    lines = []
+    for field, value, reason in problems:
+        title = schema.field(field).title if field in schema.names else field
+        if reason == MISSING_REASON:
+            lines.append(f"- {md_escape(title)} is empty: this model needs it for every lead.")
+        else:
+            lines.append(f"- {md_escape(title)}: {md_escape(value)} is not accepted ({md_escape(reason)}).")
+    return "\n".join(lines)
 
 
 @st.fragment
@@ -74,12 +102,12 @@ def workbench(scorer: Scorer) -> None:
         result = scorer.score_lead(lead)
     except LeadError as error:
         with results:
-            if error.field == "(every field)":
+            if error.field == ALL_FIELDS:
                 st.info("Fill in at least one field: with every field unknown there is nothing to score this "
                         "lead on.")
-            else:
-                title = schema.field(error.field).title if error.field in schema.names else error.field
-                st.error(f"This lead cannot be scored: {md_escape(title)}: {md_escape(error.reason)}.")
+            else:  # no result is shown: an earlier one would describe another lead
+                st.error("This lead cannot be scored, so no tier is shown until it is fixed:\n\n"
+                         + _problem_words(schema, error.problems))
         return
     with results:
         widgets.tier_badge(target, result)
@@ -100,8 +128,20 @@ def workbench(scorer: Scorer) -> None:
     widgets.waterfall(target, result)
 
 
+def empty_words(schema: Schema) -> str:
+    """What to do with a field one does not know, true for the model in use."""
+    needed = [f.title for f in schema.fields if f.required]
+    if len(needed) == len(schema.fields):
+        return ("This model needs every field: it learned from leads with all of them filled in, so a lead with "
+                "an empty field cannot be scored.")
+    if needed:
+        return (f"Leave a field empty or “unknown” when you do not know it, except {', '.join(needed)}: this "
+                "model needs those for every lead.")
+    return "Leave a field empty or “unknown” when you do not know it."
+
+
 scorer = engine.active_scorer()
 st.title("Score a lead")
 st.caption("Enter a lead's details (or start from an example) to see its priority tier and why. Every change "
-           "updates the result at once. Leave a field empty or “unknown” when you do not know it.")
+           f"updates the result at once. {md_escape(empty_words(scorer.schema))}")
 workbench(scorer)

@@ -9,21 +9,23 @@ Rows in = rows scored + rows rejected, shown on the page.
 import pandas as pd
 import streamlit as st
 
-from leadscore import charts
+from leadscore import charts, plain_words
 from leadscore.data import csvio, export
 from leadscore.data.export import to_safe_csv
 from leadscore.fields.builtin import BUILTIN_SCHEMA
 from leadscore.fields.headers import input_renames
 from leadscore.fields.rejections import REJECTION_COLUMNS
-from leadscore.modeling.targets import REASON_COLUMNS
+from leadscore.modeling.target import REASON_COLUMNS
 from leadscore.modeling.tiers import TIERS
 from leadscore.scoring import triage
 from leadscore.scoring.scorer import Scorer
 from leadscore.scoring.template import template_frame
-from ui import engine, lead_list, rejected_rows, saved_lists, widgets
+from ui import engine, keep, lead_list, rejected_rows, saved_lists, widgets
 from ui.text import md_escape
 
 SAMPLE_NAME = "sample-leads.csv"
+#: The chance columns either kind of model adds, shown as every page writes a chance.
+CHANCE_COLUMNS = ("p_high", "p_medium", "p_low", "confidence", "p_convert")
 TABLE_KEY = "table"
 #: How the columns scoring adds are titled on screen, besides the target's own (``Target.file_columns``).
 COLUMN_TITLES = {"row": "Row", "tier": "Tier", **{c: f"Reason {i}" for i, c in enumerate(REASON_COLUMNS, 1)}}
@@ -75,25 +77,60 @@ def _report(rows_read: int, scored: int, problems: pd.DataFrame, empty_cells: in
     rejected_rows.show_rejected_rows(problems, rejected)
 
 
+def fits(found_fields: int, fields: int) -> bool:
+    """Whether a file looks like a list for the model: at least half of its fields found among the headers."""
+    return 2 * found_fields >= fields
+
+
+def _does_not_fit(scorer: Scorer, headers: dict[str, str], columns: int) -> None:
+    """One message instead of a prompt per missing field: this file is not a list for this model."""
+    schema = scorer.schema
+    found = ", ".join(md_escape(schema.field(n).title) for n in headers) or "none"
+    builtin = schema == BUILTIN_SCHEMA
+    st.warning(f"This file does not fit the {'built-in ' if builtin else 'active '}model: it reads "
+               f"{len(schema.fields)} fields ({', '.join(md_escape(f.title) for f in schema.fields)}), and only "
+               f"{len(headers)} of them ({found}) {'is' if len(headers) == 1 else 'are'} among the file's "
+               f"{columns:,} columns.\n\n"
+               "If this is your CRM's export, with a won/lost column: train a model on it first, and score "
+               "your leads with their own columns.")
+    st.page_link("app_pages/model.py", label="Train on your CRM history (Model page)", icon=":material/school:")
+
+
 def _columns(scorer: Scorer, table: pd.DataFrame, file_key: str) -> tuple[pd.DataFrame, dict[str, str]] | None:
-    """The columns found, and a choice for each field the file lacks; the table and the matching to score with."""
+    """The columns found, and a choice for each field the file lacks; the table and the matching to score with.
+
+    A file that holds fewer than half of the model's fields (a CRM export while the built-in model is active)
+    gets one message pointing to training a model on it, the matching folded away below it."""
     schema = scorer.schema
     found = schema.map_columns(table.columns)
     spare = list(found.unrecognised)
-    with st.expander("Columns and matching", expanded=bool(found.missing or found.conflicts)):
+    fitting = fits(len(found.headers), len(schema.fields))
+    if not fitting:
+        _does_not_fit(scorer, found.headers, len(table.columns))
+    title = "Columns and matching" if fitting else "Match the columns by hand anyway"
+    with st.expander(title, expanded=fitting and bool(found.missing or found.conflicts)):
         st.markdown("**Found:** " + (", ".join(
             md_escape(h) + ("" if h == n else f" → {md_escape(schema.field(n).title)}")
             for n, h in found.headers.items()) or "none"))
         if spare:
-            st.markdown("**Kept as extra columns:** " + ", ".join(map(md_escape, spare)))
+            st.markdown("**Kept as extra columns:** " + ", ".join(
+                lead_list.column_words(c) for c in spare))
         chosen = lead_list.match_missing(schema, file_key, found.missing, spare)
     table, extra = lead_list.prepared(table, chosen)
     problem = schema.map_columns(table.columns, extra).problem()
     if problem:
-        st.error(f"This file cannot be scored yet: {md_escape(problem)}. Choose the column it is in under "
-                 "“Columns and matching”, or fix the file and upload it again.")
+        if fitting:
+            st.error(f"This file cannot be scored yet: {md_escape(problem)}. Choose the column it is in under "
+                     "“Columns and matching”, or fix the file and upload it again.")
         return None
     return table, extra
+
+
+def shown_chances(table: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    """The table with its chances as every page writes them ("85%", "over 99%"): the table and a lead's
+    explanation never disagree (100% beside "over 99%")."""
+    chances = [c for c in columns if c in table.columns and c != "score"]
+    return table.assign(**{c: table[c].map(plain_words.chance) for c in chances})
 
 
 @st.fragment
@@ -122,8 +159,10 @@ def results(scorer: Scorer, scored: pd.DataFrame, result_key: str, headers: dict
     titles = {**COLUMN_TITLES, **{c.name: c.title for c in target.file_columns}}
     chance = target.headline_column
     f1, f2 = st.columns([1, 1])
-    tiers = f1.multiselect("Show tiers", list(TIERS), default=list(TIERS), key="tiers")
-    lowest, highest = f2.slider(f"{titles[chance]} between (%)", 0, 100, (0, 100), key="chance")
+    tiers = keep.remember("tiers", f1.multiselect("Show tiers", list(TIERS), default=keep.value("tiers", list(TIERS)),
+                                                  key="tiers"))
+    lowest, highest = keep.remember("chance", f2.slider(f"{titles[chance]} between (%)", 0, 100,
+                                                        keep.value("chance", (0, 100)), key="chance"))
     ordered = triage.call_order(scored, target)
     view = ordered[ordered["tier"].isin(tiers) & ordered[chance].between(lowest / 100, highest / 100)]
     skip = {*headers.values(), *ids, *scorer.output_columns, "row"}
@@ -135,11 +174,10 @@ def results(scorer: Scorer, scored: pd.DataFrame, result_key: str, headers: dict
     st.caption(f"Showing {len(view):,} of {len(scored):,} leads"
                + (", High first" if by == lead_list.CALL_ORDER else f", by {titles.get(by, by)}")
                + ". Tick a row's box to see why it got its tier.")
-    percent = {c.name: st.column_config.ProgressColumn(c.title, format="percent", min_value=0, max_value=1)
-               for c in target.file_columns if c.chance and c.shown}
-    event = st.dataframe(view, hide_index=True, column_order=order, on_select="rerun",
+    chances = tuple(c.name for c in target.file_columns if c.chance)
+    event = st.dataframe(shown_chances(view, chances), hide_index=True, column_order=order, on_select="rerun",
                          selection_mode=["single-row", "single-column"], key=TABLE_KEY, height=420,
-                         column_config={**{c: t for c, t in titles.items() if c in view.columns}, **percent,
+                         column_config={**{c: t for c, t in titles.items() if c in view.columns},
                                         "row": st.column_config.NumberColumn("Row", format="%d")})
     shown = export.for_download(view, scorer.file_columns, scorer.schema.id_column)
     d1, d2 = st.columns(2)
@@ -167,7 +205,7 @@ def page(scorer: Scorer) -> None:
     _header(scorer)
     reopened = saved_lists.reopen()
     if reopened is not None:
-        st.dataframe(reopened, hide_index=True, height=420,
+        st.dataframe(shown_chances(reopened, CHANCE_COLUMNS), hide_index=True, height=420,
                      column_config={c: t for c, t in COLUMN_TITLES.items() if c in reopened.columns})
     source = lead_list.current_list()
     if source is None:
@@ -210,9 +248,10 @@ def page(scorer: Scorer) -> None:
         st.error("No row could be scored; see the problems above.")
         return
     saved_lists.drift_note(scorer, scored, headers)
-    results(scorer, scored, f"{file_key}:{scorer.version}:{choice}", headers, ids)
+    result_key = f"{file_key}:{scorer.version}:{choice}"
+    results(scorer, scored, result_key, headers, ids)
     st.subheader("4. Save this list")
-    saved_lists.save_form(scorer, scored, headers, [renames.get(c, c) for c in table.columns])
+    saved_lists.save_form(scorer, scored, headers, [renames.get(c, c) for c in table.columns], result_key)
 
 
 page(engine.active_scorer())

@@ -5,6 +5,7 @@
     python benchmarks/bench_api.py --model crm          # an outcome model of the bank-marketing sample
     python benchmarks/bench_api.py --model crm --crm-data ../shared/data/bank-marketing.csv
     python benchmarks/bench_api.py --record both         # without, then with LEADSCORE_RECORD=1 (default)
+    python benchmarks/bench_api.py --record off --api-key both   # without, then with an API key in the store
 
 Trains a model into a temporary registry (the repository's models/ is never
 touched): the default-preset built-in model on 10,000 synthetic leads, or with
@@ -24,7 +25,9 @@ the file's headers, values strings, an extra "Lead ID"):
 With ``--record both`` (the default) the same load runs twice back to back, against a server
 without and then one with ``LEADSCORE_RECORD=1`` (every scored lead written to an SQLite store
 in the temporary folder, off the request path); the table shows both, the leads the store holds
-afterwards, and the CPU seconds the server and the client used in each run.
+afterwards, and the CPU seconds the server and the client used in each run. With ``--api-key on``
+(or ``both``) a key with the ``score`` scope is made in the run's store and every request carries it
+(X-API-Key), so the cost of checking keys (key_check.py: cached lookups) shows against an open API.
 
 The client runs on the same machine and shares its cores with the server.
 Everything is bounded in time; only 127.0.0.1 is contacted.
@@ -59,6 +62,7 @@ from leadscore.fields.builtin import FEATURE_NAMES  # noqa: E402
 from leadscore.modeling.three_tiers import train  # noqa: E402
 from leadscore.modeling.won_lost.train import train_outcome  # noqa: E402
 from leadscore.registry import Registry  # noqa: E402
+from leadscore.store import Store, keys  # noqa: E402
 
 REQUEST_TIMEOUT_SECONDS = 5.0
 #: The CRM export --model crm trains on by default (committed, 3,000 rows), its outcome and the post-call field.
@@ -66,6 +70,8 @@ CRM_SAMPLE = ROOT / "tests" / "data" / "bank-marketing-sample.csv"
 CRM_TARGET = "y"
 CRM_EXCLUDE = ("duration",)
 READY_TIMEOUT_SECONDS = 120.0
+#: The API key the client sends in the current run (empty: none).
+API_KEY: list[str] = []
 
 
 @dataclass
@@ -182,7 +188,8 @@ async def _post(client: httpx.AsyncClient, body: bytes) -> bool:
 
 
 def _client(base: str, connections: int) -> httpx.AsyncClient:
-    return httpx.AsyncClient(base_url=base, timeout=REQUEST_TIMEOUT_SECONDS,
+    headers = {"X-API-Key": API_KEY[0]} if API_KEY else {}
+    return httpx.AsyncClient(base_url=base, timeout=REQUEST_TIMEOUT_SECONDS, headers=headers,
                              limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections))
 
 
@@ -254,6 +261,7 @@ class Served:
     """One server's runs, its CPU seconds (user + system), the client's, and the leads its store holds."""
 
     record: bool
+    keyed: bool
     runs: list[Run]
     server_cpu: float
     client_cpu: float
@@ -265,16 +273,26 @@ def _cpu_self() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def serve_and_load(args: argparse.Namespace, models: Path, bodies: list[bytes], tmp: Path, record: bool) -> Served:
-    """Start a server (recording or not), warm it up, run the open then the closed loop, stop it."""
+def serve_and_load(args: argparse.Namespace, models: Path, bodies: list[bytes], tmp: Path, record: bool,
+                   keyed: bool = False) -> Served:
+    """Start a server (recording or not, asking for a key or not), warm it up, run the open then the closed
+    loop, stop it."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    log_path = tmp / f"server-{'record' if record else 'plain'}.log"
+    log_path = tmp / f"server-{'record' if record else 'plain'}{'-keyed' if keyed else ''}.log"
     store = tmp / f"store-{port}.sqlite3"
     env = {key: value for key, value in os.environ.items()
            if key not in {"LEADSCORE_API_KEY", "LEADSCORE_RECORD", "LEADSCORE_DATABASE_URL"}}
+    env["LEADSCORE_DATABASE_URL"] = f"sqlite:///{store}"
     if record:
-        env |= {"LEADSCORE_RECORD": "1", "LEADSCORE_DATABASE_URL": f"sqlite:///{store}"}
+        env["LEADSCORE_RECORD"] = "1"
+    API_KEY.clear()
+    if keyed:
+        opened = Store.open(f"sqlite:///{store}")
+        try:
+            API_KEY.append(keys.add_key(opened, "bench", ["score", "record"], actor="bench", source="benchmark"))
+        finally:
+            opened.close()
     client_started = _cpu_self()
     with log_path.open("w") as server_stderr:
         server = subprocess.Popen(
@@ -306,7 +324,7 @@ def serve_and_load(args: argparse.Namespace, models: Path, bodies: list[bytes], 
     if record:
         with sqlite3.connect(store) as connection:
             recorded = int(connection.execute("SELECT count(*) FROM scorings").fetchone()[0])
-    return Served(record, runs, server_cpu, _cpu_self() - client_started, recorded)
+    return Served(record, keyed, runs, server_cpu, _cpu_self() - client_started, recorded)
 
 
 def main() -> None:
@@ -320,6 +338,9 @@ def main() -> None:
                         help="builtin: the default preset on synthetic leads; crm: an outcome model of --crm-data")
     parser.add_argument("--record", choices=("off", "on", "both"), default="both",
                         help="run without LEADSCORE_RECORD, with it, or both back to back (default both)")
+    parser.add_argument("--api-key", choices=("off", "on", "both"), default="off",
+                        help="send no key to an open API, a key made in the store, or both back to back "
+                             "(default off)")
     parser.add_argument("--crm-data", type=Path, default=CRM_SAMPLE,
                         help=f"the CRM export for --model crm (default {CRM_SAMPLE.relative_to(ROOT)})")
     args = parser.parse_args()
@@ -333,14 +354,16 @@ def main() -> None:
             version, bodies = publish_default_model(models), lead_bodies()
             described = "default preset"
         load_before = os.getloadavg()[0]
-        settings = {"off": [False], "on": [True], "both": [False, True]}[args.record]
-        served = [serve_and_load(args, models, bodies, Path(tmp), record) for record in settings]
+        choices = {"off": [False], "on": [True], "both": [False, True]}
+        served = [serve_and_load(args, models, bodies, Path(tmp), record, keyed)
+                  for record in choices[args.record] for keyed in choices[args.api_key]]
     print(f"POST /v1/score (with reasons), model {version} ({described}), {args.workers} worker(s), "
           f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}, {_server_stack()}; "
           f"1-min load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after; latency in ms")
     print(HEADER)
     for result in served:
-        print(f"LEADSCORE_RECORD={'1' if result.record else 'off'}: server CPU {result.server_cpu:.1f} s, "
+        print(f"LEADSCORE_RECORD={'1' if result.record else 'off'}, "
+              f"{'an API key in the store' if result.keyed else 'no API key'}: server CPU {result.server_cpu:.1f} s, "
               f"client CPU {result.client_cpu:.1f} s"
               + (f", {result.recorded:,} scorings in the store" if result.recorded is not None else ""))
         for run in result.runs:

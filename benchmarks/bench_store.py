@@ -1,9 +1,11 @@
 """Store benchmark: the report over 1,000,000 recorded scorings with outcomes, and the cost of --record.
 
     python benchmarks/bench_store.py [--rows 1000000] [--record-rows 100000] [--postgres URL]
+    python benchmarks/bench_store.py --only-webhooks [--record-rows 100000] [--repeat 3]
 
 Targets (issue 15): ``report`` over 1,000,000 scorings with outcomes within 2 s on SQLite and PostgreSQL;
-``leadscore score --record`` of 100,000 leads within 1.5x the time of ``leadscore score`` alone. Without
+``leadscore score --record`` of 100,000 leads within 1.5x the time of ``leadscore score`` alone; with webhooks
+on (issue 20: every lead new, so one outbox event each) within 1.1x of recording without them. Without
 --postgres (or $LEADSCORE_TEST_POSTGRES_URL) a throwaway cluster is started (tests/store/postgres.py).
 Prints one table; absolute figures depend on the machine and its load (printed too).
 """
@@ -26,7 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from leadscore.cli import main as cli  # noqa: E402
 from leadscore.data import synth  # noqa: E402
 from leadscore.fields.builtin import FEATURE_NAMES  # noqa: E402
-from leadscore.modeling.targets import ThreeTiers, to_score  # noqa: E402
+from leadscore.modeling.target import to_score  # noqa: E402
+from leadscore.modeling.three_tiers.target import ThreeTiers  # noqa: E402
 from leadscore.scoring.rows import ScoredRows  # noqa: E402
 from leadscore.store import Store, drift_reference  # noqa: E402
 from leadscore.store.outcomes import OutcomeRows  # noqa: E402
@@ -127,11 +130,70 @@ def bench_record(rows: int, folder: Path) -> list[tuple[str, str]]:
     return out
 
 
+def bench_webhooks(rows: int, folder: Path, repeat: int, postgres: str | None) -> list[tuple[str, str]]:
+    """``score --record`` of ``rows`` new leads into a fresh store (SQLite, or a new database on the PostgreSQL
+    server ``postgres``), with and without webhooks, alternated.
+
+    Every lead is new, so with webhooks each one puts an event in the outbox: the most the outbox costs.
+    """
+    from sqlalchemy import create_engine, text
+
+    def fresh(run: int, webhooks: bool) -> str:
+        name = f"hooks_{run}_{int(webhooks)}_{os.getpid()}"
+        if postgres is None:
+            return f"sqlite:///{folder / f'{name}.sqlite3'}"
+        admin = create_engine(postgres, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        return postgres.rsplit("/", 1)[0] + "/" + name
+
+    models = folder / "models"
+    leads = folder / "leads-webhooks.csv"
+    synth.generate(rows, seed=6).to_csv(leads, index=False)
+    cli(["score", str(leads), "-o", str(folder / "warm.csv"), "--models-dir", str(models)])  # trains the default
+    hooks = {"LEADSCORE_WEBHOOK_URL": "http://127.0.0.1:9/never-called", "LEADSCORE_WEBHOOK_SECRET": "bench"}
+
+    def record(run: int, webhooks: bool) -> tuple[float, float]:
+        os.environ["LEADSCORE_DATABASE_URL"] = fresh(run, webhooks)
+        cli(["webhooks", "status", "--models-dir", str(models)])  # the schema made before timing
+        for name, value in hooks.items():
+            if webhooks:
+                os.environ[name] = value
+            else:
+                os.environ.pop(name, None)
+        try:
+            return timed(lambda: cli(["score", str(leads), "-o", str(folder / "out.csv"), "--models-dir",
+                                      str(models), "--record", "--id", "lead_id", "--list", "bench"]))
+        finally:
+            for name in hooks:
+                os.environ.pop(name, None)
+            if postgres is not None:  # the shared server keeps no benchmark database
+                admin = create_engine(postgres, isolation_level="AUTOCOMMIT")
+                with admin.connect() as connection:
+                    connection.execute(text(f'DROP DATABASE IF EXISTS "hooks_{run}_{int(webhooks)}_{os.getpid()}" '
+                                            "WITH (FORCE)"))
+                admin.dispose()
+
+    plain, hooked = [], []
+    for run in range(repeat):
+        plain.append(record(run, False))
+        hooked.append(record(run, True))
+    best_plain, best_hooked = min(plain), min(hooked)
+    label = f"{'PostgreSQL' if postgres else 'SQLite'}: score --record {rows:,} new leads"
+    return [(label, seconds(best_plain)), (f"{label}, webhooks on (an event per lead)", seconds(best_hooked)),
+            (f"{label}: webhooks on / off (best of {repeat})",
+             f"{best_hooked[0] / best_plain[0]:.2f}x wall, {best_hooked[1] / best_plain[1]:.2f}x CPU (target <= 1.1x)")]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--record-rows", type=int, default=100_000)
     parser.add_argument("--postgres", default=os.environ.get("LEADSCORE_TEST_POSTGRES_URL"))
+    parser.add_argument("--only-webhooks", action="store_true", help="only the webhooks on/off comparison")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each side of the webhooks comparison")
     args = parser.parse_args()
     import logging
 
@@ -140,8 +202,6 @@ def main() -> None:
                                                + " ".join(f"{v:.1f}" for v in os.getloadavg()))]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        rows += bench_record(args.record_rows, folder)
-        rows += bench_report("SQLite", f"sqlite:///{folder / 'bench.sqlite3'}", args.rows)
         server = None
         url = args.postgres
         if not url:
@@ -150,7 +210,12 @@ def main() -> None:
             server = ThrowawayPostgres()
             url = server.url
         try:
-            rows += bench_report("PostgreSQL", url, args.rows)
+            rows += bench_webhooks(args.record_rows, folder, args.repeat, None)
+            rows += bench_webhooks(args.record_rows, folder, args.repeat, url)
+            if not args.only_webhooks:
+                rows += bench_record(args.record_rows, folder)
+                rows += bench_report("SQLite", f"sqlite:///{folder / 'bench.sqlite3'}", args.rows)
+                rows += bench_report("PostgreSQL", url, args.rows)
         finally:
             if server:
                 server.stop()

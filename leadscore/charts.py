@@ -14,6 +14,7 @@ from plotly.subplots import make_subplots
 
 from leadscore.fields.builtin import CLASSES
 from leadscore.modeling.tiers import TIERS
+from leadscore.plain_words import chance
 
 TIER_COLOURS: dict[str, str] = {"High": "#1a7f37", "Medium": "#c98a00", "Low": "#6e7781"}
 OURS = "#2463eb"
@@ -25,15 +26,6 @@ def _layout(figure: go.Figure, height: int, legend_y: float = -0.15, **kwargs: o
     figure.update_layout(height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10}, font=FONT,
                          plot_bgcolor="white", legend={"orientation": "h", "y": legend_y}, **kwargs)
     return figure
-
-
-def _percent(value: float) -> str:
-    """A whole percentage; "<1%" and ">99%" rather than a 0% or 100% that is not one."""
-    if 0 < value < 0.005:
-        return "<1%"
-    if 0.995 <= value < 1:
-        return ">99%"
-    return f"{100 * value:.0f}%"
 
 
 def _bar_colour(label: str) -> str:
@@ -48,10 +40,10 @@ def chance_bars(bars: Mapping[str, float], title: str, before: Mapping[str, floa
     figure = go.Figure()
     if before is not None:
         figure.add_bar(y=labels, x=[before[k] for k in labels], orientation="h", name="Starting lead",
-                       marker_color="#d0d7de", text=[_percent(before[k]) for k in labels],
+                       marker_color="#d0d7de", text=[chance(before[k]) for k in labels],
                        textposition="outside", hovertemplate="%{y}: %{x:.1%} (starting lead)<extra></extra>")
     figure.add_bar(y=labels, x=[bars[k] for k in labels], orientation="h", name="Now",
-                   marker_color=[_bar_colour(k) for k in labels], text=[_percent(bars[k]) for k in labels],
+                   marker_color=[_bar_colour(k) for k in labels], text=[chance(bars[k]) for k in labels],
                    textposition="outside", hovertemplate="%{y}: %{x:.1%}<extra></extra>")
     figure.update_yaxes(autorange="reversed")
     figure.update_xaxes(range=[0, 1.15], tickformat=".0%", showgrid=True, gridcolor="#eee")
@@ -73,8 +65,13 @@ def times(log_ratio: float) -> str:
 
 
 def odds_in_words(tier: str, runner_up: str, log_ratio: float) -> str:
-    """The odds of a tier over its runner-up, for example "odds of High over Medium ×2.1"."""
-    return f"odds of {tier} over {runner_up} {times(log_ratio)}"
+    """The odds of a tier over its runner-up in plain words: "2.1 times as likely to be High as Medium"."""
+    factor = float(np.exp(abs(log_ratio)))
+    if factor < 1.05:
+        return f"about as likely to be {tier} as {runner_up}"
+    number = f"{factor:,.0f}" if factor >= 100 else f"{factor:.1f}"
+    first, second = (tier, runner_up) if log_ratio >= 0 else (runner_up, tier)
+    return f"{number} times as likely to be {first} as {second}"
 
 
 def _odds_tick(odds: float) -> str:
@@ -125,10 +122,10 @@ def odds_waterfall(base_value: float, contributions: Mapping[str, float], tier: 
         customdata=text, hovertemplate="%{y}: odds %{customdata} (log-odds %{x:+.2f})<extra></extra>",
     ))
     figure.update_yaxes(autorange="reversed")
-    figure.update_xaxes(title=f"Odds of {tier} over {runner_up}", zeroline=True, zerolinecolor="#888",
-                        tickvals=[float(np.log(t)) for t in ticks], ticktext=[_odds_tick(t) for t in ticks],
-                        showgrid=True, gridcolor="#eee")
-    title = f"Why {tier} rather than {runner_up}: {odds_in_words(tier, runner_up, total)}"
+    figure.update_xaxes(title=f"How much likelier {tier} is than {runner_up} for this lead", zeroline=True,
+                        zerolinecolor="#888", tickvals=[float(np.log(t)) for t in ticks],
+                        ticktext=[_odds_tick(t) for t in ticks], showgrid=True, gridcolor="#eee")
+    title = f"Why {tier} rather than {runner_up}: this lead is {odds_in_words(tier, runner_up, total)}"
     if cleared is not None:
         position, words = cleared
         figure.add_vline(x=position, line={"color": TIER_COLOURS[tier], "dash": "dash", "width": 2},
@@ -150,7 +147,8 @@ def _chance(log_odds: float) -> float:
     return float(1 / (1 + np.exp(-log_odds)))
 
 
-def _chance_words(p: float) -> str:
+def _tick_words(p: float) -> str:
+    """An axis tick: 0.5%, 2%, 98% (the ticks below 1% need their decimal)."""
     return f"{100 * p:.1f}%".replace(".0%", "%")
 
 
@@ -178,7 +176,7 @@ def conversion_waterfall(base_value: float, contributions: Mapping[str, float], 
     total = base_value + float(sum(contributions.values()))
     labels.append(f"This lead ({tier})")
     values.append(total - base_value)
-    text = [times(v) for v in values[:-1]] + [f"{_chance_words(_chance(total))} chance"]
+    text = [times(v) for v in values[:-1]] + [f"{chance(_chance(total))} chance"]
     running = base_value + np.concatenate([[0.0], np.cumsum(values[:-1])])
     lowest, highest = float(running.min()), float(running.max())
     pad = max(0.15, 0.12 * (highest - lowest))
@@ -193,15 +191,14 @@ def conversion_waterfall(base_value: float, contributions: Mapping[str, float], 
         customdata=text, hovertemplate="%{y}: %{customdata} (log-odds %{x:+.2f})<extra></extra>",
     ))
     figure.add_vline(x=base_value, line={"color": "#57606a", "dash": "dash", "width": 1},
-                     annotation_text=f"average lead {_chance_words(_chance(base_value))}",
+                     annotation_text=f"average lead {chance(_chance(base_value))}",
                      annotation_position="top", annotation_font_color="#57606a")
     figure.update_yaxes(autorange="reversed")
     figure.update_xaxes(title="Chance of conversion", showgrid=True, gridcolor="#eee",
                         range=[lowest - 1.6 * pad, highest + 1.6 * pad],
                         tickvals=[float(np.log(t / (1 - t))) for t in ticks],
-                        ticktext=[_chance_words(t) for t in ticks])
-    title = (f"Why a {_chance_words(_chance(total))} chance of conversion "
-             f"(the average lead: {_chance_words(_chance(base_value))})")
+                        ticktext=[_tick_words(t) for t in ticks])
+    title = f"Why a {chance(_chance(total))} chance of conversion (the average lead: {chance(_chance(base_value))})"
     return _layout(figure, 150 + 34 * len(labels), title=title)
 
 

@@ -38,6 +38,33 @@ def percent(value: float) -> str:
     return f"{value:.1%}" if 0 < value < 0.1 else f"{value:.0%}"
 
 
+def chance(value: float) -> str:
+    """One lead's chance as every face shows it: a whole percentage, "under 1%" and "over 99%" rather than a 0%
+    or 100% that is not one (the table, the badge, the chart and the explanation of a lead agree)."""
+    if 0 < value < 0.005:
+        return "under 1%"
+    if 0.995 <= value < 1:
+        return "over 99%"
+    return f"{value:.0%}"
+
+
+def _shown_points(value: float) -> int:
+    """The whole percentage ``chance`` shows (under 1% as 1, over 99% as 99: the nearest it could be)."""
+    return min(max(round(100 * value), 1), 99) if 0 < value < 1 else round(100 * value)
+
+
+def points_change(before: float, after: float) -> str:
+    """How a chance moved, from the two figures as shown: 85% to 98% is "+13 points" (never "+14" from the
+    unrounded chances); "or more" when an end is shown as "under 1%" or "over 99%"."""
+    if chance(before) == chance(after):
+        return "no change"
+    points = _shown_points(after) - _shown_points(before)
+    bounded = chance(before) != f"{before:.0%}" or chance(after) != f"{after:.0%}"
+    if points == 0:
+        return ("+" if after > before else "-") + "less than 1 point"
+    return f"{points:+d} point{'s' if abs(points) != 1 else ''}" + (" or more" if bounded else "")
+
+
 def test_part_words(split: str) -> str:
     """Which leads an outcome model was tested on: "the newest 20% of leads" or "a random 20% of the leads"."""
     share = re.search(r"(\d+%)", split)

@@ -35,8 +35,10 @@ with fresh sums by someone without the key; every loaded parameter is checked
 (model_check.py). Not detected: an unsigned version resealed (versions
 published before signing still load, listed as unsigned; so does one whose
 signature was removed), or changes made with the key. Files are
-world-readable (0644, folders 0755) so a server running as another user can
-read them.
+world-readable (0644, folders 0755, whatever the umask: ``folders.py``) so a
+server running as another user can read them. Publishing refuses when the
+signing key cannot be used, or is gone while signed versions are here
+(``signing.py``); ``sign_versions`` re-signs versions after checking them.
 
 Publishing writes the version into a temporary folder, loads it back from there
 through the same code as ``load`` and checks that it scores a few rows as the
@@ -58,6 +60,7 @@ import platform
 import secrets
 import shutil
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import metadata as importlib_metadata
 from pathlib import Path
@@ -70,6 +73,7 @@ from filelock import FileLock
 
 from leadscore import roundtrip, signing
 from leadscore.fields.builtin import BUILTIN_SCHEMA, CLASSES
+from leadscore.folders import make_folders
 from leadscore.model_files import (
     MAX_BOOSTER_BYTES,
     MAX_JSON_BYTES,
@@ -216,6 +220,16 @@ def _problem(root: str, version: str, files: tuple[tuple[str, int, int], ...], p
     return None
 
 
+@dataclass(frozen=True)
+class SignResult:
+    """What ``Registry.sign_versions`` did with one version."""
+
+    version: str
+    signed: bool
+    #: "re-signed", "signed (was unsigned)", "already signed with this key", or why it was left as it was.
+    note: str
+
+
 class Registry:
     """Versions of trained models in one folder."""
 
@@ -227,8 +241,8 @@ class Registry:
     def _lock(self) -> FileLock:
         """One lock object per registry, so a holder may take it again (re-entrant)."""
         if self._file_lock is None:
-            self.root.mkdir(parents=True, exist_ok=True)
-            self._file_lock = FileLock(str(self.root / ".lock"), timeout=LOCK_TIMEOUT_SECONDS)
+            make_folders(self.root, FOLDER_MODE)
+            self._file_lock = FileLock(str(self.root / ".lock"), timeout=LOCK_TIMEOUT_SECONDS, mode=FILE_MODE)
         return self._file_lock
 
     def active_version(self) -> str | None:
@@ -278,10 +292,23 @@ class Registry:
         path = self.root / VERSIONS / version / MANIFEST_FILE
         try:
             manifest = read_json(path)
-            signature = checked(Manifest, manifest, path).signature
-            return signing.signature_state(manifest, signature, signing.signing_key())
+            return signing.check(manifest, checked(Manifest, manifest, path).signature)
         except ModelFileError:
             return ""
+
+    def signed_versions(self) -> list[str]:
+        """The versions whose manifest carries a signature (checked or not), oldest name first."""
+        folder = self.root / VERSIONS
+        found = []
+        for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+            if path.name.startswith(".") or not path.is_dir():
+                continue
+            try:
+                if checked(Manifest, read_json(path / MANIFEST_FILE), path / MANIFEST_FILE).signature is not None:
+                    found.append(path.name)
+            except ModelFileError:
+                continue
+        return found
 
     def problem(self, version: str) -> str | None:
         """Why ``version`` cannot be loaded, or None when it loads.
@@ -298,7 +325,10 @@ class Registry:
             pointer = read_capped(self.root / POINTER, MAX_JSON_BYTES)
         except ModelFileError as error:
             pointer = str(error).encode()
-        key = _sha256(signing.signing_key() or b"")
+        try:
+            key = _sha256(signing.signing_key() or b"")
+        except signing.SigningKeyError as error:
+            key = str(error)
         return _problem(str(self.root), version, files, pointer, key)
 
     def publish(self, model: Model | LeadModel | OutcomeModel, report: dict[str, Any], activate: bool = True,
@@ -313,14 +343,14 @@ class Registry:
         """
         if isinstance(model, Model):
             model = model.estimator
+        key = self.publishing_key()
         now = dt.datetime.now(dt.timezone.utc)
         version = f"{now:%Y%m%dT%H%M%S}Z-{secrets.token_hex(3)}"
         versions = self.root / VERSIONS
-        versions.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=versions))
+        make_folders(versions, FOLDER_MODE)
+        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=versions))  # 0700 while it is written
         kind = OUTCOME if isinstance(model, OutcomeModel) else BUILTIN
         try:
-            staging.chmod(FOLDER_MODE)
             if isinstance(model, OutcomeModel):
                 for name, content in model.to_files().items():
                     (staging / name).write_bytes(content)
@@ -351,11 +381,10 @@ class Registry:
             manifest: dict[str, Any] = {
                 "kind": kind, "version": version,
                 "sha256": {name: _sha256((staging / name).read_bytes()) for name in KIND_FILES[kind]}}
-            key = signing.signing_key(create=True)
-            if key is not None:
-                manifest["signature"] = signing.sign(manifest, key)
+            manifest["signature"] = signing.sign(manifest, key)
             _write_json(staging / MANIFEST_FILE, manifest)
             self._check_round_trip(model, staging, version, check_rows)
+            staging.chmod(FOLDER_MODE)
             with self._lock:
                 self._remove_stale_staging()
                 os.replace(staging, versions / version)
@@ -366,6 +395,14 @@ class Registry:
             raise
         _audit("published and activated" if activate else "published", version, source)
         return version
+
+    def publishing_key(self) -> bytes:
+        """The key a new version is signed with (``signing.publishing_key``); SigningKeyError says why there is
+        none and how to restore or rotate it, before anything is trained or written."""
+        try:
+            return signing.publishing_key(len(self.signed_versions()))
+        except signing.SigningKeyError as error:
+            raise signing.SigningKeyError(f"{error}; nothing was published, the active model is unchanged") from error
 
     def _check_round_trip(self, model: LeadModel | OutcomeModel, staging: Path, version: str,
                           check_rows: pd.DataFrame | None) -> None:
@@ -406,7 +443,8 @@ class Registry:
     def _remove_stale_staging(self) -> None:
         """Remove temporary folders and pointer files a killed publisher left (older than STALE_SECONDS)."""
         limit = dt.datetime.now().timestamp() - STALE_SECONDS
-        leftovers = [*(self.root / VERSIONS).glob(".staging-*"), *self.root.glob(".active-*")]
+        leftovers = [*(self.root / VERSIONS).glob(".staging-*"), *self.root.glob(".active-*"),
+                     *self.root.glob(".manifest-*")]
         for path in leftovers:
             try:
                 if path.lstat().st_mtime >= limit:
@@ -425,6 +463,60 @@ class Registry:
         with self._lock:
             self._point_to(version)
         _audit("activated", version, source)
+
+    def sign_versions(self, versions: Sequence[str] = (), include_unsigned: bool = False,
+                      source: str = "command line") -> list[SignResult]:
+        """Sign ``versions`` (default: all) under the key here, each after checking it; a new key file is made
+        when there is no key (a rotation, after the old key was lost).
+
+        Each version is checked as ``load`` checks it except for its old signature, which cannot be checked
+        without the old key: its files against its checksums, the active one's manifest against the pointer,
+        its parameters, that it loads. A damaged version is left as it is, and so is an unsigned one unless
+        ``include_unsigned`` (it may be old, or stripped of its signature: say you know which). Re-signing
+        trusts the files as they are now: run it only when nobody else could change the models folder since
+        the key was lost.
+        """
+        key = signing.new_key()
+        folder = self.root / VERSIONS
+        if not versions:
+            versions = sorted(path.name for path in folder.iterdir()
+                              if not path.name.startswith(".") and path.is_dir()) if folder.is_dir() else []
+        with self._lock:
+            pointer = self._active_pointer()
+            results = [self._sign_one(version, key, include_unsigned, pointer) for version in versions]
+        for result in results:
+            if result.signed:
+                _audit("signed", result.version, source)
+        return results
+
+    def _sign_one(self, version: str, key: bytes, include_unsigned: bool, pointer: dict[str, Any]) -> SignResult:
+        folder = self.root / VERSIONS / version
+        if "/" in version or version.startswith(".") or not folder.is_dir():
+            return SignResult(version, False, "no such model version")
+        path = folder / MANIFEST_FILE
+        try:
+            before = read_capped(path, MAX_JSON_BYTES)
+            manifest = read_object(before, path)
+            signature = checked(Manifest, manifest, path).signature
+            if signature is not None and signing.matches(manifest, signature, key):
+                return SignResult(version, False, "already signed with this key")
+            if signature is None and not include_unsigned:
+                return SignResult(version, False, "unsigned (published before signing existed, or its signature "
+                                                  "was removed): left unsigned; to sign it after checking it, name "
+                                                  "it with --include-unsigned")
+            self._load_folder(folder, version, pointer, check_signature=False)
+            if read_capped(path, MAX_JSON_BYTES) != before:
+                raise ModelFileError(f"{path}: changed while it was being checked")
+        except ModelFileError as error:
+            return SignResult(version, False, f"damaged, left as it is: {error}")
+        manifest["signature"] = signing.sign(manifest, key)
+        handle, temporary = tempfile.mkstemp(prefix=".manifest-", dir=self.root)
+        os.close(handle)
+        _write_json(Path(temporary), manifest)
+        os.replace(temporary, path)
+        if pointer.get("version") == version:
+            self._point_to(version)
+        return SignResult(version, True, "re-signed" if signature is not None else "signed (was unsigned)")
 
     def _point_to(self, version: str) -> None:
         manifest = read_capped(self.root / VERSIONS / version / MANIFEST_FILE, MAX_JSON_BYTES)
@@ -453,9 +545,11 @@ class Registry:
         safe = isinstance(version, str) and "/" not in version and not version.startswith(".")
         return pointer, read(self.root / VERSIONS / version / MANIFEST_FILE) if safe else None
 
-    def _read_files(self, folder: Path, version: str, pointer: dict[str, Any]) -> tuple[dict[str, bytes], Metadata]:
+    def _read_files(self, folder: Path, version: str, pointer: dict[str, Any],
+                    check_signature: bool = True) -> tuple[dict[str, bytes], Metadata]:
         """Every file of a version, each read once (bounded, regular files only) and checked against the
-        manifest; the metadata checked. ``pointer`` is the active pointer (its sum covers the manifest)."""
+        manifest; the metadata checked. ``pointer`` is the active pointer (its sum covers the manifest);
+        ``check_signature`` False only to re-sign a version under a new key (``sign_versions``)."""
         manifest_path = folder / MANIFEST_FILE
         if not manifest_path.exists():
             raise ModelFileError(f"{manifest_path}: file is missing (the version was published by an older "
@@ -469,9 +563,10 @@ class Registry:
             raise ModelFileError(f"{manifest_path}: unknown kind of model {document.get('kind')!r}")
         manifest = checked(Manifest, document, manifest_path)
         try:
-            signing.signature_state(document, manifest.signature, signing.signing_key())
+            if check_signature:
+                signing.check(document, manifest.signature)
         except ModelFileError as error:
-            raise ModelFileError(f"{manifest_path}: {error}") from error
+            raise type(error)(f"{manifest_path}: {error}") from error
         listed = KIND_FILES[manifest.kind]
         if set(manifest.sha256) != set(listed):
             raise ModelFileError(f"{manifest_path}: does not list the SHA-256 of {', '.join(listed)}")
@@ -519,9 +614,10 @@ class Registry:
             raise ModelFileError(f"{folder}: no such model version")
         return self._load_folder(folder, version, self._active_pointer())
 
-    def _load_folder(self, folder: Path, version: str, pointer: dict[str, Any]) -> LeadModel | OutcomeModel:
+    def _load_folder(self, folder: Path, version: str, pointer: dict[str, Any],
+                     check_signature: bool = True) -> LeadModel | OutcomeModel:
         """Load the version in ``folder`` (its own folder, or the staging folder while publishing)."""
-        files, meta = self._read_files(folder, version, pointer)
+        files, meta = self._read_files(folder, version, pointer, check_signature)
         load = self._load_outcome if meta.kind == OUTCOME else self._load_builtin
         model = load(folder, files, meta)
         problem = booster_problem(bytes(model.booster.save_raw("json")))

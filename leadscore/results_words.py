@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from leadscore.monitoring.drift import MIN_LEADS
-from leadscore.plain_words import percent
+from leadscore.plain_words import chance, percent
 
 #: How each drift status is said on screen.
 DRIFT_WORDS = {"stable": "unchanged", "moderate": "moved a little", "significant": "moved a lot",
@@ -93,15 +93,15 @@ def drift_sentence(entries: Sequence[Mapping[str, Any]], about: Mapping[str, Any
 
 
 def drift_table(entries: Sequence[Mapping[str, Any]], titles: Mapping[str, str]) -> pd.DataFrame:
-    """Drift per field, largest first, in words (the index value stays for analysts)."""
+    """Drift per field, largest first, in words (the stability index itself is for analysts' sections only)."""
     return pd.DataFrame([{"Field": "Score (the model's own chance)" if e["field"] == "score"
                           else titles.get(e["field"], e["field"]),
                           "Change": DRIFT_WORDS.get(e["status"], e["status"]),
-                          "Index": e["psi"], "Leads": e["leads"]} for e in entries])
+                          "Leads": e["leads"]} for e in entries])
 
 
 def history_table(history: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     """One lead's scorings, oldest first."""
     return pd.DataFrame([{"Scored at": h["scored_at"][:16].replace("T", " "), "Model": h["model_version"],
-                          "Tier": h["tier"], "Chance of conversion": percent(h["chance"]),
+                          "Tier": h["tier"], "Chance of conversion": chance(h["chance"]),
                           "Score": h["score"], "List": h["list"] or ""} for h in history])

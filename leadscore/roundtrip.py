@@ -18,6 +18,7 @@ import pandas as pd
 
 from leadscore.fields.field import OTHER, Field, format_number
 from leadscore.modeling.model import Estimator, model_of
+from leadscore.modeling.target import REASON_COLUMNS
 from leadscore.scoring.scorer import Scorer
 
 log = logging.getLogger(__name__)
@@ -63,12 +64,15 @@ def difference(trained: Estimator, loaded: Estimator,
     if not before.scored.index.equals(after.scored.index):
         return (f"it accepts {len(after.scored):,} of {len(rows):,} check rows, the trained model "
                 f"{len(before.scored):,}")
-    numbers = [c for c in before.scored.columns if c.startswith("p_")]
+    # The target's own columns, never the file's: an input column named like an output one (``p_convert``,
+    # ``reason_1``) is kept as ``p_convert_input``, a CRM's text, not a chance (fields/field.py).
+    target = model_of(trained).target
+    numbers = [c for c in target.chance_columns if c.startswith("p_")]
     gap = max((float(np.max(np.abs(before.scored[c].to_numpy(float) - after.scored[c].to_numpy(float)),
                             initial=0.0)) for c in numbers), default=0.0)
     if not gap <= TOLERANCE:
         return f"its chances differ from the trained model's by up to {gap:.3g} on the check rows"
-    words = ["tier", *(c for c in before.scored.columns if c.startswith("reason_"))]
+    words = ["tier", *(c for c in REASON_COLUMNS if c in before.scored.columns)]
     for column in words:
         if not before.scored[column].equals(after.scored[column]):
             return f"its {column} differs from the trained model's on the check rows"

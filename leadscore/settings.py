@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ENV_MODELS_DIR = "LEADSCORE_MODELS_DIR"
@@ -21,6 +21,8 @@ ENV_RECORD = "LEADSCORE_RECORD"
 ENV_SIGNING_KEY = "LEADSCORE_SIGNING_KEY"
 ENV_WEBHOOK_URL = "LEADSCORE_WEBHOOK_URL"
 ENV_WEBHOOK_SECRET = "LEADSCORE_WEBHOOK_SECRET"
+#: Where per-user configuration lives (the signing key's folder): $XDG_CONFIG_HOME, else ~/.config.
+ENV_CONFIG_HOME = "XDG_CONFIG_HOME"
 DEFAULT_MODELS_DIR = Path("models")
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -47,6 +49,22 @@ def _days(environ: Mapping[str, str], name: str) -> int | None:
     if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= 36_500:
         raise SettingsError(f"{name} must be a whole number of days from 1 to 36500, not {environ.get(name)!r}")
     return int(value)
+
+
+def signing_key_text(environ: Mapping[str, str] | None = None) -> str | None:
+    """``LEADSCORE_SIGNING_KEY`` exactly as set, or None when it is unset or empty (then the key file is used).
+
+    Kept as given: ``signing.py`` reads it and the key file by one rule (surrounding whitespace ignored, a
+    blank key refused), so a key copied from the file with its line break is the same key.
+    """
+    env = os.environ if environ is None else environ
+    return env.get(ENV_SIGNING_KEY) or None
+
+
+def config_home(environ: Mapping[str, str] | None = None) -> Path:
+    """The user's configuration folder: ``$XDG_CONFIG_HOME``, else ``~/.config``."""
+    env = os.environ if environ is None else environ
+    return Path(env.get(ENV_CONFIG_HOME) or Path.home() / ".config")
 
 
 def _webhook_url(environ: Mapping[str, str]) -> str | None:
@@ -80,6 +98,8 @@ class Settings:
     record: bool
     webhook_url: str | None
     webhook_secret: str | None
+    #: ``LEADSCORE_SIGNING_KEY`` as set (``signing.py`` reads it); None: the key file in ``config_home``.
+    signing_key: str | None = field(default=None, repr=False)
 
     @property
     def webhooks_on(self) -> bool:
@@ -99,4 +119,5 @@ class Settings:
             record=_flag(env, ENV_RECORD),
             webhook_url=_webhook_url(env),
             webhook_secret=_webhook_secret(env),
+            signing_key=signing_key_text(env),
         )

@@ -13,7 +13,7 @@ import pytest
 
 from leadscore.cli import main
 from leadscore.fields.builtin import FEATURE_NAMES, example_lead
-from leadscore.modeling.targets import REASON_COLUMNS
+from leadscore.modeling.target import REASON_COLUMNS
 from leadscore.registry import DEFAULT_MODELS_DIR
 
 #: The columns a scored file of the built-in model adds (../shared/DESIGN.md), in reading order.
@@ -61,7 +61,7 @@ def test_score_in_chunks_with_rejected_rows_counted(model_dir: Path, leads_csv: 
     out = tmp_path / "out.csv"
     assert run("score", source, "-o", out, "--explain", "--chunk-rows", 400, "--models-dir", model_dir) == 0
     *_, tiers_line, summary = capsys.readouterr().err.strip().splitlines()
-    assert summary == f"1500 rows read, 1498 scored -> {out}, 2 rejected -> {tmp_path / 'out.rejected.csv'}"
+    assert summary == f"1,500 rows read, 1,498 scored -> {out}, 2 rejected -> {tmp_path / 'out.rejected.csv'}"
     scored = pd.read_csv(out, dtype={"lead_id": str})
     assert len(scored) == 1498
     counts = scored["tier"].value_counts()
@@ -98,7 +98,7 @@ def test_rows_with_more_or_fewer_cells_than_the_header_are_rejected_with_their_l
     out = tmp_path / "out.csv"
     assert run("score", ragged, "-o", out, "--chunk-rows", 300, "--models-dir", model_dir) == 0
     summary = capsys.readouterr().err.strip().splitlines()[-1]
-    assert summary == f"1501 rows read, 1499 scored -> {out}, 2 rejected -> {tmp_path / 'out.rejected.csv'}"
+    assert summary == f"1,501 rows read, 1,499 scored -> {out}, 2 rejected -> {tmp_path / 'out.rejected.csv'}"
     rejected = pd.read_csv(tmp_path / "out.rejected.csv", keep_default_na=False)
     assert rejected["row"].tolist() == [11, 12]
     assert rejected["column"].tolist() == ["(whole row)"] * 2

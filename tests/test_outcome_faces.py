@@ -11,7 +11,8 @@ import pytest
 import leadscore
 from leadscore.cli import main
 from leadscore.modeling.model import model_of
-from leadscore.modeling.targets import ThreeTiers, WonLost
+from leadscore.modeling.three_tiers.target import ThreeTiers
+from leadscore.modeling.won_lost.target import WonLost
 from leadscore.registry import ModelFileError, Registry
 from leadscore.scoring.scorer import Scorer
 from tests.conftest import BANK_SAMPLE

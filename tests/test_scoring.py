@@ -14,7 +14,7 @@ import pytest
 from leadscore.fields.builtin import CLASSES, TIER_CONVERSION_RATES
 from leadscore.fields.field import ALL_FIELDS, EMPTY_ROW_REASON, MISSING_REASON, NUMBER_REASON
 from leadscore.fields.rejections import SchemaError
-from leadscore.modeling.targets import REASON_COLUMNS, Support
+from leadscore.modeling.target import REASON_COLUMNS, Support, Target
 from leadscore.modeling.tiers import TIER_ACTIONS, TIERS
 from leadscore.scoring.rows import RecordError
 from leadscore.scoring.scorer import LeadError
@@ -235,3 +235,9 @@ def test_a_scored_file_puts_the_contract_columns_in_reading_order(kind: Kind) ->
              "won-lost": ("tier", "score", "p_convert")}[kind.name]
     assert kind.scorer.file_columns == (*order, *REASON_COLUMNS)  # ../shared/DESIGN.md
     assert set(kind.scorer.chance_columns) == {c for c in order if c.startswith("p_") or c == "confidence"}
+
+
+def test_each_kind_of_model_has_a_target_that_implements_the_abstract_one(kind: Kind) -> None:
+    assert isinstance(kind.scorer.model.target, Target)
+    with pytest.raises(TypeError, match="abstract"):
+        Target()  # type: ignore[abstract]

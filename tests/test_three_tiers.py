@@ -14,7 +14,8 @@ from leadscore import charts
 from leadscore.data import synth
 from leadscore.data.scenarios import SCENARIOS
 from leadscore.fields.builtin import BUILTIN_SCHEMA, CLASSES, FEATURE_NAMES, example_lead
-from leadscore.modeling.targets import REASON_COLUMNS, ThreeTiers
+from leadscore.modeling.target import REASON_COLUMNS
+from leadscore.modeling.three_tiers.target import ThreeTiers
 from leadscore.scoring.scorer import LeadError, Scorer, reason_order
 
 
@@ -204,10 +205,11 @@ def test_waterfall_shows_the_same_numbers_as_the_reasons_and_the_probabilities(s
         assert bars[label] == labels[label]
         assert word == ("raises" if bars[label] > 0 else "lowers")  # Medium over Low: for Medium raises
     ratio = result.bars["Chance of Medium"] / result.bars["Chance of Low"]
-    assert f"odds of Medium over Low ×{ratio:.1f}" in figure.layout.title.text
+    assert f"this lead is {ratio:.1f} times as likely to be Medium as Low" in figure.layout.title.text
 
 
 def test_odds_in_words() -> None:
-    assert charts.odds_in_words("High", "Medium", np.log(2.1)) == "odds of High over Medium ×2.1"
-    assert charts.odds_in_words("High", "Medium", np.log(0.39 / 0.61)) == "odds of High over Medium ÷1.6"
+    assert charts.odds_in_words("High", "Medium", np.log(2.1)) == "2.1 times as likely to be High as Medium"
+    assert charts.odds_in_words("High", "Medium", np.log(0.39 / 0.61)) == "1.6 times as likely to be Medium as High"
+    assert charts.odds_in_words("High", "Medium", np.log(1.01)) == "about as likely to be High as Medium"
     assert charts.times(np.log(250_000)) == "×250,000"

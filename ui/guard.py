@@ -89,9 +89,10 @@ def sign_in_limiter() -> SignInLimiter:
 
 
 def client_address() -> str:
-    """The visitor's address as Streamlit reports it, for the audit log and the attempt limit."""
+    """The visitor's address as Streamlit reports it, for the audit log and the attempt limit; "this computer"
+    for a visitor on the server's own machine (Streamlit gives no address for localhost)."""
     address = getattr(st.context, "ip_address", None)
-    return address if isinstance(address, str) and address else "an unknown address"
+    return address if isinstance(address, str) and address else "this computer"
 
 
 def who() -> str:

@@ -1,7 +1,7 @@
 """The form of one lead, made from the model's schema, whatever its target.
 
-Every widget comes from a field: a number box for a number (limits when the
-field has a strict range; empty = unknown when it may be empty), a select box
+Every widget comes from a field: a number box for a number (empty = unknown
+when it may be empty), a select box
 with the kept levels, "other" and "unknown" for a category (a text box for a
 field of hundreds of ID-like levels: nobody picks a landing-page ID from a
 list of hashes), yes / no (/ unknown when the field may be empty) for a flag.
@@ -10,11 +10,16 @@ file and the API read a lead the same way.
 
 Each field is edited in one place: the what-if is this form (the page compares
 it with the lead it started from), and "Try these changes" writes into it.
+
+A number box holds what was typed, as typed: it sets no limits of its own and
+never rounds (a box with limits keeps its last good value behind a small red
+icon, and a whole-number box turns 2.5 into 2, so the result would describe
+another lead). The scorer judges the value like a file's cell, and the page
+shows why it refuses one instead of a result.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 
@@ -53,13 +58,6 @@ def _level_words(level: str) -> str:
     return "other (any value not listed)" if level == OTHER else level
 
 
-def _step(f: Field) -> float:
-    """The +/- step of a number box: 1 for a count; about a hundredth of the range, rounded, for an amount."""
-    if f.kind == "integer" or f.low is None or f.high is None or f.high <= f.low:
-        return 1.0
-    return float(10 ** max(0, math.floor(math.log10((f.high - f.low) / 100))))
-
-
 def _help(f: Field) -> str:
     parts = [f.help] if f.help else []
     if f.kind in ("number", "integer") and f.low is not None and f.high is not None:
@@ -87,8 +85,7 @@ def widget_value(schema: Schema, f: Field, text: str) -> object:
     if schema.is_missing(text):
         return None if f.kind in ("number", "integer") or is_id_like(f) else UNKNOWN
     if f.kind in ("number", "integer"):
-        number = float(text)
-        return int(number) if f.kind == "integer" or (number.is_integer() and _step(f) >= 1) else number
+        return float(text)
     if f.kind == "flag":
         lowered = text.strip().lower()
         return "yes" if lowered in FLAG_TRUE else "no" if lowered in FLAG_FALSE else UNKNOWN
@@ -110,17 +107,14 @@ def file_value(f: Field, value: object) -> str:
 def field_widget(f: Field, key: str) -> None:
     """The input of one field, its value in ``st.session_state[key]`` (set it before the first call)."""
     label, help_text = _label(f), _help(f)
+    empty = UNKNOWN if not f.required else "needed"
     if f.kind in ("number", "integer"):
-        whole = f.kind == "integer" or (_step(f) >= 1 and isinstance(st.session_state.get(key), int))
-        limits = {"min_value": (int if whole else float)(f.low), "max_value": (int if whole else float)(f.high)} \
-            if f.strict_range and f.low is not None and f.high is not None else {}
-        st.number_input(label, value=None, step=int(_step(f)) if whole else _step(f), format="%d" if whole else None,
-                        key=key,
-                        placeholder=UNKNOWN, help=help_text, **limits)
+        # "%g": 12, 2.5 and 95000 shown as typed (no "12.00", no rounding).
+        st.number_input(label, value=None, step=f.step, format="%g", key=key, placeholder=empty, help=help_text)
     elif f.kind == "flag":
         st.radio(label, _flag_answers(f), key=key, help=help_text, horizontal=True)
     elif is_id_like(f):
-        st.text_input(label, key=key, placeholder=UNKNOWN, help=help_text)
+        st.text_input(label, key=key, placeholder=empty, help=help_text)
     else:
         options = [*f.categories, *(() if f.required else (UNKNOWN,))]
         st.selectbox(label, options, key=key, format_func=_level_words, help=help_text)

@@ -12,6 +12,10 @@
 - The order on screen is the one the download keeps: the table's own header
   sorting is off (its columns can be selected instead: a click on a header
   sorts by that column) and "Sort by" drives both.
+- Filters and the order are kept for the session too (``ui/keep.py``): the
+  page says the list stays while you visit the other pages, and so do they.
+- Every widget has a label, a column without a header included ("(the column
+  without a header)"), so Streamlit has nothing to complain about in the log.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import pandas as pd
 import streamlit as st
 
 from leadscore.fields.field import Schema
+from ui import keep
 from ui.text import md_escape
 
 LIST_KEY = "triage.list"
@@ -32,6 +37,8 @@ UNKNOWN_COLUMN = "(not in this file: score it as unknown for every lead)"
 CALL_ORDER = "(call order: High first)"
 ASCENDING, DESCENDING = "A→Z, lowest first", "Z→A, highest first"
 ALL = "All"
+#: How a column without a header is named in a label or a choice.
+NO_HEADER = "(the column without a header)"
 #: A column gets a filter when it has at most this many distinct values (an owner, not an email).
 MAX_FILTER_VALUES = 30
 #: Filters shown at the most.
@@ -104,6 +111,7 @@ def match_missing(schema: Schema, file_key: str, missing: Sequence[str], spare: 
             st.session_state[key] = chosen[name]
         choice = st.selectbox(f"“{md_escape(f.title)}” is not in the file. Take it from:", options, index=None,
                               key=key, placeholder="choose a column of the file",
+                              format_func=lambda c: c if str(c).strip() else NO_HEADER,
                               help=f"The model's field “{f.title}” ({f.name}). " + (f.help or ""))
         if choice is None:
             chosen.pop(name, None)
@@ -152,11 +160,19 @@ def filter_columns(table: pd.DataFrame, skip: Sequence[str]) -> list[str]:
     return out[:MAX_FILTERS]
 
 
+def column_words(column: str) -> str:
+    """A column's header as a label: the header itself, or "(the column without a header)"."""
+    return md_escape(column) if str(column).strip() else NO_HEADER
+
+
 def filters(view: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
-    """A select box per column; the rows chosen."""
+    """A select box per column (kept for the session); the rows chosen."""
     for column, place in zip(columns, st.columns(max(1, len(columns))), strict=False):
         values = sorted(view[column].dropna().astype(str).unique())
-        choice = place.selectbox(md_escape(column), [ALL, *values], key=f"filter.{column}")
+        options = [ALL, *values]
+        key = f"filter.{column}"
+        choice = keep.remember(key, place.selectbox(column_words(column), options, key=key,
+                                                    index=keep.index(key, options)))
         if choice != ALL:
             view = view[view[column].astype(str) == choice]
     return view
@@ -190,11 +206,15 @@ def sort_controls(columns: Sequence[str], titles: Mapping[str, str], table_key: 
         st.session_state["sort.by"] = selected[0]
     st.session_state["sort.clicked"] = selected[0] if selected else None
     options = [CALL_ORDER, *columns]
-    if st.session_state.get("sort.by") not in options:
-        st.session_state["sort.by"] = CALL_ORDER
+    if st.session_state.get("sort.by") not in options:  # a first visit, or back from another page
+        kept = keep.value("sort.by", CALL_ORDER)
+        st.session_state["sort.by"] = kept if kept in options else CALL_ORDER
     left, right = st.columns([2, 1])
-    by = left.selectbox("Sort by", options, key="sort.by", format_func=lambda c: titles.get(c, c),
-                        help="Or click a column's header in the table. The download keeps this order.")
-    descending = right.radio("Order", [ASCENDING, DESCENDING], key="sort.order", horizontal=True,
-                             disabled=by == CALL_ORDER) == DESCENDING
+    by = keep.remember("sort.by", left.selectbox(
+        "Sort by", options, key="sort.by", format_func=lambda c: titles.get(c, c) if str(c).strip() else NO_HEADER,
+        help="Or click a column's header in the table. The download keeps this order."))
+    orders = [ASCENDING, DESCENDING]
+    descending = keep.remember("sort.order", right.radio("Order", orders, key="sort.order", horizontal=True,
+                                                         index=keep.index("sort.order", orders),
+                                                         disabled=by == CALL_ORDER)) == DESCENDING
     return by, descending

@@ -79,15 +79,15 @@ def _leakage(report: dict, choose: bool) -> list[str]:
     if not flagged:
         st.caption(f"None: no field on its own ranks leads right {leakage.get('threshold', 0.9):.0%} of the time or "
                    "more, and none that looks filled in while a lead is worked (by its name, or by being "
-                   "emptier on the newest or open leads) sways the model's decisions.")
+                   "emptier or fuller on the newest leads, or emptier on open ones) sways the model's decisions.")
         return []
     st.caption("Two kinds of field are left out. One that alone (or just by being filled in) predicts the outcome "
                "almost perfectly was probably filled in after the sale was won or lost, such as a closing note. "
                "One that the sales team fills in while working a lead (a status, a quality rating, a call's "
-               "duration, the last activity: its name says so, or it is emptier on the newest or still open "
-               "leads) and that sways the model's decisions is not known yet when a new lead arrives. A model "
-               "using either looks excellent on paper and is useless on a new lead. Keep one only if you are "
-               "sure it is known when the lead arrives.")
+               "duration, the last activity: its name says so, or its fill rate moves on the newest leads or "
+               "falls on the still open leads) and that sways the model's decisions is not known yet when a new "
+               "lead arrives. A model using either looks excellent on paper and is useless on a new lead. Keep "
+               "one only if you are sure it is known when the lead arrives.")
     st.dataframe(pd.DataFrame([{
         "Field": f["name"], "Alone, ranks right": f.get("auc"),
         "Just being filled in, ranks right": "never empty" if f.get("filled_auc") is None else f"{f['filled_auc']:.0%}",

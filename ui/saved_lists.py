@@ -15,19 +15,51 @@ from leadscore.monitoring import drift
 from leadscore.results_words import drift_sentence, drift_table
 from leadscore.scoring.scorer import Scorer
 from leadscore.store import RecordError
+from leadscore.store.record import encode
 from leadscore.workflows import export
 from ui import engine
+from ui.lead_list import NO_HEADER
 from ui.store import record_list, store
 from ui.text import md_escape
 
 log = logging.getLogger(__name__)
 HASH = "(none: a fingerprint of the row)"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-OPENED = "saved_list_opened"
+#: Session state: {scored list's key: what was said when it was saved}.
+SAVED = "saved_lists.saved"
 
 
-def save_form(scorer: Scorer, scored: pd.DataFrame, headers: dict[str, str], columns: list[str]) -> None:
-    """A name, the ID column (the schema's when the file has it), and Save."""
+def distinct_leads(scorer: Scorer, scored: pd.DataFrame, headers: dict[str, str], id_column: str | None) -> int:
+    """How many different leads the store holds for these rows, by the store's own rule: one per lead ID, or,
+    without an ID column, one per set of fields as read (identical rows are one lead)."""
+    as_fields = {header: field for field, header in headers.items() if header != field}
+    frame = scored.reset_index(drop=True).rename(columns=as_fields)
+    rows = scorer.rows(frame, as_fields.get(id_column, id_column) if id_column else None)
+    return len(set(encode(rows).lead_id))
+
+
+def saved_words(name: str, rows: int, leads: int, id_column: str | None) -> str:
+    """What was saved, rows and leads, and why they differ when they do, in plain words."""
+    if leads == rows:
+        return f"Saved {leads:,} leads as “{md_escape(name)}”."
+    text = f"Saved {rows:,} rows as “{md_escape(name)}”"
+    repeats = rows - leads
+    if id_column is not None:
+        why = (f"{repeats:,} row{'s' if repeats != 1 else ''} repeat a lead ID already in the list, and a lead "
+               "counts once (its last row)")
+    else:
+        why = (f"the list has no lead ID column, so a lead is known by its fields: {repeats:,} "
+               f"row{'s' if repeats != 1 else ''} have exactly the same fields as another row and count as that "
+               "lead. Choose the ID column to keep them apart")
+    return text + f", {leads:,} different leads: {why}. The Results page counts {leads:,} leads."
+
+
+def save_form(scorer: Scorer, scored: pd.DataFrame, headers: dict[str, str], columns: list[str],
+              list_key: str) -> None:
+    """A name, the ID column (the schema's when the file has it), and Save; ``list_key`` names the scored list
+    (file, model version, matching), so that one list is saved once under one name however often Save (or
+    Enter in the name box) is pressed."""
+    done: dict[str, str] = st.session_state.setdefault(SAVED, {})
     with st.form("save_list"):
         st.markdown("**Save this list** so that you can check later how its leads really converted "
                     "(on the Results page, with the CRM's won/lost export).")
@@ -35,20 +67,38 @@ def save_form(scorer: Scorer, scored: pd.DataFrame, headers: dict[str, str], col
         name = a.text_input("List name", placeholder="e.g. May leads", key="save_list_name")
         id_at = columns.index(scorer.schema.id_column) + 1 if scorer.schema.id_column in columns else 0
         id_column = b.selectbox("Lead ID column", [HASH, *columns], index=id_at, key="save_list_id",
+                                format_func=lambda c: c if str(c).strip() else NO_HEADER,
                                 help="The ID your CRM's won/lost export will carry. Without one, a lead is "
-                                     "known by its fields, and only an export with the same fields can match it.")
-        if not st.form_submit_button("Save this list"):
-            return
-    if not name.strip():
+                                     "known by its fields: it is counted, but no won/lost export can be matched "
+                                     "to it later.")
+        submitted = st.form_submit_button("Save this list")
+    if not submitted:
+        if list_key in done:
+            st.success(done[list_key])
+        return
+    name = name.strip()
+    if not name:
         st.error("Give the list a name first.")
         return
+    if list_key in done:
+        st.info(f"{done[list_key]} It is saved once: saving it again would count its leads twice.")
+        return
+    existing = {entry["name"]: entry for entry in store().saved_lists()}
+    if name in existing:
+        st.error(f"A list named “{md_escape(name)}” is already saved ({existing[name]['leads']:,} rows, "
+                 f"{existing[name]['created_at'][:10]}). Choose another name.")
+        return
+    chosen_id = None if id_column == HASH else id_column
     try:
-        saved = record_list(scorer, scored, headers, name.strip(), None if id_column == HASH else id_column)
+        saved = record_list(scorer, scored, headers, name, chosen_id)
     except RecordError as error:
         st.error(f"The list was not saved: {md_escape(error)}")
         return
-    st.success(f"Saved {saved.leads:,} leads as “{md_escape(name.strip())}”. Bring back their outcomes on the "
-               "Results page when they are known.")
+    leads = distinct_leads(scorer, scored, headers, chosen_id)
+    done[list_key] = saved_words(name, saved.leads, leads, chosen_id) + (
+        " Bring back their outcomes on the Results page when they are known." if chosen_id else
+        " Without a lead ID, the CRM's won/lost export cannot be matched to these leads later.")
+    st.success(done[list_key])
 
 
 def reopen() -> pd.DataFrame | None:
@@ -57,7 +107,7 @@ def reopen() -> pd.DataFrame | None:
     if not lists:
         return None
     with st.expander(f"Saved lists ({len(lists)})"):
-        labels = {f"{e['name']} — {e['leads']:,} leads, saved {e['created_at'][:10]}": e["name"] for e in lists}
+        labels = {f"{e['name']} — {e['leads']:,} rows, saved {e['created_at'][:10]}": e["name"] for e in lists}
         chosen = st.selectbox("Saved list", ["(choose a list)", *labels], key="saved_list_choice")
         if chosen == "(choose a list)":
             return None
@@ -95,4 +145,5 @@ def drift_note(scorer: Scorer, scored: pd.DataFrame, headers: dict[str, str]) ->
     moved = any(e["status"] == "significant" for e in entries)
     with st.expander("Do these leads look like the ones the model learned from?", expanded=moved):
         (st.warning if moved else st.markdown)(md_escape(sentence))
-        st.dataframe(drift_table(entries, titles), hide_index=True)
+        st.dataframe(drift_table(entries, titles), hide_index=True,
+                     column_config={"Leads": st.column_config.NumberColumn("Leads", format="localized")})

@@ -6,8 +6,9 @@ import datetime as dt
 
 import streamlit as st
 
-from leadscore.modeling.targets import ThreeTiers, WonLost
 from leadscore.modeling.three_tiers.evaluate import measured_on
+from leadscore.modeling.three_tiers.target import ThreeTiers
+from leadscore.modeling.won_lost.target import WonLost
 from leadscore.plain_words import data_words, test_part_words
 from leadscore.scoring.scorer import Scorer
 from ui import engine
@@ -52,6 +53,15 @@ def _show_tier_quality(report: dict) -> str:
 QUALITY = {ThreeTiers: _show_tier_quality, WonLost: _show_outcome_quality}
 
 
+#: What a signature state other than "signed" means, for a manager (leadscore/signing.py).
+SIGNATURE_WORDS = {
+    "unsigned": "this version carries no signature, so a change to its files by someone who can write the models "
+                "folder would not be noticed. Versions published before signing existed are unsigned; otherwise "
+                "it is worth a look.",
+    "signed, not checked": "the signing key is not available here, so its signature was not checked.",
+}
+
+
 def show_active_model(scorer: Scorer) -> None:
     """The active model's name, how good it is in plain words, version, training time and data."""
     meta = scorer.metadata
@@ -67,4 +77,8 @@ def show_active_model(scorer: Scorer) -> None:
             f"**Trained** {trained_when(str(meta.get('created_at', '')))}  \n"
             f"**Data** {md_escape(data_words(meta.get('data_source', 'unknown')))}"
         )
+        signature = engine.registry().signature(scorer.version)
+        if signature != "signed":
+            st.warning(f"**{(signature or 'signature unknown').capitalize()}**: "
+                       + SIGNATURE_WORDS.get(signature, "see the Model page's version list."))
         st.caption("Change it on the Model page (retrain, or make an earlier version active).")

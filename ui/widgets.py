@@ -21,9 +21,9 @@ from collections.abc import Mapping
 
 import streamlit as st
 
-from leadscore import charts
+from leadscore import charts, plain_words
 from leadscore.fields.field import Schema
-from leadscore.modeling.targets import Target
+from leadscore.modeling.target import Target
 from leadscore.modeling.tiers import TIER_ACTIONS, TIERS
 from leadscore.scoring.scorer import LeadScore
 from ui.lead_form import is_id_like
@@ -59,28 +59,20 @@ REASONS_NOTE = ("The fields that weigh most for this tier, in plain words: “ra
                 "which can itself be telling.")
 
 
-def percent(value: float) -> str:
-    """A share as a whole percentage; "under 1%" and "over 99%" rather than a 0% or 100% that is not one."""
-    if 0 < value < 0.005:
-        return "under 1%"
-    if 0.995 <= value < 1:
-        return "over 99%"
-    return f"{value:.0%}"
-
-
 def promise_words(target: Target, tier: str) -> str:
     """"Leads in this tier usually convert 15–20%" ("" when the tier promises nothing yet)."""
     promise = target.promise(tier)
     if promise is None:
         return ""
     low, high = promise
-    rate = percent(low) if round(low, 2) == round(high, 2) else f"{low:.0%}–{high:.0%}"
+    rate = (plain_words.percent(low) if round(low, 3) == round(high, 3)
+            else f"{plain_words.percent(low)}–{plain_words.percent(high)}")
     return f"Leads in this tier usually convert {rate}."
 
 
-def chance_words(target: Target, tier: str, chance: float) -> str:
+def chance_words(target: Target, tier: str, value: float) -> str:
     """The chance shown with a tier, in words that say what it is a chance of."""
-    return CHANCE_WORDS[target.explains].format(chance=percent(chance), tier=tier)
+    return CHANCE_WORDS[target.explains].format(chance=plain_words.chance(value), tier=tier)
 
 
 def tier_help(target: Target) -> dict[str, str]:
@@ -118,14 +110,15 @@ def chances_chart(target: Target, result: LeadScore, before: LeadScore | None = 
 
 def readable_reasons(schema: Schema, result: LeadScore) -> list[str]:
     """The reasons, a field of ID-like values (a landing-page ID) saying what its value meant in the past:
-    "Landing page id: b76ef374 (raises): leads with this landing page id did better than most before"."""
+    "Landing page id: b76ef374 (raises): leads with the same Landing page id did better than most before" (the
+    field's own label, its case kept)."""
     out = []
     for reason in result.reasons:
         for f in schema.fields:
             label = result.labels.get(f.name, "")
             if label and reason.startswith(label) and is_id_like(f):
                 better = "better" if reason.endswith("(raises)") else "worse"
-                reason = f"{reason}: leads with this {f.title[:1].lower()}{f.title[1:]} did {better} than most before"
+                reason = f"{reason}: leads with the same {f.title} did {better} than most before"
         out.append(reason)
     return out
 

@@ -13,7 +13,7 @@ are scored through one path (scoring.py); the routes never ask which kind of
 model they serve. The scoring routes read the body by hand (body.py) to validate
 it with the active model's request model, and the OpenAPI document follows the
 active model (openapi.py). Refusals have one shape (replies.py). The request
-log, API key and body limit are plain ASGI layers (middleware.py). With
+log, API key (its scopes, key_check.py) and body limit are plain ASGI layers (middleware.py). With
 ``LEADSCORE_RECORD=1`` every scored lead is recorded in the store off the
 request path (recording.py); outcomes come back through POST /v1/outcomes
 (outcomes.py).
@@ -33,12 +33,18 @@ from leadscore.api import openapi
 from leadscore.api.access_log import log_config
 from leadscore.api.current_model import POLL_SECONDS, ModelHolder
 from leadscore.api.errors import MAX_BODY_BYTES, add_handlers
+from leadscore.api.key_check import KeyCheck
 from leadscore.api.middleware import AccessLog, ApiKey, BodyLimit
 from leadscore.api.recording import Recorder
 from leadscore.api.routes import model, operations, outcomes, scoring
 from leadscore.api.shapes import MAX_BATCH_LEADS
+from leadscore.permissions import MODELS, OUTCOMES_SCOPE, SCORE
 from leadscore.settings import ENV_MODELS_DIR, Settings
-from leadscore.store import Store
+from leadscore.store import Store, database
+
+#: The scope an API key needs for each path (``record`` decides whether its scored leads are recorded).
+KEY_SCOPES = {openapi.SCORE_PATH: SCORE, openapi.BATCH_PATH: SCORE, "/v1/outcomes": OUTCOMES_SCOPE,
+              "/v1/model": MODELS}
 
 log = logging.getLogger(__name__)
 
@@ -48,11 +54,12 @@ def create_app(models_dir: str | os.PathLike[str] | None = None, *, poll_seconds
     """The API app serving the active model of a registry (default: $LEADSCORE_MODELS_DIR or models/).
 
     The model loads in the background at startup (/readyz answers 503 until then)
-    and is swapped when the registry's active version changes. Set
-    $LEADSCORE_API_KEY to require the X-API-Key header on /v1/ endpoints.
+    and is swapped when the registry's active version changes. /v1/ endpoints ask for the
+    X-API-Key header once the store has a key (``leadscore keys add``) or $LEADSCORE_API_KEY is set.
     """
     settings = settings or Settings.from_environment(models_dir=models_dir)
     holder = ModelHolder(settings.models_dir)
+    key_check = KeyCheck(database.database_url(settings.database_url, settings.models_dir), settings.api_key)
     recorder = Recorder(lambda: Store.open(models_dir=settings.models_dir)) if settings.record else None
 
     @contextlib.asynccontextmanager
@@ -69,6 +76,7 @@ def create_app(models_dir: str | os.PathLike[str] | None = None, *, poll_seconds
             await watcher
         if recorder is not None:
             await asyncio.to_thread(recorder.close)  # writes what is still queued
+        key_check.close()
 
     app = FastAPI(
         title="Lead scoring API",
@@ -85,9 +93,9 @@ def create_app(models_dir: str | os.PathLike[str] | None = None, *, poll_seconds
     add_handlers(app)
     for router in (scoring.router, outcomes.router, model.router, operations.router):
         app.include_router(router)
-    openapi.follow_active_model(app, lambda: holder.scorer, settings.api_key is not None)
+    openapi.follow_active_model(app, lambda: holder.scorer, lambda: key_check.check(b"").required)
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
-    app.add_middleware(ApiKey, key=settings.api_key)
+    app.add_middleware(ApiKey, check=key_check, scopes=KEY_SCOPES)
     app.add_middleware(AccessLog)
     return app
 

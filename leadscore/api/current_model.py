@@ -41,6 +41,12 @@ class ModelHolder:
         self.problem: str | None = "the model is loading"
         #: The registry state last acted on (see Registry.active_state); a sentinel before the first look.
         self._seen: tuple[bytes | None, bytes | None] | None = None
+        #: Each loaded version's signature state when it was loaded (signed, unsigned, signed, not checked).
+        self._signatures: dict[str, str] = {}
+
+    def signature_of(self, version: str) -> str:
+        """``signed``, ``unsigned`` or ``signed, not checked`` (signing.py) as checked when ``version`` was loaded."""
+        return self._signatures.get(version, "")
 
     def refresh(self) -> None:
         """Load the active version when the registry's pointer or manifest changed; blocking (call it in a thread).
@@ -72,10 +78,12 @@ class ModelHolder:
             return
         self._seen = state
         previous = self.scorer.version if self.scorer else None
-        self.scorer = Scorer(_single_threaded(model))
+        scorer = Scorer(_single_threaded(model))
+        self._signatures[scorer.version] = signature = self.registry.signature(scorer.version)
+        self.scorer = scorer
         self.problem = None
-        log.info("serving model version %s%s", self.scorer.version,
-                 f" (was {previous})" if previous else "")
+        log.log(logging.INFO if signature == "signed" else logging.WARNING, "serving model version %s (%s)%s",
+                scorer.version, signature or "signature unknown", f", was {previous}" if previous else "")
 
     async def watch(self, interval: float = POLL_SECONDS) -> None:
         """Refresh now and then every ``interval`` seconds, until cancelled."""

@@ -13,7 +13,8 @@ from fastapi import Depends, Request, Response
 
 from leadscore.api.body import read_json
 from leadscore.api.current_model import ModelHolder
-from leadscore.api.middleware import MODEL_VERSION_HEADER
+from leadscore.api.middleware import KEY_IN_SCOPE, MODEL_VERSION_HEADER
+from leadscore.permissions import RECORD
 from leadscore.scoring.scorer import Scorer
 from leadscore.settings import Settings
 
@@ -51,9 +52,13 @@ def settings(request: Request) -> Settings:
 
 
 def keep_scored(request: Request) -> Callable[..., None] | None:
-    """Where scored leads go to be recorded (the recorder's ``offer``), or None when recording is off."""
+    """Where scored leads go to be recorded (the recorder's ``offer``), or None when recording is off or the
+    request's API key lacks the ``record`` scope (it may score without adding to the results)."""
     recorder = request.app.state.recorder
-    return recorder.offer if recorder is not None else None
+    key = request.scope.get(KEY_IN_SCOPE)
+    if recorder is None or (key is not None and not key.allows(RECORD)):
+        return None
+    return recorder.offer
 
 
 ScorerDep = Annotated[Scorer, Depends(current_scorer)]

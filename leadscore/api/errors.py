@@ -22,8 +22,9 @@ MAX_BODY_BYTES = 1_048_576
 MAX_ERRORS = 50
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorResponse, "description": f"Missing or wrong {API_KEY_HEADER} header "
-                                                 f"(only when the server has {ENV_API_KEY} set)."},
+    401: {"model": ErrorResponse, "description": f"Missing or wrong {API_KEY_HEADER} header (only once the "
+                                                 f"server has an API key: `leadscore keys add`, or {ENV_API_KEY})."},
+    403: {"model": ErrorResponse, "description": "The API key lacks this endpoint's scope (score, outcomes, models)."},
     413: {"model": ErrorResponse, "description": f"Request body over {MAX_BODY_BYTES:,} bytes."},
     422: {"model": ErrorResponse, "description": "Invalid request: each error names the field and the reason."},
     503: {"model": ErrorResponse, "description": "No model loaded yet (see /readyz)."},

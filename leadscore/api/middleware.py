@@ -2,17 +2,20 @@
 
 Plain ASGI rather than Starlette's BaseHTTPMiddleware: each layer costs a
 function call, not a task and a stream. Order, outermost first:
-``AccessLog`` (so refused requests are logged too) -> ``ApiKey`` -> ``BodyLimit``.
+``AccessLog`` (so refused requests are logged too) -> ``ApiKey`` (401/403, key_check.py) -> ``BodyLimit``.
 """
 
 from __future__ import annotations
 
-import hmac
+import asyncio
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, MutableMapping, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from leadscore.api.key_check import KeyCheck
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -22,6 +25,8 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 API_KEY_HEADER = "X-API-Key"
 MODEL_VERSION_HEADER = "X-Model-Version"
+#: Where ``ApiKey`` leaves the request's key (its name and scopes, never the key) in the ASGI scope.
+KEY_IN_SCOPE = "leadscore.api_key"
 
 access_log = logging.getLogger("leadscore.api.app.access")
 
@@ -37,7 +42,8 @@ async def send_json(send: Send, status: int, body: dict[str, Any],
 
 
 class AccessLog:
-    """One log line per request: method, path, status, latency, model version. Never the body."""
+    """One log line per request: method, path, status, latency, model version, the API key's name (never the
+    key, never the body)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -64,27 +70,45 @@ class AccessLog:
                 "method": scope["method"], "path": scope["path"], "status": seen["status"],
                 "latency_ms": round((time.perf_counter() - started) * 1000, 2),
                 "model_version": seen["model_version"],
+                "api_key": key.name if (key := scope.get(KEY_IN_SCOPE)) is not None else None,
             }})
 
 
 class ApiKey:
-    """When a key is configured, refuse /v1/ requests that do not carry it (401)."""
+    """When keys are asked for (key_check.py), refuse /v1/ requests without a valid key (401) or whose key lacks
+    the path's scope (403); the key found is left in the request's scope for the access log and recording."""
 
-    def __init__(self, app: ASGIApp, key: str | None, protected_prefix: str = "/v1/") -> None:
+    def __init__(self, app: ASGIApp, check: KeyCheck, scopes: Mapping[str, str], protected_prefix: str = "/v1/"
+                 ) -> None:
         self.app = app
-        self.key = key.encode() if key else None
+        self.check = check
+        self.scopes = scopes
         self.prefix = protected_prefix
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.key is None or scope["type"] != "http" or not scope["path"].startswith(self.prefix):
+        if scope["type"] != "http" or not scope["path"].startswith(self.prefix):
             await self.app(scope, receive, send)
             return
         wanted = API_KEY_HEADER.lower().encode()
         given = next((value for name, value in scope["headers"] if name.lower() == wanted), b"")
-        if not hmac.compare_digest(given, self.key):
+        checked = self.check.cached(given)
+        if checked is None:  # not cached: ask the store, off the event loop
+            checked = await asyncio.to_thread(self.check.check, given)
+        if checked.problem is not None:
+            await send_json(send, 503, {"detail": f"{checked.problem}; retry later", "errors": []},
+                            [(b"retry-after", b"5")])
+            return
+        if checked.required and checked.key is None:
             await send_json(send, 401, {"detail": f"missing or wrong {API_KEY_HEADER} header", "errors": []},
                             [(b"www-authenticate", API_KEY_HEADER.encode())])
             return
+        if checked.key is not None:
+            scope[KEY_IN_SCOPE] = checked.key
+            needed = self.scopes.get(scope["path"].rstrip("/") or "/")
+            if needed is not None and not checked.key.allows(needed):
+                await send_json(send, 403, {"detail": f"the API key {checked.key.name!r} may not do this: it needs "
+                                                      f"the {needed!r} scope", "errors": []})
+                return
         await self.app(scope, receive, send)
 
 

@@ -46,6 +46,10 @@ class ModelInfo(BaseModel):
     kind: str = Field(description="What the model predicts, which decides the chance fields of a score: "
                                   "three_tiers (probabilities and confidence) or won_lost (p_convert and score).")
     target: str | None = Field(description="The column the model was trained to predict.")
+    signature: str = Field(description="signed (its signature checked under the signing key), unsigned (published "
+                                       "before signing existed, or its signature was removed: worth a look), or "
+                                       "'signed, not checked' (no signing key where the API runs: set "
+                                       "LEADSCORE_SIGNING_KEY).")
     created_at: str | None
     preset: str | None
     data_source: str | None
@@ -56,8 +60,9 @@ class ModelInfo(BaseModel):
                                                    "how the test part was chosen (won/lost).")
 
 
-def model_info(scorer: Scorer) -> ModelInfo:
-    """The active model's identity, its fields and the summary of its evaluation report."""
+def model_info(scorer: Scorer, signature: str) -> ModelInfo:
+    """The active model's identity, its signature state (``signing.py``), its fields and the summary of its
+    evaluation report."""
     meta, report, target = scorer.metadata, scorer.report, scorer.model.target
     test = report.get("test")
     parts = [report, test] if isinstance(test, dict) else [report]
@@ -65,6 +70,6 @@ def model_info(scorer: Scorer) -> ModelInfo:
     fields = [FieldSummary(name=f.name, label=f.title, kind=f.kind, levels=list(f.levels) or None, low=f.low,
                            high=f.high, required=f.required, strict_range=f.strict_range, aliases=list(f.aliases),
                            actionable=f.actionable, help=f.help) for f in scorer.schema.fields]
-    return ModelInfo(version=scorer.version, kind=target.kind, target=target.column,
+    return ModelInfo(version=scorer.version, kind=target.kind, target=target.column, signature=signature,
                      created_at=meta.get("created_at"), preset=meta.get("preset"),
                      data_source=meta.get("data_source"), fields=fields, evaluation=evaluation)

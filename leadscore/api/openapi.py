@@ -10,6 +10,7 @@ Before a model has loaded, the scoring bodies are documented as plain objects.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI
@@ -65,16 +66,17 @@ def document(app: FastAPI, scorer: Scorer | None, api_key_required: bool) -> dic
     return doc
 
 
-def follow_active_model(app: FastAPI, current: Any, api_key_required: bool) -> None:
-    """Make ``app.openapi()`` describe the model ``current()`` returns, rebuilt when its version changes."""
-    built_for: list[str | None] = [None]
+def follow_active_model(app: FastAPI, current: Any, api_key_required: Callable[[], bool]) -> None:
+    """Make ``app.openapi()`` describe the model ``current()`` returns, rebuilt when its version changes or
+    when API keys start or stop being asked for (``api_key_required()``)."""
+    built_for: list[tuple[str | None, bool] | None] = [None]
 
     def openapi() -> dict[str, Any]:
         scorer = current()
-        version = scorer.version if scorer is not None else None
-        if app.openapi_schema is None or built_for[0] != version:
-            app.openapi_schema = document(app, scorer, api_key_required)
-            built_for[0] = version
+        state = (scorer.version if scorer is not None else None, api_key_required())
+        if app.openapi_schema is None or built_for[0] != state:
+            app.openapi_schema = document(app, scorer, state[1])
+            built_for[0] = state
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

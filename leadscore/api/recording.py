@@ -14,13 +14,15 @@ first failure, then how many leads were lost when it ends) and counted, and ``st
 is deleted or replaced is noticed (an open connection would keep writing into the deleted file). Fields
 are recorded under the model's own names as sent (the values of the keys the model read, ``Schema.lead_keys``),
 with the body's other plain keys (an owner, a lead source) beside them, as the command line records a
-file's columns; the lead's ID is the body's id key, else the store's content hash. The drift reference of
-each model version served is kept once. Lead data never goes to the logs: only counts, versions and the
-kind of error.
+file's columns; the lead's ID is the body's id key, else the store's content hash; its owner is the body's
+owner key (``owner``, ``Lead Owner``, ``sales_agent``... as ``fields.headers.owner_column`` recognises).
+The drift reference of each model version served is kept once. Lead data never goes to the logs: only
+counts, versions and the kind of error.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import threading
@@ -32,10 +34,11 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from leadscore.api.shapes import shapes_for
-from leadscore.fields.headers import header_key, input_renames
+from leadscore.fields.headers import header_key, input_renames, owner_column
 from leadscore.scoring.rows import ScoredRow
 from leadscore.scoring.scorer import LeadScore, Scorer
 from leadscore.store import Store, StoreUnavailableError
+from leadscore.store.record import MAX_OWNER
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +143,20 @@ def scored_rows(scorer: Scorer, leads: Sequence[_Lead]) -> list[ScoredRow]:
         if lead.lead_id is not None:
             row[shapes.id_name] = lead_id = _plain(lead.lead_id)
         scored.append((row, None if lead_id is None else str(lead_id), lead))
-    return scorer.lead_rows(scored)
+    return [dataclasses.replace(row, owner=_owner(lead.raw)) for row, (_, _, lead) in
+            zip(scorer.lead_rows(scored), scored, strict=True)]
+
+
+def _owner(raw: Mapping[str, Any]) -> str | None:
+    """The lead's owner from its body (an ``owner``, ``Lead Owner``, ``sales_agent``... key), as text; None when
+    there is none, or it is not one line of at most MAX_OWNER characters (the lead is recorded without it
+    rather than failing its batch)."""
+    key = owner_column(raw)
+    value = raw[key] if key is not None else None
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return None
+    text = str(_plain(value)).strip()
+    return text if text and len(text) <= MAX_OWNER and "\n" not in text else None
 
 
 @dataclass

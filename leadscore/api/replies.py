@@ -62,6 +62,9 @@ class Ready(Status):
     """Readiness, and recording when it is on."""
 
     recording: Recording | None = None
+    model_signature: str | None = Field(
+        default=None, description="The loaded model's signature: signed, unsigned (worth a look) or 'signed, not "
+                                  "checked' (no signing key here).")
 
 
 def field_name(loc: Sequence[str | int]) -> str:

@@ -57,7 +57,7 @@ from leadscore.fields.field import (
     format_number,
 )
 from leadscore.fields.headers import conflict_message, header_key
-from leadscore.modeling.targets import Target
+from leadscore.modeling.target import Target
 from leadscore.modeling.tiers import TIER_ACTIONS, TIERS
 from leadscore.scoring.scorer import Scorer
 

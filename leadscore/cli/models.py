@@ -53,6 +53,22 @@ def cmd_models_activate(args: argparse.Namespace) -> None:
     print(f"version {args.version} is now active")
 
 
+def cmd_models_sign(args: argparse.Namespace) -> None:
+    """Sign versions under the key here, each after checking it (a new key when there is none: a rotation)."""
+    registry = registry_of(args)
+    results = registry.sign_versions(args.version, include_unsigned=args.include_unsigned, source="command line")
+    if not results:
+        raise UserError(f"{registry.root}: no model versions yet; nothing to sign")
+    for result in results:
+        print(f"{result.version}  {result.note}")
+    left = [result.version for result in results if not result.signed and not result.note.startswith("already")]
+    signed = sum(result.signed for result in results)
+    print(f"{signed:,} version(s) signed, {len(results) - signed - len(left):,} already signed, "
+          f"{len(left):,} left as they were")
+    if left:
+        raise UserError(f"{len(left):,} version(s) not signed ({', '.join(left)}): see the reason beside each")
+
+
 def add_commands(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     """Add the models commands to the parser."""
     md = commands.add_parser("models", help="list model versions, or make one active")
@@ -67,3 +83,17 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
     mr.add_argument("version", help="version id, as `leadscore models list` prints it")
     mr.add_argument("name", help=f"the new name (one line, at most {MAX_NAME} characters)")
     mr.set_defaults(handler=cmd_models_rename)
+    ms = model_commands.add_parser(
+        "sign", parents=[common], help="sign versions under the signing key after checking them (makes a new key "
+                                        "when there is none: use it when the old key is lost for good)",
+        description="Sign versions under the signing key ($LEADSCORE_SIGNING_KEY, else the key file), each after "
+                    "checking its files, its parameters and that it loads; a key file is made when there is no "
+                    "key. Old signatures cannot be checked without the old key: re-signing trusts the files as they "
+                    "are now, so run it only when nobody else could change the models folder since the key was lost. "
+                    "Unsigned versions are left unsigned unless --include-unsigned. Exit code 2 when a version was "
+                    "left as it was.")
+    ms.add_argument("version", nargs="*", help="version ids, as `leadscore models list` prints them (default: all)")
+    ms.add_argument("--include-unsigned", action="store_true",
+                    help="sign unsigned versions too (published before signing existed, or stripped of their "
+                         "signature: only when you know which)")
+    ms.set_defaults(handler=cmd_models_sign)

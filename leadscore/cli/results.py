@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import sys
 from pathlib import Path
 
 from leadscore.cli.common import UserError, date_arg, file_name, open_store, registry_of, sheet_argument, until_arg
@@ -24,11 +25,14 @@ def cmd_outcomes(args: argparse.Namespace) -> None:
 
 def cmd_report(args: argparse.Namespace) -> None:
     """Each tier's promise against what happened, ranking, drift, per model version (by default the active one);
-    or one lead's score history (--lead)."""
+    or one lead's score history (--lead); or the stakeholders' HTML report (--html)."""
+    if args.html:
+        _html_report(args)
+        return
     store = open_store(args)
     try:
         if args.lead:
-            history = store.history(args.lead)
+            history = store.history(args.lead, owner=args.owner)
             if not history:
                 raise UserError(f"lead {args.lead!r} was never recorded")
             print(json.dumps(history, indent=2) if args.json else "\n".join(
@@ -38,7 +42,7 @@ def cmd_report(args: argparse.Namespace) -> None:
         try:
             model = args.model[0] if args.model and len(args.model) == 1 else args.model
             report = results.results_report(store, registry_of(args), model=model, since=args.since,
-                                            until=args.until, list_name=args.list, by=args.by)
+                                            until=args.until, list_name=args.list, by=args.by, owner=args.owner)
         except results.ResultsError as error:
             raise UserError(str(error)) from error
     finally:
@@ -47,6 +51,30 @@ def cmd_report(args: argparse.Namespace) -> None:
         print(json.dumps(report.to_dict(), indent=2))
         return
     print(format_results(report))
+
+
+def _html_report(args: argparse.Namespace) -> None:
+    """``report --html FILE``: the stakeholders' report, one self-contained HTML file (written whole or not)."""
+    from leadscore.workflows.stakeholders import stakeholder_html
+
+    output = Path(args.html)
+    model = args.model[0] if args.model and len(args.model) == 1 else args.model
+    store = open_store(args)
+    try:
+        document = stakeholder_html(store, registry_of(args), model=model, list_name=args.list,
+                                    since=args.since, until=args.until)
+    except results.ResultsError as error:
+        raise UserError(str(error)) from error
+    finally:
+        store.close()
+    partial = output.with_name(output.name + ".partial")
+    try:
+        partial.write_text(document, encoding="utf-8")
+        partial.replace(output)
+    finally:
+        partial.unlink(missing_ok=True)
+    print(f"report for stakeholders -> {output} ({len(document.encode()) >> 10:,} KiB, opens offline)",
+          file=sys.stderr)
 
 
 def _pct(value: float | None) -> str:
@@ -128,6 +156,11 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
                          "them, or 'all': each version with leads on its own (default: the active model); may be "
                          "given more than once")
     rp.add_argument("--list", metavar="NAME", help="only leads of this saved list")
-    rp.add_argument("--by", metavar="COLUMN", help="break the tiers down by this input column (owner, source...)")
+    rp.add_argument("--by", metavar="COLUMN", help="break the tiers down by this input column (Lead Source...), or by "
+                                                  "'owner': each lead's recorded owner (see score --owner)")
+    rp.add_argument("--owner", metavar="VALUE", help="only the leads of this owner (a rep's results)")
+    rp.add_argument("--html", metavar="FILE", type=file_name,
+                    help="write the report for stakeholders instead: one self-contained HTML file (plain words, "
+                         "charts, drift, the versions) that opens offline")
     rp.add_argument("--lead", metavar="ID", help="print one lead's score history instead")
     rp.set_defaults(handler=cmd_report)

@@ -20,10 +20,10 @@ def cmd_score(args: argparse.Namespace) -> None:
     output = Path(args.output)
     rejected_path = Path(args.rejected) if args.rejected else output.with_name(output.stem + ".rejected.csv")
     refuse_same_paths({"the input": Path(args.input), "-o": output, "--rejected": rejected_path})
-    if (args.id or args.list) and not args.record:
-        raise UserError("--id and --list need --record (remember the scored leads in the store)")
+    if (args.id or args.list or args.owner) and not args.record:
+        raise UserError("--id, --list and --owner need --record (remember the scored leads in the store)")
     store = open_store(args) if args.record else None
-    recording = score_file.Recording(store, args.list, args.id) if store is not None else None
+    recording = score_file.Recording(store, args.list, args.id, args.owner) if store is not None else None
     try:
         done = score_file.score_file(args.input, output, rejected_path,
                                      lambda: Scorer(registry_of(args).load_or_train_default()),
@@ -37,10 +37,12 @@ def cmd_score(args: argparse.Namespace) -> None:
             store.close()
     if done.scored:
         print("tiers: " + ", ".join(f"{tier} {done.tiers.get(tier, 0):,}" for tier in TIERS), file=sys.stderr)
-    summary = f"{done.read} rows read, {done.scored} scored -> {output}, {done.rejected} rejected"
+    summary = f"{done.read:,} rows read, {done.scored:,} scored -> {output}, {done.rejected:,} rejected"
     print(summary + (f" -> {rejected_path}" if done.rejected else ""), file=sys.stderr)
     if done.recorded is not None:
-        print(f"{done.recorded.leads} scored leads recorded" + (f" in list '{args.list}'" if args.list else ""),
+        print(f"{done.recorded.leads:,} scored leads recorded" + (f" in list '{args.list}'" if args.list else "")
+              + (f", each lead's owner from column '{done.owner_column}'" if done.owner_column
+                 else ", without an owner (no Owner, Lead Owner, Sales Rep... column; name it with --owner)"),
               file=sys.stderr)
 
 
@@ -61,4 +63,8 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
                          "$LEADSCORE_DATABASE_URL for another database)")
     sc.add_argument("--id", metavar="COLUMN", help="with --record: the lead ID column (default: a hash of the fields)")
     sc.add_argument("--list", metavar="NAME", help="with --record: save the scored leads as a named list")
+    sc.add_argument("--owner", metavar="COLUMN",
+                    help="with --record: the column naming each lead's owner, so a rep sees their own leads "
+                         "(default: a column called Owner, Lead Owner, Sales Rep, Assigned To, sales_agent, "
+                         "owner_email...)")
     sc.set_defaults(handler=cmd_score)

@@ -14,8 +14,9 @@ from leadscore.cli.common import UserError, file_name, open_store, registry_of, 
 from leadscore.data import csvio, synth
 from leadscore.fields.builtin import CLASSES, LABEL_COLUMN
 from leadscore.fields.headers import header_key
-from leadscore.fields.infer import outcome_labels
-from leadscore.modeling.targets import ThreeTiers, WonLost
+from leadscore.fields.infer import outcome_counts, outcome_labels
+from leadscore.modeling.three_tiers.target import ThreeTiers
+from leadscore.modeling.won_lost.target import WonLost
 from leadscore.scoring.scorer import Scorer
 from leadscore.workflows import gate, train
 
@@ -49,6 +50,7 @@ def _publish(args: argparse.Namespace, candidate: train.Candidate) -> train.Publ
 
 def cmd_train(args: argparse.Namespace) -> None:
     """Train a model, report it, and publish it as the active version if it passes the publish gate."""
+    registry_of(args).publishing_key()  # a signing key that would refuse the publish refuses now, before training
     if args.from_results:
         if args.data or args.target:
             raise UserError("--from-results trains on the recorded leads with outcomes: leave out --data and --target")
@@ -171,11 +173,27 @@ def _evaluate_won_lost(args: argparse.Namespace, scorer: Scorer) -> None:
     if len(target) != 1:
         raise UserError(f"{args.data}: needs one outcome column '{outcome.column}' to evaluate against")
     labels = outcome_labels(frame[target[0]], outcome.positive, negative=outcome.negative)
+    if not (labels >= 0).any():
+        seen = outcome_counts(frame[target[0]])
+        raise UserError(f"{args.data}: column '{target[0]}' holds no closed lead: the model reads "
+                        f"{' or '.join(map(repr, outcome.positive))} as converted and "
+                        f"{' or '.join(map(repr, outcome.negative)) or 'any other value'} as not converted, as its "
+                        "training file spelled them; values seen: "
+                        + (", ".join(f"'{v}' ({n:,})" for v, n in list(seen.items())[:12]) or "none (every cell "
+                           "empty)"))
+    file_rows = np.flatnonzero(labels >= 0) + 1  # the file's row of each closed lead (1 = first under the header)
     closed = frame.loc[labels >= 0].reset_index(drop=True)
     batch = scorer.score(closed, explain=False)
+    if batch.scored.empty:
+        first = batch.problems.iloc[0]
+        raise UserError(f"{args.data}: every one of the {len(closed):,} closed leads was rejected; first: row "
+                        f"{file_rows[int(first['row']) - 1]:,}, column '{first['column']}', value "
+                        f"{str(first['value'])!r}: {first['reason']}")
     y = labels[labels >= 0][batch.scored.index.to_numpy() - 1]
     if len(set(y.tolist())) < 2:
-        raise UserError(f"{args.data}: the scored closed leads must include converted and not converted ones")
+        which = "converted" if y[0] == 1 else "not converted"
+        raise UserError(f"{args.data}: all {len(y):,} scored closed leads are {which}: how well the model ranks "
+                        "leads needs converted and not converted ones")
     report = {"model_version": scorer.version, "rows_read": int(len(frame)), "open_leads": int((labels < 0).sum()),
               "rows_evaluated": int(len(y)), "rows_rejected": batch.rejected_rows,
               **outcome_metrics(batch.scored["p_convert"].to_numpy(), y, outcome.bands)}

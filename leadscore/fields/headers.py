@@ -43,3 +43,20 @@ def input_renames(columns: Iterable[str], reserved: Iterable[str]) -> dict[str, 
             taken.add(new)
             renames[column] = new
     return renames
+
+
+#: Headers that name who a lead belongs to, in order of preference (matched as ``header_key`` compares):
+#: the CRMs' own (Salesforce and Zoho "Lead Owner", HubSpot "Contact owner", Pipedrive "Owner", Dynamics
+#: "Owner") and the usual hand-made ones.
+OWNER_HEADERS = ("Owner", "Lead Owner", "Contact Owner", "Account Owner", "Deal Owner", "Owner Name", "Owner Email",
+                 "Lead Owner Email", "Sales Rep", "Sales Representative", "Assigned Rep", "Assigned To",
+                 "Sales Agent", "Salesperson", "Sales Person")
+_OWNER_KEYS = {header_key(header): rank for rank, header in enumerate(OWNER_HEADERS)}
+
+
+def owner_column(columns: Iterable[str]) -> str | None:
+    """The column that names each lead's owner (``Lead Owner``, ``sales_agent``, ``owner_email``...), the most
+    telling one when several do; None when no header says so."""
+    ranked = [(_OWNER_KEYS[header_key(column)], index, column) for index, column in enumerate(map(str, columns))
+              if header_key(column) in _OWNER_KEYS]
+    return min(ranked)[2] if ranked else None

@@ -445,6 +445,15 @@ def _named(spelled: pd.Series, names: Sequence[str], what: str, seen: str) -> li
     return list(dict.fromkeys(wanted))
 
 
+def check_named_once(positive: Sequence[str] | None, negative: Sequence[str] | None) -> None:
+    """OutcomeError when a value is named both converted and lost (any case, surrounding spaces ignored)."""
+    won = {str(p).strip().lower() for p in positive or ()}
+    both = [v for v in negative or () if str(v).strip().lower() in won]
+    if both:
+        raise OutcomeError(f"outcome value {str(both[0]).strip()!r} is named both converted and lost: a value "
+                           "cannot mean both")
+
+
 def infer_positive(values: pd.Series, positive: Sequence[str] | None = None,
                    placeholders: Sequence[str] = DEFAULT_PLACEHOLDERS,
                    negative: Sequence[str] | None = None) -> tuple[str, ...]:
@@ -455,6 +464,7 @@ def infer_positive(values: pd.Series, positive: Sequence[str] | None = None,
     won, converted...) and another a word for lost, or ``negative`` names every
     value but one; else OutcomeError listing every value with its count.
     """
+    check_named_once(positive, negative)
     spelled, _ = _spelled(values, placeholders)
     seen = _listing(values, placeholders)
     if positive:
@@ -483,15 +493,12 @@ def infer_negative(values: pd.Series, positive: Sequence[str], negative: Sequenc
     left, or every value left is a word for lost). Otherwise OutcomeError lists every value with its
     count and asks which mean lost: a stage such as "Engaging" must never be trained as a loss.
     """
+    check_named_once(positive, negative)
     spelled, _ = _spelled(values, placeholders)
     seen = _listing(values, placeholders)
     won = {p.strip().lower() for p in positive}
     if negative:
-        wanted = _named(spelled, negative, "lost", seen)
-        both = [spelled[w] for w in wanted if w in won]
-        if both:
-            raise OutcomeError(f"outcome value '{both[0]}' is named both converted and lost")
-        return tuple(spelled[w] for w in wanted)
+        return tuple(spelled[w] for w in _named(spelled, negative, "lost", seen))
     rest = [v for v in spelled.index if v not in won]
     if not rest:
         raise OutcomeError(f"every outcome value is positive; values seen: {seen}")

@@ -24,9 +24,11 @@ import numpy as np
 
 from leadscore.fields.builtin import BUILTIN_SCHEMA
 from leadscore.fields.field import Schema
-from leadscore.modeling.targets import Target, ThreeTiers, WonLost, measured_rates
+from leadscore.modeling.target import Target
 from leadscore.modeling.three_tiers.lead_model import LeadModel
+from leadscore.modeling.three_tiers.target import ThreeTiers
 from leadscore.modeling.won_lost.outcome_model import OutcomeModel
+from leadscore.modeling.won_lost.target import WonLost, measured_rates
 
 Estimator = LeadModel | OutcomeModel
 

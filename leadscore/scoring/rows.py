@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from leadscore.data.export import PROBABILITY_DECIMALS
-from leadscore.modeling.targets import REASON_COLUMNS, to_score
+from leadscore.modeling.target import REASON_COLUMNS, to_score
 
 if TYPE_CHECKING:  # the store imports these types without loading a model's libraries
     from leadscore.modeling.model import Model

@@ -11,7 +11,7 @@ tiers, and its explainer gives each field's exact SHAP contribution. Reasons
 answer "why this tier": the strongest reasons for it first, by size; the last
 reason may be one against it when that outweighs the next reason for it. The
 word is a direction: "raises" is towards a higher tier (or conversion),
-"lowers" towards a lower one (``targets.py`` says what a contribution is
+"lowers" towards a lower one (``modeling/target.py`` says what a contribution is
 measured against for each target).
 """
 
@@ -28,7 +28,7 @@ from leadscore.fields.field import ALL_FIELDS, ColumnMatch, ParsedBatch, Schema
 from leadscore.fields.headers import input_renames
 from leadscore.fields.rejections import CountsRejections
 from leadscore.modeling.model import Model
-from leadscore.modeling.targets import REASON_COLUMNS, Support
+from leadscore.modeling.target import REASON_COLUMNS, Support
 from leadscore.modeling.tiers import TIER_ACTIONS
 from leadscore.scoring.rows import ScoredLead, ScoredRow, ScoredRows, rows_of_leads, rows_of_table
 

@@ -9,7 +9,7 @@ import pandas as pd
 
 from leadscore.data import synth
 from leadscore.fields.builtin import FEATURE_NAMES, ID_COLUMN
-from leadscore.modeling.targets import Target
+from leadscore.modeling.target import Target
 from leadscore.modeling.tiers import TIERS
 
 _OWNERS = ("Alex Kim", "Bea Moreno", "Chris Patel", "Dana Okafor")

@@ -16,7 +16,14 @@ import numpy as np
 import pandas as pd
 
 from leadscore.fields.headers import header_key
-from leadscore.fields.infer import OutcomeError, infer_negative, infer_positive, missing_mask, outcome_labels
+from leadscore.fields.infer import (
+    OutcomeError,
+    check_named_once,
+    infer_negative,
+    infer_positive,
+    missing_mask,
+    outcome_labels,
+)
 from leadscore.store.record import normalize_ids
 
 
@@ -54,6 +61,7 @@ def read_outcomes(frame: pd.DataFrame, id_column: str, outcome_column: str,
     id_name = _column(frame, id_column, "ID")
     outcome_name = _column(frame, outcome_column, "outcome")
     values = frame[outcome_name]
+    check_named_once(positive, negative)
     if positive and negative:
         # A file of only won (or only lost) deals is normal here: the named values need not all appear,
         # but at least one must, so a misspelt value does not make every row an open lead.

@@ -55,6 +55,7 @@ from leadscore.permissions import (
     permissions,
 )
 from leadscore.store import audit as trail
+from leadscore.store.record import MAX_OWNER
 from leadscore.store.tables import SavedView, User
 
 if TYPE_CHECKING:
@@ -63,7 +64,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_EMAIL = 320
-MAX_OWNER = 200
 MIN_PASSWORD = 8
 MAX_PASSWORD = 1024
 #: One @, something before it, a domain with a dot after it, no spaces or angle brackets.

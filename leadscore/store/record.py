@@ -21,6 +21,8 @@ from leadscore.scoring.rows import RecordError, ScoredRow, ScoredRows
 __all__ = ["Encoded", "RecordError", "encode", "normalize_ids"]
 
 _INTEGRAL = re.compile(r"^(-?\d+)\.0+$")
+#: The longest owner value the scorings table keeps (``Scoring.owner``).
+MAX_OWNER = 200
 #: The keys of the reasons' JSON (the format the store has always written).
 _REASON_KEYS = ("reason_1", "reason_2", "reason_3")
 
@@ -74,6 +76,18 @@ def _lead_ids(rows: ScoredRows, fields: list[str]) -> list[str]:
     return ids.tolist()
 
 
+def _owners(rows: ScoredRows) -> list[str | None]:
+    """Each lead's owner as text (None: unknown); RecordError naming the row when one is too long to keep."""
+    if rows.owner is None:
+        return [None] * len(rows)
+    owners = [None if o is None else str(o) for o in rows.owner]
+    long = next((i for i, o in enumerate(owners) if o is not None and len(o) > MAX_OWNER), None)
+    if long is not None:
+        raise RecordError(f"row {rows.fields.index[long]}: the owner is longer than {MAX_OWNER} characters "
+                          "(is the owner column the right one?)")
+    return owners
+
+
 def _encode_batch(rows: ScoredRows) -> Encoded:
     n = len(rows)
     chance = np.asarray(rows.chance, dtype=np.float64)
@@ -88,7 +102,7 @@ def _encode_batch(rows: ScoredRows) -> Encoded:
     return Encoded(
         lead_id=_lead_ids(rows, fields), model_version=[rows.model_version] * n,
         tier=[str(t) for t in rows.tier], chance=chance.tolist(), score=np.asarray(rows.score).astype(int).tolist(),
-        owner=[None] * n if rows.owner is None else [None if o is None else str(o) for o in rows.owner],
+        owner=_owners(rows),
         fields=fields, reasons=reasons, columns=_json_lines(rows.columns.reset_index(drop=True)))
 
 

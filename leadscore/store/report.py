@@ -24,17 +24,21 @@ BUCKETS = 1000
 #: Drift is measured on at most this many leads of the scope, an even sample (PSI on 20,000 leads is exact
 #: to about 0.001; parsing more JSON would only cost time).
 DRIFT_SAMPLE = 20_000
+#: ``by`` this name breaks the results down by each lead's recorded owner (``Scoring.owner``), not a field.
+BY_OWNER = "owner"
 
 
 @dataclass(frozen=True)
 class Scope:
     """Which recorded scorings a figure stands on: each lead's latest scoring, made by ``version`` (None: any
-    version, for counting which versions there are), scored in [since, until), in the saved list ``list_name``."""
+    version, for counting which versions there are), scored in [since, until), in the saved list ``list_name``;
+    ``owner``: only that owner's leads (a rep's results)."""
 
     version: str | None = None
     since: datetime | None = None
     until: datetime | None = None
     list_name: str | None = None
+    owner: str | None = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,8 @@ def _where(scope: Scope) -> list[Any]:
     if scope.list_name is not None:
         where.append(Scoring.list_id == select(SavedList.id).where(SavedList.name == scope.list_name)
                      .scalar_subquery())
+    if scope.owner is not None:
+        where.append(Scoring.owner == scope.owner)
     return where
 
 
@@ -88,8 +94,11 @@ def tier_counts(connection: Connection, scope: Scope) -> dict[str, TierCounts]:
 
 
 def breakdown_counts(connection: Connection, scope: Scope, column: str) -> dict[str | None, dict[str, TierCounts]]:
-    """Each value of an input column (None: empty or absent), its tiers' counts."""
+    """Each value of an input column (None: empty or absent), its tiers' counts. ``BY_OWNER``: each lead's
+    recorded owner (a lead recorded before owners were: its field of that name)."""
     value = _field(connection, column)
+    if column.strip().lower() == BY_OWNER:
+        value = func.coalesce(Scoring.owner, value)
     query = (select(value, Scoring.tier, *_counts_columns()).join(ScoringData, ScoringData.scoring_id == Scoring.id)
              .where(*_where(scope)).group_by(value, Scoring.tier))
     groups: dict[str | None, dict[str, TierCounts]] = {}
@@ -120,7 +129,7 @@ def drift_sample(connection: Connection, scope: Scope) -> tuple[int, list[dict[s
 def versions(connection: Connection, scope: Scope) -> list[tuple[str, int, datetime]]:
     """The model versions whose leads are in the scope (``scope.version`` ignored): version, leads, last scored,
     the most recently scored first."""
-    where = _where(Scope(None, scope.since, scope.until, scope.list_name))
+    where = _where(Scope(None, scope.since, scope.until, scope.list_name, scope.owner))
     query = (select(Scoring.model_version, func.count(), func.max(Scoring.scored_at)).where(*where)
              .group_by(Scoring.model_version).order_by(func.max(Scoring.scored_at).desc(), Scoring.model_version))
     return [(str(v), int(n), last) for v, n, last in connection.execute(query)]

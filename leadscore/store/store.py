@@ -31,7 +31,7 @@ ENV_RETENTION_DAYS = "LEADSCORE_RETENTION_DAYS"
 EXAMPLES = 5
 _IN_CHUNK = 5_000
 _COLUMNS = ("id", "lead_id", "scored_at", "model_version", "list_id", "tier", "chance", "promise", "score", "outcome",
-            "latest")
+            "latest", "owner")
 _DATA_COLUMNS = ("scoring_id", "chances", "fields", "reasons")
 
 
@@ -218,9 +218,9 @@ class Store:
         lead_ids = columns.lead_id
         latest = (~pd.Series(lead_ids).duplicated(keep="last")).tolist()  # a lead twice in one batch: the last
         known: dict[str, int] = {}
-        previous: dict[str, str] = {}  # each lead's tier before this batch (for the webhook outbox)
-        unmark = ("UPDATE scorings SET latest = {false} WHERE latest AND lead_id {ids}"
-                  + (" RETURNING lead_id, tier" if self.webhooks else ""))
+        unmark = "UPDATE scorings SET latest = {false} WHERE latest AND lead_id {ids}"
+        if self.webhooks:  # the tiers before this batch, for the outbox
+            unmark = outbox.keeping_previous(connection, unmark)
         unique = list(dict.fromkeys(lead_ids))
         ids = self._new_ids(connection, n)
         first = ids[0] if before is None and ids else before
@@ -228,9 +228,7 @@ class Store:
         step = max(len(unique), 1) if connection.dialect.name == "postgresql" else _IN_CHUNK
         for start in range(0, len(unique), step):
             chunk = unique[start:start + step]
-            unmarked = _where_ids(connection, unmark, chunk)
-            if self.webhooks:
-                previous.update(unmarked.all())
+            _where_ids(connection, unmark, chunk)
             known.update(_where_ids(connection, "SELECT lead_id, outcome FROM outcomes WHERE lead_id {ids}",
                                     chunk).all())
             if list_id is not None and first is not None:
@@ -241,11 +239,13 @@ class Store:
         # ``promise`` repeats the chance: a tier's promise for a set of leads is their mean chance.
         rows_ = list(zip(ids, lead_ids, [stamp] * n, columns.model_version, [list_id] * n, columns.tier,
                          columns.chance, columns.chance, columns.score,
-                         [known.get(lead) for lead in lead_ids], latest, strict=True))
+                         [known.get(lead) for lead in lead_ids], latest, columns.owner, strict=True))
         data = list(zip(ids, columns.columns, columns.fields, columns.reasons, strict=True))
         self._insert(connection, rows_, data)
         if self.webhooks:  # in this transaction: an event exists exactly when its scoring does
-            outbox.enqueue(connection, outbox.tier_changes(ids, columns, latest, previous, moment), moment)
+            outbox.enqueue_tier_changes(connection, ids, moment)
+            if connection.dialect.name == "postgresql":  # a run's next batch keeps its own previous tiers
+                connection.exec_driver_sql(f"DELETE FROM pg_temp.{outbox._PREVIOUS}")
         return ids
 
     def _new_ids(self, connection: Connection, n: int) -> list[int]:
@@ -298,10 +298,14 @@ class Store:
         return int(result.rowcount or 0)
 
     # ---- saved lists ----------------------------------------------------------------------------------
-    def saved_lists(self) -> list[dict[str, Any]]:
-        """Every saved list: name, when created, how many leads, newest first."""
+    def saved_lists(self, owner: str | None = None) -> list[dict[str, Any]]:
+        """Every saved list: name, when created, how many leads, newest first. With ``owner`` (a rep): only the
+        lists holding that owner's leads, each counting only theirs."""
+        joined = Scoring.list_id == SavedList.id
+        if owner is not None:
+            joined = joined & (Scoring.owner == owner)
         query = (select(SavedList.name, SavedList.created_at, func.count(Scoring.id))
-                 .join(Scoring, Scoring.list_id == SavedList.id, isouter=True)
+                 .join(Scoring, joined, isouter=owner is None)
                  .group_by(SavedList.id, SavedList.name, SavedList.created_at)
                  .order_by(SavedList.created_at.desc()))
         with self.engine.connect() as connection:
@@ -343,13 +347,16 @@ class Store:
             "scored_at": pd.to_datetime([_as_utc(r.scored_at) for r in rows], utc=True)})
         return found.id_column, frame
 
-    def list_rows(self, name: str) -> pd.DataFrame:
+    def list_rows(self, name: str, owner: str | None = None) -> pd.DataFrame:
         """A saved list as it was scored: its fields as read, then lead_id, tier, the target's columns (as the
-        scored file showed them) and the reasons."""
+        scored file showed them) and the reasons. ``owner``: only that owner's leads (KeyError when the list has
+        none of them, as for an unknown list: a rep learns nothing of other owners' lists)."""
         query = (select(Scoring.lead_id, Scoring.tier, ScoringData.chances, ScoringData.fields,
                         ScoringData.reasons).join(SavedList, SavedList.id == Scoring.list_id)
                  .join(ScoringData, ScoringData.scoring_id == Scoring.id)
                  .where(SavedList.name == name).order_by(Scoring.id))
+        if owner is not None:
+            query = query.where(Scoring.owner == owner)
         with self.engine.connect() as connection:
             rows = connection.execute(query).all()
         if not rows:
@@ -446,15 +453,18 @@ class Store:
         return json.loads(text) if text else None
 
     # ---- results (the report itself: leadscore.workflows.results) --------------------------------------
-    def history(self, lead_id: str) -> list[dict[str, Any]]:
-        """One lead's scorings, oldest first: when, which model, tier, chance, score, list."""
+    def history(self, lead_id: str, owner: str | None = None) -> list[dict[str, Any]]:
+        """One lead's scorings, oldest first: when, which model, tier, chance, score, list, owner. ``owner``:
+        only the scorings that gave the lead to that owner (a rep sees nothing of another owner's lead)."""
         query = (select(Scoring.scored_at, Scoring.model_version, Scoring.tier, Scoring.chance, Scoring.score,
-                        SavedList.name).join(SavedList, SavedList.id == Scoring.list_id, isouter=True)
+                        SavedList.name, Scoring.owner).join(SavedList, SavedList.id == Scoring.list_id, isouter=True)
                  .where(Scoring.lead_id == str(lead_id)).order_by(Scoring.id))
+        if owner is not None:
+            query = query.where(Scoring.owner == owner)
         with self.engine.connect() as connection:
             return [{"scored_at": _utc(at).isoformat(), "model_version": version, "tier": tier,
-                     "chance": round(chance, 4), "score": score, "list": name}
-                    for at, version, tier, chance, score, name in connection.execute(query)]
+                     "chance": round(chance, 4), "score": score, "list": name, "owner": lead_owner}
+                    for at, version, tier, chance, score, name, lead_owner in connection.execute(query)]
 
     def training_frame(self, model: str | None = None, target: str = "converted") -> pd.DataFrame:
         """Recorded leads with a known outcome as a training set: each lead's latest fields as read + ``target``.

@@ -36,8 +36,9 @@ from leadscore.store import report as queries
 from leadscore.store.report import Scope, TierCounts
 
 ALL = "all"
-#: A breakdown shows at most this many values of the chosen column (the most scored).
+#: A breakdown shows at most this many values of the chosen column (the most scored); by owner, this many owners.
 BY_VALUES = 20
+BY_OWNERS = 200
 #: How many versions or lists an error message names at most.
 NAMED = 12
 Z95 = 1.959963984540054
@@ -246,17 +247,21 @@ def _drift(store: Store, scope: Scope) -> tuple[list[dict[str, Any]], dict[str, 
 def _breakdown(store: Store, scope: Scope, column: str) -> Breakdown:
     with store.engine.connect() as connection:
         groups = queries.breakdown_counts(connection, scope, column)
-    rows = {"(empty)" if value is None else value: _tiers(counts) for value, counts in groups.items()}
-    top = sorted(rows, key=lambda value: -sum(t.scored for t in rows[value].values()))[:BY_VALUES]
+    by_owner = column.strip().lower() == queries.BY_OWNER
+    empty = "(no owner)" if by_owner else "(empty)"
+    rows = {empty if value is None else value: _tiers(counts) for value, counts in groups.items()}
+    top = sorted(rows, key=lambda value: -sum(t.scored for t in rows[value].values()))[
+        :BY_OWNERS if by_owner else BY_VALUES]
     return Breakdown(column, [(value, rows[value]) for value in top], len(rows))
 
 
 def version_results(store: Store, model: ModelVersion | str, since: datetime | None = None,
-                    until: datetime | None = None, list_name: str | None = None, by: str | None = None
-                    ) -> VersionResults:
-    """The results of one model version in the filters (no check that the version or list exists)."""
+                    until: datetime | None = None, list_name: str | None = None, by: str | None = None,
+                    owner: str | None = None) -> VersionResults:
+    """The results of one model version in the filters (no check that the version or list exists); ``owner``:
+    only that owner's leads (a rep's results); ``by="owner"``: a breakdown per owner."""
     model = model if isinstance(model, ModelVersion) else ModelVersion(model)
-    scope = Scope(model.version, since, until, list_name)
+    scope = Scope(model.version, since, until, list_name, owner)
     with store.engine.connect() as connection:
         counts = queries.tier_counts(connection, scope)
         ranking, gain = _ranking(queries.ranking_buckets(connection, scope))
@@ -289,17 +294,19 @@ def known_versions(store: Store, registry: Registry | None) -> list[ModelVersion
 
 
 def with_leads(store: Store, registry: Registry | None, since: datetime | None = None,
-               until: datetime | None = None, list_name: str | None = None) -> list[ModelVersion]:
+               until: datetime | None = None, list_name: str | None = None, owner: str | None = None
+               ) -> list[ModelVersion]:
     """The versions whose leads are in the filters, the active one first, then the most recently scored."""
     known = {v.version: v for v in known_versions(store, registry)}
     with store.engine.connect() as connection:
         found = [known.get(v, ModelVersion(v)) for v, _, _ in
-                 queries.versions(connection, Scope(None, since, until, list_name))]
+                 queries.versions(connection, Scope(None, since, until, list_name, owner))]
     return sorted(found, key=lambda v: not v.active)
 
 
 def choose(store: Store, registry: Registry | None, model: str | Sequence[str] | None, since: datetime | None = None,
-           until: datetime | None = None, list_name: str | None = None) -> tuple[list[ModelVersion], bool]:
+           until: datetime | None = None, list_name: str | None = None, owner: str | None = None
+           ) -> tuple[list[ModelVersion], bool]:
     """The versions to report on, and whether one was asked for (``Results.single``).
 
     ``model``: None (the active version), ``all``, or version ids or names (a name several versions share
@@ -314,7 +321,7 @@ def choose(store: Store, registry: Registry | None, model: str | Sequence[str] |
         return active, True
     asked = [model] if isinstance(model, str) else list(model)
     if any(a.strip().lower() == ALL for a in asked):
-        return with_leads(store, registry, since, until, list_name), False
+        return with_leads(store, registry, since, until, list_name, owner), False
     chosen: list[ModelVersion] = []
     for wanted in asked:
         text = wanted.strip()
@@ -339,10 +346,13 @@ def check_list(store: Store, list_name: str | None) -> None:
 
 def results_report(store: Store, registry: Registry | None, model: str | Sequence[str] | None = None,
                    since: datetime | None = None, until: datetime | None = None, list_name: str | None = None,
-                   by: str | None = None) -> Results:
-    """The report the command line prints and the Results page shows (module docstring)."""
+                   by: str | None = None, owner: str | None = None) -> Results:
+    """The report the command line prints and the Results page shows (module docstring); ``owner``: only that
+    owner's leads (a rep's results)."""
     check_list(store, list_name)
-    versions, single = choose(store, registry, model, since, until, list_name)
+    versions, single = choose(store, registry, model, since, until, list_name, owner)
     filters = {"since": since.isoformat() if since else None, "until": until.isoformat() if until else None,
-               "model": model if isinstance(model, str) or model is None else list(model), "list": list_name}
-    return Results([version_results(store, v, since, until, list_name, by) for v in versions], single, filters)
+               "model": model if isinstance(model, str) or model is None else list(model), "list": list_name,
+               "owner": owner}
+    return Results([version_results(store, v, since, until, list_name, by, owner) for v in versions], single,
+                   filters)

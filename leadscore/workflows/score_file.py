@@ -24,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from leadscore.data import csvio, export
+from leadscore.fields.headers import owner_column
 from leadscore.fields.rejections import REJECTION_COLUMNS
 from leadscore.modeling.tiers import TIERS
 from leadscore.scoring.rows import RecordError, ScoredRows
@@ -83,11 +84,13 @@ def score_table(scorer: Scorer, table: pd.DataFrame, chunk_rows: int, score: Chu
 @dataclass(frozen=True)
 class Recording:
     """Where and how a scored file is recorded: the store, the saved list (or None), the lead ID column as in
-    the file (or None: a lead is known by a hash of its fields)."""
+    the file (or None: a lead is known by a hash of its fields), the owner column (or None: a column called
+    Owner, Lead Owner, Sales Rep... when there is one)."""
 
     store: Store
     list_name: str | None = None
     id_column: str | None = None
+    owner_column: str | None = None
 
 
 class NoRowsError(ValueError):
@@ -107,6 +110,8 @@ class FileScored:
     rejected: int = 0
     tiers: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TIERS, 0))
     recorded: Recorded | None = None
+    #: The column each recorded lead's owner was read from (None: none named or recognised).
+    owner_column: str | None = None
 
 
 class _Writer:
@@ -165,12 +170,13 @@ class _AbortedError(Exception):
     """The scoring side failed: the run's transaction is rolled back."""
 
 
-def _rows(scorer: Scorer, batch: ScoredBatch, id_column: str | None) -> ScoredRows:
+def _rows(scorer: Scorer, batch: ScoredBatch, id_column: str | None, owner: str | None) -> ScoredRows:
     """A scored chunk as typed rows, its fields under the model's own names (a file may spell them its own way)."""
     as_fields = {header: name for name, header in batch.match.headers.items() if header != name}
     try:
-        return scorer.rows(batch.scored.rename(columns=as_fields), as_fields.get(id_column, id_column)
-                           if id_column else None)
+        return scorer.rows(batch.scored.rename(columns=as_fields),
+                           as_fields.get(id_column, id_column) if id_column else None,
+                           as_fields.get(owner, owner) if owner else None)
     except RecordError as error:
         raise RecordingFailedError(f"{error}; nothing was recorded") from error
 
@@ -239,7 +245,8 @@ def _write_chunks(chunks: Iterable[pd.DataFrame], ragged: list[tuple[int, str, s
         start = int(chunk.index[0]) + 1 if len(chunk) else done.read + 1
         batch = scorer.score(chunk, explain=explain, first_row=start)
         if writer is not None and recording is not None:
-            writer.put(_rows(scorer, batch, recording.id_column))
+            done.owner_column = done.owner_column or recording.owner_column or owner_column(batch.scored.columns)
+            writer.put(_rows(scorer, batch, recording.id_column, done.owner_column))
         problems = batch.problems
         if ragged:
             problems = pd.concat([pd.DataFrame(ragged, columns=problems.columns), problems], ignore_index=True)

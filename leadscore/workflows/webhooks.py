@@ -82,21 +82,20 @@ def sign(body: bytes, secret: str) -> str:
     return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
 
 
-def body_of(event: Claimed, model_names: Mapping[str, str]) -> bytes:
-    """The JSON body of an event (module docstring), from its stored payload."""
+def body_of(event: Claimed, scoring: Mapping[str, Any], model_names: Mapping[str, str]) -> bytes:
+    """The JSON body of an event (module docstring), from its payload and its scoring (``Outbox.details``)."""
     payload = event.payload
-    version = str(payload.get("model_version", ""))
-    reasons = payload.get("reasons") or {}
+    version = str(scoring.get("model_version") or "")
     document = {
         "event_id": event.event_id,
         "lead_id": event.lead_id,
         "tier": payload.get("tier"),
         "previous_tier": payload.get("previous_tier"),
-        "score": payload.get("score"),
-        "reasons": [r for r in (reasons.values() if isinstance(reasons, dict) else reasons) if r],
-        "model": model_names.get(version, version),
-        "model_version": version,
-        "scored_at": payload.get("scored_at"),
+        "score": scoring.get("score"),
+        "reasons": list(scoring.get("reasons") or []),
+        "model": model_names.get(version, version) or None,
+        "model_version": version or None,
+        "scored_at": scoring.get("scored_at"),
     }
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
@@ -167,9 +166,11 @@ def send_pending(store: Store, url: str, secret: str, model_names: Callable[[], 
             break
         if names is None:
             names = model_names()
+        scorings = store.outbox.details(claimed)
         for k, event in enumerate(claimed):
+            scoring = scorings.get(int(event.payload.get("scoring_id", -1)), {})
             try:
-                post(url, body_of(event, names), secret, timeout=timeout)
+                post(url, body_of(event, scoring, names), secret, timeout=timeout)
             except DeliveryError as error:
                 retry_at = clock() + backoff(event.attempts + 1, first_delay)
                 store.outbox.failed(event, str(error), retry_at)

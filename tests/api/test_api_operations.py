@@ -17,6 +17,7 @@ from leadscore.fields.builtin import example_lead
 from leadscore.modeling.three_tiers import train
 from leadscore.registry import POINTER, Registry
 from leadscore.settings import ENV_API_KEY
+from tests import hostile_models as hostile
 
 
 def test_model_endpoint_describes_the_active_model_in_one_shape(client: TestClient, registry: Registry) -> None:
@@ -233,3 +234,15 @@ def test_activating_the_other_model_switches_the_api_without_restart(
 
     wait_until(lambda: client.post("/v1/score", json=lead).status_code == 200)
     assert client.post("/v1/score", json=lead).json()["model_version"] == first
+
+
+def test_the_model_and_readiness_say_whether_the_model_is_signed(registry: Registry) -> None:
+    with TestClient(create_app(registry.root, poll_seconds=POLL_SECONDS)) as client:
+        wait_until(lambda: client.get("/readyz").status_code == 200)
+        assert client.get("/v1/model").json()["signature"] == "signed"
+        assert client.get("/readyz").json()["model_signature"] == "signed"
+    hostile.reseal(registry.root / "versions" / str(registry.active_version()), unsigned=True)
+    with TestClient(create_app(registry.root, poll_seconds=POLL_SECONDS)) as client:
+        wait_until(lambda: client.get("/readyz").status_code == 200)
+        assert client.get("/v1/model").json()["signature"] == "unsigned"
+        assert client.get("/readyz").json()["model_signature"] == "unsigned"

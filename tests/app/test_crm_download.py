@@ -19,3 +19,23 @@ def test_a_saved_list_offers_its_scores_for_the_crm(active_models: Registry) -> 
     assert not app.exception, [e.value for e in app.exception]
     labels = [b.label for b in app.get("download_button")]
     assert "Download for the CRM (Excel)" in labels and "Download for the CRM (CSV)" in labels
+
+
+def test_an_excel_upload_reads_like_the_csv(active_models: Registry) -> None:
+    import io
+
+    from tests.app.helpers import metric
+    from tests.app.test_triage_page import _table, _uploader
+
+    leads = _leads(load_active_scorer())
+    from_csv = _upload(open_page("triage"), leads)
+    workbook = io.BytesIO()
+    leads.to_excel(workbook, index=False, engine="openpyxl")  # every cell text, as the CRM's export holds it
+    app = open_page("triage")
+    app.file_uploader(key=_uploader(app)).set_value(
+        ("leads.xlsx", workbook.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    ).run()
+    assert not app.exception, [e.value for e in app.exception]
+    for label in ("Rows read", "Scored", "Rejected"):
+        assert metric(app, label) == metric(from_csv, label)
+    assert _table(app).equals(_table(from_csv))

@@ -13,9 +13,10 @@ from leadscore.data import synth
 from leadscore.data.export import neutralise_formulas, to_safe_csv
 from leadscore.data.scenarios import SCENARIOS
 from leadscore.fields.builtin import BUILTIN_SCHEMA
-from leadscore.modeling.targets import ThreeTiers, WonLost
 from leadscore.modeling.three_tiers import compare
+from leadscore.modeling.three_tiers.target import ThreeTiers
 from leadscore.modeling.tiers import TIERS, Bands
+from leadscore.modeling.won_lost.target import WonLost
 from leadscore.scoring import triage
 from leadscore.scoring.whatif import move_up
 

@@ -9,6 +9,7 @@ import math
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from leadscore import plain_words
 from leadscore.data import synth
 from leadscore.data.scenarios import SCENARIOS
 from leadscore.fields.builtin import BUILTIN_SCHEMA
@@ -90,11 +91,11 @@ def test_the_badge_tells_the_models_certainty_from_a_conversion_rate(active_mode
     assert "Chance of this tier" not in badge
     promise = scorer.model.target.promise(result.tier)
     if scorer.schema == BUILTIN_SCHEMA:
-        assert f"The model is {widgets.percent(result.chance)} sure this lead is {result.tier}" in badge
+        assert f"The model is {plain_words.chance(result.chance)} sure this lead is {result.tier}" in badge
         assert f"Leads in this tier usually convert {promise[0]:.0%}–{promise[1]:.0%}." in badge
     else:
-        assert f"Chance this lead converts: {widgets.percent(result.chance)}" in badge
-        assert f"Leads in this tier usually convert {widgets.percent(promise[0])}." in badge
+        assert f"Chance this lead converts: {plain_words.chance(result.chance)}" in badge
+        assert f"Leads in this tier usually convert {plain_words.percent(promise[0])}." in badge
 
 
 def _a_lead_that_can_move_up(scorer: Scorer) -> tuple[str | None, dict[str, str]]:
@@ -158,7 +159,7 @@ def test_badge_chart_and_reasons_argue_for_high_when_the_rule_picks_it_below_the
     charts = [json.loads(c.proto.spec) for c in app.get("plotly_chart")]
     titles = [c["layout"].get("title", {}).get("text", "") for c in charts]
     assert "Why High: this lead ends above the " in " ".join(titles), titles
-    assert not [t for t in titles if "odds of High over Medium ÷" in t]
+    assert not [t for t in titles if "as likely to be Medium as High" in t]
     assert all(r.endswith("(raises)") for r in expected.reasons[:2])
 
 
@@ -169,7 +170,8 @@ def test_a_lead_left_empty_is_not_scored_and_the_page_says_why(active_models: Re
     assert not [h for h in app.get("html") if "tier-badge" in h.proto.body]
     required = [f for f in scorer.schema.fields if f.required]
     if required:  # the built-in model: an empty cell of a required field is named, by its title
-        assert f"This lead cannot be scored: {required[0].title}: missing value." in texts(app)
+        assert "This lead cannot be scored, so no tier is shown until it is fixed" in texts(app)
+        assert f"{required[0].title} is empty: this model needs it for every lead." in texts(app)
     else:  # a team's model: empty cells are information, but a lead with none filled in is nothing to score
         assert "Fill in at least one field" in texts(app)
 
@@ -219,5 +221,89 @@ def test_the_reason_of_an_id_like_field_says_what_its_value_meant() -> None:
                        reasons=["Landing page id: 0000ef7e (raises)", "Job: retired (raises)"], model_version="x",
                        labels={"landing_page_id": "Landing page id: 0000ef7e", "job": "Job: retired"})
     assert widgets.readable_reasons(SCHEMA, result) == [
-        "Landing page id: 0000ef7e (raises): leads with this landing page id did better than most before",
+        "Landing page id: 0000ef7e (raises): leads with the same Landing page id did better than most before",
         "Job: retired (raises)"]
+
+
+# ---- what the page says and shows when a value is wrong, and how it counts changes (issue 19) -----------
+def test_the_words_on_empty_fields_are_true_for_the_model_in_use(active_models: Registry) -> None:
+    scorer = _scorer(active_models)
+    page = texts(open_page())
+    if all(f.required for f in scorer.schema.fields):  # the built-in model refuses an empty field
+        assert "This model needs every field" in page
+        assert "Leave a field empty" not in page
+    else:
+        assert "Leave a field empty or “unknown” when you do not know it." in page
+        assert "This model needs every field" not in page
+
+
+def test_an_out_of_range_value_clears_the_result_and_says_why(models_dir) -> None:
+    """A credit score of 900 is not kept behind a small red icon while the result still describes 690: the
+    number box takes it, the tier goes, and the page names the field, the value and the range."""
+    scorer = Scorer(Registry(models_dir).load())
+    app = open_page()
+    _widget(app, scorer.version, "credit_score").set_value(900).run()
+    assert _widget(app, scorer.version, "credit_score").value == 900
+    assert not [h for h in app.get("html") if "tier-badge" in h.proto.body]
+    assert not app.get("plotly_chart")
+    error = " ".join(e.value for e in app.error)
+    assert "This lead cannot be scored, so no tier is shown until it is fixed" in error
+    assert "Credit score: 900 is not accepted (above the model's range 300–850)." in error.replace("\\", "")
+    _widget(app, scorer.version, "credit_score").set_value(700).run()
+    assert shown_tier(app) == scorer.score_lead({**starting_leads(scorer.schema)["A typical lead"],
+                                                 "credit_score": "700"}).tier
+
+
+def test_a_fraction_of_a_count_is_refused_never_rounded(models_dir) -> None:
+    """2.5 website visits stays 2.5 in the box and is refused by name; it never silently becomes 2."""
+    scorer = Scorer(Registry(models_dir).load())
+    app = open_page()
+    _widget(app, scorer.version, "website_visits").set_value(2.5).run()
+    assert _widget(app, scorer.version, "website_visits").value == 2.5
+    assert not [h for h in app.get("html") if "tier-badge" in h.proto.body]
+    error = " ".join(e.value for e in app.error).replace("\\", "")
+    assert "Website visits: 2.5 is not accepted (must be a whole number)." in error
+
+
+def test_changes_in_points_are_the_difference_of_the_figures_shown(active_models: Registry) -> None:
+    """85% → 98% reads +13 points (the figures shown), never +14 from the unrounded chances."""
+    scorer = _scorer(active_models)
+    app = open_page()
+    edits = ({"income": "400000", "credit_score": "820", "inquiry_submitted": "yes"}
+             if scorer.schema == BUILTIN_SCHEMA else {"month": "oct", "poutcome": "success"})
+    _set(app, scorer, edits)
+    start = scorer.score_lead(next(iter(starting_leads(scorer.schema).values()))).bars
+    now = scorer.score_lead({**next(iter(starting_leads(scorer.schema).values())), **edits}).bars
+    shown = [m for m in app.metric if m.label in now]
+    assert len(shown) == len(now)
+    for metric in shown:
+        before, after = plain_words.chance(start[metric.label]), metric.value
+        assert after == plain_words.chance(now[metric.label])
+        assert metric.delta == plain_words.points_change(start[metric.label], now[metric.label])
+        if metric.delta != "no change" and not any(w in before + after for w in ("under", "over")):
+            assert metric.delta.startswith(f"{int(after[:-1]) - int(before[:-1]):+d} point")
+
+
+def test_points_change_counts_from_the_shown_figures() -> None:
+    assert plain_words.points_change(0.846, 0.984) == "+13 points"
+    assert plain_words.points_change(0.5, 0.49) == "-1 point"
+    assert plain_words.points_change(0.85, 0.9951) == "+14 points or more"
+    assert plain_words.points_change(0.5, 0.5004) == "no change"
+    assert plain_words.chance(0.998) == "over 99%" and plain_words.chance(0.003) == "under 1%"
+
+
+def test_a_lead_no_round_of_work_moves_up_gets_the_steps_that_bring_it_closest(models_dir) -> None:
+    scorer = Scorer(Registry(models_dir).load())
+    lead = starting_leads(scorer.schema)["A typical lead"]
+    answer = move_up(scorer, lead)
+    assert not answer.found and answer.closest
+    app = open_page()
+    page = texts(app)
+    assert "What brings it closest to a higher tier (its chance of High goes from" in page
+    for change in answer.closest:
+        assert str(change) in page
+    next(b for b in app.button if b.label == "Try these steps").click().run()
+    assert not app.exception
+    for change in answer.closest:
+        widget = _widget(app, scorer.version, change.field.name)
+        assert lead_form.file_value(change.field, widget.value) == change.new_value

@@ -15,7 +15,7 @@ from leadscore.data.csvio import read_table
 from leadscore.fields.headers import header_key
 from leadscore.fields.rejections import SchemaError
 from leadscore.modeling.model import model_of
-from leadscore.modeling.targets import WonLost
+from leadscore.modeling.won_lost.target import WonLost
 from leadscore.modeling.won_lost.train import train_outcome
 from leadscore.registry import NotPublishedError, Registry
 from leadscore.scoring.scorer import Scorer

@@ -7,7 +7,16 @@ import pandas as pd
 import pytest
 
 from leadscore.data import synth
-from leadscore.modeling.won_lost.leakage import LEAK_AUC, WorkSigns, emptier, field_power, judge, name_sign, screen
+from leadscore.modeling.won_lost.leakage import (
+    LEAK_AUC,
+    WorkSigns,
+    emptier,
+    field_power,
+    fill_moves,
+    judge,
+    name_sign,
+    screen,
+)
 from leadscore.modeling.won_lost.summary import summary_lines
 from leadscore.modeling.won_lost.train import train_outcome
 from tests.crm.conftest import FAST, crm_frame
@@ -72,16 +81,20 @@ def test_names_crms_use_for_worked_fields_are_a_sign(header, word):
     assert name_sign(header) == word
 
 
-def test_a_fill_rate_falling_on_the_newest_or_open_leads_is_a_sign():
+def test_a_fill_rate_falling_or_rising_on_the_newest_or_falling_on_open_leads_is_a_sign():
     rng = np.random.default_rng(5)
     newest = np.arange(1000) >= 800
     falls = np.where(newest, rng.random(1000) < 0.3, rng.random(1000) < 0.9)
     steady = rng.random(1000) < 0.6
     assert emptier(falls, newest) == pytest.approx((0.9, 0.3), abs=0.05)
     assert emptier(steady, newest) is None
-    rising = np.where(newest, rng.random(1000) < 0.95, rng.random(1000) < 0.5)  # filled more later: no sign
-    assert emptier(rising, newest) is None
-    assert emptier(falls[:820], newest[:820]) is None  # 20 newest leads: too few to tell
+    rising = np.where(newest, rng.random(1000) < 0.95, rng.random(1000) < 0.5)  # the team began to fill it in
+    assert emptier(rising, newest) is None  # not emptier...
+    assert fill_moves(rising, newest) == pytest.approx((0.5, 0.95), abs=0.05)  # ... but it moves: a sign
+    assert fill_moves(falls, newest) == emptier(falls, newest)
+    assert fill_moves(steady, newest) is None
+    assert fill_moves(rising[:820], newest[:820]) is None  # 20 newest leads: too few to tell
+    assert emptier(falls[:820], newest[:820]) is None
 
 
 def _bank_with_planted_fields(bank: pd.DataFrame) -> pd.DataFrame:
@@ -140,6 +153,26 @@ def test_a_neutral_name_is_caught_by_its_fill_rate_on_the_newest_and_on_open_lea
     trained = train_outcome(opened, "Converted", candidates=FAST)
     signs = next(f for f in trained.report["leakage"]["fields"] if f["name"] == "field_7")["signs"]
     assert signs["open_fill"] is not None and signs["open_fill"][1] < 0.4
+
+
+def test_a_field_that_fills_in_over_time_is_caught_too():
+    """Staff-assigned indices, filled on 43% of older leads and on every new one (a field the team began to fill
+    in): what the model would learn from the older leads is not what a new lead arrives with."""
+    frame = crm_frame(n=1500, seed=6)
+    rng = np.random.default_rng(4)
+    n = len(frame)
+    won = (frame["Converted"] == "1").to_numpy()
+    newest = np.arange(n) >= 0.8 * n
+    points = np.where(won, rng.choice(["14", "15", "16"], n, p=[0.2, 0.3, 0.5]),
+                      rng.choice(["14", "15", "16"], n, p=[0.5, 0.3, 0.2]))
+    frame["field_9"] = np.where(rng.random(n) < np.where(newest, 1.0, 0.43), points, "")
+    trained = train_outcome(frame, "Converted", candidates=FAST)
+    field = next(f for f in trained.report["leakage"]["fields"] if f["name"] == "field_9")
+    assert field["flagged"] and field["signs"]["name_word"] is None
+    older, newer = field["signs"]["recent_fill"]
+    assert older == pytest.approx(0.43, abs=0.05) and newer == 1.0
+    assert "filled in on 43% of older leads but 100% of the newest" in field["reason"]
+    assert "field_9" not in trained.model.schema.names
 
 
 def test_a_worked_sign_without_sway_and_a_strong_field_without_a_sign_stay_in():

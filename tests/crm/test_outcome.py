@@ -11,10 +11,10 @@ import pytest
 
 from leadscore.data.csvio import read_table
 from leadscore.modeling.model import model_of
-from leadscore.modeling.targets import WonLost
 from leadscore.modeling.tiers import Bands
 from leadscore.modeling.won_lost.bands import bands_for, with_bands
 from leadscore.modeling.won_lost.outcome_model import BOOSTER_FILE, META_FILE, ModelFileError, OutcomeModel
+from leadscore.modeling.won_lost.target import WonLost
 from leadscore.modeling.won_lost.train import NotEnoughDataError, train_outcome
 from leadscore.scoring.scorer import LeadError, Scorer
 from tests.conftest import BANK_SAMPLE

@@ -134,8 +134,10 @@ def test_one_event_per_lead_whose_tier_is_new_or_changed(hooked: Store) -> None:
     hooked.record(scored(["A", "B", "D", "A"], ["Low", "Medium", "High", "High"]))
     new = [json.loads(r["payload"]) | {"lead": r["lead_id"]} for r in outbox_rows(hooked)[3:]]
     assert [(p["lead"], p["previous_tier"], p["tier"]) for p in new] == [("B", "Low", "Medium"), ("D", None, "High")]
-    assert new[0]["score"] == 30 and new[0]["model_version"] == "v1"
-    assert new[0]["reasons"] == {"reason_1": "Age 45 (raises)", "reason_2": "Job: student (lowers)", "reason_3": ""}
+    details = hooked.outbox.details(hooked.outbox.claim(10, timedelta(minutes=1)))
+    scoring = details[new[0]["scoring_id"]]
+    assert (scoring["score"], scoring["model_version"]) == (30, "v1")
+    assert scoring["reasons"] == ["Age 45 (raises)", "Job: student (lowers)"]
     assert len({r["event_id"] for r in outbox_rows(hooked)}) == 5
 
 
@@ -160,8 +162,18 @@ def test_the_event_and_the_scoring_are_one_transaction(hooked: Store, monkeypatc
 def test_a_lead_from_the_api_without_reasons(hooked: Store) -> None:
     hooked.record([ScoredRow(lead_id="Z", model_version="builtin-1", tier="High", chance=0.42, score=42,
                              fields={"age": 40})])
-    payload = json.loads(outbox_rows(hooked)[0]["payload"])
-    assert (payload["score"], payload["chance"], payload["reasons"]) == (42, 0.42, {})
+    event = hooked.outbox.claim(1, timedelta(minutes=1))[0]
+    scoring = hooked.outbox.details([event])[event.payload["scoring_id"]]
+    assert (event.payload["tier"], scoring["score"], scoring["chance"], scoring["reasons"]) == ("High", 42, 0.42, [])
+
+
+def test_an_event_whose_scoring_was_deleted_still_goes_out(hooked: Store, receiver: Receiver) -> None:
+    hooked.record(scored(["A"], ["High"]))
+    with hooked.engine.begin() as connection:
+        connection.execute(text("DELETE FROM scorings"))  # retention, before the receiver took it
+    assert webhooks.send_pending(hooked, receiver.url, SECRET, names).delivered == 1
+    body = receiver.acknowledged()[0]
+    assert (body["lead_id"], body["tier"], body["score"], body["reasons"]) == ("A", "High", None, [])
 
 
 # ---- delivery ---------------------------------------------------------------------------------------------------

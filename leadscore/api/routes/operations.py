@@ -18,7 +18,8 @@ async def healthz() -> Status:
 
 @router.get("/readyz", response_model=Ready, responses={503: {"model": Ready, "description": "No model loaded yet."}})
 async def readyz(request: Request) -> Ready | JSONResponse:
-    """Readiness: 200 once a model is loaded, 503 before. With LEADSCORE_RECORD=1, ``recording`` says
+    """Readiness: 200 once a model is loaded, 503 before; ``model_signature`` says whether the loaded model is
+    signed (``unsigned`` deserves a look). With LEADSCORE_RECORD=1, ``recording`` says
     whether scored leads are being recorded ("degraded" when the store cannot be written or the queue
     overflows; scoring goes on either way)."""
     holder, recorder = request.app.state.models, request.app.state.recorder
@@ -27,4 +28,5 @@ async def readyz(request: Request) -> Ready | JSONResponse:
     if scorer is None:
         return JSONResponse(Ready(status="loading", detail=holder.problem, recording=recording).model_dump(),
                             status_code=503)
-    return Ready(status="ready", model_version=scorer.version, recording=recording)
+    return Ready(status="ready", model_version=scorer.version, recording=recording,
+                 model_signature=holder.signature_of(scorer.version))

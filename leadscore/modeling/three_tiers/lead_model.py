@@ -28,7 +28,8 @@ import xgboost as xgb
 
 from leadscore.fields.builtin import CLASSES
 from leadscore.modeling.explain.stump_shap import StepFunctions
-from leadscore.modeling.targets import ThreeTiers, softmax
+from leadscore.modeling.target import softmax
+from leadscore.modeling.three_tiers.target import ThreeTiers
 
 
 @dataclass

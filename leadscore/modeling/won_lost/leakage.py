@@ -28,10 +28,14 @@ the outcome.** The signs (``WorkSigns``):
   matched on whole words of the header, unless the header also has a word of
   something known about the person before any contact (``ARRIVAL_WORDS``:
   a *credit* score, a *marital* status, a *previous* outcome...);
-- *its fill rate falls on the most recent leads*: with an order (a date or
+- *its fill rate moves on the most recent leads*: with an order (a date or
   an increasing ID), filled in on the newest ``NEWEST_SHARE`` of leads at
   least ``FILL_DROP`` (10 points) and a fifth less than on the older ones,
   beyond chance (``MIN_Z`` standard errors): filled in as leads are worked;
+  or, the other way, a fifth and 10 points *more* on the newest (a field the
+  team began to fill in, such as staff-assigned indices filled on 43% of
+  older leads and on every new one): what it holds on the older leads is not
+  what a new lead arrives with;
 - *it is emptier on open leads*: the same test, open leads (no outcome yet)
   against closed ones.
 
@@ -116,17 +120,24 @@ def name_sign(name: str) -> str | None:
     return None
 
 
-def emptier(filled: np.ndarray, group: np.ndarray) -> tuple[float, float] | None:
-    """Fill rates (others, group) when the ``group`` rows are clearly emptier than the others, else None."""
+def emptier(filled: np.ndarray, group: np.ndarray, fuller: bool = False) -> tuple[float, float] | None:
+    """Fill rates (others, group) when the ``group`` rows are clearly emptier than the others (``fuller``:
+    clearly fuller), else None."""
     n_group, n_other = int(group.sum()), int((~group).sum())
     if min(n_group, n_other) < MIN_GROUP:
         return None
     in_group, in_other = float(filled[group].mean()), float(filled[~group].mean())
+    lower, higher = (in_other, in_group) if fuller else (in_group, in_other)
     pooled = float(filled.mean())
     error = np.sqrt(pooled * (1 - pooled) * (1 / n_group + 1 / n_other))
-    if error == 0 or in_other - in_group < FILL_DROP or in_group > FILL_RATIO * in_other:
+    if error == 0 or higher - lower < FILL_DROP or lower > FILL_RATIO * higher:
         return None
-    return (in_other, in_group) if (in_other - in_group) / error >= MIN_Z else None
+    return (in_other, in_group) if (higher - lower) / error >= MIN_Z else None
+
+
+def fill_moves(filled: np.ndarray, newest: np.ndarray) -> tuple[float, float] | None:
+    """Fill rates (older, newest) when the newest leads are clearly emptier or clearly fuller, else None."""
+    return emptier(filled, newest) or emptier(filled, newest, fuller=True)
 
 
 @dataclass(frozen=True)
@@ -135,7 +146,7 @@ class WorkSigns:
 
     #: The word or phrase of WORKED_WORDS in its name.
     name_word: str | None = None
-    #: Fill rates on the older leads and on the newest, when it falls on the newest.
+    #: Fill rates on the older leads and on the newest, when it falls or rises on the newest.
     recent_fill: tuple[float, float] | None = None
     #: Fill rates on closed leads and on open ones, when the open ones are emptier.
     open_fill: tuple[float, float] | None = None
@@ -173,7 +184,7 @@ def work_signs(names: Sequence[str], filled: Mapping[str, np.ndarray], newest: n
     ``is_open``: rows without an outcome yet (None or all False without open leads).
     """
     return {name: WorkSigns(name_sign(name),
-                            emptier(filled[name], newest) if newest is not None else None,
+                            fill_moves(filled[name], newest) if newest is not None else None,
                             emptier(filled[name], is_open) if is_open is not None else None)
             for name in names}
 

@@ -35,7 +35,7 @@ from leadscore.fields.field import Schema
 from leadscore.fields.headers import header_key
 from leadscore.fields.rejections import SchemaError
 from leadscore.modeling.explain.tree_shap import TreeExplainer
-from leadscore.modeling.targets import sigmoid
+from leadscore.modeling.target import sigmoid
 from leadscore.modeling.tiers import Bands
 from leadscore.modeling.won_lost.encoding import Encoding
 
@@ -121,6 +121,8 @@ class OutcomeModel:
 
     def margins(self, rows: pd.DataFrame | np.ndarray) -> np.ndarray:
         """Calibrated log-odds of conversion; rows as the model matrix or its codes (``Schema.codes``)."""
+        if len(rows) == 0:  # XGBoost warns of an empty dataset on stderr
+            return np.zeros(0)
         dmatrix = self.encoding.dmatrix(self._codes(rows, self.schema), self.schema, nthread=PREDICT_THREADS)
         raw = self.booster.predict(dmatrix, output_margin=True)
         return self.slope * np.asarray(raw, dtype=np.float64) + self.intercept

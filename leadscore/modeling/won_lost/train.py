@@ -64,7 +64,7 @@ from leadscore.fields.infer import (
 )
 from leadscore.fields.names import name_clash
 from leadscore.fields.rejections import SchemaError
-from leadscore.modeling.targets import sigmoid
+from leadscore.modeling.target import sigmoid
 from leadscore.modeling.tiers import Bands, tier_report
 from leadscore.modeling.won_lost.encoding import Encoding, EncodingKind
 from leadscore.modeling.won_lost.leakage import (
