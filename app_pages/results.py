@@ -1,11 +1,13 @@
 """Results: the real outcomes taken back, each tier's promise against what happened, ranking, drift, retraining.
 
 Thin: the sections live in ui/results_view.py, the outcomes upload in ui/outcomes_upload.py, retraining in
-ui/results_retrain.py; the figures come from the store's report (leadscore/store/report.py).
+ui/results_retrain.py; the figures come from the results workflow (leadscore/workflows/results.py), one model
+version at a time (the active one unless the manager picks another by name, or every version, each on its own).
 """
 
 import streamlit as st
 
+from leadscore.workflows import results
 from ui import accounts, engine, guard, outcomes_upload, results_retrain, results_view, stakeholders
 from ui.store import store as open_store
 from ui.text import md_escape
@@ -28,25 +30,40 @@ elif owner is not None:
     st.caption(f"Your leads only (owner “{md_escape(owner)}”).")
 st.header(f"{next(steps)}. What happened")
 arguments = results_view.filters(store, owner)
-report = store.report(**arguments)
-if report["leads"] == 0:
+try:
+    report = results.results_report(store, engine.registry(), **arguments)
+except results.ResultsError as error:
+    st.error(f"These results cannot be shown: {md_escape(error)}.")
+    report = None
+if report is not None and not any(section.leads for section in report.versions):
     st.info("No scored lead was saved for these filters yet. On the Triage page, upload a list and use "
             "“Save this list”; then come back with the outcomes.")
-else:
+elif report is not None:
     rows = next((e["leads"] for e in store.saved_lists(owner=owner) if e["name"] == arguments["list_name"]), None)
-    if rows is not None and rows > report["leads"]:
-        st.caption(f"“{md_escape(arguments['list_name'])}” holds {rows:,} rows for {report['leads']:,} different "
-                   "leads: a lead that appears more than once (the same ID, or without an ID the same fields) "
-                   "counts once, with its latest scoring.")
+    shown = sum(section.leads for section in report.versions)
+    if rows is not None and rows > shown:
+        st.caption(f"“{md_escape(arguments['list_name'])}” holds {rows:,} rows for {shown:,} different leads of "
+                   "the model(s) shown: a lead that appears more than once (the same ID, or without an ID the same "
+                   "fields) counts once, with its latest scoring.")
     titles = {f.name: f.title for f in scorer.schema.fields}
-    results_view.tiers(report)
-    results_view.ranking(report)
-    if accounts.sees_leads(visitor):  # a breakdown or one lead's history can show single leads
-        results_view.breakdown(store, scorer, arguments, results_view.columns(store, scorer, owner))
-    results_view.drift(report, titles)
-    if accounts.sees_leads(visitor):
+    names = results_view.version_names([section.model for section in report.versions])
+    columns = results_view.columns(store, scorer, owner)
+    for number, section in enumerate(report.versions):
+        key = f"_{number}" if number else ""
+        if len(report.versions) > 1:
+            st.subheader(f"Model: {md_escape(names[section.model.version])}")
+            st.caption(f"{section.leads:,} leads scored by this model in these filters; its tiers, promises and "
+                       "verdicts are its own.")
+        results_view.tiers(section, key)
+        results_view.ranking(section, key)
+        if accounts.sees_leads(visitor):  # a breakdown can show single leads
+            results_view.breakdown(store, section, arguments, columns, key)
+        results_view.drift(section, titles)
+        results_view.analysts(report, section)
+        if len(report.versions) > 1:
+            st.divider()
+    if accounts.sees_leads(visitor):  # one lead's history shows single leads
         results_view.lead_history(store, owner)
-    results_view.analysts(report)
     if owner is None:  # the stakeholders' report tells every owner's totals: not a rep's to hand over
         stakeholders.download_button("results_stakeholders",
                                      **{k: v for k, v in arguments.items() if k != "owner"})

@@ -33,6 +33,7 @@ from leadscore.modeling.three_tiers.target import ThreeTiers  # noqa: E402
 from leadscore.scoring.rows import ScoredRows  # noqa: E402
 from leadscore.store import Store, drift_reference  # noqa: E402
 from leadscore.store.outcomes import OutcomeRows  # noqa: E402
+from leadscore.workflows.results import version_results  # noqa: E402
 
 BATCH = 100_000
 TIERS = np.array(["Low", "Medium", "High"])
@@ -98,8 +99,10 @@ def bench_report(name: str, url: str, rows: int) -> list[tuple[str, str]]:
     if store.engine.dialect.name == "postgresql":
         with store.engine.begin() as connection:
             connection.exec_driver_sql("ANALYZE")
-    out.append((f"{name}: report (tiers, AUC, gain, drift), best of 3", seconds(best_of(store.report))))
-    out.append((f"{name}: report --by owner, best of 3", seconds(best_of(lambda: store.report(by="owner")))))
+    out.append((f"{name}: report (tiers, AUC, gain, drift), best of 3",
+                seconds(best_of(lambda: version_results(store, "bench")))))
+    out.append((f"{name}: report --by owner, best of 3",
+                seconds(best_of(lambda: version_results(store, "bench", by="owner")))))
     store.close()
     return out
 

@@ -16,7 +16,6 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from leadscore import roundtrip
 from leadscore.data import csvio
 from leadscore.fields.headers import consent_word, header_key
 from leadscore.fields.infer import (
@@ -31,9 +30,8 @@ from leadscore.fields.infer import (
     outcome_counts,
 )
 from leadscore.fields.rejections import SchemaError
-from leadscore.modeling.won_lost import train as outcome
 from leadscore.modeling.won_lost.leakage import name_sign
-from leadscore.modeling.won_lost.summary import READY_AUC, is_ready
+from leadscore.workflows import gate, train
 from ui import engine, outcome_report
 from ui.guard import current_guard, password_problem
 from ui.publish import publish_candidate
@@ -166,10 +164,11 @@ def _train(content: bytes, name: str, args: dict[str, Any]) -> bool:
     bar = st.progress(0.0, text="Reading the file…")
     try:
         frame, rejected = engine.read_upload(content, name)
-        result = outcome.train_outcome(
-            frame, **args, rejected_rows=rejected, candidates=outcome.CANDIDATES,
+        options = {key: value for key, value in args.items() if key != "target"}
+        candidate = train.train_history(
+            frame, args["target"], f"file: {name}", **options, rejected_rows=rejected,
             progress=lambda message, fraction: bar.progress(min(1.0, max(0.0, fraction)), text=message))
-    except (OutcomeError, outcome.NotEnoughDataError, SchemaError, csvio.TableError, ValueError) as error:
+    except (train.TrainingError, csvio.TableError, ValueError) as error:
         st.error(f"Training failed: {md_escape(error)}. The active model is unchanged.")
         return False
     except Exception:
@@ -179,9 +178,8 @@ def _train(content: bytes, name: str, args: dict[str, Any]) -> bool:
     finally:
         bar.empty()
         lock.release()
-    result.model.metadata["data_source"] = f"file: {name}"
-    st.session_state[CANDIDATE] = {"model": result.model, "report": result.report, "content": content,
-                                   "name": name, "args": args, "check_rows": roundtrip.spread(frame)}
+    st.session_state[CANDIDATE] = {"model": candidate.estimator, "report": candidate.report, "content": content,
+                                   "name": name, "args": args, "check_rows": candidate.check_rows}
     return True
 
 
@@ -208,15 +206,12 @@ def _candidate(candidate: dict[str, Any]) -> None:
         if _train(candidate["content"], candidate["name"], args):
             st.rerun()
     st.subheader("Publish")
-    auc = report["test"]["roc_auc"]
-    ready = is_ready(report)
+    verdict = gate.history_verdict(report)
+    ready = verdict.passed
     if ready:
-        st.success(f"Ready: it ranks a converting lead above a lost one {auc:.0%} of the time (at least "
-                   f"{READY_AUC:.0%} is needed; a coin toss is 50%).")
+        st.success(f"{verdict.sentence}.")
     else:
-        st.error(f"Not ready: it ranks a converting lead above a lost one only {auc:.0%} of the time, below the "
-                 f"{READY_AUC:.0%} needed, so little better than a coin toss (50%). More history, or other fields, "
-                 "may help.")
+        st.error(f"{verdict.sentence}. More history, or other fields, may help.")
     publish, discard = st.columns(2)
     anyway = ready or publish.checkbox("Publish it anyway, although it is not ready", key="crm_publish_anyway")
     if publish.button("Publish and make active", type="primary", key="crm_publish",

@@ -22,6 +22,7 @@ from leadscore.registry import ModelFileError, Registry
 from leadscore.scoring import triage
 from leadscore.scoring.scorer import Scorer
 from leadscore.scoring.whatif import MoveUp, move_up
+from leadscore.workflows import score_file
 
 log = logging.getLogger(__name__)
 
@@ -85,37 +86,32 @@ def read_upload(content: bytes, name: str) -> tuple[pd.DataFrame, list[tuple[int
 @st.cache_data(max_entries=64, show_spinner=False)
 def score_chunk(file_key: str, version: str, extra: tuple[tuple[str, str], ...], start: int,
                 _scorer: Scorer, _chunk: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Scored rows and rejected cells of one chunk, cached on (file, model version, column matching, chunk).
+    """Scored rows and rejected cells of one chunk (``workflows.score_file.score_chunk``: rows numbered as in
+    the file), cached on (file, model version, column matching, chunk).
 
     ``extra`` maps a file header to a field by hand (the manager's column matching).
     """
-    batch = _scorer.score(_chunk, explain=True, extra=dict(extra))
-    # Rows numbered as in the file: the table's index is each row's place in it (0-based), with gaps where a
-    # row with the wrong number of cells was set aside while reading.
-    rows = _chunk.index.to_numpy() + 1
-    scored = batch.scored.set_axis(pd.Index(rows[batch.scored.index.to_numpy() - 1], name="row"), axis=0)
-    problems = batch.problems.assign(row=rows[batch.problems["row"].to_numpy(dtype=int) - 1])
-    return scored, problems
+    done = score_file.score_chunk(_scorer, _chunk, explain=True, extra=dict(extra))
+    return done.scored, done.problems
 
 
 def score_in_chunks(scorer: Scorer, table: pd.DataFrame, file_key: str, extra: tuple[tuple[str, str], ...]
                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Score every row in chunks (each cached), with a progress bar when there is more than one chunk.
-
-    ``extra`` is the manager's column matching (header -> field), part of the cache key.
+    """Score every row in chunks (each cached; ``workflows.score_file.score_table``), with a progress bar when
+    there is more than one chunk. ``extra`` is the manager's column matching (header -> field), part of the key.
     """
-    starts = range(0, len(table), CHUNK_ROWS)
-    bar = st.progress(0.0, text=f"Scoring {len(table):,} leads…") if len(starts) > 1 else None
-    scored, problems = [], []
-    for i, start in enumerate(starts):
-        part, bad = score_chunk(file_key, scorer.version, extra, start, scorer, table.iloc[start:start + CHUNK_ROWS])
-        scored.append(part)
-        problems.append(bad)
+    words = f"Scoring {len(table):,} leads…"
+    bar = st.progress(0.0, text=words) if len(table) > CHUNK_ROWS else None
+
+    def cached(model: Scorer, chunk: pd.DataFrame, start: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+        return score_chunk(file_key, model.version, extra, start, model, chunk)
+
+    try:
+        return score_file.score_table(scorer, table, CHUNK_ROWS, cached,
+                                      None if bar is None else lambda share: bar.progress(share, text=words))
+    finally:
         if bar is not None:
-            bar.progress((i + 1) / len(starts), text=f"Scoring {len(table):,} leads…")
-    if bar is not None:
-        bar.empty()
-    return pd.concat(scored), pd.concat(problems, ignore_index=True)
+            bar.empty()
 
 
 @st.cache_data(max_entries=2, show_spinner=False)

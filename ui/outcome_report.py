@@ -11,8 +11,9 @@ import pandas as pd
 import streamlit as st
 
 from leadscore import charts
-from leadscore.modeling.won_lost.summary import READY_AUC, dominant_field
+from leadscore.modeling.won_lost.summary import dominant_field
 from leadscore.plain_words import ANALYST_TERMS, ranking_sentence, test_part_words, tier_sentence
+from leadscore.workflows.gate import READY_AUC
 from ui.text import md_escape
 
 NO_BAR = {"displayModeBar": False}

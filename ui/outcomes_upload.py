@@ -1,4 +1,5 @@
-"""The Results page's upload of the CRM's won/lost export: the same rules and messages as ``leadscore outcomes``.
+"""The Results page's upload of the CRM's won/lost export: the same import as ``leadscore outcomes``
+(``leadscore.workflows.outcomes``), so the same rules and messages.
 
 The file is read as text; the manager picks the ID column, the outcome column, which values mean won and which
 lost (other values are open leads, as in training), and optionally the column saying when the outcome was known.
@@ -14,7 +15,8 @@ import streamlit as st
 
 from leadscore.data import csvio
 from leadscore.fields.infer import OutcomeError, infer_positive
-from leadscore.store import ImportReport, Store, read_outcomes
+from leadscore.store import ImportReport, Store
+from leadscore.workflows import outcomes
 from ui import engine
 from ui.crm_training import likely_outcome, lost_values, outcome_values
 from ui.text import md_escape
@@ -84,8 +86,8 @@ def _form(store: Store, content: bytes, name: str, id_hint: str | None) -> None:
     if not st.button("Import outcomes", type="primary", disabled=not won):
         return
     try:
-        rows = read_outcomes(frame, id_column, outcome, positive=won, negative=lost or None,
-                             at_column=None if at == NO_DATE else at)
-        st.session_state[REPORT_KEY] = store.import_outcomes(rows, source=name)
+        imported = outcomes.import_outcomes(frame, id_column, outcome, name, store, positive=won, negative=lost,
+                                            at_column=None if at == NO_DATE else at)
+        st.session_state[REPORT_KEY] = imported.report
     except OutcomeError as error:
         st.error(f"Nothing was imported: {md_escape(error)}")

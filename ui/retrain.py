@@ -1,6 +1,6 @@
 """The retrain panel of the Model page: train a candidate, compare it with the active model, publish or discard.
 
-Training runs the same ``leadscore.modeling.three_tiers.train.train`` as ``leadscore train``. The
+Training and the publish gate are the same as ``leadscore train`` (``leadscore.workflows.train``). The
 candidate lives only in this browser session until it is published; the
 registry's atomic, file-locked publish keeps two retrains at once from
 corrupting it, and a per-process lock keeps two trainings from sharing the
@@ -26,6 +26,9 @@ from leadscore.modeling.model import model_of
 from leadscore.modeling.three_tiers import compare, evaluate, train
 from leadscore.plain_words import ANALYST_TERMS, data_words
 from leadscore.scoring.scorer import Scorer
+from leadscore.workflows import train as training
+from leadscore.workflows.gate import Verdict
+from ui import engine
 from ui.guard import current_guard, password_problem
 from ui.publish import publish_candidate
 from ui.text import md_escape
@@ -68,8 +71,9 @@ def _train(scorer: Scorer, source: str, rows: int, seed: int, upload: UploadedFi
     bar = st.progress(0.0, text="Reading the training data…")
     try:
         frame, description = _data(source, rows, seed, upload)
-        result = train.train(frame, preset=preset, with_baselines=True,
-                             progress=lambda message, fraction: bar.progress(min(1.0, fraction), text=message))
+        candidate = training.train_builtin(
+            frame, description, engine.registry(), preset=preset, with_baselines=True,
+            progress=lambda message, fraction: bar.progress(min(1.0, fraction), text=message))
     except (SchemaError, csvio.TableError, ValueError) as error:
         st.error(f"Retraining failed: {md_escape(error)}. The active model ({scorer.version}) is still in use.")
         return
@@ -81,9 +85,10 @@ def _train(scorer: Scorer, source: str, rows: int, seed: int, upload: UploadedFi
     finally:
         bar.empty()
         lock.release()
-    result.model.metadata["data_source"] = description
-    st.session_state["candidate"] = {"model": result.model, "report": result.report, "source": description,
-                                     "preset": preset}
+    st.session_state["candidate"] = {
+        "model": candidate.estimator, "report": candidate.report, "source": description, "preset": preset,
+        "verdict": candidate.verdict, "comparison": candidate.extra.get("comparison"),
+        "check_rows": candidate.check_rows}
 
 
 def _metrics_table(current: dict, candidate: dict) -> pd.DataFrame:
@@ -104,45 +109,48 @@ def _comparison(scorer: Scorer, candidate: dict) -> None:
     st.subheader("New model, not yet published")
     reference = _reference()
     new = Scorer(model_of(candidate["model"]))
+    verdict: Verdict = candidate["verdict"]
+    comparison: training.BuiltinComparison | None = candidate.get("comparison")
     st.caption(f"Trained on {md_escape(data_words(candidate['source']))}. "
                f"Both models are measured on the same {len(reference.labels):,} generated reference leads, "
                "which neither was trained on, so a difference is the models' and not the test sets'.")
-    current_report, new_report = compare.reference_report(scorer, reference), compare.reference_report(new, reference)
-    gate = compare.verdict(current_report, new_report)
-    if gate.at_least_as_good:
-        st.success(gate.sentence + ".")
+    if verdict.passed:
+        st.success(verdict.sentence + ".")
     else:
-        st.error(gate.sentence + ". Publishing it would make scoring worse.")
-    left, right = st.columns([1, 1])
-    ours, theirs = compare.headline_metrics(current_report), compare.headline_metrics(new_report)
-    left.markdown(f"The active model puts **{ours['accuracy']:.0%}** of these leads in their true tier; the new "
-                  f"one **{theirs['accuracy']:.0%}**. Of the truly High leads, the active model finds "
-                  f"**{ours['high_recall']:.0%}** and the new one **{theirs['high_recall']:.0%}**. (The sidebar's "
-                  "figure is measured on the active model's own test leads, so it can differ a little: same model, "
-                  "different leads.)")
-    with left.expander("Details for analysts", expanded=False):
-        st.caption("**recall**: of the leads truly in a tier, the share the model put there. **precision**: of "
-                   "the leads put in a tier, the share right. **F1**: the two in one number. **log loss**: how far "
-                   "the chances are from what happened (lower is better). Preset: "
-                   f"{md_escape(candidate['preset'])}.")
-        st.dataframe(_metrics_table(current_report, new_report), hide_index=True)
-        st.caption(f"Both columns: the same {len(reference.labels):,} reference leads. On "
-                   f"{evaluate.measured_on(candidate['report'])} the new model's accuracy is "
-                   f"{candidate['report']['accuracy']:.1%}.")
-    moves = compare.tier_changes(scorer, new, reference.features)
-    changed = int(moves.sum() - np.trace(moves))
-    up, down = int(np.triu(moves, 1).sum()), int(np.tril(moves, -1).sum())
-    with right:
-        st.plotly_chart(charts.matrix_heatmap(moves, "Tier now", "Tier with the new model",
-                                              title="Tier changes on reference leads"),
-                        config={"displayModeBar": False})
-        st.caption(f"Of {moves.sum():,} fixed reference leads, {changed:,} ({changed / moves.sum():.0%}) would "
-                   f"change tier: {up:,} up, {down:,} down. Tiers in the order {', '.join(CLASSES)}.")
+        st.error(verdict.sentence + ". Publishing it would make scoring worse.")
+    if comparison is not None and comparison.active_report is not None:
+        current_report, new_report = comparison.active_report, comparison.candidate_report
+        left, right = st.columns([1, 1])
+        ours, theirs = compare.headline_metrics(current_report), compare.headline_metrics(new_report)
+        left.markdown(f"The active model puts **{ours['accuracy']:.0%}** of these leads in their true tier; the new "
+                      f"one **{theirs['accuracy']:.0%}**. Of the truly High leads, the active model finds "
+                      f"**{ours['high_recall']:.0%}** and the new one **{theirs['high_recall']:.0%}**. (The "
+                      "sidebar's figure is measured on the active model's own test leads, so it can differ a "
+                      "little: same model, different leads.)")
+        with left.expander("Details for analysts", expanded=False):
+            st.caption("**recall**: of the leads truly in a tier, the share the model put there. **precision**: of "
+                       "the leads put in a tier, the share right. **F1**: the two in one number. **log loss**: how "
+                       "far the chances are from what happened (lower is better). Preset: "
+                       f"{md_escape(candidate['preset'])}.")
+            st.dataframe(_metrics_table(current_report, new_report), hide_index=True)
+            st.caption(f"Both columns: the same {len(reference.labels):,} reference leads. On "
+                       f"{evaluate.measured_on(candidate['report'])} the new model's accuracy is "
+                       f"{candidate['report']['accuracy']:.1%}.")
+        moves = compare.tier_changes(scorer, new, reference.features)
+        changed = int(moves.sum() - np.trace(moves))
+        up, down = int(np.triu(moves, 1).sum()), int(np.tril(moves, -1).sum())
+        with right:
+            st.plotly_chart(charts.matrix_heatmap(moves, "Tier now", "Tier with the new model",
+                                                  title="Tier changes on reference leads"),
+                            config={"displayModeBar": False})
+            st.caption(f"Of {moves.sum():,} fixed reference leads, {changed:,} ({changed / moves.sum():.0%}) would "
+                       f"change tier: {up:,} up, {down:,} down. Tiers in the order {', '.join(CLASSES)}.")
     publish, discard = st.columns(2)
-    anyway = gate.at_least_as_good or publish.checkbox("Publish it anyway, although it is worse", key="publish_anyway")
+    anyway = verdict.passed or publish.checkbox("Publish it anyway, although it is worse", key="publish_anyway")
     if publish.button("Publish and make active", type="primary", key="publish", disabled=not anyway):
         publish_candidate(candidate["model"], candidate["report"], "candidate",
-                          "Published version {version}; it is now the active model.")
+                          "Published version {version}; it is now the active model.",
+                          check_rows=candidate.get("check_rows"))
     discard.button("Discard the new model", key="discard", on_click=st.session_state.pop, args=("candidate",))
 
 

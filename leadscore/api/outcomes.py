@@ -1,7 +1,7 @@
 """POST /v1/outcomes: a CRM's won/lost results taken back through the API, read as the command line reads a file.
 
-The body's outcomes become a frame (columns ``lead_id``, ``outcome``, ``at``) read by the store's
-``read_outcomes`` with the same rules as ``leadscore outcomes`` and training: won values named in
+The body's outcomes become a frame (columns ``lead_id``, ``outcome``, ``at``) imported by the same workflow as
+``leadscore outcomes`` (``leadscore.workflows.outcomes``), with the rules of training: won values named in
 ``positive`` or beyond doubt, lost values named in ``negative`` (then every other value is still open)
 or every other filled value; empty outcomes are open leads. Importing the same outcomes twice counts
 nothing twice; IDs never scored are reported, not stored; a changed outcome is reported and the latest wins.
@@ -22,7 +22,8 @@ from leadscore.api.replies import FieldError
 from leadscore.fields.dates import OUT_OF_RANGE, YEAR_PATTERN, in_range
 from leadscore.fields.infer import OutcomeError
 from leadscore.fields.lead_id import ID_SCHEMA, LeadIdError, id_from_json, lone_surrogate, text_problem
-from leadscore.store import Store, audit, read_outcomes
+from leadscore.store import Store, audit
+from leadscore.workflows import outcomes
 
 #: The most outcomes one request may carry (about 600 kB of JSON, under the body limit).
 MAX_OUTCOMES = 10_000
@@ -186,27 +187,26 @@ def import_outcomes(body: OutcomesRequest, models_dir: str | os.PathLike[str] | 
                     address: str = "API") -> OutcomesResponse:
     """Read the body with the command line's rules and import it; OutcomesRefusedError, StoreUnavailableError.
     The import goes to the audit trail as made by ``actor`` (the API key's name) from ``address``."""
-    frame = _frame(body)
     try:
-        rows = read_outcomes(frame, "lead_id", "outcome", positive=body.positive or None,
-                             negative=body.negative or None, at_column="at")
+        imported = outcomes.import_outcomes(_frame(body), "lead_id", "outcome", body.source,
+                                            lambda: Store.open(models_dir=models_dir), positive=body.positive,
+                                            negative=body.negative, at_column="at")
     except OutcomeError as error:
         message = str(error)  # the won/lost values cannot be told apart: a matter of positive or negative
         field = "negative" if "--negative" in message or "named both" in message else "positive"
         raise OutcomesRefusedError([FieldError(field=field, reason=_in_api_words(message))]) from None
+    report = imported.report
     store = Store.open(models_dir=models_dir)
     try:
-        report = store.import_outcomes(rows, source=body.source)
         audit.record(store, actor, audit.OUTCOMES_IMPORTED, {"source": body.source, "new": report.new,
                                                             "changed": report.changed, "unknown": report.unknown},
                      address)
     finally:
         store.close()
-    matched = report.new + report.unchanged + report.changed + report.older_ignored
     return OutcomesResponse(
-        read=report.read, matched=matched, new=report.new, unchanged=report.unchanged, changed=report.changed,
-        older_ignored=report.older_ignored, open_leads=report.open_leads, duplicate_rows=report.duplicate_rows,
-        unknown=report.unknown, unknown_examples=list(report.unknown_examples),
+        read=report.read, matched=imported.matched, new=report.new, unchanged=report.unchanged,
+        changed=report.changed, older_ignored=report.older_ignored, open_leads=report.open_leads,
+        duplicate_rows=report.duplicate_rows, unknown=report.unknown, unknown_examples=list(report.unknown_examples),
         changed_examples=[ChangedOutcome(**c) for c in report.changed_examples],
-        positive=[str(p) for p in rows.positive], source=body.source, summary=report.sentence())
+        positive=list(imported.positive), source=body.source, summary=imported.sentence())
 

@@ -7,12 +7,6 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-from leadscore.data import csvio
-
-if TYPE_CHECKING:
-    pass
 
 from leadscore.cli.common import (
     UserError,
@@ -24,29 +18,26 @@ from leadscore.cli.common import (
     sheet_argument,
     until_arg,
 )
+from leadscore.data import csvio
+from leadscore.workflows import outcomes, results
 
 log = logging.getLogger("leadscore")
 
 
 def cmd_outcomes(args: argparse.Namespace) -> None:
     """Take a CRM's won/lost export back: outcomes of scored leads, the latest winning; unknown IDs reported."""
-    from leadscore.store import read_outcomes
-
     frame = csvio.read_table(args.file)
-    rows = read_outcomes(frame, args.id, args.outcome, positive=args.positive, negative=args.negative,
-                         at_column=args.at)
-    store = open_store(args)
-    try:
-        report = store.import_outcomes(rows, source=Path(args.file).name)
-    finally:
-        store.close()
+    imported = outcomes.import_outcomes(frame, args.id, args.outcome, Path(args.file).name, lambda: open_store(args),
+                                        positive=args.positive, negative=args.negative, at_column=args.at)
+    report = imported.report
     audit_change(args, "outcomes imported", {"file": Path(args.file).name, "new": report.new,
                                              "changed": report.changed, "unknown": report.unknown})
-    print(json.dumps(report.to_dict(), indent=2) if args.json else report.sentence())
+    print(json.dumps(report.to_dict(), indent=2) if args.json else imported.sentence())
 
 
 def cmd_report(args: argparse.Namespace) -> None:
-    """Each tier's promise against what happened, ranking, drift; or one lead's score history (--lead)."""
+    """Each tier's promise against what happened, ranking, drift, per model version (by default the active one);
+    or one lead's score history (--lead); or the stakeholders' HTML report (--html)."""
     if args.html:
         _html_report(args)
         return
@@ -60,12 +51,16 @@ def cmd_report(args: argparse.Namespace) -> None:
                 f"{h['scored_at']}  model {h['model_version']}  {h['tier']:<6}  chance {h['chance']:.1%}"
                 + (f"  list {h['list']}" if h["list"] else "") for h in history))
             return
-        report = store.report(since=args.since, until=args.until, model=args.model, list_name=args.list, by=args.by,
-                              owner=args.owner)
+        try:
+            model = args.model[0] if args.model and len(args.model) == 1 else args.model
+            report = results.results_report(store, registry_of(args), model=model, since=args.since,
+                                            until=args.until, list_name=args.list, by=args.by, owner=args.owner)
+        except results.ResultsError as error:
+            raise UserError(str(error)) from error
     finally:
         store.close()
     if args.json:
-        print(json.dumps(report, indent=2))
+        print(json.dumps(report.to_dict(), indent=2))
         return
     print(format_results(report))
 
@@ -75,10 +70,13 @@ def _html_report(args: argparse.Namespace) -> None:
     from leadscore.workflows.stakeholders import stakeholder_html
 
     output = Path(args.html)
+    model = args.model[0] if args.model and len(args.model) == 1 else args.model
     store = open_store(args)
     try:
-        document = stakeholder_html(store, registry_of(args), model=args.model, list_name=args.list,
+        document = stakeholder_html(store, registry_of(args), model=model, list_name=args.list,
                                     since=args.since, until=args.until)
+    except results.ResultsError as error:
+        raise UserError(str(error)) from error
     finally:
         store.close()
     partial = output.with_name(output.name + ".partial")
@@ -91,34 +89,48 @@ def _html_report(args: argparse.Namespace) -> None:
           file=sys.stderr)
 
 
-def format_results(report: dict) -> str:
-    """The results report as a short table for a terminal."""
-    def pct(value: float | None) -> str:
-        return "n/a" if value is None else f"{value:.1%}"
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1%}"
 
-    lines = [f"{report['leads']:,} scored leads",
-             f"{'tier':<8}{'scored':>9}{'outcome':>9}{'converted':>10}{'rate':>8}{'95% interval':>17}{'expected':>10}"]
-    for tier, row in report["tiers"].items():
-        interval = f"{pct(row['interval'][0])}-{pct(row['interval'][1])}" if row["interval"] else "n/a"
-        lines.append(f"{tier:<8}{row['scored']:>9,}{row['with_outcome']:>9,}{row['converted']:>10,}"
-                     f"{pct(row['rate']):>8}{interval:>17}{pct(row['expected']):>10}")
-    for value in report.get("by", {}).get("values", []):
-        lines.append(f"  {report['by']['column']} = {value['value']}: " + ", ".join(
-            f"{tier} {row['converted']:,}/{row['with_outcome']:,} converted ({pct(row['rate'])}, expected "
-            f"{pct(row['expected'])})" for tier, row in value["tiers"].items()))
-    ranking = report["ranking"]
+
+def _version_lines(section: results.VersionResults) -> list[str]:
+    lines = [f"model {section.model.label}: {section.leads:,} scored leads",
+             f"{'tier':<8}{'scored':>9}{'outcome':>9}{'open':>8}{'converted':>10}{'rate':>8}{'95% interval':>17}"
+             f"{'expected':>10}"]
+    for tier, row in section.tiers.items():
+        interval = f"{_pct(row.interval[0])}-{_pct(row.interval[1])}" if row.interval else "n/a"
+        lines.append(f"{tier:<8}{row.scored:>9,}{row.with_outcome:>9,}{row.open:>8,}{row.converted:>10,}"
+                     f"{_pct(row.rate):>8}{interval:>17}{_pct(row.expected):>10}")
+    if section.by is not None:
+        for value, tiers in section.by.values:
+            lines.append(f"  {section.by.column} = {value}: " + ", ".join(
+                f"{tier} {row.converted:,}/{row.with_outcome:,} converted ({_pct(row.rate)}, expected "
+                f"{_pct(row.expected)})" for tier, row in tiers.items()))
+    ranking = section.ranking
     lines.append(f"ranking: ROC AUC {ranking['auc']:.3f} on {ranking['leads']:,} leads with an outcome"
                  if ranking["auc"] is not None else
                  f"ranking: not measurable ({ranking['leads']:,} leads with an outcome, both kinds needed)")
-    about = report["drift_about"]
+    about = section.drift_about
     if not about["available"]:
         lines.append(f"drift: unavailable: {about['reason']}")
     else:
         lines.append(f"drift against model {about['model_version']}'s training leads ({about['leads']:,} leads; "
                      f"judged from {about['min_leads']}):")
         lines.extend(f"  {d['field'][:30]:<30} PSI {d['psi'] if d['psi'] is not None else 'n/a':>7}  {d['status']}"
-                     for d in report["drift"])
-    lines.extend(f"note: {note}" for note in report["notes"])
+                     for d in section.drift)
+    return lines
+
+
+def format_results(report: results.Results) -> str:
+    """The results report as short tables for a terminal, one per model version."""
+    lines: list[str] = []
+    if not report.versions:
+        lines.append("no scored leads in these filters")
+    for section in report.versions:
+        if lines:
+            lines.append("")
+        lines.extend(_version_lines(section))
+    lines.extend(f"note: {note}" for note in report.notes)
     return "\n".join(lines)
 
 
@@ -143,19 +155,24 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
 
     rp = commands.add_parser(
         "report", parents=[common], help="each tier's real conversion against its promise, ranking, drift",
-        description="Results of the recorded leads: per tier scored, with an outcome, converted, the rate with a "
-                    "95%% Wilson interval and the expected (promised) rate; the ROC AUC and gain chart on leads "
-                    "with an outcome; drift (PSI) of the fields and the score against the model's training leads.")
+        description="Results of the recorded leads of one model version (by default the active one; never "
+                    "blended): per tier scored, with an outcome, still open, converted, the rate with a 95%% Wilson "
+                    "interval and the promised rate (the mean chance the model gave the same leads with an "
+                    "outcome); the ROC AUC and gain chart on leads with an outcome; drift (PSI) of the fields and "
+                    "the score against the model's training leads.")
     rp.add_argument("--json", action="store_true", help="print the report as JSON")
     rp.add_argument("--since", type=date_arg, metavar="DATE", help="leads scored on or after DATE (UTC)")
     rp.add_argument("--until", type=until_arg, metavar="DATE", help="leads scored up to DATE (a date: that whole day)")
-    rp.add_argument("--model", metavar="VERSION", help="only leads scored by this model version")
+    rp.add_argument("--model", metavar="VERSION", action="append",
+                    help="the model version to report on, by its id or its name as `leadscore models list` prints "
+                         "them, or 'all': each version with leads on its own (default: the active model); may be "
+                         "given more than once")
     rp.add_argument("--list", metavar="NAME", help="only leads of this saved list")
     rp.add_argument("--by", metavar="COLUMN", help="break the tiers down by this input column (Lead Source...), or by "
                                                   "'owner': each lead's recorded owner (see score --owner)")
     rp.add_argument("--owner", metavar="VALUE", help="only the leads of this owner (a rep's results)")
-    rp.add_argument("--lead", metavar="ID", help="print one lead's score history instead")
     rp.add_argument("--html", metavar="FILE", type=file_name,
                     help="write the report for stakeholders instead: one self-contained HTML file (plain words, "
                          "charts, drift, the versions) that opens offline")
+    rp.add_argument("--lead", metavar="ID", help="print one lead's score history instead")
     rp.set_defaults(handler=cmd_report)

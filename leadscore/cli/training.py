@@ -6,25 +6,19 @@ import argparse
 import json
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from leadscore.cli.common import UserError, file_name, open_store, registry_of, sheet_argument
 from leadscore.data import csvio, synth
-from leadscore.fields.builtin import CLASSES, FEATURE_NAMES, LABEL_COLUMN
+from leadscore.fields.builtin import CLASSES, LABEL_COLUMN
 from leadscore.fields.headers import header_key
-from leadscore.fields.infer import OutcomeError, outcome_counts, outcome_labels
-from leadscore.modeling.model import model_of
+from leadscore.fields.infer import outcome_counts, outcome_labels
 from leadscore.modeling.three_tiers.target import ThreeTiers
 from leadscore.modeling.won_lost.target import WonLost
-from leadscore.registry import ModelFileError, Registry
 from leadscore.scoring.scorer import Scorer
-
-if TYPE_CHECKING:
-    pass
-
-from leadscore.cli.common import UserError, file_name, open_store, registry_of, sheet_argument
+from leadscore.workflows import gate, train
 
 log = logging.getLogger("leadscore")
 
@@ -46,33 +40,21 @@ def _training_data(args: argparse.Namespace) -> tuple[pd.DataFrame, str]:
             f"synthetic: {args.n} leads, data variant {args.seed}")
 
 
-def _publish_gate(registry: Registry, candidate: Scorer) -> str:
-    """The dashboard's publish gate: refuse a candidate less accurate than the active model on the same leads."""
-    from leadscore.modeling.three_tiers import compare
-
-    if registry.active_version() is None:
-        return "No active model to compare with"
+def _publish(args: argparse.Namespace, candidate: train.Candidate) -> train.Published:
+    """Publish a candidate under the one gate: below its rule, only with --force (and it says so)."""
     try:
-        current = Scorer(registry.load())
-    except ModelFileError as error:
-        raise UserError(f"cannot compare with the active model ({error}); nothing was published "
-                        "(use --force to publish anyway)") from error
-    if current.schema.names != FEATURE_NAMES:
-        return "The active model reads other fields than the reference leads carry; nothing to compare on"
-    leads = compare.reference_leads()
-    gate = compare.verdict(compare.reference_report(current, leads), compare.reference_report(candidate, leads))
-    if not gate.at_least_as_good:
-        raise UserError(f"{gate.sentence}; nothing was published (use --force to publish anyway)")
-    return gate.sentence
+        return train.publish(registry_of(args), candidate, force=args.force, activate=not args.no_activate)
+    except train.NotPublishedError as error:
+        raise UserError(str(error)) from error
 
 
 def cmd_train(args: argparse.Namespace) -> None:
-    """Train a model, report it, and publish it as the active version if it is at least as good."""
+    """Train a model, report it, and publish it as the active version if it passes the publish gate."""
     registry_of(args).publishing_key()  # a signing key that would refuse the publish refuses now, before training
     if args.from_results:
         if args.data or args.target:
             raise UserError("--from-results trains on the recorded leads with outcomes: leave out --data and --target")
-        cmd_train_outcome(args)
+        cmd_train_from_results(args)
         return
     if args.target:
         cmd_train_outcome(args)
@@ -81,58 +63,63 @@ def cmd_train(args: argparse.Namespace) -> None:
                                                             "exclude", "keep", "actionable") if getattr(args, name)]
     if outcome_only:
         raise UserError(f"{', '.join(outcome_only)} need --target (the won/lost column of a CRM export)")
-    from leadscore.modeling.three_tiers import train  # heavy imports only for this command
-
     frame, source = _training_data(args)
-    result = train.train(frame, preset=args.preset, with_baselines=not args.no_baselines)
-    result.model.metadata["data_source"] = source
-    registry = registry_of(args)
-    gate = "Published with --force" if args.force else _publish_gate(registry, Scorer(model_of(result.model)))
-    version = registry.publish(result.model, result.report, activate=not args.no_activate, check_rows=frame)
-    report = result.report
-    print(f"version {version}: accuracy {report['accuracy']:.3f}, High recall "
+    candidate = train.train_builtin(frame, source, registry_of(args), preset=args.preset,
+                                    with_baselines=not args.no_baselines)
+    published = _publish(args, candidate)
+    report = candidate.report
+    verdict = candidate.verdict.sentence
+    said = f"Published with --force, although: {verdict[:1].lower()}{verdict[1:]}" if published.forced else verdict
+    print(f"version {published.version}: accuracy {report['accuracy']:.3f}, High recall "
           f"{report['High']['recall']:.3f}, High precision {report['High']['precision']:.3f}"
           + (f", Bayes accuracy {report['bayes_accuracy']:.3f}" if "bayes_accuracy" in report else "")
-          + f" on its {report['rows_evaluated']:,} held-out leads. {gate}.")
+          + f" on its {report['rows_evaluated']:,} held-out leads. {said}.")
 
 
 def cmd_train_outcome(args: argparse.Namespace) -> None:
-    """Train on a CRM export with a won/lost column; publish it when it ranks leads better than chance."""
-    from leadscore.modeling.won_lost.summary import READY_AUC, is_ready, summary_lines
-    from leadscore.modeling.won_lost.train import NotEnoughDataError, train_outcome  # heavy imports only here
+    """Train on a CRM export with a won/lost column; publish it when it ranks leads well enough (the gate)."""
+    from leadscore.modeling.won_lost.summary import summary_lines
 
-    rejected: list[tuple[int, str, str, str]] = []
-    if args.from_results:
-        store = open_store(args)
-        try:
-            frame = store.training_frame(target=args.target_name)
-        except ValueError as error:
-            raise UserError(str(error)) from error
-        finally:
-            store.close()
-        source, target = f"results: {len(frame):,} recorded leads with outcomes", args.target_name
-        positive = ["yes"]
-    elif not args.data:
+    if not args.data:
         raise UserError("--target needs --data: the CRM export to learn from")
-    else:
-        frame = csvio.read_table(args.data, rejected=rejected)
-        source, target, positive = f"file: {Path(args.data).name}", args.target, args.positive or None
+    rejected: list[tuple[int, str, str, str]] = []
+    frame = csvio.read_table(args.data, rejected=rejected)
     try:
-        result = train_outcome(frame, target, positive=positive, id_column=args.id,
-                               order_by=args.order_by, exclude=args.exclude or (), keep=args.keep or (),
-                               actionable=args.actionable or None, open_values=args.open or (),
-                               negative=args.negative or None, rejected_rows=rejected)
-    except (OutcomeError, NotEnoughDataError) as error:
-        raise UserError(f"{args.data or 'the recorded results'}: {error}") from error
-    result.model.metadata["data_source"] = source
-    for line in summary_lines(result.report):
+        candidate = train.train_history(
+            frame, args.target, f"file: {Path(args.data).name}", positive=args.positive or None,
+            negative=args.negative or None, open_values=args.open or (), id_column=args.id, order_by=args.order_by,
+            exclude=args.exclude or (), keep=args.keep or (), actionable=args.actionable or None,
+            rejected_rows=rejected)
+    except train.TrainingError as error:
+        raise UserError(f"{args.data}: {error}") from error
+    for line in summary_lines(candidate.report):
         print(line)
-    if not is_ready(result.report) and not args.force:
-        raise UserError(f"held-out ROC AUC {result.report['test']['roc_auc']:.3f} is below {READY_AUC}: the model "
-                        "ranks leads little better than chance; nothing was published (use --force to publish anyway)")
-    version = registry_of(args).publish(result.model, result.report, activate=not args.no_activate,
-                                      check_rows=frame)
-    print(f"version {version}: {'published and active' if not args.no_activate else 'published'}")
+    print(candidate.verdict.sentence)
+    print(_publish(args, candidate).sentence())
+
+
+def cmd_train_from_results(args: argparse.Namespace) -> None:
+    """Retrain from results exactly as the Results page does: the older 75% of the recorded leads with outcomes
+    train a model of the team's results, both models are measured on the newest 25%, and it is published only
+    when it ranks them at least 95% as well as the active model (else exit 2; --force publishes anyway)."""
+    from leadscore.modeling.won_lost.summary import summary_lines
+
+    registry = registry_of(args)
+    active = Scorer(registry.load_or_train_default())
+    store = open_store(args)
+    try:
+        candidate = train.train_from_results(store, active, target=args.target_name)
+    except train.TrainingError as error:
+        raise UserError(f"the recorded results: {error}") from error
+    finally:
+        store.close()
+    for line in summary_lines(candidate.report):
+        print(line)
+    high, medium = candidate.extra["shares"]
+    print(f"tiers carried over from the active model ({active.version}): High {high:.0%}, Medium {medium:.0%}")
+    print(candidate.verdict.sentence)
+    print(gate.RULE)
+    print(_publish(args, candidate).sentence())
 
 
 def cmd_evaluate(args: argparse.Namespace) -> None:
@@ -290,10 +277,14 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
     tr.add_argument("--no-baselines", action="store_true", help="skip the baseline models")
     tr.add_argument("--no-activate", action="store_true", help="publish without making it active")
     tr.add_argument("--force", action="store_true",
-                    help="publish even if the new model is less accurate than the active one on the reference leads")
+                    help="publish even below the publish gate (built-in: less accurate than the active model on "
+                         "the reference leads; a CRM export: held-out ROC AUC under 0.6; --from-results: ranks the "
+                         "newest outcomes less than 95%% as well as the active model), and say so")
     tr.add_argument("--from-results", action="store_true",
                     help="train a model of your own outcomes on the recorded leads whose outcome is known "
-                         "(leadscore score --record, then leadscore outcomes)")
+                         "(leadscore score --record, then leadscore outcomes), as the Results page does: trained on "
+                         "the older 75%%, compared with the active model on the newest 25%%, published only when "
+                         "it ranks them at least 95%% as well (else exit 2)")
     tr.add_argument("--target-name", default="converted",
                     help="with --from-results: the name of the outcome column in the model (default converted)")
     tr.set_defaults(handler=cmd_train)

@@ -22,6 +22,8 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from leadscore.fields.fast_numbers import to_numbers
 
@@ -73,12 +75,31 @@ def _normalised(text: pd.Series, decimal: str) -> pd.Series:
     return out
 
 
+def _plain_numbers(text: pd.Series) -> np.ndarray | None:
+    """The cells as float64 when every filled cell is a plain ASCII number (``NUMBER_PATTERN``) and finite, empty
+    cells NaN; else None (the general path decides). One regex and one cast over the column, through pyarrow."""
+    if not (pd.api.types.is_string_dtype(text.dtype) or text.dtype == object):
+        return None
+    try:
+        cells = pc.utf8_trim_whitespace(pa.array(text.array, type=pa.large_string(), from_pandas=True))
+        filled = pc.if_else(pc.equal(cells, ""), pa.scalar(None, pa.large_string()), cells)
+        if pc.all(pc.match_substring_regex(filled, f"^{NUMBER_PATTERN}$"), skip_nulls=True).as_py() is False:
+            return None
+        values = np.array(pc.cast(filled, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, TypeError, ValueError):
+        return None
+    return values if np.isfinite(values[~np.isnan(values)]).all() else None
+
+
 def read_numbers(text: pd.Series, decimal: str = ".") -> tuple[np.ndarray, np.ndarray]:
     """The cells as float64 (NaN where not a finite number) and a mask of the cells that are not finite.
 
     An empty cell is NaN and not in the mask (callers decide what empty means); ``inf`` and
     ``1e309`` are in the mask, as is text. Values are clipped to nothing: ``1e308`` is a number.
     """
+    plain = _plain_numbers(text) if decimal == "." else None
+    if plain is not None:  # every filled cell a plain number: nothing to normalise
+        return plain, np.zeros(len(plain), dtype=bool)
     normal = _normalised(text, decimal)
     values = np.array(to_numbers(normal).to_numpy(dtype=np.float64, na_value=np.nan))  # writable
     empty = normal.isna().to_numpy(dtype=bool) | (normal.fillna("") == "").to_numpy(dtype=bool)

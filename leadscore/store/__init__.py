@@ -8,15 +8,15 @@ Public interface (the command line, the dashboard and the API all use only this)
     store.record(scorer.rows(scored_frame, id_column="Lead ID"), list_name="May leads")   # typed rows
     rows = read_outcomes(frame, id_column="Lead ID", outcome_column="Stage", positive=["Won"], negative=["Lost"])
     store.import_outcomes(rows, source="crm-export.csv")   # -> ImportReport (new, changed, unknown IDs...)
-    store.report(since=..., until=..., model=..., list_name=..., by="Lead Source")   # the JSON contract
     store.saved_lists(); store.list_rows("May leads"); store.history("L-1001")
     store.training_frame(target="converted")             # fields as read + outcome, for the normal trainers
     store.save_drift_reference(version, drift_reference(training_fields, field_kinds, scores))
 
 ``record`` takes typed rows (``leadscore.scoring.rows``: ``ScoredRows`` for a table, ``ScoredRow`` one by one)
 whose tier, chance of conversion and score the model's target defined, so the store never knows a kind of model.
-Drift references are written by the trainers into ``metadata["drift_reference"]``; the report reads them from
-the store, or from the caller (``references={version: reference}``, e.g. from the registry's metadata).
+Drift references are written by the trainers into ``metadata["drift_reference"]`` and kept in the store when a
+version first records. The results report is built from the store's queries (``store/report.py``) by
+``leadscore.workflows.results``, one model version at a time.
 Retention: ``$LEADSCORE_RETENTION_DAYS`` (read through ``Settings`` when the store is opened) deletes older
 scorings when new ones are recorded. Lead data never goes to the logs: only counts and model versions do.
 A lead ID and a list name follow one rule on every database (``leadscore.fields.lead_id``); a database

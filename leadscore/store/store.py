@@ -25,7 +25,7 @@ from leadscore.settings import Settings, SettingsError
 from leadscore.store import database, outbox
 from leadscore.store.faults import StoreError, cause_words, file_identity, is_database_error, store_error
 from leadscore.store.outcomes import OutcomeRows
-from leadscore.store.record import RecordError, encode
+from leadscore.store.record import Encoded, RecordError, encode
 from leadscore.store.tables import DriftReference, Outcome, SavedList, Scoring, ScoringData
 
 log = logging.getLogger(__name__)
@@ -153,6 +153,37 @@ def _where_ids(connection: Connection, sql: str, ids: Sequence[str]) -> CursorRe
     return connection.exec_driver_sql(sql.format(ids=f"IN ({', '.join('?' * len(ids))})", false="0"), tuple(ids))
 
 
+class RecordingRun:
+    """One recording run (``Store.recording``): batches added in one transaction, all or nothing."""
+
+    def __init__(self, store: Store, connection: Connection, list_name: str | None, moment: datetime) -> None:
+        self._store, self._connection, self._moment = store, connection, moment
+        self._list_name = list_name
+        self._list_id: int | None = None
+        self._first: int | None = None  # the run's first scoring id: older scorings of its leads leave its list
+        self._leads = 0
+        self.versions: set[str] = set()
+        self.recorded = Recorded(0, list_name, 0)
+
+    def add(self, rows: ScoredRows | Sequence[ScoredRow]) -> int:
+        """Write a batch of the run (not yet committed); how many leads. RecordError before writing anything."""
+        columns = encode(rows)
+        if self._list_name is not None and self._list_id is None:
+            id_column = rows.id_column if isinstance(rows, ScoredRows) else None
+            self._list_id = self._store._list_id(self._connection, self._list_name, self._moment, id_column)
+        ids = self._store._record(self._connection, columns, self._list_id, self._moment, self._first)
+        if self._first is None and ids:
+            self._first = ids[0]
+        self._leads += len(ids)
+        self.versions.update(columns.model_version)
+        return len(ids)
+
+    def finish(self) -> None:
+        """Retention, then what the run recorded (the transaction commits when ``Store.recording`` ends)."""
+        deleted = self._store._apply_retention(self._connection, self._moment)
+        self.recorded = Recorded(self._leads, self._list_name, deleted)
+
+
 class Store:
     """Scorings, outcomes, saved lists and drift references in one database. See the package docstring.
 
@@ -219,6 +250,20 @@ class Store:
                              "recorded since then is not in it; run again")
 
     @contextmanager
+    def reading(self, doing: str) -> Iterator[Connection]:
+        """A read-only connection for the results queries (``store/report.py``); a database fault inside it
+        leaves as one ``StoreError`` line saying what was being done."""
+        try:
+            with self.engine.connect() as connection:
+                yield connection
+        except StoreError:
+            raise
+        except Exception as error:
+            if not is_database_error(error):
+                raise
+            raise self.fault(error, doing) from error
+
+    @contextmanager
     def _begin(self) -> Iterator[Connection]:
         """A write transaction; the SQLite file is checked before and after it (``_check_file``)."""
         self._check_file()
@@ -235,42 +280,72 @@ class Store:
         Raises RecordError (a lead ID or list name that breaks the rule of ``leadscore.fields.lead_id``, the
         same on every database; a lead with no chance) naming the row, before writing anything.
         """
+        moment = _utc(scored_at)
+        with self.recording(list_name, scored_at=moment) as run:
+            run.add(rows)
+        return run.recorded
+
+    @contextmanager
+    def recording(self, list_name: str | None = None, scored_at: datetime | None = None) -> Iterator[RecordingRun]:
+        """One recording run, all or nothing: every batch ``add``-ed is written in one transaction, committed
+        when the block ends and rolled back if it raises (a file that fails half-way leaves nothing).
+
+        With ``list_name``, a lead the list already held from an earlier run leaves it for its new scoring, so
+        recording the same file into the same list again gives the same list, never a doubled one.
+        """
         if list_name is not None:
             _check_name(list_name)
-        columns = encode(rows)
         moment = _utc(scored_at)
+        try:
+            with self._begin() as connection:
+                run = RecordingRun(self, connection, list_name, moment)
+                yield run
+                run.finish()
+        except StoreError:
+            raise
+        except Exception as error:
+            if not is_database_error(error):
+                raise
+            raise self.fault(error, "record the scored leads") from error
+        log.info("store: recorded %d scored leads (model %s)", run.recorded.leads, ", ".join(sorted(run.versions)))
+
+    def _record(self, connection: Connection, columns: Encoded, list_id: int | None, moment: datetime,
+                before: int | None) -> list[int]:
+        """Write one encoded batch in ``connection``'s transaction; the new scorings' ids. ``before``: a lead the
+        list held through a scoring older than this id leaves the list (its new scoring takes its place)."""
         n = len(columns)
         lead_ids = columns.lead_id
         latest = (~pd.Series(lead_ids).duplicated(keep="last")).tolist()  # a lead twice in one batch: the last
-        with self._begin() as connection:
-            id_column = rows.id_column if isinstance(rows, ScoredRows) else None
-            list_id = self._list_id(connection, list_name, moment, id_column) if list_name else None
-            known: dict[str, int] = {}
-            unmark = "UPDATE scorings SET latest = {false} WHERE latest AND lead_id {ids}"
-            if self.webhooks:  # the tiers before this batch, for the outbox
-                unmark = outbox.keeping_previous(connection, unmark)
-            unique = list(dict.fromkeys(lead_ids))
-            # PostgreSQL takes the whole batch as one array (one statement, one plan); SQLite caps variables.
-            step = max(len(unique), 1) if connection.dialect.name == "postgresql" else _IN_CHUNK
-            for start in range(0, len(unique), step):
-                chunk = unique[start:start + step]
-                _where_ids(connection, unmark, chunk)
-                known.update(_where_ids(connection, "SELECT lead_id, outcome FROM outcomes WHERE lead_id {ids}",
-                                        chunk).all())
-            ids = self._new_ids(connection, n)
-            # SQLite: the moment as SQLAlchemy's DateTime writes it (naive UTC text), once for the batch.
-            stamp = moment if connection.dialect.name == "postgresql" else _sqlite_time(moment)
-            # ``promise`` repeats the chance: a tier's promise for a set of leads is their mean chance.
-            rows_ = list(zip(ids, lead_ids, [stamp] * n, columns.model_version, [list_id] * n, columns.tier,
-                             columns.chance, columns.chance, columns.score,
-                             [known.get(lead) for lead in lead_ids], latest, columns.owner, strict=True))
-            data = list(zip(ids, columns.columns, columns.fields, columns.reasons, strict=True))
-            self._insert(connection, rows_, data)
-            if self.webhooks:  # in this transaction: an event exists exactly when its scoring does
-                outbox.enqueue_tier_changes(connection, ids, moment)
-            deleted = self._apply_retention(connection, moment)
-        log.info("store: recorded %d scored leads (model %s)", n, ", ".join(sorted(set(columns.model_version))))
-        return Recorded(n, list_name, deleted)
+        known: dict[str, int] = {}
+        unmark = "UPDATE scorings SET latest = {false} WHERE latest AND lead_id {ids}"
+        if self.webhooks:  # the tiers before this batch, for the outbox
+            unmark = outbox.keeping_previous(connection, unmark)
+        unique = list(dict.fromkeys(lead_ids))
+        ids = self._new_ids(connection, n)
+        first = ids[0] if before is None and ids else before
+        # PostgreSQL takes the whole batch as one array (one statement, one plan); SQLite caps variables.
+        step = max(len(unique), 1) if connection.dialect.name == "postgresql" else _IN_CHUNK
+        for start in range(0, len(unique), step):
+            chunk = unique[start:start + step]
+            _where_ids(connection, unmark, chunk)
+            known.update(_where_ids(connection, "SELECT lead_id, outcome FROM outcomes WHERE lead_id {ids}",
+                                    chunk).all())
+            if list_id is not None and first is not None:
+                _where_ids(connection, f"UPDATE scorings SET list_id = NULL WHERE list_id = {int(list_id)} "
+                                       f"AND id < {int(first)} AND lead_id {{ids}}", chunk)
+        # SQLite: the moment as SQLAlchemy's DateTime writes it (naive UTC text), once for the batch.
+        stamp = moment if connection.dialect.name == "postgresql" else _sqlite_time(moment)
+        # ``promise`` repeats the chance: a tier's promise for a set of leads is their mean chance.
+        rows_ = list(zip(ids, lead_ids, [stamp] * n, columns.model_version, [list_id] * n, columns.tier,
+                         columns.chance, columns.chance, columns.score,
+                         [known.get(lead) for lead in lead_ids], latest, columns.owner, strict=True))
+        data = list(zip(ids, columns.columns, columns.fields, columns.reasons, strict=True))
+        self._insert(connection, rows_, data)
+        if self.webhooks:  # in this transaction: an event exists exactly when its scoring does
+            outbox.enqueue_tier_changes(connection, ids, moment)
+            if connection.dialect.name == "postgresql":  # a run's next batch keeps its own previous tiers
+                connection.exec_driver_sql(f"DELETE FROM pg_temp.{outbox._PREVIOUS}")
+        return ids
 
     def _new_ids(self, connection: Connection, n: int) -> list[int]:
         """Ids for n new scorings, taken before inserting so the lead's data can be written beside them.
@@ -534,26 +609,7 @@ class Store:
                                       .where(DriftReference.model_version == model_version)).scalar()
         return json.loads(text) if text else None
 
-    # ---- results --------------------------------------------------------------------------------------
-    @_faults("build the report")
-    def report(self, since: datetime | None = None, until: datetime | None = None, model: str | None = None,
-               list_name: str | None = None, by: str | None = None, references: Mapping[str, Any] | None = None,
-               owner: str | None = None) -> dict[str, Any]:
-        """Each tier's promise against what happened, ranking, gain, drift (see ``report.build``); ``owner``: only
-        that owner's leads (a rep's results); ``by="owner"``: a breakdown per owner (a manager's).
-
-        ``since`` and ``until`` are instants: a moment with a zone offset means the same on every database.
-        """
-        from leadscore.store import report as results
-
-        if list_name is not None:
-            check_list_name(list_name)
-        since, until = (None if moment is None else _utc(moment) for moment in (since, until))
-        with self.engine.connect() as connection:
-            return results.build(connection, self, since=since, until=until, model=model, list_name=list_name,
-                                 by=by, references=references, owner=owner)
-
-    @_faults("read the lead's history")
+    # ---- results (the report itself: leadscore.workflows.results) --------------------------------------
     def history(self, lead_id: str, owner: str | None = None) -> list[dict[str, Any]]:
         """One lead's scorings, oldest first: when, which model, tier, chance, score, list, owner. ``owner``:
         only the scorings that gave the lead to that owner (a rep sees nothing of another owner's lead)."""

@@ -7,12 +7,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from leadscore.registry import ModelFileError, Registry
 from leadscore.reports.html import ModelAbout, describe, stakeholder_report
 from leadscore.store import Store
+from leadscore.workflows.results import results_report
 
 log = logging.getLogger(__name__)
 
@@ -31,10 +33,11 @@ def _versions_in(results: dict[str, Any], fallback: str | None) -> list[str]:
     return found or ([fallback] if fallback else [])
 
 
-def stakeholder_html(store: Store, registry: Registry, model: str | None = None, list_name: str | None = None,
-                     since: datetime | None = None, until: datetime | None = None) -> str:
-    """The report (``reports/html.py``) on the recorded leads within the filters, as an HTML document."""
-    results = store.report(since=since, until=until, model=model, list_name=list_name)
+def stakeholder_html(store: Store, registry: Registry, model: str | Sequence[str] | None = None,
+                     list_name: str | None = None, since: datetime | None = None, until: datetime | None = None) -> str:
+    """The report (``reports/html.py``) on the recorded leads within the filters, as an HTML document: the active
+    model's version by default, else the versions ``model`` names (``workflows.results``; ResultsError)."""
+    results = results_report(store, registry, model=model, since=since, until=until, list_name=list_name).to_dict()
     about: dict[str, ModelAbout] = {}
     for version in _versions_in(results, registry.active_version()):
         try:

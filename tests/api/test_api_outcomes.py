@@ -19,6 +19,7 @@ from leadscore.registry import Registry
 from leadscore.settings import ENV_API_KEY, ENV_RECORD
 from leadscore.store import Store
 from leadscore.store.database import ENV_DATABASE_URL
+from leadscore.workflows.results import results_report
 
 KNOWN = ("crm-1", "crm-2", "crm-3")
 
@@ -81,7 +82,7 @@ def test_a_changed_outcome_is_reported_and_the_latest_wins(recorded: TestClient,
     assert _outcomes(registry) == {"crm-1": 1, "crm-2": 0}
     store = Store.open(models_dir=registry.root)
     try:
-        report = store.report()
+        report = results_report(store, registry).to_dict()
     finally:
         store.close()
     assert sum(t["with_outcome"] for t in report["tiers"].values()) == 2

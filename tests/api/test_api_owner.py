@@ -11,6 +11,7 @@ from leadscore.api.app import create_app
 from leadscore.registry import Registry
 from leadscore.settings import ENV_API_KEY, ENV_DATABASE_URL, ENV_RECORD
 from leadscore.store import Store
+from leadscore.workflows.results import results_report
 
 
 def test_the_owner_key_of_each_lead_is_recorded(registry: Registry, lead: dict,
@@ -34,6 +35,6 @@ def test_the_owner_key_of_each_lead_is_recorded(registry: Registry, lead: dict,
                                                                                  "a-2")}
         assert owners == {"a-1": "Ana Lopez", "b-1": "Ben Ode", "n-1": None, "x-1": None, "x-2": None,
                           "a-2": "ana@example.com"}
-        assert store.report(owner="Ana Lopez")["leads"] == 1
+        assert results_report(store, registry, owner="Ana Lopez").to_dict()["leads"] == 1
     finally:
         store.close()

@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 
 from leadscore.fields.builtin import BUILTIN_SCHEMA
-from leadscore.modeling import results_gate
 from leadscore.registry import Registry
 from leadscore.scoring import triage
 from leadscore.scoring.scorer import Scorer
 from leadscore.store import Store, read_outcomes
+from leadscore.workflows import gate
 from tests.app.helpers import open_page, texts
 from tests.app.test_wording import _jargon
 from tests.conftest import BANK_SAMPLE
@@ -43,7 +43,7 @@ def test_retrain_from_results_then_bring_back_the_previous_version(active_models
     _recorded_with_outcomes(active_models)
     before = active_models.active_version()
     app = open_page("results")
-    assert results_gate.RULE in texts(app)
+    assert gate.RULE in texts(app)
     assert _jargon(app) == []  # plain words outside "Details for analysts"
     next(b for b in app.button if b.label == "Train a model on these results").click().run()
     assert not app.exception, [e.value for e in app.exception]

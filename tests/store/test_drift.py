@@ -9,6 +9,7 @@ import pandas as pd
 
 from leadscore.monitoring.drift import MIN_LEADS, compare, psi, status
 from leadscore.store import Store, drift_reference
+from leadscore.workflows.results import version_results
 from tests.store.test_store import rows
 
 KINDS = {"income": "number", "visits": "integer", "source": "category", "pre_approved": "flag"}
@@ -60,13 +61,13 @@ def test_report_uses_the_stored_reference_and_says_when_there_is_none(store: Sto
     recent = leads(600, seed=3, income_shift=30_000)
     ids = [f"L{i}" for i in range(600)]
     store.record(rows("v1", ids, ["Low"] * 600, np.full(600, 0.2), recent.to_dict(orient="list")))
-    report = store.report()
-    assert report["drift"][0]["field"] == "income" and report["drift"][0]["status"] == "significant"
-    assert report["drift_about"] | {"leads": 600, "min_leads": MIN_LEADS} == report["drift_about"]
+    report = version_results(store, "v1")
+    assert report.drift[0]["field"] == "income" and report.drift[0]["status"] == "significant"
+    assert report.drift_about | {"leads": 600, "min_leads": MIN_LEADS} == report.drift_about
     store.record(rows("v0-before-references", ["M" + i for i in ids], ["Low"] * 600, np.full(600, 0.2),
                       recent.to_dict(orient="list")))
-    old = store.report(model="v0-before-references")
-    assert old["drift"] == [] and old["drift_about"]["available"] is False
+    old = version_results(store, "v0-before-references")
+    assert old.drift == [] and old.drift_about["available"] is False
 
 
 def test_trainers_put_a_reference_in_the_metadata(default_training: object, crm_training: object) -> None:

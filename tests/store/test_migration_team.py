@@ -12,6 +12,7 @@ from sqlalchemy import inspect, text
 from leadscore.store import Store
 from leadscore.store import database as db
 from leadscore.store.tables import Base
+from leadscore.workflows.results import version_results
 
 T0 = datetime(2026, 5, 1, tzinfo=timezone.utc)
 
@@ -39,8 +40,8 @@ def test_upgrade_from_0002_keeps_every_record_and_adds_the_team_tables(database_
             assert connection.execute(text("SELECT count(*) FROM scorings")).scalar() == 3
             assert connection.execute(text("SELECT count(*) FROM scoring_data")).scalar() == 3
             assert connection.execute(text("SELECT count(*) FROM scorings WHERE owner IS NULL")).scalar() == 3
-        report = store.report()
-        assert (report["tiers"]["High"]["scored"], report["tiers"]["High"]["converted"]) == (2, 2)
+        report = version_results(store, "v0")
+        assert (report.tiers["High"].scored, report.tiers["High"].converted) == (2, 2)
         assert store.list_rows("old")["age"].tolist() == [40, 40, 40]
         inspector = inspect(store.engine)
         tables = set(inspector.get_table_names())

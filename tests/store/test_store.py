@@ -1,23 +1,21 @@
-"""The store on SQLite and PostgreSQL: migrations, recording, outcomes, the report against a hand count."""
+"""The store on SQLite and PostgreSQL: migrations, recording, outcomes (the results report: tests/workflows)."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.metrics import roc_auc_score
 from sqlalchemy import func, select, text
 
 from leadscore.fields.infer import OutcomeError
 from leadscore.scoring.rows import ScoredRow, ScoredRows
 from leadscore.store import RecordError, Store, StoreUnavailableError, read_outcomes
 from leadscore.store import database as db
-from leadscore.store.report import wilson
 from leadscore.store.tables import Outcome, Scoring
+from leadscore.workflows.results import version_results
 
 T0 = datetime(2026, 5, 1, tzinfo=timezone.utc)
 
@@ -81,10 +79,9 @@ def test_an_upgrade_from_the_previous_schema_keeps_every_record(database_url: st
     store = Store.open(database_url)
     try:
         assert db.current_revision(store.engine) == db.head_revision() != "0001"
-        report = store.report()
-        assert report["tiers"]["High"] | {} == report["tiers"]["High"]
-        assert (report["tiers"]["High"]["scored"], report["tiers"]["High"]["converted"]) == (1, 1)
-        assert report["drift_about"]["available"] is False and "v0" in report["drift_about"]["reason"]
+        report = version_results(store, "v0")
+        assert (report.tiers["High"].scored, report.tiers["High"].converted) == (1, 1)
+        assert report.drift_about["available"] is False and "v0" in report.drift_about["reason"]
         assert store.list_rows("old")["age"].tolist() == [40]
         store.save_drift_reference("v0", {"leads": 1, "fields": {}, "score": {"kind": "number", "edges": [],
                                                                                "shares": [1.0, 0.0]}})
@@ -93,74 +90,7 @@ def test_an_upgrade_from_the_previous_schema_keeps_every_record(database_url: st
         store.close()
 
 
-# ---- recording and the report -----------------------------------------------------------------------
-def test_report_matches_a_hand_count(store: Store) -> None:
-    tiers = ["High"] * 4 + ["Medium"] * 3 + ["Low"] * 3
-    ids = [f"L{i}" for i in range(10)]
-    first = builtin_batch(ids, tiers)
-    store.record(first, list_name="may", scored_at=T0)
-    # L0 is scored again later as Medium: it counts once, with its latest tier.
-    again = builtin_batch(["L0"], ["Medium"], seed=5)
-    store.record(again, scored_at=T0 + timedelta(1))
-    latest = dict(zip(ids, first.chance, strict=True)) | {"L0": again.chance[0]}
-    by_tier = {"High": ["L1", "L2", "L3"], "Medium": ["L0", "L4", "L5", "L6"], "Low": ["L7", "L8", "L9"]}
-    won = {"L1", "L2", "L4", "L9"}
-    decided = ["L0", "L1", "L2", "L3", "L4", "L5", "L7", "L9"]  # L6 and L8 have no outcome
-    store.import_outcomes(outcomes(decided, ["Won" if i in won else "Lost" for i in decided]), "crm.csv")
-
-    report = store.report()
-    # By hand: High = L1, L2, L3 (L0 moved): 3 scored, 3 with outcome, 2 won.
-    # Medium = L0, L4, L5, L6: 4 scored, 3 with outcome (L0, L4, L5), 1 won. Low = L7, L8, L9: 3, 2, 1.
-    expected = {"High": (3, 3, 2), "Medium": (4, 3, 1), "Low": (3, 2, 1)}
-    for tier, (scored, with_outcome, converted) in expected.items():
-        row = report["tiers"][tier]
-        assert (row["scored"], row["with_outcome"], row["converted"]) == (scored, with_outcome, converted)
-        assert row["rate"] == round(converted / with_outcome, 4)
-        assert row["interval"] == wilson(converted, with_outcome)
-        # The promise: the mean chance of conversion of the tier's leads, whatever model scored them.
-        assert row["expected"] == round(float(np.mean([latest[i] for i in by_tier[tier]])), 4)
-        assert (row["rate_leads"], row["expected_leads"]) == (with_outcome, scored)
-    assert report["leads"] == 10
-    # L0 counts with its latest scoring, which is in no list and a day later.
-    assert store.report(list_name="may")["tiers"]["High"]["scored"] == 3
-    assert store.report(since=T0 + timedelta(hours=12))["leads"] == 1
-    assert store.report(until=T0 + timedelta(hours=12))["leads"] == 9
-    assert store.report(model="v2")["leads"] == 0
-
-
-def test_wilson_interval_against_a_known_value() -> None:
-    # Wilson (1927) / Newcombe (1998), 81 of 263: 0.2553 to 0.3662.
-    assert wilson(81, 263) == [0.2553, 0.3662]
-    assert wilson(0, 10)[0] == 0.0 and wilson(0, 0) is None
-
-
-def test_team_model_promise_ranking_and_breakdown(store: Store) -> None:
-    rng = np.random.default_rng(1)
-    chances = np.round(rng.uniform(0.01, 0.9, 400), 3)
-    tiers = np.where(chances > 0.6, "High", np.where(chances > 0.3, "Medium", "Low"))
-    ids = [f"C{i}" for i in range(400)]
-    store.record(outcome_batch(ids, chances.tolist(), tiers.tolist(),
-                               Owner=np.where(np.arange(400) % 2 == 0, "Dana", "Eli").tolist()))
-    converted = rng.random(400) < chances
-    store.import_outcomes(outcomes(ids, np.where(converted, "yes", "no").tolist()), "crm.csv")
-
-    report = store.report(by="Owner")
-    for tier in ("High", "Medium", "Low"):
-        mask = tiers == tier
-        assert report["tiers"][tier]["expected"] == pytest.approx(chances[mask].mean(), abs=1e-4)
-        assert report["tiers"][tier]["converted"] == int(converted[mask].sum())
-    assert report["ranking"]["auc"] == pytest.approx(roc_auc_score(converted, chances), abs=2e-3)
-    assert report["ranking"]["leads"] == 400 and report["ranking"]["converted"] == int(converted.sum())
-    gain = report["gain"]
-    assert gain[0] == {"leads_share": 0.0, "converted_share": 0.0} and gain[-1]["converted_share"] == 1.0
-    assert gain[2]["converted_share"] > gain[2]["leads_share"]  # the top 20% hold more than 20% of conversions
-    by = {v["value"]: v["tiers"] for v in report["by"]["values"]}
-    assert set(by) == {"Dana", "Eli"}
-    assert sum(t["scored"] for t in by["Dana"].values()) == 200
-    assert by["Dana"]["High"]["converted"] == int((converted & (tiers == "High") & (np.arange(400) % 2 == 0)).sum())
-    json.dumps(report)  # JSON-safe
-
-
+# ---- recording (the report on these records: tests/workflows/test_results_report.py) --------------------
 def test_without_an_id_column_a_lead_is_known_by_its_fields(store: Store) -> None:
     store.record(rows("v1", None, ["High", "High", "Low"], [0.3, 0.3, 0.1], {"age": [40, 40, 51]}))
     store.record([ScoredRow(None, "v1", "High", 0.3, 30, {"age": 40}), ScoredRow(None, "v1", "Low", 0.1, 10,
@@ -177,13 +107,14 @@ def test_rows_one_by_one_of_several_versions_keep_their_order(store: Store) -> N
     history = store.history("A")
     assert [(h["model_version"], h["tier"], h["score"]) for h in history] == [("v1", "High", 40),
                                                                               ("v2", "Medium", 20)]
-    assert store.report()["tiers"]["Medium"]["scored"] == 1 and store.report()["leads"] == 2  # A once, latest
+    assert version_results(store, "v2").tiers["Medium"].scored == 1  # A once, its latest
+    assert version_results(store, "v1").leads == 0 and version_results(store, "v2").leads == 2
 
 
 def test_an_empty_lead_id_records_nothing_and_names_the_row(store: Store) -> None:
     with pytest.raises(RecordError, match="row 2, column 'lead_id': the lead ID is empty"):
         store.record(builtin_batch(["A", " ", "C"], ["High", "Low", "Low"]))
-    assert store.report()["leads"] == 0
+    assert version_results(store, "v1").leads == 0
 
 
 def test_saved_lists_reopen_as_scored_and_history(store: Store) -> None:
@@ -226,7 +157,7 @@ def test_training_frame_from_results(store: Store) -> None:
     store.record(builtin_batch(["A", "B", "C"], ["High", "Low", "Low"]))
     store.import_outcomes(outcomes(["A", "B"], ["won", "lost"]), "crm.csv")
     store.record(builtin_batch(["A"], ["Low"], version="v2", seed=3))  # scored again: outcome kept
-    assert store.report()["tiers"]["Low"]["converted"] == 1
+    assert version_results(store, "v2").tiers["Low"].converted == 1
     frame = store.training_frame()
     assert dict(zip(frame["lead_id"], frame["converted"], strict=True)) == {"A": "yes", "B": "no"}
     assert "tier" not in frame.columns and "age" in frame.columns
@@ -242,7 +173,7 @@ def test_importing_the_same_file_twice_counts_nothing_twice(store: Store) -> Non
     assert (second.new, second.unchanged, second.changed) == (0, 2, 0)
     with store.engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(Outcome)).scalar() == 2
-    assert store.report()["tiers"]["High"]["converted"] == 1
+    assert version_results(store, "v1").tiers["High"].converted == 1
 
 
 def test_ids_never_scored_are_reported_not_stored(store: Store) -> None:

@@ -73,30 +73,6 @@ def reference_report(scorer: Decides, leads: ReferenceLeads) -> dict[str, Any]:
     return evaluate_probabilities(probabilities, _class_index(tiers), leads.labels, leads.truth)
 
 
-@dataclass(frozen=True)
-class Verdict:
-    """Whether a candidate may replace the current model, and one sentence saying which figures decided."""
-
-    at_least_as_good: bool
-    sentence: str
-
-
-def verdict(current: dict[str, Any], candidate: dict[str, Any]) -> Verdict:
-    """The publish gate: the candidate must be at least as accurate as the current model on the same leads.
-
-    Both reports must come from ``reference_report`` on the same reference leads.
-    """
-    ours, theirs = float(current["accuracy"]), float(candidate["accuracy"])
-    rows = int(candidate["rows_evaluated"])
-    figures = (f"accuracy {theirs:.3f} vs {ours:.3f} on the same {rows:,} reference leads "
-               "(generated leads neither model was trained on)")
-    if theirs < ours:
-        return Verdict(False, f"The new model is worse than the current one: {figures}")
-    if theirs == ours:
-        return Verdict(True, f"The new model is as good as the current one: {figures}")
-    return Verdict(True, f"The new model is better than the current one: {figures}")
-
-
 def tier_changes(current: Decides, candidate: Decides, features: np.ndarray) -> np.ndarray:
     """Counts (3, 3): row = tier under the current model, column = tier under the candidate (CLASSES order)."""
     before, after = (_class_index(scorer.decide(features)[1]) for scorer in (current, candidate))

@@ -4,11 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-#: Below this held-out ROC AUC a model ranks leads little better than chance: "not ready" (the
-#: publish gate, as Dynamics 365 has one), unless published on purpose.
-READY_AUC = 0.6
-
-
 #: A field making more than this share of the decisions (mean |SHAP|) gets a question: is it known in time?
 DOMINANT_SHARE = 0.35
 
@@ -25,11 +20,6 @@ def dominant_field(report: dict[str, Any]) -> tuple[str, float] | None:
         return None
     name, value = max(importance.items(), key=lambda item: item[1])
     return (name, value / total) if value / total > DOMINANT_SHARE else None
-
-
-def is_ready(report: dict[str, Any]) -> bool:
-    """True when the held-out AUC reaches READY_AUC."""
-    return float(report.get("test", {}).get("roc_auc", 0.0)) >= READY_AUC
 
 
 def _open_values(report: dict[str, Any]) -> str:

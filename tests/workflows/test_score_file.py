@@ -1,0 +1,91 @@
+"""Scoring a file with recording, on SQLite and PostgreSQL: all or nothing per run (a later chunk failing, in the
+store or in the file, leaves nothing), and recording the same file into the same list again never doubles it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlalchemy import func, select
+
+from leadscore.cli import main
+from leadscore.data import synth
+from leadscore.registry import Registry
+from leadscore.scoring.scorer import Scorer
+from leadscore.store import Store
+from leadscore.store.tables import Scoring
+from leadscore.workflows import score_file
+
+LEADS = 100
+
+
+def run(*args: object) -> int:
+    return main([str(a) for a in args])
+
+
+@pytest.fixture
+def leads(tmp_path: Path) -> pd.DataFrame:
+    frame = synth.generate(LEADS, seed=8).drop(columns=["tier", *synth.TRUE_PROBABILITY_COLUMNS])
+    frame.to_csv(tmp_path / "leads.csv", index=False)
+    return frame
+
+
+def _scorings(url: str) -> int:
+    store = Store.open(url)
+    try:
+        with store.engine.connect() as connection:
+            return int(connection.execute(select(func.count()).select_from(Scoring)).scalar_one())
+    finally:
+        store.close()
+
+
+def _score(tmp_path: Path, model_dir: Path, source: str = "leads.csv", *extra: str) -> int:
+    return run("score", tmp_path / source, "-o", tmp_path / "scored.csv", "--record", "--id", "lead_id",
+               "--list", "June", "--chunk-rows", 30, "--models-dir", model_dir, *extra)
+
+
+def test_a_run_failing_in_a_later_chunk_records_nothing_and_a_rerun_never_doubles(
+        database_url: str, model_dir: Path, leads: pd.DataFrame, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("LEADSCORE_DATABASE_URL", database_url)
+    broken = leads.copy()
+    broken.loc[84, "lead_id"] = ""  # in the third chunk of 30: the first two were scored and queued
+    broken.to_csv(tmp_path / "broken.csv", index=False)
+    assert _score(tmp_path, model_dir, "broken.csv") == 2
+    err = capsys.readouterr().err
+    assert "row 85, column 'lead_id': the lead ID is empty; nothing was recorded" in err and "Traceback" not in err
+    assert _scorings(database_url) == 0
+    assert not (tmp_path / "scored.csv").exists()
+
+    # A quote never closed in the last chunk: the file fails after chunks were recorded in the run.
+    text = (tmp_path / "leads.csv").read_text().splitlines()
+    text[95] = text[95].replace(",", ',"', 1)
+    (tmp_path / "quote.csv").write_text("\n".join(text) + "\n")
+    assert _score(tmp_path, model_dir, "quote.csv") == 2
+    assert "never closed" in capsys.readouterr().err
+    assert _scorings(database_url) == 0
+
+    for _ in range(2):  # the fixed file, twice into the same list
+        assert _score(tmp_path, model_dir) == 0
+        assert f"{LEADS} scored leads recorded in list 'June'" in capsys.readouterr().err
+        store = Store.open(database_url)
+        try:
+            assert [(s["name"], s["leads"]) for s in store.saved_lists()] == [("June", LEADS)]
+            assert len(store.list_rows("June")) == LEADS
+        finally:
+            store.close()
+    assert _scorings(database_url) == 2 * LEADS  # both runs kept: each lead's history has two scorings
+
+
+def test_score_file_counts_and_records_through_the_writer(store: Store, model_dir: Path, leads: pd.DataFrame,
+                                                          tmp_path: Path) -> None:
+    scorer = Scorer(Registry(model_dir).load())
+    done = score_file.score_file(tmp_path / "leads.csv", tmp_path / "out.csv", tmp_path / "out.rejected.csv",
+                                 scorer, chunk_rows=7, recording=score_file.Recording(store, "May", "lead_id"))
+    assert (done.read, done.scored, done.rejected) == (LEADS, LEADS, 0)
+    assert done.recorded is not None and done.recorded.leads == LEADS and sum(done.tiers.values()) == LEADS
+    assert [(s["name"], s["leads"]) for s in store.saved_lists()] == [("May", LEADS)]
+    written = pd.read_csv(tmp_path / "out.csv", encoding="utf-8-sig", dtype=str)
+    assert written["lead_id"].tolist() == leads["lead_id"].tolist()
+    assert not (tmp_path / "out.rejected.csv").exists()
