@@ -21,9 +21,12 @@ ENV_RECORD = "LEADSCORE_RECORD"
 ENV_SIGNING_KEY = "LEADSCORE_SIGNING_KEY"
 ENV_WEBHOOK_URL = "LEADSCORE_WEBHOOK_URL"
 ENV_WEBHOOK_SECRET = "LEADSCORE_WEBHOOK_SECRET"
+ENV_LOCK_TIMEOUT = "LEADSCORE_LOCK_TIMEOUT"
 #: Where per-user configuration lives (the signing key's folder): $XDG_CONFIG_HOME, else ~/.config.
 ENV_CONFIG_HOME = "XDG_CONFIG_HOME"
 DEFAULT_MODELS_DIR = Path("models")
+#: Seconds a store write waits for another program's lock (SQLite's busy timeout, PostgreSQL's lock_timeout).
+DEFAULT_LOCK_SECONDS = 30
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
@@ -48,6 +51,15 @@ def _days(environ: Mapping[str, str], name: str) -> int | None:
         return None
     if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= 36_500:
         raise SettingsError(f"{name} must be a whole number of days from 1 to 36500, not {environ.get(name)!r}")
+    return int(value)
+
+
+def _seconds(environ: Mapping[str, str], name: str, default: int) -> int:
+    value = environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= 3_600:
+        raise SettingsError(f"{name} must be a whole number of seconds from 1 to 3600, not {environ.get(name)!r}")
     return int(value)
 
 
@@ -98,6 +110,7 @@ class Settings:
     record: bool
     webhook_url: str | None
     webhook_secret: str | None
+    lock_seconds: int = DEFAULT_LOCK_SECONDS
     #: ``LEADSCORE_SIGNING_KEY`` as set (``signing.py`` reads it); None: the key file in ``config_home``.
     signing_key: str | None = field(default=None, repr=False)
 
@@ -120,4 +133,5 @@ class Settings:
             webhook_url=_webhook_url(env),
             webhook_secret=_webhook_secret(env),
             signing_key=signing_key_text(env),
+            lock_seconds=_seconds(env, ENV_LOCK_TIMEOUT, DEFAULT_LOCK_SECONDS),
         )

@@ -15,11 +15,13 @@ from datetime import datetime, timezone
 from typing import Annotated, Any
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, StringConstraints, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, StringConstraints, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from leadscore.api.replies import FieldError
+from leadscore.fields.dates import OUT_OF_RANGE, YEAR_PATTERN, in_range
 from leadscore.fields.infer import OutcomeError
+from leadscore.fields.lead_id import ID_SCHEMA, LeadIdError, id_from_json, lone_surrogate, text_problem
 from leadscore.store import Store, audit, read_outcomes
 
 #: The most outcomes one request may carry (about 600 kB of JSON, under the body limit).
@@ -39,16 +41,11 @@ def _refuse(reason: str) -> PydanticCustomError:
 
 
 def _lead_id(value: Any) -> str:
-    """Text (not blank) or a whole number, as the lead's id was sent when it was scored."""
-    if isinstance(value, str):
-        if not value.strip():
-            raise _refuse("the lead ID is empty")
-        if len(value) > MAX_TEXT:
-            raise _refuse(f"longer than {MAX_TEXT} characters")
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    raise _refuse("must be text or a whole number")
+    """The lead's id as it was sent when it was scored, by the rule of ``leadscore.fields.lead_id``."""
+    try:
+        return id_from_json(value)
+    except LeadIdError as error:
+        raise _refuse(str(error)) from None
 
 
 def _outcome(value: Any) -> str:
@@ -58,20 +55,36 @@ def _outcome(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
-        return str(value)
+        value = str(value)
     if isinstance(value, str):
         if len(value) > MAX_TEXT:
             raise _refuse(f"longer than {MAX_TEXT} characters")
+        if lone_surrogate(value):
+            raise _refuse("not valid Unicode text (it holds a lone surrogate such as \\ud800)")
         return value
     raise _refuse("must be text, a whole number, true/false or null")
 
 
+def _source(value: str) -> str:
+    """Where the outcomes come from, stored with each: the rule of a list name (not blank, no control
+    character), so that every database takes it."""
+    problem = text_problem(value, "the source")
+    if problem:
+        raise _refuse(problem)
+    return value
+
+
+def _known(value: datetime | None) -> datetime | None:
+    """A moment the store can keep: within the dates a date column holds (``leadscore.fields.dates``)."""
+    if value is not None and not in_range(value):
+        raise _refuse(f"the date {OUT_OF_RANGE}")
+    return value
+
+
 LeadId = Annotated[str, PlainValidator(_lead_id), WithJsonSchema({
-    # Not blank the way the validator strips: Python's whitespace also holds \x1c-\x1f and \x85, which a JSON
-    # Schema (ECMA) \S would let through.
-    "anyOf": [{"type": "string", "minLength": 1, "maxLength": MAX_TEXT, "pattern": r"[^\s\x1c-\x1f\x85]"},
-              {"type": "integer"}],
-    "description": "The lead's id, as it was sent when the lead was scored (text or a whole number)."})]
+    "anyOf": list(ID_SCHEMA),
+    "description": "The lead's id, as it was sent when the lead was scored: text (not blank, no control "
+                   "character, up to 200 characters) or a whole number up to 2^53."})]
 OutcomeValue = Annotated[str, PlainValidator(_outcome), WithJsonSchema({
     "anyOf": [{"type": "string", "maxLength": MAX_TEXT}, {"type": "integer"}, {"type": "boolean"}, {"type": "null"}],
     "description": "The CRM's value (for example 'Won', 'Closed Lost', 'yes', 1, true); empty or null: the lead is "
@@ -85,9 +98,11 @@ class OutcomeItem(BaseModel):
 
     lead_id: LeadId
     outcome: OutcomeValue
-    at: datetime | None = Field(default=None, description="When the outcome became known (a date such as "
-                                                          "2026-05-31 or a moment); default: now. Of two "
-                                                          "different outcomes for a lead, the latest wins.")
+    at: Annotated[datetime | None, AfterValidator(_known), WithJsonSchema({"anyOf": [
+        {"type": "string", "format": "date-time", "pattern": YEAR_PATTERN}, {"type": "null"}]})] = Field(
+        default=None, description="When the outcome became known (a date such as 2026-05-31 or a moment, UTC "
+                                  "unless it names its zone; in the years 1678 to 2261); default: now. Of "
+                                  "two different outcomes for a lead, the latest wins.")
 
 
 class OutcomesRequest(BaseModel):
@@ -108,7 +123,10 @@ class OutcomesRequest(BaseModel):
                                  description="The outcome values that mean lost. When named, every other value "
                                              "is an open lead (a stage such as 'Negotiation'); when not, every "
                                              "filled value that is not won means lost, as in training.")
-    source: Text = Field(default=DEFAULT_SOURCE, description="Where the outcomes come from (recorded with each).")
+    source: Annotated[Text, AfterValidator(_source), WithJsonSchema(
+        {"type": "string", "minLength": 1, "maxLength": MAX_TEXT, "pattern": ID_SCHEMA[0]["pattern"]})] = Field(
+        default=DEFAULT_SOURCE, description="Where the outcomes come from (recorded with each): not blank, no "
+                                            "control character.")
 
 
 class ChangedOutcome(BaseModel):

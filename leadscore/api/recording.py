@@ -6,12 +6,22 @@ leads or ``FLUSH_SECONDS``, whichever comes first) with ``Store.record``, the sa
 line. Why a thread: the store is synchronous SQLAlchemy, and the database work (SQLite, psycopg) runs
 without the GIL, so it does not hold up the event loop.
 
-Nothing the store does can fail or slow a request: a full queue drops the newest leads, a database error
-keeps the unwritten batch at the head of the queue and retries with a growing pause (the queue bound still
-holds, so an outage ends in dropped leads, not in memory growth); each is logged once per burst (the
-first failure, then how many leads were lost when it ends) and counted, and ``status()`` says
-"degraded" (shown by /readyz). On SQLite the connection is closed after each batch, so a store file that
-is deleted or replaced is noticed (an open connection would keep writing into the deleted file). Fields
+Nothing the store does can fail or slow a request, and one bad lead never costs another:
+
+- the store is down (a server that went away, a locked, read-only or deleted file: ``StoreError`` not
+  ``permanent``): the unwritten batch stays at the head of the queue and is retried with a growing pause
+  (the queue bound still holds, so a long outage ends in dropped leads, not in memory growth);
+- a write fails because of the leads themselves (a value the database refuses, a constraint: a ``permanent``
+  ``StoreError``): the batch is retried lead by lead; the leads the store refuses are counted and logged
+  without their values, the others are recorded;
+- the queue is full: the newest leads are dropped and counted;
+- at shutdown the queue is drained within ``DRAIN_SECONDS`` (a store that is down is retried until then);
+  what is still unwritten is counted and logged in one line.
+
+A burst of failures is logged when it starts and when it ends (with counts, no lead data) and ``status()``
+says "degraded" and why (shown by /readyz): while the store is down or the queue is full, and for
+``REFUSED_SECONDS`` after the store refused a lead. A store file deleted or replaced while open is noticed by
+the store before and after each write (``Store._check_file``): the writer reopens it. Fields
 are recorded under the model's own names as sent (the values of the keys the model read, ``Schema.lead_keys``),
 with the body's other plain keys (an owner, a lead source) beside them, as the command line records a
 file's columns; the lead's ID is the body's id key, else the store's content hash; its owner is the body's
@@ -31,13 +41,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from leadscore.api.shapes import shapes_for
 from leadscore.fields.headers import header_key, input_renames, owner_column
 from leadscore.scoring.rows import ScoredRow
 from leadscore.scoring.scorer import LeadScore, Scorer
-from leadscore.store import Store, StoreUnavailableError
+from leadscore.store import Store, StoreError
+from leadscore.store.faults import is_database_error, is_row_fault
 from leadscore.store.record import MAX_OWNER
 
 log = logging.getLogger(__name__)
@@ -53,8 +62,12 @@ FLUSH_SECONDS = 1.0
 #: The pause after a database error, doubled each time up to RETRY_MAX_SECONDS.
 RETRY_SECONDS = 0.5
 RETRY_MAX_SECONDS = 10.0
-#: Database errors: the batch is kept and retried. Any other error is the batch's own: it is dropped.
-_STORE_ERRORS = (SQLAlchemyError, StoreUnavailableError, OSError)
+#: Seconds the queue is given at shutdown (a store that is down is retried until then); the writer is then
+#: waited for JOIN_GRACE_SECONDS more, in case a database call is under way.
+DRAIN_SECONDS = 10.0
+JOIN_GRACE_SECONDS = 2.0
+#: How long /readyz says "degraded" after the store refused a lead (the other leads of its batch recorded).
+REFUSED_SECONDS = 60.0
 _INT64 = 2**63
 
 
@@ -95,13 +108,22 @@ class _Burst:
 
 
 def error_words(error: BaseException) -> str:
-    """The kind of error in one short line, without values (SQLAlchemy's own message can quote parameters)."""
-    if isinstance(error, StoreUnavailableError):
+    """The kind of error in one short line, without values: the store's own line (``StoreError`` names the cause
+    and never a value), else the error's type (another error's message can quote a lead's value)."""
+    if isinstance(error, StoreError):
         return str(error)[:300]
-    cause = getattr(error, "orig", None) or error
-    words = str(cause).strip().splitlines()[0][:200] if str(cause).strip() else ""
-    return f"{type(cause).__name__}: {words}" if words and not isinstance(error, (KeyError, ValueError)) \
-        else type(cause).__name__
+    return type(error).__name__
+
+
+def _leads(count: int) -> str:
+    return f"{count:,} scored lead" + ("" if count == 1 else "s")
+
+
+def _store_is_down(error: BaseException) -> bool:
+    """The database's fault (the same leads may go in later), not the leads' own (``faults.is_row_fault``)."""
+    if isinstance(error, StoreError):
+        return not error.permanent
+    return is_database_error(error) and not is_row_fault(error)
 
 
 def _plain(value: Any) -> Any:
@@ -169,7 +191,7 @@ class _Pending:
 
 
 class Recorder:
-    """The bounded queue and its writer thread. ``start`` at startup, ``close`` at shutdown (flushes)."""
+    """The bounded queue and its writer thread. ``start`` at startup, ``close`` at shutdown (drains, bounded)."""
 
     def __init__(self, open_store: Callable[[], Store], queue_leads: int = QUEUE_LEADS,
                  flush_leads: int = FLUSH_LEADS, flush_seconds: float = FLUSH_SECONDS) -> None:
@@ -180,12 +202,19 @@ class Recorder:
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
         self._closing = False
+        self._deadline = math.inf
+        self._in_flight = 0
         self._thread: threading.Thread | None = None
         self._referenced: set[str] = set()
         self.recorded = 0
+        #: Leads the store refused one by one (their own fault); the other leads of their batch were recorded.
+        self.refused = 0
+        self._refused_at = -math.inf
+        self._refused_reason = ""
+        #: Leads still unwritten when the drain at shutdown ended (or offered while shutting down).
+        self.unwritten = 0
         self._full = _Burst("the recording queue is full, the newest scored leads were dropped")
         self._store_down = _Burst("the store cannot be written")
-        self._bad = _Burst("a batch could not be recorded and was dropped")
 
     # ---- the request side ------------------------------------------------------------------------------
     def offer(self, scorer: Scorer, scored: Sequence[tuple[Mapping[str, Any], str | None, LeadScore]]) -> None:
@@ -195,7 +224,10 @@ class Recorder:
         leads = [_Lead(raw, lead_id, result.tier, result.probabilities, result.reasons)
                  for raw, lead_id, result in scored]
         with self._lock:
-            if self._closing or self._pending.leads + len(leads) > self.queue_leads:
+            if self._closing:
+                self.unwritten += len(leads)
+                return
+            if self._pending.leads + len(leads) > self.queue_leads:
                 self._full.fail(len(leads), f"{self.queue_leads:,} leads waiting")
                 return
             self._full.end()
@@ -210,11 +242,14 @@ class Recorder:
     def status(self) -> dict[str, Any]:
         """For /readyz: "ok" or "degraded" (and why), and the counts since the start."""
         with self._lock:
-            problems = [b for b in (self._store_down, self._full, self._bad) if b.open]
-            return {"state": "degraded" if problems else "ok",
-                    "detail": "; ".join(f"{b.what} ({b.reason})" for b in problems) or None,
-                    "queued": self._pending.leads, "recorded": self.recorded, "dropped": self._full.total,
-                    "failed": self._bad.total + self._store_down.total}
+            problems = [f"{b.what} ({b.reason})" for b in (self._store_down, self._full) if b.open]
+            age = time.monotonic() - self._refused_at
+            if age < REFUSED_SECONDS:
+                problems.append(f"the store refused {_leads(self.refused)} since the start, the last "
+                                f"{age:.0f} s ago ({self._refused_reason}); the other leads were recorded")
+            return {"state": "degraded" if problems else "ok", "detail": "; ".join(problems) or None,
+                    "queued": self._pending.leads + self._in_flight, "recorded": self.recorded,
+                    "dropped": self._full.total, "refused": self.refused, "failed": self.refused + self.unwritten}
 
     # ---- the writer --------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -222,17 +257,29 @@ class Recorder:
         self._thread = threading.Thread(target=self._run, name="leadscore-recorder", daemon=True)
         self._thread.start()
 
-    def close(self, timeout: float = 15.0) -> None:
-        """Write what is queued (one try per batch), stop the writer, close the store."""
+    def close(self, timeout: float = DRAIN_SECONDS) -> None:
+        """Write what is queued within ``timeout`` seconds (a store that is down is retried until then), stop the
+        writer, close the store; whatever was not written is counted and logged."""
         with self._lock:
             self._closing = True
+            self._deadline = time.monotonic() + timeout
             self._wake.notify()
+        stuck = False
         if self._thread is not None:
-            self._thread.join(timeout)
-            if self._thread.is_alive():
-                log.warning("recording: the writer did not finish within %.0f s; %d leads not recorded",
-                            timeout, self._pending.leads)
-        if self._store is not None:
+            self._thread.join(timeout + JOIN_GRACE_SECONDS)
+            stuck = self._thread.is_alive()
+        with self._lock:
+            if stuck:  # inside a database call that does not return: what it holds is lost with the rest
+                self.unwritten += self._pending.leads + self._in_flight
+                self._pending = _Pending()
+            lost = {"not written at shutdown": self.unwritten, "refused by the store": self.refused,
+                    "dropped (queue full)": self._full.total}
+        if any(lost.values()):
+            log.warning("recording stopped: %d scored leads recorded; not recorded: %s", self.recorded,
+                        ", ".join(f"{count:,} {why}" for why, count in lost.items() if count))
+        else:
+            log.info("recording stopped: %d scored leads recorded, none lost", self.recorded)
+        if self._store is not None and not stuck:
             self._store.close()
 
     def _take(self) -> list[tuple[Scorer, list[_Lead]]] | None:
@@ -243,6 +290,7 @@ class Recorder:
                 if pending.batches and (self._closing or pending.leads >= self.flush_leads
                                         or time.monotonic() - pending.since >= self.flush_seconds):
                     self._pending = _Pending()
+                    self._in_flight = pending.leads
                     return pending.batches
                 if self._closing:
                     return None
@@ -255,6 +303,7 @@ class Recorder:
             self._pending.batches[:0] = batches
             self._pending.leads += sum(len(leads) for _, leads in batches)
             self._pending.since = time.monotonic() - self.flush_seconds  # due again as soon as the pause ends
+            self._in_flight = 0
 
     def _run(self) -> None:
         pause = RETRY_SECONDS
@@ -263,42 +312,80 @@ class Recorder:
             if not unwritten:
                 pause = RETRY_SECONDS
                 continue
-            if self._closing:
-                with self._lock:
-                    self._store_down.fail(sum(len(leads) for _, leads in unwritten), "shutting down")
-                continue
             self._put_back(unwritten)
             with self._lock:
-                self._wake.wait_for(lambda: self._closing, pause)
+                if self._closing:  # draining: retry until the deadline, then give up
+                    remaining = self._deadline - time.monotonic()
+                    if remaining <= 0:
+                        self.unwritten += self._pending.leads
+                        self._pending = _Pending()
+                        break
+                    self._wake.wait(min(pause, remaining))
+                else:
+                    self._wake.wait_for(lambda: self._closing, pause)
             pause = min(pause * 2, RETRY_MAX_SECONDS)
 
     def _write(self, batches: list[tuple[Scorer, list[_Lead]]]) -> list[tuple[Scorer, list[_Lead]]]:
-        """Write the batches, grouped by model version; the ones a database error left unwritten are returned."""
+        """Write the batches, grouped by model version; what the store could not take now is returned."""
         by_scorer: dict[int, tuple[Scorer, list[_Lead]]] = {}
         for scorer, leads in batches:
             by_scorer.setdefault(id(scorer), (scorer, []))[1].extend(leads)
         groups = list(by_scorer.values())
         for done, (scorer, leads) in enumerate(groups):
-            try:
-                self._write_one(scorer, leads)
-            except _STORE_ERRORS as error:
-                if self._store is not None:
-                    self._store.close()
-                    self._store = None
-                with self._lock:
-                    self._store_down.fail(0, error_words(error))
-                return groups[done:]
-            except Exception as error:  # the batch's own problem: retrying it would fail again
-                with self._lock:
-                    self._bad.fail(len(leads), error_words(error))
-            else:
-                with self._lock:
-                    self.recorded += len(leads)
-                    self._bad.end()
-                    self._store_down.end()
-        if self._store is not None and self._store.engine.dialect.name == "sqlite":
-            self._store.engine.dispose()  # notice a deleted or replaced file (module docstring)
+            left = self._write_group(scorer, leads)
+            if left:
+                return [(scorer, left), *groups[done + 1:]]
+        with self._lock:
+            self._in_flight = 0
         return []
+
+    def _write_group(self, scorer: Scorer, leads: list[_Lead]) -> list[_Lead]:
+        """Write one model version's leads: [] when done, else the leads left (the store is down). A write the
+        leads themselves made fail is retried lead by lead, so one bad lead never costs another."""
+        try:
+            self._write_one(scorer, leads)
+        except Exception as error:
+            if _store_is_down(error):
+                self._down(error)
+                return leads
+            return self._one_by_one(scorer, leads)
+        self._written(len(leads))
+        return []
+
+    def _one_by_one(self, scorer: Scorer, leads: list[_Lead]) -> list[_Lead]:
+        refused, reason = 0, ""
+        try:
+            for k, lead in enumerate(leads):
+                try:
+                    self._write_one(scorer, [lead])
+                except Exception as error:
+                    if _store_is_down(error):
+                        self._down(error)
+                        return leads[k:]
+                    refused, reason = refused + 1, error_words(error)
+                else:
+                    self._written(1)
+            return []
+        finally:
+            if refused:
+                log.warning("recording: the store refused %d of %d scored leads of a batch (%s); the others were "
+                            "recorded", refused, len(leads), reason)
+                with self._lock:
+                    self.refused += refused
+                    self._refused_at, self._refused_reason = time.monotonic(), reason
+
+    def _written(self, leads: int) -> None:
+        with self._lock:
+            self.recorded += leads
+            self._store_down.end()
+
+    def _down(self, error: BaseException) -> None:
+        """The store cannot be written now: reconnect on the next try; the leads wait."""
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+        with self._lock:
+            self._store_down.fail(0, error_words(error))
 
     def _write_one(self, scorer: Scorer, leads: list[_Lead]) -> None:
         if self._store is None:

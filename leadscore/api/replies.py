@@ -49,13 +49,17 @@ class Status(BaseModel):
 class Recording(BaseModel):
     """Whether the API records the leads it scores (LEADSCORE_RECORD=1), and the counts since it started."""
 
-    state: Literal["ok", "degraded"] = Field(description="degraded: the store cannot be written or the queue "
-                                                         "overflowed; scoring goes on.")
+    state: Literal["ok", "degraded"] = Field(description="degraded: the store cannot be written, the queue "
+                                                         "overflowed, or the store refused a lead in the last "
+                                                         "minute; scoring goes on.")
     detail: str | None = Field(description="Why degraded, in words (never lead data).")
     queued: int = Field(description="Scored leads waiting to be written.")
     recorded: int = Field(description="Scored leads written.")
     dropped: int = Field(description="Scored leads not recorded because the queue was full.")
-    failed: int = Field(description="Scored leads not recorded because of an error.")
+    refused: int = Field(description="Scored leads the store refused one by one (a value it cannot hold); the "
+                                     "other leads of their batch were recorded.")
+    failed: int = Field(description="Scored leads not recorded because of an error: refused, or still unwritten "
+                                    "when the drain at shutdown ended.")
 
 
 class Ready(Status):

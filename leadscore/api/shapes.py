@@ -57,14 +57,13 @@ from leadscore.fields.field import (
     format_number,
 )
 from leadscore.fields.headers import conflict_message, header_key
+from leadscore.fields.lead_id import ID_SCHEMA, LeadIdError, id_from_json
 from leadscore.modeling.target import Target
 from leadscore.modeling.tiers import TIER_ACTIONS, TIERS
 from leadscore.scoring.scorer import Scorer
 
 #: The most leads one POST /v1/score/batch may carry.
 MAX_BATCH_LEADS = 1000
-#: The longest lead id accepted as text (CRM ids are short; this only bounds abuse).
-MAX_LEAD_ID_LENGTH = 200
 #: The key of a lead's id when the model's schema names no ID column.
 LEAD_ID = "lead_id"
 #: The most unknown keys a "missing value" names.
@@ -110,20 +109,16 @@ def _value_parser(f: Field, placeholders: frozenset[str]) -> Callable[[Any], flo
 
 
 def _parse_id(value: Any) -> str | None:
-    """A lead's id as it is echoed back: text, or a whole number written as text."""
+    """A lead's id as it is echoed back (``leadscore.fields.lead_id``: text kept as sent, a whole number as its
+    digits; not blank, no control character, at most 200 characters), or None when absent."""
     if isinstance(value, _Refused):
         raise _refuse(value.reason)
     if value is None:
         return None
-    if isinstance(value, str):
-        if len(value) > MAX_LEAD_ID_LENGTH:
-            raise _refuse(f"longer than {MAX_LEAD_ID_LENGTH} characters")
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    raise _refuse("must be text or a whole number")
+    try:
+        return id_from_json(value)
+    except LeadIdError as error:
+        raise _refuse(str(error)) from None
 
 
 # ---------------------------------------------------------------- the document of one field
@@ -351,9 +346,10 @@ def _build(schema: Schema, target: Target, version: str) -> Shapes:
 
     properties: dict[str, Any] = {
         "lead_id": (Annotated[str | None, PlainValidator(_parse_id), WithJsonSchema({
-            "anyOf": [{"type": "string", "maxLength": MAX_LEAD_ID_LENGTH}, {"type": "integer"}, {"type": "null"}],
-            "title": "Lead id",
-            "description": f"Your id for the lead, echoed back as text ({id_words}, matched like a header)."})],
+            "anyOf": [*ID_SCHEMA, {"type": "null"}], "title": "Lead id",
+            "description": f"Your id for the lead, echoed back as text ({id_words}, matched like a header): text "
+                           "(not blank, no control character, up to 200 characters) or a whole number up to 2^53, "
+                           "echoed as its digits; a larger number or a fraction is refused (send it as text)."})],
                     Property(default=None, alias=id_name))}
     for j, f in enumerate(fields):
         annotated = Annotated[float, PlainValidator(_value_parser(f, placeholders)),

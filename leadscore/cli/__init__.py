@@ -2,7 +2,10 @@
 serve, webhooks).
 
 Every command takes ``--models-dir`` (or ``LEADSCORE_MODELS_DIR``). Bad input
-ends with a one-line reason on stderr and exit code 2; never a traceback.
+ends with a one-line reason on stderr and exit code 2; never a traceback. So
+does a store fault (a locked, read-only or damaged file, a full disk, a
+database server that went away): the store's ``StoreError`` is one line
+naming the cause, without lead data.
 """
 
 from __future__ import annotations
@@ -11,11 +14,13 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from leadscore.cli import audit, export, keys, models, results, scoring, serve, training, users, webhooks
 from leadscore.cli.common import EXIT_BAD_INPUT, UserError, file_name, os_error_words, take_sheet
 from leadscore.data import csvio
 from leadscore.fields.infer import OutcomeError
+from leadscore.fields.lead_id import LeadIdError
 from leadscore.fields.rejections import SchemaError
 from leadscore.folders import DEFAULT_MODELS_DIR, ENV_MODELS_DIR
 from leadscore.registry import ModelFileError
@@ -52,15 +57,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         take_sheet(args)
         code = args.handler(args)
-    except (UserError, SchemaError, ModelFileError, csvio.TableError, OutcomeError, SettingsError) as error:
+    except (UserError, SchemaError, ModelFileError, csvio.TableError, OutcomeError, LeadIdError,
+            SettingsError) as error:
         print(f"leadscore {args.command}: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as error:
         print(f"leadscore {args.command}: {os_error_words(error)}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except Exception as error:
+        if not _is_store_fault(error):
+            raise
+        logging.getLogger("leadscore").debug("store fault", exc_info=True)
+        print(f"leadscore {args.command}: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
     return int(code or 0)
+
+
+def _is_store_fault(error: Exception) -> bool:
+    """A store's ``StoreError`` or ``RecordError``, without importing the store (SQLAlchemy, Alembic) for
+    commands that never open it: an error can only come from the store once it was imported."""
+    store: Any = sys.modules.get("leadscore.store")
+    return store is not None and isinstance(error, (store.StoreError, store.RecordError))
 
 
 __all__ = ["EXIT_BAD_INPUT", "UserError", "build_parser", "main"]

@@ -79,13 +79,23 @@ def date_arg(value: str) -> datetime:
         moment = datetime.fromisoformat(value.strip())
     except ValueError as error:
         raise argparse.ArgumentTypeError(f"{value!r} is not a date such as 2026-05-31") from error
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+    moment = moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+    try:
+        moment.astimezone(timezone.utc)
+    except OverflowError:
+        raise argparse.ArgumentTypeError(f"{value!r} is out of range once read as UTC (years 1 to 9999)") from None
+    return moment
 
 
 def until_arg(value: str) -> datetime:
-    """The end of the period, exclusive: a plain date means up to the end of that day."""
+    """The end of the period, exclusive: a plain date means up to the end of that day (9999-12-31: no end)."""
     moment = date_arg(value)
-    return moment + timedelta(days=1) if len(value.strip()) <= 10 else moment
+    if len(value.strip()) > 10:
+        return moment
+    try:
+        return moment + timedelta(days=1)
+    except OverflowError:
+        return datetime.max.replace(tzinfo=timezone.utc)
 
 
 def sheet_argument(parser: argparse.ArgumentParser, file_dest: str) -> None:

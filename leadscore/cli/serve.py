@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     pass
 
 from leadscore.cli.common import UserError
+from leadscore.settings import Settings
 
 log = logging.getLogger("leadscore")
 
@@ -20,6 +21,9 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
     if args.workers < 1:
         raise UserError("--workers must be at least 1")
+    # Every variable is read before serving: one that cannot be read (LEADSCORE_RETENTION_DAYS=abc) stops here
+    # with one line (SettingsError, exit 2), not in each worker after the port is open.
+    Settings.from_environment(models_dir=args.models_dir)
     api.serve(host=args.host, port=args.port, models_dir=args.models_dir, workers=args.workers,
               log_level="DEBUG" if args.verbose else "INFO")
 

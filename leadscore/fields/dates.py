@@ -10,17 +10,31 @@ itself decides: a first part above 12 means day first, a second part above 12
 means month first. When no cell tells (or cells disagree), the column is read
 month first and called ambiguous, so the review can say so. Cells that start
 with a four-digit year are always read year, month, day.
+
+A date outside the years ``FIRST_YEAR`` to ``LAST_YEAR`` (1678 to 2261: what a timestamp column holds, in any
+zone; e.g. ``9999-12-31T23:59:59-14:00``) is not read: ``read_dates`` tells it apart from a cell that is no date.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 import pandas as pd
 
 _YEAR_FIRST = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}")
 _SHORT_FIRST = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.]\d{2,4}")
+#: The years a date may have: every moment of them, in any zone, fits a date column (pandas' nanosecond
+#: timestamps hold 1677-09-21 to 2262-04-11 in UTC).
+FIRST_YEAR, LAST_YEAR = 1678, 2261
+#: In UTC: the first and last moments of those years in any zone (offsets reach 14 hours).
+EARLIEST = pd.Timestamp(f"{FIRST_YEAR}-01-01", tz="UTC") - pd.Timedelta(hours=14)
+LATEST = pd.Timestamp(f"{LAST_YEAR + 1}-01-01", tz="UTC") + pd.Timedelta(hours=14)
+OUT_OF_RANGE = f"is outside the years {FIRST_YEAR} to {LAST_YEAR} that dates can have"
+#: The same as a JSON Schema pattern of a written date (its year: the first four characters).
+YEAR_PATTERN = r"^(16(7[89]|[89][0-9])|1[789][0-9]{2}|2[01][0-9]{2}|22[0-5][0-9]|226[01])-"
+NOT_A_DATE = "is not a date"
 
 
 @dataclass(frozen=True)
@@ -58,15 +72,30 @@ def date_order(cells: pd.Series) -> DateOrder:
     return DateOrder(day_first=False, ambiguous=True)
 
 
-def to_utc(cells: pd.Series, order: DateOrder | None = None) -> pd.Series:
-    """The cells as UTC timestamps (NaT where a cell is not a date), read as ``order`` says (else measured)."""
+def in_range(moment: datetime) -> bool:
+    """Whether a moment is within the years ``FIRST_YEAR`` to ``LAST_YEAR``, as written (in its own zone)."""
+    return FIRST_YEAR <= moment.year <= LAST_YEAR
+
+
+def read_dates(cells: pd.Series, order: DateOrder | None = None) -> tuple[pd.Series, pd.Series]:
+    """The cells as UTC timestamps, NaT where a cell is not a date or is out of range, and a mask of the
+    cells that are dates out of range. Read as ``order`` says (else measured from the cells)."""
     text = cells.astype("string").str.strip()
     order = order or date_order(text)
     out = pd.Series(pd.NaT, index=cells.index, dtype="datetime64[ns, UTC]")
+    outside = pd.Series(False, index=cells.index)
     year_first = text.str.contains(_YEAR_FIRST).fillna(False).to_numpy(dtype=bool)
     for mask, day_first in ((year_first, False), (~year_first & text.notna().to_numpy(dtype=bool),
                                                    order.day_first)):
         if mask.any():
             read = pd.to_datetime(text[mask], errors="coerce", format="mixed", dayfirst=day_first, utc=True)
-            out[mask] = read.astype("datetime64[ns, UTC]")
-    return out
+            fits = read.isna() | ((read >= EARLIEST) & (read <= LATEST))
+            outside[mask] = ~fits.to_numpy(dtype=bool)
+            out[mask] = read.where(fits).astype("datetime64[ns, UTC]")
+    return out, outside
+
+
+def to_utc(cells: pd.Series, order: DateOrder | None = None) -> pd.Series:
+    """The cells as UTC timestamps (NaT where a cell is not a date, or is out of range), read as ``order``
+    says (else measured)."""
+    return read_dates(cells, order)[0]

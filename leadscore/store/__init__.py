@@ -17,15 +17,18 @@ Public interface (the command line, the dashboard and the API all use only this)
 whose tier, chance of conversion and score the model's target defined, so the store never knows a kind of model.
 Drift references are written by the trainers into ``metadata["drift_reference"]``; the report reads them from
 the store, or from the caller (``references={version: reference}``, e.g. from the registry's metadata).
-Retention: ``$LEADSCORE_RETENTION_DAYS`` deletes older scorings when new ones are recorded. Lead data never
-goes to the logs: only counts and model versions do.
+Retention: ``$LEADSCORE_RETENTION_DAYS`` (read through ``Settings`` when the store is opened) deletes older
+scorings when new ones are recorded. Lead data never goes to the logs: only counts and model versions do.
+A lead ID and a list name follow one rule on every database (``leadscore.fields.lead_id``); a database
+fault is a ``StoreError`` of one line naming the cause (``faults.py``), never a value.
 """
 
 from leadscore.monitoring.drift import drift_reference
 from leadscore.store.database import StoreUnavailableError
+from leadscore.store.faults import StoreError
 from leadscore.store.outcomes import OutcomeRows, read_outcomes
 from leadscore.store.record import RecordError
 from leadscore.store.store import ImportReport, Recorded, Store
 
-__all__ = ["ImportReport", "OutcomeRows", "RecordError", "Recorded", "Store", "StoreUnavailableError",
+__all__ = ["ImportReport", "OutcomeRows", "RecordError", "Recorded", "Store", "StoreError", "StoreUnavailableError",
            "drift_reference", "read_outcomes"]

@@ -3,14 +3,16 @@
 By default an SQLite file beside the model registry (``store.sqlite3`` in ``folders.models_dir()``), made on
 first use with no set-up; ``LEADSCORE_DATABASE_URL`` names any other database (``postgresql+psycopg://...``
 for a team). SQLite runs in WAL mode with a busy timeout, so the dashboard, the command line and the API can
-write at once. Alembic migrations ship inside the package and run forward on first use; an upgrade never
-drops a table that holds records.
+write at once; PostgreSQL gets the same wait as a lock timeout (a table locked by another program fails the
+statement after that wait instead of hanging) and a connect timeout. Alembic migrations ship inside the
+package and run forward on first use; an upgrade never drops a table that holds records.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from filelock import FileLock
@@ -18,6 +20,8 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from leadscore.folders import FILE_MODE, FOLDER_MODE, create_file, make_folders, models_dir
+from leadscore.settings import DEFAULT_LOCK_SECONDS, Settings
+from leadscore.store.faults import StoreError
 
 # Alembic logs every plugin and migration step at INFO on each open (its plugins as soon as it is imported,
 # hence before importing it); the store logs what matters itself.
@@ -32,48 +36,61 @@ log = logging.getLogger(__name__)
 
 ENV_DATABASE_URL = "LEADSCORE_DATABASE_URL"
 DEFAULT_FILE = "store.sqlite3"
-#: How long a writer waits for another one's lock on SQLite before giving up.
-BUSY_TIMEOUT_MS = 30_000
+#: How long a writer waits for another one's lock before giving up (SQLite's busy timeout, PostgreSQL's
+#: lock_timeout), unless $LEADSCORE_LOCK_TIMEOUT says otherwise.
+BUSY_TIMEOUT_MS = int(DEFAULT_LOCK_SECONDS * 1000)
+#: Seconds to wait for a PostgreSQL server to accept a connection.
+CONNECT_TIMEOUT_SECONDS = 10
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 #: An arbitrary constant: the PostgreSQL advisory lock that lets one process at a time migrate.
 _PG_LOCK = 7_311_015
 
 
-class StoreUnavailableError(RuntimeError):
+class StoreUnavailableError(StoreError):
     """The database cannot be reached or brought to the current schema (one line, no password)."""
 
 
-def database_url(url: str | None = None, registry: str | os.PathLike[str] | None = None) -> str:
+def database_url(url: str | None = None, registry: str | os.PathLike[str] | None = None,
+                 settings: Settings | None = None) -> str:
     """The argument, else $LEADSCORE_DATABASE_URL, else an SQLite file beside the model registry ``registry``."""
     if url:
         return url
-    if os.environ.get(ENV_DATABASE_URL):
-        return os.environ[ENV_DATABASE_URL]
+    settings = settings or Settings.from_environment(models_dir=registry)
+    if settings.database_url:
+        return settings.database_url
     folder = models_dir(registry)
     make_folders(folder, FOLDER_MODE)
     return f"sqlite:///{folder / DEFAULT_FILE}"
 
 
-def _sqlite_pragmas(connection: object, _record: object) -> None:
-    cursor = connection.cursor()  # type: ignore[attr-defined]
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
+def _sqlite_pragmas(busy_ms: int) -> Callable[[object, object], None]:
+    def on_connect(connection: object, _record: object) -> None:
+        cursor = connection.cursor()  # type: ignore[attr-defined]
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    return on_connect
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for the URL; SQLite gets WAL, a busy timeout and foreign keys on every connection."""
+def make_engine(url: str, lock_seconds: float = DEFAULT_LOCK_SECONDS) -> Engine:
+    """An engine for the URL. SQLite: WAL, a busy timeout of ``lock_seconds`` and foreign keys on every
+    connection. PostgreSQL: a lock timeout of ``lock_seconds`` and a connect timeout."""
     parsed = make_url(url)
+    busy_ms = int(lock_seconds * 1000)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
             # made here, not by SQLite, so that no umask makes the store (and its -wal and -shm files, which
             # SQLite gives the same mode) writable by everyone
             create_file(Path(parsed.database))
-        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        engine = create_engine(url, connect_args={"timeout": lock_seconds})
+        event.listen(engine, "connect", _sqlite_pragmas(busy_ms))
         return engine
+    if parsed.get_backend_name() == "postgresql":
+        return create_engine(url, pool_pre_ping=True, connect_args={
+            "connect_timeout": CONNECT_TIMEOUT_SECONDS, "options": f"-c lock_timeout={busy_ms}"})
     return create_engine(url, pool_pre_ping=True)
 
 

@@ -4,6 +4,12 @@ Won values are named with ``positive`` or inferred when there is no doubt (``inf
 ``negative`` named too, only those values mean lost and every other value is still open; without it, every
 filled value that is not won means lost, as in training (and then a named won value must be in the file).
 Empty cells are open leads: not outcomes yet.
+
+Dates (``at_column``) are read with the training rules (``leadscore.fields.dates``): the column decides day
+first or month first from its data, so ``12/05/2026`` and ``13/05/2026`` in one column are both May. A decided
+row whose date is not a date or is out of range, or whose lead ID breaks the rule of
+``leadscore.fields.lead_id``, is a rejected row with its reason; the others are imported. When every decided
+row is rejected, the file is refused naming the first one (the wrong column was most likely named).
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from datetime import datetime, timezone
 import numpy as np
 import pandas as pd
 
+from leadscore.fields.dates import NOT_A_DATE, OUT_OF_RANGE, read_dates
 from leadscore.fields.headers import header_key
 from leadscore.fields.infer import (
     OutcomeError,
@@ -24,7 +31,10 @@ from leadscore.fields.infer import (
     missing_mask,
     outcome_labels,
 )
-from leadscore.store.record import normalize_ids
+from leadscore.fields.lead_id import id_problems, normalize_ids
+
+#: The longest date value quoted in a rejected row's reason.
+_QUOTED = 40
 
 
 @dataclass(frozen=True)
@@ -36,6 +46,9 @@ class OutcomeRows:
     open_leads: int
     duplicate_rows: int
     positive: tuple[str, ...]
+    #: Decided rows that could not be read, as (row in the file, column, reason); the reason quotes a date,
+    #: never a lead ID.
+    rejected: tuple[tuple[int, str, str], ...] = ()
 
 
 def _column(frame: pd.DataFrame, name: str, what: str) -> str:
@@ -45,13 +58,14 @@ def _column(frame: pd.DataFrame, name: str, what: str) -> str:
     return matches[0]
 
 
-def _when(values: pd.Series, column: str) -> pd.Series:
-    parsed = pd.to_datetime(values, errors="coerce", utc=True, format="mixed")
-    bad = parsed.isna() & ~pd.Series(missing_mask(values), index=values.index)
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0]) + 2
-        raise OutcomeError(f"row {row}, column {column!r}: {values.iloc[row - 2]!r} is not a date")
-    return parsed
+def _when(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """The column's moments in UTC (NaT when empty or unreadable) and, per cell, why it cannot be read."""
+    parsed, outside = read_dates(values)
+    filled = ~pd.Series(missing_mask(values), index=values.index)
+    why = pd.Series(pd.NA, index=values.index, dtype="object")
+    for mask, words in ((parsed.isna() & filled & ~outside, NOT_A_DATE), (outside, OUT_OF_RANGE)):
+        why[mask] = [f"{str(v)[:_QUOTED]!r} {words}" for v in values[mask]]
+    return parsed, why
 
 
 def read_outcomes(frame: pd.DataFrame, id_column: str, outcome_column: str,
@@ -81,15 +95,26 @@ def read_outcomes(frame: pd.DataFrame, id_column: str, outcome_column: str,
             won = infer_positive(values, positive, negative=negative)
             lost = infer_negative(values, won, negative)
     labels = outcome_labels(values, won, negative=lost)
+    decided = pd.Series(labels >= 0, index=frame.index)
     ids = normalize_ids(frame[id_name])
-    no_id = (ids.isna() | (ids == "")).to_numpy(dtype=bool) & (labels >= 0)
-    if no_id.any():
-        row = int(np.flatnonzero(no_id)[0]) + 2
-        raise OutcomeError(f"row {row}, column {id_name!r}: the lead ID is empty")
-    moment = now or datetime.now(timezone.utc)
-    known = (_when(frame[_column(frame, at_column, "date")], at_column).fillna(pd.Timestamp(moment))
-             if at_column else pd.Series(pd.Timestamp(moment), index=frame.index))
-    decided = pd.DataFrame({"lead_id": ids, "outcome": labels, "known_at": known})[labels >= 0]
-    latest = decided.sort_values("known_at", kind="stable").drop_duplicates("lead_id", keep="last")
+    # Why a row cannot be read (a bad lead ID first, else a bad date) and in which column.
+    why = id_problems(ids).astype("object")
+    where = pd.Series(id_name, index=frame.index, dtype="object")
+    moment = pd.Timestamp(now or datetime.now(timezone.utc)).tz_convert("UTC").as_unit("ns")
+    known = pd.Series(moment, index=frame.index, dtype="datetime64[ns, UTC]")
+    if at_column:
+        at_name = _column(frame, at_column, "date")
+        parsed, bad_date = _when(frame[at_name])
+        known = known.mask(parsed.notna(), parsed)
+        late = why.isna() & bad_date.notna()
+        why[late], where[late] = bad_date[late], at_name
+    rejected = decided & why.notna()
+    problems = tuple((int(p) + 2, str(where.iloc[p]), str(why.iloc[p])) for p in np.flatnonzero(rejected))
+    if problems and not (decided & ~rejected).any():
+        row, column, reason = problems[0]
+        raise OutcomeError(f"row {row}, column {column!r}: {reason}; no row could be read")
+    usable = (decided & ~rejected).to_numpy()
+    taken = pd.DataFrame({"lead_id": ids, "outcome": labels, "known_at": known})[usable]
+    latest = taken.sort_values("known_at", kind="stable").drop_duplicates("lead_id", keep="last")
     return OutcomeRows(rows=latest.reset_index(drop=True), read=len(frame), open_leads=int((labels < 0).sum()),
-                       duplicate_rows=len(decided) - len(latest), positive=tuple(won))
+                       duplicate_rows=len(taken) - len(latest), positive=tuple(won), rejected=problems)

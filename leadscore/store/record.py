@@ -2,25 +2,25 @@
 
 The rows carry the target's numbers already (tier, chance of conversion, score), so nothing here knows a
 kind of model or a column a target writes: the target's own columns are kept as they came, as JSON.
-Lead IDs are checked here, once for every face: an ID is text, 12, "12" and 12.0 (a number column read with
-empty cells) are one lead, and an empty ID is refused naming its row and column.
+Lead IDs are checked here, once for every face and every database: an ID is text, 12, "12" and 12.0 (a number
+column read with empty cells) are one lead, and an ID that breaks the rule of ``leadscore.fields.lead_id``
+(empty, too long, a control character) is refused naming its row and column.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from leadscore.fields.lead_id import id_problems, normalize_ids
 from leadscore.scoring.rows import RecordError, ScoredRow, ScoredRows
 
 __all__ = ["Encoded", "RecordError", "encode", "normalize_ids"]
 
-_INTEGRAL = re.compile(r"^(-?\d+)\.0+$")
 #: The longest owner value the scorings table keeps (``Scoring.owner``).
 MAX_OWNER = 200
 #: The keys of the reasons' JSON (the format the store has always written).
@@ -45,16 +45,6 @@ class Encoded:
         return len(self.lead_id)
 
 
-def normalize_ids(values: pd.Series) -> pd.Series:
-    """Lead IDs as text, so 12, "12" and 12.0 (a number column read with empty cells) are one lead."""
-    text = values.astype("string").str.strip()
-    dotted = text.str.contains(".", regex=False).fillna(False).to_numpy(dtype=bool)
-    if dotted.any():  # the regular expression only where it can match: most IDs have no dot
-        text = text.copy()
-        text[dotted] = text[dotted].str.replace(_INTEGRAL, r"\1", regex=True)
-    return text
-
-
 def _json_lines(frame: pd.DataFrame) -> list[str]:
     if frame.shape[1] == 0:
         return ["{}"] * len(frame)
@@ -68,11 +58,11 @@ def _lead_ids(rows: ScoredRows, fields: list[str]) -> list[str]:
     if rows.lead_id is None:
         return ["h:" + hashlib.sha256(line.encode()).hexdigest()[:20] for line in fields]
     ids = normalize_ids(rows.lead_id)
-    empty = ids.isna() | (ids == "")
-    if empty.any():
-        row = rows.lead_id.index[np.flatnonzero(empty.to_numpy())[0]]
+    problems = id_problems(ids)
+    if problems.notna().any():  # the one rule of leadscore.fields.lead_id, the same on every database
+        at = int(np.flatnonzero(problems.notna().to_numpy())[0])
         where = f", column {rows.id_column!r}" if rows.id_column else ""
-        raise RecordError(f"row {row}{where}: the lead ID is empty")
+        raise RecordError(f"row {rows.lead_id.index[at]}{where}: {problems.iloc[at]}")
     return ids.tolist()
 
 

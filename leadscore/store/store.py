@@ -5,30 +5,37 @@ One object per database; cheap to open (the schema check is one query once the s
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import pandas as pd
 from sqlalchemy import Connection, CursorResult, Engine, bindparam, delete, func, insert, select, text, update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.dialects import postgresql, sqlite
 
+from leadscore.fields.lead_id import LeadIdError, check_list_name, text_problem
 from leadscore.scoring.rows import ScoredRow, ScoredRows
+from leadscore.settings import Settings, SettingsError
 from leadscore.store import database, outbox
+from leadscore.store.faults import StoreError, cause_words, file_identity, is_database_error, store_error
 from leadscore.store.outcomes import OutcomeRows
-from leadscore.store.record import encode
+from leadscore.store.record import RecordError, encode
 from leadscore.store.tables import DriftReference, Outcome, SavedList, Scoring, ScoringData
 
 log = logging.getLogger(__name__)
 
-ENV_RETENTION_DAYS = "LEADSCORE_RETENTION_DAYS"
 #: How many unknown or changed IDs an import report lists as examples.
 EXAMPLES = 5
+#: An outcomes import that met a deadlock or a serialization failure (two imports at once on PostgreSQL)
+#: is run again, at most this many times in all.
+IMPORT_TRIES = 3
+_RETRY_STATES = frozenset({"40P01", "40001"})
 _IN_CHUNK = 5_000
 _COLUMNS = ("id", "lead_id", "scored_at", "model_version", "list_id", "tier", "chance", "promise", "score", "outcome",
             "latest", "owner")
@@ -40,14 +47,27 @@ def _utc(moment: datetime | None) -> datetime:
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
-def retention_days() -> int | None:
-    """$LEADSCORE_RETENTION_DAYS: scorings older than this many days are deleted when new ones are recorded."""
-    value = os.environ.get(ENV_RETENTION_DAYS, "").strip()
-    if not value:
-        return None
-    if not value.isdigit() or int(value) < 1:
-        raise ValueError(f"{ENV_RETENTION_DAYS} must be a whole number of days (1 or more), not {value!r}")
-    return int(value)
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _faults(doing: str) -> Callable[[Callable[Concatenate[Store, _P], _R]], Callable[Concatenate[Store, _P], _R]]:
+    """A database fault inside the method becomes one ``StoreError`` line: where, doing what, why (no values)."""
+    def wrap(method: Callable[Concatenate[Store, _P], _R]) -> Callable[Concatenate[Store, _P], _R]:
+        @functools.wraps(method)
+        def guarded(self: Store, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+            try:
+                return method(self, *args, **kwargs)
+            except StoreError:
+                raise
+            except Exception as error:
+                if not is_database_error(error):
+                    raise
+                raise self.fault(error, doing) from error
+
+        return guarded
+
+    return wrap
 
 
 @dataclass(frozen=True)
@@ -74,6 +94,9 @@ class ImportReport:
     unknown: int = 0
     unknown_examples: list[str] = field(default_factory=list)
     changed_examples: list[dict[str, Any]] = field(default_factory=list)
+    #: Rows that could not be read (a bad date or lead ID): not imported.
+    rejected: int = 0
+    rejected_examples: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe."""
@@ -88,6 +111,9 @@ class ImportReport:
         if self.unknown:
             text += (f" {self.unknown:,} IDs were never scored and were not stored (e.g. "
                      f"{', '.join(self.unknown_examples)}).")
+        if self.rejected:
+            text += (f" {self.rejected:,} rows could not be read and were not imported (e.g. "
+                     f"{'; '.join(self.rejected_examples)}).")
         for change in self.changed_examples:
             text += f" Lead {change['lead_id']}: {change['was']} -> {change['now']}."
         return text
@@ -102,6 +128,21 @@ def _as_utc(value: datetime | str) -> datetime:
     return _utc(datetime.fromisoformat(value) if isinstance(value, str) else value)
 
 
+def _check_name(name: str) -> None:
+    """RecordError when ``name`` cannot be a saved list's name (``leadscore.fields.lead_id``)."""
+    try:
+        check_list_name(name)
+    except LeadIdError as error:
+        raise RecordError(str(error)) from None
+
+
+def _insert_new(connection: Connection) -> Any:
+    """INSERT ... ON CONFLICT (lead_id) DO NOTHING RETURNING lead_id, in the database's own dialect."""
+    dialect_insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    return (dialect_insert(Outcome).on_conflict_do_nothing(index_elements=[Outcome.lead_id])
+            .returning(Outcome.lead_id))
+
+
 def _where_ids(connection: Connection, sql: str, ids: Sequence[str]) -> CursorResult:
     """Run ``sql`` with ``{ids}`` as "IN (the ids)" in the driver's own terms (``= ANY`` on PostgreSQL).
 
@@ -113,56 +154,89 @@ def _where_ids(connection: Connection, sql: str, ids: Sequence[str]) -> CursorRe
 
 
 class Store:
-    """Scorings, outcomes, saved lists and drift references in one database. See the package docstring."""
+    """Scorings, outcomes, saved lists and drift references in one database. See the package docstring.
 
-    def __init__(self, engine: Engine, webhooks: bool = False) -> None:
+    Every database fault leaves a method as a ``StoreError`` of one line (where, doing what, why; never a
+    value). An SQLite file deleted or replaced while the store is open is noticed before and after each write.
+    """
+
+    def __init__(self, engine: Engine, webhooks: bool = False, retention_days: int | None = None,
+                 lock_seconds: float = database.BUSY_TIMEOUT_MS / 1000) -> None:
         self.engine = engine
         #: Whether recording puts an event in the webhook outbox for each lead whose tier is new or changed.
         self.webhooks = webhooks
         self.outbox = outbox.Outbox(engine)
+        self.retention_days = retention_days
+        self.lock_seconds = lock_seconds
+        self._file = engine.url.database if engine.dialect.name == "sqlite" else None
+        if self._file == ":memory:":
+            self._file = None
+        self._identity = file_identity(self._file)
 
     @classmethod
     def open(cls, url: str | None = None, models_dir: str | os.PathLike[str] | None = None,
-             webhooks: bool | None = None) -> Store:
+             webhooks: bool | None = None, settings: Settings | None = None) -> Store:
         """The store at ``url``, else $LEADSCORE_DATABASE_URL, else beside the registry; migrated to the newest.
 
         ``webhooks``: fill the webhook outbox when recording (default: when $LEADSCORE_WEBHOOK_URL is set).
-        Raises StoreUnavailableError with one line when the database cannot be reached or migrated, or the
+        The environment is read through ``Settings`` (retention, lock timeout, webhooks). Raises
+        StoreUnavailableError with one line when the database cannot be reached or migrated, or the
         environment's settings cannot be read.
         """
+        try:
+            settings = settings or Settings.from_environment(models_dir=models_dir)
+        except SettingsError as error:
+            raise database.StoreUnavailableError(f"the store cannot be opened: {error}") from error
         if webhooks is None:
-            from leadscore.settings import Settings, SettingsError
-
-            try:
-                webhooks = Settings.from_environment().webhooks_on
-            except SettingsError as error:  # every face already says a store it cannot open in one line
-                raise database.StoreUnavailableError(str(error)) from error
-        engine = database.make_engine(database.database_url(url, models_dir))
+            webhooks = settings.webhooks_on
+        engine = database.make_engine(database.database_url(url, models_dir, settings), settings.lock_seconds)
+        where = engine.url.render_as_string(hide_password=True)
         try:
             database.ensure_current(engine)
-        except SQLAlchemyError as error:
+        except Exception as error:
             engine.dispose()
-            where = engine.url.render_as_string(hide_password=True)
-            reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+            if not is_database_error(error) and not isinstance(error, TimeoutError):
+                raise
+            reason = cause_words(error, settings.lock_seconds)
             raise database.StoreUnavailableError(f"the store at {where} cannot be opened: {reason}") from error
-        return cls(engine, webhooks=webhooks)
+        return cls(engine, webhooks=webhooks, retention_days=settings.retention_days,
+                   lock_seconds=settings.lock_seconds)
 
     def close(self) -> None:
         """Release the connections."""
         self.engine.dispose()
 
+    def fault(self, error: BaseException, doing: str) -> StoreError:
+        """A database fault as one line without values (``faults.store_error``)."""
+        return store_error(error, self.engine.url.render_as_string(hide_password=True), doing, self.lock_seconds)
+
+    def _check_file(self) -> None:
+        """StoreError when the SQLite file was deleted or replaced since the store was opened: what was written
+        through the open connections went into a file nobody will read again."""
+        if self._file is not None and file_identity(self._file) != self._identity:
+            self.engine.dispose()
+            raise StoreError(f"the store file {self._file} was deleted or replaced while in use: what was "
+                             "recorded since then is not in it; run again")
+
     @contextmanager
     def _begin(self) -> Iterator[Connection]:
+        """A write transaction; the SQLite file is checked before and after it (``_check_file``)."""
+        self._check_file()
         with self.engine.begin() as connection:
             yield connection
+        self._check_file()
 
     # ---- recording ----------------------------------------------------------------------------------
+    @_faults("record the scored leads")
     def record(self, rows: ScoredRows | Sequence[ScoredRow], list_name: str | None = None,
                scored_at: datetime | None = None) -> Recorded:
         """Record scored leads (typed rows, ``scoring/rows.py``); with ``list_name``, they join that saved list.
 
-        Raises RecordError (an empty lead ID, a lead with no chance) naming the row, before writing anything.
+        Raises RecordError (a lead ID or list name that breaks the rule of ``leadscore.fields.lead_id``, the
+        same on every database; a lead with no chance) naming the row, before writing anything.
         """
+        if list_name is not None:
+            _check_name(list_name)
         columns = encode(rows)
         moment = _utc(scored_at)
         n = len(columns)
@@ -241,13 +315,15 @@ class Store:
                                       .returning(SavedList.id)).scalar_one())
 
     def _apply_retention(self, connection: Connection, moment: datetime) -> int:
-        days = retention_days()
-        if days is None:
+        """Delete scorings older than $LEADSCORE_RETENTION_DAYS (read once, when the store was opened)."""
+        if self.retention_days is None:
             return 0
-        result = connection.execute(delete(Scoring).where(Scoring.scored_at < moment - timedelta(days=days)))
+        cutoff = moment - timedelta(days=self.retention_days)
+        result = connection.execute(delete(Scoring).where(Scoring.scored_at < cutoff))
         return int(result.rowcount or 0)
 
     # ---- saved lists ----------------------------------------------------------------------------------
+    @_faults("read the saved lists")
     def saved_lists(self, owner: str | None = None) -> list[dict[str, Any]]:
         """Every saved list: name, when created, how many leads, newest first. With ``owner`` (a rep): only the
         lists holding that owner's leads, each counting only theirs."""
@@ -262,6 +338,7 @@ class Store:
             return [{"name": name, "created_at": _utc(created).isoformat(), "leads": int(leads)}
                     for name, created, leads in connection.execute(query)]
 
+    @_faults("read the saved list")
     def list_latest(self, name: str, since: datetime | None = None, owner: str | None = None
                     ) -> tuple[str | None, pd.DataFrame]:
         """A saved list's leads, one row each (its latest scoring in the list), for a CRM's import.
@@ -297,10 +374,13 @@ class Store:
             "scored_at": pd.to_datetime([_as_utc(r.scored_at) for r in rows], utc=True)})
         return found.id_column, frame
 
+    @_faults("read the saved list")
     def list_rows(self, name: str, owner: str | None = None) -> pd.DataFrame:
         """A saved list as it was scored: its fields as read, then lead_id, tier, the target's columns (as the
         scored file showed them) and the reasons. ``owner``: only that owner's leads (KeyError when the list has
         none of them, as for an unknown list: a rep learns nothing of other owners' lists)."""
+        if text_problem(name, "the list name"):
+            raise KeyError(f"no saved list named {name!r}")  # no list can have such a name
         query = (select(Scoring.lead_id, Scoring.tier, ScoringData.chances, ScoringData.fields,
                         ScoringData.reasons).join(SavedList, SavedList.id == Scoring.list_id)
                  .join(ScoringData, ScoringData.scoring_id == Scoring.id)
@@ -320,6 +400,7 @@ class Store:
             out[f"reason_{k + 1}"] = [r[k] if len(r) > k else "" for r in reasons]
         return out
 
+    @_faults("read the saved list")
     def list_fields(self, name: str) -> list[str]:
         """The fields of a saved list as recorded (its columns besides what scoring added), in the file's order."""
         query = (select(ScoringData.fields).join(Scoring, ScoringData.scoring_id == Scoring.id)
@@ -332,56 +413,106 @@ class Store:
 
     # ---- outcomes ---------------------------------------------------------------------------------
     def import_outcomes(self, outcomes: OutcomeRows, source: str) -> ImportReport:
-        """Store the outcomes of leads that were scored; the latest outcome of a lead wins. Idempotent."""
-        report = ImportReport(outcomes.read, outcomes.open_leads, outcomes.duplicate_rows)
-        frame = outcomes.rows
+        """Store the outcomes of leads that were scored; the latest outcome of a lead wins. Idempotent.
+
+        Two imports at once both land: a lead another import stored in the meantime is compared with what it
+        stored (an upsert, never a duplicate key), and leads are written in ID order so that two imports
+        never wait for each other's rows; a deadlock or serialization failure runs the import again.
+        """
+        problem = text_problem(source, "the source")
+        if problem:
+            raise RecordError(problem)
+        frame = outcomes.rows.sort_values("lead_id", kind="stable", ignore_index=True)
+        for attempt in range(1, IMPORT_TRIES + 1):
+            report = ImportReport(outcomes.read, outcomes.open_leads, outcomes.duplicate_rows,
+                                  rejected=len(outcomes.rejected),
+                                  rejected_examples=[f"row {row}, column {column!r}: {reason}" for row, column, reason
+                                                     in outcomes.rejected[:EXAMPLES]])
+            try:
+                self._import(frame, source, report)
+                break
+            except StoreError:
+                raise
+            except Exception as error:
+                if not is_database_error(error):
+                    raise
+                state = getattr(getattr(error, "orig", None), "sqlstate", None)
+                if state not in _RETRY_STATES or attempt == IMPORT_TRIES:
+                    raise self.fault(error, "import the outcomes") from error
+                log.info("store: outcomes import met another one (SQLSTATE %s); running it again", state)
+        log.info("store: outcomes import from %s: %d new, %d changed, %d unknown IDs, %d rows rejected", source,
+                 report.new, report.changed, report.unknown, report.rejected)
+        return report
+
+    def _import(self, frame: pd.DataFrame, source: str, report: ImportReport) -> None:
         now = _utc(None)
         with self._begin() as connection:
             for start in range(0, len(frame), _IN_CHUNK):
                 self._import_chunk(connection, frame.iloc[start:start + _IN_CHUNK], source, now, report)
-        log.info("store: outcomes import from %s: %d new, %d changed, %d unknown IDs", source, report.new,
-                 report.changed, report.unknown)
-        return report
 
     def _import_chunk(self, connection: Connection, chunk: pd.DataFrame, source: str, now: datetime,
                       report: ImportReport) -> None:
         ids = chunk["lead_id"].tolist()
         scored = set(_where_ids(connection, "SELECT DISTINCT lead_id FROM scorings WHERE lead_id {ids}", ids).scalars())
-        stored = {lead: (outcome, _as_utc(known)) for lead, outcome, known in _where_ids(
-            connection, "SELECT lead_id, outcome, known_at FROM outcomes WHERE lead_id {ids}", ids)}
-        new, changes = [], []
+        stored = self._stored_outcomes(connection, ids)
+        new: list[dict[str, Any]] = []
+        changes: list[dict[str, Any]] = []
         for lead_id, outcome, known_at in chunk.itertuples(index=False):
             if lead_id not in scored:
                 report.unknown += 1
                 if len(report.unknown_examples) < EXAMPLES:
                     report.unknown_examples.append(lead_id)
                 continue
-            known = _utc(known_at.to_pydatetime())
-            old = stored.get(lead_id)
-            if old is None:
-                new.append({"lead_id": lead_id, "outcome": int(outcome), "known_at": known, "source": source,
-                            "recorded_at": now})
-            elif int(old[0]) == int(outcome):
-                report.unchanged += 1
-            elif known < old[1]:
-                report.older_ignored += 1
+            row = {"lead_id": lead_id, "outcome": int(outcome), "known_at": _utc(known_at.to_pydatetime()),
+                   "source": source, "recorded_at": now}
+            if lead_id in stored:
+                self._compare(row, stored[lead_id], changes, report)
             else:
-                changes.append({"b_lead_id": lead_id, "outcome": int(outcome), "known_at": known, "source": source,
-                                "recorded_at": now})
-                if len(report.changed_examples) < EXAMPLES:
-                    report.changed_examples.append({"lead_id": lead_id, "was": int(old[0]), "now": int(outcome)})
+                new.append(row)
         if new:
-            connection.execute(insert(Outcome), new)
+            # Another import may have stored some of these leads since they were read: not a duplicate key,
+            # but an outcome to compare with, as if it had been there when the chunk was read.
+            inserted = set(connection.execute(_insert_new(connection), new).scalars())
+            raced = [row for row in new if row["lead_id"] not in inserted]
+            if raced:
+                now_stored = self._stored_outcomes(connection, [row["lead_id"] for row in raced])
+                for row in raced:
+                    self._compare(row, now_stored[row["lead_id"]], changes, report)
+            report.new += len(inserted)
+        else:
+            inserted = set()
         if changes:
-            connection.execute(update(Outcome).where(Outcome.lead_id == bindparam("b_lead_id")), changes)
-        touched = [row["lead_id"] for row in new] + [row["b_lead_id"] for row in changes]
+            # The latest wins even against an import running at the same moment.
+            connection.execute(update(Outcome).where(Outcome.lead_id == bindparam("b_lead_id"),
+                                                     Outcome.known_at <= bindparam("b_known_at")),
+                               [{"b_lead_id": row["lead_id"], "b_known_at": row["known_at"],
+                                 **{k: v for k, v in row.items() if k != "lead_id"}} for row in changes])
+        touched = sorted(inserted | {row["lead_id"] for row in changes})
         if touched:
             _where_ids(connection, "UPDATE scorings SET outcome = (SELECT o.outcome FROM outcomes o WHERE "
                                    "o.lead_id = scorings.lead_id) WHERE lead_id {ids}", touched)
-        report.new += len(new)
         report.changed += len(changes)
 
+    @staticmethod
+    def _stored_outcomes(connection: Connection, ids: Sequence[str]) -> dict[str, tuple[int, datetime]]:
+        return {lead: (int(outcome), _as_utc(known)) for lead, outcome, known in _where_ids(
+            connection, "SELECT lead_id, outcome, known_at FROM outcomes WHERE lead_id {ids}", ids)}
+
+    @staticmethod
+    def _compare(row: dict[str, Any], old: tuple[int, datetime], changes: list[dict[str, Any]],
+                 report: ImportReport) -> None:
+        """An outcome for a lead that has one: the same, an older different one (ignored), or a change."""
+        if old[0] == row["outcome"]:
+            report.unchanged += 1
+        elif row["known_at"] < old[1]:
+            report.older_ignored += 1
+        else:
+            changes.append(row)
+            if len(report.changed_examples) < EXAMPLES:
+                report.changed_examples.append({"lead_id": row["lead_id"], "was": old[0], "now": row["outcome"]})
+
     # ---- drift references -----------------------------------------------------------------------------
+    @_faults("keep the drift reference")
     def save_drift_reference(self, model_version: str, reference: Mapping[str, Any]) -> None:
         """Keep a model version's training distribution (replacing an earlier one for the same version)."""
         text = json.dumps(reference)
@@ -395,6 +526,7 @@ class Store:
         if self.drift_reference(model_version) is None:
             self.save_drift_reference(model_version, reference)
 
+    @_faults("read the drift reference")
     def drift_reference(self, model_version: str) -> dict[str, Any] | None:
         """The stored reference of a version, or None (models trained before references existed)."""
         with self.engine.connect() as connection:
@@ -403,20 +535,30 @@ class Store:
         return json.loads(text) if text else None
 
     # ---- results --------------------------------------------------------------------------------------
+    @_faults("build the report")
     def report(self, since: datetime | None = None, until: datetime | None = None, model: str | None = None,
                list_name: str | None = None, by: str | None = None, references: Mapping[str, Any] | None = None,
                owner: str | None = None) -> dict[str, Any]:
         """Each tier's promise against what happened, ranking, gain, drift (see ``report.build``); ``owner``: only
-        that owner's leads (a rep's results); ``by="owner"``: a breakdown per owner (a manager's)."""
+        that owner's leads (a rep's results); ``by="owner"``: a breakdown per owner (a manager's).
+
+        ``since`` and ``until`` are instants: a moment with a zone offset means the same on every database.
+        """
         from leadscore.store import report as results
 
+        if list_name is not None:
+            check_list_name(list_name)
+        since, until = (None if moment is None else _utc(moment) for moment in (since, until))
         with self.engine.connect() as connection:
             return results.build(connection, self, since=since, until=until, model=model, list_name=list_name,
                                  by=by, references=references, owner=owner)
 
+    @_faults("read the lead's history")
     def history(self, lead_id: str, owner: str | None = None) -> list[dict[str, Any]]:
         """One lead's scorings, oldest first: when, which model, tier, chance, score, list, owner. ``owner``:
         only the scorings that gave the lead to that owner (a rep sees nothing of another owner's lead)."""
+        if text_problem(str(lead_id)):
+            return []  # an ID no store holds
         query = (select(Scoring.scored_at, Scoring.model_version, Scoring.tier, Scoring.chance, Scoring.score,
                         SavedList.name, Scoring.owner).join(SavedList, SavedList.id == Scoring.list_id, isouter=True)
                  .where(Scoring.lead_id == str(lead_id)).order_by(Scoring.id))
@@ -427,6 +569,7 @@ class Store:
                      "chance": round(chance, 4), "score": score, "list": name, "owner": lead_owner}
                     for at, version, tier, chance, score, name, lead_owner in connection.execute(query)]
 
+    @_faults("read the recorded leads")
     def training_frame(self, model: str | None = None, target: str = "converted") -> pd.DataFrame:
         """Recorded leads with a known outcome as a training set: each lead's latest fields as read + ``target``.
 

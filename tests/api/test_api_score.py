@@ -107,7 +107,7 @@ def test_keys_are_matched_like_headers_aliases_included(client: TestClient, regi
     ("three_tiers", "time_on_site_minutes", "N/A", MISSING_REASON),
     ("three_tiers", "age", True, NUMBER_REASON),
     ("three_tiers", "age", [41], "must be one value (text, number, true/false or null), not a list"),
-    ("three_tiers", "lead_id", "x" * 201, "longer than 200 characters"),
+    ("three_tiers", "lead_id", "x" * 201, "the lead ID is longer than 200 characters"),
     ("won_lost", "age", "forty", NUMBER_REASON),
     ("won_lost", "age", True, NUMBER_REASON),
     ("won_lost", "housing", "maybe", FLAG_REASON),

@@ -14,7 +14,7 @@ from sqlalchemy import func, select, text
 
 from leadscore.fields.infer import OutcomeError
 from leadscore.scoring.rows import ScoredRow, ScoredRows
-from leadscore.store import RecordError, Store, read_outcomes
+from leadscore.store import RecordError, Store, StoreUnavailableError, read_outcomes
 from leadscore.store import database as db
 from leadscore.store.report import wilson
 from leadscore.store.tables import Outcome, Scoring
@@ -202,12 +202,24 @@ def test_saved_lists_reopen_as_scored_and_history(store: Store) -> None:
         store.list_rows("nope")
 
 
-def test_retention_deletes_old_scorings(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_retention_deletes_old_scorings(store: Store, database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     store.record(builtin_batch(["old"], ["Low"]), scored_at=T0)
-    monkeypatch.setenv("LEADSCORE_RETENTION_DAYS", "30")
-    recorded = store.record(builtin_batch(["new"], ["Low"]), scored_at=T0 + timedelta(31))
+    monkeypatch.setenv("LEADSCORE_RETENTION_DAYS", "30")  # read through Settings when a store is opened
+    kept = Store.open(database_url)
+    try:
+        recorded = kept.record(builtin_batch(["new"], ["Low"]), scored_at=T0 + timedelta(31))
+    finally:
+        kept.close()
     assert recorded.deleted_by_retention == 1
     assert [h["tier"] for h in store.history("old")] == []
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-3", "1.5", "٣٠", "99999"])
+def test_a_retention_that_cannot_be_read_refuses_to_open_the_store(
+        database_url: str, monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("LEADSCORE_RETENTION_DAYS", value)
+    with pytest.raises(StoreUnavailableError, match="LEADSCORE_RETENTION_DAYS must be a whole number of days"):
+        Store.open(database_url)
 
 
 def test_training_frame_from_results(store: Store) -> None:
@@ -270,9 +282,9 @@ def test_outcome_values_read_with_the_training_rules() -> None:
         outcomes(["1", "2"], ["Lost", "Lost"], positive=["Wonn"], negative=["Los"])
     with pytest.raises(OutcomeError, match="Which of the others mean lost"):
         outcomes(["1", "2", "3"], ["Won", "Lost", "Open"])
-    with pytest.raises(OutcomeError, match="row 3, column 'when'"):
-        read_outcomes(pd.DataFrame({"id": ["1", "2"], "s": ["yes", "no"], "when": ["2026-01-01", "soon"]}),
-                      "id", "s", at_column="when")
+    with pytest.raises(OutcomeError, match="row 2, column 'when': 'soon' is not a date; no row could be read"):
+        read_outcomes(pd.DataFrame({"id": ["1", "2"], "s": ["yes", "no"], "when": ["soon", "later"]}),
+                      "id", "s", at_column="when")  # the wrong column named: refused
     with pytest.raises(OutcomeError, match="ID column 'lead'"):
         read_outcomes(pd.DataFrame({"id": ["1"], "s": ["yes"]}), "lead", "s")
 

@@ -7,7 +7,6 @@ import logging
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import SQLAlchemyError
 
 from leadscore.api.dependencies import SettingsDep
 from leadscore.api.errors import ERRORS
@@ -15,7 +14,7 @@ from leadscore.api.middleware import KEY_IN_SCOPE
 from leadscore.api.outcomes import OutcomesRefusedError, OutcomesRequest, OutcomesResponse, import_outcomes
 from leadscore.api.recording import error_words
 from leadscore.api.replies import INVALID, ErrorResponse, refusal
-from leadscore.store import StoreUnavailableError
+from leadscore.store import StoreError
 
 log = logging.getLogger("leadscore.api.app")
 
@@ -37,6 +36,6 @@ async def outcomes(body: OutcomesRequest, settings: SettingsDep, request: Reques
                                        f"API key {key.name}" if key is not None else "API (no key)", address)
     except OutcomesRefusedError as refused:
         return refusal(422, INVALID, refused.errors)
-    except (StoreUnavailableError, SQLAlchemyError) as error:  # the database, not the request
-        log.warning("outcomes: the store cannot be reached (%s)", error_words(error))
+    except StoreError as error:  # the database, not the request (the request's values were checked before)
+        log.warning("outcomes: the store cannot be written (%s)", error_words(error))
         return refusal(503, "the store cannot be reached; retry later", headers={"Retry-After": "5"})
