@@ -7,6 +7,7 @@ can be built and checked in a test without a running app.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
@@ -94,6 +95,8 @@ def odds_waterfall(base_value: float, contributions: Mapping[str, float], tier: 
     the tiny rest are one "other fields" step, so the bars add up exactly.
     Bars are labelled by how they multiply the odds (×2.1, ÷1.5).
     """
+    if runner_up is None:
+        raise ValueError(f"the odds of {tier} need a runner-up tier to compare with")
     items = sorted(contributions.items(), key=lambda item: abs(item[1]), reverse=True)
     shown = [(label, value) for label, value in items if abs(value) >= tiny]
     rest = [value for _, value in items if abs(value) < tiny]
@@ -270,7 +273,7 @@ def importance_bars(ours: Mapping[str, float], seed: Mapping[str, float] | None 
 
     Keys are readable labels; ``seed`` may hold only some of them.
     """
-    labels = sorted(ours, key=ours.get)
+    labels = sorted(ours, key=lambda label: ours[label])
     figure = go.Figure()
     if seed:
         figure.add_bar(y=labels, x=[seed.get(label) for label in labels], orientation="h",
@@ -352,7 +355,7 @@ def gain(points: Sequence[Mapping[str, float]], cuts: Sequence[tuple[str, float]
     return _layout(figure, 380, legend_y=-0.2, title="Who to call first: conversions caught")
 
 
-def tier_conversion(tiers: Sequence[Mapping[str, object]], base_rate: float | None = None) -> go.Figure:
+def tier_conversion(tiers: Sequence[Mapping[str, Any]], base_rate: float | None = None) -> go.Figure:
     """Each tier's measured conversion rate on the test leads (its number of leads under its name)."""
     names = [f"{t['tier']}<br>{int(t['leads']):,} leads" for t in tiers]
     measured = [t.get("conversion_rate") for t in tiers]
@@ -384,7 +387,7 @@ def field_importance(importance: Mapping[str, float], fill_rates: Mapping[str, f
     return _layout(figure, 120 + 26 * len(ordered), legend_y=-0.2, title="What the model looks at")
 
 
-def promise_vs_real(tiers: Mapping[str, Mapping[str, object]]) -> go.Figure:
+def promise_vs_real(tiers: Mapping[str, Mapping[str, Any]]) -> go.Figure:
     """Each tier's real conversion (bar, with its 95% range as an error bar) and its promise (a diamond).
 
     ``tiers``: the results report's tiers (``rate``, ``interval``, ``expected``, ``with_outcome``); a tier with

@@ -35,7 +35,8 @@ def tier_verdict(tier: str, row: Mapping[str, Any]) -> str:
     """One tier's real conversion against its promise, with its range and counts."""
     if not row.get("with_outcome"):
         return f"{tier}: {row.get('scored', 0):,} leads scored, no outcome known yet."
-    rate, low, high = row["rate"], *row["interval"]
+    rate = row["rate"]
+    low, high = row["interval"]
     expected = row.get("expected")
     text = (f"{tier}: {percent(rate)} converted ({row['converted']:,} of {row['with_outcome']:,} leads with an "
             f"outcome; the true rate is very likely between {percent(low)} and {percent(high)})")

@@ -12,4 +12,5 @@ if [ ! -x /usr/bin/chromium ]; then
         || { $sudo_cmd apt-get update -q >/dev/null && $sudo_cmd apt-get install -y -q chromium >/dev/null; }
 fi
 .venv/bin/ruff check .
+.venv/bin/python -m mypy leadscore
 exec .venv/bin/python -m pytest "$@"

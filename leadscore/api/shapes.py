@@ -313,8 +313,10 @@ def _build(schema: Schema, target: Target, version: str) -> Shapes:
     needed = (len(fields) + 1) // 2
     id_words = f"the key '{id_name}'" + ("" if id_name == LEAD_ID else f" or '{LEAD_ID}'")
 
-    def read_keys(raw: Any) -> Any:
-        """The lead's values by field name (keys matched like headers), the id under ``id_name``."""
+    def read_keys(cls: type[BaseModel], raw: Any) -> Any:
+        """The lead's values by field name (keys matched like headers), the id under ``id_name``.
+
+        A "before" model validator: pydantic makes it a classmethod (its first parameter is named ``cls``)."""
         if not isinstance(raw, dict):
             return raw
         values, problems = schema.lead_keys(raw)
@@ -361,8 +363,10 @@ def _build(schema: Schema, target: Target, version: str) -> Shapes:
                  "underscores ignored; CRM spellings of a field count), values as in the file (text, numbers, "
                  f"true/false, null). At least {needed} of the model's {len(fields)} fields must be filled in (fewer "
                  "is refused: most likely a lead for another model). Other keys are allowed and ignored."),
-        __validators__={"read_keys": model_validator(mode="before")(classmethod(lambda _cls, raw: read_keys(raw))),
-                        "enough_fields": model_validator(mode="after")(enough_fields)},
+        # pydantic documents model_validator(...) results as __validators__ values, but types them as
+        # Callable; a PydanticDescriptorProxy is not one.
+        __validators__={"read_keys": model_validator(mode="before")(read_keys),  # type: ignore[dict-item]
+                        "enough_fields": model_validator(mode="after")(enough_fields)},  # type: ignore[dict-item]
         **properties,
     )
     batch_request = create_model(
@@ -410,7 +414,7 @@ def _answers(schema: Schema, target: Target) -> tuple[type[BaseModel], type[Base
             "contributions": (Annotated[dict[str, float], WithJsonSchema(contributions)], ...),
         }
 
-    ids = {
+    ids: dict[str, Any] = {
         "lead_id": (str | None, Property(description="The lead's id as sent (text), or null.")),
         "model_version": (str, Property(description="The model version that scored the lead.")),
     }

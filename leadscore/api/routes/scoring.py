@@ -44,4 +44,4 @@ async def batch(scorer_body: ScorerAndBody, keep: KeepDep) -> JSONResponse:
     except ValidationError as error:
         return answer(scorer, refusal(422, INVALID, field_errors(error.errors(include_url=False,
                                                                                  include_input=False))))
-    return answer(scorer, await asyncio.to_thread(score_many, scorer, body.leads, keep))
+    return answer(scorer, await asyncio.to_thread(score_many, scorer, body.model_dump()["leads"], keep))
