@@ -117,7 +117,7 @@ def ranking_buckets(connection: Connection, scope: Scope) -> list[tuple[int, int
     bucket = cast(Scoring.chance * BUCKETS, Integer)
     query = (select(bucket, func.sum(Scoring.outcome), func.count() - func.sum(Scoring.outcome))
              .where(*_where(scope), Scoring.outcome.is_not(None)).group_by(bucket))
-    return [(int(b or 0), int(p), int(n)) for b, p, n in connection.execute(query)]
+    return [(int(b or 0), int(p or 0), int(n or 0)) for b, p, n in connection.execute(query)]
 
 
 def drift_sample(connection: Connection, scope: Scope) -> tuple[int, list[dict[str, Any]], list[float]]:

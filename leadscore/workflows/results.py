@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from leadscore.fields.lead_id import check_list_name
 from leadscore.modeling.tiers import TIERS
 from leadscore.monitoring import drift
 from leadscore.registry import Registry
@@ -338,6 +339,7 @@ def check_list(store: Store, list_name: str | None) -> None:
     """ResultsError naming the saved lists when ``list_name`` is not one of them."""
     if list_name is None:
         return
+    check_list_name(list_name)  # LeadIdError: a name no store could hold (the same rule on every database)
     with store.reading("build the results report") as connection:
         names = queries.list_names(connection)
     if list_name not in names:

@@ -129,19 +129,23 @@ class _Writer:
         self.thread.start()
 
     def _run(self) -> None:
+        ended = False  # whether the scoring thread has said it is done (or aborting): it puts nothing more
         try:
             with self.recording.store.recording(self.recording.list_name) as run:
                 while (item := self.queue.get()) is not self._DONE:
                     if item is self._ABORT:
+                        ended = True
                         raise _AbortedError
                     assert isinstance(item, ScoredRows)
                     run.add(item)
+                ended = True
             self.recorded = run.recorded
         except _AbortedError:
             return
         except BaseException as error:  # handed to the scoring thread, which raises it
             self.error = error
-            while self.queue.get() not in (self._DONE, self._ABORT):  # let the scoring thread finish its puts
+            # a fault at the commit comes after the last item: waiting for another would never end
+            while not ended and self.queue.get() not in (self._DONE, self._ABORT):  # let the puts finish
                 pass
 
     def put(self, rows: ScoredRows) -> None:

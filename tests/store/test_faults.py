@@ -19,6 +19,7 @@ from sqlalchemy import create_engine, text
 from leadscore.fields.lead_id import MAX_LENGTH, LeadIdError, id_from_json
 from leadscore.store import RecordError, Store, StoreError, read_outcomes
 from leadscore.store.faults import is_row_fault
+from leadscore.workflows import results
 from tests.store.test_store import builtin_batch
 
 T0 = datetime(2026, 5, 1, 12, 0, tzinfo=timezone.utc)
@@ -78,7 +79,7 @@ def test_a_list_name_follows_the_rule_on_both_databases(store: Store, name: str,
     with pytest.raises(KeyError):
         store.list_rows(name)
     with pytest.raises(LeadIdError):
-        store.report(list_name=name)
+        results.results_report(store, None, model=results.ALL, list_name=name)
     assert store.history("a\x00") == []
 
 
@@ -147,16 +148,21 @@ def test_a_damaged_file_cannot_be_opened_and_says_so(tmp_path: Path) -> None:
         Store.open(f"sqlite:///{path}")
 
 
+def _leads(store: Store, **filters: datetime) -> int:
+    """The leads the results report stands on, every version (the report never blends them: summed here)."""
+    return sum(v.leads for v in results.results_report(store, None, model=results.ALL, **filters).versions)
+
+
 # ---- instants and dates ----------------------------------------------------------------------------------
 def test_since_and_until_mean_the_same_instant_on_both_databases(store: Store) -> None:
     store.record(builtin_batch(["a", "b"], ["Low", "High"]), scored_at=T0)
     plus2 = timezone(timedelta(hours=2))
     minus5 = timezone(timedelta(hours=-5))
-    assert store.report(since=datetime(2026, 5, 1, 14, 0, tzinfo=plus2))["leads"] == 2  # 12:00 UTC: included
-    assert store.report(since=datetime(2026, 5, 1, 14, 1, tzinfo=plus2))["leads"] == 0
-    assert store.report(until=datetime(2026, 5, 1, 7, 1, tzinfo=minus5))["leads"] == 2  # 12:01 UTC
-    assert store.report(until=datetime(2026, 5, 1, 7, 0, tzinfo=minus5))["leads"] == 0  # 12:00 UTC: excluded
-    assert store.report(until=datetime.max.replace(tzinfo=timezone.utc))["leads"] == 2
+    assert _leads(store, since=datetime(2026, 5, 1, 14, 0, tzinfo=plus2)) == 2  # 12:00 UTC: included
+    assert _leads(store, since=datetime(2026, 5, 1, 14, 1, tzinfo=plus2)) == 0
+    assert _leads(store, until=datetime(2026, 5, 1, 7, 1, tzinfo=minus5)) == 2  # 12:01 UTC
+    assert _leads(store, until=datetime(2026, 5, 1, 7, 0, tzinfo=minus5)) == 0  # 12:00 UTC: excluded
+    assert _leads(store, until=datetime.max.replace(tzinfo=timezone.utc)) == 2
 
 
 def test_outcome_dates_are_read_day_first_per_column_as_in_training(store: Store) -> None:
@@ -167,7 +173,8 @@ def test_outcome_dates_are_read_day_first_per_column_as_in_training(store: Store
         rows = read_outcomes(crm, "id", "stage", positive=["Won"], negative=["Lost"], at_column="closed")
     assert rows.rows["known_at"].tolist() == [pd.Timestamp("2026-06-12", tz="UTC")]  # 12 June, after 13 May
     store.import_outcomes(rows, "crm.csv")
-    assert store.report()["tiers"]["High"]["converted"] == 1  # the later Won wins over the earlier Lost
+    report = results.results_report(store, None, model=results.ALL)
+    assert report.versions[0].tiers["High"].converted == 1  # the later Won wins over the earlier Lost
 
 
 def test_out_of_range_times_and_bad_ids_are_rejected_rows_with_their_reason(store: Store) -> None:

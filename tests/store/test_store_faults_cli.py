@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import resource
 import shutil
-import sqlite3
 import subprocess
 import sys
 import time
@@ -132,7 +131,7 @@ def test_a_locked_table_times_out_with_one_line(leads: Path, tmp_path: Path, mod
 def test_dates_at_the_end_of_the_calendar(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                           capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("LEADSCORE_DATABASE_URL", f"sqlite:///{tmp_path / 'store.sqlite3'}")
-    assert run("report", "--until", "9999-12-31", "--json", "--models-dir", tmp_path) == 0
+    assert run("report", "--until", "9999-12-31", "--model", "all", "--json", "--models-dir", tmp_path) == 0
     with pytest.raises(SystemExit) as refused:
         run("report", "--since", "0001-01-01T00:00+01:00", "--models-dir", tmp_path)
     assert refused.value.code == 2
@@ -210,21 +209,25 @@ def test_a_read_only_store(leads: Path, tmp_path: Path, model_dir: Path) -> None
     assert "read-only" in err or "cannot be opened" in err, err
 
 
+def _wait_for_the_run(command: subprocess.Popen[str], output: Path) -> None:
+    """Until the run is under way: its first chunks scored and written (a run records all or nothing, in one
+    transaction, so nothing is visible in the store before it ends)."""
+    partial = output.with_name(output.name + ".partial")
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and command.poll() is None:
+        if partial.exists() and partial.stat().st_size > 100_000:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the run ended before it could be interrupted")
+
+
 def test_a_store_file_deleted_while_the_command_runs(tmp_path: Path, model_dir: Path) -> None:
     big = synth.generate(20_000, seed=3)
     big.to_csv(tmp_path / "big.csv", index=False)
     path = tmp_path / "store.sqlite3"
     command = _command(*_score(tmp_path / "big.csv", tmp_path / "out.csv", model_dir, "--chunk-rows", "500"),
                        env={"LEADSCORE_DATABASE_URL": f"sqlite:///{path}"})
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and command.poll() is None:  # wait for the first chunk to be recorded
-        try:
-            with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as probe:
-                if probe.execute("SELECT count(*) FROM scorings").fetchone()[0] > 0:
-                    break
-        except sqlite3.Error:
-            pass
-        time.sleep(0.05)
+    _wait_for_the_run(command, tmp_path / "out.csv")
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     _, err = command.communicate(timeout=300)
@@ -242,14 +245,7 @@ def test_postgresql_stopping_in_the_middle_of_a_run(tmp_path: Path, model_dir: P
         Store.open(server.url).close()
         command = _command(*_score(tmp_path / "big.csv", tmp_path / "out.csv", model_dir, "--chunk-rows", "500"),
                            env={"LEADSCORE_DATABASE_URL": server.url})
-        engine = create_engine(server.url)
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline and command.poll() is None:
-            with engine.connect() as probe:
-                if probe.exec_driver_sql("SELECT count(*) FROM scorings").scalar():
-                    break
-            time.sleep(0.05)
-        engine.dispose()
+        _wait_for_the_run(command, tmp_path / "out.csv")
         server._run("pg_ctl", "-D", str(server.data), "-m", "immediate", "-w", "stop")
         _, err = command.communicate(timeout=300)
     finally:
