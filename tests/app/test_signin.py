@@ -1,6 +1,7 @@
 """Signing in and what each role may open (AppTest on the real app.py, the real store and its accounts).
 
-The browser side (a rep's list, a viewer's pages, throttled wrong passwords) is in tests/browser/test_signin_in_chromium.py.
+The browser side (a rep's list, a viewer's pages, throttled wrong passwords) is in
+tests/browser/test_signin_in_chromium.py.
 """
 
 from __future__ import annotations
