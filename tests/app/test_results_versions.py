@@ -9,9 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from leadscore.registry import ENV_MODELS_DIR, Registry
+from leadscore.registry import Registry
 from leadscore.scoring import triage
 from leadscore.scoring.scorer import Scorer
+from leadscore.settings import ENV_MODELS_DIR
 from leadscore.store import Store, read_outcomes
 from tests.app.helpers import open_page, texts
 from tests.conftest import BANK_SAMPLE
