@@ -21,8 +21,9 @@ def test_bars_add_up_to_the_leads_chance() -> None:
     assert bars.base == -2.06 and list(bars.measure) == ["relative"] * 5 + ["total"]
     assert sum(bars.x[:-1]) == pytest.approx(sum(contributions.values()))
     total = -2.06 + sum(contributions.values())
-    assert list(bars.text) == ["×3.0", "×1.6", "÷1.4", "÷1.3", "×1.0", f"{100 / (1 + math.exp(-total)):.1f}% chance"]
-    assert figure.layout.title.text == "Why a 24.7% chance of conversion (the average lead: 11.3%)"
+    assert list(bars.text) == ["×3.0", "×1.6", "÷1.4", "÷1.3", "×1.0", f"{1 / (1 + math.exp(-total)):.0%} chance"]
+    # a chance in whole percentages, as the table and the badge write it (24.7% -> 25%, 11.3% -> 11%)
+    assert figure.layout.title.text == "Why a 25% chance of conversion (the average lead: 11%)"
 
 
 def test_a_scored_lead_explains_itself_exactly(crm_scorer: Scorer) -> None:
