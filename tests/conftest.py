@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -165,3 +166,13 @@ def leads() -> Iterator[pd.DataFrame]:
     """A small batch of valid leads with an id and an extra column."""
     frame = synth.generate(50, seed=3).drop(columns=["tier", *synth.TRUE_PROBABILITY_COLUMNS])
     yield frame.assign(owner="Dana")
+
+
+@pytest.fixture(autouse=True)
+def _main_module_kept() -> Iterator[None]:
+    """Streamlit's script runner (AppTest) makes app.py the ``__main__`` module and leaves it there; a process
+    started with ``spawn`` afterwards would run the dashboard's script as its main module and die. Put the real
+    ``__main__`` back after every test."""
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main
