@@ -24,7 +24,7 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 from leadscore import charts
-from leadscore.plain_words import builtin_sentence, data_words, percent, ranking_sentence
+from leadscore.plain_words import data_words, percent
 from leadscore.registry import Registry, VersionInfo
 from leadscore.results_words import DRIFT_WORDS, drift_sentence, tier_verdict
 from leadscore.results_words import ranking_sentence as results_ranking_sentence
@@ -73,19 +73,10 @@ def describe(registry: Registry, version: str) -> ModelAbout:
     metadata = model.metadata
     report = model.report
     name = registry.name(version, metadata)
-    kind = model.target.kind
     titles = {f.name: f.title for f in model.schema.fields}
-    if kind == "three_tiers":
-        quality = builtin_sentence(report)
-        outcome = ""
-    else:
-        found = report.get("test")
-        test: Mapping[str, Any] = found if isinstance(found, dict) else {}
-        quality = ranking_sentence(test.get("roc_auc"))
-        outcome = str(report.get("target") or model.target.column)
-    return ModelAbout(version=version, name=name, kind=kind, titles=titles, outcome=outcome,
-                      trained_on=data_words(metadata.get("data_source", "")),
-                      created_at=str(metadata.get("created_at", "")), quality=quality)
+    return ModelAbout(version=version, name=name, kind=model.target.kind, titles=titles,
+                      outcome=report.outcome, trained_on=data_words(metadata.get("data_source", "")),
+                      created_at=str(metadata.get("created_at", "")), quality=report.headline)
 
 
 def _e(value: object) -> str:
