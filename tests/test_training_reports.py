@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from leadscore.modeling.report import Chart, Folded, Quality, Text, TrainingReport
+from leadscore.modeling.report import Chart, EvaluationError, Folded, Quality, Text, TrainingReport
 from leadscore.modeling.three_tiers import train
 from leadscore.modeling.three_tiers.report import TiersReport
 from leadscore.modeling.tiers import Bands
@@ -149,3 +149,15 @@ def test_a_version_published_with_an_older_report_loads_it_typed(kind: str, tmp_
     assert type(loaded.report) is type(loaded.target).report_type and loaded.report.to_dict() == document
     [row] = registry.versions()
     assert (row.accuracy, row.auc) == ((0.86, None) if kind == "built-in" else (None, 0.81))
+
+
+def test_each_target_evaluates_its_own_way(scorer, crm_scorer) -> None:  # noqa: ANN001
+    """``leadscore evaluate`` asks the target: the built-in model on generated leads with their tiers, a team's
+    model only on a file of its closed leads."""
+    evaluation = scorer.model.target.evaluate(scorer, None, "None", 300, 5)
+    assert evaluation.lines[0] == f"model {scorer.version} on 300 leads"
+    assert evaluation.document["rows_evaluated"] == 300 and evaluation.document["model_version"] == scorer.version
+    assert {"accuracy", "High", "macro avg", "confusion_matrix", "bayes_accuracy"} <= set(evaluation.document)
+    with pytest.raises(EvaluationError, match=r"trained on a CRM export: evaluate it on a file of closed leads "
+                                              r"with its outcome column 'y' \(--data FILE\)"):
+        crm_scorer.model.target.evaluate(crm_scorer, None, "None", 300, 5)
