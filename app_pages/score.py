@@ -13,7 +13,7 @@ from leadscore.fields.scenarios import SCENARIOS
 from leadscore.modeling.tiers import TIERS
 from leadscore.scoring.scorer import LeadError, LeadScore, Scorer
 from leadscore.scoring.whatif import MoveUp
-from ui import engine, lead_form, widgets
+from ui import engine, lead_form, store_faults, widgets
 from ui.text import md_escape
 
 #: What the original study expects of its scenarios, shown when the form starts from one.
@@ -85,7 +85,7 @@ def _problem_words(schema: Schema, problems: list[tuple[str, str, str]]) -> str:
     return "\n".join(lines)
 
 
-@st.fragment
+@store_faults.fragment
 def workbench(scorer: Scorer) -> None:
     """Inputs and results; a change to a field reruns only this part of the page."""
     version, schema, target = scorer.version, scorer.schema, scorer.model.target

@@ -20,7 +20,7 @@ from leadscore.modeling.tiers import TIERS
 from leadscore.scoring import triage
 from leadscore.scoring.scorer import Scorer
 from leadscore.scoring.template import template_frame
-from ui import engine, guard, keep, lead_list, rejected_rows, saved_lists, widgets
+from ui import engine, guard, keep, lead_list, rejected_rows, saved_lists, store_faults, widgets
 from ui.text import md_escape
 
 SAMPLE_NAME = "sample-leads.csv"
@@ -133,7 +133,7 @@ def shown_chances(table: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame
     return table.assign(**{c: table[c].map(plain_words.chance) for c in chances})
 
 
-@st.fragment
+@store_faults.fragment
 def results(scorer: Scorer, scored: pd.DataFrame, result_key: str, headers: dict[str, str], ids: list[str]) -> None:
     """Tier counts, filters, sorting, the list and one lead's explanation; these rerun only this part.
 

@@ -1,4 +1,7 @@
-"""Where the model registry lives, and folders made with their documented modes whatever the process's umask.
+"""Folders and files made with their documented modes whatever the process's umask.
+
+Where the model registry lives (``--models-dir``, $LEADSCORE_MODELS_DIR, ``models/``) is read in
+``leadscore.settings`` (``models_folder``), with the rest of the environment.
 
 ``mkdir`` applies the umask: under ``umask 000`` a registry would be made
 world-writable (0777), under ``umask 077`` unreadable by a server running as
@@ -11,16 +14,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-ENV_MODELS_DIR = "LEADSCORE_MODELS_DIR"
-DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 #: The documented modes: world-readable, so a server running as another user can read the models.
 FILE_MODE, FOLDER_MODE = 0o644, 0o755
-
-
-def models_dir(path: str | os.PathLike[str] | None = None) -> Path:
-    """The registry folder: the argument, else $LEADSCORE_MODELS_DIR, else ./models (the store's SQLite file
-    sits beside it too)."""
-    return Path(path or os.environ.get(ENV_MODELS_DIR) or DEFAULT_MODELS_DIR)
 
 
 def make_folders(path: Path, mode: int) -> None:

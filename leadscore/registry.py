@@ -71,7 +71,7 @@ from filelock import FileLock
 
 from leadscore import roundtrip, signing
 from leadscore.fields.builtin import CLASSES
-from leadscore.folders import FILE_MODE, FOLDER_MODE, make_folders, models_dir
+from leadscore.folders import FILE_MODE, FOLDER_MODE, make_folders
 from leadscore.model_files import (
     MAX_BOOSTER_BYTES,
     MAX_JSON_BYTES,
@@ -88,6 +88,7 @@ from leadscore.model_files import (
 from leadscore.modeling.model import Model, model_of
 from leadscore.modeling.three_tiers.lead_model import LeadModel
 from leadscore.modeling.won_lost.outcome_model import OutcomeModel
+from leadscore.settings import models_folder
 from leadscore.version_names import default_change, default_name, read_names, write_name
 
 log = logging.getLogger(__name__)
@@ -221,7 +222,7 @@ class Registry:
     def __init__(self, root: str | os.PathLike[str] | None = None, on_change: ChangeCallback | None = None) -> None:
         """``on_change(action, detail, source)`` hears of each publish, activation, rename and signing after it
         happened (the command line writes them to the store's audit trail; the registry has no store)."""
-        self.root = models_dir(root)
+        self.root = models_folder(root)
         self._file_lock: FileLock | None = None
         self._on_change = on_change
 

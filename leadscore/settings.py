@@ -24,12 +24,20 @@ ENV_WEBHOOK_SECRET = "LEADSCORE_WEBHOOK_SECRET"
 ENV_LOCK_TIMEOUT = "LEADSCORE_LOCK_TIMEOUT"
 #: Where per-user configuration lives (the signing key's folder): $XDG_CONFIG_HOME, else ~/.config.
 ENV_CONFIG_HOME = "XDG_CONFIG_HOME"
-DEFAULT_MODELS_DIR = Path("models")
+#: The model registry folder when neither ``--models-dir`` nor $LEADSCORE_MODELS_DIR says otherwise: the
+#: project's own ``models/`` (the store's SQLite file sits beside the versions).
+DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 #: Seconds a store write waits for another program's lock (SQLite's busy timeout, PostgreSQL's lock_timeout).
 DEFAULT_LOCK_SECONDS = 30
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
+
+
+def models_folder(path: str | os.PathLike[str] | None = None, environ: Mapping[str, str] | None = None) -> Path:
+    """The registry folder: the argument, else $LEADSCORE_MODELS_DIR, else ``DEFAULT_MODELS_DIR``."""
+    env = os.environ if environ is None else environ
+    return Path(path or env.get(ENV_MODELS_DIR) or DEFAULT_MODELS_DIR)
 
 
 class SettingsError(ValueError):
@@ -125,7 +133,7 @@ class Settings:
         """Read every variable; ``models_dir`` (a ``--models-dir`` argument) wins over the variable."""
         env = os.environ if environ is None else environ
         return cls(
-            models_dir=Path(models_dir or env.get(ENV_MODELS_DIR) or DEFAULT_MODELS_DIR),
+            models_dir=models_folder(models_dir, env),
             database_url=env.get(ENV_DATABASE_URL) or None,
             retention_days=_days(env, ENV_RETENTION_DAYS),
             api_key=env.get(ENV_API_KEY) or None,

@@ -13,8 +13,8 @@ import pytest
 
 from leadscore.cli import main
 from leadscore.fields.builtin import FEATURE_NAMES, example_lead
-from leadscore.folders import DEFAULT_MODELS_DIR
 from leadscore.modeling.target import REASON_COLUMNS
+from leadscore.settings import DEFAULT_MODELS_DIR
 
 #: The columns a scored file of the built-in model adds (../shared/DESIGN.md), in reading order.
 OUTPUT_COLUMNS = ("tier", "confidence", "p_high", "p_medium", "p_low", *REASON_COLUMNS)

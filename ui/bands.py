@@ -19,7 +19,7 @@ from leadscore.modeling.tiers import DEFAULT_SHARES, Bands
 from leadscore.modeling.won_lost.bands import bands_for, measured_tiers, with_bands
 from leadscore.scoring.scorer import Scorer
 from leadscore.version_names import band_words, with_new_bands
-from ui import engine
+from ui import engine, store_faults
 from ui.guard import current_guard, password_problem
 from ui.outcome_report import NO_BAR
 from ui.publish import publish_candidate
@@ -98,7 +98,7 @@ def _same(a: Bands, b: Bands) -> bool:
     return a.kind == b.kind and abs(a.high - b.high) < 1e-9 and abs(a.medium - b.medium) < 1e-9
 
 
-@st.fragment
+@store_faults.fragment
 def panel(scorer: Scorer) -> None:
     """Sliders, the gain chart with the cut points, each band's conversion, and Save (guarded)."""
     current = scorer.model.estimator.bands

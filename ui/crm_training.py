@@ -32,7 +32,7 @@ from leadscore.fields.infer import (
 from leadscore.fields.rejections import SchemaError
 from leadscore.modeling.won_lost.leakage import name_sign
 from leadscore.workflows import gate, train
-from ui import engine, outcome_report
+from ui import engine, outcome_report, store_faults
 from ui.guard import current_guard, password_problem
 from ui.publish import publish_candidate
 from ui.retrain import training_lock
@@ -306,7 +306,7 @@ def _form(guard_needs_password: bool) -> None:
                "for tens of thousands. Nothing changes until you publish the result.")
 
 
-@st.fragment
+@store_faults.fragment
 def panel() -> None:
     """The whole flow, guarded like retraining; changing a field here reruns only this panel."""
     guard = current_guard()

@@ -28,7 +28,7 @@ from leadscore.plain_words import ANALYST_TERMS, data_words
 from leadscore.scoring.scorer import Scorer
 from leadscore.workflows import train as training
 from leadscore.workflows.gate import Verdict
-from ui import engine
+from ui import engine, store_faults
 from ui.guard import current_guard, password_problem
 from ui.publish import publish_candidate
 from ui.text import md_escape
@@ -154,7 +154,7 @@ def _comparison(scorer: Scorer, candidate: dict) -> None:
     discard.button("Discard the new model", key="discard", on_click=st.session_state.pop, args=("candidate",))
 
 
-@st.fragment
+@store_faults.fragment
 def panel(scorer: Scorer) -> None:
     """Retrain, guarded; changing a field here reruns only this panel."""
     guard = current_guard()

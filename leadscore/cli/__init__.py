@@ -22,9 +22,8 @@ from leadscore.data import csvio
 from leadscore.fields.infer import OutcomeError
 from leadscore.fields.lead_id import LeadIdError
 from leadscore.fields.rejections import SchemaError
-from leadscore.folders import DEFAULT_MODELS_DIR, ENV_MODELS_DIR
 from leadscore.registry import ModelFileError
-from leadscore.settings import SettingsError
+from leadscore.settings import DEFAULT_MODELS_DIR, ENV_MODELS_DIR, SettingsError
 
 DESCRIPTION = ("Score real estate leads into High, Medium and Low priority: train and evaluate the model, "
                "score a CSV of leads, or serve the REST API. Run 'leadscore COMMAND --help' for a command's "

@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from leadscore.cli.common import (
     UserError,
@@ -19,13 +20,17 @@ from leadscore.cli.common import (
     until_arg,
 )
 from leadscore.data import csvio
-from leadscore.workflows import outcomes, results
+
+if TYPE_CHECKING:  # imported by the commands that use them: the store's libraries load only for those
+    from leadscore.workflows import results
 
 log = logging.getLogger("leadscore")
 
 
 def cmd_outcomes(args: argparse.Namespace) -> None:
     """Take a CRM's won/lost export back: outcomes of scored leads, the latest winning; unknown IDs reported."""
+    from leadscore.workflows import outcomes
+
     frame = csvio.read_table(args.file)
     imported = outcomes.import_outcomes(frame, args.id, args.outcome, Path(args.file).name, lambda: open_store(args),
                                         positive=args.positive, negative=args.negative, at_column=args.at)
@@ -38,6 +43,8 @@ def cmd_outcomes(args: argparse.Namespace) -> None:
 def cmd_report(args: argparse.Namespace) -> None:
     """Each tier's promise against what happened, ranking, drift, per model version (by default the active one);
     or one lead's score history (--lead); or the stakeholders' HTML report (--html)."""
+    from leadscore.workflows import results
+
     if args.html:
         _html_report(args)
         return
@@ -67,6 +74,7 @@ def cmd_report(args: argparse.Namespace) -> None:
 
 def _html_report(args: argparse.Namespace) -> None:
     """``report --html FILE``: the stakeholders' report, one self-contained HTML file (written whole or not)."""
+    from leadscore.workflows import results
     from leadscore.workflows.stakeholders import stakeholder_html
 
     output = Path(args.html)

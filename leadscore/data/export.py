@@ -57,10 +57,9 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
             continue
         # Only cells that start like a formula need the per-cell check (numbers such as "-5" stay);
-        # finding them with pandas' vectorised startswith keeps 45,000-row lists fast (3 s -> 0.3 s).
-        try:
-            suspect = series.str.startswith(FORMULA_STARTS, na=False).to_numpy(dtype=bool)
-        except AttributeError:  # no text in the column at all (pandas refuses .str)
+        # finding them vectorised keeps 45,000-row lists fast (3 s -> 0.3 s).
+        suspect = _formula_suspects(series)
+        if suspect is None:  # no text in the column at all
             continue
         if suspect.any():
             column_values = series.astype(object).to_numpy(copy=True)
@@ -68,6 +67,23 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
             out[column] = pd.Series(column_values, index=series.index, dtype=object)
     out.columns = [neutralise_cell(str(c)) for c in out.columns]
     return out
+
+
+_FORMULA_START = "^[" + re.escape("".join(FORMULA_STARTS)) + "]"
+
+
+def _formula_suspects(series: pd.Series) -> np.ndarray | None:
+    """The cells that start like a formula, or None when the column holds no text at all. A column of text
+    (and None) is searched by pyarrow: pandas' ``.str`` runs Python per cell on a column of objects."""
+    try:
+        cells = pa.array(series.array, type=pa.large_string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, ValueError):
+        try:  # text mixed with other values
+            return series.str.startswith(FORMULA_STARTS, na=False).to_numpy(dtype=bool)
+        except AttributeError:  # pandas refuses .str: no text at all
+            return None
+    found = pc.fill_null(pc.match_substring_regex(cells, _FORMULA_START), False)
+    return found.to_numpy(zero_copy_only=False)
 
 
 def fixed_decimals(values: np.ndarray, decimals: int = PROBABILITY_DECIMALS) -> np.ndarray:
@@ -105,8 +121,60 @@ def to_safe_csv(frame: pd.DataFrame, header: bool = True, rounded: Collection[st
         if column in rounded and pd.api.types.is_float_dtype(frame[column]):
             safe.isetitem(position, pd.Series(fixed_decimals(frame[column].to_numpy()), index=frame.index,
                                               dtype=object))
-    text = safe.to_csv(index=False, header=header, lineterminator="\r\n")
-    return text.encode("utf-8-sig" if header else "utf-8")
+    body = _csv_rows(safe)
+    if body is None:
+        text = safe.to_csv(index=False, header=header, lineterminator="\r\n")
+        return text.encode("utf-8-sig" if header else "utf-8")
+    if not header:
+        return body
+    return safe.iloc[:0].to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig") + body
+
+
+#: A cell holding one of these is quoted (csv's QUOTE_MINIMAL with "\r\n" line ends, as pandas writes).
+_NEEDS_QUOTES = '[,"\r\n]'
+_QUOTE, _EMPTY = pa.scalar('"', pa.large_string()), pa.scalar("", pa.large_string())
+
+
+def _csv_text(column: pd.Series) -> pa.Array | None:
+    """A column's cells as pandas' ``to_csv`` writes them, unquoted ("" for empty), or None when pandas
+    must write it (numbers with decimals, dates, anything but text and whole numbers)."""
+    if pd.api.types.is_integer_dtype(column.dtype) and isinstance(column.dtype, np.dtype):
+        return pc.cast(pa.array(column.to_numpy()), pa.large_string())
+    if not (pd.api.types.is_string_dtype(column.dtype) or column.dtype == object):
+        return None
+    try:
+        cells = pa.array(column.array, type=pa.large_string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, ValueError):
+        return None  # an object column holding numbers, flags...: pandas writes them its way
+    return pc.fill_null(cells, "")
+
+
+def _csv_rows(frame: pd.DataFrame) -> bytes | None:
+    """``frame``'s rows as UTF-8 CSV bytes exactly as ``frame.to_csv(index=False, header=False,
+    lineterminator="\r\n")`` writes them, built column by column through pyarrow (pandas formats and
+    quotes each cell in Python: most of the time of writing a scored file), or None when a column is not
+    text or whole numbers, or when there is one column (csv writes a lone empty cell as ``""``)."""
+    if len(frame.columns) < 2:
+        return None
+    if not len(frame):
+        return b""
+    cells = []
+    for position in range(len(frame.columns)):
+        text = _csv_text(frame.iloc[:, position])
+        if text is None:
+            return None
+        needs = pc.match_substring_regex(text, _NEEDS_QUOTES)
+        if pc.any(needs).as_py():
+            quoted = pc.binary_join_element_wise(_QUOTE, pc.replace_substring(text, '"', '""'), _QUOTE, _EMPTY)
+            text = pc.if_else(needs, quoted, text)
+        cells.append(text)
+    lines = pc.binary_join_element_wise(*cells, pa.scalar(",", pa.large_string()))
+    # each line and an empty string, joined by the line end: the line ended
+    lines = pc.binary_join_element_wise(lines, _EMPTY, pa.scalar("\r\n", pa.large_string()))
+    if isinstance(lines, pa.ChunkedArray):
+        lines = lines.combine_chunks()
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset:lines.offset + len(lines) + 1]
+    return memoryview(lines.buffers()[2])[offsets[0]:offsets[-1]].tobytes()
 
 
 def append_safe_csv(frame: pd.DataFrame, path: Path, first: bool, rounded: Collection[str] = ()) -> None:

@@ -1,6 +1,6 @@
 """Where the store lives and how it is brought to the current schema.
 
-By default an SQLite file beside the model registry (``store.sqlite3`` in ``folders.models_dir()``), made on
+By default an SQLite file beside the model registry (``store.sqlite3`` in ``settings.models_folder()``), made on
 first use with no set-up; ``LEADSCORE_DATABASE_URL`` names any other database (``postgresql+psycopg://...``
 for a team). SQLite runs in WAL mode with a busy timeout, so the dashboard, the command line and the API can
 write at once; PostgreSQL gets the same wait as a lock timeout (a table locked by another program fails the
@@ -19,8 +19,8 @@ from filelock import FileLock
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
-from leadscore.folders import FILE_MODE, FOLDER_MODE, create_file, make_folders, models_dir
-from leadscore.settings import DEFAULT_LOCK_SECONDS, Settings
+from leadscore.folders import FILE_MODE, FOLDER_MODE, create_file, make_folders
+from leadscore.settings import DEFAULT_LOCK_SECONDS, Settings, models_folder
 from leadscore.store.faults import StoreError
 
 # Alembic logs every plugin and migration step at INFO on each open (its plugins as soon as it is imported,
@@ -58,7 +58,7 @@ def database_url(url: str | None = None, registry: str | os.PathLike[str] | None
     settings = settings or Settings.from_environment(models_dir=registry)
     if settings.database_url:
         return settings.database_url
-    folder = models_dir(registry)
+    folder = models_folder(registry)
     make_folders(folder, FOLDER_MODE)
     return f"sqlite:///{folder / DEFAULT_FILE}"
 

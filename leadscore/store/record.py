@@ -10,11 +10,14 @@ column read with empty cells) are one lead, and an ID that breaks the rule of ``
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from leadscore.fields.lead_id import id_problems, normalize_ids
 from leadscore.scoring.rows import RecordError, ScoredRow, ScoredRows
@@ -45,11 +48,46 @@ class Encoded:
         return len(self.lead_id)
 
 
+#: What JSON writes escaped (a quote, a backslash, a slash as pandas writes it, control characters): a cell
+#: holding one is encoded by pandas itself.
+_ESCAPED = r'["\\/\x00-\x1f\x7f]'
+_PLAIN_NAME = re.compile(r'[^"\\/\x00-\x1f\x7f]*')
+
+
+def _text(value: str) -> pa.Scalar:
+    return pa.scalar(value, pa.large_string())
+
+
+def _plain_json_lines(frame: pd.DataFrame) -> list[str] | None:
+    """Each row as the JSON object pandas' ``to_json`` writes, built column by column through pyarrow (pandas
+    takes most of the time of encoding a chunk), or None unless every column is text (or empty) and no name or
+    cell needs escaping: pandas encodes those."""
+    names = list(frame.columns)
+    if not all(isinstance(n, str) and _PLAIN_NAME.fullmatch(n) for n in names) or len(set(names)) != len(names):
+        return None
+    parts = []
+    for k, name in enumerate(names):
+        try:
+            cells = pa.array(frame.iloc[:, k].array, type=pa.large_string(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, ValueError):
+            return None  # numbers, dates...: pandas writes them its way
+        if pc.any(pc.match_substring_regex(cells, _ESCAPED)).as_py():
+            return None
+        quoted = pc.binary_join_element_wise(_text('"'), cells, _text('"'), _text(""))
+        parts += [_text(('{"' if k == 0 else ',"') + name + '":'), pc.if_else(pc.is_null(cells), _text("null"), quoted)]
+    return pc.binary_join_element_wise(*parts, _text("}"), _text("")).to_pylist()
+
+
 def _json_lines(frame: pd.DataFrame) -> list[str]:
     if frame.shape[1] == 0:
         return ["{}"] * len(frame)
+    if not len(frame):
+        return []
+    plain = _plain_json_lines(frame)
+    if plain is not None:
+        return plain
     text = frame.to_json(orient="records", lines=True, date_format="iso", force_ascii=False)
-    return text.rstrip("\n").split("\n") if len(frame) else []
+    return text.rstrip("\n").split("\n")
 
 
 def _lead_ids(rows: ScoredRows, fields: list[str]) -> list[str]:

@@ -37,8 +37,8 @@ EXAMPLES = 5
 IMPORT_TRIES = 3
 _RETRY_STATES = frozenset({"40P01", "40001"})
 _IN_CHUNK = 5_000
-_COLUMNS = ("id", "lead_id", "scored_at", "model_version", "list_id", "tier", "chance", "promise", "score", "outcome",
-            "latest", "owner")
+_COLUMNS = ("id", "lead_id", "scored_at", "model_version", "list_id", "tier", "chance", "score", "outcome", "latest",
+            "owner")
 _DATA_COLUMNS = ("scoring_id", "chances", "fields", "reasons")
 
 
@@ -335,9 +335,8 @@ class Store:
                                        f"AND id < {int(first)} AND lead_id {{ids}}", chunk)
         # SQLite: the moment as SQLAlchemy's DateTime writes it (naive UTC text), once for the batch.
         stamp = moment if connection.dialect.name == "postgresql" else _sqlite_time(moment)
-        # ``promise`` repeats the chance: a tier's promise for a set of leads is their mean chance.
         rows_ = list(zip(ids, lead_ids, [stamp] * n, columns.model_version, [list_id] * n, columns.tier,
-                         columns.chance, columns.chance, columns.score,
+                         columns.chance, columns.score,
                          [known.get(lead) for lead in lead_ids], latest, columns.owner, strict=True))
         data = list(zip(ids, columns.columns, columns.fields, columns.reasons, strict=True))
         self._insert(connection, rows_, data)

@@ -60,9 +60,6 @@ class Scoring(Base):
     tier: Mapped[str] = mapped_column(String(20))
     #: The lead's calibrated chance of conversion, as its model's target defines it (``Target.conversion``).
     chance: Mapped[float] = mapped_column(Float)
-    #: Written as ``chance`` (a tier's promise for a set of leads is their mean chance) and not read; scorings
-    #: recorded before that hold the built-in tier's midpoint here.
-    promise: Mapped[float] = mapped_column(Float)
     #: The chance as a whole score 0-100 (None for built-in scorings recorded before every lead had one).
     score: Mapped[float | None] = mapped_column(Float)
     outcome: Mapped[int | None] = mapped_column(SmallInteger)

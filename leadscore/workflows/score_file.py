@@ -20,6 +20,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -29,7 +30,9 @@ from leadscore.fields.rejections import REJECTION_COLUMNS
 from leadscore.modeling.tiers import TIERS
 from leadscore.scoring.rows import RecordError, ScoredRows
 from leadscore.scoring.scorer import ScoredBatch, Scorer
-from leadscore.store import Recorded, Store
+
+if TYPE_CHECKING:  # the store's libraries (SQLAlchemy, Alembic) load only when a store is opened
+    from leadscore.store import Recorded, Store
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -24,9 +24,11 @@ from leadscore.modeling.model import Estimator, Model, model_of
 from leadscore.modeling.tiers import Bands
 from leadscore.registry import ModelFileError, Registry
 from leadscore.scoring.scorer import Scorer
-from leadscore.store import Store
 from leadscore.workflows import gate
 from leadscore.workflows.gate import Verdict
+
+if TYPE_CHECKING:  # the store's libraries load only when a store is opened
+    from leadscore.store import Store
 
 #: The outcome column of a training set made of the recorded results.
 RESULTS_TARGET = "converted"

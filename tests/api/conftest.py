@@ -23,11 +23,10 @@ from fastapi.testclient import TestClient
 from leadscore.api.app import create_app
 from leadscore.data.csvio import read_table
 from leadscore.fields.builtin import example_lead
-from leadscore.folders import ENV_MODELS_DIR
 from leadscore.modeling.three_tiers import train
 from leadscore.modeling.won_lost.train import Candidate, OutcomeTraining, train_outcome
 from leadscore.registry import Registry
-from leadscore.settings import ENV_API_KEY
+from leadscore.settings import ENV_API_KEY, ENV_MODELS_DIR
 from tests.conftest import BANK_SAMPLE
 
 KINDS = ("three_tiers", "won_lost")

@@ -1,5 +1,6 @@
 """API keys with scopes: 401 (with WWW-Authenticate) without a key or with an unknown or revoked one, 403 when the
-key lacks the path's scope, through a running uvicorn server; the key's name, never its value, in the log."""
+key lacks the path's scope, X-Not-Recorded when the server records and the key lacks the record scope, through a
+running uvicorn server; the key's name, never its value, in the log."""
 
 from __future__ import annotations
 
@@ -57,11 +58,17 @@ def test_keys_and_scopes_through_a_running_server(server: str, made: dict[str, s
             assert response.headers["www-authenticate"] == "X-API-Key"
             assert response.json()["detail"] == "missing or wrong X-API-Key header"
 
+    # The server records: a key without "record" scores, and its answer says that the leads were not recorded.
+    not_recorded = "the API key 'website' lacks the 'record' scope, so the scored leads are not recorded"
     scored = call("POST", "/v1/score", made["website"], json={**lead, "lead_id": "not-recorded-1"})
-    assert scored.status_code == 200
-    assert call("POST", "/v1/score/batch", made["website"], json={"leads": [lead]}).status_code == 200
-    assert call("POST", "/v1/score", made["website recorded"], json={**lead, "lead_id": "recorded-1"}
-                ).status_code == 200
+    assert scored.status_code == 200 and scored.headers["X-Not-Recorded"] == not_recorded
+    batch = call("POST", "/v1/score/batch", made["website"], json={"leads": [lead]})
+    assert batch.status_code == 200 and batch.headers["X-Not-Recorded"] == not_recorded
+    refused = call("POST", "/v1/score", made["website"], json={})
+    assert refused.status_code == 422 and refused.headers["X-Not-Recorded"] == not_recorded
+    recorded = call("POST", "/v1/score", made["website recorded"], json={**lead, "lead_id": "recorded-1"})
+    assert recorded.status_code == 200 and "X-Not-Recorded" not in recorded.headers
+    assert set(scored.json()) == set(recorded.json())  # the answer itself is the same
     assert call("GET", "/v1/model", made["reader"]).status_code == 200
     for key, method, path, body, scope in (
             ("website", "GET", "/v1/model", None, "models"),
@@ -96,7 +103,9 @@ def test_the_access_log_names_the_key_never_its_value(registry: Registry, made: 
                                                       serve: Callable[..., Server]) -> None:
     with serve(registry, unset=(ENV_API_KEY, ENV_DATABASE_URL, ENV_RECORD)) as server:
         base = server.base
-        assert httpx.post(f"{base}/v1/score", json=lead, headers={"X-API-Key": made["website"]}).status_code == 200
+        scored = httpx.post(f"{base}/v1/score", json=lead, headers={"X-API-Key": made["website"]})
+        # This server records nothing (a setting of the server): no key's answer is told otherwise.
+        assert scored.status_code == 200 and "X-Not-Recorded" not in scored.headers
         assert httpx.get(f"{base}/v1/model", headers={"X-API-Key": made["website"]}).status_code == 403
         assert httpx.get(f"{base}/v1/model", headers={"X-API-Key": "lsk_wrong"}).status_code == 401
     stderr = server.log

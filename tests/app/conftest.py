@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from leadscore.folders import ENV_MODELS_DIR
 from leadscore.registry import Registry
+from leadscore.settings import ENV_MODELS_DIR
 
 
 @pytest.fixture

@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 from streamlit import config
 
-from leadscore.folders import ENV_MODELS_DIR
 from leadscore.modeling.tiers import tier_report
 from leadscore.modeling.won_lost import train as outcome
 from leadscore.registry import Registry
+from leadscore.settings import ENV_MODELS_DIR
 from tests.app.helpers import open_page, texts
 from tests.conftest import BANK_SAMPLE, SMALL_CANDIDATES
 from ui import crm_training, guard

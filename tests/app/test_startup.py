@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from leadscore.folders import ENV_MODELS_DIR
 from leadscore.modeling.three_tiers import train
 from leadscore.registry import Registry
+from leadscore.settings import ENV_MODELS_DIR
 from tests.app.helpers import APP, TIMEOUT, shown_tier, texts
 from ui import startup
 

@@ -21,10 +21,10 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block, Expander
 
 from leadscore.fields.scenarios import SCENARIOS
-from leadscore.folders import ENV_MODELS_DIR
 from leadscore.modeling.won_lost import train as outcome
 from leadscore.plain_words import ANALYST_TERMS
 from leadscore.registry import Registry
+from leadscore.settings import ENV_MODELS_DIR
 from tests.app.helpers import JARGON, open_page, texts
 from tests.conftest import BANK_SAMPLE, SMALL_CANDIDATES
 from ui import guard

@@ -19,6 +19,17 @@ _CLASS_NAMES = np.asarray(CLASSES, dtype=object)
 _TIER_CONVERSION = np.array([sum(TIER_CONVERSION_RATES[t]) / 2 for t in CLASSES])
 
 
+def class_index(tiers: np.ndarray) -> np.ndarray:
+    """Each tier's place in CLASSES, element-wise (a list's ``index`` per lead was a tenth of scoring a file)."""
+    tiers = np.asarray(tiers, dtype=object)
+    index = np.full(len(tiers), -1, dtype=np.int64)
+    for k, name in enumerate(CLASSES):
+        index[tiers == name] = k
+    if (index < 0).any():
+        raise ValueError(f"{tiers[index < 0][0]!r} is not a tier")
+    return index
+
+
 @dataclass(frozen=True)
 class ThreeTiers(Target):
     """The built-in model's target: three tiers and the bar for High (module docstring)."""
@@ -54,7 +65,7 @@ class ThreeTiers(Target):
         return _CLASS_NAMES[self.decide_index(probabilities)]
 
     def columns(self, probabilities: np.ndarray, tiers: np.ndarray) -> dict[str, np.ndarray]:
-        index = np.array([CLASSES.index(t) for t in tiers], dtype=np.int64)
+        index = class_index(tiers)
         out = {column: probabilities[:, k] for k, column in enumerate(PROBABILITY_COLUMNS)}
         out["confidence"] = probabilities[np.arange(len(index)), index]
         return {c: out[c] for c in self.chance_columns}
@@ -85,7 +96,7 @@ class ThreeTiers(Target):
 
     def support(self, contributions: np.ndarray, probabilities: np.ndarray, tiers: np.ndarray) -> Support:
         rows = np.arange(len(tiers))
-        index = np.array([CLASSES.index(t) for t in tiers], dtype=np.int64)
+        index = class_index(tiers)
         others = probabilities.copy()
         others[rows, index] = -np.inf
         second = others.argmax(axis=1)

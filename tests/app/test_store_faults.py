@@ -1,0 +1,130 @@
+"""A store fault met while a page reads or records shows its one line in an error box, never Streamlit's
+exception box: a real damaged SQLite file (the Leads and Results pages read it), a PostgreSQL table locked by
+another program (the Leads page reads it), an SQLite store whose write lock another program holds (the Triage page
+records a list into it)."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine
+from streamlit.testing.v1 import AppTest
+
+from leadscore.registry import Registry
+from leadscore.scoring.rows import ScoredRow
+from leadscore.settings import ENV_DATABASE_URL
+from leadscore.store import Store
+from tests.app.helpers import open_page, texts
+from tests.app.test_results_page import _save
+from tests.app.test_triage_page import _leads, _upload
+from tests.store.conftest import fresh_database, postgres_server  # noqa: F401 (the PostgreSQL fixture)
+from ui.engine import load_active_scorer
+
+
+def _errors(app: AppTest) -> list[str]:
+    """The error boxes as the user reads them (markdown's backslash escapes removed)."""
+    return [re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", error.value) for error in app.error]
+
+
+def _damaged_store(folder: Path) -> str:
+    """A store with 30 recorded leads in a saved list, then the pages of the scorings table and its indexes
+    overwritten: it opens (its schema is intact) but reading the leads fails."""
+    folder.mkdir()
+    path = folder / "store.sqlite3"
+    store = Store.open(f"sqlite:///{path}")
+    store.record([ScoredRow(f"L-{i}", "v1", "High", 0.4, 40, {"age": 40}) for i in range(30)], list_name="May")
+    store.close()  # the last connection checkpoints the write-ahead log into the file
+    with sqlite3.connect(path) as connection:
+        pages = [page for (page,) in connection.execute(
+            "SELECT rootpage FROM sqlite_master WHERE tbl_name = 'scorings' AND rootpage > 0")]
+        size = connection.execute("PRAGMA page_size").fetchone()[0]
+    connection.close()
+    with path.open("r+b") as file:
+        for page in pages:
+            file.seek((page - 1) * size)
+            file.write(b"\xff" * size)
+    return f"sqlite:///{path}"
+
+
+@pytest.mark.parametrize("page", ["leads", "results"])
+def test_a_damaged_store_shows_one_line_on_the_page(page: str, models_dir: Path, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ENV_DATABASE_URL, _damaged_store(tmp_path / "db"))
+    app = open_page(page)  # open_page: no exception box
+    assert not app.exception
+    errors = _errors(app)
+    assert len(errors) == 1, errors
+    assert "store file is damaged" in errors[0] and errors[0].startswith("The store at sqlite"), errors
+    assert "Traceback" not in errors[0] and "SELECT" not in errors[0] and "\n" not in errors[0]
+
+
+def test_a_postgresql_table_locked_by_another_program_shows_one_line(models_dir: Path, tmp_path: Path,
+                                                                     request: pytest.FixtureRequest,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    url = fresh_database("postgresql", tmp_path, request)
+    monkeypatch.setenv(ENV_DATABASE_URL, url)
+    monkeypatch.setenv("LEADSCORE_LOCK_TIMEOUT", "1")
+    store = Store.open(url)
+    store.record([ScoredRow(f"L-{i}", "v1", "High", 0.4, 40, {"age": 40}) for i in range(3)], list_name="May")
+    store.close()
+    holder = create_engine(url)
+    try:
+        with holder.connect() as connection:
+            connection.exec_driver_sql("BEGIN")
+            connection.exec_driver_sql("LOCK TABLE scorings IN ACCESS EXCLUSIVE MODE")
+            app = open_page("leads")
+            connection.rollback()
+    finally:
+        holder.dispose()
+    errors = _errors(app)
+    assert len(errors) == 1 and "it waited 1 s for a lock that another program holds" in errors[0], errors
+    assert errors[0].startswith("The store at postgresql") and "SELECT" not in errors[0]
+    app.run()  # the lock is gone: the same page shows the leads
+    assert not app.exception and not app.error, [e.value for e in app.exception]
+    assert sorted(app.dataframe[-1].value["lead_id"]) == ["L-0", "L-1", "L-2"]
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Another program holding the store's write lock (SQLite's BEGIN EXCLUSIVE) until the block ends."""
+    holder = subprocess.Popen([sys.executable, "-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1], "
+                               "isolation_level=None); c.execute('BEGIN EXCLUSIVE'); print('locked', flush=True); "
+                               "sys.stdin.read()", str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        yield
+    finally:
+        holder.communicate("", timeout=30)
+
+
+def test_saving_a_list_into_a_locked_store_shows_one_line(active_models: Registry, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "store.sqlite3"
+    url = f"sqlite:///{path}"
+    monkeypatch.setenv(ENV_DATABASE_URL, url)
+    monkeypatch.setenv("LEADSCORE_LOCK_TIMEOUT", "1")
+    app = open_page("triage")  # the page opens the store (its saved lists), which stays open for the server
+    _upload(app, _leads(load_active_scorer()))
+    with _locked(path):
+        app.text_input[[t.label for t in app.text_input].index("List name")].set_value("May leads")
+        app.selectbox[[s.label for s in app.selectbox].index("Lead ID column")].set_value("Lead ID")
+        next(b for b in app.button if b.label == "Save this list").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    errors = _errors(app)
+    assert len(errors) == 1 and "the store is locked by another program (it waited 1 s)" in errors[0], errors
+    assert "Saved 23 leads" not in texts(app)
+    store = Store.open(url)
+    try:
+        assert store.saved_lists() == []  # all or nothing: the list is not half saved
+    finally:
+        store.close()
+    _save(app, "May leads")  # free again: the same page saves it
+    assert "Saved 23 leads as “May leads”" in texts(app)
