@@ -51,12 +51,21 @@ def settings(request: Request) -> Settings:
     return value
 
 
+def not_recorded(request: Request) -> str | None:
+    """Why this request's scored leads are not recorded although the server records (LEADSCORE_RECORD=1): its
+    API key lacks the ``record`` scope (a test form, a what-if). None: they are recorded, or the server records
+    nothing (a setting of the server, not of the request). The scoring routes answer it in ``X-Not-Recorded``."""
+    key = request.scope.get(KEY_IN_SCOPE)
+    if request.app.state.recorder is None or key is None or key.allows(RECORD):
+        return None
+    return f"the API key {key.name!r} lacks the {RECORD!r} scope, so the scored leads are not recorded"
+
+
 def keep_scored(request: Request) -> Callable[..., None] | None:
     """Where scored leads go to be recorded (the recorder's ``offer``), or None when recording is off or the
-    request's API key lacks the ``record`` scope (it may score without adding to the results)."""
+    request's API key lacks the ``record`` scope (it scores without adding to the results: ``not_recorded``)."""
     recorder = request.app.state.recorder
-    key = request.scope.get(KEY_IN_SCOPE)
-    if recorder is None or (key is not None and not key.allows(RECORD)):
+    if recorder is None or not_recorded(request) is not None:
         return None
     return recorder.offer
 
@@ -65,3 +74,4 @@ ScorerDep = Annotated[Scorer, Depends(current_scorer)]
 ScorerAndBody = Annotated[tuple[Scorer, Any], Depends(scorer_and_body)]
 SettingsDep = Annotated[Settings, Depends(settings)]
 KeepDep = Annotated[Callable[..., None] | None, Depends(keep_scored)]
+NotRecordedDep = Annotated[str | None, Depends(not_recorded)]

@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException
 
 from leadscore.api.body import BodyError
 from leadscore.api.dependencies import ModelNotLoadedError
-from leadscore.api.middleware import API_KEY_HEADER, MODEL_VERSION_HEADER
+from leadscore.api.middleware import API_KEY_HEADER, MODEL_VERSION_HEADER, NOT_RECORDED_HEADER
 from leadscore.api.replies import INVALID, ErrorResponse, FieldError, field_errors, refusal
 from leadscore.scoring.scorer import Scorer
 from leadscore.settings import ENV_API_KEY
@@ -64,8 +64,11 @@ def add_handlers(app: FastAPI) -> None:
     app.add_exception_handler(BodyError, _on_bad_body)
 
 
-def answer(scorer: Scorer, reply: dict[str, Any] | JSONResponse) -> JSONResponse:
-    """The answer as JSON, stamped with the version of the model that gave it."""
+def answer(scorer: Scorer, reply: dict[str, Any] | JSONResponse, not_recorded: str | None = None) -> JSONResponse:
+    """The answer as JSON, stamped with the version of the model that gave it, and with why its leads were not
+    recorded when the server records but this request's key may not (``dependencies.not_recorded``)."""
     response = reply if isinstance(reply, JSONResponse) else JSONResponse(reply)
     response.headers[MODEL_VERSION_HEADER] = scorer.version
+    if not_recorded is not None:
+        response.headers[NOT_RECORDED_HEADER] = not_recorded
     return response

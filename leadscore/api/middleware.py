@@ -25,6 +25,9 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 API_KEY_HEADER = "X-API-Key"
 MODEL_VERSION_HEADER = "X-Model-Version"
+#: On a scoring answer of a server that records (LEADSCORE_RECORD=1) whose key lacks the ``record`` scope: why
+#: the scored leads were not recorded.
+NOT_RECORDED_HEADER = "X-Not-Recorded"
 #: Where ``ApiKey`` leaves the request's key (its name and scopes, never the key) in the ASGI scope.
 KEY_IN_SCOPE = "leadscore.api_key"
 

@@ -11,12 +11,12 @@ repository's models/ folder.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from api_helpers import POLL_SECONDS, make_client
+from api_helpers import POLL_SECONDS, Server, make_client
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -109,6 +109,22 @@ def app(registry: Registry) -> FastAPI:
 @pytest.fixture
 def client(app: FastAPI) -> Iterator[TestClient]:
     yield from make_client(app)
+
+
+@pytest.fixture
+def serve(tmp_path: Path) -> Iterator[Callable[..., Server]]:
+    """Starts a running API server (`leadscore serve` in a process of its own) and returns it once ready:
+    ``serve(registry, env={...}, unset=[...])``; every server started is stopped when the test ends."""
+    started: list[Server] = []
+
+    def start(registry: Registry, env: dict[str, str] | None = None, unset: Iterable[str] = ()) -> Server:
+        server = Server(registry.root, tmp_path / f"serve-{len(started)}.log", env, unset)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
 
 
 def lead_of(kind: str, bank_rows: pd.DataFrame) -> dict:

@@ -1,19 +1,15 @@
 """API keys with scopes: 401 (with WWW-Authenticate) without a key or with an unknown or revoked one, 403 when the
-key lacks the path's scope, through a running uvicorn server; the key's name, never its value, in the log."""
+key lacks the path's scope, X-Not-Recorded when the server records and the key lacks the record scope, through a
+running uvicorn server; the key's name, never its value, in the log."""
 
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import httpx
 import pytest
-from api_helpers import POLL_SECONDS, make_client, wait_until
+from api_helpers import POLL_SECONDS, Server, free_port, make_client, wait_until
 
 from leadscore.api.app import create_app
 from leadscore.api.key_check import KeyCheck
@@ -21,15 +17,8 @@ from leadscore.registry import Registry
 from leadscore.settings import ENV_API_KEY, ENV_DATABASE_URL, ENV_RECORD
 from leadscore.store import Store, audit, keys
 
-ROOT = Path(__file__).resolve().parents[2]
 CLI = {"actor": "tests", "source": "command line"}
 pytestmark = pytest.mark.parametrize("kind", ["three_tiers"])  # the keys do not depend on the model's target
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
@@ -48,22 +37,9 @@ def made(registry: Registry, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 
 
 @pytest.fixture
-def server(registry: Registry, made: dict[str, str]) -> Iterator[str]:
+def server(registry: Registry, made: dict[str, str], serve: Callable[..., Server]) -> str:
     """`leadscore serve` in a process of its own, recording (LEADSCORE_RECORD=1): its address."""
-    port = _free_port()
-    env = {**os.environ, ENV_RECORD: "1"}
-    for name in (ENV_API_KEY, ENV_DATABASE_URL):
-        env.pop(name, None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "leadscore.cli", "serve", "--port", str(port), "--models-dir", str(registry.root)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until(lambda: _ready(base), timeout=60)
-        yield base
-    finally:
-        process.terminate()
-        process.communicate(timeout=30)
+    return serve(registry, env={ENV_RECORD: "1"}, unset=(ENV_API_KEY, ENV_DATABASE_URL)).base
 
 
 def test_keys_and_scopes_through_a_running_server(server: str, made: dict[str, str], registry: Registry,
@@ -82,11 +58,17 @@ def test_keys_and_scopes_through_a_running_server(server: str, made: dict[str, s
             assert response.headers["www-authenticate"] == "X-API-Key"
             assert response.json()["detail"] == "missing or wrong X-API-Key header"
 
+    # The server records: a key without "record" scores, and its answer says that the leads were not recorded.
+    not_recorded = "the API key 'website' lacks the 'record' scope, so the scored leads are not recorded"
     scored = call("POST", "/v1/score", made["website"], json={**lead, "lead_id": "not-recorded-1"})
-    assert scored.status_code == 200
-    assert call("POST", "/v1/score/batch", made["website"], json={"leads": [lead]}).status_code == 200
-    assert call("POST", "/v1/score", made["website recorded"], json={**lead, "lead_id": "recorded-1"}
-                ).status_code == 200
+    assert scored.status_code == 200 and scored.headers["X-Not-Recorded"] == not_recorded
+    batch = call("POST", "/v1/score/batch", made["website"], json={"leads": [lead]})
+    assert batch.status_code == 200 and batch.headers["X-Not-Recorded"] == not_recorded
+    refused = call("POST", "/v1/score", made["website"], json={})
+    assert refused.status_code == 422 and refused.headers["X-Not-Recorded"] == not_recorded
+    recorded = call("POST", "/v1/score", made["website recorded"], json={**lead, "lead_id": "recorded-1"})
+    assert recorded.status_code == 200 and "X-Not-Recorded" not in recorded.headers
+    assert set(scored.json()) == set(recorded.json())  # the answer itself is the same
     assert call("GET", "/v1/model", made["reader"]).status_code == 200
     for key, method, path, body, scope in (
             ("website", "GET", "/v1/model", None, "models"),
@@ -118,23 +100,15 @@ def test_keys_and_scopes_through_a_running_server(server: str, made: dict[str, s
 
 
 def test_the_access_log_names_the_key_never_its_value(registry: Registry, made: dict[str, str], lead: dict,
-                                                      tmp_path: Path) -> None:
-    port = _free_port()
-    env = {**os.environ}
-    for name in (ENV_API_KEY, ENV_DATABASE_URL, ENV_RECORD):
-        env.pop(name, None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "leadscore.cli", "serve", "--port", str(port), "--models-dir", str(registry.root)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until(lambda: _ready(base), timeout=60)
-        assert httpx.post(f"{base}/v1/score", json=lead, headers={"X-API-Key": made["website"]}).status_code == 200
+                                                      serve: Callable[..., Server]) -> None:
+    with serve(registry, unset=(ENV_API_KEY, ENV_DATABASE_URL, ENV_RECORD)) as server:
+        base = server.base
+        scored = httpx.post(f"{base}/v1/score", json=lead, headers={"X-API-Key": made["website"]})
+        # This server records nothing (a setting of the server): no key's answer is told otherwise.
+        assert scored.status_code == 200 and "X-Not-Recorded" not in scored.headers
         assert httpx.get(f"{base}/v1/model", headers={"X-API-Key": made["website"]}).status_code == 403
         assert httpx.get(f"{base}/v1/model", headers={"X-API-Key": "lsk_wrong"}).status_code == 401
-    finally:
-        process.terminate()
-        stderr = process.communicate(timeout=30)[1]
+    stderr = server.log
     access = [json.loads(line) for line in stderr.splitlines()
               if line.startswith("{") and '"leadscore.api.app.access"' in line]
     seen = [(line["path"], line["status"], line["api_key"]) for line in access if line["path"].startswith("/v1/")]
@@ -142,13 +116,6 @@ def test_the_access_log_names_the_key_never_its_value(registry: Registry, made: 
     for value in made.values():
         assert value not in stderr
     assert "lsk_wrong" not in stderr
-
-
-def _ready(base: str) -> bool:
-    try:
-        return httpx.get(f"{base}/readyz", timeout=1).status_code == 200
-    except httpx.TransportError:
-        return False
 
 
 # ---- in process: the environment's key beside the store's, no keys at all, a store that cannot be read ------
@@ -175,7 +142,7 @@ def test_without_any_key_the_api_is_open_and_no_store_is_created(registry: Regis
 
 def test_a_store_that_cannot_be_read_fails_closed(registry: Registry, lead: dict,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(ENV_DATABASE_URL, f"postgresql+psycopg://nobody@127.0.0.1:{_free_port()}/none"
+    monkeypatch.setenv(ENV_DATABASE_URL, f"postgresql+psycopg://nobody@127.0.0.1:{free_port()}/none"
                                          "?connect_timeout=1")
     for client in make_client(create_app(registry.root, poll_seconds=POLL_SECONDS)):
         refused = client.post("/v1/score", json=lead, headers={"X-API-Key": "lsk_anything"})

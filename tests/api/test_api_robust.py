@@ -13,18 +13,14 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
+from api_helpers import ROOT, Server, free_port
 from sqlalchemy import text
 
 from leadscore.fields.builtin import example_lead
@@ -32,72 +28,8 @@ from leadscore.registry import Registry
 from leadscore.store import Store
 from tests.store.conftest import fresh_database, postgres_server  # noqa: F401 - the fixture, for PostgreSQL
 
-ROOT = Path(__file__).resolve().parents[2]
 POISON = "poison-lead-5521"  # the database itself refuses this one (a trigger or a check constraint)
 LEAD = example_lead()
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class Server:
-    """A `leadscore serve` subprocess; ``stop`` sends SIGTERM (a graceful shutdown) and keeps its log lines."""
-
-    def __init__(self, registry: Registry, env: dict[str, str]) -> None:
-        self.port = _free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "leadscore.cli", "serve", "--port", str(self.port), "--models-dir",
-             str(registry.root)], cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE, text=True)
-        self.log = ""
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{self.base}/readyz", timeout=2).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or self.process.poll() is not None:
-                self.stop()
-                pytest.fail(f"the server did not become ready: {self.log[-2000:]}")
-            time.sleep(0.2)
-
-    def post(self, path: str, body: Any) -> httpx.Response:
-        """POST ``body`` as JSON written by Python (so "\\ud800" goes as an escape, as a client may send it)."""
-        return httpx.post(self.base + path, content=json.dumps(body), timeout=30,
-                          headers={"Content-Type": "application/json"})
-
-    def recording(self) -> dict[str, Any]:
-        return httpx.get(f"{self.base}/readyz", timeout=10).json()["recording"]
-
-    def wait_for(self, condition: Any, timeout: float = 60) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while not condition(status := self.recording()):
-            if time.monotonic() > deadline:
-                pytest.fail(f"not reached within {timeout} s: {status}")
-            time.sleep(0.1)
-        return status
-
-    def stop(self) -> list[dict[str, Any]]:
-        """SIGTERM, wait for the exit, the log as JSON lines."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        _, self.log = self.process.communicate(timeout=120)
-        return [json.loads(line) for line in self.log.splitlines() if line.startswith("{")]
-
-
-@contextmanager
-def serving(registry: Registry, **env: str) -> Iterator[Server]:
-    server = Server(registry, env)
-    try:
-        yield server
-    finally:
-        if server.process.poll() is None:
-            server.stop()
 
 
 def _store_url(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
@@ -167,9 +99,10 @@ def _no_5xx_for_client_input(server: Server) -> None:
 @pytest.mark.parametrize("kind", ["three_tiers"])
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"])
 def test_one_lead_the_store_refuses_never_costs_another(registry: Registry, database: str, tmp_path: Path,
-                                                         request: pytest.FixtureRequest) -> None:
+                                                         request: pytest.FixtureRequest,
+                                                         serve: Callable[..., Server]) -> None:
     url = _store_url(database, tmp_path, request)
-    with serving(registry, LEADSCORE_RECORD="1", LEADSCORE_DATABASE_URL=url) as server:
+    with serve(registry, env={"LEADSCORE_RECORD": "1", "LEADSCORE_DATABASE_URL": url}) as server:
         _no_5xx_for_client_input(server)
         server.wait_for(lambda s: s["recorded"] == 1)  # fine-1: the only lead scored so far
 
@@ -217,11 +150,12 @@ def test_one_lead_the_store_refuses_never_costs_another(registry: Registry, data
 
 
 @pytest.mark.parametrize("kind", ["three_tiers"])
-def test_what_cannot_be_written_at_shutdown_is_counted_and_logged(registry: Registry, tmp_path: Path) -> None:
+def test_what_cannot_be_written_at_shutdown_is_counted_and_logged(registry: Registry, tmp_path: Path,
+                                                                   serve: Callable[..., Server]) -> None:
     folder = tmp_path / "db"
     folder.mkdir()
-    with serving(registry, LEADSCORE_RECORD="1",
-                 LEADSCORE_DATABASE_URL=f"sqlite:///{folder / 'store.sqlite3'}") as server:
+    with serve(registry, env={"LEADSCORE_RECORD": "1",
+                              "LEADSCORE_DATABASE_URL": f"sqlite:///{folder / 'store.sqlite3'}"}) as server:
         folder.rmdir()  # the store cannot be made: its folder is gone
         assert server.post("/v1/score/batch", {"leads": [{**LEAD, "lead_id": f"q-{k}"}
                                                          for k in range(7)]}).status_code == 200
@@ -236,7 +170,7 @@ def test_what_cannot_be_written_at_shutdown_is_counted_and_logged(registry: Regi
 
 @pytest.mark.parametrize("kind", ["three_tiers"])
 def test_the_api_refuses_to_start_with_a_setting_it_cannot_read(registry: Registry) -> None:
-    result = subprocess.run([sys.executable, "-m", "leadscore.cli", "serve", "--port", str(_free_port()),
+    result = subprocess.run([sys.executable, "-m", "leadscore.cli", "serve", "--port", str(free_port()),
                              "--models-dir", str(registry.root)], cwd=ROOT, capture_output=True, text=True,
                             env={**os.environ, "LEADSCORE_RECORD": "1", "LEADSCORE_RETENTION_DAYS": "thirty"},
                             timeout=120)

@@ -1,6 +1,7 @@
 """A store fault met while a page reads or records shows its one line in an error box, never Streamlit's
-exception box: a real damaged SQLite file (the Leads and Results pages read it), a store whose write lock another
-program holds (the Triage page records a list into it)."""
+exception box: a real damaged SQLite file (the Leads and Results pages read it), a PostgreSQL table locked by
+another program (the Leads page reads it), an SQLite store whose write lock another program holds (the Triage page
+records a list into it)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine
 from streamlit.testing.v1 import AppTest
 
 from leadscore.registry import Registry
@@ -22,6 +24,7 @@ from leadscore.store import Store
 from tests.app.helpers import open_page, texts
 from tests.app.test_results_page import _save
 from tests.app.test_triage_page import _leads, _upload
+from tests.store.conftest import fresh_database, postgres_server  # noqa: F401 (the PostgreSQL fixture)
 from ui.engine import load_active_scorer
 
 
@@ -60,6 +63,32 @@ def test_a_damaged_store_shows_one_line_on_the_page(page: str, models_dir: Path,
     assert len(errors) == 1, errors
     assert "store file is damaged" in errors[0] and errors[0].startswith("The store at sqlite"), errors
     assert "Traceback" not in errors[0] and "SELECT" not in errors[0] and "\n" not in errors[0]
+
+
+def test_a_postgresql_table_locked_by_another_program_shows_one_line(models_dir: Path, tmp_path: Path,
+                                                                     request: pytest.FixtureRequest,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    url = fresh_database("postgresql", tmp_path, request)
+    monkeypatch.setenv(ENV_DATABASE_URL, url)
+    monkeypatch.setenv("LEADSCORE_LOCK_TIMEOUT", "1")
+    store = Store.open(url)
+    store.record([ScoredRow(f"L-{i}", "v1", "High", 0.4, 40, {"age": 40}) for i in range(3)], list_name="May")
+    store.close()
+    holder = create_engine(url)
+    try:
+        with holder.connect() as connection:
+            connection.exec_driver_sql("BEGIN")
+            connection.exec_driver_sql("LOCK TABLE scorings IN ACCESS EXCLUSIVE MODE")
+            app = open_page("leads")
+            connection.rollback()
+    finally:
+        holder.dispose()
+    errors = _errors(app)
+    assert len(errors) == 1 and "it waited 1 s for a lock that another program holds" in errors[0], errors
+    assert errors[0].startswith("The store at postgresql") and "SELECT" not in errors[0]
+    app.run()  # the lock is gone: the same page shows the leads
+    assert not app.exception and not app.error, [e.value for e in app.exception]
+    assert sorted(app.dataframe[-1].value["lead_id"]) == ["L-0", "L-1", "L-2"]
 
 
 @contextmanager

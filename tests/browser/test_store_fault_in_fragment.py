@@ -1,0 +1,54 @@
+"""A store fault met in a fragment's own rerun (not the page's) shows its one line in Chromium, not Streamlit's
+exception box: Save these bands (the Tier bands panel is a fragment) while another program holds the SQLite store's
+write lock, so the audit entry of the publish cannot be written."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import EXCEPTION, act, copy_registry, open_dashboard, serve_dashboard
+
+pytestmark = pytest.mark.browser
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Another program holding the store's write lock (SQLite's BEGIN EXCLUSIVE) until the block ends."""
+    holder = subprocess.Popen([sys.executable, "-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1], "
+                               "isolation_level=None); c.execute('BEGIN EXCLUSIVE'); print('locked', flush=True); "
+                               "sys.stdin.read()", str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        yield
+    finally:
+        holder.communicate("", timeout=30)
+
+
+def test_a_locked_store_in_a_fragments_rerun_shows_one_line(page: Page, _crm_registry: Path,
+                                                            tmp_path_factory: pytest.TempPathFactory,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    models = copy_registry(_crm_registry, tmp_path_factory, "fragment-fault")
+    store = models.parent / "store.sqlite3"
+    monkeypatch.setenv("LEADSCORE_DATABASE_URL", f"sqlite:///{store}")
+    monkeypatch.setenv("LEADSCORE_LOCK_TIMEOUT", "1")
+    with serve_dashboard(models) as url:
+        open_dashboard(page, f"{url}/model")  # the first visit makes the store
+        assert store.exists()
+        act(page, lambda: page.get_by_role("tab", name="Tier bands").click())
+        act(page, lambda: page.get_by_text("Chance of conversion", exact=True).first.click())  # a fragment rerun
+        save = page.get_by_role("button", name="Save these bands")
+        expect(save).to_be_visible()
+        with _locked(store):
+            act(page, lambda: save.click())  # the fragment's own rerun: publish, then its audit entry
+            line = page.get_by_test_id("stAlertContentError").filter(has_text="the store is locked by another program")
+            expect(line).to_be_visible()
+            assert page.locator(EXCEPTION).count() == 0
+            assert "(it waited 1 s)" in line.inner_text() and "INSERT" not in line.inner_text()
