@@ -40,9 +40,7 @@ def registry_of(args: argparse.Namespace) -> Registry:
 def audit_change(args: argparse.Namespace, action: str, detail: dict[str, Any]) -> None:
     """Write a change made at the command line to the store's audit trail. The change already happened: a
     store that cannot be written is said on stderr (one line), not raised."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from leadscore.store import StoreUnavailableError, audit
+    from leadscore.store import StoreError, audit
 
     try:
         store = open_store(args)
@@ -50,7 +48,7 @@ def audit_change(args: argparse.Namespace, action: str, detail: dict[str, Any]) 
             audit.record(store, cli_actor(), action, detail, audit.COMMAND_LINE)
         finally:
             store.close()
-    except (UserError, StoreUnavailableError, SQLAlchemyError, OSError) as error:
+    except (UserError, StoreError, OSError) as error:
         log.warning("the audit trail could not be written (%s): %s %s", type(error).__name__, action, detail)
 
 
