@@ -134,7 +134,7 @@ def _train_crm_model(root: Path, data: Path) -> str:
     started = time.perf_counter()
     result = train_outcome(frame, CRM_TARGET, exclude=list(CRM_EXCLUDE))
     print(f"trained an outcome model of {data.name} ({len(frame):,} rows) in {time.perf_counter() - started:.1f} s, "
-          f"test AUC {result.report['test']['roc_auc']:.3f}", flush=True)
+          f"test AUC {result.report.test.roc_auc:.3f}", flush=True)
     return Registry(root).publish(result.model, result.report)
 
 

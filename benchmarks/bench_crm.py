@@ -59,7 +59,7 @@ def main() -> None:
     print(f"data: {args.data.name}, {len(frame):,} rows, {len(frame.columns)} columns")
 
     training, wall, cpu = _timed(lambda: train_outcome(frame, "y"))
-    report = training.report
+    report = training.report.to_dict()  # every key as saved, the candidates' extra figures too
     test = report["test"]
     _left_out(report)
     print(f"\nplain train --target y: split = {report['split']}")
@@ -105,13 +105,13 @@ def main() -> None:
 
     planted, wall, cpu = _timed(lambda: train_outcome(plant_staff_fields(frame), "y"))
     print(f"\nwith a planted staff_rating and 'Last Activity': held-out ROC AUC "
-          f"{planted.report['test']['roc_auc']:.4f}; training {wall:.1f} s wall, {cpu:.1f} s CPU")
-    flagged = _left_out(planted.report)
+          f"{planted.report.test.roc_auc:.4f}; training {wall:.1f} s wall, {cpu:.1f} s CPU")
+    flagged = _left_out(planted.report.to_dict())
     print(f"  both planted fields left out: {'met' if {'staff_rating', 'Last Activity'} <= flagged else 'MISSED'}")
     if not args.skip_duration:
         with_duration, wall, cpu = _timed(lambda: train_outcome(frame, "y", keep=["duration"]))
-        print(f"\n--keep duration: held-out ROC AUC {with_duration.report['test']['roc_auc']:.4f}; training "
-              f"{wall:.1f} s wall, {cpu:.1f} s CPU; chosen {with_duration.report['chosen']}")
+        print(f"\n--keep duration: held-out ROC AUC {with_duration.report.test.roc_auc:.4f}; training "
+              f"{wall:.1f} s wall, {cpu:.1f} s CPU; chosen {with_duration.report.chosen}")
     print(f"xgboost {xgb.__version__}")
 
 

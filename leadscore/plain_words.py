@@ -2,9 +2,9 @@
 
 The Model page leads with what a manager asks ("of the leads it called High,
 how many converted?"); the data-science names of the same figures (ROC AUC,
-recall, log loss) stay in the analysts' section. These functions take the
-plain report dicts the registry stores, so any face (page, command, API) can
-say the same sentence.
+recall, log loss) stay in the analysts' section. The typed training reports
+(``modeling/report.py``) say their sentences with these, so any face (page,
+command, API) says the same one.
 """
 
 from __future__ import annotations
@@ -88,19 +88,6 @@ def tier_sentence(tiers: Sequence[Mapping[str, Any]], where: str) -> str:
     first_tier, first_rate = next(iter(rates.items()))
     parts[0] = f"Of the leads it called {first_tier} on {where}, {percent(first_rate)} converted"
     return "; ".join(parts) + "."
-
-
-def builtin_sentence(report: Mapping[str, Any]) -> str:
-    """The built-in model's accuracy and its High tier in words (no recall or precision by name)."""
-    accuracy = report.get("accuracy")
-    high = report.get("High", {})
-    if accuracy is None:
-        return "How often it is right was not measured."
-    text = f"It puts {accuracy * 100:.0f} of every 100 test leads in their true tier."
-    if high.get("precision") is not None and high.get("recall") is not None:
-        text += (f" Of the leads it calls High, {percent(high['precision'])} really are High, and it finds "
-                 f"{percent(high['recall'])} of the leads that truly are High.")
-    return text
 
 
 def data_words(description: object) -> str:

@@ -64,7 +64,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import metadata as importlib_metadata
 from pathlib import Path
-from typing import Any, TypeGuard
+from typing import Any
 
 import pandas as pd
 from filelock import FileLock
@@ -86,6 +86,7 @@ from leadscore.model_files import (
     read_object,
 )
 from leadscore.modeling.model import Model, model_of
+from leadscore.modeling.report import TrainingReport
 from leadscore.modeling.three_tiers.lead_model import LeadModel
 from leadscore.modeling.won_lost.outcome_model import OutcomeModel
 from leadscore.settings import models_folder
@@ -166,25 +167,29 @@ def _library_versions() -> dict[str, str]:
     return versions
 
 
-def _is_number(value: object) -> TypeGuard[float]:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
 def _write_json(path: Path, document: dict[str, Any]) -> None:
     path.write_text(json.dumps(document, indent=2, sort_keys=True, allow_nan=False), encoding="utf-8")
     path.chmod(FILE_MODE)
 
 
-def _with_name(kind: str, metadata: dict[str, Any], report: dict[str, Any]) -> dict[str, Any]:
+def _with_name(kind: str, metadata: dict[str, Any], report: TrainingReport) -> dict[str, Any]:
     """The metadata with a name and a change line: the caller's (a new tier-band version says so), else defaults."""
-    return {**metadata, "name": metadata.get("name") or default_name(kind, metadata, report),
+    return {**metadata, "name": metadata.get("name") or default_name(kind, metadata, report.outcome),
             "change": metadata.get("change") or default_change(metadata)}
 
 
-def _published_name(meta: dict[str, Any], report: dict[str, Any]) -> str:
+def saved_report(kind: str, document: object) -> TrainingReport:
+    """The training report saved in a version's metadata, typed by its kind (an unknown kind: the built-in's)."""
+    return KINDS.get(kind, LeadModel).report_type.read(document)
+
+
+def _published_name(meta: dict[str, Any], report: object) -> str:
     """A version's name as published (versions published before names existed get the default)."""
     name = meta.get("name")
-    return name if isinstance(name, str) and name else default_name(str(meta.get("kind", BUILTIN)), meta, report)
+    if isinstance(name, str) and name:
+        return name
+    kind = str(meta.get("kind", BUILTIN))
+    return default_name(kind, meta, saved_report(kind, report).outcome)
 
 
 #: What a registry tells its ``on_change`` callback: the action (the audit trail's words), what changed, from where.
@@ -269,16 +274,11 @@ class Registry:
                 meta = checked(Metadata, read_json(path / METADATA_FILE), path / METADATA_FILE)
             except ModelFileError:
                 meta = Metadata(version=path.name)
-            accuracy = meta.report.get("accuracy")
-            test = meta.report.get("test")
-            auc = test.get("roc_auc") if isinstance(test, dict) else None
-            target = meta.report.get("target")
+            report = saved_report(meta.kind, meta.report)
             rows.append(VersionInfo(
                 version=path.name, created_at=meta.created_at, preset=meta.preset,
-                accuracy=float(accuracy) if _is_number(accuracy) else None,
-                active=path.name == active, problem=self.problem(path.name), kind=meta.kind,
-                signature=self.signature(path.name),
-                auc=float(auc) if _is_number(auc) else None, target=target if isinstance(target, str) else "",
+                accuracy=report.held_out_accuracy, active=path.name == active, problem=self.problem(path.name),
+                kind=meta.kind, signature=self.signature(path.name), auc=report.held_out_auc, target=report.outcome,
                 name=renamed.get(path.name) or _published_name(meta.model_dump(), meta.report), change=meta.change))
         return sorted(rows, key=lambda row: (row.created_at, row.version), reverse=True)
 
@@ -327,7 +327,8 @@ class Registry:
             key = str(error)
         return _problem(str(self.root), version, files, pointer, key)
 
-    def publish(self, model: Model | LeadModel | OutcomeModel, report: dict[str, Any], activate: bool = True,
+    def publish(self, model: Model | LeadModel | OutcomeModel, report: TrainingReport | dict[str, Any],
+                activate: bool = True,
                 source: str = "command line", check_rows: pd.DataFrame | None = None) -> str:
         """Save a trained estimator (either target's) as a new version and, by default, make it active.
 
@@ -346,6 +347,8 @@ class Registry:
         make_folders(versions, FOLDER_MODE)
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=versions))  # 0700 while it is written
         kind = next(name for name, estimator in KINDS.items() if isinstance(model, estimator))
+        if not isinstance(report, TrainingReport):  # a report as saved (a version published again)
+            report = model.report_type.read(report)
         try:
             for name, content in model.to_files().items():
                 (staging / name).write_bytes(content)
@@ -358,7 +361,7 @@ class Registry:
                 "kind": kind,
                 "version": version,
                 "created_at": now.isoformat(timespec="seconds"),
-                "report": report,
+                "report": report.to_dict(),
                 "libraries": _library_versions(),
                 "features": features,
                 "tiers": list(CLASSES),
@@ -412,9 +415,7 @@ class Registry:
 
     def name(self, version: str, metadata: dict[str, Any]) -> str:
         """The name ``version`` goes by: its rename, else the name it was published with."""
-        report = metadata.get("report")
-        return read_names(self.root).get(version) or _published_name(metadata, report if isinstance(report, dict)
-                                                                      else {})
+        return read_names(self.root).get(version) or _published_name(metadata, metadata.get("report"))
 
     def rename(self, version: str, name: str, source: str = "command line") -> str:
         """Give ``version`` a new name (kept in names.json; the version's own files are not touched).

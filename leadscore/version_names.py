@@ -72,13 +72,13 @@ def with_new_bands(name: str, words: str) -> tuple[str, str]:
     return clean_name(f"{base[:MAX_NAME - len(short) - 2]}, {short}"), f"new tier bands: {words}"
 
 
-def default_name(kind: str, metadata: Mapping[str, Any], report: Mapping[str, Any]) -> str:
+def default_name(kind: str, metadata: Mapping[str, Any], outcome: str = "") -> str:
     """The name a version gets when published: "Built-in model", or the CRM file and its outcome column."""
     if kind != "outcome":
         stem = _file_stem(str(metadata.get("data_source", "")))
         return BUILTIN_NAME if not stem else f"{BUILTIN_NAME}, {stem}"
     stem = _file_stem(str(metadata.get("data_source", ""))) or "CRM history"
-    target = str(report.get("target", "")).strip()
+    target = outcome.strip()
     return clean_name(f"{stem} ({target})" if target else stem)
 
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up (first run only), install Chromium for the browser tests if missing,
-# then lint and run the whole test suite. Extra arguments go to pytest.
+# then lint and run the whole test suite (in two processes). Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -13,4 +13,6 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 .venv/bin/ruff check .
 .venv/bin/python -m mypy leadscore
-exec .venv/bin/python -m pytest "$@"
+# Two processes (pytest-xdist), each test module kept whole in one of them (its module-scoped servers start
+# once): on 2 cores much of the suite waits on servers, browsers and subprocesses. `-n 0` runs it in one.
+exec .venv/bin/python -m pytest -n 2 --dist loadscope "$@"

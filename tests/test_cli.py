@@ -118,11 +118,15 @@ def test_file_that_breaks_half_way_leaves_no_output(model_dir: Path, leads_csv: 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.csv"]
 
 
-def test_console_script_has_help_and_no_traceback_on_bad_input(tmp_path: Path) -> None:
-    for command in ("generate", "train", "score", "evaluate"):
-        shown = subprocess.run([sys.executable, "-m", "leadscore.cli", command, "--help"],
-                               capture_output=True, text=True, check=True)
-        assert "--models-dir" in shown.stdout
+def test_console_script_has_help_and_no_traceback_on_bad_input(tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    shown = subprocess.run([sys.executable, "-m", "leadscore.cli", "score", "--help"],
+                           capture_output=True, text=True, check=True)
+    assert "--models-dir" in shown.stdout
+    for command in ("generate", "train", "evaluate"):  # the same parser: in this process
+        with pytest.raises(SystemExit) as done:
+            run(command, "--help")
+        assert done.value.code == 0 and "--models-dir" in capsys.readouterr().out
     missing = subprocess.run([sys.executable, "-m", "leadscore.cli", "score", str(tmp_path / "nope.csv"),
                               "-o", str(tmp_path / "o.csv")], capture_output=True, text=True)
     assert missing.returncode == 2

@@ -43,7 +43,7 @@ def test_published_model_loads_back_with_identical_predictions(
     meta = loaded.metadata
     assert meta["version"] == version
     assert meta["preset"] == "default"
-    assert meta["report"]["accuracy"] == small.report["accuracy"]
+    assert meta["report"]["accuracy"] == small.report.accuracy  # saved under its key
     assert {"xgboost", "scikit-learn", "imbalanced-learn"} <= set(meta["libraries"])
     assert [f["name"] for f in meta["features"]] == list(synth.FEATURE_NAMES)
     assert re.fullmatch(r"[0-9a-f]{16}", meta["data_fingerprint"])
@@ -254,7 +254,7 @@ def test_versions_list_every_version_with_its_state_even_when_one_is_damaged(
     assert rows[second].state == "ok" and rows[second].active
     assert rows[first].state.startswith("damaged: ") and "metadata.json" in rows[first].state
     assert not rows[first].active and rows[first].accuracy is None
-    assert rows[second].accuracy == small.report["accuracy"]
+    assert rows[second].accuracy == small.report.accuracy
 
 
 def test_files_are_readable_by_other_users(tmp_path: Path, small: train.TrainingResult) -> None:

@@ -61,12 +61,12 @@ def test_report_holds_what_the_dashboard_and_model_card_show(default_training: t
     report = default_training.report
     for key in ("accuracy", "log_loss", "confusion_matrix", "calibration", "bayes_accuracy",
                 "probability_mae", "macro avg", "weighted avg", "feature_importance", "baselines"):
-        assert key in report
-    assert np.asarray(report["confusion_matrix"]).sum() == report["rows"]["test"] == 2000
-    assert set(report["baselines"]) == {"Logistic regression", "Random forest", "XGBoost without SMOTE",
+        assert key in report.to_dict()  # saved under these keys
+    assert np.asarray(report.confusion_matrix).sum() == report.rows.test == 2000
+    assert set(report.baselines) == {"Logistic regression", "Random forest", "XGBoost without SMOTE",
                                         "XGBoost with SMOTE (uncalibrated)"}
-    assert sum(report["feature_importance"].values()) == pytest.approx(1, abs=1e-3)
-    top_two = sorted(report["feature_importance"], key=report["feature_importance"].get)[-2:]
+    assert sum(report.feature_importance.values()) == pytest.approx(1, abs=1e-3)
+    top_two = sorted(report.feature_importance, key=report.feature_importance.get)[-2:]
     assert set(top_two) == {"income", "credit_score"}  # the seed's "can they afford it?"
 
 
@@ -166,7 +166,7 @@ def test_ten_leads_per_tier_get_a_clear_message_not_a_smote_traceback() -> None:
                                                     r"Medium \(10\), High \(10\)"):
         train.train(ten_each)
     fifteen_each = pd.concat([leads[leads["tier"] == t].head(15) for t in CLASSES])
-    assert train.train(fifteen_each).report["rows"] == {"train": 36, "test": 9}  # the minimum trains
+    assert train.train(fifteen_each).report.rows.to_dict() == {"train": 36, "test": 9}  # the minimum trains
 
 
 def test_a_model_no_better_than_the_majority_tier_is_refused() -> None:

@@ -17,12 +17,13 @@ import streamlit as st
 from leadscore import charts
 from leadscore.modeling.tiers import DEFAULT_SHARES, Bands
 from leadscore.modeling.won_lost.bands import bands_for, measured_tiers, with_bands
+from leadscore.modeling.won_lost.report import WonLostReport
 from leadscore.scoring.scorer import Scorer
 from leadscore.version_names import band_words, with_new_bands
 from ui import engine, store_faults
 from ui.guard import current_guard, password_problem
-from ui.outcome_report import NO_BAR
 from ui.publish import publish_candidate
+from ui.sections import NO_BAR
 from ui.text import md_escape
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,14 @@ def _pick(current: Bands) -> tuple[str, float, float]:
     return "probability", high / 100, medium / 100
 
 
-def _measured(report: dict, bands: Bands) -> None:
+def _report(scorer: Scorer) -> WonLostReport:
+    """The active model's report: the tab is a won/lost model's tool (``WonLostReport.tools``)."""
+    report = scorer.report
+    assert isinstance(report, WonLostReport), "tier bands are a won/lost model's tool"
+    return report
+
+
+def _measured(report: WonLostReport, bands: Bands) -> None:
     tiers = measured_tiers(report, bands)
     if tiers is None:
         st.info("This model's report has no test leads to measure other bands on; train it again to see each "
@@ -57,27 +65,27 @@ def _measured(report: dict, bands: Bands) -> None:
         return
     rules = {"High": f"chance ≥ {bands.high:.1%}", "Medium": f"{bands.medium:.1%} ≤ chance < {bands.high:.1%}",
              "Low": f"chance < {bands.medium:.1%}"}
-    high_share = tiers[0]["share"]
-    cuts = [("High", high_share), ("Medium", high_share + tiers[1]["share"])]
-    conversions = sum(t["conversions"] for t in tiers) or 1
+    high_share = tiers[0].share
+    cuts = [("High", high_share), ("Medium", high_share + tiers[1].share)]
+    conversions = sum(t.conversions for t in tiers) or 1
     left, right = st.columns(2)
     with left:
-        st.plotly_chart(charts.gain(report.get("test", {}).get("gain", []), cuts), config=NO_BAR,
+        st.plotly_chart(charts.gain([point.to_dict() for point in report.test.gain], cuts), config=NO_BAR,
                         key="bands_gain")
         st.caption("The vertical lines show where High and Medium end among the test leads: read off what share of "
                    "all conversions each tier catches.")
     with right:
-        st.plotly_chart(charts.tier_conversion(tiers, report.get("test", {}).get("base_rate")),
+        st.plotly_chart(charts.tier_conversion([t.to_dict() for t in tiers], report.test.base_rate),
                         config=NO_BAR, key="bands_tiers")
-    st.dataframe(pd.DataFrame([{"Tier": t["tier"], "Rule": rules[t["tier"]], "Share of test leads": t["share"],
-                                "Converted": t["conversion_rate"],
-                                "Share of all conversions": t["conversions"] / conversions,
-                                "Test leads": t["leads"]} for t in tiers]),
+    st.dataframe(pd.DataFrame([{"Tier": t.tier, "Rule": rules[t.tier], "Share of test leads": t.share,
+                                "Converted": t.conversion_rate,
+                                "Share of all conversions": t.conversions / conversions,
+                                "Test leads": t.leads} for t in tiers]),
                  hide_index=True, column_config={
                      "Share of test leads": st.column_config.NumberColumn(format="percent"),
                      "Converted": st.column_config.NumberColumn(format="percent"),
                      "Share of all conversions": st.column_config.NumberColumn(format="percent")})
-    st.caption(f"Measured on the {sum(t['leads'] for t in tiers):,} test leads the model never saw while learning.")
+    st.caption(f"Measured on the {sum(t.leads for t in tiers):,} test leads the model never saw while learning.")
 
 
 def _save(scorer: Scorer, bands: Bands) -> None:
@@ -86,7 +94,7 @@ def _save(scorer: Scorer, bands: Bands) -> None:
     if problem is not None:
         st.error(f"{problem} The bands are unchanged.")
         return
-    model, report = with_bands(scorer.model.estimator, scorer.report, bands)
+    model, report = with_bands(scorer.model.estimator, _report(scorer), bands)
     parent = engine.registry().name(scorer.version, scorer.metadata)
     model.metadata["name"], model.metadata["change"] = with_new_bands(
         parent, band_words(bands.shares if bands.kind == "share" else None, bands.high, bands.medium))
@@ -117,7 +125,7 @@ def panel(scorer: Scorer) -> None:
     except ValueError as error:
         st.error(f"{md_escape(error)[:1].upper()}{md_escape(error)[1:]}.")
         return
-    _measured(scorer.metadata.get("report", {}), bands)
+    _measured(_report(scorer), bands)
     if _same(bands, current):
         st.caption("These are the bands the active model uses.")
         return

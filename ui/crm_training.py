@@ -31,6 +31,7 @@ from leadscore.fields.infer import (
 )
 from leadscore.fields.rejections import SchemaError
 from leadscore.modeling.won_lost.leakage import name_sign
+from leadscore.modeling.won_lost.report import WonLostReport
 from leadscore.workflows import gate, train
 from ui import engine, outcome_report, store_faults
 from ui.guard import current_guard, password_problem
@@ -192,15 +193,15 @@ def _admitted(password_key: str) -> bool:
 
 
 def _candidate(candidate: dict[str, Any]) -> None:
-    report = candidate["report"]
+    report: WonLostReport = candidate["report"]
     st.divider()
     st.header("New model, not yet published")
     st.caption(f"Trained on {md_escape(candidate['name'])}. Nothing changes until you publish it.")
     kept = outcome_report.show(report, choose_kept=True, key="candidate")
-    changed = sorted(kept) != sorted(report.get("leakage", {}).get("kept_on_purpose", []))
+    changed = sorted(kept) != sorted(report.leakage.kept_on_purpose)
     if changed and st.button("Train again with the ticked fields kept", key="crm_retrain_kept") and _admitted(
             "crm_password"):
-        flagged = {f["name"] for f in report["leakage"]["fields"] if f.get("flagged")}
+        flagged = {f.name for f in report.leakage.flagged}
         args = dict(candidate["args"])
         args["keep"] = [k for k in args["keep"] if k not in flagged] + kept
         if _train(candidate["content"], candidate["name"], args):

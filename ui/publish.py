@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from leadscore.modeling.report import TrainingReport
 from leadscore.store import audit as trail
 from ui import engine, guard
 from ui.guard import current_guard
@@ -16,7 +17,7 @@ from ui.text import md_escape
 log = logging.getLogger(__name__)
 
 
-def publish_candidate(model: Any, report: dict[str, Any], session_key: str | None, done: str,
+def publish_candidate(model: Any, report: TrainingReport, session_key: str | None, done: str,
                       check_rows: pd.DataFrame | None = None) -> None:
     """Publish and activate ``model``, forget the candidate kept under ``session_key`` (if any), show ``done``.
 

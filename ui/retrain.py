@@ -23,7 +23,8 @@ from leadscore.data import csvio, synth
 from leadscore.fields.builtin import CLASSES
 from leadscore.fields.rejections import SchemaError
 from leadscore.modeling.model import model_of
-from leadscore.modeling.three_tiers import compare, evaluate, train
+from leadscore.modeling.three_tiers import compare, train
+from leadscore.modeling.three_tiers.report import TiersReport
 from leadscore.plain_words import ANALYST_TERMS, data_words
 from leadscore.scoring.scorer import Scorer
 from leadscore.workflows import train as training
@@ -91,8 +92,8 @@ def _train(scorer: Scorer, source: str, rows: int, seed: int, upload: UploadedFi
         "check_rows": candidate.check_rows}
 
 
-def _metrics_table(current: dict, candidate: dict) -> pd.DataFrame:
-    ours, theirs = compare.headline_metrics(current), compare.headline_metrics(candidate)
+def _metrics_table(current: TiersReport, candidate: TiersReport) -> pd.DataFrame:
+    ours, theirs = current.headline_metrics(), candidate.headline_metrics()
     rows = []
     for key, (label, _, higher_is_better) in compare.HEADLINES.items():
         change = theirs[key] - ours[key]
@@ -121,7 +122,7 @@ def _comparison(scorer: Scorer, candidate: dict) -> None:
     if comparison is not None and comparison.active_report is not None:
         current_report, new_report = comparison.active_report, comparison.candidate_report
         left, right = st.columns([1, 1])
-        ours, theirs = compare.headline_metrics(current_report), compare.headline_metrics(new_report)
+        ours, theirs = current_report.headline_metrics(), new_report.headline_metrics()
         left.markdown(f"The active model puts **{ours['accuracy']:.0%}** of these leads in their true tier; the new "
                       f"one **{theirs['accuracy']:.0%}**. Of the truly High leads, the active model finds "
                       f"**{ours['high_recall']:.0%}** and the new one **{theirs['high_recall']:.0%}**. (The "
@@ -134,8 +135,8 @@ def _comparison(scorer: Scorer, candidate: dict) -> None:
                        f"{md_escape(candidate['preset'])}.")
             st.dataframe(_metrics_table(current_report, new_report), hide_index=True)
             st.caption(f"Both columns: the same {len(reference.labels):,} reference leads. On "
-                       f"{evaluate.measured_on(candidate['report'])} the new model's accuracy is "
-                       f"{candidate['report']['accuracy']:.1%}.")
+                       f"{candidate['report'].measured_on} the new model's accuracy is "
+                       f"{candidate['report'].accuracy or 0:.1%}.")
         moves = compare.tier_changes(scorer, new, reference.features)
         changed = int(moves.sum() - np.trace(moves))
         up, down = int(np.triu(moves, 1).sum()), int(np.tril(moves, -1).sum())

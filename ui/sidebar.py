@@ -6,12 +6,10 @@ import datetime as dt
 
 import streamlit as st
 
-from leadscore.modeling.three_tiers.evaluate import measured_on
-from leadscore.modeling.three_tiers.target import ThreeTiers
-from leadscore.modeling.won_lost.target import WonLost
-from leadscore.plain_words import data_words, test_part_words
+from leadscore.plain_words import data_words
 from leadscore.scoring.scorer import Scorer
 from ui import engine
+from ui.sections import markdown
 from ui.text import md_escape
 
 
@@ -22,35 +20,6 @@ def trained_when(created_at: str) -> str:
     except ValueError:
         return created_at or "unknown"
     return f"{moment:%d %b %Y, %H:%M} UTC"
-
-
-def _show_outcome_quality(report: dict) -> str:
-    """How well a team's model ranks leads; returns the line saying what it predicts."""
-    test = report.get("test", {})
-    auc = test.get("roc_auc")
-    st.metric("Ranks a converting lead higher", f"{auc:.0%} of the time" if auc is not None else "not measured",
-              help="Of a lead that converted and one that did not, how often it scores the converted one higher: "
-                   "50% is a coin toss, 100% perfect (analysts call this the ROC AUC"
-                   + (f", here {auc:.2f}" if auc is not None else "") + "). Measured on "
-                   f"{test_part_words(str(report.get('split', '')))}, which it never learned from.")
-    if auc is not None:
-        st.caption(f"On {report.get('test_rows', 0):,} test leads, {test_part_words(str(report.get('split', '')))}.")
-    return (f"**Predicts** {md_escape(str(report.get('target', '')))} = "
-            f"{md_escape(', '.join(report.get('positive', [])))}  \n")
-
-
-def _show_tier_quality(report: dict) -> str:
-    """How often the built-in model puts a lead in its true tier; returns the line saying what it is."""
-    accuracy = report.get("accuracy")
-    st.metric("Right tier", f"{accuracy:.0%} of leads" if accuracy is not None else "not measured",
-              help="The share of test leads it put in their true tier (analysts call this accuracy"
-                   + (f", here {accuracy:.1%}" if accuracy is not None else "")
-                   + f"). Measured on {measured_on(report)}.")
-    return "**Kind** built-in (generated real estate leads)  \n"
-
-
-#: How each target's quality is said: the two trainers' reports measure different things.
-QUALITY = {ThreeTiers: _show_tier_quality, WonLost: _show_outcome_quality}
 
 
 #: What a signature state other than "signed" means, for a manager (leadscore/signing.py).
@@ -65,14 +34,17 @@ SIGNATURE_WORDS = {
 def show_active_model(scorer: Scorer) -> None:
     """The active model's name, how good it is in plain words, version, training time and data."""
     meta = scorer.metadata
-    report = meta.get("report", {})
+    quality = scorer.report.quality()  # how good it is, as its report says it: one figure, what it is
     with st.sidebar:
         st.subheader("Active model")
         name = engine.registry().name(scorer.version, meta)
         st.markdown(f"**{md_escape(name)}**" + (f"  \n{md_escape(meta['change'])}" if meta.get("change") else ""))
-        kind = QUALITY[type(scorer.model.target)](report)
+        st.metric(quality.metric.label, quality.metric.value, help=quality.metric.help or None)
+        if quality.metric.note:
+            st.caption(markdown(quality.metric.note))
+        label, words = quality.about
         st.markdown(
-            kind +
+            f"**{md_escape(label)}** {md_escape(words)}  \n" +
             f"**Version** `{scorer.version}`  \n"
             f"**Trained** {trained_when(str(meta.get('created_at', '')))}  \n"
             f"**Data** {md_escape(data_words(meta.get('data_source', 'unknown')))}"

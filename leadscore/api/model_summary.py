@@ -2,9 +2,8 @@
 
 The kind and what is predicted come from the target, the fields from the
 schema, the evaluation from the report saved with the version: its headline
-numbers, wherever its trainer put them (the built-in report holds them at the
-top, a won/lost report in its ``test`` part), never the curves or the
-baselines.
+numbers as the report's type picks them (``TrainingReport.evaluation_summary``),
+never the curves or the baselines.
 """
 
 from __future__ import annotations
@@ -13,13 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from leadscore.modeling.tiers import TIERS
 from leadscore.scoring.scorer import Scorer
-
-#: The parts of an evaluation report /v1/model returns, found at its top or in its ``test`` part.
-EVALUATION_SUMMARY = ("accuracy", "log_loss", "bayes_accuracy", "probability_mae", "rows_evaluated",
-                      "confusion_matrix", *TIERS, "macro avg", "weighted avg", "roc_auc", "brier", "base_rate",
-                      "split")
 
 
 class FieldSummary(BaseModel):
@@ -63,10 +56,8 @@ class ModelInfo(BaseModel):
 def model_info(scorer: Scorer, signature: str) -> ModelInfo:
     """The active model's identity, its signature state (``signing.py``), its fields and the summary of its
     evaluation report."""
-    meta, report, target = scorer.metadata, scorer.report, scorer.model.target
-    test = report.get("test")
-    parts = [report, test] if isinstance(test, dict) else [report]
-    evaluation = {key: part[key] for part in parts for key in EVALUATION_SUMMARY if key in part}
+    meta, target = scorer.metadata, scorer.model.target
+    evaluation = scorer.report.evaluation_summary()
     fields = [FieldSummary(name=f.name, label=f.title, kind=f.kind, levels=list(f.levels) or None, low=f.low,
                            high=f.high, required=f.required, strict_range=f.strict_range, aliases=list(f.aliases),
                            actionable=f.actionable, help=f.help) for f in scorer.schema.fields]

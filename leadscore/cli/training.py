@@ -7,16 +7,11 @@ import json
 import logging
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from leadscore.cli.common import UserError, file_name, open_store, registry_of, sheet_argument
 from leadscore.data import csvio, synth
-from leadscore.fields.builtin import CLASSES, LABEL_COLUMN
-from leadscore.fields.headers import header_key
-from leadscore.fields.infer import outcome_counts, outcome_labels
-from leadscore.modeling.three_tiers.target import ThreeTiers
-from leadscore.modeling.won_lost.target import WonLost
+from leadscore.modeling.report import EvaluationError
 from leadscore.scoring.scorer import Scorer
 from leadscore.workflows import gate, train
 
@@ -67,19 +62,13 @@ def cmd_train(args: argparse.Namespace) -> None:
     candidate = train.train_builtin(frame, source, registry_of(args), preset=args.preset,
                                     with_baselines=not args.no_baselines)
     published = _publish(args, candidate)
-    report = candidate.report
     verdict = candidate.verdict.sentence
     said = f"Published with --force, although: {verdict[:1].lower()}{verdict[1:]}" if published.forced else verdict
-    print(f"version {published.version}: accuracy {report['accuracy']:.3f}, High recall "
-          f"{report['High']['recall']:.3f}, High precision {report['High']['precision']:.3f}"
-          + (f", Bayes accuracy {report['bayes_accuracy']:.3f}" if "bayes_accuracy" in report else "")
-          + f" on its {report['rows_evaluated']:,} held-out leads. {said}.")
+    print(f"version {published.version}: {'; '.join(candidate.report.training_lines())}. {said}.")
 
 
 def cmd_train_outcome(args: argparse.Namespace) -> None:
     """Train on a CRM export with a won/lost column; publish it when it ranks leads well enough (the gate)."""
-    from leadscore.modeling.won_lost.summary import summary_lines
-
     if not args.data:
         raise UserError("--target needs --data: the CRM export to learn from")
     rejected: list[tuple[int, str, str, str]] = []
@@ -92,7 +81,7 @@ def cmd_train_outcome(args: argparse.Namespace) -> None:
             rejected_rows=rejected)
     except train.TrainingError as error:
         raise UserError(f"{args.data}: {error}") from error
-    for line in summary_lines(candidate.report):
+    for line in candidate.report.training_lines():
         print(line)
     print(candidate.verdict.sentence)
     print(_publish(args, candidate).sentence())
@@ -102,8 +91,6 @@ def cmd_train_from_results(args: argparse.Namespace) -> None:
     """Retrain from results exactly as the Results page does: the older 75% of the recorded leads with outcomes
     train a model of the team's results, both models are measured on the newest 25%, and it is published only
     when it ranks them at least 95% as well as the active model (else exit 2; --force publishes anyway)."""
-    from leadscore.modeling.won_lost.summary import summary_lines
-
     registry = registry_of(args)
     active = Scorer(registry.load_or_train_default())
     store = open_store(args)
@@ -113,7 +100,7 @@ def cmd_train_from_results(args: argparse.Namespace) -> None:
         raise UserError(f"the recorded results: {error}") from error
     finally:
         store.close()
-    for line in summary_lines(candidate.report):
+    for line in candidate.report.training_lines():
         print(line)
     high, medium = candidate.extra["shares"]
     print(f"tiers carried over from the active model ({active.version}): High {high:.0%}, Medium {medium:.0%}")
@@ -123,112 +110,18 @@ def cmd_train_from_results(args: argparse.Namespace) -> None:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> None:
-    """Evaluate the active model on labeled data (default: fresh synthetic leads)."""
-
+    """Evaluate the active model on labeled data: its target says how (the built-in model without --data: fresh
+    synthetic leads; a team's model: a file of closed leads with its outcome column)."""
     scorer = Scorer(registry_of(args).load_or_train_default())
-    _EVALUATIONS[type(scorer.model.target)](args, scorer)
-
-
-def _evaluate_tiers(args: argparse.Namespace, scorer: Scorer) -> None:
-    """The built-in model on labeled leads with a 'tier' column (default: fresh synthetic leads)."""
-    from leadscore.modeling.three_tiers.evaluate import evaluate_probabilities
-
-    frame = (csvio.read_table(args.data) if args.data
-             else synth.generate(args.n, seed=args.seed))
-    batch = scorer.score(frame)
-    if f"{LABEL_COLUMN}_input" not in batch.scored.columns:
-        raise UserError(f"{args.data}: needs a '{LABEL_COLUMN}' column to evaluate against")
-    if batch.rejected_rows:
-        first = batch.problems.iloc[0]
-        raise UserError(f"{batch.rejected_rows} invalid row(s); first: row {first['row']}, "
-                        f"column '{first['column']}': {first['reason']}")
-    scored = batch.scored
-    labels = scored[f"{LABEL_COLUMN}_input"].astype("string").str.strip().str.capitalize()
-    if not labels.isin(CLASSES).all():
-        raise UserError(f"column '{LABEL_COLUMN}' must hold only Low, Medium or High")
-    report = evaluate_probabilities(
-        scored[["p_low", "p_medium", "p_high"]].to_numpy(),
-        scored["tier"].map({t: i for i, t in enumerate(CLASSES)}).to_numpy(),
-        labels.map({t: i for i, t in enumerate(CLASSES)}).to_numpy(dtype=np.int64),
-        synth.truth_columns(scored),
-    )
-    report["model_version"] = scorer.version
+    data = csvio.read_table(args.data) if args.data else None
+    try:
+        evaluation = scorer.model.target.evaluate(scorer, data, str(args.data), args.n, args.seed)
+    except EvaluationError as error:
+        raise UserError(str(error)) from error
     if args.json:
-        print(json.dumps(report, indent=2))
+        print(json.dumps(evaluation.document, indent=2))
         return
-    print(format_report(report))
-
-
-def _evaluate_won_lost(args: argparse.Namespace, scorer: Scorer) -> None:
-    """A team's model on a file of closed leads with its outcome column (say, those closed since training)."""
-    from leadscore.modeling.won_lost.train import outcome_metrics
-
-    outcome = scorer.model.target
-    assert isinstance(outcome, WonLost)
-    if not args.data:
-        raise UserError(f"the active model was trained on a CRM export: evaluate it on a file of closed leads "
-                        f"with its outcome column '{outcome.column}' (--data FILE)")
-    frame = csvio.read_table(args.data)
-    target = [c for c in frame.columns if header_key(c) == header_key(outcome.column)]
-    if len(target) != 1:
-        raise UserError(f"{args.data}: needs one outcome column '{outcome.column}' to evaluate against")
-    labels = outcome_labels(frame[target[0]], outcome.positive, negative=outcome.negative)
-    if not (labels >= 0).any():
-        seen = outcome_counts(frame[target[0]])
-        raise UserError(f"{args.data}: column '{target[0]}' holds no closed lead: the model reads "
-                        f"{' or '.join(map(repr, outcome.positive))} as converted and "
-                        f"{' or '.join(map(repr, outcome.negative)) or 'any other value'} as not converted, as its "
-                        "training file spelled them; values seen: "
-                        + (", ".join(f"'{v}' ({n:,})" for v, n in list(seen.items())[:12]) or "none (every cell "
-                           "empty)"))
-    file_rows = np.flatnonzero(labels >= 0) + 1  # the file's row of each closed lead (1 = first under the header)
-    closed = frame.loc[labels >= 0].reset_index(drop=True)
-    batch = scorer.score(closed, explain=False)
-    if batch.scored.empty:
-        first = batch.problems.iloc[0]
-        raise UserError(f"{args.data}: every one of the {len(closed):,} closed leads was rejected; first: row "
-                        f"{file_rows[int(first['row']) - 1]:,}, column '{first['column']}', value "
-                        f"{str(first['value'])!r}: {first['reason']}")
-    y = labels[labels >= 0][batch.scored.index.to_numpy() - 1]
-    if len(set(y.tolist())) < 2:
-        which = "converted" if y[0] == 1 else "not converted"
-        raise UserError(f"{args.data}: all {len(y):,} scored closed leads are {which}: how well the model ranks "
-                        "leads needs converted and not converted ones")
-    report = {"model_version": scorer.version, "rows_read": int(len(frame)), "open_leads": int((labels < 0).sum()),
-              "rows_evaluated": int(len(y)), "rows_rejected": batch.rejected_rows,
-              **outcome_metrics(batch.scored["p_convert"].to_numpy(), y, outcome.bands)}
-    if args.json:
-        print(json.dumps(report, indent=2))
-        return
-    print(f"model {report['model_version']} on {report['rows_evaluated']:,} closed leads of {args.data} "
-          f"({report['open_leads']:,} open leads and {report['rows_rejected']:,} rejected rows not counted)")
-    print(f"ROC AUC {report['roc_auc']:.3f}   log loss {report['log_loss']:.3f}   "
-          f"converted {report['base_rate']:.1%}, mean predicted chance {report['mean_p']:.1%}")
-    for tier in report["tiers"]:
-        rate = tier["conversion_rate"]
-        print(f"  {tier['tier']:<6} {tier['leads']:>7,} leads ({tier['share']:.0%}), converted "
-              + (f"{rate:.1%}" if rate is not None else "n/a"))
-
-
-#: How each target is evaluated on labeled leads: the knowledge differs (three known tiers against won/lost).
-_EVALUATIONS = {ThreeTiers: _evaluate_tiers, WonLost: _evaluate_won_lost}
-
-
-def format_report(report: dict) -> str:
-    """The evaluation report as a short table for a terminal."""
-    lines = [f"model {report.get('model_version', '')} on {report['rows_evaluated']} leads",
-             f"accuracy {report['accuracy']:.3f}   log loss {report['log_loss']:.3f}"]
-    if "bayes_accuracy" in report:
-        lines.append(f"Bayes accuracy (ceiling) {report['bayes_accuracy']:.3f}   "
-                     f"probability error vs truth {report['probability_mae']:.3f}")
-    lines.append(f"{'tier':<14}{'precision':>10}{'recall':>10}{'f1':>10}{'leads':>8}")
-    for name in (*CLASSES, "macro avg", "weighted avg"):
-        row = report[name]
-        lines.append(f"{name:<14}{row['precision']:>10.3f}{row['recall']:>10.3f}"
-                     f"{row['f1-score']:>10.3f}{int(row['support']):>8}")
-    lines.append("confusion matrix (rows true, columns predicted: " + ", ".join(CLASSES) + ")")
-    lines.extend("  " + " ".join(f"{v:>7}" for v in row) for row in report["confusion_matrix"])
-    return "\n".join(lines)
+    print("\n".join(evaluation.lines))
 
 
 def add_commands(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

@@ -17,19 +17,19 @@ the last entry the base value, each row adding up to its margins exactly.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from leadscore.fields.builtin import BUILTIN_SCHEMA
 from leadscore.fields.field import Schema
+from leadscore.modeling.report import TrainingReport
 from leadscore.modeling.target import Target
 from leadscore.modeling.three_tiers.lead_model import LeadModel
 from leadscore.modeling.three_tiers.target import ThreeTiers
 from leadscore.modeling.won_lost.outcome_model import OutcomeModel
-from leadscore.modeling.won_lost.target import WonLost, measured_rates
-from leadscore.plain_words import test_part_words
+from leadscore.modeling.won_lost.target import WonLost
 
 Estimator = LeadModel | OutcomeModel
 
@@ -52,11 +52,16 @@ class Model:
         """The version id given by the registry, or "unsaved"."""
         return str(self.metadata.get("version", "unsaved"))
 
+    #: The saved report last read and its reading (a report keeps every test lead's chance: read it once).
+    _read: tuple[object, TrainingReport] | None = field(default=None, init=False, repr=False, compare=False)
+
     @property
-    def report(self) -> dict[str, Any]:
-        """The evaluation report saved with the model (empty before it is published)."""
-        report = self.metadata.get("report")
-        return report if isinstance(report, dict) else {}
+    def report(self) -> TrainingReport:
+        """The training report saved with the model, typed by its target (empty before it is published)."""
+        document = self.metadata.get("report")
+        if self._read is None or self._read[0] is not document:
+            self._read = (document, self.target.read_report(document))
+        return self._read[1]
 
     def margins(self, codes: np.ndarray) -> np.ndarray:
         """(n, k) calibrated margins of leads given as codes (``Schema.codes``, filled in)."""
@@ -78,10 +83,10 @@ def _three_tiers(estimator: LeadModel) -> Model:
 
 
 def _won_lost(estimator: OutcomeModel) -> Model:
-    report = estimator.metadata.get("report", {})
+    report = WonLost.report_type.read(estimator.metadata.get("report"))
     outcome = estimator.outcome
-    target = WonLost(outcome.column, outcome.positive, outcome.negative, estimator.bands, measured_rates(report),
-                     test_part_words(str(report.get("split", ""))) if isinstance(report, dict) else "")
+    target = WonLost(outcome.column, outcome.positive, outcome.negative, estimator.bands, report.test_rates,
+                     report.test_part)
     return Model(estimator.schema, target, estimator)
 
 

@@ -32,7 +32,9 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
+import pandas as pd
 
+from leadscore.modeling.report import Evaluation, Scores, TrainingReport
 from leadscore.modeling.tiers import TIERS, promise
 
 REASON_COLUMNS: tuple[str, ...] = ("reason_1", "reason_2", "reason_3")
@@ -117,6 +119,18 @@ class Target(ABC):
     #: The chance column that orders leads within a tier (call order) and filters a list: P(High) or p_convert.
     headline_column: str
     framing: Framing
+    #: The type of its training report (``modeling/report.py``), in the target's folder.
+    report_type: ClassVar[type[TrainingReport]]
+
+    def read_report(self, document: object) -> TrainingReport:
+        """Its training report from the JSON object saved with a version (missing keys: defaults)."""
+        return self.report_type.read(document)
+
+    @abstractmethod
+    def evaluate(self, scorer: Scores, data: pd.DataFrame | None, source: str, rows: int, seed: int) -> Evaluation:
+        """The model measured on labeled leads: ``data`` read from ``source`` (a file name, for messages), or
+        without data what the target can make (``rows`` generated leads of data variant ``seed``). Raises
+        ``EvaluationError`` with one line when the leads cannot evaluate it."""
 
     def promise(self, chances: np.ndarray) -> float | None:
         """What a tier promises for these leads of it: the mean of their chances of conversion (``conversion``);

@@ -18,16 +18,19 @@ import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 from leadscore import charts
-from leadscore.plain_words import builtin_sentence, data_words, percent, ranking_sentence
+from leadscore.plain_words import data_words, percent
 from leadscore.registry import Registry, VersionInfo
 from leadscore.results_words import DRIFT_WORDS, drift_sentence, tier_verdict
 from leadscore.results_words import ranking_sentence as results_ranking_sentence
+
+if TYPE_CHECKING:  # the typed results report this renders (``workflows/results.py`` calls it, not the reverse)
+    from leadscore.workflows.results import Results, TierResult, VersionResults
 
 #: Chart options: no mode bar (its logo links to plotly's site), a static size that prints.
 CHART_CONFIG = {"displaylogo": False, "displayModeBar": False, "responsive": True}
@@ -73,19 +76,10 @@ def describe(registry: Registry, version: str) -> ModelAbout:
     metadata = model.metadata
     report = model.report
     name = registry.name(version, metadata)
-    kind = model.target.kind
     titles = {f.name: f.title for f in model.schema.fields}
-    if kind == "three_tiers":
-        quality = builtin_sentence(report)
-        outcome = ""
-    else:
-        found = report.get("test")
-        test: Mapping[str, Any] = found if isinstance(found, dict) else {}
-        quality = ranking_sentence(test.get("roc_auc"))
-        outcome = str(report.get("target") or model.target.column)
-    return ModelAbout(version=version, name=name, kind=kind, titles=titles, outcome=outcome,
-                      trained_on=data_words(metadata.get("data_source", "")),
-                      created_at=str(metadata.get("created_at", "")), quality=quality)
+    return ModelAbout(version=version, name=name, kind=model.target.kind, titles=titles,
+                      outcome=report.outcome, trained_on=data_words(metadata.get("data_source", "")),
+                      created_at=str(metadata.get("created_at", "")), quality=report.headline)
 
 
 def _e(value: object) -> str:
@@ -115,42 +109,42 @@ def _what_it_does(about: ModelAbout) -> str:
     return (f"<p>{does}</p><p>{trained}{when}. When it was trained: {_e(about.quality)}</p>")
 
 
-def _tier_table(tiers: Mapping[str, Mapping[str, Any]]) -> str:
+def _tier_table(tiers: Mapping[str, TierResult]) -> str:
     rows = []
     for tier, row in tiers.items():
-        interval = row.get("interval")
-        rate = "–" if row.get("rate") is None else percent(row["rate"])
+        interval = row.interval
+        rate = "–" if row.rate is None else percent(row.rate)
         span = f"{percent(interval[0])} to {percent(interval[1])}" if interval else "–"
-        expected = "–" if row.get("expected") is None else percent(row["expected"])
-        rows.append(f"<tr><td><b>{_e(tier)}</b></td><td class=num>{row.get('scored', 0):,}</td>"
-                    f"<td class=num>{row.get('with_outcome', 0):,}</td><td class=num>{row.get('converted', 0):,}</td>"
+        expected = "–" if row.expected is None else percent(row.expected)
+        rows.append(f"<tr><td><b>{_e(tier)}</b></td><td class=num>{row.scored:,}</td>"
+                    f"<td class=num>{row.with_outcome:,}</td><td class=num>{row.converted:,}</td>"
                     f"<td class=num>{expected}</td><td class=num>{rate}</td><td class=num>{span}</td></tr>")
     return ("<table><tr><th>Tier</th><th>Leads scored</th><th>With a known outcome</th><th>Converted</th>"
             "<th>Promised</th><th>Really converted</th><th>Likely range (95%)</th></tr>" + "".join(rows)
             + "</table>")
 
 
-def _how_good(report: Mapping[str, Any]) -> str:
-    tiers = report.get("tiers", {})
-    known = sum(int(row.get("with_outcome") or 0) for row in tiers.values())
-    if not report.get("leads"):
+def _how_good(section: VersionResults) -> str:
+    tiers, known = section.tiers, section.with_outcome
+    if not section.leads:
         return ("<p>No scored lead has been recorded yet, so there is nothing to compare with real outcomes. "
                 "Save the scored lists (or score with <code>--record</code>), then bring back the CRM's won/lost "
                 "export.</p>")
-    parts = [f"<p>{report.get('leads', 0):,} leads were scored and recorded; the real outcome (won or lost) is "
+    parts = [f"<p>{section.leads:,} leads were scored and recorded; the real outcome (won or lost) is "
              f"known for {known:,} of them. For each tier, the model's promise (the average chance it gave those "
              "leads) is set against how many really converted, with the range the true rate very likely lies in "
              "(the fewer leads, the wider it is).</p>"]
-    parts += [f'<p class="verdict">{_e(tier_verdict(tier, row))}</p>' for tier, row in tiers.items()]
+    rows = {tier: row.to_dict() for tier, row in tiers.items()}  # the documented JSON rows the words read
+    parts += [f'<p class="verdict">{_e(tier_verdict(tier, row))}</p>' for tier, row in rows.items()]
     parts.append(_tier_table(tiers))
     if known:
-        parts.append(_chart(charts.promise_vs_real(tiers)))
-    ranking = report.get("ranking") or {}
+        parts.append(_chart(charts.promise_vs_real(rows)))
+    ranking = section.ranking
     said = (results_ranking_sentence(ranking) if ranking.get("leads") else
             "No outcome is known yet, so how well it ranks the leads cannot be measured.")
     parts.append(f"<h3>Who to call first</h3><p>{_e(said)}</p>")
-    gain = report.get("gain") or []
-    if gain and (report.get("ranking") or {}).get("converted"):
+    gain = section.gain
+    if gain and ranking.get("converted"):
         points = [{"share_called": p["leads_share"], "share_caught": p["converted_share"]} for p in gain]
         tenth = next((p for p in points if p["share_called"] >= 0.2), None)
         if tenth is not None:
@@ -161,9 +155,8 @@ def _how_good(report: Mapping[str, Any]) -> str:
     return "".join(parts)
 
 
-def _drift(report: Mapping[str, Any], titles: Mapping[str, str]) -> str:
-    entries = report.get("drift") or []
-    about = report.get("drift_about") or {}
+def _drift(section: VersionResults, titles: Mapping[str, str]) -> str:
+    entries, about = section.drift, section.drift_about
     text = f"<p>{_e(drift_sentence(entries, about, titles))}</p>"
     judged = [e for e in entries if e.get("psi") is not None]
     if not judged:
@@ -191,15 +184,14 @@ def _versions(versions: Sequence[VersionInfo]) -> str:
             "<th>What changed</th><th>Quality when trained</th><th>Usable</th></tr>" + "".join(rows) + "</table>")
 
 
-def _section(report: Mapping[str, Any], about: ModelAbout | None, titles: Mapping[str, str]) -> str:
+def _section(section: VersionResults, about: ModelAbout | None, titles: Mapping[str, str]) -> str:
     heading = f"<h2>{_e(about.name)}</h2>" if about else ""
     does = f"<h3>What the model does</h3>{_what_it_does(about)}" if about else ""
-    return (heading + does + "<h3>How good it is on real outcomes</h3>" + _how_good(report)
-            + "<h3>What moved</h3>" + _drift(report, titles))
+    return (heading + does + "<h3>How good it is on real outcomes</h3>" + _how_good(section)
+            + "<h3>What moved</h3>" + _drift(section, titles))
 
 
-def _filters(report: Mapping[str, Any]) -> str:
-    filters = report.get("filters") or {}
+def _filters(filters: Mapping[str, Any]) -> str:
     words = []
     if filters.get("list"):
         words.append(f"the saved list “{_e(filters['list'])}”")
@@ -210,20 +202,16 @@ def _filters(report: Mapping[str, Any]) -> str:
     return ("Covering " + ", ".join(words) + ".") if words else "Covering every recorded lead."
 
 
-def stakeholder_report(results: Mapping[str, Any], versions: Sequence[VersionInfo],
+def stakeholder_report(results: Results, versions: Sequence[VersionInfo],
                        about: Mapping[str, ModelAbout], generated_at: datetime | None = None,
                        title: str = "Lead scoring: how the model is doing") -> str:
     """The whole HTML document (module docstring). ``about``: the model of each version the results cover."""
     moment = (generated_at or datetime.now(timezone.utc)).astimezone(timezone.utc)
-    listed = results.get("versions")
-    sections: list[Mapping[str, Any]] = listed if isinstance(listed, list) else [results]
     body = []
-    for report in sections:
-        version = str((report.get("model") or {}).get("version") if isinstance(report.get("model"), dict)
-                      else report.get("model") or (report.get("filters") or {}).get("model") or "")
-        model = about.get(version) or (next(iter(about.values())) if len(about) == 1 else None)
+    for section in results.versions:
+        model = about.get(section.model.version) or (next(iter(about.values())) if len(about) == 1 else None)
         titles = {} if model is None else dict(model.titles)
-        body.append(_section(report, model, titles))
+        body.append(_section(section, model, titles))
     document = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -232,7 +220,7 @@ def stakeholder_report(results: Mapping[str, Any], versions: Sequence[VersionInf
 <script>{get_plotlyjs()}</script>
 </head><body>
 <h1>{_e(title)}</h1>
-<p class="meta">Made {moment:%Y-%m-%d %H:%M} UTC. {_filters(sections[0] if sections else {})} Every figure counts
+<p class="meta">Made {moment:%Y-%m-%d %H:%M} UTC. {_filters(results.filters)} Every figure counts
 each lead once, with its latest scoring.</p>
 {''.join(body)}
 <h2>What changed between versions</h2>

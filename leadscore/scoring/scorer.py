@@ -28,6 +28,7 @@ from leadscore.fields.field import ColumnMatch, ParsedBatch, Schema
 from leadscore.fields.headers import input_renames
 from leadscore.fields.rejections import CountsRejections
 from leadscore.modeling.model import Model
+from leadscore.modeling.report import TrainingReport
 from leadscore.modeling.target import REASON_COLUMNS, Support
 from leadscore.modeling.tiers import TIER_ACTIONS
 from leadscore.scoring.rows import ScoredLead, ScoredRow, ScoredRows, rows_of_leads, rows_of_table
@@ -170,8 +171,8 @@ class Scorer:
         return self.model.metadata
 
     @property
-    def report(self) -> dict[str, Any]:
-        """The evaluation report (empty before the model is published)."""
+    def report(self) -> TrainingReport:
+        """The training report, typed by the model's target (empty before the model is published)."""
         return self.model.report
 
     @property

@@ -16,15 +16,17 @@ is published unless the person says so (``--force``, "Publish it anyway").
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
-#: A team's model is "ready" from this held-out ROC AUC: below it ranks leads little better than chance.
-READY_AUC = 0.6
+from leadscore.modeling.three_tiers.report import TiersReport
+from leadscore.modeling.won_lost.report import READY_AUC, WonLostReport
+
+__all__ = ["READY_AUC"]  # the history rule's bar, defined with the report it reads
+
 #: Retraining from results: publish is recommended when the candidate's ranking is at least this share of the
 #: active model's, on the same newest outcomes.
 SHARE_OF_ACTIVE = 0.95
@@ -60,17 +62,17 @@ class Verdict:
 
 
 # ---- the built-in model -------------------------------------------------------------------------------------
-def builtin_verdict(active: Mapping[str, Any] | None, candidate: Mapping[str, Any]) -> Verdict:
+def builtin_verdict(active: TiersReport | None, candidate: TiersReport) -> Verdict:
     """The built-in rule on two evaluation reports of the same reference leads (``compare.reference_report``).
 
     Without an active report (no active model, or one reading other fields) the candidate passes: there is
     nothing to compare with, and the sentence says so.
     """
-    theirs = float(candidate["accuracy"])
-    rows = int(candidate["rows_evaluated"])
+    theirs = float(candidate.accuracy or 0.0)
+    rows = candidate.held_out
     if active is None:
         return Verdict("builtin", True, "No active model to compare with", theirs, None, rows)
-    ours = float(active["accuracy"])
+    ours = float(active.accuracy or 0.0)
     figures = (f"accuracy {theirs:.3f} vs {ours:.3f} on the same {rows:,} reference leads "
                "(generated leads neither model was trained on)")
     if theirs < ours:
@@ -91,11 +93,10 @@ def cannot_compare(error: object) -> Verdict:
 
 
 # ---- a team's history --------------------------------------------------------------------------------------
-def history_verdict(report: Mapping[str, Any]) -> Verdict:
+def history_verdict(report: WonLostReport) -> Verdict:
     """The history rule on an outcome model's training report: its held-out ROC AUC against ``READY_AUC``."""
-    test = report.get("test", {}) if isinstance(report.get("test"), Mapping) else {}
-    auc = test.get("roc_auc")
-    leads = int(report.get("test_rows", 0) or 0)
+    auc = report.test.roc_auc
+    leads = report.test_rows
     if auc is None:
         return Verdict("history", False, "Not ready: its ranking could not be measured on the test leads",
                        None, READY_AUC, leads)

@@ -9,27 +9,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from leadscore.registry import ModelFileError, Registry
 from leadscore.reports.html import ModelAbout, describe, stakeholder_report
 from leadscore.store import Store
-from leadscore.workflows.results import results_report
+from leadscore.workflows.results import Results, results_report
 
 log = logging.getLogger(__name__)
 
 
-def _versions_in(results: dict[str, Any], fallback: str | None) -> list[str]:
+def _versions_in(results: Results, fallback: str | None) -> list[str]:
     """The model versions a results report covers (one section each), else the active one."""
-    listed = results.get("versions")
-    sections: list[dict[str, Any]] = listed if isinstance(listed, list) else [results]
-    found = []
-    for section in sections:
-        model = section.get("model")
-        version = model.get("version") if isinstance(model, dict) else model or (section.get("filters") or {}).get(
-            "model")
-        if version:
-            found.append(str(version))
+    found = [section.model.version for section in results.versions if section.model.version]
     return found or ([fallback] if fallback else [])
 
 
@@ -37,12 +28,13 @@ def stakeholder_html(store: Store, registry: Registry, model: str | Sequence[str
                      list_name: str | None = None, since: datetime | None = None, until: datetime | None = None) -> str:
     """The report (``reports/html.py``) on the recorded leads within the filters, as an HTML document: the active
     model's version by default, else the versions ``model`` names (``workflows.results``; ResultsError)."""
-    results = results_report(store, registry, model=model, since=since, until=until, list_name=list_name).to_dict()
+    results = results_report(store, registry, model=model, since=since, until=until, list_name=list_name)
     about: dict[str, ModelAbout] = {}
     for version in _versions_in(results, registry.active_version()):
         try:
             about[version] = describe(registry, version)
         except ModelFileError as error:  # a damaged version: the report still tells its results
             log.warning("stakeholder report: version %s cannot be described (%s)", version, error)
-    log.info("stakeholder report: %d leads, %d model version(s) described", results.get("leads", 0), len(about))
+    log.info("stakeholder report: %d leads, %d model version(s) described",
+             sum(section.leads for section in results.versions), len(about))
     return stakeholder_report(results, registry.versions(), about)

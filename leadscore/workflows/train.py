@@ -21,6 +21,8 @@ from leadscore.fields.builtin import FEATURE_NAMES
 from leadscore.fields.infer import OutcomeError
 from leadscore.fields.rejections import SchemaError
 from leadscore.modeling.model import Estimator, Model, model_of
+from leadscore.modeling.report import TrainingReport
+from leadscore.modeling.three_tiers.report import TiersReport
 from leadscore.modeling.tiers import Bands
 from leadscore.registry import ModelFileError, Registry
 from leadscore.scoring.scorer import Scorer
@@ -48,7 +50,7 @@ class Candidate:
     published version must score as it does (``Registry.publish``'s ``check_rows``)."""
 
     estimator: Estimator
-    report: dict[str, Any]
+    report: TrainingReport
     verdict: Verdict
     check_rows: pd.DataFrame | None = None
     #: What it was trained on, in words ("results: 300 recorded leads with outcomes"); kept in its metadata.
@@ -106,8 +108,8 @@ class BuiltinComparison:
     """The built-in rule's verdict and both evaluation reports on the reference leads (None: no active model)."""
 
     verdict: Verdict
-    active_report: dict[str, Any] | None
-    candidate_report: dict[str, Any]
+    active_report: TiersReport | None
+    candidate_report: TiersReport
 
 
 def compare_builtin(active: Scorer | None, candidate: Scorer, leads: Any = None) -> BuiltinComparison:

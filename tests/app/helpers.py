@@ -43,7 +43,12 @@ def texts(app: AppTest) -> str:
     parts = [m.value for m in (*app.markdown, *app.caption, *app.title, *app.header, *app.subheader)]
     parts += [a.value for kind in ("error", "warning", "info", "success") for a in app.get(kind)]
     parts += [f"{m.label}={m.value}" for m in app.metric]
-    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", "\n".join(str(p) for p in parts))
+    return plain("\n".join(str(p) for p in parts))
+
+
+def plain(markdown: str) -> str:
+    """Markdown as the user reads it: its backslash escapes removed."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
 
 
 def metric(app: AppTest, label: str) -> str:

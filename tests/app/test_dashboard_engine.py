@@ -68,9 +68,9 @@ def test_both_models_are_measured_on_the_same_labeled_reference_leads(scorer) ->
     leads = compare.reference_leads()
     assert leads.features.shape == (compare.REFERENCE_ROWS, len(BUILTIN_SCHEMA.fields))
     report = compare.reference_report(scorer, leads)
-    assert report["rows_evaluated"] == compare.REFERENCE_ROWS
-    assert report["bayes_accuracy"] - 0.02 <= report["accuracy"] <= report["bayes_accuracy"] + 0.02
-    assert compare.headline_metrics(report) == compare.headline_metrics(compare.reference_report(scorer, leads))
+    assert report.rows_evaluated == compare.REFERENCE_ROWS
+    assert report.bayes_accuracy - 0.02 <= report.accuracy <= report.bayes_accuracy + 0.02
+    assert report.headline_metrics() == compare.reference_report(scorer, leads).headline_metrics()
 
 
 def test_a_tiers_promise_is_the_mean_chance_of_its_leads_and_the_expected_conversions_their_sum() -> None:

@@ -10,7 +10,7 @@ import pytest
 from streamlit import config
 
 from leadscore.registry import Registry
-from tests.app.helpers import open_page, texts
+from tests.app.helpers import open_page, plain, texts
 from ui import guard
 
 
@@ -42,7 +42,7 @@ def _retrain(app, rows: int = 2_000, password: str | None = None):
 def test_the_page_leads_with_plain_words_and_keeps_the_metrics_for_analysts(models_dir: Path) -> None:
     app = open_page("model")
     report = Registry(models_dir).load().metadata["report"]
-    headline = app.markdown[[m.value.startswith("#### It puts") for m in app.markdown].index(True)].value
+    headline = next(plain(m.value) for m in app.markdown if m.value.startswith("#### It puts"))
     assert headline.startswith(f"#### It puts {report['accuracy'] * 100:.0f} of every 100 test leads in their true "
                                "tier. Of the leads it calls High, ")
     [analysts] = [e for e in app.expander if e.label == "Details for analysts" and e.metric]
@@ -50,8 +50,8 @@ def test_the_page_leads_with_plain_words_and_keeps_the_metrics_for_analysts(mode
     for label in ("Accuracy", "Average recall", "Average precision", "Weighted F1"):
         assert label in labels
     assert len(app.get("plotly_chart")) >= 5
-    assert "Bayes" in "\n".join(c.value for c in analysts.caption)
-    assert "straight-line model" in "\n".join(c.value for c in analysts.caption)  # 0.86 beside the study's 60-65%
+    assert "Bayes" in plain("\n".join(c.value for c in analysts.caption))
+    assert "straight-line model" in plain("\n".join(c.value for c in analysts.caption))  # 0.86 vs the study's 60-65%
 
 
 def test_retrain_then_publish_makes_the_new_version_active(models_dir: Path, caplog: pytest.LogCaptureFixture) -> None:

@@ -112,8 +112,8 @@ def test_upload_review_train_publish_bands_and_back(models_dir: Path, caplog: py
     crm = registry.active_version()
     [info] = [v for v in registry.versions() if v.version == crm]
     assert info.kind == "outcome" and info.target == "y" and info.auc > 0.6
-    report = registry.load().metadata["report"]
-    assert "duration" not in report["fill_rates"] and "call_result" not in report["fill_rates"]
+    report = registry.load().report
+    assert "duration" not in report.fill_rates and "call_result" not in report.fill_rates
     assert f"published and activated model version {crm}" in caplog.text
     shown = texts(app)
     assert f"Published version {crm}" in shown
@@ -125,8 +125,8 @@ def test_upload_review_train_publish_bands_and_back(models_dir: Path, caplog: py
     app.slider(key="bands_high_share").set_value(10).run()
     assert not app.exception, [e.value for e in app.exception]
     measured = _table(app, "Test leads").set_index("Tier")
-    scores = report["test_scores"]
-    assert len(scores["p"]) == report["test_rows"]
+    scores = report.test_scores
+    assert len(scores.p) == report.test_rows
     app.button(key="bands_save").click().run()
     assert not app.exception, [e.value for e in app.exception]
     banded = Registry(models_dir).active_version()
@@ -135,7 +135,7 @@ def test_upload_review_train_publish_bands_and_back(models_dir: Path, caplog: py
     assert model.target.bands.shares == (0.1, 0.3)
     saved = model.metadata["report"]
     assert saved["bands"]["shares"] == [0.1, 0.3]
-    expected = tier_report(np.asarray(scores["p"]), np.asarray(scores["y"]), model.target.bands)
+    expected = tier_report(np.asarray(scores.p), np.asarray(scores.y), model.target.bands)
     assert saved["test"]["tiers"] == expected
     assert measured.loc["High", "Test leads"] == expected[0]["leads"]
     booster = models_dir / "versions" / "{}" / "model.ubj"
@@ -184,9 +184,9 @@ def test_keep_it_anyway_trains_again_with_the_field(models_dir: Path) -> None:
     app.button(key="crm_retrain_kept").click().run()
     assert not app.exception, [e.value for e in app.exception]
     report = app.session_state[crm_training.CANDIDATE]["report"]
-    assert report["leakage"]["kept_on_purpose"] == ["call_result"]
-    assert "call_result" in report["test"]["importance"]
-    assert report["test"]["roc_auc"] > 0.9  # the leak makes it look excellent, as the page warned
+    assert report.leakage.kept_on_purpose == ["call_result"]
+    assert "call_result" in report.test.importance
+    assert report.test.roc_auc > 0.9  # the leak makes it look excellent, as the page warned
     # duration is left out too (its name, and 38% of a first fit's decisions), and stays out
     assert _table(app, "Alone, ranks right").set_index("Field")["Now"].to_dict() == {
         "call_result": "kept on purpose", "duration": "left out"}
@@ -222,7 +222,7 @@ def test_outcome_values_that_cannot_be_told_apart_are_picked_by_hand(models_dir:
     [positive] = [m for m in app.multiselect if m.label.startswith("2.")]
     positive.set_value(["Closed"]).run()
     _train(app)
-    assert app.session_state[crm_training.CANDIDATE]["report"]["positive"] == ["Closed"]
+    assert app.session_state[crm_training.CANDIDATE]["report"].positive == ["Closed"]
 
 
 def test_stages_beyond_won_and_lost_ask_which_mean_lost_with_their_counts(models_dir: Path) -> None:
@@ -240,8 +240,8 @@ def test_stages_beyond_won_and_lost_ask_which_mean_lost_with_their_counts(models
     lost.set_value(["Lost"]).run()
     _train(app)
     report = app.session_state[crm_training.CANDIDATE]["report"]
-    assert report["negative"] == ["Lost"] and report["open_by_value"] == {"Engaging": int(counts["Engaging"])}
-    assert report["not_converted"] == counts["Lost"]
+    assert report.negative == ["Lost"] and report.open_by_value == {"Engaging": int(counts["Engaging"])}
+    assert report.not_converted == counts["Lost"]
 
 
 def test_a_date_column_orders_the_test_part_and_open_leads_are_counted(models_dir: Path) -> None:
@@ -252,7 +252,7 @@ def test_a_date_column_orders_the_test_part_and_open_leads_are_counted(models_di
     assert "Found 'created' (date) to order the leads in time" in texts(app)
     _train(app)
     report = app.session_state[crm_training.CANDIDATE]["report"]
-    assert report["open_leads"] == 25 and "'created'" in report["split"]
+    assert report.open_leads == 25 and "'created'" in report.split
     assert "25 open leads (empty outcome) were not trained on" in texts(app)
 
 
@@ -271,15 +271,15 @@ def test_outcome_model_active_shows_its_own_report(outcome_registry: Registry, m
     app = open_page("model")
     labels = [m.label for m in app.sidebar.metric]
     assert "Ranks a converting lead higher" in labels and "Right tier" not in labels
-    report = outcome_registry.load().metadata["report"]
-    high, medium, low = (t["conversion_rate"] for t in report["test"]["tiers"])
+    report = outcome_registry.load().report
+    high, medium, low = (t.conversion_rate for t in report.test.tiers)
     assert (f"#### Of the leads it called High on a random 20% of the leads, {high:.0%} converted; of Medium, "
             f"{medium:.1%}; of Low, {low:.1%}.".replace(".0%", "%")) in texts(app)  # "4%", not "4.0%"
-    assert f"does not {report['test']['roc_auc']:.0%} of the time" in texts(app)
+    assert f"does not {report.test.roc_auc:.0%} of the time" in texts(app)
     assert [t.label for t in app.tabs][:4] == ["How good is it", "Versions", "Tier bands", "Train on your CRM history"]
     versions = _table(app, "State").set_index("Kind")
     assert sorted(versions.index) == ["CRM: y", "built-in"]
-    auc = outcome_registry.load().metadata["report"]["test"]["roc_auc"]
+    auc = outcome_registry.load().report.test.roc_auc
     assert versions.loc["CRM: y", "How good"] == f"ranks right {auc:.0%} of the time"
     assert versions.loc["built-in", "How good"].startswith("right tier for ")
     assert versions.loc["CRM: y", "Name"] == "Bank marketing sample (y)"
@@ -289,7 +289,7 @@ def test_outcome_model_active_shows_its_own_report(outcome_registry: Registry, m
 def test_bands_by_chance_of_conversion_are_measured_and_saved(outcome_registry: Registry,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(ENV_MODELS_DIR, str(outcome_registry.root))
-    report = outcome_registry.load().metadata["report"]
+    report = outcome_registry.load().report
     app = open_page("model")
     assert "These are the bands the active model uses." in texts(app)
     app.radio(key="bands_by").set_value("Chance of conversion").run()
@@ -299,7 +299,7 @@ def test_bands_by_chance_of_conversion_are_measured_and_saved(outcome_registry: 
     assert not [b for b in app.button if b.key == "bands_save"]
     app.slider(key="bands_medium_p").set_value(10).run()
     table = _table(app, "Test leads").set_index("Tier")
-    p = np.asarray(report["test_scores"]["p"])
+    p = np.asarray(report.test_scores.p)
     assert table.loc["High", "Rule"] == "chance ≥ 30.0%"
     assert table.loc["High", "Test leads"] == int((p >= 0.3).sum())
     assert table.loc["Low", "Test leads"] == int((p < 0.1).sum())

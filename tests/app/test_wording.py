@@ -25,7 +25,7 @@ from leadscore.modeling.won_lost import train as outcome
 from leadscore.plain_words import ANALYST_TERMS
 from leadscore.registry import Registry
 from leadscore.settings import ENV_MODELS_DIR
-from tests.app.helpers import JARGON, open_page, texts
+from tests.app.helpers import JARGON, open_page, plain, texts
 from tests.conftest import BANK_SAMPLE, SMALL_CANDIDATES
 from ui import guard
 from ui.lead_form import start_key
@@ -123,7 +123,7 @@ def test_the_model_page_with_the_built_in_model_speaks_plainly() -> None:
     assert _jargon(_crm_trained(app)) == []
     analysts = [e for e in app.expander if e.label == ANALYSTS]
     assert analysts and all(not e.proto.expanded for e in analysts)  # collapsed until opened
-    shown = "\n".join(t for e in analysts for t in _visible_inside(e))
+    shown = plain("\n".join(t for e in analysts for t in _visible_inside(e)))
     for term in ("recall", "SHAP", "SMOTE", "uncalibrated", "Bayes", "original study", "log loss", "ROC AUC"):
         assert f"{term}**: {ANALYST_TERMS[term]}" in shown, term  # each term with its one-line meaning
 

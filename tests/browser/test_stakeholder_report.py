@@ -111,7 +111,7 @@ def test_with_nothing_recorded_it_says_so_in_words(tmp_path: Path, small_trainin
     version = registry.publish(small_training.model, small_training.report)
     store = Store.open(f"sqlite:///{tmp_path / 'store.sqlite3'}")
     try:
-        document = stakeholder_report(results_report(store, registry).to_dict(), registry.versions(),
+        document = stakeholder_report(results_report(store, registry), registry.versions(),
                                       {version: describe(registry, version)})
     finally:
         store.close()

@@ -37,7 +37,7 @@ def test_dates_across_daylight_saving_and_z_are_read_to_utc_and_order_the_test_p
     assert str(utc.dt.tz) == "UTC"
     trained = train_outcome(frame, "Converted", candidates=FAST)
     newest = utc.sort_values().iloc[-int(0.2 * len(frame)):]
-    assert trained.report["split"] == (
+    assert trained.report.split == (
         "the most recent 20% of leads by 'Created' (date): leads from "
         f"{newest.iloc[0]:%Y-%m-%d} to {newest.iloc[-1]:%Y-%m-%d}")
 
@@ -57,7 +57,7 @@ def test_day_first_dates_are_recognised_and_split_on_the_true_newest_leads():
     assert (key.dt.tz_localize(None) == true).all()
     trained = train_outcome(frame, "Converted", candidates=FAST)
     newest = true.sort_values().iloc[-120:]
-    assert trained.report["split"].endswith(f"leads from {newest.iloc[0]:%Y-%m-%d} to 2018-08-23")
+    assert trained.report.split.endswith(f"leads from {newest.iloc[0]:%Y-%m-%d} to 2018-08-23")
 
 
 def test_a_column_whose_day_and_month_cannot_be_told_is_reported():
@@ -108,7 +108,7 @@ def test_huge_numbers_never_crash_training_even_with_smote():
     frame = hostile.huge_numbers()
     assert infer_columns(frame, "Converted").column("Balance").kind == "integer"
     trained = train_outcome(frame, "Converted", candidates=FAST_SMOTE)
-    assert 0 <= trained.report["test"]["roc_auc"] <= 1
+    assert 0 <= trained.report.test.roc_auc <= 1
 
 
 # ---- rows ---------------------------------------------------------------------------------------
@@ -121,9 +121,9 @@ def test_rows_with_more_or_fewer_cells_are_rejected_with_their_line_in_training(
     assert len(frame) == 600 - 1
     trained = train_outcome(frame, "Converted", candidates=FAST, rejected_rows=rejected)
     report = trained.report
-    assert report["rows"] == 601 and report["rejected_rows"] == 2 and report["open_leads"] == 0
-    assert report["rows"] == report["train_rows"] + report["test_rows"] + report["open_leads"] + \
-        report["empty_rows"] + report["rejected_rows"]
+    assert report.rows == 601 and report.rejected_rows == 2 and report.open_leads == 0
+    assert report.rows == report.train_rows + report.test_rows + report.open_leads + \
+        report.empty_rows + report.rejected_rows
     assert any("row 7: line 8 has 2 cells" in w for w in trained.warnings)
 
 
@@ -143,9 +143,9 @@ def test_leads_whose_every_field_is_empty_stay_in_training_and_in_the_test_part(
     frame = hostile.rows_with_every_field_empty()
     trained = train_outcome(frame, "Converted", candidates=FAST)
     report = trained.report
-    assert report["empty_rows"] == 0 and not any("left out, with their" in w for w in trained.warnings)
-    assert report["train_rows"] + report["test_rows"] == 600
-    assert report["test_rows"] == 120 and "most recent 20%" in report["split"]  # still the newest leads
+    assert report.empty_rows == 0 and not any("left out, with their" in w for w in trained.warnings)
+    assert report.train_rows + report.test_rows == 600
+    assert report.test_rows == 120 and "most recent 20%" in report.split  # still the newest leads
     # the model learned what such leads convert at (80%, against about 30% for the others)
     scorer = Scorer(model_of(trained.model))
     empty = scorer.score_lead({"Lead Number": "999999", "Lead Source": "Select"})
@@ -169,11 +169,11 @@ def test_named_lost_values_train_and_the_rest_are_open_leads_counted():
     frame = hostile.stage_outcomes()
     counts = frame["Stage"].value_counts()
     report = train_outcome(frame, "Stage", positive=["Won"], negative=["lost"], candidates=FAST).report
-    assert report["negative"] == ["Lost"]
-    assert report["open_leads"] == counts["Engaging"] + counts["Prospecting"]
-    assert report["open_by_value"] == {"Engaging": int(counts["Engaging"]),
+    assert report.negative == ["Lost"]
+    assert report.open_leads == counts["Engaging"] + counts["Prospecting"]
+    assert report.open_by_value == {"Engaging": int(counts["Engaging"]),
                                        "Prospecting": int(counts["Prospecting"])}
-    assert report["converted"] + report["not_converted"] == counts["Won"] + counts["Lost"]
+    assert report.converted + report.not_converted == counts["Won"] + counts["Lost"]
 
 
 def test_cli_asks_for_negative_and_trains_with_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
@@ -199,7 +199,7 @@ def test_an_increasing_lead_number_with_repeats_is_an_id_that_orders_never_a_fie
     assert review.order_column == "Lead No" and review.order_source == "increasing id"
     trained = train_outcome(frame, "Converted", candidates=FAST)
     assert "Lead No" not in trained.model.schema.names
-    assert trained.report["split"].endswith("leads from 6,280 to 6,598")
+    assert trained.report.split.endswith("leads from 6,280 to 6,598")
 
 
 def test_an_order_column_that_cannot_order_is_refused_by_name():

@@ -40,25 +40,25 @@ def test_roles_of_a_web_form_export(export: pd.DataFrame) -> None:
 
 
 def test_fields_filled_in_after_the_call_are_left_out_and_listed(trained: OutcomeTraining) -> None:
-    leakage = {f["name"]: f for f in trained.report["leakage"]["fields"]}
+    leakage = {f.name: f.to_dict() for f in trained.report.leakage.fields}
     for after_the_call in ("Tags", "Lead Quality"):
         assert leakage[after_the_call]["flagged"] and leakage[after_the_call]["auc"] >= 0.9
         assert after_the_call not in trained.model.schema.names
     # Honest fields stay: time on the website is strong but known before the outcome.
     assert not leakage["Total Time Spent on Website"]["flagged"]
     assert "Total Time Spent on Website" in trained.model.schema.names
-    assert trained.report["split"].startswith("the most recent 20%")
+    assert trained.report.split.startswith("the most recent 20%")
 
 
 def test_the_honest_model_ranks_well_and_empty_occupation_is_a_reason(trained: OutcomeTraining,
                                                                       export: pd.DataFrame) -> None:
-    test = trained.report["test"]
+    test = trained.report.test.to_dict()
     # This generator's noise caps an honest model near 0.78; kept on purpose, the after-the-call
     # fields make it look near perfect on paper.
     assert 0.74 <= test["roc_auc"] < 0.85
     on_paper = train_outcome(export, "Converted", keep=["Tags", "Lead Quality"], candidates=SMALL_CANDIDATES)
-    assert on_paper.report["test"]["roc_auc"] > 0.95
-    assert on_paper.report["leakage"]["kept_on_purpose"] == ["Lead Quality", "Tags"]
+    assert on_paper.report.test.roc_auc > 0.95
+    assert on_paper.report.leakage.kept_on_purpose == ["Lead Quality", "Tags"]
     assert abs(test["mean_p"] - test["base_rate"]) < 0.06
     tiers = {t["tier"]: t for t in test["tiers"]}
     assert tiers["High"]["conversion_rate"] > tiers["Medium"]["conversion_rate"] > tiers["Low"]["conversion_rate"]

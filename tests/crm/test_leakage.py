@@ -17,7 +17,6 @@ from leadscore.modeling.won_lost.leakage import (
     name_sign,
     screen,
 )
-from leadscore.modeling.won_lost.summary import summary_lines
 from leadscore.modeling.won_lost.train import train_outcome
 from tests.crm.conftest import FAST, crm_frame
 
@@ -62,11 +61,11 @@ def test_training_leaves_flagged_fields_out_unless_kept():
     trained = train_outcome(frame, "Converted", candidates=FAST)
     assert "Tags" not in trained.model.schema.names
     assert trained.review.column("Tags").reason.startswith("probably filled in after the outcome")
-    flagged = next(p for p in trained.report["leakage"]["fields"] if p["name"] == "Tags")
+    flagged = next(p.to_dict() for p in trained.report.leakage.fields if p.name == "Tags")
     assert flagged["flagged"] and flagged["auc"] == 1.0
     kept = train_outcome(frame, "Converted", keep=["tags"], candidates=FAST)
     assert "Tags" in kept.model.schema.names
-    assert kept.report["leakage"]["kept_on_purpose"] == ["Tags"]
+    assert kept.report.leakage.kept_on_purpose == ["Tags"]
 
 
 # ---- rule 2: fields filled in while a lead is worked -------------------------------------------------
@@ -114,7 +113,7 @@ def _bank_with_planted_fields(bank: pd.DataFrame) -> pd.DataFrame:
 
 def test_bank_marketing_leaves_out_duration_and_planted_staff_fields_and_keeps_fields_known_at_arrival(bank):
     trained = train_outcome(_bank_with_planted_fields(bank), "y", candidates=FAST)
-    leakage = {f["name"]: f for f in trained.report["leakage"]["fields"]}
+    leakage = {f.name: f.to_dict() for f in trained.report.leakage.fields}
     for name, word in (("duration", "duration"), ("staff_rating", "rating"), ("Last Activity", "last activity")):
         assert leakage[name]["flagged"], name
         assert name not in trained.model.schema.names
@@ -123,11 +122,11 @@ def test_bank_marketing_leaves_out_duration_and_planted_staff_fields_and_keeps_f
     assert leakage["duration"]["share"] > 0.2  # the first fit leans on it
     for name in ("poutcome", "contact", "month"):
         assert not leakage[name]["flagged"] and name in trained.model.schema.names
-    lines = summary_lines(trained.report)
+    lines = trained.report.training_lines()
     assert any(line.startswith("left out: 'duration' (probably filled in while the lead is worked") for line in lines)
     kept = train_outcome(_bank_with_planted_fields(bank), "y", keep=["Duration"], candidates=FAST)
     assert "duration" in kept.model.schema.names
-    assert kept.report["leakage"]["kept_on_purpose"] == ["duration"]
+    assert kept.report.leakage.kept_on_purpose == ["duration"]
 
 
 def test_a_neutral_name_is_caught_by_its_fill_rate_on_the_newest_and_on_open_leads():
@@ -142,7 +141,7 @@ def test_a_neutral_name_is_caught_by_its_fill_rate_on_the_newest_and_on_open_lea
     honest = np.where(rng.random(n) < 0.7, frame["Visits"].to_numpy(), "")
     frame["field_8"] = honest  # emptier at random: no sign
     trained = train_outcome(frame, "Converted", candidates=FAST)
-    leakage = {f["name"]: f for f in trained.report["leakage"]["fields"]}
+    leakage = {f.name: f.to_dict() for f in trained.report.leakage.fields}
     assert leakage["field_7"]["flagged"]
     assert leakage["field_7"]["signs"]["name_word"] is None and leakage["field_7"]["signs"]["recent_fill"]
     assert "of older leads but" in leakage["field_7"]["reason"]
@@ -151,7 +150,7 @@ def test_a_neutral_name_is_caught_by_its_fill_rate_on_the_newest_and_on_open_lea
     opened = frame.copy()
     opened.loc[newest, "Converted"] = ""
     trained = train_outcome(opened, "Converted", candidates=FAST)
-    signs = next(f for f in trained.report["leakage"]["fields"] if f["name"] == "field_7")["signs"]
+    signs = next(f.to_dict() for f in trained.report.leakage.fields if f.name == "field_7")["signs"]
     assert signs["open_fill"] is not None and signs["open_fill"][1] < 0.4
 
 
@@ -167,7 +166,7 @@ def test_a_field_that_fills_in_over_time_is_caught_too():
                       rng.choice(["14", "15", "16"], n, p=[0.5, 0.3, 0.2]))
     frame["field_9"] = np.where(rng.random(n) < np.where(newest, 1.0, 0.43), points, "")
     trained = train_outcome(frame, "Converted", candidates=FAST)
-    field = next(f for f in trained.report["leakage"]["fields"] if f["name"] == "field_9")
+    field = next(f.to_dict() for f in trained.report.leakage.fields if f.name == "field_9")
     assert field["flagged"] and field["signs"]["name_word"] is None
     older, newer = field["signs"]["recent_fill"]
     assert older == pytest.approx(0.43, abs=0.05) and newer == 1.0
@@ -192,16 +191,16 @@ def test_synthetic_world_trained_as_a_crm_export_keeps_the_credit_score():
     frame["won"] = np.where(leads["tier"] != "Low", "yes", "no")
     trained = train_outcome(frame, "won", candidates=FAST)
     assert "credit_score" in trained.model.schema.names
-    assert not any(f["flagged"] for f in trained.report["leakage"]["fields"])
+    assert not any(f.flagged for f in trained.report.leakage.fields)
 
 
 # ---- large files ------------------------------------------------------------------------------------
 def test_a_large_file_compares_models_on_a_sample_and_says_so(bank):
     trained = train_outcome(bank, "y", exclude=["duration"], candidates=FAST, sample_rows=800)
-    sampling = trained.report["sampling"]
+    sampling = trained.report.sampling
     assert sampling.startswith("a large file: 2,400 training leads, so the models were compared on a random 800")
     assert "fitted on 1,600" in sampling and "calibrated on 800 others" in sampling
-    assert trained.report["test"]["roc_auc"] > 0.7
+    assert trained.report.test.roc_auc > 0.7
     full = train_outcome(bank, "y", exclude=["duration"], candidates=FAST, sample_rows=None)
-    assert full.report["sampling"] is None
-    assert abs(full.report["test"]["roc_auc"] - trained.report["test"]["roc_auc"]) < 0.05
+    assert full.report.sampling is None
+    assert abs(full.report.test.roc_auc - trained.report.test.roc_auc) < 0.05

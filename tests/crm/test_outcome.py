@@ -14,6 +14,7 @@ from leadscore.modeling.model import model_of
 from leadscore.modeling.tiers import Bands
 from leadscore.modeling.won_lost.bands import bands_for, with_bands
 from leadscore.modeling.won_lost.outcome_model import BOOSTER_FILE, META_FILE, ModelFileError, OutcomeModel
+from leadscore.modeling.won_lost.report import WonLostReport
 from leadscore.modeling.won_lost.target import WonLost
 from leadscore.modeling.won_lost.train import NotEnoughDataError, train_outcome
 from leadscore.scoring.scorer import LeadError, Scorer
@@ -43,15 +44,15 @@ def test_warns_below_200_of_either_outcome(caplog):
         trained = train_outcome(_with_outcomes(60, 400), "Converted", candidates=FAST)
     assert trained.warnings == ["only 60 converted leads: the model will be rough below 200 of each"]
     assert trained.warnings[0] in caplog.text
-    assert trained.report["warnings"] == trained.warnings
+    assert trained.report.warnings == trained.warnings
 
 
 def test_open_leads_are_counted_not_trained_on():
     frame = crm_frame(n=600, seed=6)
     frame.loc[:49, "Converted"] = ""
     report = train_outcome(frame, "Converted", candidates=FAST).report
-    assert report["open_leads"] == 50
-    assert report["train_rows"] + report["test_rows"] == 550
+    assert report.open_leads == 50
+    assert report.train_rows + report.test_rows == 550
 
 
 def test_tests_on_the_most_recent_leads_when_a_date_is_found():
@@ -59,12 +60,12 @@ def test_tests_on_the_most_recent_leads_when_a_date_is_found():
     dates = pd.date_range("2024-01-01", periods=600, freq="D").strftime("%Y-%m-%d")
     frame["Created On"] = np.random.default_rng(0).permutation(dates)
     trained = train_outcome(frame, "Converted", candidates=FAST)
-    assert trained.report["split"] == ("the most recent 20% of leads by 'Created On' (date): "
+    assert trained.report.split == ("the most recent 20% of leads by 'Created On' (date): "
                                        "leads from 2025-04-25 to 2025-08-22")
-    assert trained.report["test_rows"] == 120
+    assert trained.report.test_rows == 120
     stratified = train_outcome(crm_frame(n=600, seed=7).drop(columns=["Lead Number"]), "Converted",
                                candidates=FAST)
-    assert stratified.report["split"].startswith("a stratified random 20% of leads")
+    assert stratified.report.split.startswith("a stratified random 20% of leads")
 
 
 def test_bands_by_share_and_by_probability():
@@ -86,7 +87,8 @@ def test_the_target_cuts_tiers_by_the_models_bands(small):
     assert model.bands.kind == "share" and model.bands.shares == (0.2, 0.3)
     scored = scorer.score(frame, explain=False).scored
     assert scored["tier"].value_counts(normalize=True)["High"] == pytest.approx(0.2, abs=0.07)
-    by_chance, _ = with_bands(model, model.metadata.get("report", {}), bands_for(model, "probability", 0.9, 0.5))
+    by_chance, _ = with_bands(model, WonLostReport.read(model.metadata.get("report")),
+                              bands_for(model, "probability", 0.9, 0.5))
     tiers = Scorer(model_of(by_chance)).score(frame, explain=False).scored
     assert (tiers["tier"] == "High").tolist() == (tiers["p_convert"] >= 0.9).tolist()
     assert ((tiers["tier"] == "Medium") == tiers["p_convert"].between(0.5, 0.9, inclusive="left")).all()
@@ -152,16 +154,16 @@ def test_a_broken_booster_and_a_non_json_file_are_refused(small):
 def test_end_to_end_on_bank_marketing_sample(bank):
     trained = train_outcome(bank, "y", exclude=["duration"], candidates=FAST + FAST_SMOTE)
     report = trained.report
-    assert report["positive"] == ["yes"] and report["rows"] == 3000
-    assert {c["name"] for c in report["candidates"]} == {"small-native", "small-smote"}
-    assert report["chosen"] in {"small-native", "small-smote"}
-    assert report["test"]["roc_auc"] > 0.7
+    assert report.positive == ["yes"] and report.rows == 3000
+    assert {c.name for c in report.candidates} == {"small-native", "small-smote"}
+    assert report.chosen in {"small-native", "small-smote"}
+    assert report.test.roc_auc > 0.7
     assert trained.review.column("duration").reason == "excluded by you"
     assert "duration" not in trained.model.schema.names
     assert trained.model.schema.field("contact").fill_rate < 0.8  # "unknown" is bank-marketing's empty
-    tiers = {t["tier"]: t for t in report["test"]["tiers"]}
+    tiers = {t.tier: t.to_dict() for t in report.test.tiers}
     assert tiers["High"]["conversion_rate"] > tiers["Low"]["conversion_rate"]
-    json.dumps(report)  # the report is JSON-safe
+    json.dumps(report.to_dict())  # the report is JSON-safe
 
     new_leads = bank.head(5).copy()
     new_leads.loc[0, "job"] = "astronaut"  # a level never seen in training

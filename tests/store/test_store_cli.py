@@ -104,5 +104,5 @@ def test_retrain_from_results_with_the_normal_trainer(recorded: Path, tmp_path: 
     # Every 10th lead is still in Negotiation: an open lead, not a loss, so it is not trained on
     assert len(frame) == 540 and set(frame["converted"]) == {"yes", "no"}
     result = train_outcome(frame, "converted", id_column="lead_id", candidates=SMALL_CANDIDATES)
-    assert result.report["rows"] == 540 and "income" in result.model.schema.names
+    assert result.report.rows == 540 and "income" in result.model.schema.names
     assert "drift_reference" in result.model.metadata

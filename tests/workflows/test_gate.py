@@ -6,32 +6,38 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
+from leadscore.modeling.three_tiers.report import TiersReport
+from leadscore.modeling.won_lost.report import WonLostReport
 from leadscore.workflows import gate
 
 
+def _on_reference(accuracy: float) -> TiersReport:
+    return TiersReport.read({"accuracy": accuracy, "rows_evaluated": 5000})
+
+
 def test_builtin_rule_compares_accuracy_on_the_same_reference_leads() -> None:
-    worse = gate.builtin_verdict({"accuracy": 0.87}, {"accuracy": 0.86, "rows_evaluated": 5000})
+    worse = gate.builtin_verdict(_on_reference(0.87), _on_reference(0.86))
     assert not worse.passed and (worse.candidate, worse.active, worse.leads) == (0.86, 0.87, 5000)
     assert worse.sentence == ("The new model is worse than the current one: accuracy 0.860 vs 0.870 on the same "
                               "5,000 reference leads (generated leads neither model was trained on)")
     assert worse.refusal().endswith("; nothing was published (use --force to publish anyway)")
-    assert gate.builtin_verdict({"accuracy": 0.86}, {"accuracy": 0.86, "rows_evaluated": 5000}).passed
-    better = gate.builtin_verdict({"accuracy": 0.85}, {"accuracy": 0.86, "rows_evaluated": 5000})
+    assert gate.builtin_verdict(_on_reference(0.86), _on_reference(0.86)).passed
+    better = gate.builtin_verdict(_on_reference(0.85), _on_reference(0.86))
     assert better.passed and better.sentence.startswith("The new model is better than the current one")
-    first = gate.builtin_verdict(None, {"accuracy": 0.86, "rows_evaluated": 5000})
+    first = gate.builtin_verdict(None, TiersReport.read({"accuracy": 0.86, "rows_evaluated": 5000}))
     assert first.passed and first.sentence == "No active model to compare with" and first.active is None
     assert not gate.cannot_compare("the file is damaged").passed
 
 
 def test_history_rule_is_the_held_out_ranking_against_the_bar() -> None:
-    ready = gate.history_verdict({"test": {"roc_auc": 0.81}, "test_rows": 900})
+    ready = gate.history_verdict(WonLostReport.read({"test": {"roc_auc": 0.81}, "test_rows": 900}))
     assert ready.passed and (ready.candidate, ready.active, ready.leads) == (0.81, gate.READY_AUC, 900)
     assert ready.sentence.startswith("Ready: it ranks a converting lead above a lost one 81% of the time")
-    not_ready = gate.history_verdict({"test": {"roc_auc": 0.55}, "test_rows": 900})
+    not_ready = gate.history_verdict(WonLostReport.read({"test": {"roc_auc": 0.55}, "test_rows": 900}))
     assert not not_ready.passed and not_ready.sentence.startswith("Not ready: it ranks a converting lead above a "
                                                                   "lost one only 55% of the time")
-    assert gate.history_verdict({"test": {"roc_auc": 0.6}}).passed  # the bar itself is ready
-    assert not gate.history_verdict({}).passed
+    assert gate.history_verdict(WonLostReport.read({"test": {"roc_auc": 0.6}})).passed  # the bar itself is ready
+    assert not gate.history_verdict(WonLostReport.read({})).passed
 
 
 def test_results_rule_is_95_percent_of_the_active_models_ranking_on_the_same_leads() -> None:

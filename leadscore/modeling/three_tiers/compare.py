@@ -1,15 +1,16 @@
-"""Comparing two models before the new one goes live: headline metrics and tier changes."""
+"""Comparing two models before the new one goes live: their reports on the same reference leads, tier changes."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 
 from leadscore.data import synth
 from leadscore.fields.builtin import CLASSES, FEATURE_NAMES, LABEL_COLUMN
 from leadscore.modeling.three_tiers.evaluate import evaluate_probabilities
+from leadscore.modeling.three_tiers.report import HEADLINES, REFERENCE_ROWS, TiersReport
 
 
 class Decides(Protocol):
@@ -20,32 +21,10 @@ class Decides(Protocol):
 
 #: The reference leads both models are measured on and the tier-change matrix is counted on: fixed and
 #: labeled, so every comparison uses the same leads and a difference is the models', not the test sets'.
-REFERENCE_ROWS = 5_000
+#: (``REFERENCE_ROWS`` of them, defined with the report that names them; ``HEADLINES``: its figures.)
 REFERENCE_SEED = 7
-
-#: Headline metrics in display order: key -> (label, how to read it, higher is better).
-HEADLINES: dict[str, tuple[str, str, bool]] = {
-    "accuracy": ("Accuracy", "Share of test leads put in the right tier.", True),
-    "macro_recall": ("Average recall", "Of each tier's leads, the share caught; averaged over the 3 tiers.", True),
-    "macro_precision": ("Average precision", "Of the leads put in a tier, the share right; averaged.", True),
-    "weighted_f1": ("Weighted F1", "Recall and precision in one number, weighted by tier size.", True),
-    "high_recall": ("High recall", "Share of the truly High leads the model flags as High.", True),
-    "high_precision": ("High precision", "Share of leads flagged High that truly are High.", True),
-    "log_loss": ("Log loss", "How far the probabilities are from what happened (lower is better).", False),
-}
-
-
-def headline_metrics(report: dict[str, Any]) -> dict[str, float]:
-    """The numbers a stakeholder asks about first, from an evaluation report."""
-    return {
-        "accuracy": float(report["accuracy"]),
-        "macro_recall": float(report["macro avg"]["recall"]),
-        "macro_precision": float(report["macro avg"]["precision"]),
-        "weighted_f1": float(report["weighted avg"]["f1-score"]),
-        "high_recall": float(report["High"]["recall"]),
-        "high_precision": float(report["High"]["precision"]),
-        "log_loss": float(report["log_loss"]),
-    }
+__all__ = ["HEADLINES", "REFERENCE_ROWS", "REFERENCE_SEED", "ReferenceLeads", "reference_leads", "reference_report",
+           "tier_changes"]
 
 
 @dataclass(frozen=True)
@@ -67,10 +46,11 @@ def reference_leads() -> ReferenceLeads:
     )
 
 
-def reference_report(scorer: Decides, leads: ReferenceLeads) -> dict[str, Any]:
+def reference_report(scorer: Decides, leads: ReferenceLeads) -> TiersReport:
     """A model's evaluation report on the reference leads."""
     probabilities, tiers = scorer.decide(leads.features)
-    return evaluate_probabilities(probabilities, _class_index(tiers), leads.labels, leads.truth)
+    return TiersReport.model_validate(evaluate_probabilities(probabilities, _class_index(tiers), leads.labels,
+                                                             leads.truth))
 
 
 def tier_changes(current: Decides, candidate: Decides, features: np.ndarray) -> np.ndarray:

@@ -1,19 +1,22 @@
 """The evaluation report: what a model got right on data it did not train on.
 
-Saved with every model as JSON, shown on the dashboard's model page and by
-``leadscore evaluate``.
+Saved with every model as JSON (read as ``report.TiersReport``), shown on the dashboard's model page, and made
+by ``leadscore evaluate`` on labeled leads (``evaluate_leads``).
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from sklearn.metrics import accuracy_score, classification_report, confusion_matrix, log_loss
 
+from leadscore.data import synth
 from leadscore.data.synth import bayes_accuracy
-from leadscore.fields.builtin import CLASSES
+from leadscore.fields.builtin import CLASSES, LABEL_COLUMN, PROBABILITY_COLUMNS
+from leadscore.modeling.report import Evaluation, EvaluationError, Scores
+from leadscore.modeling.three_tiers.report import TiersReport
 
 #: Bins of the reliability chart.
 CALIBRATION_BINS = 10
@@ -45,58 +48,57 @@ def evaluate_probabilities(probabilities: np.ndarray, predicted: np.ndarray, lab
     With ``truth`` (the generator's true probabilities): the Bayes accuracy and
     the mean absolute error of the probabilities against the truth.
     """
-    report: dict[str, Any] = classification_report(
+    document: dict[str, Any] = classification_report(
         labels, predicted, labels=range(len(CLASSES)), target_names=list(CLASSES),
         output_dict=True, zero_division=0)
-    report["accuracy"] = float(accuracy_score(labels, predicted))
-    report["confusion_matrix"] = confusion_matrix(labels, predicted, labels=range(len(CLASSES))).tolist()
-    report["log_loss"] = float(log_loss(labels, np.clip(probabilities, 1e-15, 1), labels=range(len(CLASSES))))
-    report["calibration"] = calibration_table(probabilities, labels)
-    report["tiers"] = list(CLASSES)
-    report["rows_evaluated"] = int(len(labels))
+    document["accuracy"] = float(accuracy_score(labels, predicted))
+    document["confusion_matrix"] = confusion_matrix(labels, predicted, labels=range(len(CLASSES))).tolist()
+    document["log_loss"] = float(log_loss(labels, np.clip(probabilities, 1e-15, 1), labels=range(len(CLASSES))))
+    document["calibration"] = calibration_table(probabilities, labels)
+    document["tiers"] = list(CLASSES)
+    document["rows_evaluated"] = int(len(labels))
     if truth is not None:
-        report["bayes_accuracy"] = bayes_accuracy(truth)
-        report["probability_mae"] = float(np.abs(probabilities - truth).mean())
-    return report
+        document["bayes_accuracy"] = bayes_accuracy(truth)
+        document["probability_mae"] = float(np.abs(probabilities - truth).mean())
+    return document
 
 
-def measured_on(report: dict[str, Any]) -> str:
-    """Which leads a training report's figures were measured on, in words."""
-    rows = report.get("rows", {})
-    held_out = int(report.get("rows_evaluated", rows.get("test", 0)))
-    total = held_out + int(rows.get("train", 0))
-    share = f"the {held_out / total:.0%} of its training data" if total else "part of its training data"
-    return f"its {held_out:,} held-out leads ({share} it never learned from)"
+def format_report(report: TiersReport, version: str) -> str:
+    """An evaluation report as a short table for a terminal."""
+    lines = [f"model {version} on {report.held_out} leads",
+             f"accuracy {report.accuracy or 0:.3f}   log loss {report.log_loss or 0:.3f}"]
+    if report.bayes_accuracy is not None:
+        lines.append(f"Bayes accuracy (ceiling) {report.bayes_accuracy:.3f}   "
+                     f"probability error vs truth {report.probability_mae or 0:.3f}")
+    lines.append(f"{'tier':<14}{'precision':>10}{'recall':>10}{'f1':>10}{'leads':>8}")
+    for name, row in report.by_class().items():
+        lines.append(f"{name:<14}{row.precision or 0:>10.3f}{row.recall or 0:>10.3f}"
+                     f"{row.f1_score or 0:>10.3f}{int(row.support):>8}")
+    lines.append("confusion matrix (rows true, columns predicted: " + ", ".join(CLASSES) + ")")
+    lines.extend("  " + " ".join(f"{v:>7}" for v in row) for row in report.confusion_matrix)
+    return "\n".join(lines)
 
 
-def accuracy_spread(accuracy: float, rows: int) -> float:
-    """Half-width of the 95% range an accuracy measured on ``rows`` leads moves by, from the draw alone."""
-    return 1.96 * math.sqrt(max(accuracy * (1 - accuracy), 0.0) / max(rows, 1))
-
-
-def accuracy_note(report: dict[str, Any], reference_rows: int) -> str:
-    """Why the same model shows different accuracies on the sidebar, the Retrain tab and the README."""
-    rows = int(report.get("rows_evaluated", 0))
-    accuracy = float(report.get("accuracy", 0.0))
-    return (f"Accuracy {accuracy:.1%} is measured on {measured_on(report)}; give or take "
-            f"{accuracy_spread(accuracy, rows):.1%} from which leads happened to be drawn. The Retrain tab "
-            f"measures both models on the same {reference_rows:,} reference leads, and the README and "
-            "docs/model-card.md on 20,000 fresh leads per data variant, so those figures differ a little: "
-            "same model, different leads.")
-
-
-def baseline_note(report: dict[str, Any], high_threshold: float) -> str:
-    """Why this model's High recall differs from the simpler models' beside it."""
-    recall = report.get("High", {}).get("recall")
-    highs = int(report.get("High", {}).get("support", 0))
-    baselines = report.get("baselines", {})
-    raw = baselines.get("XGBoost with SMOTE (uncalibrated)", {}).get("high_recall")
-    figures = (f" (High recall {recall:.2f} here against {raw:.2f} for the uncalibrated one; on {highs:,} High "
-               f"leads a recall moves by about ±{accuracy_spread(recall, highs):.2f} from the draw alone)"
-               if recall is not None and raw is not None and highs else "")
-    return ("The simpler models put each lead in its likeliest tier, using their raw probabilities. This "
-            f"model calibrates its probabilities and calls a lead High from a {high_threshold:.0%} chance of "
-            "High: the rule with the best accuracy that still catches at least 82% of High leads on fresh "
-            "leads. The uncalibrated SMOTE model overstates every lead's chance of High, so it calls more "
-            f"leads High: more High leads caught, but more wasted calls and lower accuracy{figures}. All are "
-            f"measured on {measured_on(report)}.")
+def evaluate_leads(scorer: Scores, data: pd.DataFrame | None, source: str, rows: int, seed: int) -> Evaluation:
+    """The built-in model on labeled leads with a 'tier' column (without ``data``: ``rows`` fresh generated
+    leads of data variant ``seed``); see ``Target.evaluate``."""
+    frame = data if data is not None else synth.generate(rows, seed=seed)
+    batch = scorer.score(frame)
+    if f"{LABEL_COLUMN}_input" not in batch.scored.columns:
+        raise EvaluationError(f"{source}: needs a '{LABEL_COLUMN}' column to evaluate against")
+    if batch.rejected_rows:
+        first = batch.problems.iloc[0]
+        raise EvaluationError(f"{batch.rejected_rows} invalid row(s); first: row {first['row']}, "
+                              f"column '{first['column']}': {first['reason']}")
+    scored = batch.scored
+    labels = scored[f"{LABEL_COLUMN}_input"].astype("string").str.strip().str.capitalize()
+    if not labels.isin(CLASSES).all():
+        raise EvaluationError(f"column '{LABEL_COLUMN}' must hold only Low, Medium or High")
+    document = {**evaluate_probabilities(
+        scored[list(PROBABILITY_COLUMNS)].to_numpy(),
+        scored["tier"].map({t: i for i, t in enumerate(CLASSES)}).to_numpy(),
+        labels.map({t: i for i, t in enumerate(CLASSES)}).to_numpy(dtype=np.int64),
+        synth.truth_columns(scored),
+    ), "model_version": scorer.version}
+    lines = format_report(TiersReport.model_validate(document), scorer.version)
+    return Evaluation(tuple(lines.split("\n")), document)

@@ -33,6 +33,7 @@ from leadscore.model_files import BuiltinParameters, ModelFileError, checked, re
 from leadscore.modeling.explain.stump_shap import StepFunctions
 from leadscore.modeling.target import softmax
 from leadscore.modeling.three_tiers.model_check import ParameterError, check_parameters
+from leadscore.modeling.three_tiers.report import TiersReport
 from leadscore.modeling.three_tiers.target import ThreeTiers
 
 BOOSTER_FILE = "model.ubj"
@@ -49,6 +50,8 @@ class LeadModel:
 
     #: The files a saved built-in model is made of.
     FILES: ClassVar[tuple[str, ...]] = (BOOSTER_FILE, PARAMS_FILE)
+    #: The training report saved with it (read without loading the booster: the registry's list of versions).
+    report_type: ClassVar[type[TiersReport]] = TiersReport
 
     booster: xgb.Booster
     mean: np.ndarray

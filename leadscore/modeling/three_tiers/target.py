@@ -7,9 +7,13 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
+import pandas as pd
 
 from leadscore.fields.builtin import CLASSES, LABEL_COLUMN, PROBABILITY_COLUMNS, TIER_CONVERSION_RATES
+from leadscore.modeling.report import Evaluation, Scores
 from leadscore.modeling.target import PROBABILITY, Framing, ScoreColumn, Support, Target, softmax
+from leadscore.modeling.three_tiers.evaluate import evaluate_leads
+from leadscore.modeling.three_tiers.report import TiersReport
 from leadscore.modeling.tiers import TIERS
 
 HIGH = CLASSES.index("High")
@@ -51,7 +55,12 @@ class ThreeTiers(Target):
                     "from it. Together they give exactly this lead's odds. The top reasons are the longest green "
                     "bars, and perhaps a red one."))
     kind: ClassVar[str] = "three_tiers"
+    report_type: ClassVar[type[TiersReport]] = TiersReport
     column: str = LABEL_COLUMN
+
+    def evaluate(self, scorer: Scores, data: pd.DataFrame | None, source: str, rows: int, seed: int) -> Evaluation:
+        """On leads with a 'tier' column (``evaluate.evaluate_leads``); without data, fresh generated leads."""
+        return evaluate_leads(scorer, data, source, rows, seed)
 
     def probabilities(self, margins: np.ndarray) -> np.ndarray:
         return softmax(margins)

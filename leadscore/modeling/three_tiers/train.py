@@ -47,6 +47,7 @@ from leadscore.modeling.target import softmax
 from leadscore.modeling.three_tiers.decision_rule import choose_on_fresh_leads
 from leadscore.modeling.three_tiers.evaluate import evaluate_probabilities
 from leadscore.modeling.three_tiers.lead_model import LeadModel
+from leadscore.modeling.three_tiers.report import TiersReport
 from leadscore.modeling.three_tiers.target import HIGH, ThreeTiers
 from leadscore.monitoring.drift import drift_reference
 
@@ -100,7 +101,7 @@ class TrainingResult:
     """A trained model with its report, ready for the registry."""
 
     model: LeadModel
-    report: dict[str, Any]
+    report: TiersReport
 
 
 def labeled_frame(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
@@ -280,14 +281,10 @@ def baselines(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_te
     for name, estimator in candidates.items():
         estimator.fit(x_train, y_train)
         probabilities = estimator.predict_proba(x_test)
-        report = evaluate_probabilities(probabilities, probabilities.argmax(axis=1), y_test)
-        results[name] = {
-            "accuracy": report["accuracy"],
-            "macro_recall": report["macro avg"]["recall"],
-            "high_recall": report["High"]["recall"],
-            "high_precision": report["High"]["precision"],
-            "log_loss": report["log_loss"],
-        }
+        metrics = TiersReport.model_validate(
+            evaluate_probabilities(probabilities, probabilities.argmax(axis=1), y_test)).headline_metrics()
+        results[name] = {key: metrics[key] for key in
+                         ("accuracy", "macro_recall", "high_recall", "high_precision", "log_loss")}
     return results
 
 
@@ -319,14 +316,14 @@ def refuse_if_unlearnable(features: np.ndarray) -> None:
                               "tells the tiers apart; a model trained on them would put every lead in one tier")
 
 
-def refuse_if_no_better_than_majority(report: dict[str, Any], rule: dict[str, Any], train_labels: np.ndarray,
+def refuse_if_no_better_than_majority(accuracy: float, rule: dict[str, Any], train_labels: np.ndarray,
                                       test_labels: np.ndarray) -> None:
     """Refuse a model that is no more accurate than putting every lead in the most common tier.
 
     Checked on the held-out 20% and on the out-of-fold predictions of the 80%.
     """
     majority = int(np.bincount(train_labels, minlength=len(CLASSES)).argmax())
-    checks = (("held-out", report["accuracy"], float((test_labels == majority).mean()), len(test_labels)),
+    checks = (("held-out", accuracy, float((test_labels == majority).mean()), len(test_labels)),
               ("out-of-fold", rule["out_of_fold_accuracy"], float((train_labels == majority).mean()),
                len(train_labels)))
     for name, accuracy, guess, rows in checks:
@@ -357,17 +354,18 @@ def train(frame: pd.DataFrame, preset: str = DEFAULT_PRESET, with_baselines: boo
         model.metadata["decision_rule"] = {**model.metadata["decision_rule"], **fresh}
     progress("Testing it on leads it never saw", 0.8)
     probabilities = model.predict_proba(features[test_index])
-    report = evaluate_probabilities(
+    evaluation = evaluate_probabilities(
         probabilities, model.decide(probabilities), labels[test_index],
         truth[test_index] if truth is not None else None)
-    refuse_if_no_better_than_majority(report, model.metadata["decision_rule"], labels[train_index],
-                                      labels[test_index])
-    report["feature_importance"] = feature_importance(model, features[test_index])
+    refuse_if_no_better_than_majority(float(evaluation["accuracy"]), model.metadata["decision_rule"],
+                                      labels[train_index], labels[test_index])
+    # The saved keys, in the order older versions wrote them: the evaluation, then the training's parts.
+    document = {**evaluation, "feature_importance": feature_importance(model, features[test_index])}
     if with_baselines:
         progress("Training simpler models to compare with", 0.85)
-        report["baselines"] = baselines(features[train_index], labels[train_index],
-                                        features[test_index], labels[test_index], preset)
-    report["rows"] = {"train": int(len(train_index)), "test": int(len(test_index))}
+        document["baselines"] = baselines(features[train_index], labels[train_index],
+                                          features[test_index], labels[test_index], preset)
+    document["rows"] = {"train": int(len(train_index)), "test": int(len(test_index))}
     model.metadata.update({
         "data_fingerprint": fingerprint(features, labels),
         "training_seconds": round(time.perf_counter() - started, 2),
@@ -377,8 +375,8 @@ def train(frame: pd.DataFrame, preset: str = DEFAULT_PRESET, with_baselines: boo
                                            ThreeTiers(model.high_threshold).conversion(probabilities)),
     })
     model.metadata = finite(model.metadata)
-    report = finite(report)
+    report = TiersReport.model_validate(finite(document))
     progress("Done", 1.0)
-    log.info("trained preset %s on %d rows: accuracy %.3f", preset, len(train_index), report["accuracy"])
+    log.info("trained preset %s on %d rows: accuracy %.3f", preset, len(train_index), report.accuracy)
     return TrainingResult(model=model, report=report)
 

@@ -1,6 +1,6 @@
 """Setting an outcome model's tier bands after training, measured on the same test leads as the report.
 
-The training report keeps each test lead's chance and outcome (``report['test_scores']``),
+The training report keeps each test lead's chance and outcome (``WonLostReport.test_scores``),
 so any bands can be measured there: what share of test leads each tier gets and how
 many of them really converted. New bands make a new version: same booster, new
 bands, the report's ``bands`` and ``test.tiers`` updated (a published version is
@@ -9,24 +9,24 @@ checksummed and never edited in place).
 
 from __future__ import annotations
 
-import copy
 import dataclasses
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 
 from leadscore.modeling.tiers import Bands, tier_report
 from leadscore.modeling.won_lost.outcome_model import OutcomeModel
+from leadscore.modeling.won_lost.report import TierRow, WonLostReport
 
 BandsBy = Literal["share", "probability"]
 
 
-def scored_test_leads(report: dict[str, Any]) -> tuple[np.ndarray, np.ndarray] | None:
+def scored_test_leads(report: WonLostReport) -> tuple[np.ndarray, np.ndarray] | None:
     """The test leads' chances and outcomes (0/1) from a training report; None when it has none."""
-    scores = report.get("test_scores")
-    if not isinstance(scores, dict):
+    scores = report.test_scores
+    if scores is None:
         return None
-    p, y = np.asarray(scores.get("p", []), dtype=np.float64), np.asarray(scores.get("y", []), dtype=np.int64)
+    p, y = np.asarray(scores.p, dtype=np.float64), np.asarray(scores.y, dtype=np.int64)
     if not len(p) or len(p) != len(y):
         return None
     return p, y
@@ -45,18 +45,20 @@ def bands_for(model: OutcomeModel, by: BandsBy, high: float, medium: float) -> B
     return Bands.by_probability(high, medium)
 
 
-def measured_tiers(report: dict[str, Any], bands: Bands) -> list[dict[str, Any]] | None:
+def measured_tiers(report: WonLostReport, bands: Bands) -> list[TierRow] | None:
     """Each tier's share of the test leads and its measured conversion rate under ``bands`` (None: no scores)."""
     scores = scored_test_leads(report)
-    return None if scores is None else tier_report(scores[0], scores[1], bands)
+    return None if scores is None else [TierRow.model_validate(row) for row in tier_report(scores[0], scores[1], bands)]
 
 
-def with_bands(model: OutcomeModel, report: dict[str, Any], bands: Bands) -> tuple[OutcomeModel, dict[str, Any]]:
+def with_bands(model: OutcomeModel, report: WonLostReport, bands: Bands) -> tuple[OutcomeModel, WonLostReport]:
     """A copy of the model with new bands (same booster) and its report updated to match, ready to publish."""
     new_model = dataclasses.replace(model, bands=bands, metadata=dict(model.metadata))
-    new_report = copy.deepcopy(report)
-    new_report["bands"] = bands.to_dict()
+    new_report = report.model_copy(deep=True)
+    new_report.bands = bands.to_dict()
     tiers = measured_tiers(report, bands)
     if tiers is not None:
-        new_report.setdefault("test", {})["tiers"] = tiers
+        test = new_report.test
+        test.tiers = tiers
+        new_report.test = test  # set: saved even when an old report had no test part
     return new_model, new_report

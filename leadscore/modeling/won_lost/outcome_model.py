@@ -40,6 +40,7 @@ from leadscore.modeling.explain.tree_shap import TreeExplainer
 from leadscore.modeling.target import sigmoid
 from leadscore.modeling.tiers import Bands
 from leadscore.modeling.won_lost.encoding import Encoding
+from leadscore.modeling.won_lost.report import WonLostReport
 
 BOOSTER_FILE = "model.ubj"
 META_FILE = "outcome.json"
@@ -87,6 +88,8 @@ class OutcomeModel:
 
     #: The files a saved outcome model is made of.
     FILES: ClassVar[tuple[str, ...]] = (BOOSTER_FILE, META_FILE)
+    #: The training report saved with it (read without loading the booster: the registry's list of versions).
+    report_type: ClassVar[type[WonLostReport]] = WonLostReport
 
     booster: xgb.Booster
     schema: Schema

@@ -7,9 +7,13 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
+import pandas as pd
 
+from leadscore.modeling.report import Evaluation, Scores
 from leadscore.modeling.target import PROBABILITY, Framing, ScoreColumn, Support, Target, sigmoid, to_score
 from leadscore.modeling.tiers import Bands
+from leadscore.modeling.won_lost.evaluate import evaluate_closed_leads
+from leadscore.modeling.won_lost.report import WonLostReport
 from leadscore.plain_words import percent
 
 
@@ -42,6 +46,11 @@ class WonLost(Target):
                     "give exactly this lead's chance. Fields that barely matter for this lead are grouped in one "
                     "bar."))
     kind: ClassVar[str] = "won_lost"
+    report_type: ClassVar[type[WonLostReport]] = WonLostReport
+
+    def evaluate(self, scorer: Scores, data: pd.DataFrame | None, source: str, rows: int, seed: int) -> Evaluation:
+        """On a file of closed leads with the outcome column (``evaluate.evaluate_closed_leads``); needs data."""
+        return evaluate_closed_leads(scorer, data, source, self.column, self.positive, self.negative, self.bands)
 
     def probabilities(self, margins: np.ndarray) -> np.ndarray:
         return sigmoid(margins)
@@ -91,10 +100,3 @@ class WonLost(Target):
     def cleared_bar(self, probabilities: np.ndarray, tier: str) -> tuple[float, str] | None:
         return None
 
-
-def measured_rates(report: Mapping[str, Any]) -> dict[str, float]:
-    """Each tier's measured conversion on the test part of a training report (tiers with leads only)."""
-    test = report.get("test", {}) if isinstance(report, Mapping) else {}
-    rows = test.get("tiers", []) if isinstance(test, Mapping) else []
-    return {row["tier"]: float(row["conversion_rate"]) for row in rows
-            if isinstance(row, Mapping) and row.get("conversion_rate") is not None}

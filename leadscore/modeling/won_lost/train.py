@@ -79,6 +79,7 @@ from leadscore.modeling.won_lost.leakage import (
     work_signs,
 )
 from leadscore.modeling.won_lost.outcome_model import Outcome, OutcomeModel
+from leadscore.modeling.won_lost.report import WonLostReport
 from leadscore.modeling.won_lost.training_rows import blank_impossible_cells, period_of, rows_with_fields
 from leadscore.monitoring.drift import drift_reference
 
@@ -148,7 +149,7 @@ class OutcomeTraining:
     """A trained outcome model with its report and the column review it was trained with."""
 
     model: OutcomeModel
-    report: dict[str, Any]
+    report: WonLostReport
     review: Review
     warnings: list[str] = field(default_factory=list)
 
@@ -506,7 +507,7 @@ def train_outcome(frame: pd.DataFrame, target: str, positive: Sequence[str] | No
 
     progress("Testing it on leads it never saw", 0.9)
     test_p = model.predict(test_codes)
-    report = {
+    document = {
         "kind": "outcome", "target": review.target, "positive": list(positive), "negative": list(negative),
         "open_values": list(open_values), "open_by_value": open_by_value,
         "split": split_text, "rows": int(len(frame)) + len(rejected_rows), "open_leads": open_leads,
@@ -525,8 +526,8 @@ def train_outcome(frame: pd.DataFrame, target: str, positive: Sequence[str] | No
         "bands": model.bands.to_dict(), "test": _evaluate(model, test_codes, y_test, test_p),
         "test_scores": {"p": [round(float(v), SCORE_DECIMALS) for v in test_p], "y": y_test.astype(int).tolist()},
     }
-    report["seconds"] = round(time.perf_counter() - started, 2)
-    report["cpu_seconds"] = round(time.process_time() - cpu_started, 2)
+    document["seconds"] = round(time.perf_counter() - started, 2)
+    document["cpu_seconds"] = round(time.process_time() - cpu_started, 2)
     progress("Done", 1.0)
-    return OutcomeTraining(model, report, review, warnings)
+    return OutcomeTraining(model, WonLostReport.model_validate(document), review, warnings)
 
