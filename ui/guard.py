@@ -22,6 +22,7 @@ Model changes, read on every run so a change of setting needs no restart:
 from __future__ import annotations
 
 import hashlib
+import logging
 from typing import Any
 
 import pandas as pd
@@ -31,12 +32,17 @@ from streamlit.errors import StreamlitSecretNotFoundError
 from leadscore.access import Access, AttemptLimiter, Mode, SignInLimiter, Visitor, is_local_address
 from leadscore.fields.owner import owner_column
 from leadscore.settings import Settings, SettingsError
+from leadscore.store import StoreError
 from ui import accounts
 from ui.text import md_escape
 
 SECRET_PASSWORD = "retrain_password"
 #: Where ``ui/signin.py`` keeps this run's visitor.
 VISITOR_KEY = "signin.visitor"
+#: What the next run of the page says about a change made in this one (``changed``, ``show_change``).
+FLASH, FLASH_WARNING = "flash", "flash_warning"
+
+log = logging.getLogger(__name__)
 
 
 def _secret_password() -> str | None:
@@ -117,6 +123,26 @@ def audit(action: str, detail: dict[str, Any]) -> None:
     person = st.session_state.get(VISITOR_KEY)
     actor = person.name if isinstance(person, Visitor) else "unknown"
     accounts.audit(actor, action, detail, client_address())
+
+
+def changed(done: str, action: str, detail: dict[str, Any]) -> None:
+    """A model change that HAS been made (published, activated, renamed): its audit entry, then ``done`` said on
+    the page's next run (``show_change``). When the store cannot take the audit entry, the page still says what
+    was done, and beside it that the entry is missing and why, never only the store's fault."""
+    st.session_state[FLASH] = done
+    try:
+        audit(action, detail)
+    except StoreError as error:
+        log.warning("%s: the audit entry could not be written: %s", action, error)
+        st.session_state[FLASH_WARNING] = f"The audit entry of this change could not be written: {error}."
+
+
+def show_change() -> None:
+    """What the last change said (``changed``), once."""
+    if FLASH in st.session_state:
+        st.success(st.session_state.pop(FLASH))
+    if FLASH_WARNING in st.session_state:
+        st.warning(md_escape(st.session_state.pop(FLASH_WARNING)))
 
 
 def password_problem(guard: Access, attempt: str) -> str | None:

@@ -4,6 +4,7 @@ line naming the cause, never SQLAlchemy's message with the statement; on the com
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,6 +16,7 @@ import pytest
 from sqlalchemy import create_engine
 
 from leadscore.cli import main
+from leadscore.registry import Registry
 from leadscore.scoring.rows import ScoredRow
 from leadscore.store import Store, StoreError, audit, keys, leads, people, views
 from tests.store.conftest import fresh_database
@@ -142,5 +144,44 @@ def test_a_second_save_of_the_same_view_still_replaces_it(kind: str, tmp_path: P
         assert views.load(store, "ana@example.com", "leads") == {"tiers": ["Low"]}
         with pytest.raises(people.PeopleError, match="already has an account"):
             people.add_user(store, "ana@example.com", "rep", owner="Ana", **WHO)
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_a_model_change_whose_audit_entry_cannot_be_written_says_it_was_made(
+        kind: str, model_dir: Path, tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    root = tmp_path / "models"
+    shutil.copytree(model_dir, root, ignore=shutil.ignore_patterns(".lock"))
+    registry = Registry(root)
+    first = registry.active_version()
+    registry.publish(registry.load(), registry.load().metadata["report"])
+    url = fresh_database(kind, tmp_path, request)
+    Store.open(url).close()
+    monkeypatch.setenv("LEADSCORE_DATABASE_URL", url)
+    monkeypatch.setenv("LEADSCORE_LOCK_TIMEOUT", "1")
+    holder = create_engine(url)
+    try:
+        with holder.connect() as connection:
+            connection.exec_driver_sql("BEGIN EXCLUSIVE" if kind == "sqlite" else
+                                       "LOCK TABLE audit_events IN ACCESS EXCLUSIVE MODE")
+            capsys.readouterr()
+            assert main(["models", "activate", str(first), "--models-dir", str(root)]) == 0  # the change stands
+            connection.rollback()
+    finally:
+        holder.dispose()
+    captured = capsys.readouterr()
+    assert registry.active_version() == first
+    assert captured.out.strip() == f"version {first} is now active"
+    errors = [line for line in captured.err.splitlines() if not line.startswith("INFO ")]
+    assert len(errors) == 1, captured.err
+    assert errors[0].startswith(f"leadscore models: done (model activated: version {first}), but its audit entry "
+                                "could not be written: the store at "), errors[0]
+    _said_in_one_line(errors[0], "(it waited 1 s)" if kind == "sqlite" else
+                      "it waited 1 s for a lock that another program holds")
+    store = Store.open(url)
+    try:
+        assert audit.events(store) == []  # nothing pretends the entry was written
     finally:
         store.close()
