@@ -83,11 +83,14 @@ def _three_tiers(estimator: LeadModel) -> Model:
 
 
 def _won_lost(estimator: OutcomeModel) -> Model:
-    report = WonLost.report_type.read(estimator.metadata.get("report"))
+    document = estimator.metadata.get("report")
+    report = WonLost.report_type.read(document)
     outcome = estimator.outcome
     target = WonLost(outcome.column, outcome.positive, outcome.negative, estimator.bands, report.test_rates,
                      report.test_part)
-    return Model(estimator.schema, target, estimator)
+    model = Model(estimator.schema, target, estimator)
+    model._read = (document, report)  # read once: its test leads' chances can be many
+    return model
 
 
 #: The one dispatch from a fitted estimator to its model (module docstring).
