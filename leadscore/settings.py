@@ -24,6 +24,8 @@ ENV_SIGNING_KEY = "LEADSCORE_SIGNING_KEY"
 ENV_WEBHOOK_URL = "LEADSCORE_WEBHOOK_URL"
 ENV_WEBHOOK_SECRET = "LEADSCORE_WEBHOOK_SECRET"
 ENV_LOCK_TIMEOUT = "LEADSCORE_LOCK_TIMEOUT"
+#: Seconds the API gives its recording queue at shutdown (a store that is down is retried until then).
+ENV_DRAIN_SECONDS = "LEADSCORE_DRAIN_SECONDS"
 #: The dashboard's model-change switch (unset: on; an unrecognised value: off, see ``access.enabled_setting``).
 ENV_RETRAIN_ENABLED = "LEADSCORE_RETRAIN_ENABLED"
 #: The dashboard's model-change password until the first administrator account exists.
@@ -35,6 +37,8 @@ ENV_CONFIG_HOME = "XDG_CONFIG_HOME"
 DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 #: Seconds a store write waits for another program's lock (SQLite's busy timeout, PostgreSQL's lock_timeout).
 DEFAULT_LOCK_SECONDS = 30
+#: Seconds the API's recording queue is given at shutdown when $LEADSCORE_DRAIN_SECONDS is unset.
+DEFAULT_DRAIN_SECONDS = 10
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
@@ -125,6 +129,8 @@ class Settings:
     webhook_url: str | None
     webhook_secret: str | None
     lock_seconds: int = DEFAULT_LOCK_SECONDS
+    #: Seconds the API's recording queue is given at shutdown ($LEADSCORE_DRAIN_SECONDS).
+    drain_seconds: int = DEFAULT_DRAIN_SECONDS
     #: ``LEADSCORE_SIGNING_KEY`` as set (``signing.py`` reads it); None: the key file in ``config_home``.
     signing_key: str | None = field(default=None, repr=False)
     #: $LEADSCORE_RETRAIN_ENABLED as set (None: unset); ``retrain_enabled`` reads it.
@@ -158,6 +164,7 @@ class Settings:
             webhook_secret=_webhook_secret(env),
             signing_key=signing_key_text(env),
             lock_seconds=_seconds(env, ENV_LOCK_TIMEOUT, DEFAULT_LOCK_SECONDS),
+            drain_seconds=_seconds(env, ENV_DRAIN_SECONDS, DEFAULT_DRAIN_SECONDS),
             retrain_switch=env.get(ENV_RETRAIN_ENABLED),
             retrain_password=env.get(ENV_RETRAIN_PASSWORD) or None,
         )

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from leadscore.settings import ENV_RETRAIN_ENABLED, ENV_RETRAIN_PASSWORD, Settings
+from leadscore.settings import ENV_DRAIN_SECONDS, ENV_RETRAIN_ENABLED, ENV_RETRAIN_PASSWORD, Settings, SettingsError
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -26,6 +26,14 @@ def test_the_retrain_switch_and_password_are_read_by_settings() -> None:
 @pytest.mark.parametrize(("value", "enabled"), [("", True), ("yes", True), ("0", False), ("flase", False)])
 def test_an_unrecognised_switch_turns_changes_off(value: str, enabled: bool) -> None:
     assert Settings.from_environment({ENV_RETRAIN_ENABLED: value}).retrain_enabled is enabled
+
+
+def test_the_api_drain_time_is_a_whole_number_of_seconds_with_a_default() -> None:
+    assert Settings.from_environment({}).drain_seconds == 10
+    assert Settings.from_environment({ENV_DRAIN_SECONDS: " 2 "}).drain_seconds == 2
+    for bad in ("0", "-1", "1.5", "soon", "3601"):
+        with pytest.raises(SettingsError, match=f"^{ENV_DRAIN_SECONDS} must be a whole number of seconds .*{bad!r}"):
+            Settings.from_environment({ENV_DRAIN_SECONDS: bad})
 
 
 def test_settings_are_read_when_asked_not_frozen_at_import(monkeypatch: pytest.MonkeyPatch) -> None:

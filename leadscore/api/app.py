@@ -60,7 +60,8 @@ def create_app(models_dir: str | os.PathLike[str] | None = None, *, poll_seconds
     settings = settings or Settings.from_environment(models_dir=models_dir)
     holder = ModelHolder(settings.models_dir)
     key_check = KeyCheck(database.database_url(settings.database_url, settings.models_dir), settings.api_key)
-    recorder = Recorder(lambda: Store.open(models_dir=settings.models_dir)) if settings.record else None
+    recorder = (Recorder(lambda: Store.open(models_dir=settings.models_dir), drain_seconds=settings.drain_seconds)
+                if settings.record else None)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

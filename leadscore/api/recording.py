@@ -15,7 +15,8 @@ Nothing the store does can fail or slow a request, and one bad lead never costs 
   ``StoreError``): the batch is retried lead by lead; the leads the store refuses are counted and logged
   without their values, the others are recorded;
 - the queue is full: the newest leads are dropped and counted;
-- at shutdown the queue is drained within ``DRAIN_SECONDS`` (a store that is down is retried until then);
+- at shutdown the queue is drained within ``drain_seconds`` ($LEADSCORE_DRAIN_SECONDS, default 10; a store
+  that is down is retried until then);
   what is still unwritten is counted and logged in one line.
 
 A burst of failures is logged when it starts and when it ends (with counts, no lead data) and ``status()``
@@ -45,6 +46,7 @@ from leadscore.api.shapes import shapes_for
 from leadscore.fields.headers import header_key, input_renames, owner_column
 from leadscore.scoring.rows import ScoredRow
 from leadscore.scoring.scorer import LeadScore, Scorer
+from leadscore.settings import DEFAULT_DRAIN_SECONDS
 from leadscore.store import Store, StoreError
 from leadscore.store.faults import is_database_error, is_row_fault
 from leadscore.store.record import MAX_OWNER
@@ -62,9 +64,10 @@ FLUSH_SECONDS = 1.0
 #: The pause after a database error, doubled each time up to RETRY_MAX_SECONDS.
 RETRY_SECONDS = 0.5
 RETRY_MAX_SECONDS = 10.0
-#: Seconds the queue is given at shutdown (a store that is down is retried until then); the writer is then
-#: waited for JOIN_GRACE_SECONDS more, in case a database call is under way.
-DRAIN_SECONDS = 10.0
+#: Seconds the queue is given at shutdown unless $LEADSCORE_DRAIN_SECONDS says otherwise (settings.py; a store
+#: that is down is retried until then); the writer is then waited for JOIN_GRACE_SECONDS more, in case a
+#: database call is under way.
+DRAIN_SECONDS = DEFAULT_DRAIN_SECONDS
 JOIN_GRACE_SECONDS = 2.0
 #: How long /readyz says "degraded" after the store refused a lead (the other leads of its batch recorded).
 REFUSED_SECONDS = 60.0
@@ -194,9 +197,11 @@ class Recorder:
     """The bounded queue and its writer thread. ``start`` at startup, ``close`` at shutdown (drains, bounded)."""
 
     def __init__(self, open_store: Callable[[], Store], queue_leads: int = QUEUE_LEADS,
-                 flush_leads: int = FLUSH_LEADS, flush_seconds: float = FLUSH_SECONDS) -> None:
+                 flush_leads: int = FLUSH_LEADS, flush_seconds: float = FLUSH_SECONDS,
+                 drain_seconds: float = DRAIN_SECONDS) -> None:
         self._open_store = open_store
         self.queue_leads, self.flush_leads, self.flush_seconds = queue_leads, flush_leads, flush_seconds
+        self.drain_seconds = drain_seconds
         self._store: Store | None = None
         self._pending = _Pending()
         self._lock = threading.Lock()
@@ -257,9 +262,10 @@ class Recorder:
         self._thread = threading.Thread(target=self._run, name="leadscore-recorder", daemon=True)
         self._thread.start()
 
-    def close(self, timeout: float = DRAIN_SECONDS) -> None:
-        """Write what is queued within ``timeout`` seconds (a store that is down is retried until then), stop the
-        writer, close the store; whatever was not written is counted and logged."""
+    def close(self, timeout: float | None = None) -> None:
+        """Write what is queued within ``timeout`` seconds (None: ``drain_seconds``; a store that is down is
+        retried until then), stop the writer, close the store; whatever was not written is counted and logged."""
+        timeout = self.drain_seconds if timeout is None else timeout
         with self._lock:
             self._closing = True
             self._deadline = time.monotonic() + timeout

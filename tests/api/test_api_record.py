@@ -136,7 +136,9 @@ def test_the_writer_survives_a_store_that_goes_away(registry: Registry, lead: di
 
 
 def test_a_full_queue_drops_leads_and_says_so_without_failing_a_request(
-        registry: Registry, lead: dict, away_store: Path, caplog: pytest.LogCaptureFixture) -> None:
+        registry: Registry, lead: dict, away_store: Path, caplog: pytest.LogCaptureFixture,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEADSCORE_DRAIN_SECONDS", "1")  # the store stays away: shutdown waits out the drain
     app = create_app(registry.root, poll_seconds=POLL_SECONDS)
     shutil.rmtree(away_store)
     for client in make_client(app):

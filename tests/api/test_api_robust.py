@@ -154,7 +154,8 @@ def test_what_cannot_be_written_at_shutdown_is_counted_and_logged(registry: Regi
                                                                    serve: Callable[..., Server]) -> None:
     folder = tmp_path / "db"
     folder.mkdir()
-    with serve(registry, env={"LEADSCORE_RECORD": "1",
+    # A short drain (the default is 10 s): the bound is what is tested, not its length.
+    with serve(registry, env={"LEADSCORE_RECORD": "1", "LEADSCORE_DRAIN_SECONDS": "1",
                               "LEADSCORE_DATABASE_URL": f"sqlite:///{folder / 'store.sqlite3'}"}) as server:
         folder.rmdir()  # the store cannot be made: its folder is gone
         assert server.post("/v1/score/batch", {"leads": [{**LEAD, "lead_id": f"q-{k}"}
