@@ -1,27 +1,35 @@
 """Shared fixtures: models are trained once per session into temporary registries.
 
+The longest trainings are done once for the whole run, however many pytest-xdist processes it has: the first
+process to need one trains it and publishes it to a registry in the run's shared temporary folder (under a file
+lock), and every process loads it from there, as every face of the product loads a model.
 No test writes to the repository's models/ folder.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from filelock import FileLock
 
 from leadscore.data import synth
 from leadscore.data.csvio import read_table
 from leadscore.modeling.model import model_of
 from leadscore.modeling.three_tiers import train
+from leadscore.modeling.three_tiers.lead_model import LeadModel
+from leadscore.modeling.three_tiers.report import TiersReport
 from leadscore.modeling.won_lost.train import Candidate, OutcomeTraining, train_outcome
 from leadscore.registry import Registry
 from leadscore.scoring.scorer import Scorer
+from leadscore.settings import ENV_CONFIG_HOME, ENV_SIGNING_KEY
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -45,12 +53,44 @@ def _registry_outside_repo(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: py
     monkeypatch.setenv("LEADSCORE_MODELS_DIR", str(tmp_path_factory.mktemp("default-registry")))
 
 
-@pytest.fixture(scope="session")
-def default_training() -> train.TrainingResult:
-    """The default preset trained on the seed's 10,000 synthetic leads, as shipped."""
+def _trained_once(tmp_path_factory: pytest.TempPathFactory, name: str,
+                  trained: Callable[[], train.TrainingResult]) -> train.TrainingResult:
+    """``trained()`` done once for the whole run: published to the registry ``name`` in the folder every xdist
+    process shares (the first one trains under a file lock), then loaded back from its files by each process.
+
+    The model comes back with the metadata it was trained with (the registry's own entries, such as its
+    version, taken off), so it can be published again anywhere like a freshly trained one.
+    """
+    shared = tmp_path_factory.getbasetemp().parent / "trained-once"
+    shared.mkdir(exist_ok=True)
+    root, trained_keys = shared / name, shared / f"{name}.keys.json"
+    with pytest.MonkeyPatch.context() as environment:
+        # Signed with a key of the run's own (each process has its own throwaway one), loaded back with it.
+        environment.setenv(ENV_CONFIG_HOME, str(shared / "config"))
+        environment.delenv(ENV_SIGNING_KEY, raising=False)
+        with FileLock(str(shared / f"{name}.lock")):
+            if not trained_keys.exists():
+                result = trained()
+                Registry(root).publish(result.model, result.report)
+                trained_keys.write_text(json.dumps(sorted(result.model.metadata)))
+        loaded = Registry(root).load()
+    model, report = loaded.estimator, loaded.report
+    assert isinstance(model, LeadModel) and isinstance(report, TiersReport)
+    keys = set(json.loads(trained_keys.read_text()))
+    model.metadata = {key: value for key, value in model.metadata.items() if key in keys}
+    return train.TrainingResult(model, report)
+
+
+def _default_training() -> train.TrainingResult:
     result = train.train(synth.generate(train.DEFAULT_ROWS, seed=train.DEFAULT_SEED))
     result.model.metadata["data_source"] = f"synthetic: {train.DEFAULT_ROWS} leads, seed {train.DEFAULT_SEED}"
     return result
+
+
+@pytest.fixture(scope="session")
+def default_training(tmp_path_factory: pytest.TempPathFactory) -> train.TrainingResult:
+    """The default preset trained on the seed's 10,000 synthetic leads, as shipped (trained once per run)."""
+    return _trained_once(tmp_path_factory, "default", _default_training)
 
 
 @pytest.fixture(scope="session")
@@ -91,12 +131,17 @@ def crm_training() -> OutcomeTraining:
     return result
 
 
-@pytest.fixture(scope="session")
-def small_training() -> train.TrainingResult:
-    """The built-in model trained small (2,000 synthetic leads, no baselines): enough for the faces' tests."""
+def _small_training() -> train.TrainingResult:
     result = train.train(synth.generate(2000, seed=train.DEFAULT_SEED), with_baselines=False)
     result.model.metadata["data_source"] = f"synthetic: 2000 leads, seed {train.DEFAULT_SEED}"
     return result
+
+
+@pytest.fixture(scope="session")
+def small_training(tmp_path_factory: pytest.TempPathFactory) -> train.TrainingResult:
+    """The built-in model trained small (2,000 synthetic leads, no baselines): enough for the faces' tests
+    (trained once per run)."""
+    return _trained_once(tmp_path_factory, "small", _small_training)
 
 
 @dataclass(frozen=True)
