@@ -33,21 +33,21 @@ def test_formula_cells_are_neutralised_and_numbers_stay_numbers() -> None:
 
 
 def test_move_up_changes_only_actionable_fields_and_reaches_a_higher_tier(scorer) -> None:
-    leads = synth.generate(200, seed=8)
-    found = 0
+    leads = synth.generate(50, seed=8)  # ~40 of them have an answer, from Low and from Medium
+    found = set()
     for row in leads.itertuples():
         lead = {f.name: str(getattr(row, f.name)) for f in BUILTIN_SCHEMA.fields}
         answer = move_up(scorer, lead)
         if not answer.found:
             continue
-        found += 1
+        found.add(answer.current_tier)
         current = TIERS.index(answer.current_tier)
         assert TIERS.index(answer.new_tier) < current  # TIERS run High -> Low
         for change in answer.changes:
             assert change.field.actionable
             lead[change.field.name] = change.new_value
         assert TIERS.index(scorer.score_lead(lead).tier) < current
-    assert found
+    assert found == {"Low", "Medium"}
 
 
 def test_move_up_has_no_answer_for_high_or_hopeless_leads(scorer) -> None:
