@@ -6,10 +6,17 @@ lock), and every process loads it from there, as every face of the product loads
 No test writes to the repository's models/ folder.
 """
 
+# ruff: noqa: E402 (the thread limit below is set before anything loads XGBoost's OpenMP)
 from __future__ import annotations
 
-import json
 import os
+
+# One OpenMP thread per process: the run has two pytest processes and the servers and browsers they start on a
+# 2-core machine, and a model loaded from its files predicts with every core (nthread 0), so threads fought
+# each other (a what-if search took 9 s instead of 1). The API does the same (api/current_model.py).
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import json
 import shutil
 import sys
 from collections.abc import Callable, Iterator
@@ -61,7 +68,12 @@ def _trained_once(tmp_path_factory: pytest.TempPathFactory, name: str,
     The model comes back with the metadata it was trained with (the registry's own entries, such as its
     version, taken off), so it can be published again anywhere like a freshly trained one.
     """
-    shared = tmp_path_factory.getbasetemp().parent / "trained-once"
+    # Under xdist each process's temporary folder (popen-gw0, ...) sits in the run's own folder; alone, the
+    # process's folder is the run's (its parent is shared by every run: never there).
+    run_folder = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        run_folder = run_folder.parent
+    shared = run_folder / "trained-once"
     shared.mkdir(exist_ok=True)
     root, trained_keys = shared / name, shared / f"{name}.keys.json"
     with pytest.MonkeyPatch.context() as environment:
