@@ -146,8 +146,8 @@ def drift_note(scorer: Scorer, scored: pd.DataFrame, headers: dict[str, str]) ->
     fields = pd.DataFrame({name: scored[header] for name, header in headers.items() if header in scored.columns})
     entries = drift.compare(reference, fields, scorer.rows(scored).chance)
     titles = {f.name: f.title for f in scorer.schema.fields}
-    sentence = drift_sentence(entries, {"available": True}, titles)
-    moved = any(e["status"] == "significant" for e in entries)
+    sentence = drift_sentence(entries, None, titles)
+    moved = any(e.status == "significant" for e in entries)
     with st.expander("Do these leads look like the ones the model learned from?", expanded=moved):
         (st.warning if moved else st.markdown)(md_escape(sentence))
         st.dataframe(drift_table(entries, titles), hide_index=True,

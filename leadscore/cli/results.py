@@ -115,16 +115,16 @@ def _version_lines(section: results.VersionResults) -> list[str]:
                 f"{tier} {row.converted:,}/{row.with_outcome:,} converted ({_pct(row.rate)}, expected "
                 f"{_pct(row.expected)})" for tier, row in tiers.items()))
     ranking = section.ranking
-    lines.append(f"ranking: ROC AUC {ranking['auc']:.3f} on {ranking['leads']:,} leads with an outcome"
-                 if ranking["auc"] is not None else
-                 f"ranking: not measurable ({ranking['leads']:,} leads with an outcome, both kinds needed)")
+    lines.append(f"ranking: ROC AUC {ranking.auc:.3f} on {ranking.leads:,} leads with an outcome"
+                 if ranking.auc is not None else
+                 f"ranking: not measurable ({ranking.leads:,} leads with an outcome, both kinds needed)")
     about = section.drift_about
-    if not about["available"]:
-        lines.append(f"drift: unavailable: {about['reason']}")
+    if not about.available:
+        lines.append(f"drift: unavailable: {about.reason}")
     else:
-        lines.append(f"drift against model {about['model_version']}'s training leads ({about['leads']:,} leads; "
-                     f"judged from {about['min_leads']}):")
-        lines.extend(f"  {d['field'][:30]:<30} PSI {d['psi'] if d['psi'] is not None else 'n/a':>7}  {d['status']}"
+        lines.append(f"drift against model {about.model_version}'s training leads ({about.leads:,} leads; "
+                     f"judged from {about.min_leads}):")
+        lines.extend(f"  {d.field[:30]:<30} PSI {d.psi if d.psi is not None else 'n/a':>7}  {d.status}"
                      for d in section.drift)
     return lines
 

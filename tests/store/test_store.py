@@ -81,7 +81,7 @@ def test_an_upgrade_from_the_previous_schema_keeps_every_record(database_url: st
         assert db.current_revision(store.engine) == db.head_revision() != "0001"
         report = version_results(store, "v0")
         assert (report.tiers["High"].scored, report.tiers["High"].converted) == (1, 1)
-        assert report.drift_about["available"] is False and "v0" in report.drift_about["reason"]
+        assert report.drift_about.available is False and "v0" in report.drift_about.reason
         assert store.list_rows("old")["age"].tolist() == [40]
         store.save_drift_reference("v0", {"leads": 1, "fields": {}, "score": {"kind": "number", "edges": [],
                                                                                "shares": [1.0, 0.0]}})
