@@ -8,7 +8,7 @@ ROC AUC, Wilson interval) belong in the pages' "Details for analysts" section, n
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -16,6 +16,7 @@ from leadscore.monitoring.drift import MIN_LEADS, DriftEntry
 from leadscore.plain_words import chance, percent
 
 if TYPE_CHECKING:  # the typed report these words read (the workflow builds it; it never imports these words)
+    from leadscore.store import LeadScoring
     from leadscore.workflows.results import DriftAbout, Ranking, TierResult
 
 #: How each drift status is said on screen.
@@ -105,8 +106,8 @@ def drift_table(entries: Sequence[DriftEntry], titles: Mapping[str, str]) -> pd.
                           "Change": DRIFT_WORDS.get(e.status, e.status), "Leads": e.leads} for e in entries])
 
 
-def history_table(history: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+def history_table(history: Sequence[LeadScoring]) -> pd.DataFrame:
     """One lead's scorings, oldest first."""
-    return pd.DataFrame([{"Scored at": h["scored_at"][:16].replace("T", " "), "Model": h["model_version"],
-                          "Tier": h["tier"], "Chance of conversion": chance(h["chance"]),
-                          "Score": h["score"], "List": h["list"] or ""} for h in history])
+    return pd.DataFrame([{"Scored at": h.scored_at[:16].replace("T", " "), "Model": h.model_version,
+                          "Tier": h.tier, "Chance of conversion": chance(h.chance),
+                          "Score": h.score, "List": h.list or ""} for h in history])

@@ -161,8 +161,8 @@ def lead_history(store: Store, owner: str | None = None) -> None:
     table = history_table(history)
     st.dataframe(table, hide_index=True)
     first, last = history[0], history[-1]
-    st.markdown(md_escape(f"Scored {len(history)} time(s): from {first['tier']} "
-                          f"({chance(first['chance'])}) to {last['tier']} ({chance(last['chance'])})."))
+    st.markdown(md_escape(f"Scored {len(history)} time(s): from {first.tier} "
+                          f"({chance(first.chance)}) to {last.tier} ({chance(last.chance)})."))
 
 
 def analysts(report: results.Results, section: VersionResults) -> None:

@@ -54,9 +54,9 @@ def cmd_report(args: argparse.Namespace) -> None:
             history = store.history(args.lead, owner=args.owner)
             if not history:
                 raise UserError(f"lead {args.lead!r} was never recorded")
-            print(json.dumps(history, indent=2) if args.json else "\n".join(
-                f"{h['scored_at']}  model {h['model_version']}  {h['tier']:<6}  chance {h['chance']:.1%}"
-                + (f"  list {h['list']}" if h["list"] else "") for h in history))
+            print(json.dumps([h.to_dict() for h in history], indent=2) if args.json else "\n".join(
+                f"{h.scored_at}  model {h.model_version}  {h.tier:<6}  chance {h.chance:.1%}"
+                + (f"  list {h.list}" if h.list else "") for h in history))
             return
         try:
             model = args.model[0] if args.model and len(args.model) == 1 else args.model
