@@ -59,7 +59,7 @@ def filters(store: Store, owner: str | None = None) -> dict[str, Any]:
     today = datetime.now(timezone.utc).date()
     # Each choice is kept for the session (ui/keep.py): a visit to another page does not reset it.
     period = keep.remember("results_period", a.date_input(
-        "Scored between", value=keep.value("results_period", ()), max_value=today, key="results_period",
+        "Scored between", value=keep.value("results_period", []), max_value=today, key="results_period",
         help="Leave empty for every lead ever scored."))
     versions = results.known_versions(store, engine.registry())
     names = version_names(versions)

@@ -131,7 +131,8 @@ def crm_download(name: str, *places: DeltaGenerator, owner: str | None = None) -
                                 owner=owner)
     help_text = (f"{result.leads:,} leads, one row each: the ID (column “{result.id_column}”), tier, score, "
                  "three reasons, the model's name and when it was scored (UTC), ready for the CRM's import.")
-    for place, fmt, mime in zip(places, ("xlsx", "csv"), (XLSX_MIME, "text/csv"), strict=False):
+    formats: tuple[export.Format, ...] = ("xlsx", "csv")
+    for place, fmt, mime in zip(places, formats, (XLSX_MIME, "text/csv"), strict=False):
         place.download_button(f"Download for the CRM ({'Excel' if fmt == 'xlsx' else 'CSV'})",
                               export.to_bytes(result, fmt), f"{name} for the CRM.{fmt}", mime,
                               key=f"saved_list_crm_{fmt}", help=help_text)
