@@ -215,7 +215,7 @@ class Store:
         self.engine = engine
         #: Whether recording puts an event in the webhook outbox for each lead whose tier is new or changed.
         self.webhooks = webhooks
-        self.outbox = outbox.Outbox(engine)
+        self.outbox = outbox.Outbox(self)
         self.retention_days = retention_days
         self.lock_seconds = lock_seconds
         self._file = engine.url.database if engine.dialect.name == "sqlite" else None
@@ -274,6 +274,21 @@ class Store:
         leaves as one ``StoreError`` line saying what was being done."""
         try:
             with self.engine.connect() as connection:
+                yield connection
+        except StoreError:
+            raise
+        except Exception as error:
+            if not is_database_error(error):
+                raise
+            raise self.fault(error, doing) from error
+
+    @contextmanager
+    def writing(self, doing: str) -> Iterator[Connection]:
+        """A write transaction for the store's other modules (people, keys, audit, views, the outbox): committed
+        when the block ends, rolled back if it raises; a database fault inside it leaves as one ``StoreError``
+        line saying what was being done (the driver's error is its ``__cause__``)."""
+        try:
+            with self._begin() as connection:
                 yield connection
         except StoreError:
             raise
@@ -354,9 +369,9 @@ class Store:
                                        f"AND id < {int(first)} AND lead_id {{ids}}", chunk)
         # SQLite: the moment as SQLAlchemy's DateTime writes it (naive UTC text), once for the batch.
         stamp = moment if connection.dialect.name == "postgresql" else _sqlite_time(moment)
+        found = [known.get(lead) for lead in lead_ids] if known else [None] * n  # new leads: no outcome known
         rows_ = list(zip(ids, lead_ids, [stamp] * n, columns.model_version, [list_id] * n, columns.tier,
-                         columns.chance, columns.score,
-                         [known.get(lead) for lead in lead_ids], latest, columns.owner, strict=True))
+                         columns.chance, columns.score, found, latest, columns.owner, strict=True))
         data = list(zip(ids, columns.columns, columns.fields, columns.reasons, strict=True))
         self._insert(connection, rows_, data)
         if self.webhooks:  # in this transaction: an event exists exactly when its scoring does
@@ -628,6 +643,7 @@ class Store:
         return json.loads(text) if text else None
 
     # ---- results (the report itself: leadscore.workflows.results) --------------------------------------
+    @_faults("read the lead's history")
     def history(self, lead_id: str, owner: str | None = None) -> list[LeadScoring]:
         """One lead's scorings, oldest first: when, which model, tier, chance, score, list, owner. ``owner``:
         only the scorings that gave the lead to that owner (a rep sees nothing of another owner's lead)."""
