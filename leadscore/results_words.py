@@ -1,7 +1,7 @@
-"""The results report (``Store.report``) and drift in a sales manager's words, for the Results and Triage pages.
+"""The results report (``workflows.results``) and drift in a sales manager's words, for the Results and Triage pages.
 
 Pure functions of the typed report (``workflows/results.py``: ``TierResult``, ``Ranking``, ``DriftAbout``; drift's
-``DriftEntry``; the store's ``ScoringHistory``), so any face can say the same sentence. Technical names (PSI,
+``DriftEntry``; the store's ``LeadScoring``), so any face can say the same sentence. Technical names (PSI,
 ROC AUC, Wilson interval) belong in the pages' "Details for analysts" section, not here.
 """
 

@@ -18,7 +18,7 @@ import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
@@ -30,7 +30,7 @@ from leadscore.results_words import DRIFT_WORDS, drift_sentence, tier_verdict
 from leadscore.results_words import ranking_sentence as results_ranking_sentence
 
 if TYPE_CHECKING:  # the typed results report this renders (``workflows/results.py`` calls it, not the reverse)
-    from leadscore.workflows.results import Results, TierResult, VersionResults
+    from leadscore.workflows.results import Filters, Results, TierResult, VersionResults
 
 #: Chart options: no mode bar (its logo links to plotly's site), a static size that prints.
 CHART_CONFIG = {"displaylogo": False, "displayModeBar": False, "responsive": True}
@@ -191,14 +191,14 @@ def _section(section: VersionResults, about: ModelAbout | None, titles: Mapping[
             + "<h3>What moved</h3>" + _drift(section, titles))
 
 
-def _filters(filters: Mapping[str, Any]) -> str:
+def _filters(filters: Filters) -> str:
     words = []
-    if filters.get("list"):
-        words.append(f"the saved list “{_e(filters['list'])}”")
-    if filters.get("since"):
-        words.append(f"leads scored from {_e(str(filters['since'])[:10])}")
-    if filters.get("until"):
-        words.append(f"leads scored before {_e(str(filters['until'])[:10])}")
+    if filters.list:
+        words.append(f"the saved list “{_e(filters.list)}”")
+    if filters.since:
+        words.append(f"leads scored from {_e(filters.since.isoformat()[:10])}")
+    if filters.until:
+        words.append(f"leads scored before {_e(filters.until.isoformat()[:10])}")
     return ("Covering " + ", ".join(words) + ".") if words else "Covering every recorded lead."
 
 

@@ -241,20 +241,39 @@ class VersionResults:
 
 
 @dataclass(frozen=True)
+class Filters:
+    """What the report was asked for: the period [since, until), the model (None: the active one; a version, a
+    name, ``all``, or several), the saved list and the owner."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    model: str | list[str] | None = None
+    list: str | None = None
+    owner: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe, the documented keys (the dates in ISO form)."""
+        return {"since": self.since.isoformat() if self.since else None,
+                "until": self.until.isoformat() if self.until else None, "model": self.model, "list": self.list,
+                "owner": self.owner}
+
+
+@dataclass(frozen=True)
 class Results:
     """The report: one section per model version asked for. ``single``: one version was asked for (by default
     the active one), and the JSON keeps the documented top-level keys."""
 
     versions: list[VersionResults]
     single: bool
-    filters: dict[str, Any] = field(default_factory=dict)
+    filters: Filters = field(default_factory=Filters)
     notes: tuple[str, ...] = NOTES
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe (module docstring)."""
         if self.single and len(self.versions) == 1:
-            return {**self.versions[0].to_dict(), "filters": self.filters, "notes": list(self.notes)}
-        return {"filters": self.filters, "notes": list(self.notes), "versions": [v.to_dict() for v in self.versions]}
+            return {**self.versions[0].to_dict(), "filters": self.filters.to_dict(), "notes": list(self.notes)}
+        return {"filters": self.filters.to_dict(), "notes": list(self.notes),
+                "versions": [v.to_dict() for v in self.versions]}
 
 
 # ---- figures ------------------------------------------------------------------------------------------------
@@ -401,8 +420,7 @@ def results_report(store: Store, registry: Registry | None, model: str | Sequenc
     owner's leads (a rep's results)."""
     check_list(store, list_name)
     versions, single = choose(store, registry, model, since, until, list_name, owner)
-    filters = {"since": since.isoformat() if since else None, "until": until.isoformat() if until else None,
-               "model": model if isinstance(model, str) or model is None else list(model), "list": list_name,
-               "owner": owner}
+    filters = Filters(since, until, model if isinstance(model, str) or model is None else list(model), list_name,
+                      owner)
     return Results([version_results(store, v, since, until, list_name, by, owner) for v in versions], single,
                    filters)

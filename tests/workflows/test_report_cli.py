@@ -118,6 +118,11 @@ def test_report_json_keeps_its_keys(two_versions: tuple[Path, str, str], capsys:
     assert shape(one) == {**section, "filters": {"since": "NoneType", "until": "NoneType", "model": "NoneType",
                                                  "list": "NoneType", "owner": "NoneType"}, "notes": ["str"]}
     assert list(one) == [*section, "filters", "notes"]
+    assert run("report", "--json", "--list", "May", "--since", "2020-01-01", "--model", "all", "--models-dir",
+               models) == 0
+    asked = json.loads(capsys.readouterr().out)["filters"]
+    assert asked == {"since": "2020-01-01T00:00:00+00:00", "until": None, "model": "all", "list": "May",
+                     "owner": None}
     assert run("report", "--json", "--model", "all", "--list", "Nope2", "--models-dir", models) == 2
     capsys.readouterr()
     assert run("report", "--json", "--model", "all", "--models-dir", models) == 0
