@@ -350,9 +350,9 @@ class Store:
                                        f"AND id < {int(first)} AND lead_id {{ids}}", chunk)
         # SQLite: the moment as SQLAlchemy's DateTime writes it (naive UTC text), once for the batch.
         stamp = moment if connection.dialect.name == "postgresql" else _sqlite_time(moment)
+        found = [known.get(lead) for lead in lead_ids] if known else [None] * n  # new leads: no outcome known
         rows_ = list(zip(ids, lead_ids, [stamp] * n, columns.model_version, [list_id] * n, columns.tier,
-                         columns.chance, columns.score,
-                         [known.get(lead) for lead in lead_ids], latest, columns.owner, strict=True))
+                         columns.chance, columns.score, found, latest, columns.owner, strict=True))
         data = list(zip(ids, columns.columns, columns.fields, columns.reasons, strict=True))
         self._insert(connection, rows_, data)
         if self.webhooks:  # in this transaction: an event exists exactly when its scoring does
