@@ -31,7 +31,7 @@ from streamlit.errors import StreamlitSecretNotFoundError
 
 from leadscore.access import Access, AttemptLimiter, Mode, SignInLimiter, Visitor, is_local_address
 from leadscore.fields.owner import owner_column
-from leadscore.settings import Settings, SettingsError
+from leadscore.settings import Settings
 from leadscore.store import StoreError
 from ui import accounts
 from ui.text import md_escape
@@ -74,13 +74,9 @@ def lead_owner() -> str | None:
 def current_guard() -> Access:
     """The model-change rule as configured now (the settings are read on every call), for this visitor.
 
-    A setting that cannot be read (``LEADSCORE_LOCK_TIMEOUT=abc``) stops the page with its one line."""
-    try:
-        settings = Settings.from_environment()
-    except SettingsError as error:
-        st.error(f"The dashboard's settings cannot be read: {md_escape(error)}")
-        st.stop()
-        raise  # st.stop() does not return
+    A setting that cannot be read has already stopped the page with its one line: every run opens the store
+    first (``signin.admit``, ``ui.store.store``), which reads the same settings."""
+    settings = Settings.from_environment()
     enabled = settings.retrain_enabled
     person = visitor()
     if person.mode is Mode.SIGN_IN and accounts.has_admin():
