@@ -3,15 +3,14 @@ training on a CRM export."""
 
 import streamlit as st
 
-from ui import bands, crm_training, engine, retrain, sections, stakeholders, versions
+from ui import bands, crm_training, engine, guard, retrain, sections, stakeholders, versions
 
 #: The tools a kind of model offers (its report's ``tools``), by the tab's title.
 TOOLS = {"Retrain": retrain.panel, "Tier bands": bands.panel}
 
 scorer = engine.active_scorer()
 st.title("Model")
-if "flash" in st.session_state:
-    st.success(st.session_state.pop("flash"))
+guard.show_change()
 stakeholders.download_button("model_stakeholders")
 report = scorer.report
 # Versions keeps its place in every layout, so bringing the built-in model back leaves you on it.

@@ -18,6 +18,7 @@ visitor = guard.visitor()
 # A rep's figures are of their own leads (the store's queries filter by owner); a viewer's are the totals.
 owner = guard.lead_owner() if accounts.sees_leads(visitor) else None
 st.title("Results")
+guard.show_change()  # a model published or brought back by the retrain section below
 st.caption("Weeks after saving a scored list on the Triage page, bring back the CRM's won/lost export: see how each "
            "tier really converted against its promise, whether the incoming leads have changed, and whether a "
            "model retrained on your own results would do better.")

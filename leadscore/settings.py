@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from leadscore.access import enabled_setting
+
 ENV_MODELS_DIR = "LEADSCORE_MODELS_DIR"
 ENV_DATABASE_URL = "LEADSCORE_DATABASE_URL"
 ENV_RETENTION_DAYS = "LEADSCORE_RETENTION_DAYS"
@@ -22,6 +24,10 @@ ENV_SIGNING_KEY = "LEADSCORE_SIGNING_KEY"
 ENV_WEBHOOK_URL = "LEADSCORE_WEBHOOK_URL"
 ENV_WEBHOOK_SECRET = "LEADSCORE_WEBHOOK_SECRET"
 ENV_LOCK_TIMEOUT = "LEADSCORE_LOCK_TIMEOUT"
+#: The dashboard's model-change switch (unset: on; an unrecognised value: off, see ``access.enabled_setting``).
+ENV_RETRAIN_ENABLED = "LEADSCORE_RETRAIN_ENABLED"
+#: The dashboard's model-change password until the first administrator account exists.
+ENV_RETRAIN_PASSWORD = "LEADSCORE_RETRAIN_PASSWORD"
 #: Where per-user configuration lives (the signing key's folder): $XDG_CONFIG_HOME, else ~/.config.
 ENV_CONFIG_HOME = "XDG_CONFIG_HOME"
 #: The model registry folder when neither ``--models-dir`` nor $LEADSCORE_MODELS_DIR says otherwise: the
@@ -121,11 +127,21 @@ class Settings:
     lock_seconds: int = DEFAULT_LOCK_SECONDS
     #: ``LEADSCORE_SIGNING_KEY`` as set (``signing.py`` reads it); None: the key file in ``config_home``.
     signing_key: str | None = field(default=None, repr=False)
+    #: $LEADSCORE_RETRAIN_ENABLED as set (None: unset); ``retrain_enabled`` reads it.
+    retrain_switch: str | None = None
+    #: $LEADSCORE_RETRAIN_PASSWORD (None: unset or empty); never shown.
+    retrain_password: str | None = field(default=None, repr=False)
 
     @property
     def webhooks_on(self) -> bool:
         """Whether recorded tier changes go to the webhook outbox ($LEADSCORE_WEBHOOK_URL set)."""
         return self.webhook_url is not None
+
+    @property
+    def retrain_enabled(self) -> bool:
+        """Whether the dashboard may change the model at all: unset allows, 0/false/no/off forbid, and so does
+        an unrecognised value (logged as a warning when asked, not by every command that reads the settings)."""
+        return enabled_setting(self.retrain_switch)
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None,
@@ -142,4 +158,6 @@ class Settings:
             webhook_secret=_webhook_secret(env),
             signing_key=signing_key_text(env),
             lock_seconds=_seconds(env, ENV_LOCK_TIMEOUT, DEFAULT_LOCK_SECONDS),
+            retrain_switch=env.get(ENV_RETRAIN_ENABLED),
+            retrain_password=env.get(ENV_RETRAIN_PASSWORD) or None,
         )

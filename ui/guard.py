@@ -22,23 +22,27 @@ Model changes, read on every run so a change of setting needs no restart:
 from __future__ import annotations
 
 import hashlib
-import os
+import logging
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from leadscore.access import Access, AttemptLimiter, Mode, SignInLimiter, Visitor, enabled_setting, is_local_address
+from leadscore.access import Access, AttemptLimiter, Mode, SignInLimiter, Visitor, is_local_address
 from leadscore.fields.owner import owner_column
+from leadscore.settings import Settings, SettingsError
+from leadscore.store import StoreError
 from ui import accounts
 from ui.text import md_escape
 
-ENV_ENABLED = "LEADSCORE_RETRAIN_ENABLED"
-ENV_PASSWORD = "LEADSCORE_RETRAIN_PASSWORD"
 SECRET_PASSWORD = "retrain_password"
 #: Where ``ui/signin.py`` keeps this run's visitor.
 VISITOR_KEY = "signin.visitor"
+#: What the next run of the page says about a change made in this one (``changed``, ``show_change``).
+FLASH, FLASH_WARNING = "flash", "flash_warning"
+
+log = logging.getLogger(__name__)
 
 
 def _secret_password() -> str | None:
@@ -68,15 +72,23 @@ def lead_owner() -> str | None:
 
 
 def current_guard() -> Access:
-    """The model-change rule as configured now, for this visitor."""
-    enabled = enabled_setting(os.environ.get(ENV_ENABLED))
+    """The model-change rule as configured now (the settings are read on every call), for this visitor.
+
+    A setting that cannot be read (``LEADSCORE_LOCK_TIMEOUT=abc``) stops the page with its one line."""
+    try:
+        settings = Settings.from_environment()
+    except SettingsError as error:
+        st.error(f"The dashboard's settings cannot be read: {md_escape(error)}")
+        st.stop()
+        raise  # st.stop() does not return
+    enabled = settings.retrain_enabled
     person = visitor()
     if person.mode is Mode.SIGN_IN and accounts.has_admin():
         allowed = person.may(accounts.CHANGE_MODEL)
         refusal = None if allowed else (f"Only an administrator can change the model; you are signed in as "
                                         f"{person.email} ({person.role}).")
         return Access(enabled=enabled, password=None, local_only=local_only(), by_role=True, role_refusal=refusal)
-    return Access(enabled=enabled, password=os.environ.get(ENV_PASSWORD) or _secret_password(),
+    return Access(enabled=enabled, password=settings.retrain_password or _secret_password(),
                   local_only=local_only())
 
 
@@ -111,6 +123,26 @@ def audit(action: str, detail: dict[str, Any]) -> None:
     person = st.session_state.get(VISITOR_KEY)
     actor = person.name if isinstance(person, Visitor) else "unknown"
     accounts.audit(actor, action, detail, client_address())
+
+
+def changed(done: str, action: str, detail: dict[str, Any]) -> None:
+    """A model change that HAS been made (published, activated, renamed): its audit entry, then ``done`` said on
+    the page's next run (``show_change``). When the store cannot take the audit entry, the page still says what
+    was done, and beside it that the entry is missing and why, never only the store's fault."""
+    st.session_state[FLASH] = done
+    try:
+        audit(action, detail)
+    except StoreError as error:
+        log.warning("%s: the audit entry could not be written: %s", action, error)
+        st.session_state[FLASH_WARNING] = f"The audit entry of this change could not be written: {error}."
+
+
+def show_change() -> None:
+    """What the last change said (``changed``), once."""
+    if FLASH in st.session_state:
+        st.success(st.session_state.pop(FLASH))
+    if FLASH_WARNING in st.session_state:
+        st.warning(md_escape(st.session_state.pop(FLASH_WARNING)))
 
 
 def password_problem(guard: Access, attempt: str) -> str | None:

@@ -36,8 +36,7 @@ def publish_candidate(model: Any, report: TrainingReport, session_key: str | Non
         log.exception("publishing failed")
         st.error(f"Publishing failed ({md_escape(error)}); the active model is unchanged.")
         return
-    guard.audit(trail.MODEL_PUBLISHED, {"version": version, "activated": True})
-    if session_key is not None:
+    if session_key is not None:  # published: never offered again, whatever the audit trail says
         del st.session_state[session_key]
-    st.session_state["flash"] = done.replace("{version}", version)
+    guard.changed(done.replace("{version}", version), trail.MODEL_PUBLISHED, {"version": version, "activated": True})
     st.rerun()

@@ -18,7 +18,7 @@ from leadscore.store import Store
 from leadscore.store import audit as trail
 from leadscore.workflows import gate, train
 from ui import engine
-from ui.guard import audit, current_guard, password_problem, who
+from ui.guard import changed, current_guard, password_problem, who
 from ui.publish import publish_candidate
 from ui.retrain import training_lock
 from ui.text import md_escape
@@ -93,7 +93,6 @@ def _bring_back() -> None:
         except ModelFileError as error:
             st.error(f"Version {md_escape(previous)} cannot be made active: {md_escape(error)}")
             return
-        audit(trail.MODEL_ACTIVATED, {"version": previous})
         del st.session_state[PREVIOUS]
-        st.session_state["flash"] = f"Version {previous} is active again."
+        changed(f"Version {previous} is active again.", trail.MODEL_ACTIVATED, {"version": previous})
         st.rerun()

@@ -8,14 +8,13 @@ URL, so every session of the server shares one connection pool and a changed set
 from __future__ import annotations
 
 import logging
-import os
 
 import pandas as pd
 import streamlit as st
 
 from leadscore.scoring.scorer import Scorer
+from leadscore.settings import Settings, SettingsError
 from leadscore.store import Recorded, Store, StoreUnavailableError
-from leadscore.store.database import ENV_DATABASE_URL
 from ui import engine
 from ui.text import md_escape
 
@@ -31,8 +30,8 @@ def _open(root: str, url: str) -> Store:
 def store() -> Store:
     """The store of the registry in use; when it cannot be opened, says so and stops the page."""
     try:
-        return _open(str(engine.registry().root), os.environ.get(ENV_DATABASE_URL, ""))
-    except StoreUnavailableError as error:
+        return _open(str(engine.registry().root), Settings.from_environment().database_url or "")
+    except (StoreUnavailableError, SettingsError) as error:
         st.error(f"The results store cannot be opened: {md_escape(error)}")
         st.stop()
         raise  # st.stop() does not return

@@ -14,7 +14,7 @@ from leadscore.scoring.scorer import Scorer
 from leadscore.store import audit as trail
 from leadscore.version_names import MAX_NAME, VersionNameError
 from ui import engine, sidebar
-from ui.guard import audit, current_guard, password_problem, who
+from ui.guard import changed, current_guard, password_problem, who
 from ui.text import md_escape
 
 
@@ -94,8 +94,8 @@ def _rename(history: list[VersionInfo]) -> None:
             except (VersionNameError, ModelFileError) as error:
                 st.error(f"The name is unchanged: {md_escape(error)}.")
                 return
-            audit(trail.MODEL_RENAMED, {"version": chosen, "name": stored})
-            st.session_state["flash"] = f"Version {chosen} is now called “{md_escape(stored)}”."
+            changed(f"Version {chosen} is now called “{md_escape(stored)}”.", trail.MODEL_RENAMED,
+                    {"version": chosen, "name": stored})
             st.rerun()
 
 
@@ -119,8 +119,8 @@ def _bring_back_builtin() -> None:
             except ModelFileError as error:
                 st.error(f"The built-in model cannot be brought back: {error}")
                 return
-            audit(trail.MODEL_ACTIVATED, {"version": version, "built-in": True})
-            st.session_state["flash"] = f"The built-in model (version {version}) is active again."
+            changed(f"The built-in model (version {version}) is active again.", trail.MODEL_ACTIVATED,
+                    {"version": version, "built-in": True})
             st.rerun()
 
 
@@ -134,8 +134,7 @@ def _activate(version: str, password: str) -> None:
     except ModelFileError as error:
         st.error(f"Version {version} cannot be made active: {error}")
         return
-    audit(trail.MODEL_ACTIVATED, {"version": version})
-    st.session_state["flash"] = f"Version {version} is now active."
+    changed(f"Version {version} is now active.", trail.MODEL_ACTIVATED, {"version": version})
     st.rerun()
 
 

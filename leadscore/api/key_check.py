@@ -25,7 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from leadscore.permissions import SCOPES
 from leadscore.settings import ENV_API_KEY
-from leadscore.store import Store, StoreUnavailableError, keys
+from leadscore.store import Store, StoreError, keys
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +109,7 @@ class KeyCheck:
             if not presented:
                 return Checked(True)
             return self._cached_key(presented, now, fetch)
-        except (SQLAlchemyError, StoreUnavailableError, OSError) as error:
+        except (SQLAlchemyError, StoreError, OSError) as error:
             log.warning("API keys cannot be checked for %.0f s: the store cannot be read (%s)", self.ttl,
                         type(error).__name__)
             self._down_until = now + self.ttl

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import logging
+import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,8 +13,6 @@ from leadscore.registry import Registry
 
 if TYPE_CHECKING:
     from leadscore.store import Store
-
-log = logging.getLogger("leadscore")
 
 EXIT_BAD_INPUT = 2
 
@@ -39,10 +37,9 @@ def registry_of(args: argparse.Namespace) -> Registry:
 
 def audit_change(args: argparse.Namespace, action: str, detail: dict[str, Any]) -> None:
     """Write a change made at the command line to the store's audit trail. The change already happened: a
-    store that cannot be written is said on stderr (one line), not raised."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from leadscore.store import StoreUnavailableError, audit
+    store that cannot be written is said on stderr in one line that says the change WAS made, not raised (the
+    command's exit code is the change's)."""
+    from leadscore.store import StoreError, audit
 
     try:
         store = open_store(args)
@@ -50,8 +47,10 @@ def audit_change(args: argparse.Namespace, action: str, detail: dict[str, Any]) 
             audit.record(store, cli_actor(), action, detail, audit.COMMAND_LINE)
         finally:
             store.close()
-    except (UserError, StoreUnavailableError, SQLAlchemyError, OSError) as error:
-        log.warning("the audit trail could not be written (%s): %s %s", type(error).__name__, action, detail)
+    except (UserError, StoreError, OSError) as error:
+        what = ", ".join(f"{key} {detail[key]}" for key in ("version", "list") if detail.get(key) is not None)
+        print(f"leadscore {args.command}: done ({action}{': ' + what if what else ''}), but its audit entry could "
+              f"not be written: {error}", file=sys.stderr)
 
 
 def open_store(args: argparse.Namespace) -> Store:

@@ -72,7 +72,7 @@ def write(connection: Connection, actor: str, action: str, detail: Mapping[str, 
 
 def record(store: Store, actor: str, action: str, detail: Mapping[str, Any], source: str) -> None:
     """Add one event in its own transaction."""
-    with store.engine.begin() as connection:
+    with store.writing("write the audit entry") as connection:
         write(connection, actor, action, detail, source)
     log.info("audit: %s by %s from %s", action, actor, source)
 
@@ -85,7 +85,7 @@ def events(store: Store, since: datetime | None = None, limit: int | None = None
     query = query.order_by(AuditEvent.id.desc())
     if limit is not None:
         query = query.limit(limit)
-    with store.engine.connect() as connection:
+    with store.reading("read the audit trail") as connection:
         rows = connection.execute(query).all()
     return [Event(_utc(datetime.fromisoformat(at) if isinstance(at, str) else at), actor, action, json.loads(detail),
                   source) for at, actor, action, detail, source in reversed(rows)]

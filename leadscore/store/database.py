@@ -34,7 +34,6 @@ from alembic.script import ScriptDirectory  # noqa: E402
 
 log = logging.getLogger(__name__)
 
-ENV_DATABASE_URL = "LEADSCORE_DATABASE_URL"
 DEFAULT_FILE = "store.sqlite3"
 #: How long a writer waits for another one's lock before giving up (SQLite's busy timeout, PostgreSQL's
 #: lock_timeout), unless $LEADSCORE_LOCK_TIMEOUT says otherwise.

@@ -31,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 
 from leadscore.permissions import SCOPES
 from leadscore.store import audit as trail
+from leadscore.store.faults import StoreError
 from leadscore.store.tables import ApiKey
 
 if TYPE_CHECKING:
@@ -109,7 +110,7 @@ def add_key(store: Store, name: str, scopes: Iterable[str], *, actor: str, sourc
     name, chosen = check_name(name), check_scopes(scopes)
     key = PREFIX + secrets.token_urlsafe(32)
     try:
-        with store.engine.begin() as connection:
+        with store.writing("add the API key") as connection:
             taken = connection.execute(select(ApiKey.revoked_at).where(ApiKey.name == name)).first()
             if taken is not None:
                 raise ApiKeyError(f"a key named {name!r} already exists"
@@ -118,7 +119,10 @@ def add_key(store: Store, name: str, scopes: Iterable[str], *, actor: str, sourc
             connection.execute(insert(ApiKey).values(name=name, key_hash=key_hash(key), scopes=" ".join(chosen),
                                                      created_at=datetime.now(timezone.utc)))
             trail.write(connection, actor, trail.KEY_ADDED, {"name": name, "scopes": list(chosen)}, source)
-    except IntegrityError as error:  # another process took the name at the same moment
+    except StoreError as error:
+        if not isinstance(error.__cause__, IntegrityError):
+            raise
+        # another process took the name at the same moment
         raise ApiKeyError(f"a key named {name!r} already exists") from error
     log.info("keys: added %r (%s)", name, ", ".join(chosen))
     return key
@@ -128,7 +132,7 @@ def revoke_key(store: Store, name: str, *, actor: str, source: str) -> tuple[Key
     """Revoke a key by name (it stops working; its row stays for the record): the key, and whether it was
     revoked now (False: it already was, and nothing changed)."""
     name = name.strip()
-    with store.engine.begin() as connection:
+    with store.writing("revoke the API key") as connection:
         row = connection.execute(select(ApiKey.__table__).where(ApiKey.name == name)).first()
         if row is None:
             raise ApiKeyError(f"no key named {name!r}; `leadscore keys list` shows them")
@@ -143,21 +147,21 @@ def revoke_key(store: Store, name: str, *, actor: str, source: str) -> tuple[Key
 
 def list_keys(store: Store) -> list[KeyInfo]:
     """Every key ever made (revoked ones too), oldest first."""
-    with store.engine.connect() as connection:
+    with store.reading("read the API keys") as connection:
         rows = connection.execute(select(ApiKey.__table__).order_by(ApiKey.id)).all()
     return [_info(row) for row in rows]
 
 
 def active_keys(store: Store) -> int:
     """How many keys are not revoked (none: the API asks for no key unless LEADSCORE_API_KEY is set)."""
-    with store.engine.connect() as connection:
+    with store.reading("read the API keys") as connection:
         return int(connection.execute(select(func.count()).select_from(ApiKey)
                                       .where(ApiKey.revoked_at.is_(None))).scalar_one())
 
 
 def find_key(store: Store, key: str) -> KeyInfo | None:
     """The key's name and scopes when ``key`` is a key that is not revoked, else None."""
-    with store.engine.connect() as connection:
+    with store.reading("check the API key") as connection:
         row = connection.execute(select(ApiKey.__table__).where(ApiKey.key_hash == key_hash(key),
                                                                 ApiKey.revoked_at.is_(None))).first()
     return _info(row) if row is not None else None

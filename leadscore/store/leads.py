@@ -32,7 +32,7 @@ def latest_leads(store: Store, owner: str | None = None, list_name: str | None =
         query = query.where(Scoring.owner == owner)
     if list_name is not None:
         query = query.where(SavedList.name == list_name)
-    with store.engine.connect() as connection:
+    with store.reading("read the recorded leads") as connection:
         rows = connection.execute(query).all()
     out = pd.DataFrame([{"lead_id": r.lead_id, "owner": r.owner or "", "tier": r.tier, "chance": r.chance,
                          "score": r.score, "outcome": OUTCOME_WORDS.get(r.outcome, ""), "list": r.name or "",
@@ -51,6 +51,6 @@ def owners(store: Store) -> list[dict[str, Any]]:
     """Every owner value of the recorded leads (latest scorings; "" for none) with its number of leads, most leads
     first."""
     query = select(Scoring.owner, func.count()).where(Scoring.latest).group_by(Scoring.owner)
-    with store.engine.connect() as connection:
+    with store.reading("read the leads' owners") as connection:
         found = [{"owner": owner or "", "leads": int(n)} for owner, n in connection.execute(query)]
     return sorted(found, key=lambda entry: (-entry["leads"], entry["owner"]))

@@ -24,9 +24,12 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, text
+
+if TYPE_CHECKING:
+    from leadscore.store.store import Store
 
 #: The longest error text kept per event (a receiver's error page can be long).
 MAX_ERROR = 500
@@ -134,15 +137,16 @@ def enqueue_tier_changes(connection: Connection, scoring_ids: Sequence[int], now
 
 
 class Outbox:
-    """The outbox of one store (``Store.outbox``): claim due events, mark them, count them."""
+    """The outbox of one store (``Store.outbox``): claim due events, mark them, count them. Each goes through
+    the store's ``reading``/``writing``, so a database fault is one ``StoreError`` line."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, store: Store) -> None:
+        self.store = store
 
     def claim(self, limit: int, lease: timedelta, now: datetime | None = None) -> list[Claimed]:
         """Lease up to ``limit`` due events (oldest first) to this sender until ``now + lease``."""
         now = _utc(now)
-        with self.engine.begin() as connection:
+        with self.store.writing("claim the due webhook events") as connection:
             pick = ("SELECT id FROM webhook_outbox WHERE delivered_at IS NULL AND next_attempt_at <= :now "
                     "ORDER BY id LIMIT :limit")
             if connection.dialect.name == "postgresql":
@@ -160,7 +164,7 @@ class Outbox:
         ids = sorted({int(e.payload["scoring_id"]) for e in events if "scoring_id" in e.payload})
         if not ids:
             return {}
-        with self.engine.connect() as connection:
+        with self.store.reading("read the scorings of the webhook events") as connection:
             rows = connection.execute(text(
                 "SELECT s.id, s.score, s.chance, s.model_version, s.scored_at, d.reasons FROM scorings s "
                 "LEFT JOIN scoring_data d ON d.scoring_id = s.id WHERE s.id IN "
@@ -173,14 +177,14 @@ class Outbox:
 
     def delivered(self, event: Claimed, now: datetime | None = None) -> None:
         """The receiver acknowledged ``event``: it is never sent again."""
-        with self.engine.begin() as connection:
+        with self.store.writing("mark a webhook event delivered") as connection:
             connection.execute(text("UPDATE webhook_outbox SET delivered_at = :now, attempts = attempts + 1, "
                                     "last_error = NULL WHERE id = :id AND delivered_at IS NULL"),
                                {"now": _stamp(connection, _utc(now)), "id": event.id})
 
     def failed(self, event: Claimed, error: str, retry_at: datetime) -> None:
         """A failed attempt: counted, its reason kept (one line, shortened), tried again from ``retry_at``."""
-        with self.engine.begin() as connection:
+        with self.store.writing("mark a webhook event failed") as connection:
             connection.execute(text("UPDATE webhook_outbox SET attempts = attempts + 1, last_error = :error, "
                                     "next_attempt_at = :at WHERE id = :id AND delivered_at IS NULL"),
                                {"error": " ".join(error.split())[:MAX_ERROR],
@@ -190,14 +194,14 @@ class Outbox:
         """Give back leased events not attempted (the receiver is down): due again from ``at``."""
         if not events:
             return
-        with self.engine.begin() as connection:
+        with self.store.writing("give back the webhook events") as connection:
             connection.execute(text("UPDATE webhook_outbox SET next_attempt_at = :at "
                                     "WHERE id = :id AND delivered_at IS NULL"),
                                [{"at": _stamp(connection, _utc(at)), "id": e.id} for e in events])
 
     def status(self) -> OutboxStatus:
         """How many events wait, were delivered, are failing (waiting after at least one failed attempt)."""
-        with self.engine.connect() as connection:
+        with self.store.reading("read the webhook outbox") as connection:
             row = connection.execute(text(
                 "SELECT SUM(CASE WHEN delivered_at IS NULL THEN 1 ELSE 0 END), "
                 "SUM(CASE WHEN delivered_at IS NOT NULL THEN 1 ELSE 0 END), "

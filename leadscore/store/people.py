@@ -55,6 +55,7 @@ from leadscore.permissions import (
     permissions,
 )
 from leadscore.store import audit as trail
+from leadscore.store.faults import StoreError
 from leadscore.store.record import MAX_OWNER
 from leadscore.store.tables import SavedView, User
 
@@ -186,26 +187,26 @@ def _accounts(connection: Connection) -> int:
 # ---- reading ----------------------------------------------------------------------------------------
 def count_users(store: Store) -> int:
     """How many accounts the store has (none: the dashboard stays single-user on this machine)."""
-    with store.engine.connect() as connection:
+    with store.reading("read the accounts") as connection:
         return _accounts(connection)
 
 
 def has_admin(store: Store) -> bool:
     """Whether an administrator account exists (from then on ``LEADSCORE_RETRAIN_PASSWORD`` is retired)."""
-    with store.engine.connect() as connection:
+    with store.reading("read the accounts") as connection:
         return _admins(connection) > 0
 
 
 def find_user(store: Store, email: str) -> Account | None:
     """The account of ``email`` (any case), or None."""
-    with store.engine.connect() as connection:
+    with store.reading("read the account") as connection:
         row = _find(connection, email)
     return _account(row) if row is not None else None
 
 
 def list_users(store: Store) -> list[Account]:
     """Every account, by email."""
-    with store.engine.connect() as connection:
+    with store.reading("read the accounts") as connection:
         rows = connection.execute(select(User.__table__).order_by(User.email)).all()
     return [_account(row) for row in rows]
 
@@ -213,7 +214,7 @@ def list_users(store: Store) -> list[Account]:
 def check_password(store: Store, email: str, password: str) -> Account | None:
     """The account when ``password`` is its password, else None. An unknown email, or an account without a
     password (it signs in through the team's provider), takes as long as a wrong password."""
-    with store.engine.connect() as connection:
+    with store.reading("check the password") as connection:
         user = _find(connection, email)
     stored = user.password_hash if user is not None and user.password_hash else None
     try:
@@ -223,7 +224,7 @@ def check_password(store: Store, email: str, password: str) -> Account | None:
     if stored is None or user is None:
         return None
     if _hasher.check_needs_rehash(stored):  # the library's parameters moved on: keep the stronger hash
-        with store.engine.begin() as connection:
+        with store.writing("check the password") as connection:
             connection.execute(update(User).where(User.id == user.id).values(password_hash=_hasher.hash(password)))
     return _account(user)
 
@@ -240,13 +241,16 @@ def add_user(store: Store, email: str, role: str, *, owner: str | None = None, p
     hashed = _hasher.hash(check_password_rules(password)) if password is not None else None
     now = datetime.now(timezone.utc)
     try:
-        with store.engine.begin() as connection:
+        with store.writing("add the account") as connection:
             if _find(connection, email) is not None:
                 raise PeopleError(f"{email} already has an account; change it with `leadscore users set-role`")
             connection.execute(insert(User).values(email=email, role=role, owner=owner, password_hash=hashed,
                                                    created_at=now))
             trail.write(connection, actor, trail.USER_ADDED, {"email": email, "role": role, "owner": owner}, source)
-    except IntegrityError as error:  # another process added the same email at the same moment
+    except StoreError as error:
+        if not isinstance(error.__cause__, IntegrityError):
+            raise
+        # another process added the same email at the same moment
         raise PeopleError(f"{email} already has an account") from error
     log.info("people: added %s as %s", email, role)
     return Account(email, role, owner, now, hashed is not None)
@@ -255,7 +259,7 @@ def add_user(store: Store, email: str, role: str, *, owner: str | None = None, p
 def set_role(store: Store, email: str, role: str, *, owner: str | None = None, actor: str, source: str) -> Account:
     """Change an account's role (and owner value, when given); the last administrator stays one."""
     email, role = check_email(email), check_role(role)
-    with store.engine.begin() as connection:
+    with store.writing("change the role") as connection:
         user = _find(connection, email)
         if user is None:
             raise PeopleError(f"{email} has no account; add it with `leadscore users add`")
@@ -274,7 +278,7 @@ def set_password(store: Store, email: str, password: str, *, actor: str, source:
     """Give an account a new password."""
     email = check_email(email)
     hashed = _hasher.hash(check_password_rules(password))
-    with store.engine.begin() as connection:
+    with store.writing("set the password") as connection:
         user = _find(connection, email)
         if user is None:
             raise PeopleError(f"{email} has no account; add it with `leadscore users add`")
@@ -286,7 +290,7 @@ def set_password(store: Store, email: str, password: str, *, actor: str, source:
 def remove_user(store: Store, email: str, *, actor: str, source: str) -> None:
     """Remove an account and its saved views; the last administrator stays while other accounts exist."""
     email = check_email(email)
-    with store.engine.begin() as connection:
+    with store.writing("remove the account") as connection:
         user = _find(connection, email)
         if user is None:
             raise PeopleError(f"{email} has no account")

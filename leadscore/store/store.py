@@ -196,7 +196,7 @@ class Store:
         self.engine = engine
         #: Whether recording puts an event in the webhook outbox for each lead whose tier is new or changed.
         self.webhooks = webhooks
-        self.outbox = outbox.Outbox(engine)
+        self.outbox = outbox.Outbox(self)
         self.retention_days = retention_days
         self.lock_seconds = lock_seconds
         self._file = engine.url.database if engine.dialect.name == "sqlite" else None
@@ -255,6 +255,21 @@ class Store:
         leaves as one ``StoreError`` line saying what was being done."""
         try:
             with self.engine.connect() as connection:
+                yield connection
+        except StoreError:
+            raise
+        except Exception as error:
+            if not is_database_error(error):
+                raise
+            raise self.fault(error, doing) from error
+
+    @contextmanager
+    def writing(self, doing: str) -> Iterator[Connection]:
+        """A write transaction for the store's other modules (people, keys, audit, views, the outbox): committed
+        when the block ends, rolled back if it raises; a database fault inside it leaves as one ``StoreError``
+        line saying what was being done (the driver's error is its ``__cause__``)."""
+        try:
+            with self._begin() as connection:
                 yield connection
         except StoreError:
             raise
@@ -609,6 +624,7 @@ class Store:
         return json.loads(text) if text else None
 
     # ---- results (the report itself: leadscore.workflows.results) --------------------------------------
+    @_faults("read the lead's history")
     def history(self, lead_id: str, owner: str | None = None) -> list[dict[str, Any]]:
         """One lead's scorings, oldest first: when, which model, tier, chance, score, list, owner. ``owner``:
         only the scorings that gave the lead to that owner (a rep sees nothing of another owner's lead)."""

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from leadscore.store.faults import StoreError
 from leadscore.store.tables import SavedView
 
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ LAST = "last"
 
 def load(store: Store, email: str, page: str, name: str = LAST) -> dict[str, Any] | None:
     """The view ``email`` keeps for ``page`` under ``name``, or None."""
-    with store.engine.connect() as connection:
+    with store.reading("read the saved view") as connection:
         text = connection.execute(select(SavedView.view).where(
             SavedView.user_email == email, SavedView.page == page, SavedView.name == name)).scalar()
     value = json.loads(text) if text else None
@@ -40,10 +41,13 @@ def save(store: Store, email: str, page: str, view: dict[str, Any], name: str = 
     text, now = json.dumps(view, sort_keys=True), datetime.now(timezone.utc)
     same = (SavedView.user_email == email, SavedView.page == page, SavedView.name == name)
     try:
-        with store.engine.begin() as connection:
+        with store.writing("save the view") as connection:
             if not connection.execute(update(SavedView).where(*same).values(view=text, updated_at=now)).rowcount:
                 connection.execute(insert(SavedView).values(user_email=email, page=page, name=name, view=text,
                                                             updated_at=now))
-    except IntegrityError:  # the same person's other tab inserted it at the same moment: this one wins
-        with store.engine.begin() as connection:
+    except StoreError as error:
+        if not isinstance(error.__cause__, IntegrityError):
+            raise
+        # the same person's other tab inserted it at the same moment: this one wins
+        with store.writing("save the view") as connection:
             connection.execute(update(SavedView).where(*same).values(view=text, updated_at=now))

@@ -6,16 +6,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 import pytest
 from api_helpers import POLL_SECONDS, Server, free_port, make_client, wait_until
+from sqlalchemy import create_engine
 
 from leadscore.api.app import create_app
 from leadscore.api.key_check import KeyCheck
 from leadscore.registry import Registry
 from leadscore.settings import ENV_API_KEY, ENV_DATABASE_URL, ENV_RECORD
 from leadscore.store import Store, audit, keys
+from tests.store.conftest import fresh_database, postgres_server  # noqa: F401 (the PostgreSQL fixture)
 
 CLI = {"actor": "tests", "source": "command line"}
 pytestmark = pytest.mark.parametrize("kind", ["three_tiers"])  # the keys do not depend on the model's target
@@ -149,6 +152,31 @@ def test_a_store_that_cannot_be_read_fails_closed(registry: Registry, lead: dict
         assert refused.status_code == 503 and refused.headers["retry-after"] == "5"
         assert "API keys cannot be checked now" in refused.json()["detail"]
         assert client.get("/healthz").status_code == 200
+
+
+def test_a_locked_keys_table_fails_closed_with_the_store_down_status(
+        registry: Registry, lead: dict, tmp_path: Path, request: pytest.FixtureRequest,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    url = fresh_database("postgresql", tmp_path, request)
+    store = Store.open(url)
+    try:
+        made = keys.add_key(store, "website", ["score"], **CLI)
+    finally:
+        store.close()
+    monkeypatch.setenv(ENV_DATABASE_URL, url)
+    monkeypatch.setenv("LEADSCORE_LOCK_TIMEOUT", "1")
+    holder = create_engine(url)
+    try:
+        with holder.connect() as connection:
+            connection.exec_driver_sql("LOCK TABLE api_keys IN ACCESS EXCLUSIVE MODE")
+            for client in make_client(create_app(registry.root, poll_seconds=POLL_SECONDS)):
+                refused = client.post("/v1/score", json=lead, headers={"X-API-Key": made})
+                assert refused.status_code == 503 and refused.headers["retry-after"] == "5"
+                assert refused.json()["detail"] == ("API keys cannot be checked now: the store cannot be reached; "
+                                                    "retry later")
+            connection.rollback()
+    finally:
+        holder.dispose()
 
 
 def test_lookups_are_cached_for_a_few_seconds(registry: Registry, made: dict[str, str]) -> None:

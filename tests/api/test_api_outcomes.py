@@ -16,9 +16,8 @@ from sqlalchemy import text
 from leadscore.api.app import create_app
 from leadscore.api.outcomes import MAX_OUTCOMES, MAX_VALUES
 from leadscore.registry import Registry
-from leadscore.settings import ENV_API_KEY, ENV_RECORD
+from leadscore.settings import ENV_API_KEY, ENV_DATABASE_URL, ENV_RECORD
 from leadscore.store import Store
-from leadscore.store.database import ENV_DATABASE_URL
 from leadscore.workflows.results import results_report
 
 KNOWN = ("crm-1", "crm-2", "crm-3")

@@ -18,9 +18,8 @@ from sqlalchemy import text
 from leadscore.api.app import create_app
 from leadscore.fields.builtin import CLASSES
 from leadscore.registry import Registry
-from leadscore.settings import ENV_RECORD
+from leadscore.settings import ENV_DATABASE_URL, ENV_RECORD
 from leadscore.store import Store
-from leadscore.store.database import ENV_DATABASE_URL
 from tests.store.conftest import fresh_database, postgres_server  # noqa: F401 - the fixture, for PostgreSQL
 
 

@@ -256,3 +256,13 @@ def test_every_accuracy_names_the_leads_it_was_measured_on(models_dir: Path) -> 
     # the High recall beside the uncalibrated baseline's says why they differ
     assert "The uncalibrated SMOTE model overstates every lead's chance of High" in shown
     assert re.search(r"High recall 0\.\d\d here against 0\.\d\d for the uncalibrated one", shown)
+
+
+def test_a_setting_that_cannot_be_read_stops_the_page_with_one_line(
+        models_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEADSCORE_LOCK_TIMEOUT", "soon")
+    app = open_page("model")  # no exception box
+    shown = [re.sub(r"\\(.)", r"\1", error.value) for error in app.error]
+    assert shown == ["The results store cannot be opened: LEADSCORE_LOCK_TIMEOUT must be a whole number of seconds "
+                     "from 1 to 3600, not 'soon'"]
+    assert not [b for b in app.button if b.key == "rt_train"]

@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 from leadscore.registry import Registry
 from leadscore.scoring.rows import ScoredRow
 from leadscore.settings import ENV_DATABASE_URL
-from leadscore.store import Store
+from leadscore.store import Store, audit
 from tests.app.helpers import open_page, texts
 from tests.app.test_results_page import _save
 from tests.app.test_triage_page import _leads, _upload
@@ -128,3 +128,34 @@ def test_saving_a_list_into_a_locked_store_shows_one_line(active_models: Registr
         store.close()
     _save(app, "May leads")  # free again: the same page saves it
     assert "Saved 23 leads as “May leads”" in texts(app)
+
+
+def test_publishing_while_the_store_is_locked_says_the_model_was_published(models_dir: Path, tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "store.sqlite3"
+    monkeypatch.setenv(ENV_DATABASE_URL, f"sqlite:///{path}")
+    monkeypatch.setenv("LEADSCORE_LOCK_TIMEOUT", "1")
+    before = Registry(models_dir).active_version()
+    app = open_page("model")  # the page opens the store, which stays open for the server
+    app.number_input(key="rt_rows").set_value(2_000)
+    app.button(key="rt_train").click().run()
+    app.checkbox(key="publish_anyway").check().run()  # 2,000 leads make a worse model than the built-in one
+    with _locked(path):
+        app.button(key="publish").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    after = Registry(models_dir).active_version()
+    assert after != before  # published: the audit trail's fault does not undo it
+    assert [s.value for s in app.success] == [f"Published version {after}; it is now the active model."]
+    [warning] = [re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", w.value) for w in app.warning
+                 if "audit entry" in w.value]
+    assert warning.startswith("The audit entry of this change could not be written: the store at sqlite"), warning
+    assert "the store is locked by another program (it waited 1 s)" in warning and "INSERT" not in warning
+    assert not app.error, _errors(app)
+    assert "New model, not yet published" not in texts(app)  # never offered for a second publish
+    store = Store.open(f"sqlite:///{path}")
+    try:
+        assert [e.action for e in audit.events(store)] == []  # nothing pretends the entry was written
+    finally:
+        store.close()
+    app.run()  # said once
+    assert not app.success and not [w for w in app.warning if "audit entry" in w.value]
