@@ -20,7 +20,7 @@ from leadscore.store import audit as trail
 from leadscore.store.record import encode
 from leadscore.workflows import export
 from ui import engine
-from ui.guard import audit, lead_owner
+from ui.guard import audit_after, lead_owner
 from ui.lead_list import NO_HEADER
 from ui.store import record_list, store
 from ui.text import md_escape
@@ -97,12 +97,14 @@ def save_form(scorer: Scorer, scored: pd.DataFrame, headers: dict[str, str], col
     except RecordError as error:
         st.error(f"The list was not saved: {md_escape(error)}")
         return
-    audit(trail.LIST_SAVED, {"list": name, "leads": saved.leads})
+    missing = audit_after(trail.LIST_SAVED, {"list": name, "leads": saved.leads})
     leads = distinct_leads(scorer, scored, headers, chosen_id)
     done[list_key] = saved_words(name, saved.leads, leads, chosen_id) + (
         " Bring back their outcomes on the Results page when they are known." if chosen_id else
         " Without a lead ID, the CRM's won/lost export cannot be matched to these leads later.")
     st.success(done[list_key])
+    if missing is not None:
+        st.warning(md_escape(missing))
 
 
 def reopen() -> pd.DataFrame | None:
