@@ -31,6 +31,7 @@ elif owner is not None:
     st.caption(f"Your leads only (owner “{md_escape(owner)}”).")
 st.header(f"{next(steps)}. What happened")
 arguments = results_view.filters(store, owner)
+report: results.Results | None
 try:
     report = results.results_report(store, engine.registry(), **arguments)
 except results.ResultsError as error:

@@ -49,7 +49,7 @@ def _move_up(scorer: Scorer, lead: dict[str, str]) -> None:
     target = scorer.model.target
     steps = "\n".join(f"- {md_escape(str(change))}" for change in answer.changes)
     st.markdown(f"Steps a salesperson could take that reach **{answer.new_tier}** "
-                f"({md_escape(widgets.chance_words(target, answer.new_tier, answer.new_chance or 0.0))}):"
+                f"({md_escape(widgets.chance_words(target, answer.new_tier or '', answer.new_chance or 0.0))}):"
                 f"\n\n{steps}")
     st.caption(f"Only what a salesperson can bring about in one round of work ({names}): a few more contacts or "
                "visits, an answer obtained, never who the lead is. Fewest fields first, then the smallest step.")

@@ -7,7 +7,7 @@ can be built and checked in a test without a running app.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import plotly.graph_objects as go
@@ -16,6 +16,9 @@ from plotly.subplots import make_subplots
 from leadscore.fields.builtin import CLASSES
 from leadscore.modeling.tiers import TIERS
 from leadscore.plain_words import chance
+
+if TYPE_CHECKING:  # the results report's tiers (the workflow builds them; it never imports the charts)
+    from leadscore.workflows.results import TierResult
 
 TIER_COLOURS: dict[str, str] = {"High": "#1a7f37", "Medium": "#c98a00", "Low": "#6e7781"}
 OURS = "#2463eb"
@@ -387,18 +390,18 @@ def field_importance(importance: Mapping[str, float], fill_rates: Mapping[str, f
     return _layout(figure, 120 + 26 * len(ordered), legend_y=-0.2, title="What the model looks at")
 
 
-def promise_vs_real(tiers: Mapping[str, Mapping[str, Any]]) -> go.Figure:
+def promise_vs_real(tiers: Mapping[str, TierResult]) -> go.Figure:
     """Each tier's real conversion (bar, with its 95% range as an error bar) and its promise (a diamond).
 
     ``tiers``: the results report's tiers (``rate``, ``interval``, ``expected``, ``with_outcome``); a tier with
     no outcome yet has no bar.
     """
-    rates = [row["rate"] for row in tiers.values()]
+    rates = [row.rate for row in tiers.values()]
     # The rate is written under the bar, not on it: a low promise's marker would cover a label at the bar's foot.
-    names = [f"<b>{tier}</b><br>" + (f"{r:.0%} of {int(row['with_outcome']):,} converted" if r is not None
+    names = [f"<b>{tier}</b><br>" + (f"{r:.0%} of {row.with_outcome:,} converted" if r is not None
                                      else "no outcomes yet")
              for (tier, row), r in zip(tiers.items(), rates, strict=True)]
-    intervals = [row.get("interval") or [r or 0, r or 0] for r, row in zip(rates, tiers.values(), strict=True)]
+    intervals = [row.interval or [r or 0, r or 0] for r, row in zip(rates, tiers.values(), strict=True)]
     figure = go.Figure()
     figure.add_bar(
         x=names, y=[r if r is not None else 0 for r in rates], name="Really converted",
@@ -407,9 +410,9 @@ def promise_vs_real(tiers: Mapping[str, Mapping[str, Any]]) -> go.Figure:
                  "array": [hi - (r or 0) for (_, hi), r in zip(intervals, rates, strict=True)],
                  "arrayminus": [(r or 0) - lo for (lo, _), r in zip(intervals, rates, strict=True)]},
         hovertemplate="%{y:.1%} converted<extra></extra>")
-    figure.add_scatter(x=names, y=[row.get("expected") for row in tiers.values()], mode="markers",
+    figure.add_scatter(x=names, y=[row.expected for row in tiers.values()], mode="markers",
                        name="Promised", marker={"symbol": "diamond", "size": 14, "color": "#111"},
                        hovertemplate="promised %{y:.1%}<extra></extra>")
-    top = max([hi for _, hi in intervals] + [float(row.get("expected") or 0) for row in tiers.values()] + [0.05])
+    top = max([hi for _, hi in intervals] + [float(row.expected or 0) for row in tiers.values()] + [0.05])
     figure.update_yaxes(title="Converted", tickformat=".0%", range=[0, top * 1.15], gridcolor="#eee")
     return _layout(figure, 360, legend_y=-0.25, title="Each tier: promised and really converted")

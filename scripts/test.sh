@@ -13,6 +13,7 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 .venv/bin/ruff check .
 .venv/bin/python -m mypy leadscore
+.venv/bin/python -m mypy ui app_pages app.py
 # Two processes (pytest-xdist), each test module kept whole in one of them (its module-scoped servers start
 # once): on 2 cores much of the suite waits on servers, browsers and subprocesses. `-n 0` runs it in one.
 exec .venv/bin/python -m pytest -n 2 --dist loadscope "$@"

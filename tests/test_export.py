@@ -48,7 +48,8 @@ def test_rows_are_written_exactly_as_the_csv_module_writes_them() -> None:
                                           dtype="string"),
                       "n": np.arange(8), "note": ["=1+1", "-5", "+x", "@me", "\tt", "Zoë; ü", None, np.nan],
                       "p_high": [0.5, 0.25, 0.125, 1.0, 0.0, 0.3333, 0.99995, np.nan]}),
-        pd.DataFrame({"a": ["x", "y"], "mixed": [1, "z"], "flag": [True, False], "f": [1.5, np.nan]}),
+        pd.DataFrame({"a": ["x", "y"], "mixed": [1, "z"], "flag": [True, False], "f": [1.5, np.nan],
+                      "raw": [b"bytes", None]}),
         pd.DataFrame({"only": ["", "x"]}),
         pd.DataFrame({"a": pd.array([], dtype="string"), "b": pd.array([], dtype="string")}),
     ]

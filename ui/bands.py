@@ -16,7 +16,8 @@ import streamlit as st
 
 from leadscore import charts
 from leadscore.modeling.tiers import DEFAULT_SHARES, Bands
-from leadscore.modeling.won_lost.bands import bands_for, measured_tiers, with_bands
+from leadscore.modeling.won_lost.bands import BandsBy, bands_for, measured_tiers, with_bands
+from leadscore.modeling.won_lost.outcome_model import OutcomeModel
 from leadscore.modeling.won_lost.report import WonLostReport
 from leadscore.scoring.scorer import Scorer
 from leadscore.version_names import band_words, with_new_bands
@@ -31,7 +32,7 @@ log = logging.getLogger(__name__)
 BY_SHARE, BY_CHANCE = "Share of leads", "Chance of conversion"
 
 
-def _pick(current: Bands) -> tuple[str, float, float]:
+def _pick(current: Bands) -> tuple[BandsBy, float, float]:
     """The way bands are set and the two slider values, as fractions."""
     by = st.radio("Set the tiers by", [BY_SHARE, BY_CHANCE], index=0 if current.kind == "share" else 1,
                   horizontal=True, key="bands_by")
@@ -48,6 +49,13 @@ def _pick(current: Bands) -> tuple[str, float, float]:
     medium = right.slider("Medium: chance of conversion at least", 0, 99, round(100 * current.medium),
                           format="%d%%", key="bands_medium_p")
     return "probability", high / 100, medium / 100
+
+
+def _estimator(scorer: Scorer) -> OutcomeModel:
+    """The active model's estimator: the tab is a won/lost model's tool (``WonLostReport.tools``)."""
+    estimator = scorer.model.estimator
+    assert isinstance(estimator, OutcomeModel), "tier bands are a won/lost model's tool"
+    return estimator
 
 
 def _report(scorer: Scorer) -> WonLostReport:
@@ -94,7 +102,7 @@ def _save(scorer: Scorer, bands: Bands) -> None:
     if problem is not None:
         st.error(f"{problem} The bands are unchanged.")
         return
-    model, report = with_bands(scorer.model.estimator, _report(scorer), bands)
+    model, report = with_bands(_estimator(scorer), _report(scorer), bands)
     parent = engine.registry().name(scorer.version, scorer.metadata)
     model.metadata["name"], model.metadata["change"] = with_new_bands(
         parent, band_words(bands.shares if bands.kind == "share" else None, bands.high, bands.medium))
@@ -109,7 +117,7 @@ def _same(a: Bands, b: Bands) -> bool:
 @store_faults.fragment
 def panel(scorer: Scorer) -> None:
     """Sliders, the gain chart with the cut points, each band's conversion, and Save (guarded)."""
-    current = scorer.model.estimator.bands
+    current = _estimator(scorer).bands
     st.markdown(
         "Tiers tell the team who to call first. By default the **top 20% of leads are High and the next 30% "
         "Medium**, measured on the leads the model learned from: a team can call its best fifth first, whatever "
@@ -121,7 +129,7 @@ def panel(scorer: Scorer) -> None:
             raise ValueError("High and Medium together cannot be more than 100% of the leads")
         if by == "probability" and medium > high:
             raise ValueError("Medium's lowest chance cannot be above High's")
-        bands = bands_for(scorer.model.estimator, by, high, medium)
+        bands = bands_for(_estimator(scorer), by, high, medium)
     except ValueError as error:
         st.error(f"{md_escape(error)[:1].upper()}{md_escape(error)[1:]}.")
         return

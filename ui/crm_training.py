@@ -123,10 +123,10 @@ def _review(review: Review, prefix: str) -> dict[str, Any]:
     reviewed = [c for c in review.columns if c.role not in ("outcome", "order")]
     names = [c.name for c in reviewed]
     inferred_id = review.id_column if review.id_column in names else None
-    id_column = st.selectbox("Which column identifies each lead? (optional)", [NO_ID, *names],
-                             index=names.index(inferred_id) + 1 if inferred_id else 0, key=f"{prefix}_id",
-                             help="Kept beside the scores so each row can be found in the CRM; never learned from.")
-    id_column = None if id_column == NO_ID else id_column
+    picked = st.selectbox("Which column identifies each lead? (optional)", [NO_ID, *names],
+                          index=names.index(inferred_id) + 1 if inferred_id else 0, key=f"{prefix}_id",
+                          help="Kept beside the scores so each row can be found in the CRM; never learned from.")
+    id_column = None if picked == NO_ID else picked
     widths = [3, 2.2, 3, 4, 1]
     header = st.columns(widths)
     for place, title in zip(header, ("**Use it**", f"**{SALESPERSON}**", "**Kind**", "**Why**", "**Filled in**"),

@@ -31,7 +31,7 @@ from streamlit.errors import StreamlitSecretNotFoundError
 
 from leadscore.access import Access, AttemptLimiter, Mode, SignInLimiter, Visitor, is_local_address
 from leadscore.fields.owner import owner_column
-from leadscore.settings import Settings, SettingsError
+from leadscore.settings import Settings
 from leadscore.store import StoreError
 from ui import accounts
 from ui.text import md_escape
@@ -74,13 +74,9 @@ def lead_owner() -> str | None:
 def current_guard() -> Access:
     """The model-change rule as configured now (the settings are read on every call), for this visitor.
 
-    A setting that cannot be read (``LEADSCORE_LOCK_TIMEOUT=abc``) stops the page with its one line."""
-    try:
-        settings = Settings.from_environment()
-    except SettingsError as error:
-        st.error(f"The dashboard's settings cannot be read: {md_escape(error)}")
-        st.stop()
-        raise  # st.stop() does not return
+    A setting that cannot be read has already stopped the page with its one line: every run opens the store
+    first (``signin.admit``, ``ui.store.store``), which reads the same settings."""
+    settings = Settings.from_environment()
     enabled = settings.retrain_enabled
     person = visitor()
     if person.mode is Mode.SIGN_IN and accounts.has_admin():
@@ -125,16 +121,25 @@ def audit(action: str, detail: dict[str, Any]) -> None:
     accounts.audit(actor, action, detail, client_address())
 
 
-def changed(done: str, action: str, detail: dict[str, Any]) -> None:
-    """A model change that HAS been made (published, activated, renamed): its audit entry, then ``done`` said on
-    the page's next run (``show_change``). When the store cannot take the audit entry, the page still says what
-    was done, and beside it that the entry is missing and why, never only the store's fault."""
-    st.session_state[FLASH] = done
+def audit_after(action: str, detail: dict[str, Any]) -> str | None:
+    """Write the audit entry of a change that HAS been made (a model published, a list saved). None when written;
+    else what the page says beside the change (the entry is missing, and the store's fault), so a store that
+    cannot take the entry never hides that the change was made."""
     try:
         audit(action, detail)
     except StoreError as error:
         log.warning("%s: the audit entry could not be written: %s", action, error)
-        st.session_state[FLASH_WARNING] = f"The audit entry of this change could not be written: {error}."
+        return f"The audit entry of this change could not be written: {error}."
+    return None
+
+
+def changed(done: str, action: str, detail: dict[str, Any]) -> None:
+    """A model change that has been made (published, activated, renamed): its audit entry (``audit_after``), then
+    ``done`` and any missing entry said on the page's next run (``show_change``)."""
+    missing = audit_after(action, detail)
+    st.session_state[FLASH] = done
+    if missing is not None:
+        st.session_state[FLASH_WARNING] = missing
 
 
 def show_change() -> None:

@@ -75,8 +75,10 @@ def use_list(content: bytes, name: str, note: str = "") -> None:
     st.session_state[LIST_KEY] = (content, name)
     st.session_state[UPLOADS_KEY] = st.session_state.get(UPLOADS_KEY, 0) + 1
     st.session_state.pop(MATCH_KEY, None)
-    if note or replaced:
-        st.session_state[NOTE_KEY] = note or f"Now showing {name} instead of {replaced[1]}."
+    if note:
+        st.session_state[NOTE_KEY] = note
+    elif replaced:
+        st.session_state[NOTE_KEY] = f"Now showing {name} instead of {replaced[1]}."
 
 
 def current_list() -> tuple[bytes, str] | None:

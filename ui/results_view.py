@@ -59,7 +59,7 @@ def filters(store: Store, owner: str | None = None) -> dict[str, Any]:
     today = datetime.now(timezone.utc).date()
     # Each choice is kept for the session (ui/keep.py): a visit to another page does not reset it.
     period = keep.remember("results_period", a.date_input(
-        "Scored between", value=keep.value("results_period", ()), max_value=today, key="results_period",
+        "Scored between", value=keep.value("results_period", []), max_value=today, key="results_period",
         help="Leave empty for every lead ever scored."))
     versions = results.known_versions(store, engine.registry())
     names = version_names(versions)
@@ -82,14 +82,10 @@ def filters(store: Store, owner: str | None = None) -> dict[str, Any]:
             "list_name": None if chosen == ALL else chosen, "owner": owner}
 
 
-def _tier_dicts(section: VersionResults) -> dict[str, dict[str, Any]]:
-    return {tier: row.to_dict() for tier, row in section.tiers.items()}
-
-
 def tiers(section: VersionResults, key: str = "") -> None:
     """Each tier's real conversion beside its promise: chart, sentences, table."""
     st.subheader("Did each tier keep its promise?")
-    rows = _tier_dicts(section)
+    rows = section.tiers
     if not section.with_outcome:
         st.info(f"{section.leads:,} leads scored, but no outcome is known for them yet: import the CRM's "
                 "won/lost export above.")
@@ -110,8 +106,8 @@ def ranking(section: VersionResults, key: str = "") -> None:
     """The gain chart from real outcomes and how well the model ranked those leads."""
     st.subheader("Did calling the best first pay?")
     st.markdown(md_escape(ranking_sentence(section.ranking)))
-    if section.gain and section.ranking["converted"]:
-        points = [{"share_called": p["leads_share"], "share_caught": p["converted_share"]} for p in section.gain]
+    if section.gain and section.ranking.converted:
+        points = [{"share_called": p.leads_share, "share_caught": p.converted_share} for p in section.gain]
         st.plotly_chart(charts.gain(points), config=NO_BAR, key=f"results_gain{key}")
 
 
@@ -146,7 +142,7 @@ def drift(section: VersionResults, titles: dict[str, str]) -> None:
     """Which fields of the leads scored in the period moved away from the leads the model learned from."""
     st.subheader("Have the incoming leads changed?")
     st.markdown(md_escape(drift_sentence(section.drift, section.drift_about, titles)))
-    if section.drift and section.drift[0]["psi"] is not None:
+    if section.drift and section.drift[0].psi is not None:
         st.dataframe(drift_table(section.drift, titles), hide_index=True, column_config=COUNTS)
 
 
@@ -165,23 +161,23 @@ def lead_history(store: Store, owner: str | None = None) -> None:
     table = history_table(history)
     st.dataframe(table, hide_index=True)
     first, last = history[0], history[-1]
-    st.markdown(md_escape(f"Scored {len(history)} time(s): from {first['tier']} "
-                          f"({chance(first['chance'])}) to {last['tier']} ({chance(last['chance'])})."))
+    st.markdown(md_escape(f"Scored {len(history)} time(s): from {first.tier} "
+                          f"({chance(first.chance)}) to {last.tier} ({chance(last.chance)})."))
 
 
 def analysts(report: results.Results, section: VersionResults) -> None:
     """The technical names and figures, collapsed."""
     with st.expander("Details for analysts"):
         ranking = section.ranking
-        auc = "n/a" if ranking["auc"] is None else f"{ranking['auc']:.3f}"
-        st.markdown(f"- ROC AUC on the leads with a known outcome: {auc} ({ranking['leads']:,} leads)\n"
+        auc = "n/a" if ranking.auc is None else f"{ranking.auc:.3f}"
+        st.markdown(f"- ROC AUC on the leads with a known outcome: {auc} ({ranking.leads:,} leads)\n"
                     "- Ranges: 95% Wilson score interval of each tier's rate\n"
                     f"- Drift: population stability index (PSI) per field against the model version's training "
                     f"leads (ten quantile bins per number, level shares per category); stable below "
                     f"{STABLE_BELOW}, moderate to {MODERATE_TO}, significant above; not judged under "
                     f"{MIN_LEADS} leads")
-        if section.drift and section.drift[0]["psi"] is not None:
-            st.dataframe(pd.DataFrame([{"Field": e["field"], "PSI": e["psi"], "Status": e["status"]}
+        if section.drift and section.drift[0].psi is not None:
+            st.dataframe(pd.DataFrame([{"Field": e.field, "PSI": e.psi, "Status": e.status}
                                        for e in section.drift]), hide_index=True)
         st.caption(md_escape(f"Model version {section.model.version}."))
         for note in report.notes:

@@ -141,7 +141,7 @@ def _comparison(scorer: Scorer, candidate: dict) -> None:
         changed = int(moves.sum() - np.trace(moves))
         up, down = int(np.triu(moves, 1).sum()), int(np.tril(moves, -1).sum())
         with right:
-            st.plotly_chart(charts.matrix_heatmap(moves, "Tier now", "Tier with the new model",
+            st.plotly_chart(charts.matrix_heatmap(moves.tolist(), "Tier now", "Tier with the new model",
                                                   title="Tier changes on reference leads"),
                             config={"displayModeBar": False})
             st.caption(f"Of {moves.sum():,} fixed reference leads, {changed:,} ({changed / moves.sum():.0%}) would "

@@ -20,7 +20,7 @@ from leadscore.store import audit as trail
 from leadscore.store.record import encode
 from leadscore.workflows import export
 from ui import engine
-from ui.guard import audit, lead_owner
+from ui.guard import audit_after, lead_owner
 from ui.lead_list import NO_HEADER
 from ui.store import record_list, store
 from ui.text import md_escape
@@ -97,12 +97,14 @@ def save_form(scorer: Scorer, scored: pd.DataFrame, headers: dict[str, str], col
     except RecordError as error:
         st.error(f"The list was not saved: {md_escape(error)}")
         return
-    audit(trail.LIST_SAVED, {"list": name, "leads": saved.leads})
+    missing = audit_after(trail.LIST_SAVED, {"list": name, "leads": saved.leads})
     leads = distinct_leads(scorer, scored, headers, chosen_id)
     done[list_key] = saved_words(name, saved.leads, leads, chosen_id) + (
         " Bring back their outcomes on the Results page when they are known." if chosen_id else
         " Without a lead ID, the CRM's won/lost export cannot be matched to these leads later.")
     st.success(done[list_key])
+    if missing is not None:
+        st.warning(md_escape(missing))
 
 
 def reopen() -> pd.DataFrame | None:
@@ -131,7 +133,8 @@ def crm_download(name: str, *places: DeltaGenerator, owner: str | None = None) -
                                 owner=owner)
     help_text = (f"{result.leads:,} leads, one row each: the ID (column “{result.id_column}”), tier, score, "
                  "three reasons, the model's name and when it was scored (UTC), ready for the CRM's import.")
-    for place, fmt, mime in zip(places, ("xlsx", "csv"), (XLSX_MIME, "text/csv"), strict=False):
+    formats: tuple[export.Format, ...] = ("xlsx", "csv")
+    for place, fmt, mime in zip(places, formats, (XLSX_MIME, "text/csv"), strict=False):
         place.download_button(f"Download for the CRM ({'Excel' if fmt == 'xlsx' else 'CSV'})",
                               export.to_bytes(result, fmt), f"{name} for the CRM.{fmt}", mime,
                               key=f"saved_list_crm_{fmt}", help=help_text)
@@ -146,8 +149,8 @@ def drift_note(scorer: Scorer, scored: pd.DataFrame, headers: dict[str, str]) ->
     fields = pd.DataFrame({name: scored[header] for name, header in headers.items() if header in scored.columns})
     entries = drift.compare(reference, fields, scorer.rows(scored).chance)
     titles = {f.name: f.title for f in scorer.schema.fields}
-    sentence = drift_sentence(entries, {"available": True}, titles)
-    moved = any(e["status"] == "significant" for e in entries)
+    sentence = drift_sentence(entries, None, titles)
+    moved = any(e.status == "significant" for e in entries)
     with st.expander("Do these leads look like the ones the model learned from?", expanded=moved):
         (st.warning if moved else st.markdown)(md_escape(sentence))
         st.dataframe(drift_table(entries, titles), hide_index=True,

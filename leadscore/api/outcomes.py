@@ -10,6 +10,7 @@ The request model states every rule the route checks, so the OpenAPI document is
 
 from __future__ import annotations
 
+import logging
 import os
 from datetime import datetime, timezone
 from typing import Annotated, Any
@@ -22,8 +23,10 @@ from leadscore.api.replies import FieldError
 from leadscore.fields.dates import OUT_OF_RANGE, YEAR_PATTERN, in_range
 from leadscore.fields.infer import OutcomeError
 from leadscore.fields.lead_id import ID_SCHEMA, LeadIdError, id_from_json, lone_surrogate, text_problem
-from leadscore.store import Store, audit
+from leadscore.store import Store, StoreError, audit
 from leadscore.workflows import outcomes
+
+log = logging.getLogger(__name__)
 
 #: The most outcomes one request may carry (about 600 kB of JSON, under the body limit).
 MAX_OUTCOMES = 10_000
@@ -201,6 +204,8 @@ def import_outcomes(body: OutcomesRequest, models_dir: str | os.PathLike[str] | 
         audit.record(store, actor, audit.OUTCOMES_IMPORTED, {"source": body.source, "new": report.new,
                                                             "changed": report.changed, "unknown": report.unknown},
                      address)
+    except StoreError as error:  # the outcomes ARE imported: answered as such, never "the store is down, retry"
+        log.warning("outcomes from %s imported, but their audit entry could not be written: %s", actor, error)
     finally:
         store.close()
     return OutcomesResponse(

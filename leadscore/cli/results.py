@@ -54,9 +54,9 @@ def cmd_report(args: argparse.Namespace) -> None:
             history = store.history(args.lead, owner=args.owner)
             if not history:
                 raise UserError(f"lead {args.lead!r} was never recorded")
-            print(json.dumps(history, indent=2) if args.json else "\n".join(
-                f"{h['scored_at']}  model {h['model_version']}  {h['tier']:<6}  chance {h['chance']:.1%}"
-                + (f"  list {h['list']}" if h["list"] else "") for h in history))
+            print(json.dumps([h.to_dict() for h in history], indent=2) if args.json else "\n".join(
+                f"{h.scored_at}  model {h.model_version}  {h.tier:<6}  chance {h.chance:.1%}"
+                + (f"  list {h.list}" if h.list else "") for h in history))
             return
         try:
             model = args.model[0] if args.model and len(args.model) == 1 else args.model
@@ -115,16 +115,16 @@ def _version_lines(section: results.VersionResults) -> list[str]:
                 f"{tier} {row.converted:,}/{row.with_outcome:,} converted ({_pct(row.rate)}, expected "
                 f"{_pct(row.expected)})" for tier, row in tiers.items()))
     ranking = section.ranking
-    lines.append(f"ranking: ROC AUC {ranking['auc']:.3f} on {ranking['leads']:,} leads with an outcome"
-                 if ranking["auc"] is not None else
-                 f"ranking: not measurable ({ranking['leads']:,} leads with an outcome, both kinds needed)")
+    lines.append(f"ranking: ROC AUC {ranking.auc:.3f} on {ranking.leads:,} leads with an outcome"
+                 if ranking.auc is not None else
+                 f"ranking: not measurable ({ranking.leads:,} leads with an outcome, both kinds needed)")
     about = section.drift_about
-    if not about["available"]:
-        lines.append(f"drift: unavailable: {about['reason']}")
+    if not about.available:
+        lines.append(f"drift: unavailable: {about.reason}")
     else:
-        lines.append(f"drift against model {about['model_version']}'s training leads ({about['leads']:,} leads; "
-                     f"judged from {about['min_leads']}):")
-        lines.extend(f"  {d['field'][:30]:<30} PSI {d['psi'] if d['psi'] is not None else 'n/a':>7}  {d['status']}"
+        lines.append(f"drift against model {about.model_version}'s training leads ({about.leads:,} leads; "
+                     f"judged from {about.min_leads}):")
+        lines.extend(f"  {d.field[:30]:<30} PSI {d.psi if d.psi is not None else 'n/a':>7}  {d.status}"
                      for d in section.drift)
     return lines
 

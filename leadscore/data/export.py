@@ -135,18 +135,27 @@ _NEEDS_QUOTES = '[,"\r\n]'
 _QUOTE, _EMPTY = pa.scalar('"', pa.large_string()), pa.scalar("", pa.large_string())
 
 
+def text_cells(column: pd.Series) -> pa.Array | None:
+    """A column of text as pyarrow large strings (empty cells null), or None when it holds anything but text
+    and empty cells (numbers, flags, bytes, dates...: pandas writes those its own way)."""
+    if column.dtype == object:
+        if pd.api.types.infer_dtype(column, skipna=True) not in ("string", "empty"):
+            return None
+    elif not pd.api.types.is_string_dtype(column.dtype):
+        return None
+    try:
+        return pa.array(column.array, type=pa.large_string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, ValueError):
+        return None
+
+
 def _csv_text(column: pd.Series) -> pa.Array | None:
     """A column's cells as pandas' ``to_csv`` writes them, unquoted ("" for empty), or None when pandas
     must write it (numbers with decimals, dates, anything but text and whole numbers)."""
     if pd.api.types.is_integer_dtype(column.dtype) and isinstance(column.dtype, np.dtype):
         return pc.cast(pa.array(column.to_numpy()), pa.large_string())
-    if not (pd.api.types.is_string_dtype(column.dtype) or column.dtype == object):
-        return None
-    try:
-        cells = pa.array(column.array, type=pa.large_string(), from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, ValueError):
-        return None  # an object column holding numbers, flags...: pandas writes them its way
-    return pc.fill_null(cells, "")
+    cells = text_cells(column)
+    return None if cells is None else pc.fill_null(cells, "")
 
 
 def _csv_rows(frame: pd.DataFrame) -> bytes | None:

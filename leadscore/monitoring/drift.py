@@ -11,6 +11,7 @@ below ``MIN_LEADS`` recent leads no judgement is made (the bins would be noise).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -30,6 +31,23 @@ MISSING = "(empty)"
 #: Shares are clipped to this before the logarithm, so an empty bin gives a large but finite PSI.
 _FLOOR = 1e-4
 NUMBER_KINDS = frozenset({"number", "integer"})
+
+
+@dataclass(frozen=True)
+class DriftEntry:
+    """How far one field (or ``"score"``, the model's own chance) moved: its PSI (None when not judged), its status
+    (stable, moderate, significant, not judged) and the recent and reference leads it stands on."""
+
+    field: str
+    psi: float | None
+    status: str
+    leads: int
+    reference_leads: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe, the documented keys."""
+        return {"field": self.field, "psi": self.psi, "status": self.status, "leads": self.leads,
+                "reference_leads": self.reference_leads}
 
 
 def _numbers(values: pd.Series) -> pd.Series:
@@ -106,22 +124,21 @@ def _shares(bins: Mapping[str, Any], values: pd.Series) -> np.ndarray:
     return _category_shares(_category_text(values), list(bins["levels"]))
 
 
-def compare(reference: Mapping[str, Any], fields: pd.DataFrame, scores: np.ndarray) -> list[dict[str, Any]]:
+def compare(reference: Mapping[str, Any], fields: pd.DataFrame, scores: np.ndarray) -> list[DriftEntry]:
     """PSI per field and for the score, largest first; each entry says how many leads it stands on.
 
     Fields are matched to the reference ignoring case; a field missing from the recent leads is skipped.
     """
     leads = len(fields)
     by_key = {str(c).strip().lower(): c for c in fields.columns}
-    rows = []
+    rows: list[DriftEntry] = []
     items = [(name, bins, fields[by_key[name.strip().lower()]]) for name, bins in reference["fields"].items()
              if name.strip().lower() in by_key]
     items.append(("score", reference["score"], pd.Series(np.asarray(scores, dtype=float))))
     for name, bins, values in items:
         value = psi(np.asarray(bins["shares"]), _shares(bins, values))
         judged = leads >= MIN_LEADS
-        rows.append({"field": name, "psi": round(value, 4) if judged else None,
-                     "status": status(value) if judged else "not judged", "leads": leads,
-                     "reference_leads": int(reference.get("leads", 0))})
-    rows.sort(key=lambda r: -1.0 if r["psi"] is None else r["psi"], reverse=True)
+        rows.append(DriftEntry(name, round(value, 4) if judged else None, status(value) if judged else "not judged",
+                               leads, int(reference.get("leads", 0))))
+    rows.sort(key=lambda r: -1.0 if r.psi is None else r.psi, reverse=True)
     return rows

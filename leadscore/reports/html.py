@@ -6,10 +6,10 @@ what changed between versions. Everything is inside the file: plotly.js is inlin
 stylesheet, font, image or script from any host, and a chart's "Produced with Plotly" link is off, so it opens
 offline and makes no request when opened.
 
-Built from the results report (the JSON dict ``leadscore report --json`` prints: one version's ``tiers``,
-``ranking``, ``gain``, ``drift``, ``drift_about``; or ``{"versions": [...]}`` with a section each) and the
-registry's versions. Engine side: no streamlit; the command line (``leadscore report --html FILE``) and the
-dashboard's "Download for stakeholders" button both call ``stakeholder_report``.
+Built from the typed results report (``workflows/results.py``: a ``VersionResults`` per version with its
+``tiers``, ``ranking``, ``gain``, ``drift``, ``drift_about``) and the registry's versions. Engine side: no
+streamlit; the command line (``leadscore report --html FILE``) and the dashboard's "Download for stakeholders"
+button both call ``stakeholder_report``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
@@ -30,7 +30,7 @@ from leadscore.results_words import DRIFT_WORDS, drift_sentence, tier_verdict
 from leadscore.results_words import ranking_sentence as results_ranking_sentence
 
 if TYPE_CHECKING:  # the typed results report this renders (``workflows/results.py`` calls it, not the reverse)
-    from leadscore.workflows.results import Results, TierResult, VersionResults
+    from leadscore.workflows.results import Filters, Results, TierResult, VersionResults
 
 #: Chart options: no mode bar (its logo links to plotly's site), a static size that prints.
 CHART_CONFIG = {"displaylogo": False, "displayModeBar": False, "responsive": True}
@@ -134,18 +134,17 @@ def _how_good(section: VersionResults) -> str:
              f"known for {known:,} of them. For each tier, the model's promise (the average chance it gave those "
              "leads) is set against how many really converted, with the range the true rate very likely lies in "
              "(the fewer leads, the wider it is).</p>"]
-    rows = {tier: row.to_dict() for tier, row in tiers.items()}  # the documented JSON rows the words read
-    parts += [f'<p class="verdict">{_e(tier_verdict(tier, row))}</p>' for tier, row in rows.items()]
+    parts += [f'<p class="verdict">{_e(tier_verdict(tier, row))}</p>' for tier, row in tiers.items()]
     parts.append(_tier_table(tiers))
     if known:
-        parts.append(_chart(charts.promise_vs_real(rows)))
+        parts.append(_chart(charts.promise_vs_real(tiers)))
     ranking = section.ranking
-    said = (results_ranking_sentence(ranking) if ranking.get("leads") else
+    said = (results_ranking_sentence(ranking) if ranking.leads else
             "No outcome is known yet, so how well it ranks the leads cannot be measured.")
     parts.append(f"<h3>Who to call first</h3><p>{_e(said)}</p>")
     gain = section.gain
-    if gain and ranking.get("converted"):
-        points = [{"share_called": p["leads_share"], "share_caught": p["converted_share"]} for p in gain]
+    if gain and ranking.converted:
+        points = [{"share_called": p.leads_share, "share_caught": p.converted_share} for p in gain]
         tenth = next((p for p in points if p["share_called"] >= 0.2), None)
         if tenth is not None:
             parts.append(f"<p>Calling the model's best {tenth['share_called']:.0%} of these leads first reaches "
@@ -158,12 +157,13 @@ def _how_good(section: VersionResults) -> str:
 def _drift(section: VersionResults, titles: Mapping[str, str]) -> str:
     entries, about = section.drift, section.drift_about
     text = f"<p>{_e(drift_sentence(entries, about, titles))}</p>"
-    judged = [e for e in entries if e.get("psi") is not None]
+    judged = [(e, e.psi) for e in entries if e.psi is not None]
     if not judged:
         return text
-    rows = "".join(f"<tr><td>{_e('Score (the model’s own chance)' if e['field'] == 'score' else titles.get(e['field'], e['field']))}</td>"  # noqa: E501
-                   f"<td>{_e(DRIFT_WORDS.get(e['status'], e['status']))}</td><td class=num>{e['psi']:.3f}</td></tr>"
-                   for e in judged)
+    score = "Score (the model’s own chance)"
+    rows = "".join(f"<tr><td>{_e(score if e.field == 'score' else titles.get(e.field, e.field))}</td>"
+                   f"<td>{_e(DRIFT_WORDS.get(e.status, e.status))}</td><td class=num>{psi:.3f}</td></tr>"
+                   for e, psi in judged)
     return (text + "<table><tr><th>Field</th><th>Compared with the leads it learned from</th>"
             "<th>Change index</th></tr>" + rows + "</table><p class=note>Change index: below 0.10 unchanged, "
             "0.10 to 0.25 moved a little, above 0.25 moved a lot.</p>")
@@ -191,14 +191,14 @@ def _section(section: VersionResults, about: ModelAbout | None, titles: Mapping[
             + "<h3>What moved</h3>" + _drift(section, titles))
 
 
-def _filters(filters: Mapping[str, Any]) -> str:
+def _filters(filters: Filters) -> str:
     words = []
-    if filters.get("list"):
-        words.append(f"the saved list “{_e(filters['list'])}”")
-    if filters.get("since"):
-        words.append(f"leads scored from {_e(str(filters['since'])[:10])}")
-    if filters.get("until"):
-        words.append(f"leads scored before {_e(str(filters['until'])[:10])}")
+    if filters.list:
+        words.append(f"the saved list “{_e(filters.list)}”")
+    if filters.since:
+        words.append(f"leads scored from {_e(filters.since.isoformat()[:10])}")
+    if filters.until:
+        words.append(f"leads scored before {_e(filters.until.isoformat()[:10])}")
     return ("Covering " + ", ".join(words) + ".") if words else "Covering every recorded lead."
 
 

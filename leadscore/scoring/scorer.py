@@ -130,6 +130,11 @@ def reasons_in_words(schema: Schema, codes: np.ndarray, explained: Support,
     if len(order) == 1:  # one lead (the form and the API): plain Python is several times faster
         return [[_one_reason(schema, j, codes[0, j], explained.values[0, j], bool(explained.raises[0, j]))
                  for j in order[0]]]
+    return reason_table(schema, codes, explained, order).tolist()
+
+
+def reason_table(schema: Schema, codes: np.ndarray, explained: Support, order: np.ndarray) -> np.ndarray:
+    """``reasons_in_words`` for many leads as an (n, top) array of text, the fields of each row in ``order``."""
     rows = np.arange(len(order))[:, None]
     chosen = codes[rows, order]
     phrases = np.where(explained.raises[rows, order], " (raises)", " (lowers)").astype(object)
@@ -142,7 +147,7 @@ def reasons_in_words(schema: Schema, codes: np.ndarray, explained: Support,
                      else value_words(schema, j, float(k), False) for k in distinct]
             phrases[here] = np.array(words, dtype=object)[where] + phrases[here]
     phrases[explained.values[rows, order] == 0] = ""
-    return phrases.tolist()
+    return phrases
 
 
 def _one_reason(schema: Schema, j: int, code: float, value: float, raises: bool) -> str:
@@ -235,9 +240,10 @@ class Scorer:
         for column, values in target.columns(probabilities, tiers).items():
             out[column] = values
         if explain:
-            reasons = reasons_in_words(self.schema, codes, explained)
+            # the reasons as one array, a column each (a list per lead cost a Python loop per reason)
+            reasons = reason_table(self.schema, codes, explained, reason_order(explained.support))
             for k, column in enumerate(REASON_COLUMNS):
-                out[column] = pd.Series([row[k] if k < len(row) else "" for row in reasons], index=out.index,
+                out[column] = pd.Series(reasons[:, k] if k < reasons.shape[1] else "", index=out.index,
                                         dtype=object)
         return ScoredBatch(scored=out, problems=batch.problems, rows_read=batch.rows_read, match=batch.match)
 

@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from leadscore.data.export import text_cells
 from leadscore.fields.lead_id import id_problems, normalize_ids
 from leadscore.scoring.rows import RecordError, ScoredRow, ScoredRows
 
@@ -67,10 +68,9 @@ def _plain_json_lines(frame: pd.DataFrame) -> list[str] | None:
         return None
     parts = []
     for k, name in enumerate(names):
-        try:
-            cells = pa.array(frame.iloc[:, k].array, type=pa.large_string(), from_pandas=True)
-        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, ValueError):
-            return None  # numbers, dates...: pandas writes them its way
+        cells = text_cells(frame.iloc[:, k])
+        if cells is None:  # numbers, dates...: pandas writes them its way
+            return None
         if pc.any(pc.match_substring_regex(cells, _ESCAPED)).as_py():
             return None
         quoted = pc.binary_join_element_wise(_text('"'), cells, _text('"'), _text(""))

@@ -79,6 +79,25 @@ class Recorded:
     deleted_by_retention: int
 
 
+@dataclass(frozen=True)
+class LeadScoring:
+    """One scoring of a lead, as its history shows it: when (ISO, UTC), which model version, tier, chance (rounded
+    to 4 places), score 0-100 (None for built-in scorings recorded before every lead had one), saved list, owner."""
+
+    scored_at: str
+    model_version: str
+    tier: str
+    chance: float
+    score: float | None
+    list: str | None
+    owner: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe: the keys ``leadscore report --lead ID --json`` prints."""
+        return {"scored_at": self.scored_at, "model_version": self.model_version, "tier": self.tier,
+                "chance": self.chance, "score": self.score, "list": self.list, "owner": self.owner}
+
+
 @dataclass
 class ImportReport:
     """What one outcomes import did; nothing is counted twice when the same file comes again."""
@@ -625,7 +644,7 @@ class Store:
 
     # ---- results (the report itself: leadscore.workflows.results) --------------------------------------
     @_faults("read the lead's history")
-    def history(self, lead_id: str, owner: str | None = None) -> list[dict[str, Any]]:
+    def history(self, lead_id: str, owner: str | None = None) -> list[LeadScoring]:
         """One lead's scorings, oldest first: when, which model, tier, chance, score, list, owner. ``owner``:
         only the scorings that gave the lead to that owner (a rep sees nothing of another owner's lead)."""
         if text_problem(str(lead_id)):
@@ -636,8 +655,7 @@ class Store:
         if owner is not None:
             query = query.where(Scoring.owner == owner)
         with self.engine.connect() as connection:
-            return [{"scored_at": _utc(at).isoformat(), "model_version": version, "tier": tier,
-                     "chance": round(chance, 4), "score": score, "list": name, "owner": lead_owner}
+            return [LeadScoring(_utc(at).isoformat(), version, tier, round(chance, 4), score, name, lead_owner)
                     for at, version, tier, chance, score, name, lead_owner in connection.execute(query)]
 
     @_faults("read the recorded leads")

@@ -31,6 +31,7 @@ import pandas as pd
 from leadscore.fields.lead_id import check_list_name
 from leadscore.modeling.tiers import TIERS
 from leadscore.monitoring import drift
+from leadscore.monitoring.drift import DriftEntry
 from leadscore.registry import Registry
 from leadscore.store import Store
 from leadscore.store import report as queries
@@ -119,6 +120,55 @@ def _tiers(counts: dict[str, TierCounts]) -> dict[str, TierResult]:
 
 
 @dataclass(frozen=True)
+class Ranking:
+    """How well the version ordered the leads with an outcome: ROC AUC (None without both kinds of outcome), on
+    how many leads, how many of them converted."""
+
+    auc: float | None
+    leads: int
+    converted: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe, the documented keys."""
+        return {"auc": self.auc, "leads": self.leads, "converted": self.converted}
+
+
+@dataclass(frozen=True)
+class GainPoint:
+    """A point of the gain chart: calling this share of the leads (best first) reaches this share of conversions."""
+
+    leads_share: float
+    converted_share: float
+
+    def to_dict(self) -> dict[str, float]:
+        """JSON-safe, the documented keys."""
+        return {"leads_share": self.leads_share, "converted_share": self.converted_share}
+
+
+@dataclass(frozen=True)
+class DriftAbout:
+    """What the drift entries stand on: available or not (and why not), the leads in the period, how many were
+    sampled, and the thresholds."""
+
+    model_version: str
+    available: bool
+    reason: str = ""
+    leads: int = 0
+    sampled: int = 0
+    min_leads: int = drift.MIN_LEADS
+    stable_below: float = drift.STABLE_BELOW
+    moderate_to: float = drift.MODERATE_TO
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe, the documented keys (``reason`` when unavailable, the counts and thresholds when available)."""
+        if not self.available:
+            return {"model_version": self.model_version, "available": False, "reason": self.reason}
+        return {"model_version": self.model_version, "available": True, "leads": self.leads, "sampled": self.sampled,
+                "min_leads": self.min_leads,
+                "thresholds": {"stable_below": self.stable_below, "moderate_to": self.moderate_to}}
+
+
+@dataclass(frozen=True)
 class ModelVersion:
     """A model version as the report names it: its id, the name a manager reads, and whether it is active."""
 
@@ -158,10 +208,10 @@ class VersionResults:
 
     model: ModelVersion
     tiers: dict[str, TierResult]
-    ranking: dict[str, Any]
-    gain: list[dict[str, float]]
-    drift: list[dict[str, Any]]
-    drift_about: dict[str, Any]
+    ranking: Ranking
+    gain: list[GainPoint]
+    drift: list[DriftEntry]
+    drift_about: DriftAbout
     by: Breakdown | None = None
 
     @property
@@ -182,11 +232,30 @@ class VersionResults:
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe: the documented keys of one version's report."""
         out: dict[str, Any] = {"model": self.model.to_dict(), "leads": self.leads,
-                               "tiers": {t: r.to_dict() for t, r in self.tiers.items()}, "drift": self.drift,
-                               "drift_about": self.drift_about, "ranking": self.ranking, "gain": self.gain}
+                               "tiers": {t: r.to_dict() for t, r in self.tiers.items()},
+                               "drift": [e.to_dict() for e in self.drift], "drift_about": self.drift_about.to_dict(),
+                               "ranking": self.ranking.to_dict(), "gain": [p.to_dict() for p in self.gain]}
         if self.by is not None:
             out["by"] = self.by.to_dict()
         return out
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the report was asked for: the period [since, until), the model (None: the active one; a version, a
+    name, ``all``, or several), the saved list and the owner."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    model: str | list[str] | None = None
+    list: str | None = None
+    owner: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe, the documented keys (the dates in ISO form)."""
+        return {"since": self.since.isoformat() if self.since else None,
+                "until": self.until.isoformat() if self.until else None, "model": self.model, "list": self.list,
+                "owner": self.owner}
 
 
 @dataclass(frozen=True)
@@ -196,21 +265,22 @@ class Results:
 
     versions: list[VersionResults]
     single: bool
-    filters: dict[str, Any] = field(default_factory=dict)
+    filters: Filters = field(default_factory=Filters)
     notes: tuple[str, ...] = NOTES
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe (module docstring)."""
         if self.single and len(self.versions) == 1:
-            return {**self.versions[0].to_dict(), "filters": self.filters, "notes": list(self.notes)}
-        return {"filters": self.filters, "notes": list(self.notes), "versions": [v.to_dict() for v in self.versions]}
+            return {**self.versions[0].to_dict(), "filters": self.filters.to_dict(), "notes": list(self.notes)}
+        return {"filters": self.filters.to_dict(), "notes": list(self.notes),
+                "versions": [v.to_dict() for v in self.versions]}
 
 
 # ---- figures ------------------------------------------------------------------------------------------------
-def _ranking(buckets: list[tuple[int, int, int]]) -> tuple[dict[str, Any], list[dict[str, float]]]:
+def _ranking(buckets: list[tuple[int, int, int]]) -> tuple[Ranking, list[GainPoint]]:
     """ROC AUC and gain points from (bucket, converted, not converted) counts."""
     if not buckets:
-        return {"auc": None, "leads": 0, "converted": 0}, []
+        return Ranking(None, 0, 0), []
     table = np.array(sorted(buckets, reverse=True), dtype=float)  # highest chance first
     pos, neg = table[:, 1], table[:, 2]
     n_pos, n_neg = pos.sum(), neg.sum()
@@ -221,28 +291,25 @@ def _ranking(buckets: list[tuple[int, int, int]]) -> tuple[dict[str, Any], list[
     leads = pos + neg
     share = np.cumsum(leads) / leads.sum()
     captured = np.cumsum(pos) / n_pos if n_pos else np.zeros_like(share)
-    points = [{"leads_share": 0.0, "converted_share": 0.0}]
+    points = [GainPoint(0.0, 0.0)]
     for target in np.linspace(0.1, 1.0, 10):
         k = int(np.searchsorted(share, target - 1e-9))
-        points.append({"leads_share": round(float(share[k]), 4), "converted_share": round(float(captured[k]), 4)})
-    return ({"auc": round(auc, 4) if auc is not None else None, "leads": int(leads.sum()),
-             "converted": int(n_pos)}, points)
+        points.append(GainPoint(round(float(share[k]), 4), round(float(captured[k]), 4)))
+    return Ranking(round(auc, 4) if auc is not None else None, int(leads.sum()), int(n_pos)), points
 
 
-def _drift(store: Store, scope: Scope) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    version = scope.version
-    reference = store.drift_reference(str(version))
+def _drift(store: Store, scope: Scope) -> tuple[list[DriftEntry], DriftAbout]:
+    version = str(scope.version)
+    reference = store.drift_reference(version)
     if reference is None:
-        return [], {"model_version": version, "available": False,
-                    "reason": f"model {version} has no drift reference (trained before references were kept)"}
+        return [], DriftAbout(version, False, f"model {version} has no drift reference (trained before references "
+                                              "were kept)")
     with store.reading("build the results report") as connection:
         leads, fields, chances = queries.drift_sample(connection, scope)
     if not leads:
-        return [], {"model_version": version, "available": False, "reason": "no scored leads in the period"}
+        return [], DriftAbout(version, False, "no scored leads in the period")
     entries = drift.compare(reference, pd.DataFrame(fields), np.array(chances, dtype=float))
-    return entries, {"model_version": version, "available": True, "leads": leads, "sampled": len(fields),
-                     "min_leads": drift.MIN_LEADS,
-                     "thresholds": {"stable_below": drift.STABLE_BELOW, "moderate_to": drift.MODERATE_TO}}
+    return entries, DriftAbout(version, True, leads=leads, sampled=len(fields))
 
 
 def _breakdown(store: Store, scope: Scope, column: str) -> Breakdown:
@@ -353,8 +420,7 @@ def results_report(store: Store, registry: Registry | None, model: str | Sequenc
     owner's leads (a rep's results)."""
     check_list(store, list_name)
     versions, single = choose(store, registry, model, since, until, list_name, owner)
-    filters = {"since": since.isoformat() if since else None, "until": until.isoformat() if until else None,
-               "model": model if isinstance(model, str) or model is None else list(model), "list": list_name,
-               "owner": owner}
+    filters = Filters(since, until, model if isinstance(model, str) or model is None else list(model), list_name,
+                      owner)
     return Results([version_results(store, v, since, until, list_name, by, owner) for v in versions], single,
                    filters)

@@ -67,7 +67,7 @@ ChunkScorer = Callable[[Scorer, pd.DataFrame, int], tuple[pd.DataFrame, pd.DataF
 
 
 def score_table(scorer: Scorer, table: pd.DataFrame, chunk_rows: int, score: ChunkScorer,
-                progress: Callable[[float], None] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                progress: Callable[[float], object] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A table read whole, scored chunk by chunk by ``score(scorer, chunk, start)`` (a cached ``score_chunk``);
     ``progress`` is told the share done after each chunk. The scored rows and the rejected cells, as in the file."""
     starts = range(0, len(table), chunk_rows)

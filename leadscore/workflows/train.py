@@ -37,7 +37,7 @@ RESULTS_TARGET = "converted"
 #: Tier shares of a model of the results when the active model has no leads of its own to carry them from.
 DEFAULT_SHARES = (0.2, 0.3)
 
-Progress = Callable[[str, float], None]
+Progress = Callable[[str, float], object]
 
 
 class TrainingError(ValueError):

@@ -6,19 +6,21 @@ Real SQLite stores in tmp folders (beside each test's registry).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from api_helpers import POLL_SECONDS, make_client, wait_until
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from leadscore.api.app import create_app
 from leadscore.api.outcomes import MAX_OUTCOMES, MAX_VALUES
 from leadscore.registry import Registry
 from leadscore.settings import ENV_API_KEY, ENV_DATABASE_URL, ENV_RECORD
-from leadscore.store import Store
+from leadscore.store import Store, audit
 from leadscore.workflows.results import results_report
+from tests.store.conftest import fresh_database, postgres_server  # noqa: F401 (the PostgreSQL fixture)
 
 KNOWN = ("crm-1", "crm-2", "crm-3")
 
@@ -178,3 +180,36 @@ def test_outcomes_are_in_the_openapi_document(client: TestClient) -> None:
     schema = document["components"]["schemas"]["OutcomesRequest"]
     assert schema["properties"]["outcomes"]["maxItems"] == MAX_OUTCOMES
     assert {"200", "422"} <= set(operation["responses"])
+
+
+@pytest.mark.parametrize("kind", ["won_lost"])
+def test_outcomes_imported_while_the_audit_trail_is_locked_are_answered_as_imported(
+        registry: Registry, lead: dict, tmp_path: Path, request: pytest.FixtureRequest,
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    url = fresh_database("postgresql", tmp_path, request)
+    monkeypatch.setenv(ENV_RECORD, "1")
+    monkeypatch.setenv(ENV_DATABASE_URL, url)
+    monkeypatch.setenv("LEADSCORE_LOCK_TIMEOUT", "1")
+    holder = create_engine(url)
+    try:
+        for client in make_client(create_app(registry.root, poll_seconds=POLL_SECONDS)):
+            client.post("/v1/score/batch", json={"leads": [{**lead, "lead_id": lead_id} for lead_id in KNOWN]})
+            wait_until(lambda c=client: c.get("/readyz").json()["recording"]["recorded"] == len(KNOWN))
+            with holder.connect() as connection:
+                connection.exec_driver_sql("LOCK TABLE audit_events IN ACCESS EXCLUSIVE MODE")
+                answer = client.post("/v1/outcomes", json={"outcomes": [{"lead_id": "crm-1", "outcome": "Won"}],
+                                                           "positive": ["Won"], "negative": ["Lost"]})
+                connection.rollback()
+    finally:
+        holder.dispose()
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["new"] == 1
+    store = Store.open(url)
+    try:
+        assert audit.events(store) == []
+        with store.reading("read the outcomes") as connection:
+            assert dict(connection.execute(text("SELECT lead_id, outcome FROM outcomes")).all()) == {"crm-1": 1}
+    finally:
+        store.close()
+    assert any("imported, but their audit entry could not be written" in r.getMessage() and
+               "it waited 1 s for a lock" in r.getMessage() for r in caplog.records)

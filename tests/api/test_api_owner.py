@@ -31,7 +31,7 @@ def test_the_owner_key_of_each_lead_is_recorded(registry: Registry, lead: dict,
     # The app stopped: the recorder wrote what was queued.
     store = Store.open(models_dir=registry.root)
     try:
-        owners = {lead_id: store.history(lead_id)[-1]["owner"] for lead_id in ("a-1", "b-1", "n-1", "x-1", "x-2",
+        owners = {lead_id: store.history(lead_id)[-1].owner for lead_id in ("a-1", "b-1", "n-1", "x-1", "x-2",
                                                                                  "a-2")}
         assert owners == {"a-1": "Ana Lopez", "b-1": "Ben Ode", "n-1": None, "x-1": None, "x-2": None,
                           "a-2": "ana@example.com"}

@@ -65,7 +65,7 @@ def test_a_score_and_a_batch_are_recorded_and_flushed_at_shutdown(registry: Regi
         conversion = (answer["p_convert"] if "p_convert" in answer else  # the target's chance of conversion
                       float(model.target.conversion(np.array([[answer["probabilities"][t] for t in CLASSES]]))[0]))
         assert chance == pytest.approx(conversion, abs=1e-4) and score == round(100 * chance)
-        assert store.history("crm-2")[0]["tier"] == batch.json()["results"][0]["score"]["tier"]
+        assert store.history("crm-2")[0].tier == batch.json()["results"][0]["score"]["tier"]
         with store.engine.connect() as connection:
             fields = connection.execute(text("SELECT fields FROM scoring_data ORDER BY scoring_id")).scalars().all()
         model = registry.load()

@@ -159,3 +159,34 @@ def test_publishing_while_the_store_is_locked_says_the_model_was_published(model
         store.close()
     app.run()  # said once
     assert not app.success and not [w for w in app.warning if "audit entry" in w.value]
+
+
+def test_a_list_saved_when_the_audit_trail_is_locked_says_it_was_saved(active_models: Registry, tmp_path: Path,
+                                                                       request: pytest.FixtureRequest,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    url = fresh_database("postgresql", tmp_path, request)
+    monkeypatch.setenv(ENV_DATABASE_URL, url)
+    monkeypatch.setenv("LEADSCORE_LOCK_TIMEOUT", "1")
+    app = open_page("triage")
+    _upload(app, _leads(load_active_scorer()))
+    holder = create_engine(url)
+    try:
+        with holder.connect() as connection:
+            connection.exec_driver_sql("LOCK TABLE audit_events IN ACCESS EXCLUSIVE MODE")
+            app.text_input[[t.label for t in app.text_input].index("List name")].set_value("May leads")
+            app.selectbox[[s.label for s in app.selectbox].index("Lead ID column")].set_value("Lead ID")
+            next(b for b in app.button if b.label == "Save this list").click().run()
+            connection.rollback()
+    finally:
+        holder.dispose()
+    assert not app.exception and not app.error, [e.value for e in app.exception] + _errors(app)
+    assert "Saved 23 leads as “May leads”" in texts(app)
+    [warning] = [re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", w.value) for w in app.warning if "audit entry" in w.value]
+    assert warning.startswith("The audit entry of this change could not be written: the store at postgresql")
+    assert "it waited 1 s for a lock that another program holds" in warning and "INSERT" not in warning
+    store = Store.open(url)
+    try:
+        assert [entry["name"] for entry in store.saved_lists()] == ["May leads"]
+        assert audit.events(store) == []
+    finally:
+        store.close()

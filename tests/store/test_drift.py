@@ -33,20 +33,20 @@ def test_planted_shift_is_significant_and_the_rest_stable() -> None:
     assert len(reference["fields"]["income"]["edges"]) == 9  # ten quantile bins
     assert reference["fields"]["source"]["levels"] == ["web", "referral", "event"]  # "rare" pooled as other
     recent = leads(2000, seed=2, income_shift=25_000, web_share=0.2)
-    result = {row["field"]: row for row in compare(reference, recent, np.random.default_rng(2).beta(2, 5, 2000))}
-    assert result["income"]["status"] == "significant"
-    assert result["source"]["status"] == "significant"
-    assert result["visits"]["status"] == "stable" and result["pre_approved"]["status"] == "stable"
-    assert result["score"]["status"] == "stable"
+    result = {row.field: row for row in compare(reference, recent, np.random.default_rng(2).beta(2, 5, 2000))}
+    assert result["income"].status == "significant"
+    assert result["source"].status == "significant"
+    assert result["visits"].status == "stable" and result["pre_approved"].status == "stable"
+    assert result["score"].status == "stable"
     rows = compare(reference, recent, np.zeros(2000))
-    assert [r["psi"] for r in rows] == sorted((r["psi"] for r in rows), reverse=True)  # largest first
-    assert rows[0]["leads"] == 2000 and rows[0]["reference_leads"] == 5000
+    assert [r.psi for r in rows] == sorted((r.psi or 0.0 for r in rows), reverse=True)  # largest first
+    assert rows[0].leads == 2000 and rows[0].reference_leads == 5000
 
 
 def test_too_few_leads_are_not_judged() -> None:
     reference = drift_reference(leads(1000, seed=1), KINDS, np.linspace(0, 1, 1000))
     rows = compare(reference, leads(MIN_LEADS - 1, seed=2, income_shift=50_000), np.zeros(MIN_LEADS - 1))
-    assert {r["status"] for r in rows} == {"not judged"} and {r["psi"] for r in rows} == {None}
+    assert {r.status for r in rows} == {"not judged"} and {r.psi for r in rows} == {None}
 
 
 def test_psi_thresholds() -> None:
@@ -62,12 +62,13 @@ def test_report_uses_the_stored_reference_and_says_when_there_is_none(store: Sto
     ids = [f"L{i}" for i in range(600)]
     store.record(rows("v1", ids, ["Low"] * 600, np.full(600, 0.2), recent.to_dict(orient="list")))
     report = version_results(store, "v1")
-    assert report.drift[0]["field"] == "income" and report.drift[0]["status"] == "significant"
-    assert report.drift_about | {"leads": 600, "min_leads": MIN_LEADS} == report.drift_about
+    assert report.drift[0].field == "income" and report.drift[0].status == "significant"
+    assert (report.drift_about.available, report.drift_about.leads, report.drift_about.min_leads) == (True, 600,
+                                                                                                      MIN_LEADS)
     store.record(rows("v0-before-references", ["M" + i for i in ids], ["Low"] * 600, np.full(600, 0.2),
                       recent.to_dict(orient="list")))
     old = version_results(store, "v0-before-references")
-    assert old.drift == [] and old.drift_about["available"] is False
+    assert old.drift == [] and old.drift_about.available is False
 
 
 def test_trainers_put_a_reference_in_the_metadata(default_training: object, crm_training: object) -> None:

@@ -80,7 +80,7 @@ def test_a_reps_queries_hold_only_their_leads(store: Store) -> None:
     assert store.list_rows("May", owner="Ana Lopez")["Lead"].tolist() == ["L1", "L3", "L6"]
     with pytest.raises(KeyError):
         store.list_rows("Ben only", owner="Ana Lopez")
-    assert [h["owner"] for h in store.history("L1")] == ["Ana Lopez"]
+    assert [h.owner for h in store.history("L1")] == ["Ana Lopez"]
     assert store.history("L2", owner="Ana Lopez") == []
 
     assert sorted(latest_leads(store, owner="Ana Lopez")["lead_id"]) == ["L1", "L3", "L6"]
@@ -93,7 +93,7 @@ def test_a_lead_that_changes_hands_follows_its_latest_scoring(store: Store) -> N
     store.record(batch(["L1"], ["Ben Ode"], ["Low"]))
     assert report(store, owner="Ana Lopez")["leads"] == 0
     assert report(store, owner="Ben Ode")["leads"] == 1
-    assert [h["owner"] for h in store.history("L1")] == ["Ana Lopez", "Ben Ode"]
+    assert [h.owner for h in store.history("L1")] == ["Ana Lopez", "Ben Ode"]
 
 
 def test_an_owner_too_long_to_keep_is_refused_naming_the_row(store: Store) -> None:

@@ -81,7 +81,7 @@ def test_an_upgrade_from_the_previous_schema_keeps_every_record(database_url: st
         assert db.current_revision(store.engine) == db.head_revision() != "0001"
         report = version_results(store, "v0")
         assert (report.tiers["High"].scored, report.tiers["High"].converted) == (1, 1)
-        assert report.drift_about["available"] is False and "v0" in report.drift_about["reason"]
+        assert report.drift_about.available is False and "v0" in report.drift_about.reason
         assert store.list_rows("old")["age"].tolist() == [40]
         store.save_drift_reference("v0", {"leads": 1, "fields": {}, "score": {"kind": "number", "edges": [],
                                                                                "shares": [1.0, 0.0]}})
@@ -105,7 +105,7 @@ def test_rows_one_by_one_of_several_versions_keep_their_order(store: Store) -> N
                   ScoredRow(None, "v2", "Low", 0.05, 5, {"age": 30}),
                   ScoredRow("A", "v2", "Medium", 0.2, 20, {"lead_id": "A", "note": "again"})])
     history = store.history("A")
-    assert [(h["model_version"], h["tier"], h["score"]) for h in history] == [("v1", "High", 40),
+    assert [(h.model_version, h.tier, h.score) for h in history] == [("v1", "High", 40),
                                                                               ("v2", "Medium", 20)]
     assert version_results(store, "v2").tiers["Medium"].scored == 1  # A once, its latest
     assert version_results(store, "v1").leads == 0 and version_results(store, "v2").leads == 2
@@ -127,7 +127,7 @@ def test_saved_lists_reopen_as_scored_and_history(store: Store) -> None:
     assert rows["p_high"].tolist() == pytest.approx(batch.columns["p_high"].tolist())  # the target's columns
     assert rows["reason_1"].tolist() == ["Credit score 790 (raises)"] * 2
     history = store.history("A")
-    assert [(h["model_version"], h["tier"], h["list"]) for h in history] == [("v1", "High", "Week 1"),
+    assert [(h.model_version, h.tier, h.list) for h in history] == [("v1", "High", "Week 1"),
                                                                              ("v2", "Medium", None)]
     with pytest.raises(KeyError):
         store.list_rows("nope")
@@ -142,7 +142,7 @@ def test_retention_deletes_old_scorings(store: Store, database_url: str, monkeyp
     finally:
         kept.close()
     assert recorded.deleted_by_retention == 1
-    assert [h["tier"] for h in store.history("old")] == []
+    assert [h.tier for h in store.history("old")] == []
 
 
 @pytest.mark.parametrize("value", ["abc", "0", "-3", "1.5", "٣٠", "99999"])

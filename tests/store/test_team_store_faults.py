@@ -6,19 +6,22 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, insert
 
 from leadscore.cli import main
 from leadscore.registry import Registry
 from leadscore.scoring.rows import ScoredRow
 from leadscore.store import Store, StoreError, audit, keys, leads, people, views
+from leadscore.store.tables import ApiKey, SavedView, User
 from tests.store.conftest import fresh_database
 
 TEAM_TABLES = ("users", "api_keys", "audit_events", "saved_views", "scorings", "webhook_outbox")
@@ -183,5 +186,52 @@ def test_a_model_change_whose_audit_entry_cannot_be_written_says_it_was_made(
     store = Store.open(url)
     try:
         assert audit.events(store) == []  # nothing pretends the entry was written
+    finally:
+        store.close()
+
+
+def _racing(url: str, row: Any, write: Callable[[], Any]) -> Any:
+    """Run ``write`` while another connection holds ``row`` inserted but not committed, and commit it once
+    ``write``'s own INSERT waits on the unique index: the race of two writers of the same row, made certain.
+    Returns what ``write`` returned, or the exception it raised."""
+    other, watcher = create_engine(url), create_engine(url)
+    try:
+        with other.connect() as connection, ThreadPoolExecutor(1) as pool:
+            connection.execute(row)
+            running = pool.submit(write)
+            with watcher.connect() as watching:
+                for _ in range(600):  # until the writer waits on the other transaction (at most a minute)
+                    if watching.exec_driver_sql("SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                                                "current_database() AND wait_event_type = 'Lock'").scalar():
+                        break
+                    time.sleep(0.1)
+                else:
+                    pytest.fail("the writer never waited for the other transaction")
+            connection.commit()
+            try:
+                return running.result(timeout=60)
+            except Exception as error:  # noqa: BLE001 - returned for the test to look at
+                return error
+    finally:
+        other.dispose()
+        watcher.dispose()
+
+
+def test_two_writers_of_the_same_account_or_view_at_once(tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    url = fresh_database("postgresql", tmp_path, request)
+    _filled(url)
+    now = datetime.now(timezone.utc)
+    store = Store.open(url)
+    try:
+        view = insert(SavedView).values(user_email="bo@example.com", page="leads", name=views.LAST,
+                                        view='{"tiers": ["Low"]}', updated_at=now)
+        assert _racing(url, view, lambda: views.save(store, "bo@example.com", "leads", {"tiers": ["High"]})) is None
+        assert views.load(store, "bo@example.com", "leads") == {"tiers": ["High"]}  # the later save wins
+        account = insert(User).values(email="cy@example.com", role="viewer", created_at=now)
+        refused = _racing(url, account, lambda: people.add_user(store, "cy@example.com", "manager", **WHO))
+        assert isinstance(refused, people.PeopleError) and str(refused) == "cy@example.com already has an account"
+        key = insert(ApiKey).values(name="crm", key_hash="0" * 64, scopes="score", created_at=now)
+        refused = _racing(url, key, lambda: keys.add_key(store, "crm", ["score"], **WHO))
+        assert isinstance(refused, keys.ApiKeyError) and str(refused) == "a key named 'crm' already exists"
     finally:
         store.close()

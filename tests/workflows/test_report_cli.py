@@ -84,3 +84,52 @@ def test_unknown_list_version_or_name_is_exit_2_naming_what_exists(two_versions:
     assert err.startswith("leadscore report: no model version or name 'Nope'; versions: ")
     assert f'"Small seed model" ({second}), active' in err and first in err and err.endswith("or 'all'")
     assert len(err.splitlines()) == 1
+
+
+def shape(value: object) -> object:
+    """The keys of a JSON value, nested (a list by the union of its items' shapes), and the kind of each leaf."""
+    if isinstance(value, dict):
+        return {key: shape(item) for key, item in value.items()}
+    if isinstance(value, list):
+        shapes = [shape(item) for item in value]
+        return [s for i, s in enumerate(shapes) if s not in shapes[:i]]
+    return "number" if isinstance(value, int | float) and not isinstance(value, bool) else type(value).__name__
+
+
+def test_report_json_keeps_its_keys(two_versions: tuple[Path, str, str], capsys: pytest.CaptureFixture[str]) -> None:
+    """The JSON ``report --json`` prints keeps the keys and kinds of values it had with the untyped report."""
+    models, _, _ = two_versions
+    capsys.readouterr()
+    assert run("report", "--json", "--by", "owner", "--models-dir", models) == 0
+    one = json.loads(capsys.readouterr().out)
+    tier = {"scored": "number", "with_outcome": "number", "open": "number", "converted": "number",
+            "rate": "number", "interval": ["number"], "expected": "number", "open_expected": "NoneType",
+            "rate_leads": "number", "expected_leads": "number"}
+    section = {
+        "model": {"version": "str", "name": "str", "active": "bool"}, "leads": "number",
+        "tiers": {"High": tier, "Medium": tier, "Low": tier},
+        "drift": [{"field": "str", "psi": "number", "status": "str", "leads": "number", "reference_leads": "number"}],
+        "drift_about": {"model_version": "str", "available": "bool", "leads": "number", "sampled": "number",
+                        "min_leads": "number", "thresholds": {"stable_below": "number", "moderate_to": "number"}},
+        "ranking": {"auc": "number", "leads": "number", "converted": "number"},
+        "gain": [{"leads_share": "number", "converted_share": "number"}],
+        "by": {"column": "str", "values_total": "number", "values": [{"value": "str", "tiers": {
+            "High": tier, "Medium": tier, "Low": tier}}]}}
+    assert shape(one) == {**section, "filters": {"since": "NoneType", "until": "NoneType", "model": "NoneType",
+                                                 "list": "NoneType", "owner": "NoneType"}, "notes": ["str"]}
+    assert list(one) == [*section, "filters", "notes"]
+    assert run("report", "--json", "--list", "May", "--since", "2020-01-01", "--model", "all", "--models-dir",
+               models) == 0
+    asked = json.loads(capsys.readouterr().out)["filters"]
+    assert asked == {"since": "2020-01-01T00:00:00+00:00", "until": None, "model": "all", "list": "May",
+                     "owner": None}
+    assert run("report", "--json", "--model", "all", "--list", "Nope2", "--models-dir", models) == 2
+    capsys.readouterr()
+    assert run("report", "--json", "--model", "all", "--models-dir", models) == 0
+    every = json.loads(capsys.readouterr().out)
+    assert list(every) == ["filters", "notes", "versions"]
+    assert all(list(v) == [k for k in section if k != "by"] for v in every["versions"])
+    assert run("report", "--json", "--lead", "L4-0000001", "--models-dir", models) == 0
+    assert shape(json.loads(capsys.readouterr().out)) == [{
+        "scored_at": "str", "model_version": "str", "tier": "str", "chance": "number", "score": "number",
+        "list": "str", "owner": "NoneType"}]

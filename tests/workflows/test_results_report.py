@@ -89,11 +89,11 @@ def test_team_model_promise_ranking_and_breakdown(store: Store) -> None:
         assert row.open_expected == pytest.approx(chances[mask & ~known].mean(), abs=1e-4)
         assert row.converted == int((converted & mask & known).sum())
         assert (row.with_outcome, row.open) == (int((mask & known).sum()), int((mask & ~known).sum()))
-    assert report.ranking["auc"] == pytest.approx(roc_auc_score(converted[known], chances[known]), abs=2e-3)
-    assert report.ranking["leads"] == 320 and report.ranking["converted"] == int((converted & known).sum())
+    assert report.ranking.auc == pytest.approx(roc_auc_score(converted[known], chances[known]), abs=2e-3)
+    assert report.ranking.leads == 320 and report.ranking.converted == int((converted & known).sum())
     gain = report.gain
-    assert gain[0] == {"leads_share": 0.0, "converted_share": 0.0} and gain[-1]["converted_share"] == 1.0
-    assert gain[2]["converted_share"] > gain[2]["leads_share"]  # the top 20% hold more than 20% of conversions
+    assert gain[0] == results.GainPoint(0.0, 0.0) and gain[-1].converted_share == 1.0
+    assert gain[2].converted_share > gain[2].leads_share  # the top 20% hold more than 20% of conversions
     assert report.by is not None
     by = dict(report.by.values)
     assert set(by) == {"Dana", "Eli"}

@@ -85,7 +85,7 @@ MIN_PER_TIER = 15
 DEFAULT_ROWS = 10_000
 DEFAULT_SEED = 42
 
-Progress = Callable[[str, float], None]
+Progress = Callable[[str, float], object]
 
 
 def _quiet_progress(message: str, fraction: float) -> None:

@@ -137,7 +137,7 @@ CANDIDATES: tuple[Candidate, ...] = (
               smote=True, fixed_rounds=True),
 )
 
-Progress = Callable[[str, float], None]
+Progress = Callable[[str, float], object]
 
 
 class NotEnoughDataError(ValueError):
