@@ -12,7 +12,6 @@ import pandas as pd
 from leadscore.fields.builtin import CLASSES, LABEL_COLUMN, PROBABILITY_COLUMNS, TIER_CONVERSION_RATES
 from leadscore.modeling.report import Evaluation, Scores
 from leadscore.modeling.target import PROBABILITY, Framing, ScoreColumn, Support, Target, softmax
-from leadscore.modeling.three_tiers.evaluate import evaluate_leads
 from leadscore.modeling.three_tiers.report import TiersReport
 from leadscore.modeling.tiers import TIERS
 
@@ -60,6 +59,9 @@ class ThreeTiers(Target):
 
     def evaluate(self, scorer: Scores, data: pd.DataFrame | None, source: str, rows: int, seed: int) -> Evaluation:
         """On leads with a 'tier' column (``evaluate.evaluate_leads``); without data, fresh generated leads."""
+        # Imported here: evaluating loads scikit-learn's metrics and the generator, which scoring never needs.
+        from leadscore.modeling.three_tiers.evaluate import evaluate_leads
+
         return evaluate_leads(scorer, data, source, rows, seed)
 
     def probabilities(self, margins: np.ndarray) -> np.ndarray:

@@ -12,7 +12,6 @@ import pandas as pd
 from leadscore.modeling.report import Evaluation, Scores
 from leadscore.modeling.target import PROBABILITY, Framing, ScoreColumn, Support, Target, sigmoid, to_score
 from leadscore.modeling.tiers import Bands
-from leadscore.modeling.won_lost.evaluate import evaluate_closed_leads
 from leadscore.modeling.won_lost.report import WonLostReport
 from leadscore.plain_words import percent
 
@@ -50,6 +49,9 @@ class WonLost(Target):
 
     def evaluate(self, scorer: Scores, data: pd.DataFrame | None, source: str, rows: int, seed: int) -> Evaluation:
         """On a file of closed leads with the outcome column (``evaluate.evaluate_closed_leads``); needs data."""
+        # Imported here: evaluating loads the trainer (and imbalanced-learn), which scoring never needs.
+        from leadscore.modeling.won_lost.evaluate import evaluate_closed_leads
+
         return evaluate_closed_leads(scorer, data, source, self.column, self.positive, self.negative, self.bands)
 
     def probabilities(self, margins: np.ndarray) -> np.ndarray:
