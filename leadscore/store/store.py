@@ -272,24 +272,23 @@ class Store:
     def reading(self, doing: str) -> Iterator[Connection]:
         """A read-only connection for the results queries (``store/report.py``); a database fault inside it
         leaves as one ``StoreError`` line saying what was being done."""
-        try:
-            with self.engine.connect() as connection:
-                yield connection
-        except StoreError:
-            raise
-        except Exception as error:
-            if not is_database_error(error):
-                raise
-            raise self.fault(error, doing) from error
+        with self.translating(doing), self.engine.connect() as connection:
+            yield connection
 
     @contextmanager
     def writing(self, doing: str) -> Iterator[Connection]:
         """A write transaction for the store's other modules (people, keys, audit, views, the outbox): committed
         when the block ends, rolled back if it raises; a database fault inside it leaves as one ``StoreError``
         line saying what was being done (the driver's error is its ``__cause__``)."""
+        with self.translating(doing), self._begin() as connection:
+            yield connection
+
+    @contextmanager
+    def translating(self, doing: str) -> Iterator[None]:
+        """A database fault inside the block leaves as one ``StoreError`` line saying what was being done (the
+        driver's error is its ``__cause__``); any other error passes unchanged."""
         try:
-            with self._begin() as connection:
-                yield connection
+            yield
         except StoreError:
             raise
         except Exception as error:

@@ -7,10 +7,6 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import subprocess
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -25,6 +21,7 @@ from tests.app.helpers import open_page, texts
 from tests.app.test_results_page import _save
 from tests.app.test_triage_page import _leads, _upload
 from tests.store.conftest import fresh_database, postgres_server  # noqa: F401 (the PostgreSQL fixture)
+from tests.store_locks import sqlite_write_lock
 from ui.engine import load_active_scorer
 
 
@@ -91,20 +88,6 @@ def test_a_postgresql_table_locked_by_another_program_shows_one_line(models_dir:
     assert sorted(app.dataframe[-1].value["lead_id"]) == ["L-0", "L-1", "L-2"]
 
 
-@contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """Another program holding the store's write lock (SQLite's BEGIN EXCLUSIVE) until the block ends."""
-    holder = subprocess.Popen([sys.executable, "-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1], "
-                               "isolation_level=None); c.execute('BEGIN EXCLUSIVE'); print('locked', flush=True); "
-                               "sys.stdin.read()", str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              text=True)
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
-        yield
-    finally:
-        holder.communicate("", timeout=30)
-
-
 def test_saving_a_list_into_a_locked_store_shows_one_line(active_models: Registry, tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "store.sqlite3"
@@ -113,7 +96,7 @@ def test_saving_a_list_into_a_locked_store_shows_one_line(active_models: Registr
     monkeypatch.setenv("LEADSCORE_LOCK_TIMEOUT", "1")
     app = open_page("triage")  # the page opens the store (its saved lists), which stays open for the server
     _upload(app, _leads(load_active_scorer()))
-    with _locked(path):
+    with sqlite_write_lock(path):
         app.text_input[[t.label for t in app.text_input].index("List name")].set_value("May leads")
         app.selectbox[[s.label for s in app.selectbox].index("Lead ID column")].set_value("Lead ID")
         next(b for b in app.button if b.label == "Save this list").click().run()
@@ -140,7 +123,7 @@ def test_publishing_while_the_store_is_locked_says_the_model_was_published(model
     app.number_input(key="rt_rows").set_value(2_000)
     app.button(key="rt_train").click().run()
     app.checkbox(key="publish_anyway").check().run()  # 2,000 leads make a worse model than the built-in one
-    with _locked(path):
+    with sqlite_write_lock(path):
         app.button(key="publish").click().run()
     assert not app.exception, [e.value for e in app.exception]
     after = Registry(models_dir).active_version()

@@ -5,32 +5,15 @@ and warns that the audit entry is missing."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import EXCEPTION, act, copy_registry, open_dashboard, serve_dashboard
+from tests.store_locks import sqlite_write_lock
 
 pytestmark = pytest.mark.browser
-
-
-@contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """Another program holding the store's write lock (SQLite's BEGIN EXCLUSIVE) until the block ends."""
-    holder = subprocess.Popen([sys.executable, "-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1], "
-                               "isolation_level=None); c.execute('BEGIN EXCLUSIVE'); print('locked', flush=True); "
-                               "sys.stdin.read()", str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              text=True)
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
-        yield
-    finally:
-        holder.communicate("", timeout=30)
 
 
 def test_a_locked_store_in_a_fragments_rerun_shows_one_line(page: Page, _crm_registry: Path,
@@ -47,7 +30,7 @@ def test_a_locked_store_in_a_fragments_rerun_shows_one_line(page: Page, _crm_reg
         act(page, lambda: page.get_by_text("Chance of conversion", exact=True).first.click())  # a fragment rerun
         save = page.get_by_role("button", name="Save these bands")
         expect(save).to_be_visible()
-        with _locked(store):
+        with sqlite_write_lock(store):
             act(page, lambda: save.click())  # the fragment's own rerun: publish, then its audit entry
             line = page.get_by_test_id("stAlertContentWarning").filter(
                 has_text="The audit entry of this change could not be written")
