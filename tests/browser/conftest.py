@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Download, Locator, Page, expect, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -167,6 +167,24 @@ def act(page: Page, action: Callable[[], object]) -> None:
     before = script_runs(page)
     action()
     finished(page, before)
+
+
+def download(page: Page, button: Locator) -> Download:
+    """Click a download button once the page is still, and return the file it gives.
+
+    On a loaded machine a rerun started by the previous action can begin after `finished` stopped waiting for it
+    (``RERUN_START_MS``): the click then lands on the button of the run being replaced, whose file the server has
+    already dropped, and no download comes. The button is clicked again once that rerun is over (at most once
+    more, so a button that never gives a file still fails)."""
+    finished(page)
+    with contextlib.suppress(PlaywrightTimeout):
+        with page.expect_download(timeout=30_000) as first:
+            button.click()
+        return first.value
+    finished(page)
+    with page.expect_download() as second:
+        button.click()
+    return second.value
 
 
 def screenshot(page: Page, name: str) -> None:

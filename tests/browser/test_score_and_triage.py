@@ -17,6 +17,7 @@ from leadscore.scoring.template import starting_leads
 from tests.app.test_triage_page import ROWS, _leads
 from tests.browser.conftest import (
     act,
+    download,
     finished,
     no_exception,
     open_dashboard,
@@ -96,10 +97,8 @@ def test_triage_list_survives_a_page_change_and_downloads_as_shown(page: Page, k
     shown = ROWS // 3 - (1 if leads.loc[2, "Owner"] == "Ben" else 0)
     button = page.get_by_role("button", name=f"Download the {shown} shown (CSV)")
     expect(button).to_be_visible()
-    with page.expect_download() as download:
-        button.click()
     saved = tmp_path / "shown.csv"
-    download.value.save_as(saved)
+    download(page, button).save_as(saved)
     got = pd.read_csv(io.BytesIO(saved.read_bytes()), encoding="utf-8-sig", dtype=str, keep_default_na=False)
     assert got["Name"].tolist() == got["Name"].iloc[
         lead_list.natural_key(got["Name"]).sort_values(ascending=False, kind="stable").index].tolist()

@@ -22,6 +22,7 @@ from leadscore.store import Store, audit, people
 from tests.browser.conftest import (
     act,
     copy_registry,
+    download,
     finished,
     free_port,
     no_exception,
@@ -74,9 +75,8 @@ def menu(page: Page) -> list[str]:
 
 def shown_leads(page: Page) -> list[str]:
     """The lead IDs of "Download the N shown (CSV)" on My leads (what the table shows, as a file)."""
-    with page.expect_download() as download:
-        page.get_by_role("button", name="shown (CSV)").click()
-    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8-sig"))))
+    file = download(page, page.get_by_role("button", name="shown (CSV)"))
+    rows = list(csv.DictReader(io.StringIO(Path(file.path()).read_text(encoding="utf-8-sig"))))
     return [row["Lead"] for row in rows]
 
 
