@@ -56,14 +56,8 @@ def _faults(doing: str) -> Callable[[Callable[Concatenate[Store, _P], _R]], Call
     def wrap(method: Callable[Concatenate[Store, _P], _R]) -> Callable[Concatenate[Store, _P], _R]:
         @functools.wraps(method)
         def guarded(self: Store, *args: _P.args, **kwargs: _P.kwargs) -> _R:
-            try:
+            with self.translating(doing):
                 return method(self, *args, **kwargs)
-            except StoreError:
-                raise
-            except Exception as error:
-                if not is_database_error(error):
-                    raise
-                raise self.fault(error, doing) from error
 
         return guarded
 
