@@ -51,7 +51,10 @@ class DriftEntry:
 
 
 def _numbers(values: pd.Series) -> pd.Series:
-    return pd.to_numeric(values, errors="coerce").mask(missing_mask(values))
+    numbers = pd.to_numeric(values, errors="coerce")
+    if pd.api.types.is_numeric_dtype(values.dtype):  # no placeholder text in a number column: empty is NaN already
+        return numbers
+    return numbers.mask(missing_mask(values))
 
 
 def _number_bins(values: pd.Series) -> dict[str, Any]:
@@ -85,7 +88,7 @@ def _category_levels(values: pd.Series) -> dict[str, Any]:
 def _category_shares(text: pd.Series, levels: list[str]) -> np.ndarray:
     """Shares of each level, then "other" (rare or unseen levels), then empty cells."""
     known = {level: i for i, level in enumerate(levels)}
-    codes = text.map(lambda v: known.get(v, len(levels))).to_numpy(dtype=np.int64, copy=True)
+    codes = text.map(known).fillna(len(levels)).to_numpy(dtype=np.int64, copy=True)
     codes[(text == MISSING).to_numpy(dtype=bool)] = len(levels) + 1
     return np.bincount(codes, minlength=len(levels) + 2) / max(len(text), 1)
 

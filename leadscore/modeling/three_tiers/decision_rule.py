@@ -49,12 +49,14 @@ HIGH = 2
 
 def expected_outcomes(decided: np.ndarray, truth: np.ndarray) -> tuple[float, float, float]:
     """Expected accuracy, High recall and High precision of decisions, from the true probabilities."""
-    rows = np.arange(len(decided))
-    in_high = decided == HIGH
-    accuracy = float(truth[rows, decided].mean())
-    recall = float(truth[in_high, HIGH].sum() / truth[:, HIGH].sum())
-    precision = float(truth[in_high, HIGH].mean()) if in_high.any() else 0.0
-    return accuracy, recall, precision
+    return _expected(decided == HIGH, truth[np.arange(len(decided)), decided], truth[:, HIGH])
+
+
+def _expected(in_high: np.ndarray, decided_truth: np.ndarray, high_truth: np.ndarray) -> tuple[float, float, float]:
+    """``expected_outcomes`` from the leads put in High, each lead's true chance of its decided tier and of High."""
+    caught = high_truth[in_high]
+    precision = float(caught.mean()) if len(caught) else 0.0
+    return float(decided_truth.mean()), float(caught.sum() / high_truth.sum()), precision
 
 
 def choose_on_fresh_leads(predict_proba: Callable[[np.ndarray], np.ndarray], rows: int = FRESH_ROWS,
@@ -67,11 +69,14 @@ def choose_on_fresh_leads(predict_proba: Callable[[np.ndarray], np.ndarray], row
     truth = synth.true_probabilities(features)
     probabilities = predict_proba(features.to_numpy(dtype=np.float64))
     low_or_medium = probabilities[:, :HIGH].argmax(axis=1)
+    # Per lead, once: the true chance of the likelier of Low and Medium, and of High; a bar only picks between them.
+    low_or_medium_truth, high_truth = truth[np.arange(len(truth)), low_or_medium], truth[:, HIGH]
     wanted = HIGH_RECALL_FLOOR + RECALL_MARGIN
     table = []
     for bar in GRID:
-        decided = np.where(probabilities[:, HIGH] >= bar, HIGH, low_or_medium)
-        table.append((float(bar), *expected_outcomes(decided, truth)))
+        in_high = probabilities[:, HIGH] >= bar
+        table.append((float(bar), *_expected(in_high, np.where(in_high, high_truth, low_or_medium_truth),
+                                             high_truth)))
     eligible = [row for row in table if row[2] >= wanted]
     floor_met = bool(eligible)
     bar, accuracy, recall, precision = max(eligible, key=lambda r: r[0]) if eligible else max(

@@ -171,14 +171,15 @@ def _raw_margins(pipeline: Pipeline, features: np.ndarray) -> np.ndarray:
 
 def fit_calibration(margins: np.ndarray, labels: np.ndarray) -> tuple[float, np.ndarray]:
     """Temperature and per-class bias minimising log loss of ``softmax(m / T + b)``."""
-    onehot = np.eye(len(CLASSES))[labels]
+    rows = np.arange(len(labels))
 
     def loss(theta: np.ndarray) -> float:
         log_t, b1, b2 = theta
         logits = margins / np.exp(log_t) + np.array([0.0, b1, b2])
         logits -= logits.max(axis=1, keepdims=True)
         log_p = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
-        return float(-(onehot * log_p).sum(axis=1).mean())
+        # Each lead's log chance of its own tier (the same numbers a one-hot product summed per row gives).
+        return float(-log_p[rows, labels].mean())
 
     best = minimize(loss, x0=np.zeros(3), method="Nelder-Mead",
                     options={"xatol": 1e-4, "fatol": 1e-7, "maxiter": 2000})
@@ -253,6 +254,12 @@ def fit_model(features: np.ndarray, labels: np.ndarray, preset: str = DEFAULT_PR
     ``params`` overrides the preset's hyperparameters (for comparisons such as
     benchmarks/compare_presets.py); ``preset`` then only names the result.
     """
+    return _fit_model_and_pipeline(features, labels, preset, progress, params)[0]
+
+
+def _fit_model_and_pipeline(features: np.ndarray, labels: np.ndarray, preset: str, progress: Progress,
+                            params: dict[str, Any] | None = None) -> tuple[LeadModel, Pipeline]:
+    """``fit_model``'s model, and the fitted pipeline it wraps (the baselines' uncalibrated SMOTE model)."""
     params = params or PRESETS[preset]
     oof, fold_of = _out_of_fold_margins(features, labels, params, progress)
     temperature, bias = fit_calibration(oof, labels)
@@ -265,21 +272,27 @@ def fit_model(features: np.ndarray, labels: np.ndarray, preset: str = DEFAULT_PR
         mean=scaler.mean_.copy(), scale=scaler.scale_.copy(),
         temperature=temperature, bias=bias, high_threshold=threshold,
         metadata={"preset": preset, "params": params, "decision_rule": rule},
-    )
+    ), pipeline
 
 
 def baselines(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray,
-              preset: str) -> dict[str, dict[str, float]]:
-    """The seed's comparison on the same split: simpler models, and XGBoost without SMOTE."""
+              preset: str, fitted_smote: Pipeline | None = None) -> dict[str, dict[str, float]]:
+    """The seed's comparison on the same split: simpler models, and XGBoost without SMOTE.
+
+    ``fitted_smote``: the preset's SMOTE pipeline already fitted on ``x_train`` (the final model before
+    calibration: ``build_pipeline`` is deterministic, so a second fit would give the same booster).
+    """
+    smote = fitted_smote if fitted_smote is not None else build_pipeline(PRESETS[preset])
     candidates = {
         "Logistic regression": make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)),
         "Random forest": RandomForestClassifier(n_estimators=200, random_state=RANDOM_STATE, n_jobs=-1),
         "XGBoost without SMOTE": build_pipeline(PRESETS[preset], smote=False),
-        "XGBoost with SMOTE (uncalibrated)": build_pipeline(PRESETS[preset]),
+        "XGBoost with SMOTE (uncalibrated)": smote,
     }
     results = {}
     for name, estimator in candidates.items():
-        estimator.fit(x_train, y_train)
+        if estimator is not fitted_smote:
+            estimator.fit(x_train, y_train)
         probabilities = estimator.predict_proba(x_test)
         metrics = TiersReport.model_validate(
             evaluate_probabilities(probabilities, probabilities.argmax(axis=1), y_test)).headline_metrics()
@@ -345,7 +358,7 @@ def train(frame: pd.DataFrame, preset: str = DEFAULT_PRESET, with_baselines: boo
     indices = np.arange(len(labels))
     train_index, test_index = train_test_split(
         indices, test_size=TEST_SIZE, stratify=labels, random_state=RANDOM_STATE)
-    model = fit_model(features[train_index], labels[train_index], preset, progress)
+    model, pipeline = _fit_model_and_pipeline(features[train_index], labels[train_index], preset, progress)
     if truth is not None:
         # Generated leads: the bar is chosen on a large fresh sample of the same world (decision_rule.py),
         # not on the ~850 High labels of the out-of-fold predictions.
@@ -364,7 +377,7 @@ def train(frame: pd.DataFrame, preset: str = DEFAULT_PRESET, with_baselines: boo
     if with_baselines:
         progress("Training simpler models to compare with", 0.85)
         document["baselines"] = baselines(features[train_index], labels[train_index],
-                                          features[test_index], labels[test_index], preset)
+                                          features[test_index], labels[test_index], preset, pipeline)
     document["rows"] = {"train": int(len(train_index)), "test": int(len(test_index))}
     model.metadata.update({
         "data_fingerprint": fingerprint(features, labels),
