@@ -269,6 +269,11 @@ def _sample(positions: np.ndarray, y: np.ndarray, rows: int, seed: int) -> np.nd
     return np.sort(taken)
 
 
+def _rows_of(frame: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
+    """``frame.iloc[rows]`` for sorted distinct positions, without copying the frame when they are all of it."""
+    return frame if len(rows) == len(frame) else frame.iloc[rows]
+
+
 def _work_signs(frame: pd.DataFrame, labels: np.ndarray, review: Review, seed: int) -> dict[str, Any]:
     """Each field's signs of being filled in while worked, on (a sample of) every row, open leads too."""
     names = [c.name for c in review.fields()]
@@ -280,7 +285,7 @@ def _work_signs(frame: pd.DataFrame, labels: np.ndarray, review: Review, seed: i
     if key is not None and key.notna().mean() >= 0.9:
         rank = key.rank(method="first", na_option="top").to_numpy()
         newest = (rank > (1 - NEWEST_SHARE) * len(rank))[rows]
-    sample = frame.iloc[rows]
+    sample = _rows_of(frame, rows)
     filled = {name: ~missing_mask(sample[name]) for name in names}
     return work_signs(names, filled, newest, labels[rows] < 0)
 
@@ -289,9 +294,10 @@ def _first_fit_shares(train_frame: pd.DataFrame, y: np.ndarray, review: Review, 
                       ) -> dict[str, float]:
     """Each field's share of a first fit's decisions (mean |SHAP|), on a sample of the training part."""
     rows = _sample(np.arange(len(y)), y, FIRST_FIT_ROWS, seed)
-    schema = build_schema(train_frame.iloc[rows], review)
-    sample, y_sample, _ = rows_with_fields(schema, train_frame.iloc[rows], y[rows])
-    codes = schema.codes(schema.parse(sample).matrix)
+    taken = _rows_of(train_frame, rows)
+    schema = build_schema(taken, review)
+    _, y_sample, _, matrix = rows_with_fields(schema, taken, y[rows])
+    codes = schema.codes(matrix)
     name, params, rounds = FIRST_FIT
     booster, encoding, _ = _fit(Candidate(name, "native", params, rounds), codes, y_sample, schema, rounds,
                                 seed, nthread)
@@ -300,13 +306,11 @@ def _first_fit_shares(train_frame: pd.DataFrame, y: np.ndarray, review: Review, 
     return decision_shares(contributions, schema.names)
 
 
-def leakage_screen(labelled: pd.DataFrame, all_rows: pd.DataFrame, labels: np.ndarray, train_pos: np.ndarray,
-                   y_train: np.ndarray, review: Review, threshold: float, seed: int,
-                   nthread: int) -> list[FieldPower]:
+def leakage_screen(train_frame: pd.DataFrame, all_rows: pd.DataFrame, labels: np.ndarray, y_train: np.ndarray,
+                   review: Review, threshold: float, seed: int, nthread: int) -> list[FieldPower]:
     """Both rules of ``leakage.py`` on the training part (and, for the fill-rate signs, on every row)."""
     screened = _sample(np.arange(len(y_train)), y_train, SCREEN_ROWS, seed)
-    train_frame = labelled.iloc[train_pos]
-    sample = train_frame.iloc[screened]
+    sample = _rows_of(train_frame, screened)
     schema = build_schema(sample, review)
     matrix = schema.parse(sample).matrix  # every labelled row parses (training_rows.py); outcomes follow the index
     powers = screen(matrix, y_train[screened][matrix.index.to_numpy() - 1], threshold)
@@ -468,8 +472,7 @@ def train_outcome(frame: pd.DataFrame, target: str, positive: Sequence[str] | No
     y_train, y_test = y_all[train_pos], y_all[test_pos]
 
     progress("Looking for fields filled in after the sale", 0.05)
-    powers = leakage_screen(labelled, frame, labels, train_pos, y_train, review, leak_threshold, seed,
-                            nthread)
+    powers = leakage_screen(train_frame, frame, labels, y_train, review, leak_threshold, seed, nthread)
     kept = {header_key(k) for k in keep}
     for power in powers:
         if power.flagged and header_key(power.name) not in kept:
@@ -477,20 +480,23 @@ def train_outcome(frame: pd.DataFrame, target: str, positive: Sequence[str] | No
     if not review.fields():
         raise NotEnoughDataError("every field was flagged as filled in after the outcome; keep some with --keep")
     schema = build_schema(train_frame, review, actionable=actionable)
-    train_frame, y_train, empty_train = rows_with_fields(schema, train_frame, y_train)
-    test_frame, y_test, empty_test = rows_with_fields(schema, test_frame, y_test)
+    train_frame, y_train, empty_train, train_matrix = rows_with_fields(schema, train_frame, y_train)
+    large = sample_rows is not None and len(y_train) > sample_rows  # then parsed again in parts (_fit_large)
+    train_codes = None if large else schema.codes(train_matrix)
+    del train_matrix
+    _, y_test, empty_test, test_matrix = rows_with_fields(schema, test_frame, y_test)
     if empty_train + empty_test:
         warnings.append(f"{empty_train + empty_test:,} leads the fields could not be read from were left out, "
                         "with their outcomes")
         log.warning(warnings[-1])
-    test_codes = schema.codes(schema.parse(test_frame).matrix)
+    test_codes = schema.codes(test_matrix)
     outcome = Outcome(review.target, tuple(positive), tuple(negative))
 
-    if sample_rows is not None and len(y_train) > sample_rows:  # a large file
+    if train_codes is None:  # a large file
+        assert sample_rows is not None
         model, comparison, chosen, sampling = _fit_large(candidates, train_frame, y_train, schema, outcome,
                                                          sample_rows, seed, nthread, progress)
     else:
-        train_codes = schema.codes(schema.parse(train_frame).matrix)
         comparison = _compare(candidates, train_codes, y_train, schema, seed, nthread, progress)
         best = min(comparison, key=lambda r: r["log_loss"])
         chosen = next(c for c in candidates if c.name == best["name"])

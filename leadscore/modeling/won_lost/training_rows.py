@@ -53,16 +53,20 @@ def blank_impossible_cells(frame: pd.DataFrame, review: Review) -> tuple[pd.Data
     return out, notes
 
 
-def rows_with_fields(schema: Schema, frame: pd.DataFrame, y: np.ndarray) -> tuple[pd.DataFrame, np.ndarray, int]:
-    """The rows the schema parses, their outcomes, and how many rows were left out.
+def rows_with_fields(schema: Schema, frame: pd.DataFrame, y: np.ndarray
+                     ) -> tuple[pd.DataFrame, np.ndarray, int, pd.DataFrame]:
+    """The rows the schema parses, their outcomes, how many rows were left out, and those rows parsed (the
+    model matrix of the rows returned: ``schema.parse(rows).matrix``, so callers need not parse them again).
 
     After ``blank_impossible_cells`` the parser rejects no labelled row (a lead whose fields are all empty is
     scored; its outcome makes its line not blank); any row it did reject would leave with its outcome.
     """
-    kept = schema.parse(frame).matrix.index.to_numpy() - 1
+    matrix = schema.parse(frame).matrix
+    kept = matrix.index.to_numpy() - 1
     if len(kept) == len(frame):
-        return frame, y, 0
-    return frame.iloc[kept], y[kept], int(len(frame) - len(kept))
+        return frame, y, 0, matrix
+    rows = frame.iloc[kept]
+    return rows, y[kept], int(len(frame) - len(kept)), schema.parse(rows).matrix
 
 
 def period_of(key: pd.Series | None, test: np.ndarray) -> dict[str, str] | None:
