@@ -79,6 +79,16 @@ def test_smote_runs_only_while_fitting() -> None:
     assert pipeline.named_steps["xgb"].get_booster().num_boosted_rounds() == 600
 
 
+def test_the_uncalibrated_baseline_may_be_the_final_models_own_fitted_pipeline() -> None:
+    """Training hands the baselines the final model's pipeline instead of fitting it a second time: the same."""
+    x, y, _ = train.labeled_frame(synth.generate(900, seed=6))
+    fit, held = np.arange(700), np.arange(700, 900)
+    fitted = train.build_pipeline(train.PRESETS["default"]).fit(x[fit], y[fit])
+    refitted = train.baselines(x[fit], y[fit], x[held], y[held], "default")
+    reused = train.baselines(x[fit], y[fit], x[held], y[held], "default", fitted)
+    assert reused == refitted
+
+
 def test_seed_preset_uses_the_seed_hyperparameters() -> None:
     assert train.PRESETS["seed"] == {
         "n_estimators": 300, "max_depth": 6, "learning_rate": 0.05, "subsample": 0.8,
