@@ -16,7 +16,7 @@ from leadscore.fields.builtin import BUILTIN_SCHEMA, CLASSES
 from leadscore.fields.rejections import SchemaError
 from leadscore.fields.scenarios import SCENARIOS
 from leadscore.modeling.three_tiers import train
-from leadscore.modeling.three_tiers.decision_rule import choose_on_fresh_leads, expected_outcomes
+from leadscore.modeling.three_tiers.decision_rule import GRID, choose_on_fresh_leads, expected_outcomes
 from leadscore.modeling.three_tiers.evaluate import evaluate_probabilities
 from leadscore.registry import Registry
 from leadscore.scoring.scorer import Scorer
@@ -224,6 +224,20 @@ def test_the_bar_for_high_is_the_most_accurate_one_whose_expected_recall_reaches
     assert expected_outcomes(higher, p)[1] < 0.84  # one step up misses the aim
     assert 0.38 <= bar <= 0.45  # with true probabilities: recall 0.84 costs under 0.1 point of accuracy
     assert rule["bayes_accuracy"] - rule["expected_accuracy"] < 0.001
+
+
+def test_the_bar_table_decides_every_fresh_lead_as_the_booster_itself_would(
+        default_training: train.TrainingResult) -> None:
+    model = default_training.model
+    leads = synth.generate_features(20_000, np.random.default_rng(3)).to_numpy(dtype=float, copy=True)
+    leads[:50, 0] = np.nan  # an empty field: XGBoost's own answer
+    exact = model.predict_proba(leads)
+    quick = model.probabilities_to_decide(leads, GRID)
+    assert np.array_equal(quick[:, :2].argmax(axis=1), exact[:, :2].argmax(axis=1))
+    for bar in GRID:
+        assert np.array_equal(quick[:, 2] >= bar, exact[:, 2] >= bar)
+    assert np.array_equal(quick[:50], exact[:50])
+    assert np.abs(quick - exact).max() < 1e-4  # elsewhere the step functions' sums: XGBoost's but for float32 rounding
 
 
 def test_the_built_in_model_chooses_its_bar_on_fresh_generated_leads(default_training: train.TrainingResult) -> None:

@@ -41,6 +41,8 @@ class StepFunctions:
     right_total: np.ndarray
     #: (classes,): the base value (expected margin) of each class.
     bias: np.ndarray
+    #: (classes,): the most XGBoost's own margin (float32 sums of the leaves) can differ from ``margins``.
+    margin_error: np.ndarray
 
     @classmethod
     def from_booster(cls, booster: xgb.Booster, n_classes: int, n_features: int) -> StepFunctions | None:
@@ -49,15 +51,20 @@ class StepFunctions:
         forest = model["gradient_booster"]["model"]
         parts: dict[tuple[int, int], list[tuple[float, float, float]]] = {}
         expected = np.zeros(n_classes)
+        # Per class: trees, and the largest a sum of their leaves can be (the float32 error's scale).
+        trees, mass = np.zeros(n_classes), np.zeros(n_classes)
         for tree, group in zip(forest["trees"], forest["tree_info"], strict=True):
             left, right = tree["left_children"], tree["right_children"]
             values, covers = tree["split_conditions"], tree["sum_hessian"]
+            trees[group] += 1
             if len(left) == 1:  # a lone leaf: a constant
                 expected[group] += values[0]
+                mass[group] += abs(values[0])
                 continue
             if len(left) != 3 or left[1] != -1 or right[1] != -1 or left[2] != -1 or right[2] != -1:
                 return None
             a, b = values[left[0]], values[right[0]]
+            mass[group] += max(abs(a), abs(b))
             ca, cb = covers[left[0]], covers[right[0]]
             mean = (ca * a + cb * b) / (ca + cb)
             expected[group] += mean
@@ -72,7 +79,10 @@ class StepFunctions:
             suffix[group][feature] = np.append(np.cumsum(steps[::-1])[::-1], 0.0)
             right_total[group, feature] = sum(s[2] for s in ordered)
         base_score = np.asarray(json.loads(model["learner_model_param"]["base_score"]), dtype=np.float64)
-        functions = cls(thresholds, suffix, right_total, expected + base_score)
+        # Any order of float32 sums of m terms is within (m - 1) * 2^-24 * sum |term| of the exact sum; the
+        # result's own rounding and the float64 arithmetic here are inside the doubled bound.
+        error = 2 * (trees + 2) * 2.0**-24 * (mass + np.abs(base_score))
+        functions = cls(thresholds, suffix, right_total, expected + base_score, error)
         return functions if functions._agrees_with(booster) else None
 
     def _agrees_with(self, booster: xgb.Booster) -> bool:
@@ -84,6 +94,17 @@ class StepFunctions:
         if not agrees:
             log.warning("step-function SHAP disagrees with pred_contribs; using pred_contribs")
         return bool(agrees)
+
+    def margins(self, scaled: np.ndarray) -> np.ndarray:
+        """The booster's margins (n, classes) of float32 inputs, as exact sums of the leaves (XGBoost's own are
+        float32 sums, within ``margin_error``): the contributions summed, without keeping them."""
+        n_classes, n_features = self.right_total.shape
+        out = np.empty((len(scaled), n_classes))
+        out[:] = self.bias + self.right_total.sum(axis=1)
+        for k in range(n_classes):
+            for j in range(n_features):
+                out[:, k] += self.suffix[k][j][np.searchsorted(self.thresholds[k][j], scaled[:, j], side="right")]
+        return out
 
     def contributions(self, scaled: np.ndarray) -> np.ndarray:
         """SHAP contributions (n, classes, features + 1) of float32 inputs; the last entry is the base value."""

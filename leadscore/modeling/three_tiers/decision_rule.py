@@ -63,7 +63,8 @@ def choose_on_fresh_leads(predict_proba: Callable[[np.ndarray], np.ndarray], row
                           seed: int = FRESH_SEED) -> tuple[float, dict[str, Any]]:
     """The bar for High and how it was chosen, for a model of the generator's world.
 
-    ``predict_proba`` maps the built-in fields (n, 12) to calibrated P(Low, Medium, High).
+    ``predict_proba`` maps the built-in fields (n, 12) to calibrated P(Low, Medium, High), or to values that
+    decide every lead the same way under each bar of ``GRID`` (``LeadModel.probabilities_to_decide``).
     """
     features = synth.generate_features(rows, np.random.default_rng(seed))
     truth = synth.true_probabilities(features)

@@ -34,7 +34,7 @@ from leadscore.modeling.explain.stump_shap import StepFunctions
 from leadscore.modeling.target import softmax
 from leadscore.modeling.three_tiers.model_check import ParameterError, check_parameters
 from leadscore.modeling.three_tiers.report import TiersReport
-from leadscore.modeling.three_tiers.target import ThreeTiers
+from leadscore.modeling.three_tiers.target import HIGH, ThreeTiers
 
 BOOSTER_FILE = "model.ubj"
 PARAMS_FILE = "model.json"
@@ -73,6 +73,34 @@ class LeadModel:
     def predict_proba(self, features: np.ndarray) -> np.ndarray:
         """Calibrated P(Low), P(Medium), P(High), shape (n, 3)."""
         return softmax(self.margins(features))
+
+    def probabilities_to_decide(self, features: np.ndarray, bars: np.ndarray) -> np.ndarray:
+        """P(Low), P(Medium), P(High) that decide every lead as ``predict_proba``'s would under each of ``bars``.
+
+        A decision (High when P(High) reaches the bar, else the likelier of Low and Medium) uses two
+        comparisons. A single-split booster's margins come from its step functions (a few binary searches a
+        field, instead of walking every tree), within ``StepFunctions.margin_error`` of XGBoost's own; a lead
+        whose comparisons that error could tip gets ``predict_proba``'s exact values, so every decision is
+        the same. Others, and leads with empty fields: ``predict_proba``.
+        """
+        functions = self._step_functions
+        if functions is None or not len(features):
+            return self.predict_proba(features)
+        scaled = self.scaled(features)
+        margins = functions.margins(scaled) / self.temperature + self.bias
+        probabilities = softmax(margins)
+        # How far each calibrated margin may be off, and so each probability (softmax moves log p by at most twice).
+        error = float(functions.margin_error.max()) / self.temperature + 1e-9
+        p_high = probabilities[:, HIGH]
+        edges = np.concatenate([[-np.inf], np.sort(np.asarray(bars, dtype=np.float64)), [np.inf]])
+        above = np.searchsorted(edges, p_high)
+        nearest = np.minimum(np.abs(p_high - edges[above - 1]), np.abs(p_high - edges[above]))
+        doubtful = ((nearest <= 2 * p_high * np.expm1(2 * error) + 1e-9)
+                    | (np.abs(margins[:, 0] - margins[:, 1]) <= 4 * error)
+                    | np.isnan(scaled).any(axis=1))
+        if doubtful.any():
+            probabilities[doubtful] = self.predict_proba(features[doubtful])
+        return probabilities
 
     def decide(self, probabilities: np.ndarray) -> np.ndarray:
         """Tier index per lead under the decision rule (see module docstring)."""

@@ -44,7 +44,7 @@ from leadscore.fields.builtin import BUILTIN_SCHEMA, CLASSES, FEATURE_NAMES, LAB
 from leadscore.fields.headers import header_key
 from leadscore.fields.rejections import SchemaError
 from leadscore.modeling.target import softmax
-from leadscore.modeling.three_tiers.decision_rule import choose_on_fresh_leads
+from leadscore.modeling.three_tiers.decision_rule import GRID, choose_on_fresh_leads
 from leadscore.modeling.three_tiers.evaluate import evaluate_probabilities
 from leadscore.modeling.three_tiers.lead_model import LeadModel
 from leadscore.modeling.three_tiers.report import TiersReport
@@ -363,7 +363,7 @@ def train(frame: pd.DataFrame, preset: str = DEFAULT_PRESET, with_baselines: boo
         # Generated leads: the bar is chosen on a large fresh sample of the same world (decision_rule.py),
         # not on the ~850 High labels of the out-of-fold predictions.
         progress("Choosing the bar for High on fresh generated leads", 0.75)
-        model.high_threshold, fresh = choose_on_fresh_leads(model.predict_proba)
+        model.high_threshold, fresh = choose_on_fresh_leads(lambda x: model.probabilities_to_decide(x, GRID))
         model.metadata["decision_rule"] = {**model.metadata["decision_rule"], **fresh}
     progress("Testing it on leads it never saw", 0.8)
     probabilities = model.predict_proba(features[test_index])
