@@ -235,13 +235,18 @@ class Field:
         The same rules as ``Schema.parse`` (tests/test_fields.py holds them to the same answers);
         used for one lead at a time, where pandas would cost milliseconds per field.
         """
-        if _is_nan(raw) or (not isinstance(raw, (int, float)) and str(raw).strip().lower() in placeholders):
+        if _is_nan(raw):
+            return math.nan, (MISSING_REASON if self.required else None)
+        # Text is lowered once: a placeholder, a level and a yes/no are all matched on it.
+        lowered = None if isinstance(raw, (int, float)) else str(raw).strip().lower()
+        if lowered is not None and lowered in placeholders:
             return math.nan, (MISSING_REASON if self.required else None)
         if self.kind == "category":
             lookup = self._level_codes
-            return float(lookup.get(str(raw).strip().lower(), lookup[OTHER])), None
+            return float(lookup.get(str(raw).strip().lower() if lowered is None else lowered, lookup[OTHER])), None
         if self.kind == "flag":
-            lowered = str(raw).strip().lower()
+            if lowered is None:
+                lowered = str(raw).strip().lower()
             if isinstance(raw, bool) or lowered in FLAG_TRUE or lowered in FLAG_FALSE:
                 return (1.0 if raw is True or lowered in FLAG_TRUE else 0.0), None
             return math.nan, FLAG_REASON
