@@ -30,8 +30,9 @@ SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 START_TIMEOUT = 180
 #: Generous limits: on a busy 2-core machine one script run can take many seconds.
 WAIT_MS = 90_000
-#: How long a rerun may take to start after a click or key press before we stop waiting for it (an action that
-#: causes no script run, such as a tab switch, is done waiting after this).
+#: How long `finished` waits for the server to say that the run a click or key press caused is over, before it
+#: goes by the page's own state alone (a longer run is then shown as running; an action that causes no run is
+#: done waiting after this).
 RERUN_START_MS = 5_000
 APP = '[data-testid="stApp"]'
 EXCEPTION = '[data-testid="stException"]'
