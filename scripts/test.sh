@@ -16,4 +16,5 @@ fi
 .venv/bin/python -m mypy ui app_pages app.py
 # Two processes (pytest-xdist), each test module kept whole in one of them (its module-scoped servers start
 # once): on 2 cores much of the suite waits on servers, browsers and subprocesses. `-n 0` runs it in one.
-exec .venv/bin/python -m pytest -n 2 --dist loadscope "$@"
+# Modules are handed out in the order tests/conftest.py gives them (the long browser ones first), not by count.
+exec .venv/bin/python -m pytest -n 2 --dist loadscope --no-loadscope-reorder "$@"

@@ -39,6 +39,24 @@ from leadscore.scoring.scorer import Scorer
 from leadscore.settings import ENV_CONFIG_HOME, ENV_SIGNING_KEY
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules in the order two processes should take them (scripts/test.sh: ``--dist loadscope
+    --no-loadscope-reorder``, each module whole in one process, handed out in this order): the browser's first (a
+    few long tests each, behind a dashboard server), then the others with the most tests first. The run then
+    ends on small quick modules instead of one process running a minute-long browser test while the other
+    waits. A module's own tests keep their order."""
+    tests: dict[str, int] = {}
+    browser: set[str] = set()
+    for item in items:
+        module = item.nodeid.split("::", 1)[0]
+        tests[module] = tests.get(module, 0) + 1
+        if item.get_closest_marker("browser"):
+            browser.add(module)
+    place = {module: (module not in browser, -count) for module, count in tests.items()}
+    items.sort(key=lambda item: place[item.nodeid.split("::", 1)[0]])
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _signing_key_outside_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Publishing creates a signing key in $XDG_CONFIG_HOME/leadscore: a throwaway one, never the user's.

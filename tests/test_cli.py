@@ -109,6 +109,38 @@ def test_rows_with_more_or_fewer_cells_than_the_header_are_rejected_with_their_l
     assert lines[11].split(",")[0] not in set(scored["lead_id"]) and len(scored) == 1499
 
 
+def test_the_rejected_file_reads_top_to_bottom_whatever_the_chunk_size(model_dir: Path, leads_csv: Path,
+                                                                       tmp_path: Path) -> None:
+    lines = leads_csv.read_text().splitlines()
+    header = lines[0].split(",")
+    bad = [line.split(",") for line in lines[1:]]
+    for row in (3, 40, 299, 301):  # a cell that is not a number
+        bad[row][header.index("age")] = "forty"
+    for row in (20, 300, 302):  # a row with too few cells, among the others
+        bad[row] = bad[row][:3]
+    source = tmp_path / "mixed.csv"
+    source.write_text("\n".join([lines[0], *(",".join(cells) for cells in bad)]) + "\n")
+    files = {}
+    for rows in (7, 300, 50_000):
+        out = tmp_path / f"out{rows}.csv"
+        assert run("score", source, "-o", out, "--chunk-rows", rows, "--models-dir", model_dir) == 0
+        files[rows] = (out.read_bytes(), (tmp_path / f"out{rows}.rejected.csv").read_bytes())
+    assert files[7] == files[300] == files[50_000]
+    rejected = pd.read_csv(tmp_path / "out300.rejected.csv", keep_default_na=False)
+    assert rejected["row"].tolist() == [4, 21, 41, 300, 301, 302, 303]
+    assert rejected["column"].tolist() == ["age", "(whole row)", "age", "age", "(whole row)", "age", "(whole row)"]
+
+
+@pytest.mark.parametrize("rows", ["0", "-5", "abc"])
+def test_chunk_rows_must_be_a_count(leads_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                    rows: str) -> None:
+    with pytest.raises(SystemExit) as done:
+        run("score", leads_csv, "-o", tmp_path / "o.csv", "--chunk-rows", rows)
+    assert done.value.code == 2
+    assert f"argument --chunk-rows: '{rows}'" in capsys.readouterr().err.strip().splitlines()[-1]
+    assert not (tmp_path / "o.csv").exists()
+
+
 def test_file_that_breaks_half_way_leaves_no_output(model_dir: Path, leads_csv: Path, tmp_path: Path) -> None:
     lines = leads_csv.read_text().splitlines()
     broken = tmp_path / "broken.csv"

@@ -21,6 +21,7 @@ from leadscore import signing
 from leadscore.data import synth
 from leadscore.modeling.three_tiers import train
 from leadscore.registry import ModelFileError, NoModelError, NotPublishedError, Registry
+from tests.processes import processes
 
 LEADSCORE_DIR = Path(registry_module.__file__).parent
 
@@ -119,7 +120,7 @@ def test_concurrent_publishers_all_land_and_the_pointer_stays_valid(
     source = tmp_path / "source"
     Registry(source).publish(small.model, small.report)
     tmp_path = tmp_path / "target"
-    context = multiprocessing.get_context("spawn")
+    context = processes()
     results = context.Queue()
     workers = [context.Process(target=_publish_in_process, args=(str(source), str(tmp_path), results))
                for _ in range(3)]

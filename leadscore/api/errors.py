@@ -66,7 +66,7 @@ def add_handlers(app: FastAPI) -> None:
 
 def answer(scorer: Scorer, reply: dict[str, Any] | JSONResponse, not_recorded: str | None = None) -> JSONResponse:
     """The answer as JSON, stamped with the version of the model that gave it, and with why its leads were not
-    recorded when the server records but this request's key may not (``dependencies.not_recorded``)."""
+    recorded when the server records but this request's key may not (``dependencies.Scoring.not_recorded``)."""
     response = reply if isinstance(reply, JSONResponse) else JSONResponse(reply)
     response.headers[MODEL_VERSION_HEADER] = scorer.version
     if not_recorded is not None:

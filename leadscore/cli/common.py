@@ -121,6 +121,17 @@ def file_name(value: str) -> str:
     return value
 
 
+def positive_count(value: str) -> int:
+    """A count of 1 or more (rows at a time...)."""
+    try:
+        count = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} must be 1 or more")
+    return count
+
+
 def os_error_words(error: OSError) -> str:
     """An operating-system error in one line, naming the file when the error knows it."""
     reason = error.strerror or str(error)

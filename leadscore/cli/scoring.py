@@ -12,6 +12,7 @@ from leadscore.cli.common import (
     audit_change,
     file_name,
     open_store,
+    positive_count,
     refuse_same_paths,
     registry_of,
     sheet_argument,
@@ -30,8 +31,9 @@ def cmd_score(args: argparse.Namespace) -> None:
     refuse_same_paths({"the input": Path(args.input), "-o": output, "--rejected": rejected_path})
     if (args.id or args.list or args.owner) and not args.record:
         raise UserError("--id, --list and --owner need --record (remember the scored leads in the store)")
-    store = open_store(args) if args.record else None
-    recording = score_file.Recording(store, args.list, args.id, args.owner) if store is not None else None
+    # The store opens on the recording's own thread, while the file is read and the model loaded.
+    recording = score_file.Recording(lambda: open_store(args), args.list, args.id, args.owner) \
+        if args.record else None
     try:
         done = score_file.score_file(args.input, output, rejected_path,
                                      lambda: Scorer(registry_of(args).load_or_train_default()),
@@ -40,9 +42,6 @@ def cmd_score(args: argparse.Namespace) -> None:
         raise UserError(f"{args.input}: {error}") from error
     except score_file.RecordingFailedError as error:
         raise UserError(f"{args.input}: {error}") from error
-    finally:
-        if store is not None:
-            store.close()
     if done.scored:
         print("tiers: " + ", ".join(f"{tier} {done.tiers.get(tier, 0):,}" for tier in TIERS), file=sys.stderr)
     summary = f"{done.read:,} rows read, {done.scored:,} scored -> {output}, {done.rejected:,} rejected"
@@ -68,7 +67,9 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
                     help="CSV for rejected rows (default: OUTPUT without its extension + .rejected.csv, "
                          "e.g. scored.rejected.csv)")
     sc.add_argument("--explain", action="store_true", help="add reason_1..3 in plain words")
-    sc.add_argument("--chunk-rows", type=int, default=50_000, help="rows read at a time (default 50000)")
+    sc.add_argument("--chunk-rows", type=positive_count,
+                    help=f"rows read at a time (default {score_file.CHUNK_ROWS}, {score_file.RECORD_CHUNK_ROWS} "
+                         "with --record); the files written are the same whatever the size")
     sc.add_argument("--record", action="store_true",
                     help="remember the scored leads in the store (default: beside the registry; "
                          "$LEADSCORE_DATABASE_URL for another database)")

@@ -141,9 +141,9 @@ class Field:
     #: Numbers: the decimal mark of the training file (``fields/numbers.py``), so ``1,291`` is read alike later.
     decimal: str = "."
 
-    @property
+    @cached_property
     def title(self) -> str:
-        """The label, or one made from the name."""
+        """The label, or one made from the name (made once: every reason and label of a lead reads it)."""
         return self.label or default_label(self.name)
 
     @property
@@ -235,13 +235,18 @@ class Field:
         The same rules as ``Schema.parse`` (tests/test_fields.py holds them to the same answers);
         used for one lead at a time, where pandas would cost milliseconds per field.
         """
-        if _is_nan(raw) or (not isinstance(raw, (int, float)) and str(raw).strip().lower() in placeholders):
+        if _is_nan(raw):
+            return math.nan, (MISSING_REASON if self.required else None)
+        # Text is lowered once: a placeholder, a level and a yes/no are all matched on it.
+        lowered = None if isinstance(raw, (int, float)) else str(raw).strip().lower()
+        if lowered is not None and lowered in placeholders:
             return math.nan, (MISSING_REASON if self.required else None)
         if self.kind == "category":
             lookup = self._level_codes
-            return float(lookup.get(str(raw).strip().lower(), lookup[OTHER])), None
+            return float(lookup.get(str(raw).strip().lower() if lowered is None else lowered, lookup[OTHER])), None
         if self.kind == "flag":
-            lowered = str(raw).strip().lower()
+            if lowered is None:
+                lowered = str(raw).strip().lower()
             if isinstance(raw, bool) or lowered in FLAG_TRUE or lowered in FLAG_FALSE:
                 return (1.0 if raw is True or lowered in FLAG_TRUE else 0.0), None
             return math.nan, FLAG_REASON
@@ -392,12 +397,19 @@ class Schema:
     _placeholder_set: frozenset[str] = field(init=False, repr=False, compare=False)
     #: Header key -> the field it means (names and aliases), built once: every lead is matched with it.
     _owner: dict[str, str] = field(init=False, repr=False, compare=False)
+    #: Per field, the code an empty cell is scored as (``Field.fill_in``; NaN: stays empty), and whether it has one.
+    _fill_values: np.ndarray = field(init=False, repr=False, compare=False)
+    _fill_mask: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_placeholder_set", frozenset(p.strip().lower() for p in self.placeholders))
         object.__setattr__(self, "_owner", {key: f.name for f in self.fields for key in f.keys})
+        fills = [f.fill_in for f in self.fields]
+        object.__setattr__(self, "_fill_values",
+                           np.array([math.nan if v is None else v for v in fills], dtype=np.float64))
+        object.__setattr__(self, "_fill_mask", np.array([v is not None for v in fills], dtype=bool))
 
-    @property
+    @cached_property
     def names(self) -> tuple[str, ...]:
         """Field names in model order."""
         return tuple(f.name for f in self.fields)
@@ -616,11 +628,8 @@ class Schema:
     def fill_in(self, codes: np.ndarray) -> np.ndarray:
         """A copy of ``codes`` with the empty cells of always-filled fields set to their typical value."""
         out = np.array(codes, dtype=np.float64, copy=True)
-        for j, f in enumerate(self.fields):
-            value = f.fill_in
-            if value is not None:
-                column = out[:, j]
-                column[np.isnan(column)] = value
+        if self._fill_mask.any():
+            np.copyto(out, self._fill_values, where=np.isnan(out) & self._fill_mask)
         return out
 
     def value(self, j: int, code: float) -> object:

@@ -37,6 +37,10 @@ _DOT_DECIMAL = re.compile(r"^[+-]?(\d*\.\d{1,2}|\d*\.\d{4,}|\d{1,3}(,\d{3})+\.\d
 #: Digits grouped by three with a separator, and an optional decimal part: the separator is to be dropped.
 _GROUPED = {".": re.compile(rf"^[+-]?\d{{1,3}}((,|{_SPACES})\d{{3}})+(\.\d+)?$"),
             ",": re.compile(rf"^[+-]?\d{{1,3}}((\.|{_SPACES})\d{{3}})+(,\d+)?$")}
+#: The separators ``_GROUPED`` cells drop, by decimal mark.
+_SEPARATORS = {".": re.compile("[,' \u00a0\u202f]"), ",": re.compile("[.' \u00a0\u202f]")}
+#: One cell whose comma is a decimal mark although the column's mark is a dot: ``3,5``, ``0,25``, ``1,2345``.
+_COMMA_CELL = re.compile(r"[+-]?\d*,(\d{1,2}|\d{4,})")
 #: Looks like a number that is not finite or too large for any field: ``inf``, ``-Infinity``, ``1e309``.
 _NOT_FINITE_WORDS = frozenset({"inf", "+inf", "-inf", "infinity", "+infinity", "-infinity", "nan"})
 
@@ -119,9 +123,12 @@ def not_finite(text: pd.Series, decimal: str = ".") -> np.ndarray:
 def read_number(text: str, decimal: str = ".") -> tuple[float, str | None]:
     """One cell without pandas: its value, or NaN and why it is not a number (same rules as ``read_numbers``)."""
     cell = text.strip()
+    if decimal == "." and _PLAIN.fullmatch(cell):  # the usual cell ("720", "0.5"): nothing to drop or replace
+        value = float(cell)
+        return (value, None) if math.isfinite(value) else (math.nan, NOT_FINITE)
     if _GROUPED[decimal].fullmatch(cell):
-        cell = re.sub(r"[,' \u00a0\u202f]" if decimal == "." else r"[.' \u00a0\u202f]", "", cell)
-    if decimal == "," or re.fullmatch(r"[+-]?\d*,(\d{1,2}|\d{4,})", cell):
+        cell = _SEPARATORS[decimal].sub("", cell)
+    if decimal == "," or _COMMA_CELL.fullmatch(cell):
         cell = cell.replace(",", ".")
     try:
         value = float(cell) if _PLAIN.fullmatch(cell) or cell.lower() in _NOT_FINITE_WORDS else math.nan

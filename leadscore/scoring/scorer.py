@@ -17,7 +17,7 @@ measured against for each target).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,7 +66,7 @@ class LeadScore:
     #: Field name -> its contribution to the explained quantity (``Target.support``).
     contributions: dict[str, float]
     #: Field name -> its value in words ("Credit score 790", "Contact: unknown"), for the waterfall.
-    labels: dict[str, str]
+    labels: Mapping[str, str]
     model_version: str
     #: The tier the lead nearly got (three tiers), else None.
     runner_up: str | None = None
@@ -81,6 +81,34 @@ class LeadScore:
     def action(self) -> str:
         """The follow-up the tier calls for."""
         return TIER_ACTIONS[self.tier]
+
+
+class Labels(Mapping[str, str]):
+    """One lead's fields in words, by name (``value_words``), worded on first use: the waterfall reads them, the
+    API's answer does not (wording every field was a tenth of scoring one lead)."""
+
+    def __init__(self, schema: Schema, codes: np.ndarray) -> None:
+        self._schema, self._codes = schema, codes
+        self._words: dict[str, str] | None = None
+
+    def _all(self) -> dict[str, str]:
+        if self._words is None:
+            empty, filled = np.isnan(self._codes), self._schema.fill_in(self._codes[None, :])[0]
+            self._words = {f.name: value_words(self._schema, j, filled[j], bool(empty[j]))
+                           for j, f in enumerate(self._schema.fields)}
+        return self._words
+
+    def __getitem__(self, name: str) -> str:
+        return self._all()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._schema.fields)
+
+    def __repr__(self) -> str:
+        return repr(self._all())
 
 
 class LeadError(ValueError):
@@ -280,9 +308,8 @@ class Scorer:
         """
         target = self.model.target
         probabilities, tiers, explained = self.explain_codes(codes)
-        empty, filled = np.isnan(codes), self.schema.fill_in(codes)
         reasons = reasons_in_words(self.schema, codes, explained)
-        names, fields = self.schema.names, self.schema.fields
+        names = self.schema.names
         runner_up = explained.runner_up
         conversion = target.conversion(probabilities)
         results = []
@@ -293,8 +320,7 @@ class Scorer:
                 chances=target.chances(p, tier), bars=target.bars(p),
                 reasons=[r for r in reasons[i] if r], base_value=float(explained.base_value[i]),
                 contributions=dict(zip(names, explained.values[i].tolist(), strict=True)),
-                labels={f.name: value_words(self.schema, j, filled[i, j], bool(empty[i, j]))
-                        for j, f in enumerate(fields)},
+                labels=Labels(self.schema, codes[i].copy()),
                 model_version=self.version, runner_up=None if runner_up is None else str(runner_up[i]),
                 decision=target.decision_words(p, tier), cleared=target.cleared_bar(p, tier),
                 probabilities=tuple(p.tolist())))

@@ -38,6 +38,9 @@ log = logging.getLogger(__name__)
 
 #: Chunks scored ahead of the store's writer at most (memory stays at a few chunks).
 AHEAD = 2
+#: Rows read at a time: large chunks score fastest; with recording smaller ones, so the store's writer starts
+#: early and the last chunk's writing, which nothing overlaps, is short.
+CHUNK_ROWS, RECORD_CHUNK_ROWS = 50_000, 10_000
 
 
 @dataclass(frozen=True)
@@ -88,9 +91,14 @@ def score_table(scorer: Scorer, table: pd.DataFrame, chunk_rows: int, score: Chu
 class Recording:
     """Where and how a scored file is recorded: the store, the saved list (or None), the lead ID column as in
     the file (or None: a lead is known by a hash of its fields), the owner column (or None: a column called
-    Owner, Lead Owner, Sales Rep... when there is one)."""
+    Owner, Lead Owner, Sales Rep... when there is one).
 
-    store: Store
+    ``store`` is an open store (its caller closes it) or a function opening one: then it is opened on the
+    writer's thread, so importing and opening the store overlaps reading the file and loading the model, and
+    closed when the run ends; a store that cannot be opened fails the run (nothing written).
+    """
+
+    store: Store | Callable[[], Store]
     list_name: str | None = None
     id_column: str | None = None
     owner_column: str | None = None
@@ -119,7 +127,10 @@ class FileScored:
 
 class _Writer:
     """The store's writer thread for one recording run: chunks are queued as typed rows, encoded and written
-    in one transaction while the next chunk is scored; committed by ``finish``, rolled back by ``abort``."""
+    in one transaction while the next chunk is scored; committed by ``finish``, rolled back by ``abort``.
+
+    Before the first chunk the model's drift reference (``reference``: its version and reference, set by the
+    scoring thread once the model is loaded) is kept, outside the run's transaction."""
 
     _DONE, _ABORT = object(), object()
 
@@ -128,28 +139,44 @@ class _Writer:
         self.queue: queue.Queue[object] = queue.Queue(maxsize=AHEAD)
         self.error: BaseException | None = None
         self.recorded: Recorded | None = None
+        self.reference: tuple[str, Mapping[str, object]] | None = None
+        #: Whether the scoring thread has said it is done (or aborting): it puts nothing more.
+        self.ended = False
         self.thread = threading.Thread(target=self._run, name="leadscore-record", daemon=True)
         self.thread.start()
 
     def _run(self) -> None:
-        ended = False  # whether the scoring thread has said it is done (or aborting): it puts nothing more
+        given = self.recording.store
+        store: Store | None = None
         try:
-            with self.recording.store.recording(self.recording.list_name) as run:
-                while (item := self.queue.get()) is not self._DONE:
+            store = given() if callable(given) else given
+            if (item := self._next()) is self._ABORT:
+                return
+            if self.reference is not None:
+                store.keep_drift_reference(*self.reference)
+            with store.recording(self.recording.list_name) as run:
+                while item is not self._DONE:
                     if item is self._ABORT:
-                        ended = True
                         raise _AbortedError
                     assert isinstance(item, ScoredRows)
                     run.add(item)
-                ended = True
+                    item = self._next()
             self.recorded = run.recorded
         except _AbortedError:
             return
         except BaseException as error:  # handed to the scoring thread, which raises it
             self.error = error
             # a fault at the commit comes after the last item: waiting for another would never end
-            while not ended and self.queue.get() not in (self._DONE, self._ABORT):  # let the puts finish
-                pass
+            while not self.ended:  # let the scoring thread's puts finish
+                self._next()
+        finally:
+            if store is not None and store is not given:
+                store.close()
+
+    def _next(self) -> object:
+        item = self.queue.get()
+        self.ended = self.ended or item is self._DONE or item is self._ABORT
+        return item
 
     def put(self, rows: ScoredRows) -> None:
         self._raise()
@@ -189,15 +216,18 @@ def _rows(scorer: Scorer, batch: ScoredBatch, id_column: str | None, owner: str 
 
 
 def score_file(source: csvio.Source, output: Path, rejected: Path, scorer: Scorer | Callable[[], Scorer], *,
-               explain: bool = False, chunk_rows: int = 50_000, recording: Recording | None = None) -> FileScored:
+               explain: bool = False, chunk_rows: int | None = None, recording: Recording | None = None
+               ) -> FileScored:
     """Score a lead file to ``output`` (the scored leads in reading order) and ``rejected`` (row, column, value,
-    reason); an old ``rejected`` file is removed when no row was rejected.
+    reason); an old ``rejected`` file is removed when no row was rejected. The files are the same whatever
+    ``chunk_rows`` (default ``CHUNK_ROWS``, ``RECORD_CHUNK_ROWS`` when recording).
 
     ``scorer``: the model, or a function loading it, called once the file's header has been read (a missing or
     unreadable file is reported before an empty registry trains its default model). Raises csvio.TableError,
     SchemaError, RecordingFailedError (nothing recorded), NoRowsError.
     """
     partial = {path: path.with_name(path.name + ".partial") for path in (output, rejected)}
+    chunk_rows = chunk_rows or (CHUNK_ROWS if recording is None else RECORD_CHUNK_ROWS)
     try:
         done = _score_in_chunks(source, partial[output], partial[rejected], scorer, explain, chunk_rows, recording)
     except BaseException:
@@ -219,13 +249,11 @@ def _score_in_chunks(source: csvio.Source, output: Path, rejected: Path, scorer:
     # Rows with more or fewer cells than the header: rejected with their line, never scored.
     ragged: list[tuple[int, str, str, str]] = []
     with csvio.open_table(source, chunk_rows=chunk_rows, rejected=ragged) as chunks:
-        scorer = scorer if isinstance(scorer, Scorer) else scorer()
-        writer = None
-        if recording is not None:
-            if scorer.metadata.get("drift_reference"):
-                recording.store.keep_drift_reference(scorer.version, scorer.metadata["drift_reference"])
-            writer = _Writer(recording)
+        writer = _Writer(recording) if recording is not None else None
         try:
+            scorer = scorer if isinstance(scorer, Scorer) else scorer()
+            if writer is not None and scorer.metadata.get("drift_reference"):
+                writer.reference = (scorer.version, scorer.metadata["drift_reference"])
             first = _write_chunks(chunks, ragged, output, rejected, scorer, explain, done, writer, recording)
             if ragged:  # rejected rows after the last chunk
                 export.append_safe_csv(pd.DataFrame(ragged, columns=list(REJECTION_COLUMNS)), rejected, first)
@@ -255,11 +283,16 @@ def _write_chunks(chunks: Iterable[pd.DataFrame], ragged: list[tuple[int, str, s
             done.owner_column = done.owner_column or recording.owner_column or owner_column(batch.scored.columns)
             writer.put(_rows(scorer, batch, recording.id_column, done.owner_column))
         problems = batch.problems
-        if ragged:
-            problems = pd.concat([pd.DataFrame(ragged, columns=problems.columns), problems], ignore_index=True)
-            done.read += len(ragged)
-            done.rejected += len(ragged)
-            ragged.clear()
+        # Rows set aside while reading up to this chunk's last row join its cell problems, in the file's order:
+        # the rejected file reads top to bottom whatever the chunk size.
+        end = start + len(chunk) - 1 if len(chunk) else None
+        here = [entry for entry in ragged if end is None or entry[0] <= end]
+        if here:
+            problems = pd.concat([pd.DataFrame(here, columns=problems.columns), problems], ignore_index=True)
+            problems = problems.sort_values("row", kind="stable", ignore_index=True)
+            done.read += len(here)
+            done.rejected += len(here)
+            ragged[:] = [entry for entry in ragged if end is not None and entry[0] > end]
         scored = export.reading_order(batch.scored, scorer.file_columns, id_column=scorer.schema.id_column)
         export.append_safe_csv(scored, output, first, rounded=scorer.chance_columns)
         export.append_safe_csv(problems, rejected, first)

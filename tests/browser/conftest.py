@@ -18,8 +18,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Download, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Download, Locator, Page, WebSocket, expect, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -29,19 +30,18 @@ SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 START_TIMEOUT = 180
 #: Generous limits: on a busy 2-core machine one script run can take many seconds.
 WAIT_MS = 90_000
-#: How long a rerun may take to start after a click or key press before we stop waiting for it.
+#: How long `finished` waits for the server to say that the run a click or key press caused is over, before it
+#: goes by the page's own state alone (a longer run is then shown as running; an action that causes no run is
+#: done waiting after this).
 RERUN_START_MS = 5_000
 APP = '[data-testid="stApp"]'
 EXCEPTION = '[data-testid="stException"]'
-#: Counts the script runs the browser sees start (Streamlit sets stApp's data-test-script-state).
-COUNT_RUNS = """
-window.__scriptRuns = 0;
-new MutationObserver(records => {
-  for (const record of records) {
-    if (record.target.getAttribute('data-test-script-state') === 'running') { window.__scriptRuns += 1; }
-  }
-}).observe(document, {subtree: true, attributes: true, attributeFilter: ['data-test-script-state']});
-"""
+#: The server's words that a script run (full or fragment) is over; a run stopped for a newer one is not.
+_RUN_OVER = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR,
+             ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}
+#: The attribute of an open tab that holds how many script runs its server has said are over (`script_runs`): on
+#: the tab itself, as the test modules import this file again under another name (their own copy of its globals).
+_RUNS_OVER = "_leadscore_runs_over"
 
 expect.set_options(timeout=WAIT_MS)
 
@@ -129,12 +129,31 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
+def _count_runs(tab: Page) -> None:
+    """Count, for ``tab``, each script run its server says is over (Streamlit's ``script_finished`` message on
+    the page's websocket): every run is seen, however quick."""
+    over = [0]
+    setattr(tab, _RUNS_OVER, over)
+
+    def frame(payload: str | bytes) -> None:
+        if isinstance(payload, bytes):
+            message = ForwardMsg.FromString(payload)
+            if message.WhichOneof("type") == "script_finished" and message.script_finished in _RUN_OVER:
+                over[0] += 1
+
+    def socket(websocket: WebSocket) -> None:
+        if websocket.url.endswith("/_stcore/stream"):
+            websocket.on("framereceived", frame)
+
+    tab.on("websocket", socket)
+
+
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
     """A fresh tab, tall enough that a screenshot shows the whole page."""
     context = browser.new_context(viewport={"width": 1400, "height": 2600}, accept_downloads=True)
-    context.add_init_script(COUNT_RUNS)
     tab = context.new_page()
+    _count_runs(tab)
     tab.set_default_timeout(WAIT_MS)
     tab.set_default_navigation_timeout(WAIT_MS)
     yield tab
@@ -142,21 +161,22 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 def script_runs(page: Page) -> int:
-    """How many script runs (full or fragment) the page has seen start."""
-    return int(page.evaluate("window.__scriptRuns || 0"))
+    """How many script runs (full or fragment) the page's server has finished."""
+    return int(getattr(page, _RUNS_OVER)[0])
 
 
 def finished(page: Page, runs_before: int | None = None) -> None:
     """Wait for Streamlit's own "script finished" state.
 
     With ``runs_before`` (from `script_runs` before a click or key press), first wait for the rerun that
-    the action triggers to start, so that the old page is not taken for the new one.
+    the action triggers to finish, so that the old page is not taken for the new one.
     """
     if runs_before is not None:
-        # A run too quick to be drawn as running, or an action that causes none, is not counted:
-        # the checks below still hold.
-        with contextlib.suppress(PlaywrightTimeout):
-            page.wait_for_function(f"(window.__scriptRuns || 0) > {runs_before}", timeout=RERUN_START_MS)
+        # An action that causes no run (a tab switch) is done waiting after RERUN_START_MS: the checks below
+        # still hold. The page's events (the websocket's messages) are taken in while it waits.
+        deadline = time.monotonic() + RERUN_START_MS / 1000
+        while script_runs(page) <= runs_before and time.monotonic() < deadline:
+            page.wait_for_timeout(50)
     expect(page.locator(f'{APP}[data-test-connection-state="CONNECTED"]')).to_have_count(1)
     expect(page.locator(f'{APP}[data-test-script-state="notRunning"]')).to_have_count(1)
     expect(page.locator('[data-testid="stStatusWidget"]')).to_have_count(0)
@@ -167,6 +187,15 @@ def act(page: Page, action: Callable[[], object]) -> None:
     before = script_runs(page)
     action()
     finished(page, before)
+
+
+def open_tab(page: Page, name: str) -> None:
+    """Switch to the tab ``name``: Streamlit's tabs switch in the browser, without a script run, so there is
+    no rerun to wait for (`act` would wait ``RERUN_START_MS`` for one)."""
+    tab = page.get_by_role("tab", name=name)
+    tab.click()
+    expect(tab).to_have_attribute("aria-selected", "true")
+    finished(page)
 
 
 def download(page: Page, button: Locator) -> Download:

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.conftest import act, finished, no_exception, screenshot
+from tests.browser.conftest import act, finished, no_exception, open_tab, screenshot
 from tests.conftest import BANK_SAMPLE
 
 pytestmark = pytest.mark.browser
@@ -50,7 +50,7 @@ def test_train_on_a_crm_export_publish_and_bring_back_the_built_in_model(page: P
     expect(page.get_by_test_id("stSidebar").get_by_text("Active model", exact=True)).to_be_visible()
     finished(page)
     builtin = _sidebar_version(page)
-    act(page, lambda: page.get_by_role("tab", name="Train on your CRM history").click())
+    open_tab(page, "Train on your CRM history")
     uploader = page.get_by_test_id("stFileUploader").filter(has_text="CRM export")
     uploader.locator('input[type="file"]').set_input_files(_export(tmp_path / "crm-export.csv"))
     expect(page.get_by_text("4. Check what each column is used for")).to_be_visible()
@@ -90,12 +90,12 @@ def test_train_on_a_crm_export_publish_and_bring_back_the_built_in_model(page: P
     expect(page.get_by_text("Where it gets it right and wrong")).to_have_count(0)
     no_exception(page)
     screenshot(page, "crm-3-active-report")
-    act(page, lambda: page.get_by_role("tab", name="Tier bands").click())
+    open_tab(page, "Tier bands")
     expect(page.get_by_text("These are the bands the active model uses")).to_be_visible()
     no_exception(page)
     screenshot(page, "crm-4-bands")
 
-    act(page, lambda: page.get_by_role("tab", name="Versions").click())
+    open_tab(page, "Versions")
     expect(page.get_by_text("Bring back the built-in model").first).to_be_visible()
     page.get_by_role("textbox", name="New name").fill("Bank calls, top 20% High")
     act(page, lambda: page.get_by_role("button", name="Save the name").click())
@@ -112,7 +112,7 @@ def test_train_on_a_crm_export_publish_and_bring_back_the_built_in_model(page: P
     expect(sidebar).to_contain_text("Built-in model")
     no_exception(page)
     screenshot(page, "crm-6-built-in-back")
-    act(page, lambda: page.get_by_role("tab", name="How good is it").click())
+    open_tab(page, "How good is it")
     expect(page.get_by_text("Where it gets it right and wrong")).to_be_visible()
     no_exception(page)
     screenshot(page, "crm-7-built-in-report")

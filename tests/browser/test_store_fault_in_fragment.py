@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import EXCEPTION, act, copy_registry, open_dashboard, serve_dashboard
+from tests.browser.conftest import EXCEPTION, act, copy_registry, open_dashboard, open_tab, serve_dashboard
 from tests.store_locks import sqlite_write_lock
 
 pytestmark = pytest.mark.browser
@@ -26,7 +26,7 @@ def test_a_locked_store_in_a_fragments_rerun_shows_one_line(page: Page, _crm_reg
     with serve_dashboard(models) as url:
         open_dashboard(page, f"{url}/model")  # the first visit makes the store
         assert store.exists()
-        act(page, lambda: page.get_by_role("tab", name="Tier bands").click())
+        open_tab(page, "Tier bands")
         act(page, lambda: page.get_by_text("Chance of conversion", exact=True).first.click())  # a fragment rerun
         save = page.get_by_role("button", name="Save these bands")
         expect(save).to_be_visible()

@@ -16,6 +16,7 @@ from leadscore.fields.infer import (
     missing_mask,
     outcome_labels,
 )
+from leadscore.fields.numbers import read_number, read_numbers
 from leadscore.fields.rejections import SchemaError
 from leadscore.modeling.won_lost.outcome_model import Outcome
 from tests.crm.conftest import crm_frame
@@ -212,3 +213,16 @@ def test_one_lead_without_pandas_parses_like_a_batch():
                                                         rows[["column", "value", "reason"]].itertuples(index=False)]
         if not problems:
             np.testing.assert_array_equal(codes[0], batch_codes[batch.matrix.index.get_loc(i + 1)])
+
+
+@pytest.mark.parametrize("decimal", [".", ","])
+def test_one_cell_reads_as_a_column_of_it_reads(decimal):
+    """``read_number`` (one lead, the API) gives the value ``read_numbers`` (a file) gives, and says why when none."""
+    cells = ["720", " -1 ", "+0.5", ".5", "5.", "1e3", "2E-2", "007", "1,291", "1 291,5", "1.291,50", "3,5", "0,25",
+             "1,2345", "12,345.67", "1e309", "inf", "-Infinity", "nan", "abc", "4_5", "\uff14\uff15", "1.2.3", "--1",
+             "1e", "0x10", "1" * 400]
+    for cell in cells:
+        value, reason = read_number(cell, decimal)
+        column, _ = read_numbers(pd.Series([cell], dtype="string"), decimal)
+        assert np.isnan(value) == np.isnan(column[0]) and (np.isnan(value) or value == column[0]), (cell, value)
+        assert (reason is None) == bool(np.isfinite(value)), (cell, reason)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import multiprocessing
 from pathlib import Path
 
 from sqlalchemy import func, select
 
 from leadscore.store import Store
 from leadscore.store.tables import Scoring
+from tests.processes import processes
 from tests.store.test_store import builtin_batch
 
 BATCHES = 15
@@ -25,7 +25,7 @@ def _writer(url: str, name: str) -> None:
 
 def test_two_processes_write_at_once_on_sqlite(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"  # not created yet: both processes migrate it on first use
-    context = multiprocessing.get_context("spawn")
+    context = processes()
     writers = [context.Process(target=_writer, args=(url, name)) for name in ("dashboard", "cli")]
     for writer in writers:
         writer.start()

@@ -20,6 +20,7 @@ from leadscore.fields.lead_id import MAX_LENGTH, LeadIdError, id_from_json
 from leadscore.store import RecordError, Store, StoreError, read_outcomes
 from leadscore.store.faults import is_row_fault
 from leadscore.workflows import results
+from tests.processes import processes
 from tests.store.test_store import builtin_batch
 
 T0 = datetime(2026, 5, 1, 12, 0, tzinfo=timezone.utc)
@@ -208,7 +209,7 @@ def test_two_outcome_imports_at_once_both_land(database_url: str) -> None:
     store = Store.open(database_url)
     store.record(builtin_batch([f"L{k}" for k in range(LEADS)], ["Low"] * LEADS))
     store.close()
-    context = multiprocessing.get_context("spawn")
+    context = processes()
     done = context.Queue()
     # Two rounds: both new (the same leads, opposite outcomes, in opposite orders), then both changing them.
     for first, second in ((("Lost", 1), ("Won", 2)), (("Won", 3), ("Lost", 4))):

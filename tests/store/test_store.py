@@ -65,6 +65,12 @@ def test_a_new_database_is_migrated_to_the_newest_schema(store: Store) -> None:
         assert connection.execute(select(func.count()).select_from(Scoring)).scalar() == 0
 
 
+def test_the_store_knows_the_newest_migration_without_asking_alembic() -> None:
+    # A store at HEAD_REVISION opens without running Alembic: a new migration must move it, or stores would
+    # skip that migration.
+    assert db.head_revision() == db.HEAD_REVISION
+
+
 def test_an_upgrade_from_the_previous_schema_keeps_every_record(database_url: str) -> None:
     engine = db.make_engine(database_url)
     db.upgrade(engine, "0001")

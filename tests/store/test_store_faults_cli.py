@@ -26,6 +26,7 @@ from sqlalchemy import create_engine
 from leadscore.cli import main
 from leadscore.data import synth
 from leadscore.store import Store
+from leadscore.workflows import score_file
 from tests.store.conftest import fresh_database
 from tests.store.postgres import ThrowawayPostgres
 
@@ -86,6 +87,18 @@ def test_a_damaged_store_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setenv("LEADSCORE_DATABASE_URL", f"sqlite:///{path}")
     assert run("report", "--models-dir", tmp_path) == 2
     _one_line(capsys.readouterr().err, "cannot be opened: the file is not a database or it is damaged")
+
+
+def test_score_record_into_a_damaged_store_writes_nothing(leads: Path, tmp_path: Path, model_dir: Path,
+                                                          monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    # The store opens on the recording's thread while the file is scored: its fault still fails the run.
+    path = tmp_path / "store.sqlite3"
+    path.write_bytes(b"\x00garbage, not SQLite\n" * 500)
+    monkeypatch.setenv("LEADSCORE_DATABASE_URL", f"sqlite:///{path}")
+    assert run(*_score(leads, tmp_path / "out.csv", model_dir)) == 2
+    _one_line(capsys.readouterr().err, "cannot be opened: the file is not a database or it is damaged")
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("out")) == []
 
 
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"])
@@ -209,13 +222,15 @@ def test_a_read_only_store(leads: Path, tmp_path: Path, model_dir: Path) -> None
     assert "read-only" in err or "cannot be opened" in err, err
 
 
-def _wait_for_the_run(command: subprocess.Popen[str], output: Path) -> None:
-    """Until the run is under way: its first chunks scored and written (a run records all or nothing, in one
-    transaction, so nothing is visible in the store before it ends)."""
+def _wait_for_the_run(command: subprocess.Popen[str], output: Path, chunk_rows: int = 500) -> None:
+    """Until the run is under way in the store: more chunks scored and written than the store's writer can be
+    behind (``AHEAD`` queued and one being put), so the writer, which opens the store before it takes its first
+    chunk, has the store open (a run records all or nothing, in one transaction: nothing is visible before it
+    ends)."""
     partial = output.with_name(output.name + ".partial")
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and command.poll() is None:
-        if partial.exists() and partial.stat().st_size > 100_000:
+        if partial.exists() and partial.read_bytes().count(b"\n") > (score_file.AHEAD + 2) * chunk_rows:
             return
         time.sleep(0.05)
     raise AssertionError("the run ended before it could be interrupted")

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from leadscore.api import openapi
-from leadscore.api.dependencies import KeepDep, NotRecordedDep, ScorerAndBody
+from leadscore.api.dependencies import ScoringDep
 from leadscore.api.errors import ERRORS, answer
 from leadscore.api.middleware import NOT_RECORDED_HEADER
 from leadscore.api.replies import INVALID, field_errors, refusal
@@ -27,28 +27,28 @@ _SCORED = {"description": "The lead's score; its chance fields follow the active
 
 
 @router.post(openapi.SCORE_PATH, responses={200: _SCORED, **ERRORS})
-async def score(scorer_body: ScorerAndBody, keep: KeepDep, not_recorded: NotRecordedDep) -> JSONResponse:
+async def score(scoring: ScoringDep) -> JSONResponse:
     """Score one lead: tier, follow-up action, reasons, the chances of the model's target (each tier's
     probability, or the chance of conversion and a score 0-100) and each field's contribution. The
     lead's keys are the model's column names as in its files, its values as in the file."""
-    scorer, raw = scorer_body
+    scorer = scoring.scorer
     try:
-        return answer(scorer, score_one(scorer, raw, keep), not_recorded)
+        return answer(scorer, score_one(scorer, scoring.body, scoring.keep), scoring.not_recorded)
     except LeadRefusedError as refused:
-        return answer(scorer, refusal(422, INVALID, refused.errors), not_recorded)
+        return answer(scorer, refusal(422, INVALID, refused.errors), scoring.not_recorded)
 
 
 @router.post(openapi.BATCH_PATH, responses={200: _SCORED, **ERRORS},
              description=f"Score up to {MAX_BATCH_LEADS} leads. Each lead is checked on its own: an invalid "
                          "lead gets its errors (field and reason) and the valid ones are still scored. "
                          "Results keep the request order.")
-async def batch(scorer_body: ScorerAndBody, keep: KeepDep, not_recorded: NotRecordedDep) -> JSONResponse:
-    scorer, raw = scorer_body
+async def batch(scoring: ScoringDep) -> JSONResponse:
+    scorer, not_recorded = scoring.scorer, scoring.not_recorded
     try:
-        body = shapes_for(scorer).batch_request.model_validate(raw)
+        body = shapes_for(scorer).batch_request.model_validate(scoring.body)
     except ValidationError as error:
         return answer(scorer, refusal(422, INVALID, field_errors(error.errors(include_url=False,
                                                                                  include_input=False))),
                       not_recorded)
-    return answer(scorer, await asyncio.to_thread(score_many, scorer, body.model_dump()["leads"], keep),
+    return answer(scorer, await asyncio.to_thread(score_many, scorer, body.model_dump()["leads"], scoring.keep),
                   not_recorded)

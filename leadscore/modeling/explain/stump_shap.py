@@ -115,6 +115,6 @@ class StepFunctions:
             for j in range(n_features):
                 # XGBoost sends x left when x < threshold, in float32: the thresholds above x are
                 # those after searchsorted(..., side="right").
-                above = np.searchsorted(self.thresholds[k][j], scaled[:, j], side="right")
+                above = self.thresholds[k][j].searchsorted(scaled[:, j], side="right")  # the method: no dispatch
                 out[:, k, j] = self.right_total[k, j] + self.suffix[k][j][above]
         return out
