@@ -27,7 +27,7 @@ def _single_threaded(model: Model) -> Model:
     """Predict with one thread: concurrency comes from requests, not from threads inside one
     prediction. On 2 cores, OpenMP threads per 1-row prediction fight each other and the
     server (benchmarks/bench_api.py). (A won/lost model predicts with one thread already.)"""
-    model.estimator.booster.set_param({"nthread": 1})
+    model.predict_with_threads(1)
     return model
 
 

@@ -63,6 +63,10 @@ class Model:
             self._read = (document, self.target.read_report(document))
         return self._read[1]
 
+    def predict_with_threads(self, threads: int) -> None:
+        """How many threads a prediction uses (0: every core, XGBoost's default for a loaded booster)."""
+        self.estimator.booster.set_param({"nthread": threads})
+
     def margins(self, codes: np.ndarray) -> np.ndarray:
         """(n, k) calibrated margins of leads given as codes (``Schema.codes``, filled in)."""
         margins = np.asarray(self.estimator.margins(codes), dtype=np.float64)
