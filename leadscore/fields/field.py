@@ -368,17 +368,23 @@ class ParsedBatch(CountsRejections):
     match: ColumnMatch
 
 
-def _range_reasons(f: Field, values: np.ndarray, reasons: np.ndarray) -> None:
-    """Set the reason of each filled-in value outside the field's limits (``Field.check``, vectorised)."""
+def _range_reasons(f: Field, values: np.ndarray, reasons: np.ndarray) -> np.ndarray:
+    """Set the reason of each filled-in value outside the field's limits (``Field.check``, vectorised); the
+    mask of the values given one."""
     with np.errstate(invalid="ignore"):
         filled = ~np.isnan(values)
         if f.kind == "flag":
-            reasons[filled & (values != 0) & (values != 1)] = FLAG_REASON
-            return
+            odd = filled & (values != 0) & (values != 1)
+            reasons[odd] = FLAG_REASON
+            return odd
+        given = np.zeros(len(values), dtype=bool)
         if f.kind == "integer":
-            reasons[filled & (values % 1 != 0)] = WHOLE_REASON
-        reasons[values > f.high] = f"above the model's range {f.range_words}"
-        reasons[values < f.low] = f"below the model's range {f.range_words}"
+            given = filled & (values % 1 != 0)
+            reasons[given] = WHOLE_REASON
+        above, below = values > f.high, values < f.low
+        reasons[above] = f"above the model's range {f.range_words}"
+        reasons[below] = f"below the model's range {f.range_words}"
+        return given | above | below
 
 
 def _is_placeholder(text: pd.Series, placeholders: frozenset[str]) -> np.ndarray:
@@ -489,8 +495,10 @@ class Schema:
                            titles={f.name: f.title for f in self.fields})
 
     # ---- parsing ------------------------------------------------------------------------------
-    def _parse_column(self, raw: pd.Series, f: Field) -> tuple[pd.Categorical | np.ndarray, np.ndarray, np.ndarray]:
-        """The column in model form, the mask of empty cells and each impossible cell's reason (None if fine)."""
+    def _parse_column(self, raw: pd.Series, f: Field
+                      ) -> tuple[pd.Categorical | np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The column in model form, the mask of empty cells, each impossible cell's reason (None if fine) and
+        the mask of the cells with a reason (kept beside the reasons: comparing objects to None is slow)."""
         reasons = np.full(len(raw), None, dtype=object)
         if f.kind != "category" and (pd.api.types.is_numeric_dtype(raw) or pd.api.types.is_bool_dtype(raw)):
             values = raw.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)  # a view is read-only: cells get set
@@ -505,9 +513,9 @@ class Schema:
                 codes = pd.Index([c.lower() for c in categories]).get_indexer(lowered).astype(np.int64)
                 codes[(codes < 0) & ~missing] = categories.index(OTHER)
                 codes[missing] = -1
-                if f.required:
-                    reasons[missing] = MISSING_REASON
-                return pd.Categorical.from_codes(codes, categories=categories), missing, reasons
+                flagged = missing.copy() if f.required else np.zeros(len(raw), dtype=bool)
+                reasons[flagged] = MISSING_REASON
+                return pd.Categorical.from_codes(codes, categories=categories), missing, reasons, flagged
             if f.kind == "flag":
                 lowered = text.str.lower()
                 values = np.full(len(raw), np.nan)
@@ -524,12 +532,14 @@ class Schema:
         reasons[infinite] = NOT_FINITE
         values[infinite] = np.nan
         bad |= infinite
+        flagged = bad.copy()
         if f.required:
             reasons[missing & ~bad] = MISSING_REASON
+            flagged |= missing
         if f.strict_range:
-            _range_reasons(f, values, reasons)
-        values[reasons != None] = np.nan  # noqa: E711 (element-wise)
-        return values, missing, reasons
+            flagged |= _range_reasons(f, values, reasons)
+        values[flagged] = np.nan
+        return values, missing, reasons, flagged
 
     def parse(self, frame: pd.DataFrame, first_row: int = 1, extra: Mapping[str, str] | None = None) -> ParsedBatch:
         """Parse a batch whose headers are as in the file; raise SchemaError when a field's column is absent.
@@ -548,8 +558,8 @@ class Schema:
         for f in self.fields:
             header = match.headers[f.name]
             raw = frame[header]
-            values, missing, reasons = self._parse_column(raw, f)
-            bad = np.flatnonzero(reasons != None)  # noqa: E711 (element-wise)
+            values, missing, reasons, flagged = self._parse_column(raw, f)
+            bad = np.flatnonzero(flagged)
             if len(bad):
                 any_bad[bad] = True
                 problems.extend((int(rows[i]), header, "" if _is_nan(raw.iloc[i]) else str(raw.iloc[i]),
@@ -566,7 +576,8 @@ class Schema:
             problems.extend((int(rows[i]), ALL_FIELDS, "", BLANK_LINE_REASON) for i in np.flatnonzero(blank))
         good = ~any_bad
         index = pd.Index(rows[good], name="row")
-        matrix = pd.DataFrame({name: col[good] for name, col in columns.items()}, index=index)
+        matrix = pd.DataFrame({name: col[good] for name, col in columns.items()} if any_bad.any() else columns,
+                              index=index)
         valid = frame.loc[good] if any_bad.any() else frame
         valid = valid.set_axis(index, axis=0)
         return ParsedBatch(matrix=matrix, valid=valid, problems=rejection_table(problems), rows_read=len(frame),
