@@ -103,7 +103,7 @@ def test_crash_during_training_publishes_nothing(tmp_path: Path, monkeypatch: py
     def crash(*args: object, **kwargs: object) -> None:
         raise MemoryError("killed")
 
-    monkeypatch.setattr(train, "fit_model", crash)
+    monkeypatch.setattr(train, "_fit_model_and_pipeline", crash)  # what train() fits with
     with pytest.raises(MemoryError):
         result = train.train(synth.generate(500, seed=1), with_baselines=False)
         registry.publish(result.model, result.report)
