@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -68,13 +70,31 @@ def database_url(url: str | None = None, registry: str | os.PathLike[str] | None
 def _sqlite_pragmas(busy_ms: int) -> Callable[[object, object], None]:
     def on_connect(connection: object, _record: object) -> None:
         cursor = connection.cursor()  # type: ignore[attr-defined]
-        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+        _wal_mode(cursor, busy_ms)
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
     return on_connect
+
+
+def _wal_mode(cursor: sqlite3.Cursor, busy_ms: int) -> None:
+    """Put the file in WAL mode, trying again until the busy timeout while SQLite says it is locked.
+
+    Switching takes the file for a moment; when another process is doing the same or migrating a new store,
+    SQLite answers "locked" at once instead of waiting (it would risk a deadlock), so its busy timeout does
+    not cover this (two processes opening one new store at once, under load: tests/store/test_concurrency.py).
+    """
+    deadline = time.monotonic() + busy_ms / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.05)
 
 
 def make_engine(url: str, lock_seconds: float = DEFAULT_LOCK_SECONDS) -> Engine:
