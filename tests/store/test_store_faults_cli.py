@@ -29,6 +29,7 @@ from leadscore.store import Store
 from leadscore.workflows import score_file
 from tests.store.conftest import fresh_database
 from tests.store.postgres import ThrowawayPostgres
+from tests.store_locks import sqlite_write_lock
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "L-secret-9137"
@@ -67,16 +68,9 @@ def test_a_store_locked_by_another_process(leads: Path, tmp_path: Path, model_di
     Store.open(f"sqlite:///{path}").close()
     monkeypatch.setenv("LEADSCORE_DATABASE_URL", f"sqlite:///{path}")
     monkeypatch.setenv("LEADSCORE_LOCK_TIMEOUT", "1")
-    holder = subprocess.Popen([sys.executable, "-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1], "
-                               "isolation_level=None); c.execute('BEGIN EXCLUSIVE'); print('locked', flush=True); "
-                               "sys.stdin.read()", str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              text=True)
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+    with sqlite_write_lock(path):
         capsys.readouterr()
         assert run(*_score(leads, tmp_path / "out.csv", model_dir)) == 2
-    finally:
-        holder.communicate("", timeout=30)
     _one_line(capsys.readouterr().err, "the store is locked by another program (it waited 1 s)")
 
 
