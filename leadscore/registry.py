@@ -89,7 +89,7 @@ from leadscore.modeling.model import Model, model_of
 from leadscore.modeling.report import TrainingReport
 from leadscore.modeling.three_tiers.lead_model import LeadModel
 from leadscore.modeling.won_lost.outcome_model import OutcomeModel
-from leadscore.settings import models_folder
+from leadscore.settings import builtin_rows, models_folder
 from leadscore.version_names import default_change, default_name, read_names, write_name
 
 log = logging.getLogger(__name__)
@@ -647,11 +647,12 @@ class Registry:
         from leadscore.data import synth  # training libraries only when needed
         from leadscore.modeling.three_tiers import train
 
-        log.info("no model in %s yet: training the default model on 10,000 synthetic leads "
-                 "(a few seconds, once)", self.root)
-        result = train.train(synth.generate(train.DEFAULT_ROWS, seed=train.DEFAULT_SEED))
+        rows = builtin_rows() or train.DEFAULT_ROWS
+        log.info("no model in %s yet: training the default model on %s synthetic leads "
+                 "(a few seconds, once)", self.root, f"{rows:,}")
+        result = train.train(synth.generate(rows, seed=train.DEFAULT_SEED))
         model, report = result.model, result.report
-        model.metadata["data_source"] = f"synthetic: {train.DEFAULT_ROWS} leads, data variant {train.DEFAULT_SEED}"
+        model.metadata["data_source"] = f"synthetic: {rows} leads, data variant {train.DEFAULT_SEED}"
         version = self.publish(model, report)
         log.info("default model ready: version %s", version)
         return version

@@ -30,6 +30,9 @@ ENV_DRAIN_SECONDS = "LEADSCORE_DRAIN_SECONDS"
 ENV_RETRAIN_ENABLED = "LEADSCORE_RETRAIN_ENABLED"
 #: The dashboard's model-change password until the first administrator account exists.
 ENV_RETRAIN_PASSWORD = "LEADSCORE_RETRAIN_PASSWORD"
+#: How many synthetic leads the built-in model is trained on when a registry has none yet (unset: the shipped
+#: 10,000): a smaller number trains a rougher model sooner, for trials and the tests of a fresh clone's first visit.
+ENV_BUILTIN_ROWS = "LEADSCORE_BUILTIN_ROWS"
 #: Where per-user configuration lives (the signing key's folder): $XDG_CONFIG_HOME, else ~/.config.
 ENV_CONFIG_HOME = "XDG_CONFIG_HOME"
 #: The model registry folder when neither ``--models-dir`` nor $LEADSCORE_MODELS_DIR says otherwise: the
@@ -78,6 +81,19 @@ def _seconds(environ: Mapping[str, str], name: str, default: int) -> int:
         return default
     if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= 3_600:
         raise SettingsError(f"{name} must be a whole number of seconds from 1 to 3600, not {environ.get(name)!r}")
+    return int(value)
+
+
+def builtin_rows(environ: Mapping[str, str] | None = None) -> int | None:
+    """``LEADSCORE_BUILTIN_ROWS``: the synthetic leads to train the built-in model on (500 to 1,000,000), or
+    None when it is unset or empty (the shipped number)."""
+    env = os.environ if environ is None else environ
+    value = env.get(ENV_BUILTIN_ROWS, "").strip()
+    if not value:
+        return None
+    if not value.isascii() or not value.isdigit() or not 500 <= int(value) <= 1_000_000:
+        raise SettingsError(f"{ENV_BUILTIN_ROWS} must be a whole number of leads from 500 to 1000000, "
+                            f"not {env.get(ENV_BUILTIN_ROWS)!r}")
     return int(value)
 
 
@@ -137,6 +153,8 @@ class Settings:
     retrain_switch: str | None = None
     #: $LEADSCORE_RETRAIN_PASSWORD (None: unset or empty); never shown.
     retrain_password: str | None = field(default=None, repr=False)
+    #: $LEADSCORE_BUILTIN_ROWS (None: unset, the shipped 10,000 synthetic leads).
+    builtin_rows: int | None = None
 
     @property
     def webhooks_on(self) -> bool:
@@ -167,4 +185,5 @@ class Settings:
             drain_seconds=_seconds(env, ENV_DRAIN_SECONDS, DEFAULT_DRAIN_SECONDS),
             retrain_switch=env.get(ENV_RETRAIN_ENABLED),
             retrain_password=env.get(ENV_RETRAIN_PASSWORD) or None,
+            builtin_rows=builtin_rows(env),
         )

@@ -21,6 +21,7 @@ from leadscore import signing
 from leadscore.data import synth
 from leadscore.modeling.three_tiers import train
 from leadscore.registry import ModelFileError, NoModelError, NotPublishedError, Registry
+from leadscore.settings import ENV_BUILTIN_ROWS
 from tests.processes import processes
 
 LEADSCORE_DIR = Path(registry_module.__file__).parent
@@ -170,6 +171,15 @@ def test_first_load_of_an_empty_registry_trains_the_default(
     assert model.metadata["data_source"] == "synthetic: 800 leads, data variant 42"
     assert "training the default model" in caplog.text
     assert Registry(tmp_path).load_or_train_default().metadata["version"] == model.metadata["version"]
+
+
+def test_the_built_in_rows_setting_trains_the_first_model_on_that_many_leads(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setenv(ENV_BUILTIN_ROWS, "700")
+    caplog.set_level("INFO", logger="leadscore.registry")
+    model = Registry(tmp_path).load_or_train_default()
+    assert model.metadata["data_source"] == "synthetic: 700 leads, data variant 42"
+    assert "training the default model on 700 synthetic leads" in caplog.text
 
 
 def _edit(path: Path, **changes: object) -> None:

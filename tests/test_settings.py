@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from leadscore.settings import ENV_DRAIN_SECONDS, ENV_RETRAIN_ENABLED, ENV_RETRAIN_PASSWORD, Settings, SettingsError
+from leadscore.settings import (
+    ENV_BUILTIN_ROWS,
+    ENV_DRAIN_SECONDS,
+    ENV_RETRAIN_ENABLED,
+    ENV_RETRAIN_PASSWORD,
+    Settings,
+    SettingsError,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -34,6 +41,14 @@ def test_the_api_drain_time_is_a_whole_number_of_seconds_with_a_default() -> Non
     for bad in ("0", "-1", "1.5", "soon", "3601"):
         with pytest.raises(SettingsError, match=f"^{ENV_DRAIN_SECONDS} must be a whole number of seconds .*{bad!r}"):
             Settings.from_environment({ENV_DRAIN_SECONDS: bad})
+
+
+def test_the_built_in_models_training_rows_are_a_whole_number_with_the_shipped_default() -> None:
+    assert Settings.from_environment({}).builtin_rows is None
+    assert Settings.from_environment({ENV_BUILTIN_ROWS: " 1500 "}).builtin_rows == 1500
+    for bad in ("0", "499", "-1", "1.5", "many", "1000001"):
+        with pytest.raises(SettingsError, match=f"^{ENV_BUILTIN_ROWS} must be a whole number of leads .*{bad!r}"):
+            Settings.from_environment({ENV_BUILTIN_ROWS: bad})
 
 
 def test_settings_are_read_when_asked_not_frozen_at_import(monkeypatch: pytest.MonkeyPatch) -> None:
