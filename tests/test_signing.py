@@ -20,6 +20,7 @@ from leadscore.modeling.three_tiers import train
 from leadscore.registry import Registry
 from leadscore.settings import ENV_SIGNING_KEY
 from tests import hostile_models as hostile
+from tests.cli_run import run_cli
 
 
 @pytest.fixture(scope="module")
@@ -54,9 +55,10 @@ def signed(tmp_path: Path, _published: tuple[Path, Path], monkeypatch: pytest.Mo
     return Registry(tmp_path / "models")
 
 
-def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def _process(*args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m leadscore.cli ARGS` in a process of its own (the others run it in this one: tests/cli_run.py)."""
     return subprocess.run([sys.executable, "-m", "leadscore.cli", *args], capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, timeout=300)
+                          timeout=300)
 
 
 def _signatures(registry: Registry) -> dict[str, str]:
@@ -89,19 +91,19 @@ def test_the_command_line_refuses_before_training_then_models_sign_rotates_the_k
     signing.key_path().unlink()
     root = str(signed.root)
 
-    refused = _cli("train", "--models-dir", root, "-n", "500")
+    refused = run_cli("train", "--models-dir", root, "-n", "500")
     assert refused.returncode == 2 and "Traceback" not in refused.stderr
     [line] = refused.stderr.strip().splitlines()
     assert line.startswith("leadscore train: the signing key") and "leadscore models sign" in line
 
-    rotated = _cli("models", "sign", "--models-dir", root)
+    rotated = run_cli("models", "sign", "--models-dir", root)
     assert rotated.returncode == 0, rotated.stderr
     assert rotated.stdout.count("re-signed") == 2 and "2 version(s) signed" in rotated.stdout
     key = signing.key_path()
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
     assert set(_signatures(signed).values()) == {"signed"}
     signed.load()  # the active version too: its pointer follows its new manifest
-    again = _cli("models", "sign", "--models-dir", root)
+    again = run_cli("models", "sign", "--models-dir", root)
     assert again.returncode == 0 and again.stdout.count("already signed with this key") == 2
 
 
@@ -111,7 +113,7 @@ def test_models_sign_leaves_unsigned_and_damaged_versions_unless_told(signed: Re
     root = str(signed.root)
     signing.key_path().unlink()  # the rotation: every signed version is re-signed under a new key
 
-    left = _cli("models", "sign", "--models-dir", root)
+    left = run_cli("models", "sign", "--models-dir", root)
     assert left.returncode == 2
     assert f"{older}  unsigned" in left.stdout and "--include-unsigned" in left.stdout
     assert f"{newer}  re-signed" in left.stdout
@@ -122,7 +124,7 @@ def test_models_sign_leaves_unsigned_and_damaged_versions_unless_told(signed: Re
 
     (signed.root / "versions" / newer / "model.json").write_text("{}")  # damaged after its signature
     hostile.reseal(signed.root / "versions" / newer, unsigned=True)  # and resealed by someone without the key
-    told = _cli("models", "sign", "--include-unsigned", "--models-dir", root)
+    told = _process("models", "sign", "--include-unsigned", "--models-dir", root)
     assert told.returncode == 2
     assert f"{older}  signed (was unsigned)" in told.stdout
     assert f"{newer}  damaged, left as it is:" in told.stdout
@@ -174,7 +176,7 @@ def test_an_unusable_key_file_refuses_never_signs_nothing_silently(
     assert _folders(signed) == before
     # the signed versions cannot be checked: said, not loaded as if unsigned
     assert all(reason in (row.problem or "") for row in signed.versions())
-    assert _cli("models", "sign", "--models-dir", str(signed.root)).returncode == 2
+    assert run_cli("models", "sign", "--models-dir", str(signed.root)).returncode == 2
 
 
 def test_an_unusable_key_leaves_unsigned_versions_loading(signed: Registry) -> None:
@@ -190,7 +192,7 @@ def test_a_blank_variable_refuses_like_a_blank_file(signed: Registry, builtin_re
     monkeypatch.setenv(ENV_SIGNING_KEY, " \n")
     with pytest.raises(signing.SigningKeyError, match=r"in \$LEADSCORE_SIGNING_KEY is blank"):
         signed.publish(builtin_result.model, builtin_result.report)
-    result = _cli("train", "--models-dir", str(signed.root), "-n", "500", env={ENV_SIGNING_KEY: " \n"})
+    result = run_cli("train", "--models-dir", str(signed.root), "-n", "500", env={ENV_SIGNING_KEY: " \n"})
     assert result.returncode == 2 and "LEADSCORE_SIGNING_KEY is blank" in result.stderr
 
 
