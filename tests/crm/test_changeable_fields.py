@@ -5,9 +5,6 @@ what-if never moves one even in a model that marked it."""
 from __future__ import annotations
 
 import dataclasses
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +19,7 @@ from leadscore.modeling.won_lost.train import train_outcome
 from leadscore.registry import Registry
 from leadscore.scoring.scorer import Scorer
 from leadscore.scoring.whatif import move_up
+from tests.cli_run import run_cli
 from tests.crm.conftest import FAST
 
 
@@ -66,9 +64,8 @@ def test_a_consent_field_cannot_be_marked_changeable(tmp_path: Path) -> None:
         train_outcome(frame, "Converted", actionable=["Calls Made", "Do Not Email"], candidates=FAST)
     data = tmp_path / "export.csv"
     frame.to_csv(data, index=False)
-    result = subprocess.run([sys.executable, "-m", "leadscore.cli", "train", "--data", str(data), "--target",
-                             "Converted", "--actionable", "do not email", "--models-dir", str(tmp_path / "m")],
-                            capture_output=True, text=True, env=dict(os.environ), timeout=600)
+    result = run_cli("train", "--data", data, "--target", "Converted", "--actionable", "do not email",
+                     "--models-dir", tmp_path / "m")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "leadscore train: --actionable 'do not email': a consent or opt-out field" in result.stderr
     assert not (tmp_path / "m" / "versions").exists() or not any((tmp_path / "m" / "versions").iterdir())

@@ -19,10 +19,13 @@ from leadscore.modeling.won_lost.train import train_outcome
 from leadscore.registry import Registry
 from leadscore.scoring.scorer import Scorer
 from leadscore.store import read_outcomes
+from tests.cli_run import run_cli
 from tests.crm.conftest import FAST, crm_frame
 
 
-def _cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
+def _process(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    """`python -m leadscore.cli ARGS` in a process of its own (the other tests run it in this one:
+    tests/cli_run.py)."""
     return subprocess.run([sys.executable, "-m", "leadscore.cli", *map(str, args)], capture_output=True, text=True,
                           env=dict(os.environ), timeout=600)
 
@@ -41,12 +44,12 @@ def test_a_value_named_both_won_and_lost_is_refused_in_training_and_in_outcomes(
     crm = tmp_path / "crm.csv"
     _won_lost(crm_frame()).to_csv(crm, index=False)
 
-    line = _one_line(_cli("train", "--data", crm, "--target", "Converted", "--positive", "Won", "--negative",
+    line = _one_line(_process("train", "--data", crm, "--target", "Converted", "--positive", "Won", "--negative",
                           " won ", "--models-dir", tmp_path / "m"), "train")
     assert "outcome value 'won' is named both converted and lost: a value cannot mean both" in line
     assert not (tmp_path / "m" / "active.json").exists()
 
-    line = _one_line(_cli("outcomes", crm, "--id", "Lead Number", "--outcome", "Converted", "--positive", "Won",
+    line = _one_line(_process("outcomes", crm, "--id", "Lead Number", "--outcome", "Converted", "--positive", "Won",
                           "--negative", "Won", "--models-dir", tmp_path / "m"), "outcomes")
     assert "'Won' is named both converted and lost" in line
     with pytest.raises(OutcomeError, match="named both"):
@@ -68,14 +71,14 @@ def test_an_export_with_columns_named_like_the_output_trains_and_publishes(tmp_p
     crm = tmp_path / "crm.csv"
     _with_output_names(crm_frame()).to_csv(crm, index=False)
 
-    result = _cli("train", "--data", crm, "--target", "Converted", "--keep", "score", "reason_1", "--models-dir",
+    result = run_cli("train", "--data", crm, "--target", "Converted", "--keep", "score", "reason_1", "--models-dir",
                   tmp_path / "m")
 
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr and "published and active" in result.stdout
     model = Registry(tmp_path / "m").load()
     assert {"tier", "score", "p_convert", "reason_1", "tier_input"} <= set(model.schema.names)
-    scored = _cli("score", crm, "-o", tmp_path / "scored.csv", "--explain", "--models-dir", tmp_path / "m")
+    scored = run_cli("score", crm, "-o", tmp_path / "scored.csv", "--explain", "--models-dir", tmp_path / "m")
     assert scored.returncode == 0, scored.stderr
     table = pd.read_csv(tmp_path / "scored.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
     assert table.columns.is_unique and {"p_convert_input", "tier_input_2", "tier_input"} <= set(table.columns)
@@ -105,7 +108,7 @@ def test_evaluate_on_outcomes_spelled_otherwise_names_the_values(won_lost_models
     data = tmp_path / "closed.csv"
     crm_frame(seed=5).to_csv(data, index=False)  # 1/0 where the model learned Won/Lost
 
-    line = _one_line(_cli("evaluate", "--data", data, "--models-dir", won_lost_models), "evaluate")
+    line = _one_line(run_cli("evaluate", "--data", data, "--models-dir", won_lost_models), "evaluate")
 
     assert "column 'Converted' holds no closed lead" in line
     assert "reads 'Won' as converted and 'Lost' as not converted" in line and "values seen: '0' (" in line
@@ -120,7 +123,7 @@ def test_evaluate_on_a_file_whose_every_row_is_invalid_names_the_first(won_lost_
     frame.loc[0, "Converted"] = ""  # an open lead first: rows are numbered as in the file
     frame.to_csv(data, index=False)
 
-    line = _one_line(_cli("evaluate", "--data", data, "--models-dir", won_lost_models), "evaluate")
+    line = _one_line(run_cli("evaluate", "--data", data, "--models-dir", won_lost_models), "evaluate")
 
     assert f"every one of the {len(frame) - 1:,} closed leads was rejected" in line
     assert "first: row 2, column 'Visits', value 'lots': not a number" in line
@@ -131,6 +134,6 @@ def test_evaluate_on_closed_leads_of_one_outcome_says_which(won_lost_models: Pat
     frame = _won_lost(crm_frame(seed=5))
     frame[frame["Converted"] == "Won"].to_csv(data, index=False)
 
-    line = _one_line(_cli("evaluate", "--data", data, "--models-dir", won_lost_models), "evaluate")
+    line = _one_line(run_cli("evaluate", "--data", data, "--models-dir", won_lost_models), "evaluate")
 
     assert "scored closed leads are converted" in line
