@@ -165,21 +165,13 @@ def test_corrupt_metadata_and_pointer_are_refused_naming_the_file(
 
 def test_first_load_of_an_empty_registry_trains_the_default(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
-    monkeypatch.setattr(train, "DEFAULT_ROWS", 800)
+    """On as many synthetic leads as $LEADSCORE_BUILTIN_ROWS says (unset: train.DEFAULT_ROWS, 10,000)."""
+    monkeypatch.setenv(ENV_BUILTIN_ROWS, "800")
     caplog.set_level("INFO", logger="leadscore.registry")
     model = Registry(tmp_path).load_or_train_default()
     assert model.metadata["data_source"] == "synthetic: 800 leads, data variant 42"
-    assert "training the default model" in caplog.text
+    assert "training the default model on 800 synthetic leads" in caplog.text
     assert Registry(tmp_path).load_or_train_default().metadata["version"] == model.metadata["version"]
-
-
-def test_the_built_in_rows_setting_trains_the_first_model_on_that_many_leads(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
-    monkeypatch.setenv(ENV_BUILTIN_ROWS, "700")
-    caplog.set_level("INFO", logger="leadscore.registry")
-    model = Registry(tmp_path).load_or_train_default()
-    assert model.metadata["data_source"] == "synthetic: 700 leads, data variant 42"
-    assert "training the default model on 700 synthetic leads" in caplog.text
 
 
 def _edit(path: Path, **changes: object) -> None:
