@@ -7,6 +7,8 @@ import pandas as pd
 import pytest
 
 from leadscore.data import synth
+from leadscore.fields.infer import infer_columns, outcome_labels
+from leadscore.modeling.explain.tree_shap import TreeExplainer
 from leadscore.modeling.won_lost.leakage import (
     LEAK_AUC,
     WorkSigns,
@@ -17,7 +19,7 @@ from leadscore.modeling.won_lost.leakage import (
     name_sign,
     screen,
 )
-from leadscore.modeling.won_lost.train import train_outcome
+from leadscore.modeling.won_lost.train import _first_fit_shares, train_outcome
 from tests.crm.conftest import FAST, crm_frame
 
 
@@ -204,3 +206,15 @@ def test_a_large_file_compares_models_on_a_sample_and_says_so(bank):
     full = train_outcome(bank, "y", exclude=["duration"], candidates=FAST, sample_rows=None)
     assert full.report.sampling is None
     assert abs(full.report.test.roc_auc - trained.report.test.roc_auc) < 0.05
+
+
+def test_the_first_fits_shares_are_xgboosts_own_exact_contributions(bank, monkeypatch):
+    # The screen's first fit is explained by numpy TreeSHAP; its shares of the decisions (which decide what is
+    # left out) are those XGBoost's pred_contribs gives on the same fit.
+    review = infer_columns(bank, "y")
+    labels = outcome_labels(bank["y"], ["yes"], negative=["no"])
+    shares = _first_fit_shares(bank, labels, review, seed=0, nthread=1)
+    monkeypatch.setattr(TreeExplainer, "build", classmethod(lambda cls, booster, probe: None))  # pred_contribs
+    by_xgboost = _first_fit_shares(bank, labels, review, seed=0, nthread=1)
+    assert shares.keys() == by_xgboost.keys() and shares["duration"] > 0.2
+    assert all(abs(shares[name] - by_xgboost[name]) < 1e-6 for name in shares)

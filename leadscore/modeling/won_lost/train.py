@@ -66,6 +66,7 @@ from leadscore.fields.infer import (
 )
 from leadscore.fields.names import name_clash
 from leadscore.fields.rejections import SchemaError
+from leadscore.modeling.explain.tree_shap import TreeExplainer
 from leadscore.modeling.target import sigmoid
 from leadscore.modeling.tiers import Bands, tier_report
 from leadscore.modeling.won_lost.encoding import Encoding, EncodingKind
@@ -78,7 +79,7 @@ from leadscore.modeling.won_lost.leakage import (
     screen,
     work_signs,
 )
-from leadscore.modeling.won_lost.outcome_model import Outcome, OutcomeModel
+from leadscore.modeling.won_lost.outcome_model import PROBE_ROWS, Outcome, OutcomeModel
 from leadscore.modeling.won_lost.report import WonLostReport
 from leadscore.modeling.won_lost.training_rows import blank_impossible_cells, period_of, rows_with_fields
 from leadscore.monitoring.drift import drift_reference
@@ -302,7 +303,12 @@ def _first_fit_shares(train_frame: pd.DataFrame, y: np.ndarray, review: Review, 
     booster, encoding, _ = _fit(Candidate(name, "native", params, rounds), codes, y_sample, schema, rounds,
                                 seed, nthread)
     explained = codes[: SHARE_ROWS]
-    contributions = booster.predict(encoding.dmatrix(explained, schema), pred_contribs=True)
+    # numpy TreeSHAP: the same exact values as XGBoost's pred_contribs (checked on probe rows, else that is used),
+    # in a fraction of its time on a depth-4 first fit
+    data = encoding.encode(explained, schema)
+    explainer = TreeExplainer.build(booster, data[:PROBE_ROWS])
+    contributions = (explainer.contributions(data) if explainer is not None
+                     else booster.predict(encoding.dmatrix(explained, schema), pred_contribs=True))
     return decision_shares(contributions, schema.names)
 
 
