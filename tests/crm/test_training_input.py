@@ -49,8 +49,8 @@ def test_a_value_named_both_won_and_lost_is_refused_in_training_and_in_outcomes(
     assert "outcome value 'won' is named both converted and lost: a value cannot mean both" in line
     assert not (tmp_path / "m" / "active.json").exists()
 
-    line = _one_line(_process("outcomes", crm, "--id", "Lead Number", "--outcome", "Converted", "--positive", "Won",
-                          "--negative", "Won", "--models-dir", tmp_path / "m"), "outcomes")
+    line = _one_line(run_cli("outcomes", crm, "--id", "Lead Number", "--outcome", "Converted", "--positive", "Won",
+                         "--negative", "Won", "--models-dir", tmp_path / "m"), "outcomes")
     assert "'Won' is named both converted and lost" in line
     with pytest.raises(OutcomeError, match="named both"):
         read_outcomes(_won_lost(crm_frame()), "Lead Number", "Converted", positive=["WON"], negative=["Lost", "won"])
