@@ -153,8 +153,6 @@ class Settings:
     retrain_switch: str | None = None
     #: $LEADSCORE_RETRAIN_PASSWORD (None: unset or empty); never shown.
     retrain_password: str | None = field(default=None, repr=False)
-    #: $LEADSCORE_BUILTIN_ROWS (None: unset, the shipped 10,000 synthetic leads).
-    builtin_rows: int | None = None
 
     @property
     def webhooks_on(self) -> bool:
@@ -185,5 +183,4 @@ class Settings:
             drain_seconds=_seconds(env, ENV_DRAIN_SECONDS, DEFAULT_DRAIN_SECONDS),
             retrain_switch=env.get(ENV_RETRAIN_ENABLED),
             retrain_password=env.get(ENV_RETRAIN_PASSWORD) or None,
-            builtin_rows=builtin_rows(env),
         )

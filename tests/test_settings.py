@@ -15,6 +15,7 @@ from leadscore.settings import (
     ENV_RETRAIN_PASSWORD,
     Settings,
     SettingsError,
+    builtin_rows,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,11 +45,11 @@ def test_the_api_drain_time_is_a_whole_number_of_seconds_with_a_default() -> Non
 
 
 def test_the_built_in_models_training_rows_are_a_whole_number_with_the_shipped_default() -> None:
-    assert Settings.from_environment({}).builtin_rows is None
-    assert Settings.from_environment({ENV_BUILTIN_ROWS: " 1500 "}).builtin_rows == 1500
+    assert builtin_rows({}) is None
+    assert builtin_rows({ENV_BUILTIN_ROWS: " 1500 "}) == 1500
     for bad in ("0", "499", "-1", "1.5", "many", "1000001"):
         with pytest.raises(SettingsError, match=f"^{ENV_BUILTIN_ROWS} must be a whole number of leads .*{bad!r}"):
-            Settings.from_environment({ENV_BUILTIN_ROWS: bad})
+            builtin_rows({ENV_BUILTIN_ROWS: bad})
 
 
 def test_settings_are_read_when_asked_not_frozen_at_import(monkeypatch: pytest.MonkeyPatch) -> None:
