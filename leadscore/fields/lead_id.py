@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 #: The longest lead ID or list name, in characters (the store's columns are VARCHAR(200)).
@@ -117,11 +118,15 @@ def id_problems(ids: pd.Series) -> pd.Series:
     """Per ID of a file (``normalize_ids``' text, so never a lone surrogate): why it breaks the rule, else <NA>.
     A missing ID is empty. Vectorised: a file's IDs are checked at the speed of reading them."""
     text = ids.astype("string")
-    out = pd.Series(pd.NA, index=ids.index, dtype="string")
-    out[(text.str.len() > MAX_LENGTH).fillna(False)] = f"the lead ID is longer than {MAX_LENGTH} characters"
-    out[text.str.contains(_CONTROL_PATTERN, regex=True).fillna(False)] = f"the lead ID {_CONTROL_WORDS}"
-    out[(text.isna() | (text.str.strip() == "")).fillna(True)] = EMPTY
-    return out
+    empty = (text.isna() | (text.str.strip() == "")).fillna(True).to_numpy(dtype=bool)
+    control = text.str.contains(_CONTROL_PATTERN, regex=True).fillna(False).to_numpy(dtype=bool)
+    long = (text.str.len() > MAX_LENGTH).fillna(False).to_numpy(dtype=bool)
+    if not (empty | control | long).any():
+        return pd.Series(pd.NA, index=ids.index, dtype="string")
+    # the first problem that holds, in this order (masks, not pandas' assignment by mask: a tenth of the time)
+    problems = np.select([empty, control, long], [EMPTY, f"the lead ID {_CONTROL_WORDS}",
+                                                  f"the lead ID is longer than {MAX_LENGTH} characters"], "")
+    return pd.Series(problems, index=ids.index, dtype="string").replace("", pd.NA)
 
 
 def first_bad_id(ids: list[str]) -> tuple[int, str] | None:

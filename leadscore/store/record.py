@@ -60,22 +60,37 @@ def _text(value: str) -> pa.Scalar:
 
 
 def _plain_json_lines(frame: pd.DataFrame) -> list[str] | None:
-    """Each row as the JSON object pandas' ``to_json`` writes, built column by column through pyarrow (pandas
-    takes most of the time of encoding a chunk), or None unless every column is text (or empty) and no name or
-    cell needs escaping: pandas encodes those."""
+    """Each row as the JSON object pandas' ``to_json`` writes, built through pyarrow in one join (pandas takes
+    most of the time of encoding a chunk), or None unless every column is text (or empty) and no name or cell
+    needs escaping: pandas encodes those.
+
+    The cells are checked for escapes once, joined by commas (which JSON never escapes), and a column without
+    an empty cell is joined as it is, its quotes in the text around it: a third of the time of quoting and
+    checking each column apart."""
     names = list(frame.columns)
     if not all(isinstance(n, str) and _PLAIN_NAME.fullmatch(n) for n in names) or len(set(names)) != len(names):
         return None
-    parts = []
-    for k, name in enumerate(names):
+    columns = []
+    for k in range(len(names)):
         cells = text_cells(frame.iloc[:, k])
         if cells is None:  # numbers, dates...: pandas writes them its way
             return None
-        if pc.any(pc.match_substring_regex(cells, _ESCAPED)).as_py():
-            return None
-        quoted = pc.binary_join_element_wise(_text('"'), cells, _text('"'), _text(""))
-        parts += [_text(('{"' if k == 0 else ',"') + name + '":'), pc.if_else(pc.is_null(cells), _text("null"), quoted)]
-    return pc.binary_join_element_wise(*parts, _text("}"), _text("")).to_pylist()
+        columns.append(cells)
+    every_cell = pc.binary_join_element_wise(*columns, _text(","), null_handling="replace")
+    if pc.any(pc.match_substring_regex(every_cell, _ESCAPED)).as_py():
+        return None
+    parts: list[pa.Array | pa.Scalar] = []
+    between = "{"  # the text before the next cell: what ends the last cell, the next name
+    for k, (name, cells) in enumerate(zip(names, columns, strict=True)):
+        between += ("," if k else "") + f'"{name}":'
+        if cells.null_count:  # an empty cell is null, unquoted
+            quoted = pc.binary_join_element_wise(_text('"'), cells, _text('"'), _text(""))
+            parts += [_text(between), pc.if_else(pc.is_null(cells), _text("null"), quoted)]
+            between = ""
+        else:
+            parts += [_text(between + '"'), cells]
+            between = '"'
+    return pc.binary_join_element_wise(*parts, _text(between + "}"), _text("")).to_pylist()
 
 
 def _json_lines(frame: pd.DataFrame) -> list[str]:

@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from itertools import chain
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import pandas as pd
@@ -368,10 +367,9 @@ class Store:
         # SQLite: the moment as SQLAlchemy's DateTime writes it (naive UTC text), once for the batch.
         stamp = moment if connection.dialect.name == "postgresql" else _sqlite_time(moment)
         found = [known.get(lead) for lead in lead_ids] if known else [None] * n  # new leads: no outcome known
-        rows_ = list(zip(ids, lead_ids, [stamp] * n, columns.model_version, [list_id] * n, columns.tier,
-                         columns.chance, columns.score, found, latest, columns.owner, strict=True))
-        data = list(zip(ids, columns.columns, columns.fields, columns.reasons, strict=True))
-        self._insert(connection, rows_, data)
+        self._insert(connection, n, (ids, lead_ids, [stamp] * n, columns.model_version, [list_id] * n,
+                                     columns.tier, columns.chance, columns.score, found, latest, columns.owner),
+                     (ids, columns.columns, columns.fields, columns.reasons))
         if self.webhooks:  # in this transaction: an event exists exactly when its scoring does
             outbox.enqueue_tier_changes(connection, ids, moment)
             if connection.dialect.name == "postgresql":  # a run's next batch keeps its own previous tiers
@@ -393,31 +391,42 @@ class Store:
         first = int(connection.execute(select(func.coalesce(func.max(Scoring.id), 0))).scalar_one()) + 1
         return list(range(first, first + n))
 
-    def _insert(self, connection: Connection, rows: list[tuple], data: list[tuple]) -> None:
-        """Bulk insert: COPY on PostgreSQL, one executemany per table elsewhere."""
-        if not rows:
+    def _insert(self, connection: Connection, n: int, scorings: tuple[list, ...], data: tuple[list, ...]) -> None:
+        """Bulk insert of ``n`` rows given column by column (``_COLUMNS``, ``_DATA_COLUMNS``): COPY on
+        PostgreSQL, a few multi-row INSERTs per table elsewhere.
+
+        No list of row tuples is kept: 100,000 of them made Python's garbage collector walk the whole heap
+        several times a run, a tenth of the writer's time."""
+        if not n:
             return
+        tables = (("scorings", _COLUMNS, scorings), ("scoring_data", _DATA_COLUMNS, data))
         if connection.dialect.name == "postgresql":
             cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-            for table, names, values in (("scorings", _COLUMNS, rows), ("scoring_data", _DATA_COLUMNS, data)):
+            for table, names, values in tables:
                 with cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy:
-                    for row in values:
+                    for row in zip(*values, strict=True):
                         copy.write_row(row)
             return
-        # Thousands of rows per INSERT, on plain tuples (SQLAlchemy's per-row parameter handling would cost more
+        # Thousands of rows per INSERT, on plain values (SQLAlchemy's per-row parameter handling would cost more
         # than the insert itself). The driver lets go of the GIL only while SQLite works: an executemany does
         # that once per row, and on the recording's writer thread each row then waited for the scoring thread
         # to hand the GIL back (about 3x its time on 2 cores); one statement per few thousand rows waits once
         # per statement and costs a fifth less CPU.
         variables = min(connection.connection.driver_connection.getlimit(  # type: ignore[union-attr]
             sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER), _SQLITE_VARIABLES)
-        for table, names, values in (("scorings", _COLUMNS, rows), ("scoring_data", _DATA_COLUMNS, data)):
-            per = max(variables // len(names), 1)
-            one = f"({', '.join('?' * len(names))})"
-            for start in range(0, len(values), per):
-                part = values[start:start + per]
+        for table, names, values in tables:
+            width = len(names)
+            if any(len(column) != n for column in values):
+                raise ValueError(f"{table}: every column needs {n} values")
+            per = max(variables // width, 1)
+            one = f"({', '.join('?' * width)})"
+            for start in range(0, n, per):
+                end = min(start + per, n)
+                flat: list[object] = [None] * ((end - start) * width)
+                for k, column in enumerate(values):  # the statement's values, row after row
+                    flat[k::width] = column[start:end]
                 connection.exec_driver_sql(f"INSERT INTO {table} ({', '.join(names)}) VALUES "
-                                           + ", ".join([one] * len(part)), tuple(chain.from_iterable(part)))
+                                           + ", ".join([one] * (end - start)), tuple(flat))
 
     def _list_id(self, connection: Connection, name: str, moment: datetime, id_column: str | None = None) -> int:
         """The list's id (made if new); it remembers the column its IDs were last read from, for exports."""

@@ -247,7 +247,10 @@ def test_fields_are_encoded_as_the_json_the_store_has_always_written() -> None:
     for fields in ({"Lead Name": pd.array(cells, dtype="string"), "age": pd.array(["41"] * 10, dtype="string")},
                    {"plain": pd.array(["720", "", "Zoë 名前", None] * 2 + ["x", "y"], dtype="str"),
                     "objects": np.array(["a", None, np.nan, "b", "c", "d", "e", "f", "g", "h"], dtype=object)},
-                   {"age": [40] * 10, "note": cells}, {"a/b": ["1"] * 10}):
+                   {"age": [40] * 10, "note": cells}, {"a/b": ["1"] * 10},
+                   # full columns around one with empty cells, and one ending with an empty cell
+                   {"id": [f"L{i}" for i in range(10)], "gap": [None, "b"] * 5, "city": ["Zoë"] * 10,
+                    "last": ["x"] * 9 + [None]}):
         batch = rows("v1", None, ["High"] * 10, [0.3] * 10, fields)
         expected = batch.fields.to_json(orient="records", lines=True, date_format="iso", force_ascii=False)
         assert encode(batch).fields == expected.rstrip("\n").split("\n")
