@@ -11,7 +11,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from leadscore.data.export import to_safe_csv
-from leadscore.fields.owner import owner_column
+from leadscore.fields.headers import lead_id_column, owner_column
 from leadscore.monitoring import drift
 from leadscore.results_words import drift_sentence, drift_table
 from leadscore.scoring.scorer import Scorer
@@ -68,7 +68,8 @@ def save_form(scorer: Scorer, scored: pd.DataFrame, headers: dict[str, str], col
                     "(on the Results page, with the CRM's won/lost export).")
         a, b = st.columns(2)
         name = a.text_input("List name", placeholder="e.g. May leads", key="save_list_name")
-        id_at = columns.index(scorer.schema.id_column) + 1 if scorer.schema.id_column in columns else 0
+        model_id = lead_id_column(columns, scorer.schema.id_column)
+        id_at = columns.index(model_id) + 1 if model_id is not None else 0
         id_column = b.selectbox("Lead ID column", [HASH, *columns], index=id_at, key="save_list_id",
                                 format_func=lambda c: c if str(c).strip() else NO_HEADER,
                                 help="The ID your CRM's won/lost export will carry. Without one, a lead is "
