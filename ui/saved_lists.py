@@ -87,10 +87,10 @@ def save_form(scorer: Scorer, scored: pd.DataFrame, headers: dict[str, str], col
     if list_key in done:
         st.info(f"{done[list_key]} It is saved once: saving it again would count its leads twice.")
         return
-    existing = {entry["name"]: entry for entry in store().saved_lists()}
+    existing = {entry.name: entry for entry in store().saved_lists()}
     if name in existing:
-        st.error(f"A list named “{md_escape(name)}” is already saved ({existing[name]['leads']:,} rows, "
-                 f"{existing[name]['created_at'][:10]}). Choose another name.")
+        st.error(f"A list named “{md_escape(name)}” is already saved ({existing[name].leads:,} rows, "
+                 f"{existing[name].created_at:%Y-%m-%d}). Choose another name.")
         return
     chosen_id = None if id_column == HASH else id_column
     try:
@@ -115,7 +115,7 @@ def reopen() -> pd.DataFrame | None:
     if not lists:
         return None
     with st.expander(f"Saved lists ({len(lists)})"):
-        labels = {f"{e['name']} — {e['leads']:,} leads, saved {e['created_at'][:10]}": e["name"] for e in lists}
+        labels = {f"{e.name} — {e.leads:,} leads, saved {e.created_at:%Y-%m-%d}": e.name for e in lists}
         chosen = st.selectbox("Saved list", ["(choose a list)", *labels], key="saved_list_choice")
         if chosen == "(choose a list)":
             return None

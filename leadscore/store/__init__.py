@@ -8,7 +8,8 @@ Public interface (the command line, the dashboard and the API all use only this)
     store.record(scorer.rows(scored_frame, id_column="Lead ID"), list_name="May leads")   # typed rows
     rows = read_outcomes(frame, id_column="Lead ID", outcome_column="Stage", positive=["Won"], negative=["Lost"])
     store.import_outcomes(rows, source="crm-export.csv")   # -> ImportReport (new, changed, unknown IDs...)
-    store.saved_lists(); store.list_rows("May leads"); store.history("L-1001")  # -> [LeadScoring]
+    store.saved_lists()                   # -> [SavedListSummary]: name, created_at, leads
+    store.list_rows("May leads"); store.history("L-1001")  # -> [LeadScoring]
     store.training_frame(target="converted")             # fields as read + outcome, for the normal trainers
     store.save_drift_reference(version, drift_reference(training_fields, field_kinds, scores))
 
@@ -28,7 +29,7 @@ from leadscore.store.database import StoreUnavailableError
 from leadscore.store.faults import StoreError
 from leadscore.store.outcomes import OutcomeRows, read_outcomes
 from leadscore.store.record import RecordError
-from leadscore.store.store import ImportReport, LeadScoring, Recorded, Store
+from leadscore.store.store import ImportReport, LeadScoring, Recorded, SavedListSummary, Store
 
-__all__ = ["ImportReport", "LeadScoring", "OutcomeRows", "RecordError", "Recorded", "Store", "StoreError",
-           "StoreUnavailableError", "drift_reference", "read_outcomes"]
+__all__ = ["ImportReport", "LeadScoring", "OutcomeRows", "RecordError", "Recorded", "SavedListSummary", "Store",
+           "StoreError", "StoreUnavailableError", "drift_reference", "read_outcomes"]

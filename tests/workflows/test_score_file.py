@@ -72,7 +72,7 @@ def test_a_run_failing_in_a_later_chunk_records_nothing_and_a_rerun_never_double
         assert f"{LEADS} scored leads recorded in list 'June'" in capsys.readouterr().err
         store = Store.open(database_url)
         try:
-            assert [(s["name"], s["leads"]) for s in store.saved_lists()] == [("June", LEADS)]
+            assert [(s.name, s.leads) for s in store.saved_lists()] == [("June", LEADS)]
             assert len(store.list_rows("June")) == LEADS
         finally:
             store.close()
@@ -86,7 +86,7 @@ def test_score_file_counts_and_records_through_the_writer(store: Store, model_di
                                  scorer, chunk_rows=7, recording=score_file.Recording(store, "May", "lead_id"))
     assert (done.read, done.scored, done.rejected) == (LEADS, LEADS, 0)
     assert done.recorded is not None and done.recorded.leads == LEADS and sum(done.tiers.values()) == LEADS
-    assert [(s["name"], s["leads"]) for s in store.saved_lists()] == [("May", LEADS)]
+    assert [(s.name, s.leads) for s in store.saved_lists()] == [("May", LEADS)]
     written = pd.read_csv(tmp_path / "out.csv", encoding="utf-8-sig", dtype=str)
     assert written["lead_id"].tolist() == leads["lead_id"].tolist()
     assert not (tmp_path / "out.rejected.csv").exists()
