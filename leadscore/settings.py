@@ -9,6 +9,7 @@ the value, before anything is served or recorded.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,8 @@ ENV_CONFIG_HOME = "XDG_CONFIG_HOME"
 DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 #: Seconds a store write waits for another program's lock (SQLite's busy timeout, PostgreSQL's lock_timeout).
 DEFAULT_LOCK_SECONDS = 30
+#: The shortest lock wait $LEADSCORE_LOCK_TIMEOUT may set (a tenth of a second; 0 would mean "no limit" to PostgreSQL).
+MIN_LOCK_SECONDS = 0.1
 #: Seconds the API's recording queue is given at shutdown when $LEADSCORE_DRAIN_SECONDS is unset.
 DEFAULT_DRAIN_SECONDS = 10
 
@@ -82,6 +85,17 @@ def _seconds(environ: Mapping[str, str], name: str, default: int) -> int:
     if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= 3_600:
         raise SettingsError(f"{name} must be a whole number of seconds from 1 to 3600, not {environ.get(name)!r}")
     return int(value)
+
+
+def _lock_seconds(environ: Mapping[str, str]) -> float:
+    """$LEADSCORE_LOCK_TIMEOUT: seconds, whole or decimal (``30``, ``0.5``), from 0.1 to 3600; unset: 30."""
+    value = environ.get(ENV_LOCK_TIMEOUT, "").strip()
+    if not value:
+        return DEFAULT_LOCK_SECONDS
+    if not re.fullmatch(r"[0-9]+(\.[0-9]*)?|\.[0-9]+", value) or not MIN_LOCK_SECONDS <= float(value) <= 3_600:
+        raise SettingsError(f"{ENV_LOCK_TIMEOUT} must be a number of seconds from 0.1 to 3600 (such as 30 or 2.5), "
+                            f"not {environ.get(ENV_LOCK_TIMEOUT)!r}")
+    return float(value)
 
 
 def builtin_rows(environ: Mapping[str, str] | None = None) -> int | None:
@@ -144,7 +158,8 @@ class Settings:
     record: bool
     webhook_url: str | None
     webhook_secret: str | None
-    lock_seconds: int = DEFAULT_LOCK_SECONDS
+    #: Seconds a store write waits for another program's lock ($LEADSCORE_LOCK_TIMEOUT; may be a fraction).
+    lock_seconds: float = DEFAULT_LOCK_SECONDS
     #: Seconds the API's recording queue is given at shutdown ($LEADSCORE_DRAIN_SECONDS).
     drain_seconds: int = DEFAULT_DRAIN_SECONDS
     #: ``LEADSCORE_SIGNING_KEY`` as set (``signing.py`` reads it); None: the key file in ``config_home``.
@@ -179,7 +194,7 @@ class Settings:
             webhook_url=_webhook_url(env),
             webhook_secret=_webhook_secret(env),
             signing_key=signing_key_text(env),
-            lock_seconds=_seconds(env, ENV_LOCK_TIMEOUT, DEFAULT_LOCK_SECONDS),
+            lock_seconds=_lock_seconds(env),
             drain_seconds=_seconds(env, ENV_DRAIN_SECONDS, DEFAULT_DRAIN_SECONDS),
             retrain_switch=env.get(ENV_RETRAIN_ENABLED),
             retrain_password=env.get(ENV_RETRAIN_PASSWORD) or None,

@@ -11,6 +11,7 @@ import pytest
 from leadscore.settings import (
     ENV_BUILTIN_ROWS,
     ENV_DRAIN_SECONDS,
+    ENV_LOCK_TIMEOUT,
     ENV_RETRAIN_ENABLED,
     ENV_RETRAIN_PASSWORD,
     Settings,
@@ -42,6 +43,17 @@ def test_the_api_drain_time_is_a_whole_number_of_seconds_with_a_default() -> Non
     for bad in ("0", "-1", "1.5", "soon", "3601"):
         with pytest.raises(SettingsError, match=f"^{ENV_DRAIN_SECONDS} must be a whole number of seconds .*{bad!r}"):
             Settings.from_environment({ENV_DRAIN_SECONDS: bad})
+
+
+def test_the_lock_wait_is_a_number_of_seconds_whole_or_decimal_with_a_default() -> None:
+    assert Settings.from_environment({}).lock_seconds == 30
+    for value, seconds in ((" 2 ", 2), ("0.2", 0.2), (".5", 0.5), ("2.", 2), ("0.1", 0.1), ("3600", 3600)):
+        assert Settings.from_environment({ENV_LOCK_TIMEOUT: value}).lock_seconds == seconds
+    for bad in ("0", "0.05", "-1", "soon", "3601", "3600.5", "1e3", "nan", "inf", "1,5", "1.2.3", ".", "١"):
+        with pytest.raises(SettingsError) as refused:
+            Settings.from_environment({ENV_LOCK_TIMEOUT: bad})
+        assert str(refused.value) == (f"{ENV_LOCK_TIMEOUT} must be a number of seconds from 0.1 to 3600 "
+                                      f"(such as 30 or 2.5), not {bad!r}")
 
 
 def test_the_built_in_models_training_rows_are_a_whole_number_with_the_shipped_default() -> None:

@@ -101,7 +101,7 @@ def make_engine(url: str, lock_seconds: float = DEFAULT_LOCK_SECONDS) -> Engine:
     """An engine for the URL. SQLite: WAL, a busy timeout of ``lock_seconds`` and foreign keys on every
     connection. PostgreSQL: a lock timeout of ``lock_seconds`` and a connect timeout."""
     parsed = make_url(url)
-    busy_ms = int(lock_seconds * 1000)
+    busy_ms = round(lock_seconds * 1000)  # 1.005 s: 1005 ms (int() would give 1004 of 1004.9999999999999)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
             # made here, not by SQLite, so that no umask makes the store (and its -wal and -shm files, which

@@ -164,7 +164,7 @@ def test_a_locked_keys_table_fails_closed_with_the_store_down_status(
     finally:
         store.close()
     monkeypatch.setenv(ENV_DATABASE_URL, url)
-    monkeypatch.setenv("LEADSCORE_LOCK_TIMEOUT", "1")
+    monkeypatch.setenv("LEADSCORE_LOCK_TIMEOUT", "0.2")
     holder = create_engine(url)
     try:
         with holder.connect() as connection:

@@ -189,7 +189,7 @@ def test_outcomes_imported_while_the_audit_trail_is_locked_are_answered_as_impor
     url = fresh_database("postgresql", tmp_path, request)
     monkeypatch.setenv(ENV_RECORD, "1")
     monkeypatch.setenv(ENV_DATABASE_URL, url)
-    monkeypatch.setenv("LEADSCORE_LOCK_TIMEOUT", "1")
+    monkeypatch.setenv("LEADSCORE_LOCK_TIMEOUT", "0.2")
     holder = create_engine(url)
     try:
         for client in make_client(create_app(registry.root, poll_seconds=POLL_SECONDS)):
@@ -212,4 +212,4 @@ def test_outcomes_imported_while_the_audit_trail_is_locked_are_answered_as_impor
     finally:
         store.close()
     assert any("imported, but their audit entry could not be written" in r.getMessage() and
-               "it waited 1 s for a lock" in r.getMessage() for r in caplog.records)
+               "it waited 0.2 s for a lock" in r.getMessage() for r in caplog.records)

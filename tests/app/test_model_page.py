@@ -263,6 +263,6 @@ def test_a_setting_that_cannot_be_read_stops_the_page_with_one_line(
     monkeypatch.setenv("LEADSCORE_LOCK_TIMEOUT", "soon")
     app = open_page("model")  # no exception box
     shown = [re.sub(r"\\(.)", r"\1", error.value) for error in app.error]
-    assert shown == ["The results store cannot be opened: LEADSCORE_LOCK_TIMEOUT must be a whole number of seconds "
-                     "from 1 to 3600, not 'soon'"]
+    assert shown == ["The results store cannot be opened: LEADSCORE_LOCK_TIMEOUT must be a number of seconds "
+                     "from 0.1 to 3600 (such as 30 or 2.5), not 'soon'"]
     assert not [b for b in app.button if b.key == "rt_train"]

@@ -67,7 +67,7 @@ def test_a_postgresql_table_locked_by_another_program_shows_one_line(models_dir:
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     url = fresh_database("postgresql", tmp_path, request)
     monkeypatch.setenv(ENV_DATABASE_URL, url)
-    monkeypatch.setenv("LEADSCORE_LOCK_TIMEOUT", "1")
+    monkeypatch.setenv("LEADSCORE_LOCK_TIMEOUT", "0.2")
     store = Store.open(url)
     store.record([ScoredRow(f"L-{i}", "v1", "High", 0.4, 40, {"age": 40}) for i in range(3)], list_name="May")
     store.close()
@@ -81,7 +81,7 @@ def test_a_postgresql_table_locked_by_another_program_shows_one_line(models_dir:
     finally:
         holder.dispose()
     errors = _errors(app)
-    assert len(errors) == 1 and "it waited 1 s for a lock that another program holds" in errors[0], errors
+    assert len(errors) == 1 and "it waited 0.2 s for a lock that another program holds" in errors[0], errors
     assert errors[0].startswith("The store at postgresql") and "SELECT" not in errors[0]
     app.run()  # the lock is gone: the same page shows the leads
     assert not app.exception and not app.error, [e.value for e in app.exception]
@@ -93,7 +93,7 @@ def test_saving_a_list_into_a_locked_store_shows_one_line(active_models: Registr
     path = tmp_path / "store.sqlite3"
     url = f"sqlite:///{path}"
     monkeypatch.setenv(ENV_DATABASE_URL, url)
-    monkeypatch.setenv("LEADSCORE_LOCK_TIMEOUT", "1")
+    monkeypatch.setenv("LEADSCORE_LOCK_TIMEOUT", "0.2")
     app = open_page("triage")  # the page opens the store (its saved lists), which stays open for the server
     _upload(app, _leads(load_active_scorer()))
     with sqlite_write_lock(path):
@@ -102,7 +102,7 @@ def test_saving_a_list_into_a_locked_store_shows_one_line(active_models: Registr
         next(b for b in app.button if b.label == "Save this list").click().run()
     assert not app.exception, [e.value for e in app.exception]
     errors = _errors(app)
-    assert len(errors) == 1 and "the store is locked by another program (it waited 1 s)" in errors[0], errors
+    assert len(errors) == 1 and "the store is locked by another program (it waited 0.2 s)" in errors[0], errors
     assert "Saved 23 leads" not in texts(app)
     store = Store.open(url)
     try:
@@ -117,7 +117,7 @@ def test_publishing_while_the_store_is_locked_says_the_model_was_published(model
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "store.sqlite3"
     monkeypatch.setenv(ENV_DATABASE_URL, f"sqlite:///{path}")
-    monkeypatch.setenv("LEADSCORE_LOCK_TIMEOUT", "1")
+    monkeypatch.setenv("LEADSCORE_LOCK_TIMEOUT", "0.2")
     before = Registry(models_dir).active_version()
     app = open_page("model")  # the page opens the store, which stays open for the server
     app.number_input(key="rt_rows").set_value(2_000)
@@ -132,7 +132,7 @@ def test_publishing_while_the_store_is_locked_says_the_model_was_published(model
     [warning] = [re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", w.value) for w in app.warning
                  if "audit entry" in w.value]
     assert warning.startswith("The audit entry of this change could not be written: the store at sqlite"), warning
-    assert "the store is locked by another program (it waited 1 s)" in warning and "INSERT" not in warning
+    assert "the store is locked by another program (it waited 0.2 s)" in warning and "INSERT" not in warning
     assert not app.error, _errors(app)
     assert "New model, not yet published" not in texts(app)  # never offered for a second publish
     store = Store.open(f"sqlite:///{path}")
@@ -149,7 +149,7 @@ def test_a_list_saved_when_the_audit_trail_is_locked_says_it_was_saved(active_mo
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     url = fresh_database("postgresql", tmp_path, request)
     monkeypatch.setenv(ENV_DATABASE_URL, url)
-    monkeypatch.setenv("LEADSCORE_LOCK_TIMEOUT", "1")
+    monkeypatch.setenv("LEADSCORE_LOCK_TIMEOUT", "0.2")
     app = open_page("triage")
     _upload(app, _leads(load_active_scorer()))
     holder = create_engine(url)
@@ -166,7 +166,7 @@ def test_a_list_saved_when_the_audit_trail_is_locked_says_it_was_saved(active_mo
     assert "Saved 23 leads as “May leads”" in texts(app)
     [warning] = [re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", w.value) for w in app.warning if "audit entry" in w.value]
     assert warning.startswith("The audit entry of this change could not be written: the store at postgresql")
-    assert "it waited 1 s for a lock that another program holds" in warning and "INSERT" not in warning
+    assert "it waited 0.2 s for a lock that another program holds" in warning and "INSERT" not in warning
     store = Store.open(url)
     try:
         assert [entry.name for entry in store.saved_lists()] == ["May leads"]

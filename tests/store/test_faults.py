@@ -108,7 +108,7 @@ def test_a_row_the_database_refuses_is_a_row_fault_in_one_line_without_values(st
 
 def test_a_lock_held_by_another_program_times_out_with_one_line(
         database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LEADSCORE_LOCK_TIMEOUT", "1")
+    monkeypatch.setenv("LEADSCORE_LOCK_TIMEOUT", "0.2")
     store = Store.open(database_url)
     holder = create_engine(database_url)
     try:
@@ -123,8 +123,8 @@ def test_a_lock_held_by_another_program_times_out_with_one_line(
             connection.rollback()
     finally:
         holder.dispose()
-    words = "is locked by another program (it waited 1 s)" if "sqlite" in database_url else \
-        "it waited 1 s for a lock that another program holds"
+    words = "is locked by another program (it waited 0.2 s)" if "sqlite" in database_url else \
+        "it waited 0.2 s for a lock that another program holds"
     assert words in str(locked.value) and SECRET not in str(locked.value)
     assert not locked.value.permanent
     store.record(builtin_batch([SECRET], ["Low"]))  # free again: it goes in

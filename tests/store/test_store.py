@@ -238,6 +238,22 @@ def test_sqlite_store_is_created_beside_the_registry(tmp_path: Path, monkeypatch
         store.close()
 
 
+def test_a_decimal_lock_timeout_is_the_wait_on_either_database(database_url: str,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """$LEADSCORE_LOCK_TIMEOUT=0.25 is SQLite's busy timeout and PostgreSQL's lock_timeout, in milliseconds."""
+    monkeypatch.setenv("LEADSCORE_LOCK_TIMEOUT", "0.25")
+    store = Store.open(database_url)
+    try:
+        with store.engine.connect() as connection:
+            if database_url.startswith("sqlite"):
+                assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 250
+            else:
+                assert connection.exec_driver_sql("SHOW lock_timeout").scalar() == "250ms"
+        assert store.lock_seconds == 0.25  # the wait its fault messages name
+    finally:
+        store.close()
+
+
 def test_fields_are_encoded_as_the_json_the_store_has_always_written() -> None:
     """A lead without an ID is known by a hash of this JSON: the text of a stored lead must never change.
     Plain text goes through a faster encoder; quotes, slashes, control characters, numbers through pandas."""

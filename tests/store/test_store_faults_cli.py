@@ -67,11 +67,11 @@ def test_a_store_locked_by_another_process(leads: Path, tmp_path: Path, model_di
     path = tmp_path / "store.sqlite3"
     Store.open(f"sqlite:///{path}").close()
     monkeypatch.setenv("LEADSCORE_DATABASE_URL", f"sqlite:///{path}")
-    monkeypatch.setenv("LEADSCORE_LOCK_TIMEOUT", "1")
+    monkeypatch.setenv("LEADSCORE_LOCK_TIMEOUT", "0.2")
     with sqlite_write_lock(path):
         capsys.readouterr()
         assert run(*_score(leads, tmp_path / "out.csv", model_dir)) == 2
-    _one_line(capsys.readouterr().err, "the store is locked by another program (it waited 1 s)")
+    _one_line(capsys.readouterr().err, "the store is locked by another program (it waited 0.2 s)")
 
 
 def test_a_damaged_store_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -120,7 +120,7 @@ def test_a_locked_table_times_out_with_one_line(leads: Path, tmp_path: Path, mod
     url = fresh_database(database, tmp_path, request)
     Store.open(url).close()
     monkeypatch.setenv("LEADSCORE_DATABASE_URL", url)
-    monkeypatch.setenv("LEADSCORE_LOCK_TIMEOUT", "1")
+    monkeypatch.setenv("LEADSCORE_LOCK_TIMEOUT", "0.2")
     holder = create_engine(url)
     try:
         with holder.connect() as connection:
@@ -131,8 +131,8 @@ def test_a_locked_table_times_out_with_one_line(leads: Path, tmp_path: Path, mod
             connection.rollback()
     finally:
         holder.dispose()
-    _one_line(capsys.readouterr().err, "(it waited 1 s)" if database == "sqlite" else
-              "it waited 1 s for a lock that another program holds")
+    _one_line(capsys.readouterr().err, "(it waited 0.2 s)" if database == "sqlite" else
+              "it waited 0.2 s for a lock that another program holds")
 
 
 def test_dates_at_the_end_of_the_calendar(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

@@ -65,7 +65,7 @@ def _faulty(kind: str, tmp_path: Path, request: pytest.FixtureRequest,
     url = fresh_database(kind, tmp_path, request)
     _filled(url)
     monkeypatch.setenv("LEADSCORE_DATABASE_URL", url)
-    monkeypatch.setenv("LEADSCORE_LOCK_TIMEOUT", "1")
+    monkeypatch.setenv("LEADSCORE_LOCK_TIMEOUT", "0.2")  # a decimal number of seconds: the waits stay short
     if kind == "sqlite":
         _damage(tmp_path / "store.sqlite3")
         yield url, "the store file is damaged"
@@ -74,7 +74,7 @@ def _faulty(kind: str, tmp_path: Path, request: pytest.FixtureRequest,
     try:
         with holder.connect() as connection:
             connection.exec_driver_sql(f"LOCK TABLE {', '.join(TEAM_TABLES)} IN ACCESS EXCLUSIVE MODE")
-            yield url, "it waited 1 s for a lock that another program holds"
+            yield url, "it waited 0.2 s for a lock that another program holds"
             connection.rollback()
     finally:
         holder.dispose()
@@ -163,7 +163,7 @@ def test_a_model_change_whose_audit_entry_cannot_be_written_says_it_was_made(
     url = fresh_database(kind, tmp_path, request)
     Store.open(url).close()
     monkeypatch.setenv("LEADSCORE_DATABASE_URL", url)
-    monkeypatch.setenv("LEADSCORE_LOCK_TIMEOUT", "1")
+    monkeypatch.setenv("LEADSCORE_LOCK_TIMEOUT", "0.2")  # a decimal number of seconds: the waits stay short
     holder = create_engine(url)
     try:
         with holder.connect() as connection:
@@ -181,8 +181,8 @@ def test_a_model_change_whose_audit_entry_cannot_be_written_says_it_was_made(
     assert len(errors) == 1, captured.err
     assert errors[0].startswith(f"leadscore models: done (model activated: version {first}), but its audit entry "
                                 "could not be written: the store at "), errors[0]
-    _said_in_one_line(errors[0], "(it waited 1 s)" if kind == "sqlite" else
-                      "it waited 1 s for a lock that another program holds")
+    _said_in_one_line(errors[0], "(it waited 0.2 s)" if kind == "sqlite" else
+                      "it waited 0.2 s for a lock that another program holds")
     store = Store.open(url)
     try:
         assert audit.events(store) == []  # nothing pretends the entry was written
