@@ -230,6 +230,13 @@ def train_from_results(store: Store, active: Scorer, shares: tuple[float, float]
         frame = store.training_frame(target=target)
     except ValueError as error:
         raise TrainingError(str(error)) from error
+    # Over the active model's own fields: a recorded file's other columns (its pass-through columns, an answer
+    # column such as the input's own tier) would train a model that then asks every file for them.
+    fields = [f.name for f in active.schema.fields if f.name in frame.columns]
+    if len(frame) and not fields:
+        raise TrainingError("the recorded leads hold none of the active model's fields: record leads scored by "
+                            "it first")
+    frame = frame[[*fields, target]]
     if len(frame) < 2:
         raise TrainingError(f"only {len(frame)} recorded lead(s) have an outcome: import the CRM's won/lost "
                             "export first")
