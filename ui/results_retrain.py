@@ -12,6 +12,7 @@ import logging
 
 import streamlit as st
 
+from leadscore.modeling.tiers import DEFAULT_SHARES
 from leadscore.registry import ModelFileError
 from leadscore.scoring.scorer import Scorer
 from leadscore.store import Store
@@ -49,7 +50,7 @@ def panel(store: Store, active: Scorer) -> None:
                 "above.")
         return
     carried = train.carried_shares(store, active.version)
-    shares = carried or train.DEFAULT_SHARES
+    shares = carried or DEFAULT_SHARES
     a, b = st.columns(2)
     origin = ("Carried over from the leads the active model scored." if carried else
               "The active model has scored none of the saved leads: a starting point.")
