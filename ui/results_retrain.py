@@ -68,7 +68,11 @@ def panel(store: Store, active: Scorer) -> None:
     elif st.button("Train a model on these results") and _admitted("results_password"):
         with training_lock(), st.spinner("Training on your results…"):
             try:
-                st.session_state[CANDIDATE] = train.train_from_results(store, active, (high / 100, medium / 100))
+                # Left as offered, the shares are the carried ones exactly, as `train --from-results` takes them
+                # (the boxes show whole percents).
+                offered = (round(100 * shares[0]), round(100 * shares[1]))
+                chosen = None if (high, medium) == offered else (high / 100, medium / 100)
+                st.session_state[CANDIDATE] = train.train_from_results(store, active, chosen)
             except train.TrainingError as error:
                 st.error(f"No model was trained: {md_escape(error)}.")
     candidate = st.session_state.get(CANDIDATE)
