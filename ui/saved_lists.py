@@ -143,7 +143,7 @@ def crm_download(name: str, *places: DeltaGenerator, owner: str | None = None) -
 
 def drift_note(scorer: Scorer, scored: pd.DataFrame, headers: dict[str, str]) -> None:
     """Whether the uploaded leads differ from the leads the model learned from (the report's PSI and rules)."""
-    reference = scorer.metadata.get("drift_reference")
+    reference = scorer.drift_reference
     if not reference:
         st.caption("This model version keeps no picture of its training leads, so drift cannot be measured.")
         return

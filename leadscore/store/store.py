@@ -654,9 +654,10 @@ class Store:
             connection.execute(insert(DriftReference).values(model_version=model_version, reference=text,
                                                              created_at=_utc(None)))
 
-    def keep_drift_reference(self, model_version: str, reference: Mapping[str, Any]) -> None:
-        """Store a version's reference (from its metadata) unless the store already has one."""
-        if self.drift_reference(model_version) is None:
+    def keep_drift_reference(self, model_version: str, reference: Mapping[str, Any] | None) -> None:
+        """Store a version's reference (``Scorer.drift_reference``) unless the store already has one; nothing for
+        a version without one."""
+        if reference and self.drift_reference(model_version) is None:
             self.save_drift_reference(model_version, reference)
 
     @_faults("read the drift reference")

@@ -143,7 +143,7 @@ class _Writer:
         self.queue: queue.Queue[object] = queue.Queue(maxsize=AHEAD)
         self.error: BaseException | None = None
         self.recorded: Recorded | None = None
-        self.reference: tuple[str, Mapping[str, object]] | None = None
+        self.reference: tuple[str, Mapping[str, object] | None] | None = None
         #: Whether the scoring thread has said it is done (or aborting): it puts nothing more.
         self.ended = False
         self.thread = threading.Thread(target=self._run, name="leadscore-record", daemon=True)
@@ -257,8 +257,8 @@ def _score_in_chunks(source: csvio.Source, output: Path, rejected: Path, scorer:
         writer = _Writer(recording) if recording is not None else None
         try:
             scorer = scorer if isinstance(scorer, Scorer) else scorer()
-            if writer is not None and scorer.metadata.get("drift_reference"):
-                writer.reference = (scorer.version, scorer.metadata["drift_reference"])
+            if writer is not None:
+                writer.reference = (scorer.version, scorer.drift_reference)
             if writer is not None:  # the store's writer has the other cores
                 scorer.model.predict_with_threads(1)
             first = _write_chunks(chunks, ragged, output, rejected, scorer, explain, done, writer, recording)
