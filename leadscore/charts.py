@@ -14,7 +14,6 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from leadscore.fields.builtin import CLASSES
-from leadscore.modeling.tiers import TIERS
 from leadscore.plain_words import chance
 
 TIER_COLOURS: dict[str, str] = {"High": "#1a7f37", "Medium": "#c98a00", "Low": "#6e7781"}
@@ -233,7 +232,7 @@ def lead_waterfall(explains: str, base_value: float, contributions: Mapping[str,
 
 def tier_distribution(counts: Mapping[str, int]) -> go.Figure:
     """How many leads fall in each tier, High first."""
-    tiers = list(TIERS)
+    tiers = list(reversed(CLASSES))
     total = max(1, sum(counts.values()))
     figure = go.Figure(go.Bar(
         x=tiers, y=[counts.get(t, 0) for t in tiers], marker_color=[TIER_COLOURS[t] for t in tiers],
