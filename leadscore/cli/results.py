@@ -74,15 +74,16 @@ def cmd_report(args: argparse.Namespace) -> None:
 
 def _html_report(args: argparse.Namespace) -> None:
     """``report --html FILE``: the stakeholders' report, one self-contained HTML file (written whole or not)."""
+    from leadscore.reports.html import stakeholder_report
     from leadscore.workflows import results
-    from leadscore.workflows.stakeholders import stakeholder_html
+    from leadscore.workflows.stakeholders import stakeholder_material
 
     output = Path(args.html)
     model = args.model[0] if args.model and len(args.model) == 1 else args.model
     store = open_store(args)
     try:
-        document = stakeholder_html(store, registry_of(args), model=model, list_name=args.list,
-                                    since=args.since, until=args.until)
+        document = stakeholder_report(stakeholder_material(store, registry_of(args), model=model,
+                                                           list_name=args.list, since=args.since, until=args.until))
     except results.ResultsError as error:
         raise UserError(str(error)) from error
     finally:
