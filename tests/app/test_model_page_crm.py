@@ -172,7 +172,7 @@ def test_the_review_is_one_tick_per_column_and_its_reason_follows_the_tick(model
     assert app.checkbox(key=f"{key}_sales_Do Not Email").disabled
     app.checkbox(key=f"{key}_sales_balance").check().run()
     _train(app)
-    args = app.session_state[crm_training.CANDIDATE]["args"]
+    args = app.session_state[crm_training.CANDIDATE].args
     assert args["id_column"] == "lead_ref" and "notes" in args["keep"] and "duration" in args["exclude"]
     assert "balance" in args["actionable"] and "campaign" not in args["actionable"]
 
@@ -183,7 +183,7 @@ def test_keep_it_anyway_trains_again_with_the_field(models_dir: Path) -> None:
     app.checkbox(key="crm_keep_0").check().run()
     app.button(key="crm_retrain_kept").click().run()
     assert not app.exception, [e.value for e in app.exception]
-    report = app.session_state[crm_training.CANDIDATE]["report"]
+    report = app.session_state[crm_training.CANDIDATE].report
     assert report.leakage.kept_on_purpose == ["call_result"]
     assert "call_result" in report.test.importance
     assert report.test.roc_auc > 0.9  # the leak makes it look excellent, as the page warned
@@ -222,7 +222,7 @@ def test_outcome_values_that_cannot_be_told_apart_are_picked_by_hand(models_dir:
     [positive] = [m for m in app.multiselect if m.label.startswith("2.")]
     positive.set_value(["Closed"]).run()
     _train(app)
-    assert app.session_state[crm_training.CANDIDATE]["report"].positive == ["Closed"]
+    assert app.session_state[crm_training.CANDIDATE].report.positive == ["Closed"]
 
 
 def test_stages_beyond_won_and_lost_ask_which_mean_lost_with_their_counts(models_dir: Path) -> None:
@@ -239,7 +239,7 @@ def test_stages_beyond_won_and_lost_ask_which_mean_lost_with_their_counts(models
     assert "Values: " + ", ".join(f"{v} {n:,}" for v, n in counts.items()) in texts(app)
     lost.set_value(["Lost"]).run()
     _train(app)
-    report = app.session_state[crm_training.CANDIDATE]["report"]
+    report = app.session_state[crm_training.CANDIDATE].report
     assert report.negative == ["Lost"] and report.open_by_value == {"Engaging": int(counts["Engaging"])}
     assert report.not_converted == counts["Lost"]
 
@@ -251,7 +251,7 @@ def test_a_date_column_orders_the_test_part_and_open_leads_are_counted(models_di
     app = _upload(open_page("model"), frame.to_csv(index=False).encode())
     assert "Found 'created' (date) to order the leads in time" in texts(app)
     _train(app)
-    report = app.session_state[crm_training.CANDIDATE]["report"]
+    report = app.session_state[crm_training.CANDIDATE].report
     assert report.open_leads == 25 and "'created'" in report.split
     assert "25 open leads (empty outcome) were not trained on" in texts(app)
 
