@@ -17,6 +17,7 @@ from leadscore.modeling.won_lost import train as outcome
 from leadscore.registry import Registry
 from leadscore.settings import ENV_MODELS_DIR
 from tests.app.helpers import open_page, texts
+from tests.cli_run import run_cli
 from tests.conftest import BANK_SAMPLE, SMALL_CANDIDATES
 from ui import crm_training, guard
 
@@ -201,6 +202,40 @@ def test_a_model_that_is_not_ready_needs_publish_anyway(models_dir: Path) -> Non
     assert not app.button(key="crm_publish").disabled
     app.button(key="crm_publish").click().run()
     assert Registry(models_dir).load().metadata["kind"] == "outcome"
+
+
+def test_the_dashboards_publish_is_the_command_lines_one_gate(models_dir: Path, tmp_path: Path,
+                                                              caplog: pytest.LogCaptureFixture) -> None:
+    """Below the rule nothing is published until "Publish it anyway" is ticked (``--force``); the page shows the
+    verdict the command line prints for the same file, and the forced version is published and audited."""
+    caplog.set_level("INFO", logger="leadscore.audit")
+    content = _bank(leak=False, shuffle_outcome=True)
+    registry = Registry(models_dir)
+    builtin, versions = registry.active_version(), len(registry.versions())
+    app = _train(_upload(open_page("model"), content))
+    verdict = app.session_state[crm_training.CANDIDATE].candidate.verdict
+    assert not verdict.passed and f"{verdict.sentence}." in texts(app)
+
+    assert app.button(key="crm_publish").disabled  # not ticked: nothing to click
+    assert (registry.active_version(), len(registry.versions())) == (builtin, versions)
+
+    app.checkbox(key="crm_publish_anyway").check().run()
+    app.button(key="crm_publish").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    forced = registry.active_version()
+    assert forced != builtin and len(registry.versions()) == versions + 1
+    assert f"Published version {forced}, trained on crm-export.csv" in texts(app)
+    assert "It was published anyway, although below the rule." in texts(app)
+    assert f"published and activated model version {forced} from this computer" in caplog.text
+
+    (tmp_path / "crm-export.csv").write_bytes(content)
+    refused = run_cli("train", "--data", tmp_path / "crm-export.csv", "--target", "y")
+    assert refused.returncode == 2 and verdict.sentence in refused.stdout
+    assert refused.stderr.strip().endswith(verdict.refusal())
+    assert registry.active_version() == forced
+    published = run_cli("train", "--data", tmp_path / "crm-export.csv", "--target", "y", "--force")
+    assert published.returncode == 0 and verdict.sentence in published.stdout
+    assert "published with --force although below the rule and active" in published.stdout
 
 
 def test_too_few_leads_is_one_clear_sentence(models_dir: Path) -> None:
