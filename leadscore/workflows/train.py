@@ -35,8 +35,6 @@ if TYPE_CHECKING:  # the store's libraries load only when a store is opened
 
 #: The outcome column of a training set made of the recorded results.
 RESULTS_TARGET = "converted"
-#: Tier shares of a model of the results when the active model has no leads of its own to carry them from.
-
 
 Progress = Callable[[str, float], object]
 
