@@ -51,6 +51,7 @@ NO_ORDER = "(none: find a date or increasing ID, else split at random)"
 OUTCOME_NAMES = ("converted", "won", "y", "outcome", "status", "result", "target", "label", "closed", "sale",
                  "stage")
 
+
 @dataclass(frozen=True)
 class Trained:
     """This session's trained, not yet published model: the ``Candidate`` and what it was trained from (the
