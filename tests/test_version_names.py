@@ -85,17 +85,27 @@ def test_cli_renames_and_lists_the_name(registry: Registry, capsys: pytest.Captu
 
 
 def test_a_new_bands_version_is_named_for_its_bands(crm_training: OutcomeTraining, tmp_path: Path) -> None:
-    from leadscore.modeling.won_lost.bands import bands_for, with_bands
-    from leadscore.version_names import band_words, with_new_bands
+    from leadscore.modeling.won_lost.bands import bands_for
+    from leadscore.scoring.scorer import Scorer
+    from leadscore.workflows import train
 
     registry = Registry(tmp_path / "models")
     first = registry.publish(crm_training.model, crm_training.report)
     bands = bands_for(crm_training.model, "share", 0.25, 0.30)
-    model, report = with_bands(registry.load(first).estimator, crm_training.report, bands)
-    model.metadata["name"], model.metadata["change"] = with_new_bands(
-        registry.name(first, model.metadata), band_words(bands.shares, bands.high, bands.medium))
-    second = registry.publish(model, report)
+    candidate = train.rebanded(registry, Scorer(registry.load(first)), bands)  # what the Model page's bands tab saves
+    assert candidate.verdict.passed and candidate.verdict.rule == "bands"
+    second = train.publish(registry, candidate).version
     names = {row.version: (row.name, row.change) for row in registry.versions()}
     assert names[first] == ("Bank marketing sample (y)", "trained on bank-marketing-sample.csv")
     assert names[second] == ("Bank marketing sample (y), top 25% High",
                              "new tier bands: top 25% High, next 30% Medium")
+
+
+def test_tier_bands_are_not_set_on_the_built_in_model(model_dir: Path) -> None:
+    from leadscore.modeling.tiers import Bands
+    from leadscore.scoring.scorer import Scorer
+    from leadscore.workflows import train
+
+    registry = Registry(model_dir)
+    with pytest.raises(train.TrainingError, match="a model of a team's history"):
+        train.rebanded(registry, Scorer(registry.load()), Bands.by_probability(0.5, 0.2))

@@ -16,11 +16,11 @@ import streamlit as st
 
 from leadscore import charts
 from leadscore.modeling.tiers import DEFAULT_SHARES, Bands
-from leadscore.modeling.won_lost.bands import BandsBy, bands_for, measured_tiers, with_bands
+from leadscore.modeling.won_lost.bands import BandsBy, bands_for, measured_tiers
 from leadscore.modeling.won_lost.outcome_model import OutcomeModel
 from leadscore.modeling.won_lost.report import WonLostReport
 from leadscore.scoring.scorer import Scorer
-from leadscore.version_names import band_words, with_new_bands
+from leadscore.workflows import train
 from ui import engine, store_faults
 from ui.guard import current_guard, password_problem
 from ui.publish import publish_candidate
@@ -102,11 +102,8 @@ def _save(scorer: Scorer, bands: Bands) -> None:
     if problem is not None:
         st.error(f"{problem} The bands are unchanged.")
         return
-    model, report = with_bands(_estimator(scorer), _report(scorer), bands)
-    parent = engine.registry().name(scorer.version, scorer.metadata)
-    model.metadata["name"], model.metadata["change"] = with_new_bands(
-        parent, band_words(bands.shares if bands.kind == "share" else None, bands.high, bands.medium))
-    publish_candidate(model, report, None, "Saved the tier bands as version {version}; it is now the active model.")
+    publish_candidate(train.rebanded(engine.registry(), scorer, bands), None,
+                      "Saved the tier bands as version {version}; it is now the active model.")
 
 
 def _same(a: Bands, b: Bands) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -32,7 +33,7 @@ from leadscore.fields.infer import (
 from leadscore.fields.rejections import SchemaError
 from leadscore.modeling.won_lost.leakage import name_sign
 from leadscore.modeling.won_lost.report import WonLostReport
-from leadscore.workflows import gate, train
+from leadscore.workflows import train
 from ui import engine, outcome_report, store_faults
 from ui.guard import current_guard, password_problem
 from ui.publish import publish_candidate
@@ -49,6 +50,25 @@ NO_ORDER = "(none: find a date or increasing ID, else split at random)"
 #: Header names that usually hold a won/lost outcome.
 OUTCOME_NAMES = ("converted", "won", "y", "outcome", "status", "result", "target", "label", "closed", "sale",
                  "stage")
+
+
+@dataclass(frozen=True)
+class Trained:
+    """This session's trained, not yet published model: the ``Candidate`` and what it was trained from (the
+    uploaded file and the manager's choices), to train it again with other fields kept."""
+
+    candidate: train.Candidate
+    content: bytes
+    name: str
+    args: dict[str, Any]
+
+    @property
+    def report(self) -> WonLostReport:
+        """The candidate's training report: this panel trains a model of a team's history (``train_history``)."""
+        report = self.candidate.report
+        assert isinstance(report, WonLostReport), "the CRM panel trains a won/lost model"
+        return report
+
 
 def likely_outcome(frame: pd.DataFrame) -> int:
     """The position of the column most likely to be the outcome: a typical name, else the last 2-valued one."""
@@ -179,8 +199,7 @@ def _train(content: bytes, name: str, args: dict[str, Any]) -> bool:
     finally:
         bar.empty()
         lock.release()
-    st.session_state[CANDIDATE] = {"model": candidate.estimator, "report": candidate.report, "content": content,
-                                   "name": name, "args": args, "check_rows": candidate.check_rows}
+    st.session_state[CANDIDATE] = Trained(candidate, content, name, args)
     return True
 
 
@@ -192,35 +211,34 @@ def _admitted(password_key: str) -> bool:
 
 
 
-def _candidate(candidate: dict[str, Any]) -> None:
-    report: WonLostReport = candidate["report"]
+def _candidate(trained: Trained) -> None:
+    report = trained.report
     st.divider()
     st.header("New model, not yet published")
-    st.caption(f"Trained on {md_escape(candidate['name'])}. Nothing changes until you publish it.")
+    st.caption(f"Trained on {md_escape(trained.name)}. Nothing changes until you publish it.")
     kept = outcome_report.show(report, choose_kept=True, key="candidate")
     changed = sorted(kept) != sorted(report.leakage.kept_on_purpose)
     if changed and st.button("Train again with the ticked fields kept", key="crm_retrain_kept") and _admitted(
             "crm_password"):
         flagged = {f.name for f in report.leakage.flagged}
-        args = dict(candidate["args"])
+        args = dict(trained.args)
         args["keep"] = [k for k in args["keep"] if k not in flagged] + kept
-        if _train(candidate["content"], candidate["name"], args):
+        if _train(trained.content, trained.name, args):
             st.rerun()
     st.subheader("Publish")
-    verdict = gate.history_verdict(report)
-    ready = verdict.passed
-    if ready:
+    verdict = trained.candidate.verdict
+    if verdict.passed:
         st.success(f"{verdict.sentence}.")
     else:
         st.error(f"{verdict.sentence}. More history, or other fields, may help.")
     publish, discard = st.columns(2)
-    anyway = ready or publish.checkbox("Publish it anyway, although it is not ready", key="crm_publish_anyway")
+    anyway = not verdict.passed and publish.checkbox("Publish it anyway, although it is not ready",
+                                                     key="crm_publish_anyway")
     if publish.button("Publish and make active", type="primary", key="crm_publish",
-                      disabled=not anyway) and _admitted("crm_password"):
-        publish_candidate(candidate["model"], candidate["report"], CANDIDATE,
-                          f"Published version {{version}}, trained on {candidate['name']}; it is now the active "
-                          "model. Scoring, triage and the API now use its fields.",
-                          check_rows=candidate.get("check_rows"))
+                      disabled=not (verdict.passed or anyway)) and _admitted("crm_password"):
+        publish_candidate(trained.candidate, CANDIDATE,
+                          f"Published version {{version}}, trained on {trained.name}; it is now the active "
+                          "model. Scoring, triage and the API now use its fields.", anyway=anyway)
     discard.button("Discard the new model", key="crm_discard", on_click=st.session_state.pop, args=(CANDIDATE,))
 
 

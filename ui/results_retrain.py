@@ -83,9 +83,9 @@ def panel(store: Store, active: Scorer) -> None:
     label = "Publish the new model" if verdict.passed else "Publish it anyway"
     if st.button(label, type="primary" if verdict.passed else "secondary") and _admitted("results_password"):
         st.session_state[PREVIOUS] = active.version
-        publish_candidate(candidate.estimator, candidate.report, CANDIDATE,
+        publish_candidate(candidate, CANDIDATE,
                           "Published the model of your results as version {version}; it is now active.",
-                          check_rows=candidate.check_rows)
+                          anyway=not verdict.passed)  # below the rule, the button says "Publish it anyway"
 
 
 def _bring_back() -> None:

@@ -22,13 +22,11 @@ from leadscore import charts
 from leadscore.data import csvio, synth
 from leadscore.fields.builtin import CLASSES
 from leadscore.fields.rejections import SchemaError
-from leadscore.modeling.model import model_of
 from leadscore.modeling.three_tiers import compare, train
 from leadscore.modeling.three_tiers.report import TiersReport
 from leadscore.plain_words import ANALYST_TERMS, data_words
 from leadscore.scoring.scorer import Scorer
 from leadscore.workflows import train as training
-from leadscore.workflows.gate import Verdict
 from ui import engine, store_faults
 from ui.guard import current_guard, password_problem
 from ui.publish import publish_candidate
@@ -37,6 +35,8 @@ from ui.text import md_escape
 log = logging.getLogger(__name__)
 
 GENERATED, UPLOADED = "Generated leads", "My labeled CSV"
+#: Where this session keeps the trained, not yet published ``Candidate``.
+CANDIDATE = "candidate"
 PRESET_WORDS = {
     "default": "default: tuned on held-out data (recommended)",
     "seed": "seed: the original study's XGBoost settings (depth 6, 300 trees)",
@@ -86,14 +86,11 @@ def _train(scorer: Scorer, source: str, rows: int, seed: int, upload: UploadedFi
     finally:
         bar.empty()
         lock.release()
-    st.session_state["candidate"] = {
-        "model": candidate.estimator, "report": candidate.report, "source": description, "preset": preset,
-        "verdict": candidate.verdict, "comparison": candidate.extra.get("comparison"),
-        "check_rows": candidate.check_rows}
+    st.session_state[CANDIDATE] = candidate
 
 
 def _metrics_table(current: TiersReport, candidate: TiersReport) -> pd.DataFrame:
-    ours, theirs = current.headline_metrics(), candidate.headline_metrics()
+    ours, theirs = current.headline_metrics().to_dict(), candidate.headline_metrics().to_dict()
     rows = []
     for key, (label, _, higher_is_better) in compare.HEADLINES.items():
         change = theirs[key] - ours[key]
@@ -106,13 +103,19 @@ def _metrics_table(current: TiersReport, candidate: TiersReport) -> pd.DataFrame
 
 
 
-def _comparison(scorer: Scorer, candidate: dict) -> None:
+def _trained(candidate: training.Candidate) -> TiersReport:
+    """The candidate's training report: this panel trains the built-in kind of model (``train_builtin``)."""
+    report = candidate.report
+    assert isinstance(report, TiersReport), "the retrain panel trains the built-in model"
+    return report
+
+
+def _comparison(scorer: Scorer, candidate: training.Candidate) -> None:
     st.subheader("New model, not yet published")
     reference = _reference()
-    new = Scorer(model_of(candidate["model"]))
-    verdict: Verdict = candidate["verdict"]
-    comparison: training.BuiltinComparison | None = candidate.get("comparison")
-    st.caption(f"Trained on {md_escape(data_words(candidate['source']))}. "
+    new = Scorer(candidate.model)
+    verdict, comparison, trained = candidate.verdict, candidate.comparison, _trained(candidate)
+    st.caption(f"Trained on {md_escape(data_words(candidate.source))}. "
                f"Both models are measured on the same {len(reference.labels):,} generated reference leads, "
                "which neither was trained on, so a difference is the models' and not the test sets'.")
     if verdict.passed:
@@ -123,20 +126,19 @@ def _comparison(scorer: Scorer, candidate: dict) -> None:
         current_report, new_report = comparison.active_report, comparison.candidate_report
         left, right = st.columns([1, 1])
         ours, theirs = current_report.headline_metrics(), new_report.headline_metrics()
-        left.markdown(f"The active model puts **{ours['accuracy']:.0%}** of these leads in their true tier; the new "
-                      f"one **{theirs['accuracy']:.0%}**. Of the truly High leads, the active model finds "
-                      f"**{ours['high_recall']:.0%}** and the new one **{theirs['high_recall']:.0%}**. (The "
+        left.markdown(f"The active model puts **{ours.accuracy:.0%}** of these leads in their true tier; the new "
+                      f"one **{theirs.accuracy:.0%}**. Of the truly High leads, the active model finds "
+                      f"**{ours.high_recall:.0%}** and the new one **{theirs.high_recall:.0%}**. (The "
                       "sidebar's figure is measured on the active model's own test leads, so it can differ a "
                       "little: same model, different leads.)")
         with left.expander("Details for analysts", expanded=False):
             st.caption("**recall**: of the leads truly in a tier, the share the model put there. **precision**: of "
                        "the leads put in a tier, the share right. **F1**: the two in one number. **log loss**: how "
                        "far the chances are from what happened (lower is better). Preset: "
-                       f"{md_escape(candidate['preset'])}.")
+                       f"{md_escape(candidate.estimator.metadata.get('preset', 'unknown'))}.")
             st.dataframe(_metrics_table(current_report, new_report), hide_index=True)
             st.caption(f"Both columns: the same {len(reference.labels):,} reference leads. On "
-                       f"{candidate['report'].measured_on} the new model's accuracy is "
-                       f"{candidate['report'].accuracy or 0:.1%}.")
+                       f"{trained.measured_on} the new model's accuracy is {trained.accuracy or 0:.1%}.")
         moves = compare.tier_changes(scorer, new, reference.features)
         changed = int(moves.sum() - np.trace(moves))
         up, down = int(np.triu(moves, 1).sum()), int(np.tril(moves, -1).sum())
@@ -147,12 +149,12 @@ def _comparison(scorer: Scorer, candidate: dict) -> None:
             st.caption(f"Of {moves.sum():,} fixed reference leads, {changed:,} ({changed / moves.sum():.0%}) would "
                        f"change tier: {up:,} up, {down:,} down. Tiers in the order {', '.join(CLASSES)}.")
     publish, discard = st.columns(2)
-    anyway = verdict.passed or publish.checkbox("Publish it anyway, although it is worse", key="publish_anyway")
-    if publish.button("Publish and make active", type="primary", key="publish", disabled=not anyway):
-        publish_candidate(candidate["model"], candidate["report"], "candidate",
-                          "Published version {version}; it is now the active model.",
-                          check_rows=candidate.get("check_rows"))
-    discard.button("Discard the new model", key="discard", on_click=st.session_state.pop, args=("candidate",))
+    anyway = not verdict.passed and publish.checkbox("Publish it anyway, although it is worse", key="publish_anyway")
+    if publish.button("Publish and make active", type="primary", key="publish",
+                      disabled=not (verdict.passed or anyway)):
+        publish_candidate(candidate, CANDIDATE, "Published version {version}; it is now the active model.",
+                          anyway=anyway)
+    discard.button("Discard the new model", key="discard", on_click=st.session_state.pop, args=(CANDIDATE,))
 
 
 @store_faults.fragment
@@ -187,5 +189,5 @@ def panel(scorer: Scorer) -> None:
             _train(scorer, source, rows, seed, upload, preset)
         else:
             st.error(f"{problem} Nothing was trained; the active model is unchanged.")
-    if "candidate" in st.session_state:
-        _comparison(scorer, st.session_state["candidate"])
+    if CANDIDATE in st.session_state:
+        _comparison(scorer, st.session_state[CANDIDATE])

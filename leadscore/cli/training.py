@@ -102,8 +102,9 @@ def cmd_train_from_results(args: argparse.Namespace) -> None:
         store.close()
     for line in candidate.report.training_lines():
         print(line)
-    high, medium = candidate.extra["shares"]
-    print(f"tiers carried over from the active model ({active.version}): High {high:.0%}, Medium {medium:.0%}")
+    if candidate.shares is not None:  # always set by train_from_results
+        high, medium = candidate.shares
+        print(f"tiers carried over from the active model ({active.version}): High {high:.0%}, Medium {medium:.0%}")
     print(candidate.verdict.sentence)
     print(gate.RULE)
     print(_publish(args, candidate).sentence())

@@ -10,6 +10,9 @@ One ``Verdict`` for the three ways a model is made, each measured on leads the c
   ``NEWEST_SHARE`` of them at least ``SHARE_OF_ACTIVE`` as well as the active model does (the rule Dynamics 365
   applies to its retrained models).
 
+New tier bands on the active model of a team's history (``bands``) change no ranking: the same model with other
+cut points, it passes.
+
 The command line, the API and the dashboard all ask here and only render the verdict: below the rule nothing
 is published unless the person says so (``--force``, "Publish it anyway").
 """
@@ -37,7 +40,7 @@ RULE = (f"Publishing is recommended only when the new model ranks the newest {NE
         "does, as Dynamics 365 does for its retrained models.")
 REFUSED = "nothing was published (use --force to publish anyway)"
 
-Rule = Literal["builtin", "history", "results"]
+Rule = Literal["builtin", "history", "results", "bands"]
 
 
 @dataclass(frozen=True)
@@ -131,3 +134,9 @@ def results_verdict(labels: np.ndarray, active: np.ndarray, candidate: np.ndarra
              f"an unconverted one {candidate_auc:.0%} of the time; the active model {active_auc:.0%}.")
     words += (" Publishing is recommended." if passed else " The new model is not good enough: keep the active one.")
     return Verdict("results", passed, words, candidate_auc, active_auc, n)
+
+
+# ---- new tier bands ----------------------------------------------------------------------------------------
+def bands_verdict() -> Verdict:
+    """The bands rule: the same model with new tier bands ranks every lead as before, so it passes."""
+    return Verdict("bands", True, "The same model with new tier bands: it ranks every lead as before")

@@ -10,7 +10,7 @@ the same split by time, the same comparison with the active model on the same ne
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -26,6 +26,7 @@ from leadscore.modeling.three_tiers.report import TiersReport
 from leadscore.modeling.tiers import DEFAULT_SHARES, Bands
 from leadscore.registry import ModelFileError, Registry
 from leadscore.scoring.scorer import Scorer
+from leadscore.version_names import band_words, with_new_bands
 from leadscore.workflows import gate
 from leadscore.workflows.gate import Verdict
 
@@ -34,8 +35,6 @@ if TYPE_CHECKING:  # the store's libraries load only when a store is opened
 
 #: The outcome column of a training set made of the recorded results.
 RESULTS_TARGET = "converted"
-#: Tier shares of a model of the results when the active model has no leads of its own to carry them from.
-
 
 Progress = Callable[[str, float], object]
 
@@ -55,8 +54,10 @@ class Candidate:
     check_rows: pd.DataFrame | None = None
     #: What it was trained on, in words ("results: 300 recorded leads with outcomes"); kept in its metadata.
     source: str = ""
-    #: Details a face may show beside the verdict (the built-in comparison's reports, the training review).
-    extra: dict[str, Any] = field(default_factory=dict)
+    #: The built-in model only: both models' reports on the reference leads (None: not compared).
+    comparison: BuiltinComparison | None = None
+    #: A model of the results only: its tier bands as shares of leads (High, Medium).
+    shares: tuple[float, float] | None = None
 
     @property
     def model(self) -> Model:
@@ -151,10 +152,10 @@ def train_builtin(frame: pd.DataFrame, source: str, registry: Registry, preset: 
     candidate_scorer = Scorer(model_of(result.model))
     try:
         comparison = compare_builtin(active_scorer(registry), candidate_scorer)
-        verdict, extra = comparison.verdict, {"comparison": comparison}
     except ModelFileError as error:
-        verdict, extra = gate.cannot_compare(error), {}
-    return Candidate(result.model, result.report, verdict, check_rows=frame, source=source, extra=extra)
+        return Candidate(result.model, result.report, gate.cannot_compare(error), check_rows=frame, source=source)
+    return Candidate(result.model, result.report, comparison.verdict, check_rows=frame, source=source,
+                     comparison=comparison)
 
 
 # ---- a team's history --------------------------------------------------------------------------------------
@@ -181,7 +182,28 @@ def train_history(frame: pd.DataFrame, target: str, source: str, *, positive: Se
         raise TrainingError(str(error)) from error
     result.model.metadata["data_source"] = source
     return Candidate(result.model, result.report, gate.history_verdict(result.report),
-                     check_rows=roundtrip.spread(frame), source=source, extra={"review": result.review})
+                     check_rows=roundtrip.spread(frame), source=source)
+
+
+# ---- new tier bands on a model of a team's history -----------------------------------------------------------
+def rebanded(registry: Registry, active: Scorer, bands: Bands) -> Candidate:
+    """The active model of a team's history with new tier bands (same booster, its report's tiers measured again)
+    as a candidate, named after its parent ("Bank calls (y), top 25% High"); its verdict is ``gate.bands_verdict``.
+
+    Raises TrainingError when the active model has no tier bands to set (the built-in kind).
+    """
+    from leadscore.modeling.won_lost.bands import with_bands
+    from leadscore.modeling.won_lost.outcome_model import OutcomeModel
+    from leadscore.modeling.won_lost.report import WonLostReport
+
+    estimator, report = active.model.estimator, active.report
+    if not isinstance(estimator, OutcomeModel) or not isinstance(report, WonLostReport):
+        raise TrainingError("tier bands are set on a model of a team's history; the active model is the built-in one")
+    model, new_report = with_bands(estimator, report, bands)
+    words = band_words(bands.shares if bands.kind == "share" else None, bands.high, bands.medium)
+    model.metadata["name"], model.metadata["change"] = with_new_bands(registry.name(active.version, active.metadata),
+                                                                      words)
+    return Candidate(model, new_report, gate.bands_verdict(), source=str(model.metadata.get("data_source", "")))
 
 
 # ---- the recorded results ----------------------------------------------------------------------------------
@@ -258,5 +280,4 @@ def train_from_results(store: Store, active: Scorer, shares: tuple[float, float]
     both = np.intersect1d(active_at, new_at)
     verdict = gate.results_verdict(labels[both], active_p[np.searchsorted(active_at, both)],
                                    new_p[np.searchsorted(new_at, both)])
-    return Candidate(model, report, verdict, check_rows=older, source=source,
-                     extra={"trained_on": len(older), "shares": (high, medium)})
+    return Candidate(model, report, verdict, check_rows=older, source=source, shares=(high, medium))

@@ -71,6 +71,7 @@ def test_retrain_then_publish_makes_the_new_version_active(models_dir: Path, cap
     assert after != before
     assert after in _sidebar_text(app)
     assert f"Published version {after}" in texts(app)
+    assert "It was published anyway, although below the rule." in texts(app)  # as --force says so
     [line] = [r.getMessage() for r in caplog.records if r.name == "leadscore.audit"]
     assert f"published and activated model version {after} from this computer" in line
     assert len(Registry(models_dir).versions()) == 2

@@ -17,6 +17,7 @@ from leadscore.modeling.won_lost import train as outcome
 from leadscore.registry import Registry
 from leadscore.settings import ENV_MODELS_DIR
 from tests.app.helpers import open_page, texts
+from tests.cli_run import run_cli
 from tests.conftest import BANK_SAMPLE, SMALL_CANDIDATES
 from ui import crm_training, guard
 
@@ -172,7 +173,7 @@ def test_the_review_is_one_tick_per_column_and_its_reason_follows_the_tick(model
     assert app.checkbox(key=f"{key}_sales_Do Not Email").disabled
     app.checkbox(key=f"{key}_sales_balance").check().run()
     _train(app)
-    args = app.session_state[crm_training.CANDIDATE]["args"]
+    args = app.session_state[crm_training.CANDIDATE].args
     assert args["id_column"] == "lead_ref" and "notes" in args["keep"] and "duration" in args["exclude"]
     assert "balance" in args["actionable"] and "campaign" not in args["actionable"]
 
@@ -183,7 +184,7 @@ def test_keep_it_anyway_trains_again_with_the_field(models_dir: Path) -> None:
     app.checkbox(key="crm_keep_0").check().run()
     app.button(key="crm_retrain_kept").click().run()
     assert not app.exception, [e.value for e in app.exception]
-    report = app.session_state[crm_training.CANDIDATE]["report"]
+    report = app.session_state[crm_training.CANDIDATE].report
     assert report.leakage.kept_on_purpose == ["call_result"]
     assert "call_result" in report.test.importance
     assert report.test.roc_auc > 0.9  # the leak makes it look excellent, as the page warned
@@ -201,6 +202,40 @@ def test_a_model_that_is_not_ready_needs_publish_anyway(models_dir: Path) -> Non
     assert not app.button(key="crm_publish").disabled
     app.button(key="crm_publish").click().run()
     assert Registry(models_dir).load().metadata["kind"] == "outcome"
+
+
+def test_the_dashboards_publish_is_the_command_lines_one_gate(models_dir: Path, tmp_path: Path,
+                                                              caplog: pytest.LogCaptureFixture) -> None:
+    """Below the rule nothing is published until "Publish it anyway" is ticked (``--force``); the page shows the
+    verdict the command line prints for the same file, and the forced version is published and audited."""
+    caplog.set_level("INFO", logger="leadscore.audit")
+    content = _bank(leak=False, shuffle_outcome=True)
+    registry = Registry(models_dir)
+    builtin, versions = registry.active_version(), len(registry.versions())
+    app = _train(_upload(open_page("model"), content))
+    verdict = app.session_state[crm_training.CANDIDATE].candidate.verdict
+    assert not verdict.passed and f"{verdict.sentence}." in texts(app)
+
+    assert app.button(key="crm_publish").disabled  # not ticked: nothing to click
+    assert (registry.active_version(), len(registry.versions())) == (builtin, versions)
+
+    app.checkbox(key="crm_publish_anyway").check().run()
+    app.button(key="crm_publish").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    forced = registry.active_version()
+    assert forced != builtin and len(registry.versions()) == versions + 1
+    assert f"Published version {forced}, trained on crm-export.csv" in texts(app)
+    assert "It was published anyway, although below the rule." in texts(app)
+    assert f"published and activated model version {forced} from this computer" in caplog.text
+
+    (tmp_path / "crm-export.csv").write_bytes(content)
+    refused = run_cli("train", "--data", tmp_path / "crm-export.csv", "--target", "y")
+    assert refused.returncode == 2 and verdict.sentence in refused.stdout
+    assert refused.stderr.strip().endswith(verdict.refusal())
+    assert registry.active_version() == forced
+    published = run_cli("train", "--data", tmp_path / "crm-export.csv", "--target", "y", "--force")
+    assert published.returncode == 0 and verdict.sentence in published.stdout
+    assert "published with --force although below the rule and active" in published.stdout
 
 
 def test_too_few_leads_is_one_clear_sentence(models_dir: Path) -> None:
@@ -222,7 +257,7 @@ def test_outcome_values_that_cannot_be_told_apart_are_picked_by_hand(models_dir:
     [positive] = [m for m in app.multiselect if m.label.startswith("2.")]
     positive.set_value(["Closed"]).run()
     _train(app)
-    assert app.session_state[crm_training.CANDIDATE]["report"].positive == ["Closed"]
+    assert app.session_state[crm_training.CANDIDATE].report.positive == ["Closed"]
 
 
 def test_stages_beyond_won_and_lost_ask_which_mean_lost_with_their_counts(models_dir: Path) -> None:
@@ -239,7 +274,7 @@ def test_stages_beyond_won_and_lost_ask_which_mean_lost_with_their_counts(models
     assert "Values: " + ", ".join(f"{v} {n:,}" for v, n in counts.items()) in texts(app)
     lost.set_value(["Lost"]).run()
     _train(app)
-    report = app.session_state[crm_training.CANDIDATE]["report"]
+    report = app.session_state[crm_training.CANDIDATE].report
     assert report.negative == ["Lost"] and report.open_by_value == {"Engaging": int(counts["Engaging"])}
     assert report.not_converted == counts["Lost"]
 
@@ -251,7 +286,7 @@ def test_a_date_column_orders_the_test_part_and_open_leads_are_counted(models_di
     app = _upload(open_page("model"), frame.to_csv(index=False).encode())
     assert "Found 'created' (date) to order the leads in time" in texts(app)
     _train(app)
-    report = app.session_state[crm_training.CANDIDATE]["report"]
+    report = app.session_state[crm_training.CANDIDATE].report
     assert report.open_leads == 25 and "'created'" in report.split
     assert "25 open leads (empty outcome) were not trained on" in texts(app)
 

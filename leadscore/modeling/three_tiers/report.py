@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import asdict, dataclass
 from typing import Any, ClassVar
 
 from pydantic import Field
@@ -46,6 +47,25 @@ HEADLINES: dict[str, tuple[str, str, bool]] = {
     "high_precision": ("High precision", "Share of leads flagged High that truly are High.", True),
     "log_loss": ("Log loss", "How far the probabilities are from what happened (lower is better).", False),
 }
+
+
+@dataclass(frozen=True)
+class Headlines:
+    """The numbers a stakeholder asks about first (``HEADLINES`` names and orders them); NaN where not measured."""
+
+    accuracy: float
+    macro_recall: float
+    macro_precision: float
+    weighted_f1: float
+    high_recall: float
+    high_precision: float
+    log_loss: float
+
+    def to_dict(self) -> dict[str, float]:
+        """Each figure under its ``HEADLINES`` key, for a table laid out from ``HEADLINES``."""
+        return asdict(self)
+
+
 #: The parts /v1/model returns.
 _SUMMARY = ("accuracy", "log_loss", "bayes_accuracy", "probability_mae", "rows_evaluated", "confusion_matrix",
             "High", "Medium", "Low", "macro avg", "weighted avg")
@@ -118,15 +138,15 @@ class TiersReport(TrainingReport):
         """How many leads the figures stand on."""
         return self.rows_evaluated if self.rows_evaluated is not None else self.rows.test
 
-    def headline_metrics(self) -> dict[str, float]:
+    def headline_metrics(self) -> Headlines:
         """The numbers a stakeholder asks about first (``HEADLINES``)."""
         def number(value: float | None) -> float:
             return float(value) if value is not None else math.nan
 
-        return {"accuracy": number(self.accuracy), "macro_recall": number(self.macro_avg.recall),
-                "macro_precision": number(self.macro_avg.precision),
-                "weighted_f1": number(self.weighted_avg.f1_score), "high_recall": number(self.high.recall),
-                "high_precision": number(self.high.precision), "log_loss": number(self.log_loss)}
+        return Headlines(accuracy=number(self.accuracy), macro_recall=number(self.macro_avg.recall),
+                         macro_precision=number(self.macro_avg.precision),
+                         weighted_f1=number(self.weighted_avg.f1_score), high_recall=number(self.high.recall),
+                         high_precision=number(self.high.precision), log_loss=number(self.log_loss))
 
     def by_class(self) -> dict[str, ClassMetrics]:
         """Each tier's and each average's metrics under its saved name."""
@@ -232,7 +252,7 @@ class TiersReport(TrainingReport):
         """Everything with a data-science name, each name with its one-line meaning."""
         terms = ("recall", "precision", "F1", "SHAP", "SMOTE", "uncalibrated", "Bayes", "original study",
                  "data variant", "preset", "log loss")
-        metrics = self.headline_metrics()
+        metrics = self.headline_metrics().to_dict()
         tiles = []
         for key in ("accuracy", "macro_recall", "macro_precision", "weighted_f1"):
             label, meaning, _ = HEADLINES[key]

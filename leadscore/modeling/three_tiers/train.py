@@ -296,8 +296,9 @@ def baselines(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_te
         probabilities = estimator.predict_proba(x_test)
         metrics = TiersReport.model_validate(
             evaluate_probabilities(probabilities, probabilities.argmax(axis=1), y_test)).headline_metrics()
-        results[name] = {key: metrics[key] for key in
-                         ("accuracy", "macro_recall", "high_recall", "high_precision", "log_loss")}
+        results[name] = {"accuracy": metrics.accuracy, "macro_recall": metrics.macro_recall,
+                         "high_recall": metrics.high_recall, "high_precision": metrics.high_precision,
+                         "log_loss": metrics.log_loss}
     return results
 
 
