@@ -32,6 +32,10 @@ from leadscore.modeling.won_lost.outcome_model import OutcomeModel
 from leadscore.modeling.won_lost.target import WonLost
 
 Estimator = LeadModel | OutcomeModel
+#: Every column holding a chance 0-1 that a target adds to a scored table (``ScoreColumn.chance``): a saved list
+#: reopens as the version that scored it wrote it, whichever target that version has.
+CHANCE_COLUMNS: tuple[str, ...] = tuple(dict.fromkeys(
+    c.name for target in (ThreeTiers, WonLost) for c in target.file_columns if c.chance))
 
 
 @dataclass

@@ -54,6 +54,8 @@ class ThreeTiers(Target):
                     "from it. Together they give exactly this lead's odds. The top reasons are the longest green "
                     "bars, and perhaps a red one."))
     kind: ClassVar[str] = "three_tiers"
+    model_words: ClassVar[str] = "the built-in model"
+    sample_list: ClassVar[bool] = True
     report_type: ClassVar[type[TiersReport]] = TiersReport
     column: str = LABEL_COLUMN
 

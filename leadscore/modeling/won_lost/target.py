@@ -45,6 +45,7 @@ class WonLost(Target):
                     "give exactly this lead's chance. Fields that barely matter for this lead are grouped in one "
                     "bar."))
     kind: ClassVar[str] = "won_lost"
+    model_words: ClassVar[str] = "your team's model"
     report_type: ClassVar[type[WonLostReport]] = WonLostReport
 
     def evaluate(self, scorer: Scores, data: pd.DataFrame | None, source: str, rows: int, seed: int) -> Evaluation:
