@@ -18,18 +18,6 @@ from ui.guard import changed, current_guard, password_problem, who
 from ui.text import md_escape
 
 
-def kind_words(version: VersionInfo) -> str:
-    """What a version predicts, in words: "built-in" or "CRM: <outcome column>"."""
-    return f"CRM: {version.target}" if version.kind == OUTCOME else "built-in"
-
-
-def quality_words(version: VersionInfo) -> str:
-    """How good a version is, in words that fit its kind: "ranks right 78% of the time" or "right tier 87%"."""
-    if version.kind == OUTCOME:
-        return f"ranks right {version.auc:.0%} of the time" if version.auc is not None else ""
-    return f"right tier for {version.accuracy:.0%} of leads" if version.accuracy is not None else ""
-
-
 def _label(version: VersionInfo) -> str:
     return f"{version.name} ({version.version})"
 
@@ -39,7 +27,7 @@ def panel() -> None:
     registry = engine.registry()
     history = registry.versions()
     table = pd.DataFrame([{"Name": v.name, "What changed": v.change, "Trained": sidebar.trained_when(v.created_at),
-                           "Kind": kind_words(v), "How good": quality_words(v),
+                           "Kind": v.quality.kind, "How good": v.quality.line,
                            "Active": "✓ active" if v.active else "", "Signed": v.signature, "State": v.state,
                            "Version id": v.version}
                           for v in history])
@@ -60,7 +48,7 @@ def panel() -> None:
         st.caption(guard.refusal)
         return
     with st.form("activate"):
-        kinds = {v.version: kind_words(v) for v in history}
+        kinds = {v.version: v.quality.kind for v in history}
         labels = {v.version: _label(v) for v in history}
         chosen = st.selectbox("Make another version active", candidates,
                               format_func=lambda version: f"{labels[version]}, {kinds[version]}")

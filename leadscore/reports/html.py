@@ -174,11 +174,9 @@ def _versions(versions: Sequence[VersionInfo]) -> str:
         return "<p>No model version is published.</p>"
     rows = []
     for row in versions:
-        quality = (f"ranks right {row.auc:.0%} of the time" if row.auc is not None
-                   else f"{row.accuracy:.0%} in their true tier" if row.accuracy is not None else "–")
         rows.append(f"<tr><td>{_e(row.name)}{' <b>(in use)</b>' if row.active else ''}</td>"
                     f"<td>{_e(row.created_at[:16].replace('T', ' '))}</td><td>{_e(row.change or '–')}</td>"
-                    f"<td>{_e(quality)}</td><td>{'yes' if row.problem is None else 'no: damaged'}</td></tr>")
+                    f"<td>{_e(row.quality.line)}</td><td>{'yes' if row.problem is None else 'no: damaged'}</td></tr>")
     return ("<p>Each version the team has published, newest first: what it changed and how good it was on its "
             "own test leads when it was trained.</p><table><tr><th>Version</th><th>Published</th>"
             "<th>What changed</th><th>Quality when trained</th><th>Usable</th></tr>" + "".join(rows) + "</table>")
