@@ -113,6 +113,9 @@ class Target(ABC):
     #: Whether leads of the target's own fields can be generated (the built-in model's world): the dashboard then
     #: offers a generated sample list to try.
     sample_list: ClassVar[bool] = False
+    #: What a model of this target does, for a stakeholder new to it: {fields} (how many it reads), {shown} (their
+    #: titles), {outcome} (the column it predicts); **bold** words stand out.
+    what_it_does: ClassVar[str]
     #: What is predicted: the label column of the training data.
     column: str
     #: The columns the scorer adds besides the tier and the reasons, in the order the scorer adds them.

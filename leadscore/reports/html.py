@@ -15,6 +15,7 @@ button both call ``stakeholder_report``.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -53,8 +54,8 @@ class ModelAbout:
 
     version: str
     name: str
-    #: "three_tiers" (the built-in model) or "won_lost" (a model of the team's own history).
-    kind: str
+    #: What the model does, in its target's words (``Target.what_it_does``).
+    what_it_does: str
     #: The fields it reads: name -> the title a manager reads, in the model's order.
     titles: Mapping[str, str]
     #: What it predicts: the outcome column of a team's model ("" for the built-in model).
@@ -77,7 +78,7 @@ def describe(registry: Registry, version: str) -> ModelAbout:
     report = model.report
     name = registry.name(version, metadata)
     titles = {f.name: f.title for f in model.schema.fields}
-    return ModelAbout(version=version, name=name, kind=model.target.kind, titles=titles,
+    return ModelAbout(version=version, name=name, what_it_does=model.target.what_it_does, titles=titles,
                       outcome=report.outcome, trained_on=data_words(metadata.get("data_source", "")),
                       created_at=str(metadata.get("created_at", "")), quality=report.headline)
 
@@ -94,16 +95,8 @@ def _chart(figure: go.Figure) -> str:
 
 def _what_it_does(about: ModelAbout) -> str:
     shown = ", ".join(about.fields[:8]) + (f" and {len(about.fields) - 8} more" if len(about.fields) > 8 else "")
-    if about.kind == "three_tiers":
-        does = (f"It sorts each new lead into <b>High</b>, <b>Medium</b> or <b>Low</b> priority from "
-                f"{len(about.fields)} facts the CRM already holds ({_e(shown)}), and gives the reasons for each "
-                "lead in plain words, so the team calls the most promising leads first.")
-    else:
-        does = (f"It gives each new lead a <b>chance of becoming a customer</b> (a score from 0 to 100), learned "
-                f"from the team's own past leads and whether they were won (the CRM's column "
-                f"“{_e(about.outcome)}”). It reads {len(about.fields)} facts the CRM holds ({_e(shown)}), sorts "
-                "the leads into <b>High</b>, <b>Medium</b> and <b>Low</b> by that chance, and gives the reasons "
-                "for each lead in plain words.")
+    words = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", _e(about.what_it_does))  # bold the words, not the data
+    does = words.format(fields=len(about.fields), shown=_e(shown), outcome=_e(about.outcome))
     trained = f"It learned from {_e(about.trained_on)}" if about.trained_on else "It was trained"
     when = f" on {_e(about.created_at[:10])}" if about.created_at else ""
     return (f"<p>{does}</p><p>{trained}{when}. When it was trained: {_e(about.quality)}</p>")
