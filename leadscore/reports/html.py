@@ -19,15 +19,16 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from numbers import Integral
 from typing import TYPE_CHECKING
 
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 from leadscore import charts
-from leadscore.plain_words import data_words, percent
+from leadscore.plain_words import data_words
 from leadscore.registry import Registry, VersionInfo
-from leadscore.results_words import DRIFT_WORDS, drift_sentence, tier_verdict
+from leadscore.results_words import DRIFT_WORDS, drift_sentence, tier_table, tier_verdict
 from leadscore.results_words import ranking_sentence as results_ranking_sentence
 
 if TYPE_CHECKING:  # the typed results report this renders (``workflows/results.py`` calls it, not the reverse)
@@ -103,18 +104,16 @@ def _what_it_does(about: ModelAbout) -> str:
 
 
 def _tier_table(tiers: Mapping[str, TierResult]) -> str:
+    """The dashboard's tier table (``results_words.tier_table``), as HTML."""
+    table = tier_table(tiers)
+    head = "".join(f"<th>{_e(column)}</th>" for column in table.columns)
     rows = []
-    for tier, row in tiers.items():
-        interval = row.interval
-        rate = "–" if row.rate is None else percent(row.rate)
-        span = f"{percent(interval[0])} to {percent(interval[1])}" if interval else "–"
-        expected = "–" if row.expected is None else percent(row.expected)
-        rows.append(f"<tr><td><b>{_e(tier)}</b></td><td class=num>{row.scored:,}</td>"
-                    f"<td class=num>{row.with_outcome:,}</td><td class=num>{row.converted:,}</td>"
-                    f"<td class=num>{expected}</td><td class=num>{rate}</td><td class=num>{span}</td></tr>")
-    return ("<table><tr><th>Tier</th><th>Leads scored</th><th>With a known outcome</th><th>Converted</th>"
-            "<th>Promised</th><th>Really converted</th><th>Likely range (95%)</th></tr>" + "".join(rows)
-            + "</table>")
+    for values in table.itertuples(index=False):
+        cells = [f"<td><b>{_e(values[0])}</b></td>"]
+        cells += [f"<td class=num>{value:,}</td>" if isinstance(value, Integral) else f"<td class=num>{_e(value)}</td>"
+                  for value in values[1:]]
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><tr>{head}</tr>" + "".join(rows) + "</table>"
 
 
 def _how_good(section: VersionResults) -> str:
