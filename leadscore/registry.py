@@ -151,6 +151,11 @@ class VersionInfo:
         """``ok`` or ``damaged: <reason>``."""
         return "ok" if self.problem is None else f"damaged: {self.problem}"
 
+    @property
+    def builtin(self) -> bool:
+        """Whether it is a version of the built-in model (the one ``Registry.activate_builtin`` brings back)."""
+        return self.kind == BUILTIN
+
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
@@ -625,7 +630,7 @@ class Registry:
 
     def builtin_versions(self) -> list[VersionInfo]:
         """The versions of the built-in kind that load, newest first."""
-        return [row for row in self.versions() if row.kind == BUILTIN and row.problem is None]
+        return [row for row in self.versions() if row.builtin and row.problem is None]
 
     def activate_builtin(self, source: str = "command line") -> str:
         """Bring the built-in model back: the newest good built-in version, else a freshly trained default.

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from leadscore.registry import OUTCOME, ModelFileError, VersionInfo
+from leadscore.registry import ModelFileError, VersionInfo
 from leadscore.scoring.scorer import Scorer
 from leadscore.store import audit as trail
 from leadscore.version_names import MAX_NAME, VersionNameError
@@ -36,7 +36,7 @@ def panel() -> None:
     st.caption("Built-in versions: how often they put a test lead in its true tier. CRM versions: how often they "
                "rank a lead that converted above one that did not, on the test part of their own file.")
     _rename(history)
-    if any(v.active and v.kind == OUTCOME for v in history):
+    if any(v.active and not v.builtin for v in history):
         _bring_back_builtin()
     candidates = [v.version for v in history if not v.active and v.problem is None]
     if not candidates:
