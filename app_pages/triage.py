@@ -12,9 +12,9 @@ import streamlit as st
 from leadscore import charts, plain_words
 from leadscore.data import csvio, export
 from leadscore.data.export import to_safe_csv
-from leadscore.fields.builtin import BUILTIN_SCHEMA
 from leadscore.fields.headers import input_renames
 from leadscore.fields.rejections import REJECTION_COLUMNS
+from leadscore.modeling.model import CHANCE_COLUMNS
 from leadscore.modeling.target import REASON_COLUMNS
 from leadscore.modeling.tiers import TIERS
 from leadscore.scoring import triage
@@ -24,15 +24,13 @@ from ui import engine, guard, keep, lead_list, rejected_rows, saved_lists, store
 from ui.text import md_escape
 
 SAMPLE_NAME = "sample-leads.csv"
-#: The chance columns either kind of model adds, shown as every page writes a chance.
-CHANCE_COLUMNS = ("p_high", "p_medium", "p_low", "confidence", "p_convert")
 TABLE_KEY = "table"
 #: How the columns scoring adds are titled on screen, besides the target's own (``Target.file_columns``).
 COLUMN_TITLES = {"row": "Row", "tier": "Tier", **{c: f"Reason {i}" for i, c in enumerate(REASON_COLUMNS, 1)}}
 
 
 def _header(scorer: Scorer) -> None:
-    """Title, template, the sample list (for the built-in model's fields) and the uploader."""
+    """Title, template, the sample list (when the model's leads can be generated) and the uploader."""
     schema = scorer.schema
     st.title("Triage a lead list")
     st.caption("Upload this week's lead list from the CRM: every lead gets a priority tier and the reasons. Call "
@@ -40,7 +38,7 @@ def _header(scorer: Scorer) -> None:
     t1, t2 = st.columns(2)
     t1.download_button("Download the CSV template", to_safe_csv(template_frame(schema)), "lead-template.csv",
                        "text/csv", help="The columns the model reads, with one typical lead. Extra columns are kept.")
-    if schema == BUILTIN_SCHEMA:  # the sample list is made of the built-in model's fields
+    if scorer.model.target.sample_list:  # generated leads of the model's own fields
         if t2.button("Try the sample list (10,000 generated leads)"):
             lead_list.use_list(engine.sample_list_csv(), SAMPLE_NAME)
     else:
@@ -86,8 +84,7 @@ def _does_not_fit(scorer: Scorer, headers: dict[str, str], columns: int) -> None
     """One message instead of a prompt per missing field: this file is not a list for this model."""
     schema = scorer.schema
     found = ", ".join(md_escape(schema.field(n).title) for n in headers) or "none"
-    builtin = schema == BUILTIN_SCHEMA
-    st.warning(f"This file does not fit the {'built-in ' if builtin else 'active '}model: it reads "
+    st.warning(f"This file does not fit {scorer.model.target.model_words}: it reads "
                f"{len(schema.fields)} fields ({', '.join(md_escape(f.title) for f in schema.fields)}), and only "
                f"{len(headers)} of them ({found}) {'is' if len(headers) == 1 else 'are'} among the file's "
                f"{columns:,} columns.\n\n"
@@ -204,7 +201,7 @@ def page(scorer: Scorer) -> None:
     """The whole page."""
     _header(scorer)
     reopened = saved_lists.reopen()
-    if reopened is not None:
+    if reopened is not None:  # scored by any version: its target's chance columns, as every page writes a chance
         st.dataframe(shown_chances(reopened, CHANCE_COLUMNS), hide_index=True, height=420,
                      column_config={c: t for c, t in COLUMN_TITLES.items() if c in reopened.columns})
     source = lead_list.current_list()

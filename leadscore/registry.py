@@ -86,7 +86,7 @@ from leadscore.model_files import (
     read_object,
 )
 from leadscore.modeling.model import Model, model_of
-from leadscore.modeling.report import TrainingReport
+from leadscore.modeling.report import Quality, TrainingReport
 from leadscore.modeling.three_tiers.lead_model import LeadModel
 from leadscore.modeling.won_lost.outcome_model import OutcomeModel
 from leadscore.settings import builtin_rows, models_folder
@@ -130,6 +130,9 @@ class VersionInfo:
     preset: str
     accuracy: float | None
     active: bool
+    #: How good it is and what it is, as its training report says it (``TrainingReport.quality``): every face
+    #: lists versions with these words.
+    quality: Quality
     #: Why the version cannot be loaded, or None when it loads.
     problem: str | None = None
     #: ``builtin`` or ``outcome`` (see the module docstring).
@@ -147,6 +150,11 @@ class VersionInfo:
     def state(self) -> str:
         """``ok`` or ``damaged: <reason>``."""
         return "ok" if self.problem is None else f"damaged: {self.problem}"
+
+    @property
+    def builtin(self) -> bool:
+        """Whether it is a version of the built-in model (the one ``Registry.activate_builtin`` brings back)."""
+        return self.kind == BUILTIN
 
 
 def _sha256(data: bytes) -> str:
@@ -277,7 +285,8 @@ class Registry:
             report = saved_report(meta.kind, meta.report)
             rows.append(VersionInfo(
                 version=path.name, created_at=meta.created_at, preset=meta.preset,
-                accuracy=report.held_out_accuracy, active=path.name == active, problem=self.problem(path.name),
+                accuracy=report.held_out_accuracy, active=path.name == active, quality=report.quality(),
+                problem=self.problem(path.name),
                 kind=meta.kind, signature=self.signature(path.name), auc=report.held_out_auc, target=report.outcome,
                 name=renamed.get(path.name) or _published_name(meta.model_dump(), meta.report), change=meta.change))
         return sorted(rows, key=lambda row: (row.created_at, row.version), reverse=True)
@@ -621,7 +630,7 @@ class Registry:
 
     def builtin_versions(self) -> list[VersionInfo]:
         """The versions of the built-in kind that load, newest first."""
-        return [row for row in self.versions() if row.kind == BUILTIN and row.problem is None]
+        return [row for row in self.versions() if row.builtin and row.problem is None]
 
     def activate_builtin(self, source: str = "command line") -> str:
         """Bring the built-in model back: the newest good built-in version, else a freshly trained default.

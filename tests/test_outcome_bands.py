@@ -11,6 +11,7 @@ from leadscore.modeling.tiers import Bands, tier_report
 from leadscore.modeling.won_lost.bands import bands_for, measured_tiers, scored_test_leads, with_bands
 from leadscore.modeling.won_lost.report import WonLostReport
 from leadscore.modeling.won_lost.train import OutcomeTraining
+from leadscore.registry import Registry
 
 
 def test_the_report_keeps_each_test_lead_chance_and_outcome(crm_training: OutcomeTraining) -> None:
@@ -70,3 +71,15 @@ def test_charts_show_the_cut_points_and_each_tier_rate(crm_training: OutcomeTrai
     assert sum(importance.data[0].x) == pytest.approx(1.0)
     calibration = charts.calibration(test["calibration"])
     assert list(calibration.data[1].x) == [b["mean_p"] for b in test["calibration"]]
+
+
+def test_a_model_offers_tier_bands_when_its_tiers_can_be_moved(outcome_registry: Registry) -> None:
+    """The Model page's "Tier bands" asks the model for its bands (``Model.tier_bands``), never its class."""
+    model = outcome_registry.load()
+    tool = model.tier_bands
+    assert tool is not None and tool.current == model.estimator.bands
+    assert tool.report is model.report  # the report as loaded, read once
+    assert [(t.tier, t.leads, t.conversions) for t in tool.measured(tool.current)] == [
+        (t.tier, t.leads, t.conversions) for t in tool.report.test.tiers]  # the bands in use, as trained
+    assert tool.with_bands(tool.current)[0].bands == tool.current
+    assert outcome_registry.load(outcome_registry.builtin_versions()[0].version).tier_bands is None  # fixed bar

@@ -149,6 +149,12 @@ def test_a_version_published_with_an_older_report_loads_it_typed(kind: str, tmp_
     assert type(loaded.report) is type(loaded.target).report_type and loaded.report.to_dict() == document
     [row] = registry.versions()
     assert (row.accuracy, row.auc) == ((0.86, None) if kind == "built-in" else (None, 0.81))
+    # how good it is, once, from the report: the Model page's and the stakeholders' words, the command line's figure
+    quality = row.quality
+    assert (quality.kind, quality.line, quality.figure) == (
+        ("built-in", "right tier for 86% of leads", "accuracy 0.860") if kind == "built-in"
+        else (f"CRM: {OLD_WON_LOST['target']}", "ranks right 81% of the time", "AUC 0.810"))
+    assert TiersReport.read(None).quality().line == WonLostReport.read(None).quality().line == "not measured"
 
 
 def test_each_target_evaluates_its_own_way(scorer, crm_scorer) -> None:  # noqa: ANN001

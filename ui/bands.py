@@ -16,9 +16,7 @@ import streamlit as st
 
 from leadscore import charts
 from leadscore.modeling.tiers import DEFAULT_SHARES, Bands
-from leadscore.modeling.won_lost.bands import BandsBy, bands_for, measured_tiers
-from leadscore.modeling.won_lost.outcome_model import OutcomeModel
-from leadscore.modeling.won_lost.report import WonLostReport
+from leadscore.modeling.won_lost.bands import BandsBy, TierBands
 from leadscore.scoring.scorer import Scorer
 from leadscore.workflows import train
 from ui import engine, store_faults
@@ -51,22 +49,9 @@ def _pick(current: Bands) -> tuple[BandsBy, float, float]:
     return "probability", high / 100, medium / 100
 
 
-def _estimator(scorer: Scorer) -> OutcomeModel:
-    """The active model's estimator: the tab is a won/lost model's tool (``WonLostReport.tools``)."""
-    estimator = scorer.model.estimator
-    assert isinstance(estimator, OutcomeModel), "tier bands are a won/lost model's tool"
-    return estimator
-
-
-def _report(scorer: Scorer) -> WonLostReport:
-    """The active model's report: the tab is a won/lost model's tool (``WonLostReport.tools``)."""
-    report = scorer.report
-    assert isinstance(report, WonLostReport), "tier bands are a won/lost model's tool"
-    return report
-
-
-def _measured(report: WonLostReport, bands: Bands) -> None:
-    tiers = measured_tiers(report, bands)
+def _measured(tool: TierBands, bands: Bands) -> None:
+    report = tool.report
+    tiers = tool.measured(bands)
     if tiers is None:
         st.info("This model's report has no test leads to measure other bands on; train it again to see each "
                 "band's conversion here.")
@@ -114,7 +99,11 @@ def _same(a: Bands, b: Bands) -> bool:
 @store_faults.fragment
 def panel(scorer: Scorer) -> None:
     """Sliders, the gain chart with the cut points, each band's conversion, and Save (guarded)."""
-    current = _estimator(scorer).bands
+    tool = scorer.model.tier_bands
+    if tool is None:  # the tab is offered by a report whose model's tiers can be moved (``WonLostReport.tools``)
+        st.info("This model's tiers are fixed: there are no tier bands to move.")
+        return
+    current = tool.current
     st.markdown(
         "Tiers tell the team who to call first. By default the **top 20% of leads are High and the next 30% "
         "Medium**, measured on the leads the model learned from: a team can call its best fifth first, whatever "
@@ -126,11 +115,11 @@ def panel(scorer: Scorer) -> None:
             raise ValueError("High and Medium together cannot be more than 100% of the leads")
         if by == "probability" and medium > high:
             raise ValueError("Medium's lowest chance cannot be above High's")
-        bands = bands_for(_estimator(scorer), by, high, medium)
+        bands = tool.bands_for(by, high, medium)
     except ValueError as error:
         st.error(f"{md_escape(error)[:1].upper()}{md_escape(error)[1:]}.")
         return
-    _measured(_report(scorer), bands)
+    _measured(tool, bands)
     if _same(bands, current):
         st.caption("These are the bands the active model uses.")
         return

@@ -9,25 +9,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from leadscore.registry import OUTCOME, ModelFileError, VersionInfo
+from leadscore.registry import ModelFileError, VersionInfo
 from leadscore.scoring.scorer import Scorer
 from leadscore.store import audit as trail
 from leadscore.version_names import MAX_NAME, VersionNameError
 from ui import engine, sidebar
 from ui.guard import changed, current_guard, password_problem, who
 from ui.text import md_escape
-
-
-def kind_words(version: VersionInfo) -> str:
-    """What a version predicts, in words: "built-in" or "CRM: <outcome column>"."""
-    return f"CRM: {version.target}" if version.kind == OUTCOME else "built-in"
-
-
-def quality_words(version: VersionInfo) -> str:
-    """How good a version is, in words that fit its kind: "ranks right 78% of the time" or "right tier 87%"."""
-    if version.kind == OUTCOME:
-        return f"ranks right {version.auc:.0%} of the time" if version.auc is not None else ""
-    return f"right tier for {version.accuracy:.0%} of leads" if version.accuracy is not None else ""
 
 
 def _label(version: VersionInfo) -> str:
@@ -39,7 +27,7 @@ def panel() -> None:
     registry = engine.registry()
     history = registry.versions()
     table = pd.DataFrame([{"Name": v.name, "What changed": v.change, "Trained": sidebar.trained_when(v.created_at),
-                           "Kind": kind_words(v), "How good": quality_words(v),
+                           "Kind": v.quality.kind, "How good": v.quality.line,
                            "Active": "✓ active" if v.active else "", "Signed": v.signature, "State": v.state,
                            "Version id": v.version}
                           for v in history])
@@ -48,7 +36,7 @@ def panel() -> None:
     st.caption("Built-in versions: how often they put a test lead in its true tier. CRM versions: how often they "
                "rank a lead that converted above one that did not, on the test part of their own file.")
     _rename(history)
-    if any(v.active and v.kind == OUTCOME for v in history):
+    if any(v.active and not v.builtin for v in history):
         _bring_back_builtin()
     candidates = [v.version for v in history if not v.active and v.problem is None]
     if not candidates:
@@ -60,7 +48,7 @@ def panel() -> None:
         st.caption(guard.refusal)
         return
     with st.form("activate"):
-        kinds = {v.version: kind_words(v) for v in history}
+        kinds = {v.version: v.quality.kind for v in history}
         labels = {v.version: _label(v) for v in history}
         chosen = st.selectbox("Make another version active", candidates,
                               format_func=lambda version: f"{labels[version]}, {kinds[version]}")

@@ -22,15 +22,10 @@ def cmd_models_list(args: argparse.Namespace) -> None:
     rows = registry.versions()
     if not rows:
         raise UserError(f"{registry.root}: no model versions yet; run `leadscore train`")
-    for row in rows:
-        if row.kind == "outcome":
-            quality = f"AUC {row.auc:.3f}" if row.auc is not None else "AUC unknown"
-            what = f"CRM: {row.target}"
-        else:
-            quality = f"accuracy {row.accuracy:.3f}" if row.accuracy is not None else "accuracy unknown"
-            what = "built-in"
+    for row in rows:  # what it is and how good, as its training report says it (``Quality``)
+        quality = row.quality
         print(f"{row.version}  {'active' if row.active else '-':<6}  {row.created_at or 'unknown':<25}  "
-              f"{what[:24]:<24}  {quality:<16}  {row.signature or '-':<19}  {row.state}  \"{row.name}\""
+              f"{quality.kind[:24]:<24}  {quality.figure:<16}  {row.signature or '-':<19}  {row.state}  \"{row.name}\""
               + (f" ({row.change})" if row.change else ""))
 
 

@@ -28,10 +28,15 @@ from leadscore.modeling.report import TrainingReport
 from leadscore.modeling.target import Target
 from leadscore.modeling.three_tiers.lead_model import LeadModel
 from leadscore.modeling.three_tiers.target import ThreeTiers
+from leadscore.modeling.won_lost.bands import TierBands
 from leadscore.modeling.won_lost.outcome_model import OutcomeModel
 from leadscore.modeling.won_lost.target import WonLost
 
 Estimator = LeadModel | OutcomeModel
+#: Every column holding a chance 0-1 that a target adds to a scored table (``ScoreColumn.chance``): a saved list
+#: reopens as the version that scored it wrote it, whichever target that version has.
+CHANCE_COLUMNS: tuple[str, ...] = tuple(dict.fromkeys(
+    c.name for target in (ThreeTiers, WonLost) for c in target.file_columns if c.chance))
 
 
 @dataclass
@@ -41,6 +46,9 @@ class Model:
     schema: Schema
     target: Target
     estimator: Estimator
+    #: The tier bands a manager can move (a won/lost model's, ``won_lost/bands.py``), as loaded; None when the
+    #: target's tiers are fixed (the built-in model's bar for High).
+    tier_bands: TierBands | None = None
 
     @property
     def metadata(self) -> dict[str, Any]:
@@ -92,7 +100,7 @@ def _won_lost(estimator: OutcomeModel) -> Model:
     outcome = estimator.outcome
     target = WonLost(outcome.column, outcome.positive, outcome.negative, estimator.bands, report.test_rates,
                      report.test_part)
-    model = Model(estimator.schema, target, estimator)
+    model = Model(estimator.schema, target, estimator, TierBands(estimator, report))
     model._read = (document, report)  # read once: its test leads' chances can be many
     return model
 

@@ -127,6 +127,13 @@ class Quality:
     metric: Metric
     #: What the model is or predicts, as a label and its words: ("Predicts", "Converted = Yes").
     about: tuple[str, str]
+    #: The figure in a list of versions (the Model page, the stakeholders' report): "right tier for 87% of leads",
+    #: "ranks right 78% of the time", "not measured".
+    line: str
+    #: The same figure as analysts write it, for the command line's table: "accuracy 0.870", "AUC 0.812".
+    figure: str
+    #: What the model is, short, in a list of versions: "built-in", "CRM: Converted".
+    kind: str
 
 
 @dataclass(frozen=True)
@@ -192,7 +199,8 @@ class TrainingReport(Part, ABC):
 
     @abstractmethod
     def quality(self) -> Quality:
-        """The sidebar's figure and the line on what the model is."""
+        """How good the model is, once for every face: the sidebar's figure and the line on what the model is, and
+        the figure and kind in a list of versions (``Quality``)."""
 
     @abstractmethod
     def training_lines(self) -> list[str]:

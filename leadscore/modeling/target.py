@@ -108,6 +108,14 @@ class Target(ABC):
 
     #: What the target is called where a program reads it (the API's ``/v1/model``).
     kind: ClassVar[str]
+    #: What a manager calls a model of this target in a sentence ("the built-in model").
+    model_words: ClassVar[str]
+    #: Whether leads of the target's own fields can be generated (the built-in model's world): the dashboard then
+    #: offers a generated sample list to try.
+    sample_list: ClassVar[bool] = False
+    #: What a model of this target does, for a stakeholder new to it: {fields} (how many it reads), {shown} (their
+    #: titles), {outcome} (the column it predicts); **bold** words stand out.
+    what_it_does: ClassVar[str]
     #: What is predicted: the label column of the training data.
     column: str
     #: The columns the scorer adds besides the tier and the reasons, in the order the scorer adds them.

@@ -15,6 +15,7 @@ and the dashboard's "Download for stakeholders" button both call ``stakeholder_r
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from numbers import Integral
@@ -59,16 +60,8 @@ def _chart(figure: go.Figure) -> str:
 
 def _what_it_does(about: ModelAbout) -> str:
     shown = ", ".join(about.fields[:8]) + (f" and {len(about.fields) - 8} more" if len(about.fields) > 8 else "")
-    if about.kind == "three_tiers":
-        does = (f"It sorts each new lead into <b>High</b>, <b>Medium</b> or <b>Low</b> priority from "
-                f"{len(about.fields)} facts the CRM already holds ({_e(shown)}), and gives the reasons for each "
-                "lead in plain words, so the team calls the most promising leads first.")
-    else:
-        does = (f"It gives each new lead a <b>chance of becoming a customer</b> (a score from 0 to 100), learned "
-                f"from the team's own past leads and whether they were won (the CRM's column "
-                f"“{_e(about.outcome)}”). It reads {len(about.fields)} facts the CRM holds ({_e(shown)}), sorts "
-                "the leads into <b>High</b>, <b>Medium</b> and <b>Low</b> by that chance, and gives the reasons "
-                "for each lead in plain words.")
+    words = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", _e(about.what_it_does))  # bold the words, not the data
+    does = words.format(fields=len(about.fields), shown=_e(shown), outcome=_e(about.outcome))
     trained = f"It learned from {_e(about.trained_on)}" if about.trained_on else "It was trained"
     when = f" on {_e(about.created_at[:10])}" if about.created_at else ""
     return (f"<p>{does}</p><p>{trained}{when}. When it was trained: {_e(about.quality)}</p>")
@@ -137,11 +130,9 @@ def _versions(versions: Sequence[VersionInfo]) -> str:
         return "<p>No model version is published.</p>"
     rows = []
     for row in versions:
-        quality = (f"ranks right {row.auc:.0%} of the time" if row.auc is not None
-                   else f"{row.accuracy:.0%} in their true tier" if row.accuracy is not None else "–")
         rows.append(f"<tr><td>{_e(row.name)}{' <b>(in use)</b>' if row.active else ''}</td>"
                     f"<td>{_e(row.created_at[:16].replace('T', ' '))}</td><td>{_e(row.change or '–')}</td>"
-                    f"<td>{_e(quality)}</td><td>{'yes' if row.problem is None else 'no: damaged'}</td></tr>")
+                    f"<td>{_e(row.quality.line)}</td><td>{'yes' if row.problem is None else 'no: damaged'}</td></tr>")
     return ("<p>Each version the team has published, newest first: what it changed and how good it was on its "
             "own test leads when it was trained.</p><table><tr><th>Version</th><th>Published</th>"
             "<th>What changed</th><th>Quality when trained</th><th>Usable</th></tr>" + "".join(rows) + "</table>")

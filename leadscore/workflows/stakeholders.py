@@ -26,8 +26,8 @@ class ModelAbout:
 
     version: str
     name: str
-    #: "three_tiers" (the built-in model) or "won_lost" (a model of the team's own history).
-    kind: str
+    #: What the model does, in its target's words (``Target.what_it_does``).
+    what_it_does: str
     #: The fields it reads: name -> the title a manager reads, in the model's order.
     titles: Mapping[str, str]
     #: What it predicts: the outcome column of a team's model ("" for the built-in model).
@@ -60,7 +60,7 @@ def describe(registry: Registry, version: str) -> ModelAbout:
     report = model.report
     name = registry.name(version, metadata)
     titles = {f.name: f.title for f in model.schema.fields}
-    return ModelAbout(version=version, name=name, kind=model.target.kind, titles=titles,
+    return ModelAbout(version=version, name=name, what_it_does=model.target.what_it_does, titles=titles,
                       outcome=report.outcome, trained_on=data_words(metadata.get("data_source", "")),
                       created_at=str(metadata.get("created_at", "")), quality=report.headline)
 

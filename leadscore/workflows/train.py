@@ -192,14 +192,10 @@ def rebanded(registry: Registry, active: Scorer, bands: Bands) -> Candidate:
 
     Raises TrainingError when the active model has no tier bands to set (the built-in kind).
     """
-    from leadscore.modeling.won_lost.bands import with_bands
-    from leadscore.modeling.won_lost.outcome_model import OutcomeModel
-    from leadscore.modeling.won_lost.report import WonLostReport
-
-    estimator, report = active.model.estimator, active.report
-    if not isinstance(estimator, OutcomeModel) or not isinstance(report, WonLostReport):
+    tool = active.model.tier_bands
+    if tool is None:
         raise TrainingError("tier bands are set on a model of a team's history; the active model is the built-in one")
-    model, new_report = with_bands(estimator, report, bands)
+    model, new_report = tool.with_bands(bands)
     words = band_words(bands.shares if bands.kind == "share" else None, bands.high, bands.medium)
     model.metadata["name"], model.metadata["change"] = with_new_bands(registry.name(active.version, active.metadata),
                                                                       words)

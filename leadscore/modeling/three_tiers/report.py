@@ -203,7 +203,9 @@ class TiersReport(TrainingReport):
                    help="The share of test leads it put in their true tier (analysts call this accuracy"
                         + (f", here {accuracy:.1%}" if accuracy is not None else "")
                         + f"). Measured on {self.measured_on}."),
-            ("Kind", "built-in (generated real estate leads)"))
+            ("Kind", "built-in (generated real estate leads)"),
+            line=f"right tier for {accuracy:.0%} of leads" if accuracy is not None else "not measured",
+            figure=f"accuracy {accuracy:.3f}" if accuracy is not None else "accuracy unknown", kind="built-in")
 
     def training_lines(self) -> list[str]:
         bayes = f", Bayes accuracy {self.bayes_accuracy:.3f}" if self.bayes_accuracy is not None else ""

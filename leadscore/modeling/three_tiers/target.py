@@ -54,6 +54,12 @@ class ThreeTiers(Target):
                     "from it. Together they give exactly this lead's odds. The top reasons are the longest green "
                     "bars, and perhaps a red one."))
     kind: ClassVar[str] = "three_tiers"
+    model_words: ClassVar[str] = "the built-in model"
+    sample_list: ClassVar[bool] = True
+    what_it_does: ClassVar[str] = (
+        "It sorts each new lead into **High**, **Medium** or **Low** priority from {fields} facts the CRM already "
+        "holds ({shown}), and gives the reasons for each lead in plain words, so the team calls the most promising "
+        "leads first.")
     report_type: ClassVar[type[TiersReport]] = TiersReport
     column: str = LABEL_COLUMN
 

@@ -10,6 +10,7 @@ checksummed and never edited in place).
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -62,3 +63,32 @@ def with_bands(model: OutcomeModel, report: WonLostReport, bands: Bands) -> tupl
         test.tiers = tiers
         new_report.test = test  # set: saved even when an old report had no test part
     return new_model, new_report
+
+
+@dataclass(frozen=True)
+class TierBands:
+    """A won/lost model's tier bands as a manager moves them (the Model page's "Tier bands"): the bands in use,
+    other bands measured on the report's test leads, and a copy of the model with new bands to publish.
+
+    A model offers it when its tiers can be moved (``Model.tier_bands``); the built-in model's bar for High is
+    fixed, so it offers none."""
+
+    estimator: OutcomeModel
+    report: WonLostReport
+
+    @property
+    def current(self) -> Bands:
+        """The bands the model uses."""
+        return self.estimator.bands
+
+    def bands_for(self, by: BandsBy, high: float, medium: float) -> Bands:
+        """Bands by share of leads or by chance (``bands_for``)."""
+        return bands_for(self.estimator, by, high, medium)
+
+    def measured(self, bands: Bands) -> list[TierRow] | None:
+        """Each tier under ``bands`` on the test leads (``measured_tiers``)."""
+        return measured_tiers(self.report, bands)
+
+    def with_bands(self, bands: Bands) -> tuple[OutcomeModel, WonLostReport]:
+        """The model and its report with ``bands``, ready to publish (``with_bands``)."""
+        return with_bands(self.estimator, self.report, bands)

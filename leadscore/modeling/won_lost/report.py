@@ -205,7 +205,9 @@ class WonLostReport(TrainingReport):
                         + (f", here {auc:.2f}" if auc is not None else "") + f"). Measured on {self.test_part}, "
                         "which it never learned from.",
                    note=f"On {self.test_rows:,} test leads, {self.test_part}." if auc is not None else ""),
-            ("Predicts", f"{self.target} = {', '.join(self.positive)}"))
+            ("Predicts", f"{self.target} = {', '.join(self.positive)}"),
+            line=f"ranks right {auc:.0%} of the time" if auc is not None else "not measured",
+            figure=f"AUC {auc:.3f}" if auc is not None else "AUC unknown", kind=f"CRM: {self.outcome}")
 
     def _open_values(self) -> str:
         """`` ('Engaging' 1,500, 'Prospecting' 589)``: the open leads by outcome value, when values were left open."""

@@ -45,6 +45,12 @@ class WonLost(Target):
                     "give exactly this lead's chance. Fields that barely matter for this lead are grouped in one "
                     "bar."))
     kind: ClassVar[str] = "won_lost"
+    model_words: ClassVar[str] = "your team's model"
+    what_it_does: ClassVar[str] = (
+        "It gives each new lead a **chance of becoming a customer** (a score from 0 to 100), learned from the "
+        "team's own past leads and whether they were won (the CRM's column “{outcome}”). It reads {fields} facts "
+        "the CRM holds ({shown}), sorts the leads into **High**, **Medium** and **Low** by that chance, and gives "
+        "the reasons for each lead in plain words.")
     report_type: ClassVar[type[WonLostReport]] = WonLostReport
 
     def evaluate(self, scorer: Scores, data: pd.DataFrame | None, source: str, rows: int, seed: int) -> Evaluation:
