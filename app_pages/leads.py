@@ -46,8 +46,8 @@ def page() -> None:
                 "your leads carry in the CRM's owner column (leadscore users add EMAIL --role rep --owner NAME).")
         return
     scope = guard.lead_owner()
-    lists = [entry["name"] for entry in store().saved_lists(owner=scope)]
-    owners = [] if mine else [entry["owner"] for entry in recorded.owners(store()) if entry["owner"]]
+    lists = [entry.name for entry in store().saved_lists(owner=scope)]
+    owners = [] if mine else [entry.owner for entry in recorded.owners(store()) if entry.owner]
     views.restore(PAGE, {"tiers": ("leads_tiers", list(TIERS)), "owner": ("leads_owner", ALL),
                          "list": ("leads_list", ALL), "sort": ("leads_sort", CALL_ORDER),
                          "order": ("leads_order", ASCENDING), "columns": ("leads_columns", DEFAULT_COLUMNS)},

@@ -41,7 +41,7 @@ if report is not None and not any(section.leads for section in report.versions):
     st.info("No scored lead was saved for these filters yet. On the Triage page, upload a list and use "
             "“Save this list”; then come back with the outcomes.")
 elif report is not None:
-    rows = next((e["leads"] for e in store.saved_lists(owner=owner) if e["name"] == arguments["list_name"]), None)
+    rows = next((e.leads for e in store.saved_lists(owner=owner) if e.name == arguments["list_name"]), None)
     shown = sum(section.leads for section in report.versions)
     if rows is not None and rows > shown:
         st.caption(f"“{md_escape(arguments['list_name'])}” holds {rows:,} rows for {shown:,} different leads of "

@@ -28,10 +28,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from leadscore.cli import main as cli  # noqa: E402
 from leadscore.data import synth  # noqa: E402
 from leadscore.fields.builtin import FEATURE_NAMES  # noqa: E402
+from leadscore.modeling.drift_reference import drift_reference  # noqa: E402
 from leadscore.modeling.target import to_score  # noqa: E402
 from leadscore.modeling.three_tiers.target import ThreeTiers  # noqa: E402
 from leadscore.scoring.rows import ScoredRows  # noqa: E402
-from leadscore.store import Store, drift_reference  # noqa: E402
+from leadscore.store import Store  # noqa: E402
 from leadscore.store.outcomes import OutcomeRows  # noqa: E402
 from leadscore.workflows.results import version_results  # noqa: E402
 

@@ -16,11 +16,22 @@ confidence) or one trained on a team's CRM export (won/lost: p_convert, score
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
-from leadscore.registry import Registry
-from leadscore.scoring.scorer import Scorer
+if TYPE_CHECKING:
+    from leadscore.scoring.scorer import Scorer
 
 __all__ = ["Scorer", "load"]
+
+
+def __getattr__(name: str) -> type[Scorer]:
+    """``leadscore.Scorer`` on first use (PEP 562): importing any part of the package (``leadscore.fields``, say)
+    does not load the model libraries (xgboost, scikit-learn) the scorer needs."""
+    if name == "Scorer":
+        from leadscore.scoring.scorer import Scorer
+
+        return Scorer
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def load(models_dir: str | os.PathLike[str] | None = None, version: str | None = None) -> Scorer:
@@ -28,5 +39,8 @@ def load(models_dir: str | os.PathLike[str] | None = None, version: str | None =
 
     An empty registry gets the default model trained first (a few seconds, once).
     """
+    from leadscore.registry import Registry
+    from leadscore.scoring.scorer import Scorer
+
     registry = Registry(models_dir)
     return Scorer(registry.load(version) if version else registry.load_or_train_default())

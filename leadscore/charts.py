@@ -7,23 +7,33 @@ can be built and checked in a test without a running app.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from leadscore.fields.builtin import CLASSES
-from leadscore.modeling.tiers import TIERS
 from leadscore.plain_words import chance
-
-if TYPE_CHECKING:  # the results report's tiers (the workflow builds them; it never imports the charts)
-    from leadscore.workflows.results import TierResult
 
 TIER_COLOURS: dict[str, str] = {"High": "#1a7f37", "Medium": "#c98a00", "Low": "#6e7781"}
 OURS = "#2463eb"
 SEED = "#b4bcc7"
 FONT = {"family": "Source Sans Pro, sans-serif", "size": 14}
+
+
+class TierOutcome(Protocol):
+    """What ``promise_vs_real`` reads of one tier of a results report (``workflows.results.TierResult`` is one;
+    named here so the charts, which modeling's reports draw with, never import a workflow)."""
+
+    @property
+    def with_outcome(self) -> int: ...
+    @property
+    def rate(self) -> float | None: ...
+    @property
+    def interval(self) -> Sequence[float] | None: ...
+    @property
+    def expected(self) -> float | None: ...
 
 
 def _layout(figure: go.Figure, height: int, legend_y: float = -0.15, **kwargs: object) -> go.Figure:
@@ -222,7 +232,7 @@ def lead_waterfall(explains: str, base_value: float, contributions: Mapping[str,
 
 def tier_distribution(counts: Mapping[str, int]) -> go.Figure:
     """How many leads fall in each tier, High first."""
-    tiers = list(TIERS)
+    tiers = list(reversed(CLASSES))
     total = max(1, sum(counts.values()))
     figure = go.Figure(go.Bar(
         x=tiers, y=[counts.get(t, 0) for t in tiers], marker_color=[TIER_COLOURS[t] for t in tiers],
@@ -390,7 +400,7 @@ def field_importance(importance: Mapping[str, float], fill_rates: Mapping[str, f
     return _layout(figure, 120 + 26 * len(ordered), legend_y=-0.2, title="What the model looks at")
 
 
-def promise_vs_real(tiers: Mapping[str, TierResult]) -> go.Figure:
+def promise_vs_real(tiers: Mapping[str, TierOutcome]) -> go.Figure:
     """Each tier's real conversion (bar, with its 95% range as an error bar) and its promise (a diamond).
 
     ``tiers``: the results report's tiers (``rate``, ``interval``, ``expected``, ``with_outcome``); a tier with

@@ -57,12 +57,14 @@ def tier_verdict(tier: str, row: TierResult) -> str:
 
 
 def tier_table(tiers: Mapping[str, TierResult]) -> pd.DataFrame:
-    """The tiers as a table a manager reads: promised, converted, range, counts."""
+    """The tiers as a table a manager reads: promised, converted, range, counts (the leads still open apart: the
+    promise and the real rate both stand on the leads with an outcome). The dashboard and the HTML report show
+    this one table."""
     rows = []
     for tier, row in tiers.items():
         interval = row.interval
         rows.append({"Tier": tier, "Leads scored": row.scored, "With an outcome": row.with_outcome,
-                     "Converted": row.converted,
+                     "Still open": row.open, "Converted": row.converted,
                      "Real conversion": "–" if row.rate is None else percent(row.rate),
                      "Likely range (95%)": "" if not interval else f"{percent(interval[0])}–{percent(interval[1])}",
                      "Promised": "–" if row.expected is None else percent(row.expected)})

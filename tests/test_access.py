@@ -18,7 +18,7 @@ from leadscore.access import (
     oidc_provider,
     sign_in_mode,
 )
-from leadscore.fields.owner import owner_column
+from leadscore.fields.headers import owner_column
 
 ROOT = Path(__file__).resolve().parents[1]
 

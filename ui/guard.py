@@ -30,7 +30,7 @@ import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
 from leadscore.access import Access, AttemptLimiter, Mode, SignInLimiter, Visitor, is_local_address
-from leadscore.fields.owner import owner_column
+from leadscore.fields.headers import owner_column
 from leadscore.settings import Settings
 from leadscore.store import StoreError
 from ui import accounts

@@ -12,6 +12,7 @@ import logging
 
 import streamlit as st
 
+from leadscore.modeling.tiers import DEFAULT_SHARES
 from leadscore.registry import ModelFileError
 from leadscore.scoring.scorer import Scorer
 from leadscore.store import Store
@@ -49,7 +50,7 @@ def panel(store: Store, active: Scorer) -> None:
                 "above.")
         return
     carried = train.carried_shares(store, active.version)
-    shares = carried or train.DEFAULT_SHARES
+    shares = carried or DEFAULT_SHARES
     a, b = st.columns(2)
     origin = ("Carried over from the leads the active model scored." if carried else
               "The active model has scored none of the saved leads: a starting point.")
@@ -67,7 +68,11 @@ def panel(store: Store, active: Scorer) -> None:
     elif st.button("Train a model on these results") and _admitted("results_password"):
         with training_lock(), st.spinner("Training on your results…"):
             try:
-                st.session_state[CANDIDATE] = train.train_from_results(store, active, (high / 100, medium / 100))
+                # Left as offered, the shares are the carried ones exactly, as `train --from-results` takes them
+                # (the boxes show whole percents).
+                offered = (round(100 * shares[0]), round(100 * shares[1]))
+                chosen = None if (high, medium) == offered else (high / 100, medium / 100)
+                st.session_state[CANDIDATE] = train.train_from_results(store, active, chosen)
             except train.TrainingError as error:
                 st.error(f"No model was trained: {md_escape(error)}.")
     candidate = st.session_state.get(CANDIDATE)

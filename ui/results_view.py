@@ -70,7 +70,7 @@ def filters(store: Store, owner: str | None = None) -> dict[str, Any]:
         "Model", options, index=keep.index("results_model", options, first), format_func=lambda v: names.get(v, v),
         key="results_model", help="The results of one model at a time: each model's tiers make their own promises. "
                                   "The active model is chosen at first."))
-    lists = [ALL, *(entry["name"] for entry in store.saved_lists(owner=owner))]
+    lists = [ALL, *(entry.name for entry in store.saved_lists(owner=owner))]
     chosen = keep.remember("results_list", c.selectbox("Saved list", lists, key="results_list",
                                                        index=keep.index("results_list", lists)))
     since = until = None
@@ -189,7 +189,7 @@ def columns(store: Store, scorer: Scorer, owner: str | None = None) -> list[str]
     per-owner breakdown), then the newest saved list's columns as read, else the model's fields."""
     lists = store.saved_lists(owner=owner)
     found = ([f.name for f in scorer.schema.fields] if not lists else
-             _list_columns(lists[0]["name"], lists[0]["created_at"], lists[0]["leads"], store))
+             _list_columns(lists[0].name, lists[0].created_at.isoformat(), lists[0].leads, store))
     if owner is not None or any(c.strip().lower() == BY_OWNER for c in found):  # "Owner" is the owner too
         return found
     return [BY_OWNER, *found]

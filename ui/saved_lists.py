@@ -11,7 +11,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from leadscore.data.export import to_safe_csv
-from leadscore.fields.owner import owner_column
+from leadscore.fields.headers import lead_id_column, owner_column
 from leadscore.monitoring import drift
 from leadscore.results_words import drift_sentence, drift_table
 from leadscore.scoring.scorer import Scorer
@@ -68,7 +68,8 @@ def save_form(scorer: Scorer, scored: pd.DataFrame, headers: dict[str, str], col
                     "(on the Results page, with the CRM's won/lost export).")
         a, b = st.columns(2)
         name = a.text_input("List name", placeholder="e.g. May leads", key="save_list_name")
-        id_at = columns.index(scorer.schema.id_column) + 1 if scorer.schema.id_column in columns else 0
+        model_id = lead_id_column(columns, scorer.schema.id_column)
+        id_at = columns.index(model_id) + 1 if model_id is not None else 0
         id_column = b.selectbox("Lead ID column", [HASH, *columns], index=id_at, key="save_list_id",
                                 format_func=lambda c: c if str(c).strip() else NO_HEADER,
                                 help="The ID your CRM's won/lost export will carry. Without one, a lead is "
@@ -86,10 +87,10 @@ def save_form(scorer: Scorer, scored: pd.DataFrame, headers: dict[str, str], col
     if list_key in done:
         st.info(f"{done[list_key]} It is saved once: saving it again would count its leads twice.")
         return
-    existing = {entry["name"]: entry for entry in store().saved_lists()}
+    existing = {entry.name: entry for entry in store().saved_lists()}
     if name in existing:
-        st.error(f"A list named “{md_escape(name)}” is already saved ({existing[name]['leads']:,} rows, "
-                 f"{existing[name]['created_at'][:10]}). Choose another name.")
+        st.error(f"A list named “{md_escape(name)}” is already saved ({existing[name].leads:,} rows, "
+                 f"{existing[name].created_at:%Y-%m-%d}). Choose another name.")
         return
     chosen_id = None if id_column == HASH else id_column
     try:
@@ -114,7 +115,7 @@ def reopen() -> pd.DataFrame | None:
     if not lists:
         return None
     with st.expander(f"Saved lists ({len(lists)})"):
-        labels = {f"{e['name']} — {e['leads']:,} leads, saved {e['created_at'][:10]}": e["name"] for e in lists}
+        labels = {f"{e.name} — {e.leads:,} leads, saved {e.created_at:%Y-%m-%d}": e.name for e in lists}
         chosen = st.selectbox("Saved list", ["(choose a list)", *labels], key="saved_list_choice")
         if chosen == "(choose a list)":
             return None
@@ -142,7 +143,7 @@ def crm_download(name: str, *places: DeltaGenerator, owner: str | None = None) -
 
 def drift_note(scorer: Scorer, scored: pd.DataFrame, headers: dict[str, str]) -> None:
     """Whether the uploaded leads differ from the leads the model learned from (the report's PSI and rules)."""
-    reference = scorer.metadata.get("drift_reference")
+    reference = scorer.drift_reference
     if not reference:
         st.caption("This model version keeps no picture of its training leads, so drift cannot be measured.")
         return

@@ -48,8 +48,7 @@ def record_list(scorer: Scorer, scored: pd.DataFrame, headers: dict[str, str], n
     Raises RecordError (a missing or empty ID) with a message naming the row and the column.
     """
     found = store()
-    if scorer.metadata.get("drift_reference"):
-        found.keep_drift_reference(scorer.version, scorer.metadata["drift_reference"])
+    found.keep_drift_reference(scorer.version, scorer.drift_reference)
     as_fields = {header: field for field, header in headers.items() if header != field}
     frame = scored.reset_index(drop=True).rename(columns=as_fields)
     rows = scorer.rows(frame, as_fields.get(id_column, id_column) if id_column else None,

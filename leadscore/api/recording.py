@@ -396,8 +396,7 @@ class Recorder:
     def _write_one(self, scorer: Scorer, leads: list[_Lead]) -> None:
         if self._store is None:
             self._store = self._open_store()
-        reference = scorer.metadata.get("drift_reference")
-        if reference and scorer.version not in self._referenced:
-            self._store.keep_drift_reference(scorer.version, reference)
+        if scorer.version not in self._referenced:
+            self._store.keep_drift_reference(scorer.version, scorer.drift_reference)
             self._referenced.add(scorer.version)
         self._store.record(scored_rows(scorer, leads))

@@ -74,15 +74,16 @@ def cmd_report(args: argparse.Namespace) -> None:
 
 def _html_report(args: argparse.Namespace) -> None:
     """``report --html FILE``: the stakeholders' report, one self-contained HTML file (written whole or not)."""
+    from leadscore.reports.html import stakeholder_report
     from leadscore.workflows import results
-    from leadscore.workflows.stakeholders import stakeholder_html
+    from leadscore.workflows.stakeholders import stakeholder_material
 
     output = Path(args.html)
     model = args.model[0] if args.model and len(args.model) == 1 else args.model
     store = open_store(args)
     try:
-        document = stakeholder_html(store, registry_of(args), model=model, list_name=args.list,
-                                    since=args.since, until=args.until)
+        document = stakeholder_report(stakeholder_material(store, registry_of(args), model=model,
+                                                           list_name=args.list, since=args.since, until=args.until))
     except results.ResultsError as error:
         raise UserError(str(error)) from error
     finally:
@@ -104,7 +105,7 @@ def _pct(value: float | None) -> str:
 def _version_lines(section: results.VersionResults) -> list[str]:
     lines = [f"model {section.model.label}: {section.leads:,} scored leads",
              f"{'tier':<8}{'scored':>9}{'outcome':>9}{'open':>8}{'converted':>10}{'rate':>8}{'95% interval':>17}"
-             f"{'expected':>10}"]
+             f"{'promised':>10}"]
     for tier, row in section.tiers.items():
         interval = f"{_pct(row.interval[0])}-{_pct(row.interval[1])}" if row.interval else "n/a"
         lines.append(f"{tier:<8}{row.scored:>9,}{row.with_outcome:>9,}{row.open:>8,}{row.converted:>10,}"
@@ -112,7 +113,7 @@ def _version_lines(section: results.VersionResults) -> list[str]:
     if section.by is not None:
         for value, tiers in section.by.values:
             lines.append(f"  {section.by.column} = {value}: " + ", ".join(
-                f"{tier} {row.converted:,}/{row.with_outcome:,} converted ({_pct(row.rate)}, expected "
+                f"{tier} {row.converted:,}/{row.with_outcome:,} converted ({_pct(row.rate)}, promised "
                 f"{_pct(row.expected)})" for tier, row in tiers.items()))
     ranking = section.ranking
     lines.append(f"ranking: ROC AUC {ranking.auc:.3f} on {ranking.leads:,} leads with an outcome"

@@ -29,10 +29,12 @@ def cmd_score(args: argparse.Namespace) -> None:
     output = Path(args.output)
     rejected_path = Path(args.rejected) if args.rejected else output.with_name(output.stem + ".rejected.csv")
     refuse_same_paths({"the input": Path(args.input), "-o": output, "--rejected": rejected_path})
-    if (args.id or args.list or args.owner) and not args.record:
-        raise UserError("--id, --list and --owner need --record (remember the scored leads in the store)")
+    if (args.id or args.no_id or args.list or args.owner) and not args.record:
+        raise UserError("--id, --no-id, --list and --owner need --record (remember the scored leads in the store)")
+    if args.id and args.no_id:
+        raise UserError("--id names the lead ID column and --no-id says there is none: give one of them")
     # The store opens on the recording's own thread, while the file is read and the model loaded.
-    recording = score_file.Recording(lambda: open_store(args), args.list, args.id, args.owner) \
+    recording = score_file.Recording(lambda: open_store(args), args.list, args.id, args.owner, hashed=args.no_id) \
         if args.record else None
     try:
         done = score_file.score_file(args.input, output, rejected_path,
@@ -51,6 +53,9 @@ def cmd_score(args: argparse.Namespace) -> None:
                                           "file": Path(args.input).name})
     if done.recorded is not None:
         print(f"{done.recorded.leads:,} scored leads recorded" + (f" in list '{args.list}'" if args.list else "")
+              + (f", each known by its ID in column '{done.id_column}'" if done.id_column
+                 else ", each known by a hash of its fields (no outcome can be matched to it; name the ID "
+                      "column with --id)")
               + (f", each lead's owner from column '{done.owner_column}'" if done.owner_column
                  else ", without an owner (no Owner, Lead Owner, Sales Rep... column; name it with --owner)"),
               file=sys.stderr)
@@ -73,7 +78,11 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
     sc.add_argument("--record", action="store_true",
                     help="remember the scored leads in the store (default: beside the registry; "
                          "$LEADSCORE_DATABASE_URL for another database)")
-    sc.add_argument("--id", metavar="COLUMN", help="with --record: the lead ID column (default: a hash of the fields)")
+    sc.add_argument("--id", metavar="COLUMN",
+                    help="with --record: the lead ID column (default: the model's own ID column when the file has "
+                         "it, else a hash of the fields)")
+    sc.add_argument("--no-id", action="store_true",
+                    help="with --record: know each lead by a hash of its fields, even when the file has an ID column")
     sc.add_argument("--list", metavar="NAME", help="with --record: save the scored leads as a named list")
     sc.add_argument("--owner", metavar="COLUMN",
                     help="with --record: the column naming each lead's owner, so a rep sees their own leads "

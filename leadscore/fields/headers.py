@@ -71,13 +71,26 @@ def input_renames(columns: Iterable[str], reserved: Iterable[str]) -> dict[str, 
     return renames
 
 
-#: Headers that name who a lead belongs to, in order of preference (matched as ``header_key`` compares):
-#: the CRMs' own (Salesforce and Zoho "Lead Owner", HubSpot "Contact owner", Pipedrive "Owner", Dynamics
-#: "Owner") and the usual hand-made ones.
-OWNER_HEADERS = ("Owner", "Lead Owner", "Contact Owner", "Account Owner", "Deal Owner", "Owner Name", "Owner Email",
-                 "Lead Owner Email", "Sales Rep", "Sales Representative", "Assigned Rep", "Assigned To",
+#: Headers that name who a lead belongs to, in order of preference (matched as ``header_key`` compares): the
+#: CRMs' own (Salesforce and Zoho "Lead Owner", HubSpot "Contact owner", Pipedrive "Owner", Dynamics "Owner")
+#: and the usual hand-made ones. One list for every face: the command line, the API and the dashboard find the
+#: same owner column in the same file.
+OWNER_HEADERS = ("Lead Owner", "Owner", "Contact Owner", "Account Owner", "Deal Owner", "Owner Name", "Owner Email",
+                 "Lead Owner Email", "Sales Rep", "Sales Representative", "Assigned Rep", "Assigned To", "Assignee",
                  "Sales Agent", "Salesperson", "Sales Person")
 _OWNER_KEYS = {header_key(header): rank for rank, header in enumerate(OWNER_HEADERS)}
+
+
+def lead_id_column(columns: Iterable[str], model_id: str | None) -> str | None:
+    """The file's column holding the model's lead ID (``model_id``, the schema's ID column), its header written
+    the model's way or another (``Lead ID`` for ``lead_id``); None when the model has none or the file lacks it.
+    Every face records a lead under this ID unless told another column (or none)."""
+    if not model_id:
+        return None
+    names = [str(column) for column in columns]
+    if model_id in names:
+        return model_id
+    return next((name for name in names if header_key(name) == header_key(model_id)), None)
 
 
 def owner_column(columns: Iterable[str]) -> str | None:

@@ -143,6 +143,11 @@ class Target(ABC):
         chances, tiers = np.asarray(chances, dtype=np.float64), np.asarray(tiers, dtype=object)
         return {tier: self.promise(chances[tiers == tier]) for tier in TIERS}
 
+    def score(self, probabilities: np.ndarray) -> np.ndarray:
+        """(n,) each lead's score 0-100: its chance of conversion (``conversion``) as a whole number; the one
+        score every face shows and the store records."""
+        return to_score(self.conversion(probabilities))
+
     @abstractmethod
     def probabilities(self, margins: np.ndarray) -> np.ndarray:
         """(n, k) chances from (n, k) calibrated margins."""

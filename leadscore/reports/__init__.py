@@ -1,1 +1,2 @@
-"""Reports handed to people outside the product: ``html.stakeholder_report``, one self-contained HTML file."""
+"""Reports handed to people outside the product: ``html.stakeholder_report``, one self-contained HTML file
+(rendered from what ``workflows/stakeholders.py`` gathers; a face: no workflow imports it)."""

@@ -6,31 +6,31 @@ what changed between versions. Everything is inside the file: plotly.js is inlin
 stylesheet, font, image or script from any host, and a chart's "Produced with Plotly" link is off, so it opens
 offline and makes no request when opened.
 
-Built from the typed results report (``workflows/results.py``: a ``VersionResults`` per version with its
-``tiers``, ``ranking``, ``gain``, ``drift``, ``drift_about``) and the registry's versions. Engine side: no
-streamlit; the command line (``leadscore report --html FILE``) and the dashboard's "Download for stakeholders"
-button both call ``stakeholder_report``.
+Renders what ``workflows/stakeholders.py`` gathers (``StakeholderMaterial``: the typed results report, a
+``VersionResults`` per version with its ``tiers``, ``ranking``, ``gain``, ``drift``, ``drift_about``; the
+registry's versions; what each model does). No streamlit; the command line (``leadscore report --html FILE``)
+and the dashboard's "Download for stakeholders" button both call ``stakeholder_report`` on it.
 """
 
 from __future__ import annotations
 
 import html
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timezone
+from numbers import Integral
 from typing import TYPE_CHECKING
 
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 from leadscore import charts
-from leadscore.plain_words import data_words, percent
-from leadscore.registry import Registry, VersionInfo
-from leadscore.results_words import DRIFT_WORDS, drift_sentence, tier_verdict
+from leadscore.results_words import DRIFT_WORDS, drift_sentence, tier_table, tier_verdict
 from leadscore.results_words import ranking_sentence as results_ranking_sentence
 
-if TYPE_CHECKING:  # the typed results report this renders (``workflows/results.py`` calls it, not the reverse)
-    from leadscore.workflows.results import Filters, Results, TierResult, VersionResults
+if TYPE_CHECKING:  # what this renders (a face: the workflows gather it and never import this module)
+    from leadscore.registry import VersionInfo
+    from leadscore.workflows.results import Filters, TierResult, VersionResults
+    from leadscore.workflows.stakeholders import ModelAbout, StakeholderMaterial
 
 #: Chart options: no mode bar (its logo links to plotly's site), a static size that prints.
 CHART_CONFIG = {"displaylogo": False, "displayModeBar": False, "responsive": True}
@@ -45,41 +45,6 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .note { color: #59636e; font-size: 0.9em; }
 @media print { .chart { page-break-inside: avoid; } }
 """
-
-
-@dataclass(frozen=True)
-class ModelAbout:
-    """What the report says about the model a section covers."""
-
-    version: str
-    name: str
-    #: "three_tiers" (the built-in model) or "won_lost" (a model of the team's own history).
-    kind: str
-    #: The fields it reads: name -> the title a manager reads, in the model's order.
-    titles: Mapping[str, str]
-    #: What it predicts: the outcome column of a team's model ("" for the built-in model).
-    outcome: str = ""
-    trained_on: str = ""
-    created_at: str = ""
-    #: How good it was on its test leads when trained, in words.
-    quality: str = ""
-
-    @property
-    def fields(self) -> tuple[str, ...]:
-        """The fields' titles."""
-        return tuple(self.titles.values())
-
-
-def describe(registry: Registry, version: str) -> ModelAbout:
-    """The model ``version`` in the words the report uses (loads it once to read its fields)."""
-    model = registry.load(version)
-    metadata = model.metadata
-    report = model.report
-    name = registry.name(version, metadata)
-    titles = {f.name: f.title for f in model.schema.fields}
-    return ModelAbout(version=version, name=name, kind=model.target.kind, titles=titles,
-                      outcome=report.outcome, trained_on=data_words(metadata.get("data_source", "")),
-                      created_at=str(metadata.get("created_at", "")), quality=report.headline)
 
 
 def _e(value: object) -> str:
@@ -110,18 +75,16 @@ def _what_it_does(about: ModelAbout) -> str:
 
 
 def _tier_table(tiers: Mapping[str, TierResult]) -> str:
+    """The dashboard's tier table (``results_words.tier_table``), as HTML."""
+    table = tier_table(tiers)
+    head = "".join(f"<th>{_e(column)}</th>" for column in table.columns)
     rows = []
-    for tier, row in tiers.items():
-        interval = row.interval
-        rate = "–" if row.rate is None else percent(row.rate)
-        span = f"{percent(interval[0])} to {percent(interval[1])}" if interval else "–"
-        expected = "–" if row.expected is None else percent(row.expected)
-        rows.append(f"<tr><td><b>{_e(tier)}</b></td><td class=num>{row.scored:,}</td>"
-                    f"<td class=num>{row.with_outcome:,}</td><td class=num>{row.converted:,}</td>"
-                    f"<td class=num>{expected}</td><td class=num>{rate}</td><td class=num>{span}</td></tr>")
-    return ("<table><tr><th>Tier</th><th>Leads scored</th><th>With a known outcome</th><th>Converted</th>"
-            "<th>Promised</th><th>Really converted</th><th>Likely range (95%)</th></tr>" + "".join(rows)
-            + "</table>")
+    for values in table.itertuples(index=False):
+        cells = [f"<td><b>{_e(values[0])}</b></td>"]
+        cells += [f"<td class=num>{value:,}</td>" if isinstance(value, Integral) else f"<td class=num>{_e(value)}</td>"
+                  for value in values[1:]]
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><tr>{head}</tr>" + "".join(rows) + "</table>"
 
 
 def _how_good(section: VersionResults) -> str:
@@ -202,10 +165,10 @@ def _filters(filters: Filters) -> str:
     return ("Covering " + ", ".join(words) + ".") if words else "Covering every recorded lead."
 
 
-def stakeholder_report(results: Results, versions: Sequence[VersionInfo],
-                       about: Mapping[str, ModelAbout], generated_at: datetime | None = None,
+def stakeholder_report(material: StakeholderMaterial, generated_at: datetime | None = None,
                        title: str = "Lead scoring: how the model is doing") -> str:
-    """The whole HTML document (module docstring). ``about``: the model of each version the results cover."""
+    """The whole HTML document (module docstring) of ``workflows.stakeholders.stakeholder_material``."""
+    results, versions, about = material.results, material.versions, material.about
     moment = (generated_at or datetime.now(timezone.utc)).astimezone(timezone.utc)
     body = []
     for section in results.versions:

@@ -1,7 +1,7 @@
 """Scored leads as the store records them: typed rows whose numbers the model's target defined.
 
 ``Store.record`` takes these and nothing else, so it never names a target's column: the chance of
-conversion, the score and the tier are already the target's (``Target.conversion``, ``to_score``,
+conversion, the score and the tier are already the target's (``Target.conversion``, ``Target.score``,
 ``Target.decide``), whatever kind of model scored the leads.
 
 - ``ScoredRow``: one lead (the API records leads one by one, as they come).
@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from leadscore.data.export import PROBABILITY_DECIMALS
-from leadscore.modeling.target import REASON_COLUMNS, to_score
+from leadscore.modeling.target import REASON_COLUMNS
 
 if TYPE_CHECKING:  # the store imports these types without loading a model's libraries
     from leadscore.modeling.model import Model
@@ -39,7 +39,7 @@ class ScoredRow:
     tier: str
     #: The lead's calibrated chance of conversion (``Target.conversion``).
     chance: float
-    #: The chance as a whole score 0-100 (``to_score``).
+    #: The chance as a whole score 0-100 (``Target.score``).
     score: int
     #: Each field as recorded (name -> value as read or sent), the lead's other plain values beside them.
     fields: Mapping[str, Any]
@@ -152,7 +152,7 @@ def rows_of_table(model: Model, scored: pd.DataFrame, id_column: str | None = No
                               f"{', '.join(map(str, scored.columns))}")
     produced = {"tier", *target.chance_columns, *REASON_COLUMNS}
     probabilities = target.probabilities_of({c: scored[c].to_numpy(dtype=np.float64) for c in target.chance_columns})
-    chance = target.conversion(probabilities)
+    chance, score = target.conversion(probabilities), target.score(probabilities)
     reasons = [c for c in REASON_COLUMNS if c in scored.columns]
     owner = None
     if owner_column is not None:
@@ -160,7 +160,7 @@ def rows_of_table(model: Model, scored: pd.DataFrame, id_column: str | None = No
         owner = text.where(text.notna() & (text != ""), None).to_numpy(dtype=object)
     return ScoredRows(
         model_version=model.version, tier=scored["tier"].to_numpy(dtype=object), chance=chance,
-        score=to_score(chance), fields=scored.drop(columns=[c for c in scored.columns if c in produced]),
+        score=score, fields=scored.drop(columns=[c for c in scored.columns if c in produced]),
         lead_id=None if id_column is None else scored[id_column], id_column=id_column,
         reasons=scored[reasons].astype("string").fillna("").to_numpy(dtype=object) if reasons else None,
         owner=owner, columns=scored[list(target.chance_columns)].round(PROBABILITY_DECIMALS))
@@ -176,8 +176,7 @@ def rows_of_leads(model: Model, leads: Sequence[tuple[Mapping[str, Any], str | N
     target = model.target
     probabilities = np.array([result.probabilities for _, _, result in leads], dtype=np.float64)
     tiers = np.array([result.tier for _, _, result in leads], dtype=object)
-    chance = target.conversion(probabilities)
-    score = to_score(chance)
+    chance, score = target.conversion(probabilities), target.score(probabilities)
     columns = pd.DataFrame(target.columns(probabilities, tiers)).round(PROBABILITY_DECIMALS).to_dict(orient="records")
     return [ScoredRow(lead_id=lead_id, model_version=model.version, tier=result.tier, chance=float(chance[i]),
                       score=int(score[i]), fields=fields, reasons=tuple(result.reasons), columns=columns[i])

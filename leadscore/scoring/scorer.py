@@ -204,6 +204,12 @@ class Scorer:
         return self.model.metadata
 
     @property
+    def drift_reference(self) -> dict[str, Any] | None:
+        """The picture of its training leads the model keeps for drift (``monitoring.drift``); None for a version
+        saved without one."""
+        return self.model.metadata.get("drift_reference") or None
+
+    @property
     def report(self) -> TrainingReport:
         """The training report, typed by the model's target (empty before the model is published)."""
         return self.model.report

@@ -7,7 +7,7 @@ with it afterwards.
 from __future__ import annotations
 
 import json
-from typing import Any
+from dataclasses import dataclass
 
 import pandas as pd
 from sqlalchemy import func, select
@@ -47,10 +47,18 @@ def _reasons(text: str | None) -> dict[str, str]:
     return {f"reason_{k + 1}": str(reasons[k]) if len(reasons) > k else "" for k in range(3)}
 
 
-def owners(store: Store) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class OwnerLeads:
+    """An owner value of the recorded leads ("" for none) and how many leads (latest scorings) carry it."""
+
+    owner: str
+    leads: int
+
+
+def owners(store: Store) -> list[OwnerLeads]:
     """Every owner value of the recorded leads (latest scorings; "" for none) with its number of leads, most leads
     first."""
     query = select(Scoring.owner, func.count()).where(Scoring.latest).group_by(Scoring.owner)
     with store.reading("read the leads' owners") as connection:
-        found = [{"owner": owner or "", "leads": int(n)} for owner, n in connection.execute(query)]
-    return sorted(found, key=lambda entry: (-entry["leads"], entry["owner"]))
+        found = [OwnerLeads(owner or "", int(n)) for owner, n in connection.execute(query)]
+    return sorted(found, key=lambda entry: (-entry.leads, entry.owner))

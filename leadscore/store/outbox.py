@@ -22,17 +22,22 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, text
 
-if TYPE_CHECKING:
-    from leadscore.store.store import Store
-
 #: The longest error text kept per event (a receiver's error page can be long).
 MAX_ERROR = 500
+
+
+class Transactions(Protocol):
+    """What the outbox asks of its store (``Store`` is one; named here because ``store.py`` imports this module)."""
+
+    def reading(self, doing: str) -> AbstractContextManager[Connection]: ...
+    def writing(self, doing: str) -> AbstractContextManager[Connection]: ...
 
 
 @dataclass(frozen=True)
@@ -140,7 +145,7 @@ class Outbox:
     """The outbox of one store (``Store.outbox``): claim due events, mark them, count them. Each goes through
     the store's ``reading``/``writing``, so a database fault is one ``StoreError`` line."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Transactions) -> None:
         self.store = store
 
     def claim(self, limit: int, lease: timedelta, now: datetime | None = None) -> list[Claimed]:

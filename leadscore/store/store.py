@@ -78,6 +78,15 @@ class Recorded:
 
 
 @dataclass(frozen=True)
+class SavedListSummary:
+    """A saved list as the list of lists shows it: its name, when it was made (UTC), how many leads it holds."""
+
+    name: str
+    created_at: datetime
+    leads: int
+
+
+@dataclass(frozen=True)
 class LeadScoring:
     """One scoring of a lead, as its history shows it: when (ISO, UTC), which model version, tier, chance (rounded
     to 4 places), score 0-100 (None for built-in scorings recorded before every lead had one), saved list, owner."""
@@ -448,7 +457,7 @@ class Store:
 
     # ---- saved lists ----------------------------------------------------------------------------------
     @_faults("read the saved lists")
-    def saved_lists(self, owner: str | None = None) -> list[dict[str, Any]]:
+    def saved_lists(self, owner: str | None = None) -> list[SavedListSummary]:
         """Every saved list: name, when created, how many leads, newest first. With ``owner`` (a rep): only the
         lists holding that owner's leads, each counting only theirs."""
         joined = Scoring.list_id == SavedList.id
@@ -459,7 +468,7 @@ class Store:
                  .group_by(SavedList.id, SavedList.name, SavedList.created_at)
                  .order_by(SavedList.created_at.desc()))
         with self.engine.connect() as connection:
-            return [{"name": name, "created_at": _utc(created).isoformat(), "leads": int(leads)}
+            return [SavedListSummary(name, _utc(created), int(leads))
                     for name, created, leads in connection.execute(query)]
 
     @_faults("read the saved list")
@@ -645,9 +654,10 @@ class Store:
             connection.execute(insert(DriftReference).values(model_version=model_version, reference=text,
                                                              created_at=_utc(None)))
 
-    def keep_drift_reference(self, model_version: str, reference: Mapping[str, Any]) -> None:
-        """Store a version's reference (from its metadata) unless the store already has one."""
-        if self.drift_reference(model_version) is None:
+    def keep_drift_reference(self, model_version: str, reference: Mapping[str, Any] | None) -> None:
+        """Store a version's reference (``Scorer.drift_reference``) unless the store already has one; nothing for
+        a version without one."""
+        if reference and self.drift_reference(model_version) is None:
             self.save_drift_reference(model_version, reference)
 
     @_faults("read the drift reference")

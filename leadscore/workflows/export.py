@@ -78,7 +78,7 @@ def export_list(store: Store, list_name: str, model_names: Mapping[str, str],
     try:
         id_column, latest = store.list_latest(list_name, since=changed_since, owner=owner)
     except KeyError:
-        names = [entry["name"] for entry in store.saved_lists()]
+        names = [entry.name for entry in store.saved_lists()]
         known = ("the saved lists: " + ", ".join(repr(n) for n in names)) if names else "there are no saved lists"
         raise UnknownListError(f"no saved list named {list_name!r}; {known}") from None
     name = id_column or DEFAULT_ID_COLUMN

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from leadscore.fields.lead_id import check_list_name
-from leadscore.modeling.tiers import TIERS
+from leadscore.modeling.tiers import TIERS, promise
 from leadscore.monitoring import drift
 from leadscore.monitoring.drift import DriftEntry
 from leadscore.registry import Registry
@@ -66,15 +66,6 @@ def wilson(converted: int, n: int) -> list[float] | None:
     centre = (p + Z95 ** 2 / (2 * n)) / (1 + Z95 ** 2 / n)
     half = Z95 * math.sqrt(p * (1 - p) / n + Z95 ** 2 / (4 * n * n)) / (1 + Z95 ** 2 / n)
     return [round(max(0.0, centre - half), 4), round(min(1.0, centre + half), 4)]
-
-
-def promise(chance_sum: float, leads: int) -> float | None:
-    """A tier's promise for a set of leads: the mean chance of conversion the model recorded for them.
-
-    The one definition every face reports: the leads are the tier's leads with an outcome (the same leads its
-    real rate stands on); None when there are none.
-    """
-    return chance_sum / leads if leads else None
 
 
 def _round(value: float | None) -> float | None:

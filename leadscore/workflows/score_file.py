@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from leadscore.data import csvio, export
-from leadscore.fields.headers import owner_column
+from leadscore.fields.headers import lead_id_column, owner_column
 from leadscore.fields.rejections import REJECTION_COLUMNS
 from leadscore.modeling.tiers import TIERS
 from leadscore.scoring.rows import RecordError, ScoredRows
@@ -90,8 +90,9 @@ def score_table(scorer: Scorer, table: pd.DataFrame, chunk_rows: int, score: Chu
 @dataclass(frozen=True)
 class Recording:
     """Where and how a scored file is recorded: the store, the saved list (or None), the lead ID column as in
-    the file (or None: a lead is known by a hash of its fields), the owner column (or None: a column called
-    Owner, Lead Owner, Sales Rep... when there is one).
+    the file (or None: the model's own ID column when the file has it, as every face does, ``headers.
+    lead_id_column``), the owner column (or None: a column called Owner, Lead Owner, Sales Rep... when there is
+    one). ``hashed``: a lead is known by a hash of its fields even when the file has an ID column.
 
     ``store`` is an open store (its caller closes it) or a function opening one: then it is opened on the
     writer's thread, so importing and opening the store overlaps reading the file and loading the model, and
@@ -102,6 +103,7 @@ class Recording:
     list_name: str | None = None
     id_column: str | None = None
     owner_column: str | None = None
+    hashed: bool = False
 
 
 class NoRowsError(ValueError):
@@ -123,6 +125,8 @@ class FileScored:
     recorded: Recorded | None = None
     #: The column each recorded lead's owner was read from (None: none named or recognised).
     owner_column: str | None = None
+    #: The column each recorded lead's ID was read from (None: a lead is known by a hash of its fields).
+    id_column: str | None = None
 
 
 class _Writer:
@@ -139,7 +143,7 @@ class _Writer:
         self.queue: queue.Queue[object] = queue.Queue(maxsize=AHEAD)
         self.error: BaseException | None = None
         self.recorded: Recorded | None = None
-        self.reference: tuple[str, Mapping[str, object]] | None = None
+        self.reference: tuple[str, Mapping[str, object] | None] | None = None
         #: Whether the scoring thread has said it is done (or aborting): it puts nothing more.
         self.ended = False
         self.thread = threading.Thread(target=self._run, name="leadscore-record", daemon=True)
@@ -253,8 +257,8 @@ def _score_in_chunks(source: csvio.Source, output: Path, rejected: Path, scorer:
         writer = _Writer(recording) if recording is not None else None
         try:
             scorer = scorer if isinstance(scorer, Scorer) else scorer()
-            if writer is not None and scorer.metadata.get("drift_reference"):
-                writer.reference = (scorer.version, scorer.metadata["drift_reference"])
+            if writer is not None:
+                writer.reference = (scorer.version, scorer.drift_reference)
             if writer is not None:  # the store's writer has the other cores
                 scorer.model.predict_with_threads(1)
             first = _write_chunks(chunks, ragged, output, rejected, scorer, explain, done, writer, recording)
@@ -284,7 +288,9 @@ def _write_chunks(chunks: Iterable[pd.DataFrame], ragged: list[tuple[int, str, s
         batch = scorer.score(chunk, explain=explain, first_row=start)
         if writer is not None and recording is not None:
             done.owner_column = done.owner_column or recording.owner_column or owner_column(batch.scored.columns)
-            writer.put(_rows(scorer, batch, recording.id_column, done.owner_column))
+            done.id_column = recording.id_column or (
+                None if recording.hashed else lead_id_column(batch.scored.columns, scorer.schema.id_column))
+            writer.put(_rows(scorer, batch, done.id_column, done.owner_column))
         problems = batch.problems
         # Rows set aside while reading up to this chunk's last row join its cell problems, in the file's order:
         # the rejected file reads top to bottom whatever the chunk size.

@@ -23,7 +23,7 @@ from leadscore.fields.rejections import SchemaError
 from leadscore.modeling.model import Estimator, Model, model_of
 from leadscore.modeling.report import TrainingReport
 from leadscore.modeling.three_tiers.report import TiersReport
-from leadscore.modeling.tiers import Bands
+from leadscore.modeling.tiers import DEFAULT_SHARES, Bands
 from leadscore.registry import ModelFileError, Registry
 from leadscore.scoring.scorer import Scorer
 from leadscore.workflows import gate
@@ -35,7 +35,7 @@ if TYPE_CHECKING:  # the store's libraries load only when a store is opened
 #: The outcome column of a training set made of the recorded results.
 RESULTS_TARGET = "converted"
 #: Tier shares of a model of the results when the active model has no leads of its own to carry them from.
-DEFAULT_SHARES = (0.2, 0.3)
+
 
 Progress = Callable[[str, float], object]
 
@@ -220,7 +220,7 @@ def train_from_results(store: Store, active: Scorer, shares: tuple[float, float]
     on the newest 25% (``gate.results_verdict``).
 
     ``shares`` (High, Medium) are its tier bands by share of leads; default: carried over from the active
-    model's own leads (``carried_shares``), else ``DEFAULT_SHARES``. Raises TrainingError with one line.
+    model's own leads (``carried_shares``), else ``tiers.DEFAULT_SHARES``. Raises TrainingError with one line.
     ``options`` go to the trainer as they are (``candidates``: tests).
     """
     from leadscore.modeling.won_lost.bands import with_bands
@@ -230,6 +230,13 @@ def train_from_results(store: Store, active: Scorer, shares: tuple[float, float]
         frame = store.training_frame(target=target)
     except ValueError as error:
         raise TrainingError(str(error)) from error
+    # Over the active model's own fields: a recorded file's other columns (its pass-through columns, an answer
+    # column such as the input's own tier) would train a model that then asks every file for them.
+    fields = [f.name for f in active.schema.fields if f.name in frame.columns]
+    if len(frame) and not fields:
+        raise TrainingError("the recorded leads hold none of the active model's fields: record leads scored by "
+                            "it first")
+    frame = frame[[*fields, target]]
     if len(frame) < 2:
         raise TrainingError(f"only {len(frame)} recorded lead(s) have an outcome: import the CRM's won/lost "
                             "export first")

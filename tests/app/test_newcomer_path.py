@@ -20,7 +20,7 @@ from ui import lead_list
 
 
 def _saved_rows(models: Registry, name: str) -> int:
-    return next(e["leads"] for e in Store.open(models_dir=models.root).saved_lists() if e["name"] == name)
+    return next(e.leads for e in Store.open(models_dir=models.root).saved_lists() if e.name == name)
 
 
 def test_enter_then_save_saves_the_list_once(active_models: Registry) -> None:

@@ -63,6 +63,7 @@ def test_save_a_list_then_see_how_each_tier_converted(active_models: Registry) -
         in_tier = saved.loc[saved["tier"] == tier, "lead_id"]
         assert row["Leads scored"] == len(in_tier)
         assert row["With an outcome"] == sum(i in known for i in in_tier)
+        assert row["Still open"] == len(in_tier) - row["With an outcome"]  # counted apart from the promise's leads
         assert row["Converted"] == sum(known.get(i) == "Won" for i in in_tier)
     assert "on 22 leads with a known outcome (8 converted)" in texts(results)
 

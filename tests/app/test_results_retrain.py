@@ -12,10 +12,11 @@ from leadscore.registry import Registry
 from leadscore.scoring import triage
 from leadscore.scoring.scorer import Scorer
 from leadscore.store import Store, read_outcomes
-from leadscore.workflows import gate
+from leadscore.workflows import gate, train
 from tests.app.helpers import open_page, texts
 from tests.app.test_wording import _jargon
 from tests.conftest import BANK_SAMPLE
+from ui.results_retrain import CANDIDATE
 
 LEADS = 400
 
@@ -50,6 +51,16 @@ def test_retrain_from_results_then_bring_back_the_previous_version(active_models
     said = texts(app)
     assert "On the newest 100 leads with an outcome, the new model ranked" in said, said[-2000:]
     assert _jargon(app) == []
+    # The boxes show the carried shares in whole percents; left as offered, the page trains exactly what
+    # `train --from-results` trains (the same bands, the same verdict).
+    store = Store.open(models_dir=active_models.root)
+    try:
+        command_line = train.train_from_results(store, Scorer(active_models.load()))
+    finally:
+        store.close()
+    page = app.session_state[CANDIDATE]
+    assert page.verdict.sentence == command_line.verdict.sentence
+    assert page.model.estimator.bands == command_line.model.estimator.bands
     publish = next(b for b in app.button if b.label.startswith("Publish"))
     publish.click().run()
     assert not app.exception, [e.value for e in app.exception]

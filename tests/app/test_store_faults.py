@@ -169,7 +169,7 @@ def test_a_list_saved_when_the_audit_trail_is_locked_says_it_was_saved(active_mo
     assert "it waited 0.2 s for a lock that another program holds" in warning and "INSERT" not in warning
     store = Store.open(url)
     try:
-        assert [entry["name"] for entry in store.saved_lists()] == ["May leads"]
+        assert [entry.name for entry in store.saved_lists()] == ["May leads"]
         assert audit.events(store) == []
     finally:
         store.close()

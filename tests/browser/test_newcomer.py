@@ -144,7 +144,7 @@ def test_enter_then_save_saves_once_and_filters_stay(page: Page, dashboard: tupl
     expect(page.get_by_text("Saved 23 leads as “First hour”.")).to_be_visible()
     act(page, lambda: page.get_by_role("button", name="Save this list").click())  # ...and the click after it
     expect(page.get_by_text("It is saved once")).to_be_visible()
-    rows = next(e["leads"] for e in Store.open(models_dir=models).saved_lists() if e["name"] == "First hour")
+    rows = next(e.leads for e in Store.open(models_dir=models).saved_lists() if e.name == "First hour")
     assert rows == ROWS - 1
     _quiet(page)
     screenshot(page, "newcomer-triage-saved-once")

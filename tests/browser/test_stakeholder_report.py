@@ -103,16 +103,17 @@ def test_it_opens_offline_in_chromium_and_draws_its_charts(report_file: Path, br
 
 
 def test_with_nothing_recorded_it_says_so_in_words(tmp_path: Path, small_training) -> None:  # noqa: ANN001
-    from leadscore.reports.html import describe, stakeholder_report
+    from leadscore.reports.html import stakeholder_report
     from leadscore.store import Store
-    from leadscore.workflows.results import results_report
+    from leadscore.workflows.stakeholders import stakeholder_material
 
     registry = Registry(tmp_path / "models")
     version = registry.publish(small_training.model, small_training.report)
     store = Store.open(f"sqlite:///{tmp_path / 'store.sqlite3'}")
     try:
-        document = stakeholder_report(results_report(store, registry), registry.versions(),
-                                      {version: describe(registry, version)})
+        material = stakeholder_material(store, registry)
+        document = stakeholder_report(material)
     finally:
         store.close()
+    assert list(material.about) == [version]  # nothing recorded: the active version is still described
     assert "No scored lead has been recorded yet" in document and "above" not in document.split("<body>")[1]

@@ -7,8 +7,9 @@ import json
 import numpy as np
 import pandas as pd
 
+from leadscore.modeling.drift_reference import drift_reference
 from leadscore.monitoring.drift import MIN_LEADS, compare, psi, status
-from leadscore.store import Store, drift_reference
+from leadscore.store import Store
 from leadscore.workflows.results import version_results
 from tests.store.test_store import rows
 

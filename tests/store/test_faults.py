@@ -76,7 +76,7 @@ def test_a_list_name_follows_the_rule_on_both_databases(store: Store, name: str,
     with pytest.raises(RecordError, match=f"the list name {reason}"):
         store.record(builtin_batch(["a"], ["Low"]), list_name=name)
     store.record(builtin_batch(["a"], ["Low"]), list_name="L" * 200)
-    assert store.saved_lists()[0]["name"] == "L" * 200
+    assert store.saved_lists()[0].name == "L" * 200
     with pytest.raises(KeyError):
         store.list_rows(name)
     with pytest.raises(LeadIdError):

@@ -35,8 +35,7 @@ def test_each_lead_once_at_its_latest_score_and_a_rep_sees_only_theirs(store: St
     assert bob.loc["B-1", "reason_1"] == "Credit score: 780 (raises)" and bob.loc["B-1", "reason_3"] == ""
     assert recorded.latest_leads(store, owner="Nobody").empty
     assert list(recorded.latest_leads(store, list_name="May leads")["lead_id"]) == ["N-1", "B-1", "A-2"]
-    assert recorded.owners(store) == [{"owner": "Bob", "leads": 2}, {"owner": "", "leads": 1},
-                                      {"owner": "Ann", "leads": 1}]
+    assert [(o.owner, o.leads) for o in recorded.owners(store)] == [("Bob", 2), ("", 1), ("Ann", 1)]
 
 
 def test_a_view_is_kept_per_person_and_page(store: Store) -> None:

@@ -75,8 +75,8 @@ def test_a_reps_queries_hold_only_their_leads(store: Store) -> None:
     assert per_owner == {"Ana Lopez": 3, "Ben Ode": 4, "(no owner)": 1}
     assert sum(per_owner.values()) == team["leads"] == 8
 
-    assert [(s["name"], s["leads"]) for s in store.saved_lists(owner="Ana Lopez")] == [("May", 3)]
-    assert {s["name"]: s["leads"] for s in store.saved_lists()} == {"May": 6, "Ben only": 2}
+    assert [(s.name, s.leads) for s in store.saved_lists(owner="Ana Lopez")] == [("May", 3)]
+    assert {s.name: s.leads for s in store.saved_lists()} == {"May": 6, "Ben only": 2}
     assert store.list_rows("May", owner="Ana Lopez")["Lead"].tolist() == ["L1", "L3", "L6"]
     with pytest.raises(KeyError):
         store.list_rows("Ben only", owner="Ana Lopez")

@@ -127,7 +127,7 @@ def test_saved_lists_reopen_as_scored_and_history(store: Store) -> None:
     batch = builtin_batch(["A", "B"], ["High", "Low"], owner=["Dana", "Eli"])
     store.record(batch, list_name="Week 1", scored_at=T0)
     store.record(builtin_batch(["A"], ["Medium"], version="v2"), scored_at=T0 + timedelta(7))
-    assert [(s["name"], s["leads"]) for s in store.saved_lists()] == [("Week 1", 2)]
+    assert [(s.name, s.leads) for s in store.saved_lists()] == [("Week 1", 2)]
     rows = store.list_rows("Week 1")
     assert rows["owner"].tolist() == ["Dana", "Eli"] and rows["tier"].tolist() == ["High", "Low"]
     assert rows["p_high"].tolist() == pytest.approx(batch.columns["p_high"].tolist())  # the target's columns

@@ -72,7 +72,9 @@ def test_score_record_outcomes_report(recorded: Path, tmp_path: Path, capsys: py
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (("score", "{leads}", "-o", "{out}", "--id", "lead_id"), "--id, --list and --owner need --record"),
+    (("score", "{leads}", "-o", "{out}", "--id", "lead_id"), "--id, --no-id, --list and --owner need --record"),
+    (("score", "{leads}", "-o", "{out}", "--no-id"), "--id, --no-id, --list and --owner need --record"),
+    (("score", "{leads}", "-o", "{out}", "--record", "--id", "lead_id", "--no-id"), "give one of them"),
     (("score", "{leads}", "-o", "{out}", "--record", "--id", "owner"), "ID column 'owner' is not in the file"),
     (("outcomes", "{crm}", "--id", "lead", "--outcome", "Stage"), "ID column 'lead' is not in the file"),
     (("outcomes", "{crm}", "--id", "Lead ID", "--outcome", "Stage"), "Which of the others mean lost"),

@@ -3,6 +3,7 @@ store or in the file, leaves nothing), and recording the same file into the same
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -71,7 +72,7 @@ def test_a_run_failing_in_a_later_chunk_records_nothing_and_a_rerun_never_double
         assert f"{LEADS} scored leads recorded in list 'June'" in capsys.readouterr().err
         store = Store.open(database_url)
         try:
-            assert [(s["name"], s["leads"]) for s in store.saved_lists()] == [("June", LEADS)]
+            assert [(s.name, s.leads) for s in store.saved_lists()] == [("June", LEADS)]
             assert len(store.list_rows("June")) == LEADS
         finally:
             store.close()
@@ -85,7 +86,44 @@ def test_score_file_counts_and_records_through_the_writer(store: Store, model_di
                                  scorer, chunk_rows=7, recording=score_file.Recording(store, "May", "lead_id"))
     assert (done.read, done.scored, done.rejected) == (LEADS, LEADS, 0)
     assert done.recorded is not None and done.recorded.leads == LEADS and sum(done.tiers.values()) == LEADS
-    assert [(s["name"], s["leads"]) for s in store.saved_lists()] == [("May", LEADS)]
+    assert [(s.name, s.leads) for s in store.saved_lists()] == [("May", LEADS)]
     written = pd.read_csv(tmp_path / "out.csv", encoding="utf-8-sig", dtype=str)
     assert written["lead_id"].tolist() == leads["lead_id"].tolist()
     assert not (tmp_path / "out.rejected.csv").exists()
+
+
+def _recorded_ids(url: str) -> list[str]:
+    store = Store.open(url)
+    try:
+        with store.engine.connect() as connection:
+            return list(connection.execute(select(Scoring.lead_id).order_by(Scoring.id)).scalars())
+    finally:
+        store.close()
+
+
+def test_score_record_knows_a_lead_by_the_models_id_column_unless_told_otherwise(
+        model_dir: Path, leads: pd.DataFrame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """As the dashboard's Save and the API do: the file's column for the model's lead ID (here written its own
+    way, 'Lead ID' for 'lead_id'), so the CRM's won/lost export matches the leads; --no-id knows them by a hash."""
+    url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    monkeypatch.setenv("LEADSCORE_DATABASE_URL", url)
+    leads.rename(columns={"lead_id": "Lead ID"}).to_csv(tmp_path / "crm.csv", index=False)
+    assert run("score", tmp_path / "crm.csv", "-o", tmp_path / "scored.csv", "--record", "--models-dir",
+               model_dir) == 0
+    assert f"{LEADS} scored leads recorded, each known by its ID in column 'Lead ID'" in capsys.readouterr().err
+    assert _recorded_ids(url) == leads["lead_id"].tolist()
+    pd.DataFrame({"Lead ID": leads["lead_id"][:10], "Stage": ["Won", "Lost"] * 5}).to_csv(tmp_path / "won.csv",
+                                                                                       index=False)
+    assert run("outcomes", tmp_path / "won.csv", "--id", "Lead ID", "--outcome", "Stage", "--positive", "Won",
+               "--negative", "Lost", "--models-dir", model_dir) == 0
+    capsys.readouterr()
+    assert run("report", "--json", "--models-dir", model_dir) == 0
+    tiers = json.loads(capsys.readouterr().out)["tiers"].values()
+    assert sum(t["with_outcome"] for t in tiers) == 10 and sum(t["scored"] for t in tiers) == LEADS
+
+    assert run("score", tmp_path / "crm.csv", "-o", tmp_path / "scored.csv", "--record", "--no-id",
+               "--models-dir", model_dir) == 0
+    assert "each known by a hash of its fields" in capsys.readouterr().err
+    hashed = _recorded_ids(url)[LEADS:]
+    assert len(hashed) == LEADS and all(lead.startswith("h:") for lead in hashed)

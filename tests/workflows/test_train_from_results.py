@@ -105,8 +105,10 @@ def test_below_the_rule_nothing_is_published_and_exit_2_unless_forced(
 def test_at_the_rule_it_is_published_with_both_figures(recorded: tuple[Path, pd.DataFrame], tmp_path: Path,
                                                        capsys: pytest.CaptureFixture[str]) -> None:
     models, leads = recorded
-    # Outcomes follow one field the new model can learn exactly; the active model ranks them less well.
-    _outcomes(models, tmp_path, leads["credit_score"].to_numpy() > 700, leads)
+    # Outcomes follow two fields together, which the new model can learn (neither alone ranks them well enough to
+    # look filled in after the outcome); the active model ranks them less well.
+    won = (leads["credit_score"].to_numpy() > 680) & (leads["income"].to_numpy() > leads["income"].median())
+    _outcomes(models, tmp_path, won, leads)
     capsys.readouterr()
     before = Registry(models).active_version()
     assert run("train", "--from-results", "--no-activate", "--models-dir", models) == 0
@@ -116,6 +118,16 @@ def test_at_the_rule_it_is_published_with_both_figures(recorded: tuple[Path, pd.
     assert "Publishing is recommended." in out and re.search(r"version \S+: published$", out, re.MULTILINE)
     assert "tiers carried over from the active model" in out
     assert Registry(models).active_version() == before  # --no-activate
+    # Over the active model's own fields: the file's other columns (its answer columns too) are left out, so
+    # the new model scores a file without them.
+    registry = Registry(models)
+    new = next(v.version for v in registry.versions() if v.version != before)
+    active_fields = {f.name for f in registry.load(before).schema.fields}
+    assert {f.name for f in registry.load(new).schema.fields} <= active_fields
+    plain = leads.drop(columns=["tier", *synth.TRUE_PROBABILITY_COLUMNS])
+    plain.to_csv(tmp_path / "plain.csv", index=False)
+    registry.activate(new)
+    assert run("score", tmp_path / "plain.csv", "-o", tmp_path / "again.csv", "--models-dir", models) == 0
 
 
 def test_nothing_to_learn_from_is_one_line(recorded: tuple[Path, pd.DataFrame],

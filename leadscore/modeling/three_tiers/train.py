@@ -43,13 +43,13 @@ from leadscore.data.synth import truth_columns
 from leadscore.fields.builtin import BUILTIN_SCHEMA, CLASSES, FEATURE_NAMES, LABEL_COLUMN
 from leadscore.fields.headers import header_key
 from leadscore.fields.rejections import SchemaError
+from leadscore.modeling.drift_reference import drift_reference
 from leadscore.modeling.target import softmax
 from leadscore.modeling.three_tiers.decision_rule import GRID, choose_on_fresh_leads
 from leadscore.modeling.three_tiers.evaluate import evaluate_probabilities
 from leadscore.modeling.three_tiers.lead_model import LeadModel
 from leadscore.modeling.three_tiers.report import TiersReport
 from leadscore.modeling.three_tiers.target import HIGH, ThreeTiers
-from leadscore.monitoring.drift import drift_reference
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from leadscore.modeling.report import Evaluation, Scores
-from leadscore.modeling.target import PROBABILITY, Framing, ScoreColumn, Support, Target, sigmoid, to_score
+from leadscore.modeling.target import PROBABILITY, Framing, ScoreColumn, Support, Target, sigmoid
 from leadscore.modeling.tiers import Bands
 from leadscore.modeling.won_lost.report import WonLostReport
 from leadscore.plain_words import percent
@@ -61,7 +61,7 @@ class WonLost(Target):
         return self.bands.tiers(probabilities[:, 0])
 
     def columns(self, probabilities: np.ndarray, tiers: np.ndarray) -> dict[str, np.ndarray]:
-        return {"p_convert": probabilities[:, 0], "score": to_score(probabilities[:, 0])}
+        return {"p_convert": probabilities[:, 0], "score": self.score(probabilities)}
 
     def probabilities_of(self, columns: Mapping[str, np.ndarray]) -> np.ndarray:
         return np.asarray(columns["p_convert"], dtype=np.float64).reshape(-1, 1)
@@ -70,7 +70,7 @@ class WonLost(Target):
         return np.asarray(probabilities, dtype=np.float64)[:, 0]
 
     def chances(self, probabilities: np.ndarray, tier: str) -> dict[str, Any]:
-        return {"p_convert": round(float(probabilities[0]), 4), "score": int(to_score(probabilities[:1])[0])}
+        return {"p_convert": round(float(probabilities[0]), 4), "score": int(self.score(probabilities[None, :1])[0])}
 
     def chance_schema(self) -> dict[str, dict[str, Any]]:
         return {"p_convert": {**PROBABILITY, "description": "The calibrated chance that the lead converts."},

@@ -66,6 +66,7 @@ from leadscore.fields.infer import (
 )
 from leadscore.fields.names import name_clash
 from leadscore.fields.rejections import SchemaError
+from leadscore.modeling.drift_reference import drift_reference
 from leadscore.modeling.explain.tree_shap import TreeExplainer
 from leadscore.modeling.target import sigmoid
 from leadscore.modeling.tiers import Bands, tier_report
@@ -82,7 +83,6 @@ from leadscore.modeling.won_lost.leakage import (
 from leadscore.modeling.won_lost.outcome_model import PROBE_ROWS, Outcome, OutcomeModel
 from leadscore.modeling.won_lost.report import WonLostReport
 from leadscore.modeling.won_lost.training_rows import blank_impossible_cells, period_of, rows_with_fields
-from leadscore.monitoring.drift import drift_reference
 
 log = logging.getLogger(__name__)
 
