@@ -28,7 +28,8 @@ def _setting(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     before = config.get_option("server.address")
     config.set_option("server.address", "127.0.0.1")
     guard._limiter.clear()
-    monkeypatch.setattr(outcome, "CANDIDATES", SMALL_CANDIDATES)
+    # train_outcome took the module's CANDIDATES as its default when it was defined: the default itself is set
+    monkeypatch.setitem(outcome.train_outcome.__kwdefaults__, "candidates", SMALL_CANDIDATES)
     yield
     config.set_option("server.address", before)
     guard._limiter.clear()
