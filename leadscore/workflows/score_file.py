@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 AHEAD = 2
 #: Rows read at a time: large chunks score fastest; with recording smaller ones, so the store's writer starts
 #: early and the last chunk's writing, which nothing overlaps, is short.
-CHUNK_ROWS, RECORD_CHUNK_ROWS = 50_000, 10_000
+CHUNK_ROWS, RECORD_CHUNK_ROWS = 50_000, 20_000
 
 
 @dataclass(frozen=True)
@@ -224,8 +224,7 @@ def score_file(source: csvio.Source, output: Path, rejected: Path, scorer: Score
                ) -> FileScored:
     """Score a lead file to ``output`` (the scored leads in reading order) and ``rejected`` (row, column, value,
     reason); an old ``rejected`` file is removed when no row was rejected. The files are the same whatever
-    ``chunk_rows`` (default ``CHUNK_ROWS``, ``RECORD_CHUNK_ROWS`` when recording). When recording, the model
-    predicts on one thread from then on: the store's writer has the other cores.
+    ``chunk_rows`` (default ``CHUNK_ROWS``, ``RECORD_CHUNK_ROWS`` when recording).
 
     ``scorer``: the model, or a function loading it, called once the file's header has been read (a missing or
     unreadable file is reported before an empty registry trains its default model). Raises csvio.TableError,
@@ -259,8 +258,6 @@ def _score_in_chunks(source: csvio.Source, output: Path, rejected: Path, scorer:
             scorer = scorer if isinstance(scorer, Scorer) else scorer()
             if writer is not None:
                 writer.reference = (scorer.version, scorer.drift_reference)
-            if writer is not None:  # the store's writer has the other cores
-                scorer.model.predict_with_threads(1)
             first = _write_chunks(chunks, ragged, output, rejected, scorer, explain, done, writer, recording)
             if ragged:  # rejected rows after the last chunk
                 export.append_safe_csv(pd.DataFrame(ragged, columns=list(REJECTION_COLUMNS)), rejected, first)
