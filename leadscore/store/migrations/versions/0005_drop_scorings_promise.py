@@ -1,5 +1,7 @@
-"""Scorings lose ``promise``: it was written equal to ``chance`` and never read (a tier's promise for a set of
-leads is their mean chance, worked out when the report is built).
+"""Scorings lose ``promise``: a tier's promise for a set of leads is their mean chance, worked out when the report
+is built. Before this revision's code the column held, for built-in leads, the tier's midpoint of the seed's
+conversion range (read by the old report), and the chance for a team's leads; both can be rebuilt from the tier
+and the chance, so nothing is lost with it.
 
 Existing records are kept: every other column and every ``scoring_data`` row stay as they were.
 
