@@ -43,7 +43,10 @@ def cmd_score(args: argparse.Namespace) -> None:
     except score_file.NoRowsError as error:
         raise UserError(f"{args.input}: {error}") from error
     except score_file.RecordingFailedError as error:
-        raise UserError(f"{args.input}: {error}") from error
+        hint = ("" if args.id or "the lead ID" not in str(error) else
+                " (the model's ID column, found in the file: name another with --id, or know each lead by its "
+                "fields with --no-id)")
+        raise UserError(f"{args.input}: {error}{hint}") from error
     if done.scored:
         print("tiers: " + ", ".join(f"{tier} {done.tiers.get(tier, 0):,}" for tier in TIERS), file=sys.stderr)
     summary = f"{done.read:,} rows read, {done.scored:,} scored -> {output}, {done.rejected:,} rejected"

@@ -122,6 +122,15 @@ def test_score_record_knows_a_lead_by_the_models_id_column_unless_told_otherwise
     tiers = json.loads(capsys.readouterr().out)["tiers"].values()
     assert sum(t["with_outcome"] for t in tiers) == 10 and sum(t["scored"] for t in tiers) == LEADS
 
+    # A blank ID in that column: refused with its row and column, and the way out named.
+    blank = leads.rename(columns={"lead_id": "Lead ID"})
+    blank.loc[7, "Lead ID"] = ""
+    blank.to_csv(tmp_path / "blank.csv", index=False)
+    assert run("score", tmp_path / "blank.csv", "-o", tmp_path / "scored.csv", "--record", "--models-dir",
+               model_dir) == 2
+    assert ("row 8, column 'Lead ID': the lead ID is empty; nothing was recorded (the model's ID column, found in "
+            "the file: name another with --id, or know each lead by its fields with --no-id)"
+            in capsys.readouterr().err)
     assert run("score", tmp_path / "crm.csv", "-o", tmp_path / "scored.csv", "--record", "--no-id",
                "--models-dir", model_dir) == 0
     assert "each known by a hash of its fields" in capsys.readouterr().err
